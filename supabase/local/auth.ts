@@ -1,0 +1,338 @@
+// The GoTrue subset at /auth/v1 that auth-js uses for password accounts (see supabase-protocols.md §2).
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Queryable } from './db'
+import type { StackContext } from './context'
+import type { JsonObject } from './http'
+import type { AuthUser } from './auth-store'
+import { AuthError, sendAuthError } from './auth-errors'
+import {
+  checkPassword, createSession, deleteSessions, deleteUser, emailTaken, insertUser, listUsers, loadUser,
+  phoneTaken, rotateRefreshToken, sessionExists, updateUser, verifyCurrentPassword,
+} from './auth-store'
+import { BodyTooLargeError, header, isObject, readBody, sendEmpty, sendJson } from './http'
+import { bearerFor } from './keys'
+import type { Claims } from './jwt'
+import { signJwt, verifyJwt } from './jwt'
+
+const MIN_PASSWORD_LENGTH = 6
+const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+const PHONE_RE = /^[1-9]\d{1,14}$/
+const ADMIN_ROLES = new Set(['service_role', 'supabase_admin'])
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined
+}
+
+function normaliseEmail(raw: string): string {
+  const email = raw.trim().toLowerCase()
+  if (!EMAIL_RE.test(email) || email.length > 255) throw new AuthError(400, 'validation_failed', 'Unable to validate email address: invalid format')
+  return email
+}
+
+/** GoTrue's formatPhoneNumber: stored without '+' and spaces. */
+function normalisePhone(raw: string): string {
+  const phone = raw.trim().replace(/^\+/, '').replace(/[\s-]/g, '')
+  if (!PHONE_RE.test(phone)) throw new AuthError(400, 'validation_failed', 'Invalid phone number format (E.164 required)')
+  return phone
+}
+
+function checkPasswordStrength(password: string): void {
+  if ([...password].length < MIN_PASSWORD_LENGTH) {
+    throw new AuthError(422, 'weak_password', `Password should be at least ${MIN_PASSWORD_LENGTH} characters.`, { weak_password: { reasons: ['length'] } })
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<JsonObject> {
+  let text: string
+  try {
+    text = await readBody(req)
+  }
+  catch (e) {
+    if (e instanceof BodyTooLargeError) throw new AuthError(413, 'request_too_large', 'Request body too large')
+    throw e
+  }
+  if (text.trim() === '') return {}
+  try {
+    const v: unknown = JSON.parse(text)
+    if (!isObject(v)) throw new Error('not an object')
+    return v
+  }
+  catch {
+    throw new AuthError(400, 'bad_json', 'Could not parse request body as JSON')
+  }
+}
+
+function issuer(req: IncomingMessage): string {
+  return `http://${header(req, 'host') ?? '127.0.0.1'}/auth/v1`
+}
+
+async function tokenResponse(ctx: StackContext, req: IncomingMessage, user: AuthUser, sessionId: string, refreshToken: string, authTime: number): Promise<JsonObject> {
+  const now = Math.floor(Date.now() / 1000)
+  const exp = now + ctx.jwtExpiry
+  // Key order follows GoTrue's AccessTokenClaims so decoded tokens look the same.
+  const claims: Claims = {
+    iss: issuer(req),
+    sub: user.id,
+    aud: 'authenticated',
+    exp,
+    iat: now,
+    email: user.email,
+    phone: user.phone,
+    app_metadata: user.app_metadata,
+    user_metadata: user.user_metadata,
+    role: 'authenticated',
+    aal: 'aal1',
+    amr: [{ method: 'password', timestamp: authTime || now }],
+    session_id: sessionId,
+    is_anonymous: user.is_anonymous,
+  }
+  return {
+    access_token: await signJwt(claims, ctx.keys),
+    token_type: 'bearer',
+    expires_in: ctx.jwtExpiry,
+    expires_at: exp,
+    refresh_token: refreshToken,
+    user,
+  }
+}
+
+interface Caller { claims: Claims, userId: string, sessionId: string }
+
+/** GoTrue's requireAuthentication + session lookup for /user and /logout. */
+async function requireUser(ctx: StackContext, req: IncomingMessage, q: Queryable): Promise<Caller> {
+  const auth = header(req, 'authorization')
+  const m = auth?.match(/^bearer\s+(.+)$/i)
+  if (!m) throw new AuthError(401, 'no_authorization', 'This endpoint requires a valid Bearer token')
+  const v = await verifyJwt(m[1]!.trim(), ctx.keys)
+  if (!v.ok) throw new AuthError(403, 'bad_jwt', v.expired ? 'invalid JWT: unable to parse or verify signature, token has invalid claims: token is expired' : `invalid JWT: unable to parse or verify signature, ${v.message}`)
+  const sub = typeof v.claims.sub === 'string' ? v.claims.sub : ''
+  if (!sub) throw new AuthError(403, 'bad_jwt', 'invalid claim: missing sub claim')
+  const user = await loadUser(q, sub)
+  if (!user) throw new AuthError(403, 'user_not_found', 'User from sub claim in JWT does not exist')
+  const sessionId = typeof v.claims.session_id === 'string' ? v.claims.session_id : ''
+  if (!sessionId || !(await sessionExists(q, sessionId))) throw new AuthError(403, 'session_not_found', 'Session from session_id claim in JWT does not exist')
+  return { claims: v.claims, userId: sub, sessionId }
+}
+
+/** Admin endpoints want a service_role token (the secret key maps to one, as through Kong). */
+async function requireAdmin(ctx: StackContext, req: IncomingMessage): Promise<void> {
+  const token = bearerFor(header(req, 'authorization'), header(req, 'apikey'), ctx.keys)
+  if (!token) throw new AuthError(401, 'no_authorization', 'This endpoint requires a valid Bearer token')
+  const v = await verifyJwt(token, ctx.keys)
+  if (!v.ok) throw new AuthError(403, 'bad_jwt', `invalid JWT: unable to parse or verify signature, ${v.message}`)
+  if (!ADMIN_ROLES.has(String(v.claims.role ?? ''))) throw new AuthError(403, 'not_admin', 'User not allowed')
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === '23505'
+}
+
+async function signup(ctx: StackContext, req: IncomingMessage): Promise<JsonObject> {
+  const body = await readJson(req)
+  const rawEmail = str(body.email)
+  const rawPhone = str(body.phone)
+  const password = typeof body.password === 'string' ? body.password : ''
+  if (rawEmail && rawPhone) throw new AuthError(400, 'validation_failed', 'Only an email address or phone number should be provided on signup.')
+  if (!rawEmail && !rawPhone) {
+    // Without email/phone GoTrue treats the call as an anonymous sign-in, which the CLI disables by default.
+    if (!password) throw new AuthError(422, 'anonymous_provider_disabled', 'Anonymous sign-ins are disabled')
+    throw new AuthError(400, 'validation_failed', 'To signup, please provide your email or phone number')
+  }
+  if (!password) throw new AuthError(400, 'validation_failed', 'Signup requires a valid password')
+  const email = rawEmail ? normaliseEmail(rawEmail) : undefined
+  const phone = rawPhone ? normalisePhone(rawPhone) : undefined
+  checkPasswordStrength(password)
+  const data = isObject(body.data) ? body.data : {}
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      if ((email && await emailTaken(tx, email)) || (phone && await phoneTaken(tx, phone))) {
+        throw new AuthError(422, 'user_already_exists', 'User already registered')
+      }
+      const id = await insertUser(tx, { email, phone, password, userMetadata: data, emailConfirmed: true, phoneConfirmed: true })
+      const s = await createSession(tx, id)
+      const user = (await loadUser(tx, id))!
+      return tokenResponse(ctx, req, user, s.sessionId, s.refreshToken, s.createdAt)
+    })
+  }
+  catch (e) {
+    if (isUniqueViolation(e)) throw new AuthError(422, 'user_already_exists', 'User already registered')
+    throw e
+  }
+}
+
+async function token(ctx: StackContext, req: IncomingMessage, grantType: string | null): Promise<JsonObject> {
+  const body = await readJson(req)
+  if (grantType === 'password') {
+    const password = typeof body.password === 'string' ? body.password : ''
+    const rawEmail = str(body.email)
+    const rawPhone = str(body.phone)
+    if (rawEmail && rawPhone) throw new AuthError(400, 'validation_failed', 'Only an email address or phone number should be provided on login.')
+    if (!rawEmail && !rawPhone) throw new AuthError(400, 'validation_failed', 'A valid email or phone number is required')
+    if (!password) throw new AuthError(400, 'validation_failed', 'A valid password is required')
+    const email = rawEmail?.trim().toLowerCase()
+    const phone = rawPhone?.trim().replace(/^\+/, '').replace(/[\s-]/g, '')
+    return ctx.db.transaction(async (tx) => {
+      const id = await checkPassword(tx, { email, phone, password })
+      const s = await createSession(tx, id)
+      const user = (await loadUser(tx, id))!
+      return tokenResponse(ctx, req, user, s.sessionId, s.refreshToken, s.createdAt)
+    })
+  }
+  if (grantType === 'refresh_token') {
+    const refreshToken = str(body.refresh_token)
+    if (!refreshToken) throw new AuthError(400, 'validation_failed', 'refresh_token required')
+    // The reuse-detection revocation must persist even though the request fails, so the
+    // error is carried out of the committed transaction instead of being thrown inside it.
+    const outcome = await ctx.db.transaction(async (tx) => {
+      try {
+        const s = await rotateRefreshToken(tx, refreshToken)
+        const user = (await loadUser(tx, s.userId))!
+        return { ok: await tokenResponse(ctx, req, user, s.sessionId, s.refreshToken, s.createdAt) }
+      }
+      catch (e) {
+        if (e instanceof AuthError) return { err: e }
+        throw e
+      }
+    })
+    if ('err' in outcome) throw outcome.err
+    return outcome.ok
+  }
+  throw new AuthError(400, 'invalid_credentials', 'unsupported_grant_type')
+}
+
+async function putUser(ctx: StackContext, req: IncomingMessage): Promise<AuthUser> {
+  const body = await readJson(req)
+  return ctx.db.transaction(async (tx) => {
+    const caller = await requireUser(ctx, req, tx)
+    if (body.app_metadata !== undefined && body.app_metadata !== null) throw new AuthError(403, 'not_admin', 'Updating app_metadata requires admin privileges')
+    const changes: Parameters<typeof updateUser>[2] = {}
+    if (typeof body.password === 'string') {
+      checkPasswordStrength(body.password)
+      if (await verifyCurrentPassword(tx, caller.userId, body.password)) {
+        throw new AuthError(422, 'same_password', 'New password should be different from the old password.')
+      }
+      changes.password = body.password
+    }
+    if (isObject(body.data)) changes.data = body.data
+    const current = (await loadUser(tx, caller.userId))!
+    const rawEmail = str(body.email)
+    if (rawEmail) {
+      const email = normaliseEmail(rawEmail)
+      if (email !== current.email) {
+        if (await emailTaken(tx, email, caller.userId)) throw new AuthError(422, 'email_exists', 'A user with this email address has already been registered')
+        changes.email = email
+      }
+    }
+    const rawPhone = str(body.phone)
+    if (rawPhone) {
+      const phone = normalisePhone(rawPhone)
+      if (phone !== current.phone) {
+        if (await phoneTaken(tx, phone, caller.userId)) throw new AuthError(422, 'phone_exists', 'A user with this phone number has already been registered')
+        changes.phone = phone
+      }
+    }
+    await updateUser(tx, caller.userId, changes)
+    return (await loadUser(tx, caller.userId))!
+  })
+}
+
+async function logout(ctx: StackContext, req: IncomingMessage, scopeParam: string | null): Promise<void> {
+  const scope = scopeParam ?? 'global'
+  if (scope !== 'global' && scope !== 'local' && scope !== 'others') throw new AuthError(400, 'validation_failed', `Unsupported logout scope "${scope}"`)
+  await ctx.db.transaction(async (tx) => {
+    const caller = await requireUser(ctx, req, tx)
+    await deleteSessions(tx, caller.userId, caller.sessionId, scope)
+  })
+}
+
+async function adminCreateUser(ctx: StackContext, req: IncomingMessage): Promise<AuthUser> {
+  await requireAdmin(ctx, req)
+  const body = await readJson(req)
+  const email = str(body.email) ? normaliseEmail(str(body.email)!) : undefined
+  const phone = str(body.phone) ? normalisePhone(str(body.phone)!) : undefined
+  const password = str(body.password)
+  if (password) checkPasswordStrength(password)
+  const id = str(body.id)
+  if (id && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new AuthError(400, 'validation_failed', 'id must be a UUID')
+  try {
+    return await ctx.db.transaction(async (tx) => {
+      if (email && await emailTaken(tx, email)) throw new AuthError(422, 'email_exists', 'A user with this email address has already been registered')
+      if (phone && await phoneTaken(tx, phone)) throw new AuthError(422, 'phone_exists', 'A user with this phone number has already been registered')
+      const newId = await insertUser(tx, {
+        id,
+        email,
+        phone,
+        password,
+        userMetadata: isObject(body.user_metadata) ? body.user_metadata : isObject(body.data) ? body.data : {},
+        appMetadata: isObject(body.app_metadata) ? body.app_metadata : undefined,
+        emailConfirmed: body.email_confirm === true,
+        phoneConfirmed: body.phone_confirm === true,
+      })
+      return (await loadUser(tx, newId))!
+    })
+  }
+  catch (e) {
+    if (isUniqueViolation(e)) throw new AuthError(422, 'email_exists', 'A user with this email address has already been registered')
+    throw e
+  }
+}
+
+const SETTINGS = {
+  external: { anonymous_users: false, email: true, phone: true },
+  disable_signup: false,
+  mailer_autoconfirm: true,
+  phone_autoconfirm: true,
+  sms_provider: '',
+  saml_enabled: false,
+}
+
+/** Handles `/auth/v1/<subPath>`; returns after the response is sent. */
+export async function handleAuth(ctx: StackContext, req: IncomingMessage, res: ServerResponse, subPath: string, query: URLSearchParams): Promise<void> {
+  try {
+    const method = req.method ?? 'GET'
+    const route = `${method} ${subPath.replace(/\/+$/, '') || '/'}`
+    if (route === 'GET /health') return sendJson(res, 200, { version: 'local', name: 'GoTrue', description: 'GoTrue is a user registration and authentication API' })
+    if (route === 'GET /settings') return sendJson(res, 200, SETTINGS)
+    if (route === 'POST /signup') return sendJson(res, 200, await signup(ctx, req))
+    if (route === 'POST /token') return sendJson(res, 200, await token(ctx, req, query.get('grant_type')))
+    if (route === 'GET /user') {
+      const user = await ctx.db.transaction(async (tx) => {
+        const caller = await requireUser(ctx, req, tx)
+        return (await loadUser(tx, caller.userId))!
+      })
+      return sendJson(res, 200, user)
+    }
+    if (route === 'PUT /user') return sendJson(res, 200, await putUser(ctx, req))
+    if (route === 'POST /logout') {
+      await logout(ctx, req, query.get('scope'))
+      return sendEmpty(res, 204)
+    }
+    if (route === 'POST /admin/users') return sendJson(res, 200, await adminCreateUser(ctx, req))
+    if (route === 'GET /admin/users') {
+      await requireAdmin(ctx, req)
+      const perPage = Math.min(Math.max(Number(query.get('per_page')) || 50, 1), 1000)
+      const page = Math.max(Number(query.get('page')) || 1, 1)
+      const { users, total } = await listUsers(ctx.db, perPage, (page - 1) * perPage)
+      return sendJson(res, 200, { users, aud: 'authenticated' }, { 'x-total-count': String(total) })
+    }
+    const byId = subPath.match(/^\/admin\/users\/([0-9a-f-]{36})\/?$/i)
+    if (byId && (method === 'GET' || method === 'DELETE')) {
+      await requireAdmin(ctx, req)
+      if (method === 'GET') {
+        const user = await loadUser(ctx.db, byId[1]!)
+        if (!user) throw new AuthError(404, 'user_not_found', 'User not found')
+        return sendJson(res, 200, user)
+      }
+      const gone = await ctx.db.transaction(tx => deleteUser(tx, byId[1]!))
+      if (!gone) throw new AuthError(404, 'user_not_found', 'User not found')
+      return sendJson(res, 200, {})
+    }
+    throw new AuthError(404, 'not_found', 'Not found')
+  }
+  catch (e) {
+    if (e instanceof AuthError) return sendAuthError(req, res, e)
+    console.error('[auth]', e)
+    // 500 is "retryable" for auth-js, which is right for an unexpected database failure.
+    return sendAuthError(req, res, new AuthError(500, 'unexpected_failure', 'Database error: unexpected failure'))
+  }
+}

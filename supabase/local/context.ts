@@ -1,0 +1,10 @@
+// What every handler needs; built once by startServer.
+import type { Db } from './db'
+import type { StackKeys } from './keys'
+
+export interface StackContext {
+  db: Db
+  keys: StackKeys
+  /** Access-token lifetime in seconds (GoTrue's default 3600; `JWT_EXPIRY` overrides). */
+  jwtExpiry: number
+}

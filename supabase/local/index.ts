@@ -1,0 +1,52 @@
+// The one entry point other harnesses use: a database, migrated and seeded, behind the HTTP stack.
+import type { Db } from './db'
+import { openDb } from './db'
+import { prepareDatabase } from './migrate'
+import { startServer } from './server'
+
+export interface LocalStackOptions {
+  /** PGlite data folder; omitted with no databaseUrl → an in-memory database. */
+  dataDir?: string
+  /** A PostgreSQL server instead of PGlite (connects as a superuser). */
+  databaseUrl?: string
+  /** 0 or omitted → a free port. */
+  port?: number
+  host?: string
+  seed?: boolean
+  jwtExpiry?: number
+}
+
+export interface LocalStack {
+  url: string
+  anonKey: string
+  serviceRoleKey: string
+  jwtSecret: string
+  db: Db
+  /** Re-read the functions exposed by /rest/v1 after creating new ones. */
+  reloadSchema: () => Promise<void>
+  close: () => Promise<void>
+}
+
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const db = await openDb({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl })
+  try {
+    await prepareDatabase(db, { seed: opts.seed })
+    const server = await startServer({ db, port: opts.port, host: opts.host, jwtExpiry: opts.jwtExpiry })
+    return {
+      url: server.url,
+      anonKey: server.keys.anonKey,
+      serviceRoleKey: server.keys.serviceRoleKey,
+      jwtSecret: server.keys.jwtSecret,
+      db,
+      reloadSchema: server.reloadSchema,
+      close: async () => {
+        await server.close()
+        await db.close()
+      },
+    }
+  }
+  catch (e) {
+    await db.close()
+    throw e
+  }
+}

@@ -1,0 +1,226 @@
+// PostgREST's RPC endpoint at /rest/v1/rpc/<fn> (supabase-protocols.md §3). Postgres produces the
+// response JSON itself, as PostgREST does, so no value is ever parsed into JS types and back.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { StackContext } from './context'
+import type { JsonObject, JsonValue } from './http'
+import type { Routine } from './schema-cache'
+import { BodyTooLargeError, header, isObject, lowerCasedHeaders, MAX_BODY_BYTES, readBody, sendEmpty, sendJson, sendRawJson } from './http'
+import { asPgError, httpStatusFor, pgErrorBody } from './pg-errors'
+import type { PgrstErrorBody } from './pg-errors'
+import { identify } from './request-auth'
+import { matchRoutine, SchemaCache, takesWholeBody } from './schema-cache'
+
+export const EXPOSED_SCHEMA = 'public'
+const SEARCH_PATH = 'public, extensions'
+/** Query parameters PostgREST reads itself rather than as function arguments. */
+const RESERVED_PARAMS = new Set(['select', 'order', 'limit', 'offset', 'columns', 'on_conflict'])
+const SINGULAR = 'application/vnd.pgrst.object+json'
+
+class RestError extends Error {
+  constructor(readonly status: number, readonly body: PgrstErrorBody, readonly headers: Record<string, string> = {}) {
+    super(body.message)
+  }
+}
+
+function pgrst(status: number, code: string, message: string, details: string | null = null, hint: string | null = null): RestError {
+  return new RestError(status, { code, message, details, hint })
+}
+
+const qi = (name: string): string => `"${name.replace(/"/g, '""')}"`
+
+export class RestApi {
+  readonly cache = new SchemaCache(EXPOSED_SCHEMA)
+  private lastReload = 0
+
+  constructor(private readonly ctx: StackContext) {}
+
+  /** Re-reads the function list (after migrations, or on NOTIFY pgrst). */
+  async reload(): Promise<void> {
+    this.lastReload = Date.now()
+    await this.ctx.db.transaction(tx => this.cache.load(tx))
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, subPath: string, query: URLSearchParams): Promise<void> {
+    try {
+      await this.route(req, res, subPath, query)
+    }
+    catch (e) {
+      if (e instanceof RestError) {
+        sendJson(res, e.status, e.body, { 'Proxy-Status': `PostgREST; error=${e.body.code}`, ...e.headers })
+        return
+      }
+      console.error('[rest]', e)
+      sendJson(res, 500, { code: 'XX000', message: e instanceof Error ? e.message : String(e), details: null, hint: null })
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, subPath: string, query: URLSearchParams): Promise<void> {
+    const method = req.method ?? 'GET'
+    const read = method === 'GET' || method === 'HEAD'
+    const profile = header(req, read ? 'accept-profile' : 'content-profile')
+    if (profile !== undefined && profile !== EXPOSED_SCHEMA) {
+      throw pgrst(406, 'PGRST106', `Invalid schema: ${profile}`, null, `Only the following schemas are exposed: ${EXPOSED_SCHEMA}`)
+    }
+    const m = subPath.match(/^\/rpc\/([^/]+)\/?$/)
+    if (!m) {
+      const table = decodeURIComponent(subPath.replace(/^\/+|\/+$/g, ''))
+      // Tables are deliberately not exposed; answer as PostgREST does for an unknown table.
+      throw pgrst(404, 'PGRST205', `Could not find the table '${EXPOSED_SCHEMA}.${table}' in the schema cache`)
+    }
+    if (method !== 'POST' && !read) throw pgrst(405, 'PGRST117', `Unsupported HTTP method: ${method}`)
+    const fn = decodeURIComponent(m[1]!)
+
+    const who = await identify(req, this.ctx.keys)
+    if (!who.ok) {
+      throw new RestError(401, { code: who.code, message: who.message, details: null, hint: null }, {
+        'WWW-Authenticate': `Bearer error="invalid_token", error_description="${who.message}"`,
+      })
+    }
+
+    let args: JsonObject
+    let rawBody: string | undefined
+    if (read) {
+      args = {}
+      for (const [k, v] of query) {
+        if (!RESERVED_PARAMS.has(k)) args[k] = v
+      }
+    }
+    else {
+      try {
+        rawBody = await readBody(req)
+      }
+      catch (e) {
+        if (e instanceof BodyTooLargeError) throw pgrst(413, 'PGRST413', 'Payload Too Large', `The request body is larger than ${MAX_BODY_BYTES} bytes`)
+        throw e
+      }
+      let parsed: JsonValue
+      try {
+        parsed = rawBody.trim() === '' ? {} : JSON.parse(rawBody) as JsonValue
+      }
+      catch {
+        throw pgrst(400, 'PGRST102', 'Empty or invalid json')
+      }
+      if (!isObject(parsed)) throw pgrst(400, 'PGRST102', 'Empty or invalid json', 'The request body must be a JSON object')
+      args = parsed
+      if (rawBody.trim() === '') rawBody = '{}'
+    }
+
+    const routine = await this.resolve(fn, Object.keys(args), !read)
+    const readOnly = read || routine.volatility !== 'v'
+    const singular = (header(req, 'accept') ?? '').includes(SINGULAR)
+    const countExact = /count=exact/.test(header(req, 'prefer') ?? '')
+    const { sql, params } = buildCall(routine, args, rawBody, singular)
+
+    try {
+      const result = await this.ctx.db.transaction(async (tx) => {
+        if (readOnly) await tx.exec('set transaction read only')
+        await tx.query(
+          `select set_config('search_path', $1, true), set_config('role', $2, true), set_config('request.jwt.claims', $3, true),
+                  set_config('request.method', $4, true), set_config('request.path', $5, true),
+                  set_config('request.headers', $6, true), set_config('request.cookies', '{}', true)`,
+          [SEARCH_PATH, who.role, JSON.stringify(who.claims), method, `/rpc/${fn}`, JSON.stringify(lowerCasedHeaders(req))],
+        )
+        const { rows } = await tx.query<{ body: string | null, n: number }>(sql, params)
+        const row = rows[0] ?? { body: null, n: 0 }
+        // PostgREST rolls the call back when a singular response cannot be produced.
+        if (singular && routine.returnKind !== 'void' && Number(row.n) !== 1) {
+          throw pgrst(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${Number(row.n)} rows`)
+        }
+        return row
+      })
+      if (routine.returnKind === 'void') return sendEmpty(res, 204)
+      const n = Number(result.n)
+      const range = n === 0 ? `*/${countExact ? 0 : '*'}` : `0-${n - 1}/${countExact ? n : '*'}`
+      // An empty set is "*/0" whether or not a count was asked for (PostgREST).
+      sendRawJson(res, 200, result.body ?? 'null', { 'Content-Range': n === 0 ? '*/0' : range })
+    }
+    catch (e) {
+      if (e instanceof RestError) throw e
+      const pg = asPgError(e)
+      if (!pg) throw e
+      throw new RestError(httpStatusFor(pg, who.role), pgErrorBody(pg))
+    }
+  }
+
+  private async resolve(fn: string, keys: string[], allowWholeBody: boolean): Promise<Routine> {
+    let found = matchRoutine(this.cache.get(fn), keys, allowWholeBody)
+    if (!found && Date.now() - this.lastReload > 1000) {
+      // Functions created after start (tests, `db reset` while running) appear without a restart;
+      // rate-limited so a client hammering a missing function cannot turn each call into a catalog scan.
+      await this.reload()
+      found = matchRoutine(this.cache.get(fn), keys, allowWholeBody)
+    }
+    if (found && !Array.isArray(found)) return found
+    if (Array.isArray(found)) {
+      const sig = (r: Routine): string => `${r.schema}.${r.name}(${r.inArgs.map(a => `${a.name} => ${a.type}`).join(', ')})`
+      throw pgrst(300, 'PGRST203', `Could not choose the best candidate function between: ${found.map(sig).join(', ')}`, null,
+        'Try renaming the parameters or the function itself in the database so function overloading can be resolved')
+    }
+    const sorted = [...keys].sort()
+    const qualified = `${EXPOSED_SCHEMA}.${fn}`
+    const message = sorted.length
+      ? `Could not find the function ${qualified}(${sorted.join(', ')}) in the schema cache`
+      : `Could not find the function ${qualified} without parameters in the schema cache`
+    const details = sorted.length
+      ? `Searched for the function ${qualified} with parameters ${sorted.join(', ')} or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.`
+      : `Searched for the function ${qualified} without parameters or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.`
+    throw pgrst(404, 'PGRST202', message, details, this.hint(fn))
+  }
+
+  private hint(fn: string): string | null {
+    const same = this.cache.get(fn)[0]
+    const near = same ?? this.cache.names().map(n => ({ n, d: distance(n, fn) })).filter(x => x.d <= 3).sort((a, b) => a.d - b.d).map(x => this.cache.get(x.n)[0]!)[0]
+    if (!near) return null
+    return `Perhaps you meant to call the function ${near.schema}.${near.name}(${near.inArgs.map(a => a.name).join(', ')})`
+  }
+}
+
+/** The call, shaped like PostgREST's: arguments typed by json_to_record, result rendered by json_agg. */
+function buildCall(r: Routine, args: JsonObject, rawBody: string | undefined, singular: boolean): { sql: string, params: unknown[] } {
+  const target = `${qi(r.schema)}.${qi(r.name)}`
+  let call: string
+  let prefix = ''
+  const params: unknown[] = []
+  if (takesWholeBody(r)) {
+    call = `${target}($1::${r.inArgs[0]!.type})`
+    params.push(rawBody ?? JSON.stringify(args))
+  }
+  else {
+    const given = r.inArgs.filter(a => Object.prototype.hasOwnProperty.call(args, a.name))
+    if (given.length) {
+      prefix = `with pgrst_args as (select * from json_to_record($1::json) as _(${given.map(a => `${qi(a.name)} ${a.type}`).join(', ')})) `
+      params.push(JSON.stringify(args))
+    }
+    call = `${target}(${given.map(a => `${a.mode === 'v' ? 'variadic ' : ''}${qi(a.name)} := (select ${qi(a.name)} from pgrst_args)`).join(', ')})`
+  }
+  const one = (agg: string): string => `coalesce(${agg}->0, 'null'::json)`
+  let sql: string
+  if (r.returnKind === 'void') {
+    sql = `${prefix}select null::text as body, count(*)::int as n from ${call} _t`
+  }
+  else if (r.returnKind === 'scalar') {
+    const agg = 'json_agg(_t.pgrst_scalar)'
+    const body = r.returnsSet && !singular ? `coalesce(${agg}, '[]'::json)` : one(agg)
+    sql = `${prefix}select ${body}::text as body, count(*)::int as n from ${call} _t(pgrst_scalar)`
+  }
+  else {
+    const agg = 'json_agg(_t)'
+    const body = r.returnsSet && !singular ? `coalesce(${agg}, '[]'::json)` : one(agg)
+    sql = `${prefix}select ${body}::text as body, count(*)::int as n from (select * from ${call}) _t`
+  }
+  return { sql, params }
+}
+
+function distance(a: string, b: string): number {
+  const d: number[] = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!
+    d[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j]!
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1))
+      prev = tmp
+    }
+  }
+  return d[b.length]!
+}

@@ -1,0 +1,93 @@
+import { createClient } from '@supabase/supabase-js'
+
+/** The local stack and the Supabase CLI's well-known local anon key (not a secret). */
+export const LOCAL_URL = 'http://127.0.0.1:54321'
+export const LOCAL_ANON_KEY
+  = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0'
+
+export const SUPABASE_URL = import.meta.env.VITE_SUPABASE_URL || LOCAL_URL
+export const SUPABASE_ANON_KEY = import.meta.env.VITE_SUPABASE_ANON_KEY || LOCAL_ANON_KEY
+
+/** localStorage key of the auth session (the e2e harness and the bench inject sessions here). */
+export const AUTH_STORAGE_KEY = 'xxdzz-auth'
+
+/** The one supabase client of the app. Only files in src/api use it. */
+export const supabase = createClient(SUPABASE_URL, SUPABASE_ANON_KEY, {
+  auth: {
+    storageKey: AUTH_STORAGE_KEY,
+    persistSession: true,
+    autoRefreshToken: true,
+    detectSessionInUrl: false,
+  },
+})
+
+/**
+ * What every API call throws. `key` is stable and maps to the i18n key `errors.<key>`:
+ * the SQL error message when it looks like `area.key` (e.g. `checkin.code_expired`),
+ * else `network` (no answer), `auth.expired` (token refused), or `unknown`.
+ */
+export class ApiError extends Error {
+  constructor(
+    readonly key: string,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+
+  /** Worth retrying later: no answer, a server hiccup or rate limit; not a refusal. */
+  get transient(): boolean {
+    return this.key === 'network' || this.status >= 500 || this.status === 429 || this.status === 0
+  }
+}
+
+const KEY_RE = /^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+$/
+
+interface ErrorLike { message?: string, code?: string, status?: number, name?: string }
+
+/** Turn whatever supabase-js (or fetch) gave us into an ApiError. */
+export function toApiError(err: unknown, status = 0): ApiError {
+  if (err instanceof ApiError)
+    return err
+  const e = (err ?? {}) as ErrorLike
+  const message = (typeof e.message === 'string' ? e.message : String(err)).trim()
+  const st = typeof e.status === 'number' ? e.status : status
+  if (KEY_RE.test(message))
+    return new ApiError(message, st, message)
+  if (st === 401 || /^PGRST30\d$/.test(e.code ?? ''))
+    return new ApiError('auth.expired', st || 401, message)
+  if (st === 0 || /failed to fetch|fetch failed|networkerror|network request failed|load failed/i.test(message) || e.name === 'AuthRetryableFetchError')
+    return new ApiError('network', 0, message)
+  return new ApiError('unknown', st, message)
+}
+
+type AuthExpiredListener = () => void
+const authExpiredListeners = new Set<AuthExpiredListener>()
+
+/** The session store listens here: a refused token sends the user to sign-in. */
+export function onAuthExpired(fn: AuthExpiredListener): () => void {
+  authExpiredListeners.add(fn)
+  return () => authExpiredListeners.delete(fn)
+}
+
+/**
+ * Call a `public` SQL function. Returns its data or throws ApiError.
+ * Every wrapper in src/api/<area>.ts is built on this.
+ */
+export async function rpc<T>(fn: string, args?: Record<string, unknown>): Promise<T> {
+  let res
+  try {
+    res = await supabase.rpc(fn, args ?? {})
+  }
+  catch (err) {
+    throw toApiError(err, 0)
+  }
+  if (res.error) {
+    const e = toApiError(res.error, res.status)
+    if (e.key === 'auth.expired')
+      authExpiredListeners.forEach(fn => fn())
+    throw e
+  }
+  return res.data as T
+}

@@ -1,0 +1,71 @@
+import { rpc } from './client'
+
+export type OrgKind = 'bureau' | 'committee' | 'general_branch' | 'branch' | 'group'
+export type Role = 'member' | 'committee' | 'secretary' | 'admin'
+
+export interface InvitePreview {
+  code: string
+  org_id: string
+  org_name: string
+  org_kind: OrgKind
+  parent_name: string | null
+  role: Role
+}
+
+export interface Redeemed { org_id: string, org_name: string, role: Role }
+
+export interface Profile {
+  user_id: string
+  display_name: string
+  school: string | null
+  position: string | null
+  phone: string | null
+  email: string | null
+}
+
+export interface Membership {
+  org_id: string
+  org_name: string
+  org_kind: OrgKind
+  role: Role
+  /** organisation names from the top down to this one */
+  path: string[]
+}
+
+export interface MyContext {
+  profile: Profile
+  memberships: Membership[]
+  is_admin: boolean
+  can_manage: boolean
+}
+
+export interface ProfileInput {
+  display_name: string
+  school: string | null
+  position: string | null
+  phone: string | null
+}
+
+export interface HomeSummary {
+  next_session: { id: string, title: string, kind: string, starts_at: string, place: string | null, my_status: string | null } | null
+  continue_reading: { plan_id: string, reading_id: string, section_id: string, reading_title: string, section_title: string } | null
+  due_plan: { id: string, title: string, due_on: string, done: number, total: number } | null
+  topics: { id: string, title: string, new_replies: number }[] | null
+}
+
+export const invitePreview = (code: string) => rpc<InvitePreview>('invite_preview', { p_code: code.trim() })
+
+export const redeemInvite = (code: string) => rpc<Redeemed>('redeem_invite', { p_code: code.trim() })
+
+export const myContext = () => rpc<MyContext>('my_context')
+
+export function updateProfile(p: ProfileInput) {
+  return rpc<Profile>('update_profile', {
+    p_display_name: p.display_name,
+    p_school: p.school,
+    p_position: p.position,
+    p_phone: p.phone,
+  })
+}
+
+export const homeSummary = () => rpc<HomeSummary>('home_summary')

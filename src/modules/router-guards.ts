@@ -1,0 +1,44 @@
+import type { ModuleContext } from './types'
+import { watch } from 'vue'
+import { i18n } from './i18n'
+import { useSessionStore } from '@/stores/session'
+
+/** Where a signed-out user goes, remembering where they were. */
+export function loginLocation(redirect?: string) {
+  return redirect && redirect !== '/' ? { path: '/login', query: { redirect } } : { path: '/login' }
+}
+
+/** Only same-app paths are followed after sign-in (no open redirects). */
+export function safeRedirect(value: unknown): string {
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') ? value : '/'
+}
+
+export function install({ router, pinia }: ModuleContext) {
+  const session = useSessionStore(pinia)
+
+  router.beforeEach(async (to) => {
+    await session.start()
+    if (!to.meta.public && !session.isSignedIn)
+      return loginLocation(to.fullPath)
+    if (to.meta.public && session.isSignedIn && to.path === '/login')
+      return safeRedirect(to.query.redirect)
+    if (to.meta.manage) {
+      if (!session.context)
+        await session.loadContext().catch(() => {})
+      if (!session.canManage)
+        return '/'
+    }
+  })
+
+  router.afterEach((to) => {
+    const t = i18n.global.t
+    document.title = to.meta.title ? `${t(to.meta.title)} · ${t('common.app_name')}` : t('common.app_name')
+  })
+
+  // Session ended under the user (refresh failed, token refused, signed out elsewhere).
+  watch(() => session.isSignedIn, (signedIn) => {
+    const current = router.currentRoute.value
+    if (!signedIn && !current.meta.public)
+      router.replace(session.expired ? loginLocation(current.fullPath) : '/login')
+  })
+}

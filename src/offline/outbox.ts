@@ -1,0 +1,206 @@
+import type { FailedEntry, OfflineDatabase, OutboxEntry } from './db'
+import { readonly, ref } from 'vue'
+import { toApiError } from '@/api/client'
+import { openOfflineDb } from './db'
+
+/** Sends one entry to the server; resolves once the server acknowledged it. */
+export type Sender = (payload: Record<string, unknown>) => Promise<unknown>
+
+export interface OutboxOptions {
+  dbName?: string
+  /** first retry delay after a transient failure, doubled each time (ms) */
+  baseDelay?: number
+  maxDelay?: number
+  /** safety net: look for pending entries this often (ms) */
+  interval?: number
+  isOnline?: () => boolean
+  /** injectable for tests */
+  schedule?: (fn: () => void, ms: number) => unknown
+  cancel?: (handle: unknown) => void
+}
+
+/** A client-made UUID (crypto.randomUUID is missing outside secure contexts and in old WebViews). */
+export function newId(): string {
+  if (typeof crypto.randomUUID === 'function')
+    return crypto.randomUUID()
+  const b = crypto.getRandomValues(new Uint8Array(16))
+  b[6] = (b[6]! & 0x0F) | 0x40
+  b[8] = (b[8]! & 0x3F) | 0x80
+  const h = [...b].map(x => x.toString(16).padStart(2, '0')).join('')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
+}
+
+export function createOutbox(opts: OutboxOptions = {}) {
+  const baseDelay = opts.baseDelay ?? 2_000
+  const maxDelay = opts.maxDelay ?? 5 * 60_000
+  const isOnline = opts.isOnline ?? (() => typeof navigator === 'undefined' || navigator.onLine !== false)
+  const schedule = opts.schedule ?? ((fn, ms) => setTimeout(fn, ms))
+  const cancel = opts.cancel ?? (h => clearTimeout(h as ReturnType<typeof setTimeout>))
+
+  const senders = new Map<string, Sender>()
+  const pending = ref(0)
+  const failed = ref<FailedEntry[]>([])
+  /** consecutive transient failures; drives the back-off */
+  let failures = 0
+  let retryHandle: unknown = null
+  let flushing: Promise<void> | null = null
+  let dbp: Promise<OfflineDatabase> | null = null
+  const db = () => (dbp ??= openOfflineDb(opts.dbName))
+
+  async function refresh() {
+    const d = await db()
+    pending.value = await d.count('outbox')
+    failed.value = await d.getAll('failed')
+  }
+
+  function scheduleRetry() {
+    if (retryHandle !== null)
+      return
+    const delay = Math.min(baseDelay * 2 ** Math.max(0, failures - 1), maxDelay)
+    retryHandle = schedule(() => {
+      retryHandle = null
+      void flush()
+    }, delay)
+  }
+
+  async function enqueue(kind: string, payload: Record<string, unknown>): Promise<number> {
+    const entry: OutboxEntry = { kind, payload, createdAt: Date.now(), attempts: 0 }
+    const seq = await (await db()).add('outbox', entry)
+    await refresh()
+    void flush()
+    return seq
+  }
+
+  function registerSender(kind: string, fn: Sender) {
+    senders.set(kind, fn)
+    void flush()
+  }
+
+  /** Send everything that can be sent, oldest first. Concurrent calls share one run. */
+  function flush(): Promise<void> {
+    flushing ??= run().finally(() => {
+      flushing = null
+    })
+    return flushing
+  }
+
+  async function run() {
+    const d = await db()
+    if (!isOnline()) {
+      await refresh()
+      return
+    }
+    const entries = await d.getAll('outbox')
+    // An entry whose kind has no sender yet waits; later entries of that kind wait behind it.
+    const blocked = new Set<string>()
+    for (const entry of entries) {
+      const send = senders.get(entry.kind)
+      if (!send || blocked.has(entry.kind)) {
+        blocked.add(entry.kind)
+        continue
+      }
+      try {
+        await send(entry.payload)
+      }
+      catch (err) {
+        const e = toApiError(err)
+        if (e.transient || e.key === 'auth.expired') {
+          // Keep it and everything after it; try again later.
+          failures++
+          await d.put('outbox', { ...entry, attempts: entry.attempts + 1 })
+          await refresh()
+          scheduleRetry()
+          return
+        }
+        // Refused by the server: keep it for the user to see, never drop it silently.
+        const tx = d.transaction(['outbox', 'failed'], 'readwrite')
+        await Promise.all([
+          tx.objectStore('failed').put({ ...entry, seq: entry.seq!, attempts: entry.attempts + 1, failedAt: Date.now(), error: { key: e.key, status: e.status, message: e.message } }),
+          tx.objectStore('outbox').delete(entry.seq!),
+          tx.done,
+        ])
+        continue
+      }
+      // Acknowledged: only now is it removed. A crash before this line resends the same id.
+      await d.delete('outbox', entry.seq!)
+      failures = 0
+    }
+    await refresh()
+  }
+
+  /** Put a refused entry back at the end of the queue (e.g. after the user fixed the cause). */
+  async function retryFailed(seq: number) {
+    const d = await db()
+    const entry = await d.get('failed', seq)
+    if (!entry)
+      return
+    await d.add('outbox', { kind: entry.kind, payload: entry.payload, createdAt: entry.createdAt, attempts: 0 })
+    await d.delete('failed', seq)
+    await refresh()
+    void flush()
+  }
+
+  async function discardFailed(seq: number) {
+    await (await db()).delete('failed', seq)
+    await refresh()
+  }
+
+  const onOnline = () => {
+    failures = 0
+    if (retryHandle !== null) {
+      cancel(retryHandle)
+      retryHandle = null
+    }
+    void flush()
+  }
+  let intervalId: ReturnType<typeof setInterval> | null = null
+
+  /** Flush now, whenever the network returns, and every `interval` ms as a safety net. */
+  function start() {
+    if (typeof window !== 'undefined')
+      window.addEventListener('online', onOnline)
+    intervalId = setInterval(() => {
+      if (pending.value > 0 && retryHandle === null)
+        void flush()
+    }, opts.interval ?? 60_000)
+    return flush()
+  }
+
+  function stop() {
+    if (typeof window !== 'undefined')
+      window.removeEventListener('online', onOnline)
+    if (intervalId)
+      clearInterval(intervalId)
+    if (retryHandle !== null)
+      cancel(retryHandle)
+    retryHandle = null
+  }
+
+  async function close() {
+    stop()
+    await flushing
+    if (dbp)
+      (await dbp).close()
+  }
+
+  return {
+    pending: readonly(pending),
+    failed: readonly(failed),
+    enqueue, registerSender, flush, retryFailed, discardFailed, refresh, start, stop, close,
+    onOnline,
+  }
+}
+
+export type Outbox = ReturnType<typeof createOutbox>
+
+/** The app's outbox. */
+export const outbox = createOutbox()
+
+export const enqueue = outbox.enqueue
+export const registerSender = outbox.registerSender
+export const flush = outbox.flush
+
+/** `{ pending, failed }` refs for badges and the failed list. */
+export function usePendingCount() {
+  return { pending: outbox.pending, failed: outbox.failed }
+}

@@ -1,0 +1,7 @@
+import type { RouteRecordRaw } from 'vue-router'
+
+// Placeholder routes, to be replaced by the readings area. Tab pages keep the tab-bar; detail pages
+// set `meta: { tabbar: false }` (a back arrow appears) and a `title` i18n key.
+export const routes: RouteRecordRaw[] = [
+  { path: '/readings', name: 'readings', component: () => import('./ReadingsPage.vue'), meta: { title: 'common.tabs.readings' } },
+]

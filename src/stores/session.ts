@@ -1,0 +1,102 @@
+import type { Session } from '@supabase/supabase-js'
+import type { MyContext } from '@/api/core'
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef } from 'vue'
+import * as auth from '@/api/auth'
+import { onAuthExpired } from '@/api/client'
+import { myContext } from '@/api/core'
+
+/**
+ * Who is signed in and what they may do (`my_context()`), shared by every page.
+ * The session itself is kept by supabase-js in localStorage, so a reload restores it.
+ */
+export const useSessionStore = defineStore('session', () => {
+  const session = shallowRef<Session | null>(null)
+  const context = ref<MyContext | null>(null)
+  /** true after the stored session was read on start */
+  const ready = ref(false)
+  /** Set when the session ended without the user asking (refresh failed, token refused). */
+  const expired = ref(false)
+
+  const userId = computed(() => session.value?.user.id ?? null)
+  const isSignedIn = computed(() => session.value !== null)
+  const profile = computed(() => context.value?.profile ?? null)
+  const memberships = computed(() => context.value?.memberships ?? [])
+  const isAdmin = computed(() => context.value?.is_admin ?? false)
+  const canManage = computed(() => context.value?.can_manage ?? false)
+  const displayName = computed(() =>
+    profile.value?.display_name
+    || (session.value?.user.user_metadata?.display_name as string | undefined)
+    || '')
+
+  let signingOut = false
+  let started: Promise<void> | null = null
+
+  async function loadContext() {
+    if (!session.value)
+      return
+    context.value = await myContext()
+  }
+
+  function setSession(s: Session | null) {
+    const was = session.value
+    session.value = s
+    if (!s) {
+      context.value = null
+      if (was && !signingOut)
+        expired.value = true
+    }
+    else {
+      expired.value = false
+    }
+  }
+
+  /** Read the stored session and follow auth changes; safe to call more than once. */
+  function start(): Promise<void> {
+    started ??= (async () => {
+      setSession(await auth.currentSession())
+      auth.onAuthChange((event, s) => {
+        const changedUser = s?.user.id !== session.value?.user.id
+        setSession(s)
+        if (event === 'SIGNED_IN' && changedUser)
+          loadContext().catch(() => {})
+      })
+      onAuthExpired(() => {
+        // The server refused our token: drop it locally; the router guard sends the user to sign-in.
+        auth.signOut().catch(() => {})
+      })
+      ready.value = true
+      // Offline on start is fine: the context stays null and pages show what they have.
+      loadContext().catch(() => {})
+    })()
+    return started
+  }
+
+  async function signIn(login: string, password: string) {
+    setSession(await auth.signIn(login, password))
+    await loadContext()
+  }
+
+  async function signUp(login: string, password: string, displayName: string) {
+    const s = await auth.signUp(login, password, displayName)
+    // Without email/phone confirmation GoTrue returns a session; otherwise sign in explicitly.
+    setSession(s ?? await auth.signIn(login, password))
+  }
+
+  async function signOut() {
+    signingOut = true
+    try {
+      await auth.signOut()
+      setSession(null)
+    }
+    finally {
+      signingOut = false
+    }
+  }
+
+  return {
+    session, context, ready, expired,
+    userId, isSignedIn, profile, memberships, isAdmin, canManage, displayName,
+    start, loadContext, signIn, signUp, signOut,
+  }
+})

@@ -176,9 +176,9 @@ export function createOutbox(opts: OutboxOptions = {}) {
     retryHandle = null
   }
 
+  /** Stop and close the database (a send in flight is abandoned, as when the app is killed). */
   async function close() {
     stop()
-    await flushing
     if (dbp)
       (await dbp).close()
   }

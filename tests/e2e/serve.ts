@@ -1,0 +1,50 @@
+import type { AddressInfo } from 'node:net'
+import { createReadStream, existsSync, statSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { extname, join, normalize, resolve } from 'node:path'
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.webmanifest': 'application/manifest+json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+}
+
+/**
+ * Serves a built app like a production host would: hashed assets immutable, everything else
+ * revalidated, and an SPA fallback to index.html for paths without a file.
+ */
+export async function serveStatic(dir: string, port = 0, host = '127.0.0.1'): Promise<{ url: string, close: () => Promise<void> }> {
+  const root = resolve(dir)
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)
+    let file = normalize(join(root, path))
+    if (!file.startsWith(root)) {
+      res.writeHead(403).end()
+      return
+    }
+    if (!existsSync(file) || statSync(file).isDirectory())
+      file = join(root, 'index.html')
+    const immutable = path.startsWith('/assets/')
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+    })
+    createReadStream(file).pipe(res)
+  })
+  await new Promise<void>(r => server.listen(port, host, r))
+  const { port: actual } = server.address() as AddressInfo
+  return {
+    url: `http://${host}:${actual}`,
+    close: () => new Promise<void>((r) => {
+      server.closeAllConnections()
+      server.close(() => r())
+    }),
+  }
+}

@@ -1,0 +1,182 @@
+import 'fake-indexeddb/auto'
+import type { OutboxOptions } from '@/offline/outbox'
+import { afterEach, describe, expect, it } from 'vitest'
+import { ApiError } from '@/api/client'
+import { createOutbox } from '@/offline/outbox'
+
+/** A fake server: idempotent by id, counting what it received. */
+function fakeServer() {
+  const seen = new Map<string, number>()
+  const order: string[] = []
+  let mode: 'ok' | 'down' | 'ack-lost' = 'ok'
+  return {
+    seen,
+    order,
+    set mode(m: typeof mode) { mode = m },
+    async send(p: Record<string, unknown>) {
+      if (mode === 'down')
+        throw new ApiError('network', 0, 'Failed to fetch')
+      const id = p.id as string
+      if (p.bad)
+        throw new ApiError('checkin.code_expired', 400, 'checkin.code_expired')
+      seen.set(id, (seen.get(id) ?? 0) + 1)
+      if (!order.includes(id))
+        order.push(id)
+      if (mode === 'ack-lost')
+        throw new ApiError('network', 0, 'connection reset') // stored, but the answer never arrived
+      return { id }
+    },
+  }
+}
+
+/** A scheduler the test drives by hand, recording each requested delay. */
+function manualClock() {
+  const delays: number[] = []
+  let next: (() => void) | null = null
+  return {
+    delays,
+    schedule: ((fn: () => void, ms: number) => {
+      delays.push(ms)
+      next = fn
+      return delays.length
+    }) as OutboxOptions['schedule'],
+    cancel: () => { next = null },
+    fire() {
+      const fn = next
+      next = null
+      fn?.()
+    },
+  }
+}
+
+let n = 0
+const boxes: ReturnType<typeof createOutbox>[] = []
+function make(opts: OutboxOptions = {}, name?: string) {
+  const box = createOutbox({ dbName: name ?? `test-${++n}`, interval: 1e9, ...opts })
+  boxes.push(box)
+  return box
+}
+
+afterEach(async () => {
+  await Promise.all(boxes.splice(0).map(b => b.close()))
+})
+
+describe('outbox', () => {
+  it('sends in the order entries were queued and empties', async () => {
+    const server = fakeServer()
+    const box = make({ isOnline: () => false })
+    box.registerSender('t.tick', p => server.send(p))
+    for (const id of ['a', 'b', 'c', 'd'])
+      await box.enqueue('t.tick', { id })
+    expect(box.pending.value).toBe(4)
+    const online = make({}, `test-${n}`)
+    online.registerSender('t.tick', p => server.send(p))
+    await online.flush()
+    expect(server.order).toEqual(['a', 'b', 'c', 'd'])
+    expect(online.pending.value).toBe(0)
+  })
+
+  it('keeps everything while offline and sends on the online event', async () => {
+    const server = fakeServer()
+    let online = false
+    const box = make({ isOnline: () => online })
+    box.registerSender('t.tick', p => server.send(p))
+    await box.enqueue('t.tick', { id: 'x1' })
+    await box.enqueue('t.tick', { id: 'x2' })
+    await box.flush()
+    expect(server.seen.size).toBe(0)
+    expect(box.pending.value).toBe(2)
+    online = true
+    box.onOnline()
+    await box.flush()
+    expect(server.order).toEqual(['x1', 'x2'])
+    expect(box.pending.value).toBe(0)
+  })
+
+  it('backs off exponentially while the server cannot be reached, then recovers', async () => {
+    const server = fakeServer()
+    server.mode = 'down'
+    const clock = manualClock()
+    const box = make({ baseDelay: 1000, maxDelay: 8000, schedule: clock.schedule, cancel: clock.cancel })
+    box.registerSender('t.tick', p => server.send(p))
+    await box.enqueue('t.tick', { id: 'b1' })
+    await box.flush()
+    for (let i = 0; i < 5; i++) {
+      clock.fire()
+      await box.flush()
+    }
+    expect(clock.delays).toEqual([1000, 2000, 4000, 8000, 8000, 8000])
+    expect(box.pending.value).toBe(1)
+    server.mode = 'ok'
+    clock.fire()
+    await box.flush()
+    expect(server.order).toEqual(['b1'])
+    expect(box.pending.value).toBe(0)
+    // a success resets the back-off
+    server.mode = 'down'
+    await box.enqueue('t.tick', { id: 'b2' })
+    await box.flush()
+    expect(clock.delays.at(-1)).toBe(1000)
+  })
+
+  it('loses nothing and doubles nothing when the acknowledgement is lost or the app dies mid-send', async () => {
+    const server = fakeServer()
+    const clock = manualClock()
+    const name = `test-${++n}`
+    // 1) the server stored c1 but the answer was lost: c1 stays queued and is resent with the same id
+    const box = make({ schedule: clock.schedule, cancel: clock.cancel }, name)
+    box.registerSender('t.note', p => server.send(p))
+    server.mode = 'ack-lost'
+    await box.enqueue('t.note', { id: 'c1' })
+    await box.flush()
+    expect(box.pending.value).toBe(1)
+    // 2) the app is killed while c2 is in flight (the send never settles)
+    await box.close()
+    const dying = make({}, name)
+    dying.registerSender('t.note', () => new Promise(() => {}))
+    await dying.enqueue('t.note', { id: 'c2' })
+    // 3) the next start resends both, in order
+    server.mode = 'ok'
+    const restarted = make({}, name)
+    restarted.registerSender('t.note', p => server.send(p))
+    await restarted.flush()
+    expect(restarted.pending.value).toBe(0)
+    expect(server.order).toEqual(['c1', 'c2'])
+    expect(server.seen.size).toBe(2) // distinct ids: nothing doubled on the server
+    expect(server.seen.get('c1')).toBe(2) // it was sent twice; idempotency made it one row
+  })
+
+  it('moves a refused entry to the failed list with its error, and carries on with the rest', async () => {
+    const server = fakeServer()
+    const box = make()
+    box.registerSender('t.checkin', p => server.send(p))
+    await box.enqueue('t.checkin', { id: 'r1' })
+    await box.enqueue('t.checkin', { id: 'r2', bad: true })
+    await box.enqueue('t.checkin', { id: 'r3' })
+    await box.flush()
+    expect(server.order).toEqual(['r1', 'r3'])
+    expect(box.pending.value).toBe(0)
+    expect(box.failed.value).toHaveLength(1)
+    expect(box.failed.value[0]).toMatchObject({ kind: 't.checkin', payload: { id: 'r2', bad: true }, error: { key: 'checkin.code_expired', status: 400 } })
+    // the user may retry it (after fixing the cause) or discard it; it is never dropped silently
+    const seq = box.failed.value[0]!.seq
+    await box.retryFailed(seq)
+    await box.flush()
+    expect(box.failed.value).toHaveLength(1)
+    await box.discardFailed(box.failed.value[0]!.seq)
+    expect(box.failed.value).toHaveLength(0)
+  })
+
+  it('waits for a sender for its kind without blocking other kinds', async () => {
+    const server = fakeServer()
+    const box = make()
+    box.registerSender('a.x', p => server.send(p))
+    await box.enqueue('b.y', { id: 'later' })
+    await box.enqueue('a.x', { id: 'now' })
+    await box.flush()
+    expect(server.order).toEqual(['now'])
+    box.registerSender('b.y', p => server.send(p))
+    await box.flush()
+    expect(server.order).toEqual(['now', 'later'])
+  })
+})

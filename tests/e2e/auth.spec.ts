@@ -1,0 +1,72 @@
+import { createClient } from '@supabase/supabase-js'
+import { afterEach, describe, expect, it } from 'vitest'
+import { JoinPage } from './pages/JoinPage'
+import { LoginPage } from './pages/LoginPage'
+import { Shell } from './pages/Shell'
+import { ANON_KEY, DEMO_INVITE, demoAccounts, STACK_URL, uniqueEmail, useBrowser, waitForRpc } from './support'
+
+const b = useBrowser()
+afterEach(() => b.close())
+
+/** A demo account from the seeds, or a fresh one made through the API. */
+async function anAccount() {
+  const demo = demoAccounts()[0]
+  if (demo)
+    return demo
+  const login = uniqueEmail('signin')
+  const client = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false } })
+  const { error } = await client.auth.signUp({ email: login, password: 'secret-123', options: { data: { display_name: '测试党员' } } })
+  if (error)
+    throw error
+  return { label: 'fresh', login, password: 'secret-123' }
+}
+
+describe('sign-up and sign-in', () => {
+  it('a new member signs up with an invite code and lands on home', async () => {
+    const page = await b.open()
+    const join = new JoinPage(page)
+    const preview = await join.goto(DEMO_INVITE)
+    expect(preview.status()).toBe(200)
+    await join.preview.waitFor()
+    expect(await join.orgName.textContent()).toBeTruthy()
+
+    const redeemed = await join.signUp('张老师', uniqueEmail('join'), 'secret-123')
+    expect(redeemed.status()).toBe(200)
+    const shell = new Shell(page)
+    await shell.home.waitFor()
+    expect(new URL(page.url()).pathname).toBe('/')
+    expect(await shell.greeting.textContent()).toContain('张老师')
+  })
+
+  it('a returning member signs in, is taken where they were going, and stays signed in after a reload', async () => {
+    const account = await anAccount()
+    const page = await b.open()
+    await page.goto('/me')
+    expect(new URL(page.url()).pathname).toBe('/login')
+    expect(new URL(page.url()).searchParams.get('redirect')).toBe('/me')
+
+    const token = await new LoginPage(page).signIn(account.login, account.password)
+    expect(token.status()).toBe(200)
+    const shell = new Shell(page)
+    await shell.me.waitFor()
+    expect(new URL(page.url()).pathname).toBe('/me')
+
+    const context = waitForRpc(page, 'my_context')
+    await page.reload()
+    expect((await context).status()).toBe(200)
+    await shell.me.waitFor()
+    expect(new URL(page.url()).pathname).toBe('/me')
+  })
+
+  it('wrong password shows a translated error', async () => {
+    const account = await anAccount()
+    const page = await b.open()
+    const login = new LoginPage(page)
+    await login.goto()
+    const token = await login.signIn(account.login, 'wrong-password')
+    expect(token.status()).toBe(400)
+    const error = page.locator('[data-test="login-error"]')
+    await error.waitFor()
+    expect(await error.textContent()).toContain('账号或密码错误')
+  })
+})

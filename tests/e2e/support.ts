@@ -1,0 +1,67 @@
+import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { chromium } from 'playwright-core'
+import { afterAll, beforeAll, onTestFailed } from 'vitest'
+
+export const ROOT = resolve(import.meta.dirname, '../..')
+export const BASE_URL = process.env.E2E_BASE_URL ?? 'http://127.0.0.1:4173'
+export const STACK_URL = process.env.E2E_STACK_URL ?? 'http://127.0.0.1:54321'
+export const ANON_KEY = process.env.E2E_ANON_KEY ?? ''
+export const DEMO_INVITE = process.env.E2E_INVITE ?? 'DEMO2026'
+
+export interface DemoAccount { label: string, login: string, password: string }
+
+/** seeds/demo-accounts.json, when the seeds define it. */
+export function demoAccounts(): DemoAccount[] {
+  const file = join(ROOT, 'seeds/demo-accounts.json')
+  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as DemoAccount[] : []
+}
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+
+/**
+ * One browser per spec file, a fresh phone-sized context per test, and a screenshot into
+ * test-results/ when a test fails.
+ */
+export function useBrowser() {
+  let browser: Browser
+  const state = {} as { context: BrowserContext, page: Page }
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  })
+  afterAll(async () => {
+    await browser?.close()
+  })
+  return {
+    state,
+    async open(): Promise<Page> {
+      state.context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN', baseURL: BASE_URL, serviceWorkers: 'allow' })
+      state.page = await state.context.newPage()
+      state.page.on('pageerror', err => console.warn('[pageerror]', err.message))
+      onTestFailed(async ({ task }) => {
+        const dir = join(ROOT, 'test-results')
+        mkdirSync(dir, { recursive: true })
+        await state.page.screenshot({ path: join(dir, `${task.name.replace(/\W+/g, '-')}.png`), fullPage: true }).catch(() => {})
+      })
+      return state.page
+    },
+    async close() {
+      await state.context?.close()
+    },
+  }
+}
+
+/** Wait for the answer of an RPC (e.g. 'my_context') rather than for time. */
+export function waitForRpc(page: Page, fn: string): Promise<Response> {
+  return page.waitForResponse(r => r.url().includes(`/rest/v1/rpc/${fn}`) && r.request().method() === 'POST')
+}
+
+/** Wait for an auth endpoint answer ('token', 'signup', 'user'). */
+export function waitForAuth(page: Page, path: string): Promise<Response> {
+  return page.waitForResponse(r => r.url().includes(`/auth/v1/${path}`) && r.request().method() !== 'OPTIONS')
+}
+
+export function uniqueEmail(prefix = 'e2e') {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}@example.com`
+}

@@ -1,0 +1,44 @@
+// Starts the local stack once for the api project (fresh temp PGlite folder, or DATABASE_URL), unless
+// SUPABASE_URL + SUPABASE_ANON_KEY point the contract tests at a real Supabase instead.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { TestProject } from 'vitest/node'
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    supabaseUrl: string
+    anonKey: string
+    serviceRoleKey: string
+    /** Empty when testing a real Supabase whose secret was not given (SUPABASE_JWT_SECRET). */
+    jwtSecret: string
+    /** True when the tests run against the stack this setup started. */
+    localStack: boolean
+  }
+}
+
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  const externalUrl = process.env.SUPABASE_URL
+  const externalAnon = process.env.SUPABASE_ANON_KEY
+  if (externalUrl && externalAnon) {
+    project.provide('supabaseUrl', externalUrl.replace(/\/+$/, ''))
+    project.provide('anonKey', externalAnon)
+    project.provide('serviceRoleKey', process.env.SUPABASE_SERVICE_ROLE_KEY ?? '')
+    project.provide('jwtSecret', process.env.SUPABASE_JWT_SECRET ?? '')
+    project.provide('localStack', false)
+    return undefined
+  }
+  const { startLocalStack } = await import('../../supabase/local/index')
+  const databaseUrl = process.env.DATABASE_URL
+  const dataDir = databaseUrl ? undefined : mkdtempSync(join(tmpdir(), 'api-stack-'))
+  const stack = await startLocalStack({ dataDir, databaseUrl, port: 0 })
+  project.provide('supabaseUrl', stack.url)
+  project.provide('anonKey', stack.anonKey)
+  project.provide('serviceRoleKey', stack.serviceRoleKey)
+  project.provide('jwtSecret', stack.jwtSecret)
+  project.provide('localStack', true)
+  return async () => {
+    await stack.close()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,43 @@
+// `npm run bench:api` — a benchmark, not a test: starts the local stack on a throwaway database and
+// runs the sections in order. Add a section as tests/bench/<area>.ts exporting `run(ctx)` and list it
+// below; `npm run bench:api -- <area> …` runs only the named ones.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startLocalStack } from '../../supabase/local/index'
+import type { BenchContext } from './context'
+import { makeContext } from './context'
+
+type Section = () => Promise<{ run: (ctx: BenchContext) => Promise<void> }>
+
+/** Order matters only for reading the output. */
+const SECTIONS: Record<string, Section> = {
+  'rpc-roundtrip': () => import('./rpc-roundtrip'),
+}
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2).filter(a => !a.startsWith('-'))
+  const unknown = wanted.filter(w => !(w in SECTIONS))
+  if (unknown.length) throw new Error(`unknown section(s): ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`)
+  const databaseUrl = process.env.DATABASE_URL
+  const dataDir = databaseUrl ? undefined : mkdtempSync(join(tmpdir(), 'bench-api-'))
+  const stack = await startLocalStack({ dataDir, databaseUrl, port: 0, seed: true })
+  console.log(`local stack at ${stack.url} (${stack.db.kind})`)
+  try {
+    const ctx = makeContext(stack)
+    for (const [name, load] of Object.entries(SECTIONS)) {
+      if (wanted.length && !wanted.includes(name)) continue
+      const mod = await load()
+      await mod.run(ctx)
+    }
+  }
+  finally {
+    await stack.close()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e)
+  process.exit(1)
+})

@@ -28,6 +28,7 @@ export const themeVarsDark: ConfigProviderThemeVars = {
   navBarTextColor: '#f5f5f5',
   tabbarItemActiveColor: PRIMARY_DARK,
   buttonPrimaryBackground: '#b3141b',
+  tagPrimaryColor: '#b3141b',
   buttonPrimaryBorderColor: '#b3141b',
   textColor3: '#a6a7a9',
   textColor2: '#b8b9bb',

@@ -32,7 +32,7 @@ export function install({ router, pinia }: ModuleContext) {
 
   router.afterEach((to) => {
     const t = i18n.global.t
-    document.title = to.meta.title ? `${t(to.meta.title)} · ${t('common.app_name')}` : t('common.app_name')
+    document.title = to.meta.title && to.meta.title !== 'common.app_name' ? `${t(to.meta.title)} · ${t('common.app_name')}` : t('common.app_name')
   })
 
   // Session ended under the user (refresh failed, token refused, signed out elsewhere).

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { createClient } from '@supabase/supabase-js'
 import type { Session, SupabaseClient } from '@supabase/supabase-js'
 import { inject } from 'vitest'
+import type { WebSocketLikeConstructor } from '@supabase/realtime-js'
 import ws from 'ws'
 
 export const env = {
@@ -18,7 +19,7 @@ function client(key: string, bearer?: string): SupabaseClient {
   return createClient(env.url, key, {
     ...(bearer ? { global: { headers: { Authorization: `Bearer ${bearer}` } } } : {}),
     // realtime-js's types want a WebSocket constructor shaped like the browser's; ws is compatible at runtime.
-    realtime: { transport: ws as unknown as typeof WebSocket },
+    realtime: { transport: ws as unknown as WebSocketLikeConstructor },
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
   })
 }

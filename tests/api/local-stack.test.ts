@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { createClient } from '@supabase/supabase-js'
 import type { SupabaseClient } from '@supabase/supabase-js'
 import { SignJWT } from 'jose'
+import type { WebSocketLikeConstructor } from '@supabase/realtime-js'
 import ws from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LocalStack } from '../../supabase/local/index'
@@ -51,7 +52,7 @@ let anon: SupabaseClient
 
 function client(token?: string): SupabaseClient {
   return createClient(stack.url, stack.anonKey, {
-    realtime: { transport: ws as unknown as typeof WebSocket },
+    realtime: { transport: ws as unknown as WebSocketLikeConstructor },
     auth: { persistSession: false, autoRefreshToken: false },
     ...(token ? { global: { headers: { Authorization: `Bearer ${token}` } } } : {}),
   })
@@ -131,7 +132,7 @@ describe.skipIf(!env.localStack)('local stack (own instance)', () => {
       expect(me.data).toMatchObject({ uid: u.id, role: 'authenticated', jwt_role: 'authenticated', method: 'POST', path: '/rpc/lst_whoami' })
       expect((me.data as { client: string }).client).toMatch(/^supabase-js/)
       expect((await anon.rpc('lst_whoami')).data).toMatchObject({ uid: null, role: 'anon' })
-      const service = createClient(stack.url, stack.serviceRoleKey, { realtime: { transport: ws as unknown as typeof WebSocket }, auth: { persistSession: false } })
+      const service = createClient(stack.url, stack.serviceRoleKey, { realtime: { transport: ws as unknown as WebSocketLikeConstructor }, auth: { persistSession: false } })
       expect((await service.rpc('lst_whoami')).data).toMatchObject({ role: 'service_role' })
     })
 

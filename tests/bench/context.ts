@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import { createClient } from '@supabase/supabase-js'
 import type { SupabaseClient } from '@supabase/supabase-js'
+import type { WebSocketLikeConstructor } from '@supabase/realtime-js'
 import ws from 'ws'
 import type { Db } from '../../supabase/local/db'
 
@@ -25,7 +26,7 @@ export interface BenchContext {
 
 export function makeContext(stack: { url: string, anonKey: string, serviceRoleKey: string, jwtSecret: string, db: Db }): BenchContext {
   const client = (accessToken?: string): SupabaseClient => createClient(stack.url, stack.anonKey, {
-    realtime: { transport: ws as unknown as typeof WebSocket },
+    realtime: { transport: ws as unknown as WebSocketLikeConstructor },
     auth: { persistSession: false, autoRefreshToken: false },
     ...(accessToken ? { global: { headers: { Authorization: `Bearer ${accessToken}` } } } : {}),
   })

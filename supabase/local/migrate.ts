@@ -1,0 +1,93 @@
+// Brings a database to the project's schema the way a Supabase project gets it: the platform's
+// own objects first (bootstrap.sql), then supabase/migrations in order, each recorded in
+// supabase_migrations.schema_migrations as the Supabase CLI does, then the seeds once.
+import { createHash } from 'node:crypto'
+import { readdir, readFile } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Db } from './db'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+export const migrationsDir = join(root, 'supabase/migrations')
+export const seedsDir = join(root, 'seeds')
+
+export interface PrepareResult { applied: string[], seeded: boolean }
+
+async function sqlFiles(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter(f => f.endsWith('.sql')).sort()
+  }
+  catch {
+    return []
+  }
+}
+
+export async function bootstrap(db: Db): Promise<void> {
+  const installed = await db.query<{ ok: boolean }>(
+    `select to_regclass('supabase_migrations.schema_migrations') is not null as ok`,
+  )
+  if (installed.rows[0]?.ok)
+    return
+  await db.exec(await readFile(join(root, 'supabase/local/bootstrap.sql'), 'utf8'))
+}
+
+export async function applyMigrations(db: Db): Promise<string[]> {
+  const done = new Set((await db.query<{ version: string }>(
+    'select version from supabase_migrations.schema_migrations',
+  )).rows.map(r => r.version))
+  const applied: string[] = []
+  for (const file of await sqlFiles(migrationsDir)) {
+    const [version, ...rest] = file.replace(/\.sql$/, '').split('_')
+    if (done.has(version))
+      continue
+    const sql = await readFile(join(migrationsDir, file), 'utf8')
+    try {
+      await db.transaction(async (tx) => {
+        await tx.exec(sql)
+        await tx.query(
+          'insert into supabase_migrations.schema_migrations (version, name, statements) values ($1, $2, $3)',
+          [version, rest.join('_'), [sql]],
+        )
+      })
+    }
+    catch (e) {
+      throw new Error(`migration ${file} failed: ${(e as Error).message}`, { cause: e })
+    }
+    applied.push(file)
+  }
+  return applied
+}
+
+/** Applies each seed file not applied before; returns whether any ran. */
+export async function applySeeds(db: Db): Promise<boolean> {
+  const done = new Set((await db.query<{ path: string }>(
+    'select path from supabase_migrations.seed_files',
+  )).rows.map(r => r.path))
+  let any = false
+  for (const file of await sqlFiles(seedsDir)) {
+    if (done.has(file))
+      continue
+    const sql = await readFile(join(seedsDir, file), 'utf8')
+    try {
+      await db.transaction(async (tx) => {
+        await tx.exec(sql)
+        await tx.query('insert into supabase_migrations.seed_files (path, hash) values ($1, $2)', [
+          file,
+          createHash('sha256').update(sql).digest('hex'),
+        ])
+      })
+    }
+    catch (e) {
+      throw new Error(`seed ${file} failed: ${(e as Error).message}`, { cause: e })
+    }
+    any = true
+  }
+  return any
+}
+
+export async function prepareDatabase(db: Db, opts: { seed?: boolean } = {}): Promise<PrepareResult> {
+  await bootstrap(db)
+  const applied = await applyMigrations(db)
+  const seeded = opts.seed === false ? false : await applySeeds(db)
+  return { applied, seeded }
+}

@@ -30,7 +30,10 @@ export function makeContext(stack: { url: string, anonKey: string, serviceRoleKe
     auth: { persistSession: false, autoRefreshToken: false },
     ...(accessToken ? { global: { headers: { Authorization: `Bearer ${accessToken}` } } } : {}),
   })
-  const admin = createClient(stack.url, stack.serviceRoleKey, { auth: { persistSession: false, autoRefreshToken: false } })
+  const admin = createClient(stack.url, stack.serviceRoleKey, {
+    realtime: { transport: ws as unknown as WebSocketLikeConstructor },
+    auth: { persistSession: false, autoRefreshToken: false },
+  })
   return {
     ...stack,
     n: Number(process.env.BENCH_N) || 200,

@@ -1,0 +1,63 @@
+// npm run test:pg — the database and API suites on a PostgreSQL server (CI: Debian's 15)
+// instead of PGlite. DATABASE_URL must name a superuser connection; each suite gets fresh
+// databases of its own, dropped afterwards.
+import { spawnSync } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { resolve } from 'node:path'
+import pg from 'pg'
+
+const ROOT = resolve(import.meta.dirname, '..')
+const base = process.env.DATABASE_URL
+if (!base) {
+  console.error('test:pg needs DATABASE_URL, e.g. postgres://postgres:postgres@127.0.0.1:5432/postgres')
+  process.exit(2)
+}
+
+async function withAdmin(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: base })
+  await c.connect()
+  try {
+    await c.query(sql)
+  }
+  finally {
+    await c.end()
+  }
+}
+
+function vitest(project: string, databaseUrl: string): number {
+  const r = spawnSync(process.execPath, [resolve(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', project], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+  })
+  return r.status ?? 1
+}
+
+async function main(): Promise<number> {
+  const version = new pg.Client({ connectionString: base })
+  await version.connect()
+  console.log(`[test:pg] ${(await version.query('select version()')).rows[0].version}`)
+  await version.end()
+
+  // db: the suite's own global setup builds a template database and copies it per file
+  const dbCode = vitest('db', base!)
+
+  // api: the local stack migrates and seeds a database of its own
+  const apiDb = `xxdzz_api_${randomUUID().slice(0, 8)}`
+  await withAdmin(`create database ${apiDb}`)
+  const u = new URL(base!)
+  u.pathname = `/${apiDb}`
+  let apiCode = 1
+  try {
+    apiCode = vitest('api', u.toString())
+  }
+  finally {
+    await withAdmin(`drop database if exists ${apiDb} with (force)`)
+  }
+  return dbCode || apiCode
+}
+
+main().then(code => process.exit(code), (err) => {
+  console.error(err)
+  process.exit(1)
+})

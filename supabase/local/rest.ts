@@ -131,9 +131,9 @@ export class RestApi {
       })
       if (routine.returnKind === 'void') return sendEmpty(res, 204)
       const n = Number(result.n)
-      const range = n === 0 ? `*/${countExact ? 0 : '*'}` : `0-${n - 1}/${countExact ? n : '*'}`
       // An empty set is "*/0" whether or not a count was asked for (PostgREST).
-      sendRawJson(res, 200, result.body ?? 'null', { 'Content-Range': n === 0 ? '*/0' : range })
+      const range = n === 0 ? '*/0' : `0-${n - 1}/${countExact ? n : '*'}`
+      sendRawJson(res, 200, result.body ?? 'null', { 'Content-Range': range })
     }
     catch (e) {
       if (e instanceof RestError) throw e

@@ -1,0 +1,1017 @@
+-- Sessions: study sessions (中心组学习, 专题讲座, 报告会, 专题调研, 个人自学, "三会一课"), who is
+-- expected at them, check-in with a rotating code (TOTP-like, verified here), offline check-ins
+-- with their device time, leave requests, manual marks, minutes, make-up study and attendance.
+-- The code secret never leaves the database: only security definer functions read it.
+
+-- types -------------------------------------------------------------------------------------
+
+-- (none: kinds and statuses are text with checks, so the lists can grow without a type change)
+
+-- tables ------------------------------------------------------------------------------------
+
+create table app.sessions (
+  id uuid primary key default gen_random_uuid(),
+  org_id uuid not null references app.organisations (id),
+  kind text not null check (kind in ('center_group', 'lecture', 'report', 'research', 'self_study',
+    'general_meeting', 'committee_meeting', 'group_meeting', 'party_class')),
+  title text not null check (char_length(btrim(title)) between 1 and 60),
+  starts_at timestamptz not null,
+  duration_minutes int not null check (duration_minutes between 5 and 720),
+  place text not null default '' check (char_length(place) <= 60),
+  organiser_id uuid not null references app.profiles (user_id),
+  checkin_opens_at timestamptz not null,
+  checkin_closes_at timestamptz not null,
+  minutes_topic text not null default '' check (char_length(minutes_topic) <= 200),
+  minutes_speakers text not null default '' check (char_length(minutes_speakers) <= 500),
+  minutes_decisions text not null default '' check (char_length(minutes_decisions) <= 5000),
+  minutes_updated_at timestamptz,
+  created_by uuid not null references app.profiles (user_id),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  cancelled_at timestamptz,
+  constraint sessions_window_order check (checkin_opens_at <= starts_at and checkin_closes_at >= starts_at
+    and checkin_closes_at > checkin_opens_at)
+);
+comment on table app.sessions is 'A study session of one of nine kinds, organised by an organisation; late after starts_at.';
+
+create table app.session_secrets (
+  session_id uuid primary key references app.sessions (id) on delete cascade,
+  secret bytea not null default extensions.gen_random_bytes(20)
+);
+comment on table app.session_secrets is 'The check-in code secret of each session. No policy: read only by security definer functions.';
+
+create table app.session_orgs (
+  session_id uuid not null references app.sessions (id) on delete cascade,
+  org_id uuid not null references app.organisations (id),
+  primary key (session_id, org_id)
+);
+comment on table app.session_orgs is 'Organisations expected at a session: their members and the members of everything below them.';
+
+create table app.session_invitees (
+  session_id uuid not null references app.sessions (id) on delete cascade,
+  user_id uuid not null references app.profiles (user_id) on delete cascade,
+  primary key (session_id, user_id)
+);
+comment on table app.session_invitees is 'Named people from other organisations expected at a session (双重组织生活).';
+
+-- reading ids without a foreign key: the readings area is built beside this one
+create table app.session_readings (
+  session_id uuid not null references app.sessions (id) on delete cascade,
+  reading_id uuid not null,
+  sort_order int not null default 0,
+  primary key (session_id, reading_id)
+);
+comment on table app.session_readings is 'Readings studied at a session; offered again as make-up study to those absent.';
+
+create table app.checkins (
+  id uuid primary key,
+  session_id uuid not null references app.sessions (id) on delete cascade,
+  user_id uuid not null references app.profiles (user_id) on delete cascade,
+  status text not null check (status in ('present', 'late', 'excused', 'absent')),
+  method text not null check (method in ('code', 'qr', 'manual', 'offline')),
+  checked_at timestamptz not null default now(),
+  claimed_at timestamptz,
+  marked_by uuid references app.profiles (user_id) on delete set null,
+  reason text check (char_length(reason) <= 200),
+  constraint checkins_one_per_member unique (session_id, user_id),
+  constraint checkins_manual_has_reason check (method <> 'manual' or (marked_by is not null and char_length(btrim(coalesce(reason, ''))) > 0))
+);
+comment on table app.checkins is 'A member''s attendance at a session. id is made by the client; claimed_at is the device time of an offline check-in.';
+
+create table app.leave_requests (
+  id uuid primary key,
+  session_id uuid not null references app.sessions (id) on delete cascade,
+  user_id uuid not null references app.profiles (user_id) on delete cascade,
+  reason text not null check (char_length(btrim(reason)) between 1 and 200),
+  status text not null default 'pending' check (status in ('pending', 'approved', 'declined')),
+  created_at timestamptz not null default now(),
+  decided_by uuid references app.profiles (user_id) on delete set null,
+  decided_at timestamptz,
+  constraint leave_requests_one_per_member unique (session_id, user_id),
+  constraint leave_requests_decided check ((status = 'pending') = (decided_at is null))
+);
+comment on table app.leave_requests is '请假: a member asks before the session; the secretary approves or declines.';
+
+create table app.makeups (
+  session_id uuid not null references app.sessions (id) on delete cascade,
+  user_id uuid not null references app.profiles (user_id) on delete cascade,
+  completed_at timestamptz not null default now(),
+  primary key (session_id, user_id)
+);
+comment on table app.makeups is '补学 done: a member absent or on leave studied the session''s minutes and readings.';
+
+-- indexes -----------------------------------------------------------------------------------
+
+create index sessions_org_starts_idx on app.sessions (org_id, starts_at);
+create index sessions_starts_idx on app.sessions (starts_at);
+create index sessions_organiser_id_idx on app.sessions (organiser_id);
+create index sessions_created_by_idx on app.sessions (created_by);
+create index session_orgs_org_id_idx on app.session_orgs (org_id);
+create index session_invitees_user_id_idx on app.session_invitees (user_id);
+create index checkins_user_id_idx on app.checkins (user_id);
+create index checkins_marked_by_idx on app.checkins (marked_by);
+create index leave_requests_user_id_idx on app.leave_requests (user_id);
+create index leave_requests_decided_by_idx on app.leave_requests (decided_by);
+create index makeups_user_id_idx on app.makeups (user_id);
+
+-- helpers (security definer: they read memberships and secrets across RLS on purpose) -------
+
+-- everyone expected at a session, with the organisation that brings them (the deepest one)
+create function app.session_expected(p_session uuid)
+returns table (user_id uuid, org_id uuid)
+language sql stable security definer set search_path = '' as $$
+  select distinct on (x.user_id) x.user_id, x.org_id
+    from (
+      select m.user_id, m.org_id, array_length(o.path, 1) as depth
+        from app.session_orgs so
+        join app.organisations o on o.path @> array[so.org_id]
+        join app.memberships m on m.org_id = o.id and m.ended_at is null
+       where so.session_id = p_session
+      union all
+      select i.user_id, null::uuid, 0 from app.session_invitees i where i.session_id = p_session
+    ) x
+   order by x.user_id, x.depth desc
+$$;
+
+create function app.is_expected(p_session uuid, p_user uuid) returns boolean
+language sql stable security definer set search_path = '' as $$
+  select exists (select 1 from app.session_invitees i where i.session_id = p_session and i.user_id = p_user)
+      or exists (
+        select 1 from app.session_orgs so
+          join app.organisations o on o.path @> array[so.org_id]
+          join app.memberships m on m.org_id = o.id and m.ended_at is null
+         where so.session_id = p_session and m.user_id = p_user)
+$$;
+
+-- organiser, creator, or a secretary (or more) of the organising organisation
+create function app.can_run_session(p_session uuid) returns boolean
+language sql stable security definer set search_path = '' as $$
+  select exists (
+    select 1 from app.sessions s
+     where s.id = p_session
+       and (s.organiser_id = auth.uid() or s.created_by = auth.uid() or app.can_manage(s.org_id)))
+$$;
+
+-- replaces core's stub: expected members, invitees, the organiser and managers
+create or replace function app.can_see_session(p_session uuid) returns boolean
+language sql stable security definer set search_path = '' as $$
+  select auth.uid() is not null and (app.can_run_session(p_session) or app.is_expected(p_session, auth.uid()))
+$$;
+
+-- 6 digits from HMAC-SHA256(step, secret), step = floor(epoch / 30)
+create function app.session_code(p_session uuid, p_step bigint) returns text
+language sql stable security definer set search_path = '' as $$
+  select lpad(((('x' || lpad(substr(encode(extensions.hmac(p_step::text::bytea, s.secret, 'sha256'), 'hex'), 1, 8), 16, '0'))::bit(64)::bigint
+               % 1000000))::text, 6, '0')
+    from app.session_secrets s where s.session_id = p_session
+$$;
+
+create function app.step_of(p_at timestamptz) returns bigint
+language sql immutable set search_path = '' as $$
+  select floor(extract(epoch from p_at) / 30)::bigint
+$$;
+
+create function app.session_counts(p_session uuid) returns jsonb
+language sql stable security definer set search_path = '' as $$
+  with e as (select x.user_id from app.session_expected(p_session) x),
+  st as (
+    select coalesce(c.status, case when l.status = 'approved' then 'excused' end) as status
+      from e
+      left join app.checkins c on c.session_id = p_session and c.user_id = e.user_id
+      left join app.leave_requests l on l.session_id = p_session and l.user_id = e.user_id
+  )
+  select jsonb_build_object(
+    'expected', count(*),
+    'present', count(*) filter (where status = 'present'),
+    'late', count(*) filter (where status = 'late'),
+    'excused', count(*) filter (where status = 'excused'),
+    'absent', count(*) filter (where status = 'absent'),
+    'pending_leave', (select count(*) from app.leave_requests l where l.session_id = p_session and l.status = 'pending'))
+    from st
+$$;
+
+-- a member's status at a session: checked-in status, else approved leave, else absent once
+-- check-in has closed, else not yet ('expected')
+create function app.status_of(p_session app.sessions, p_checkin text, p_leave text) returns text
+language sql stable set search_path = '' as $$
+  select coalesce(p_checkin,
+    case when p_leave = 'approved' then 'excused'
+         when p_session.checkin_closes_at < now() then 'absent'
+         else 'expected' end)
+$$;
+
+-- triggers ----------------------------------------------------------------------------------
+
+create trigger sessions_touch before update on app.sessions
+  for each row execute function app.touch_updated_at();
+
+create function app.sessions_new_secret() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  insert into app.session_secrets (session_id) values (new.id) on conflict do nothing;
+  return null;
+end
+$$;
+
+create trigger sessions_secret after insert on app.sessions
+  for each row execute function app.sessions_new_secret();
+
+-- creator, organising organisation and creation time never change
+create function app.sessions_keep_fixed() returns trigger
+language plpgsql set search_path = '' as $$
+begin
+  new.created_by := old.created_by;
+  new.created_at := old.created_at;
+  new.org_id := old.org_id;
+  return new;
+end
+$$;
+
+create trigger sessions_fixed before update on app.sessions
+  for each row execute function app.sessions_keep_fixed();
+
+-- the organiser's screen counts live: a small payload on session:<id>, the client re-reads
+create function app.attendance_broadcast() returns trigger
+language plpgsql security definer set search_path = '' as $$
+declare
+  v_session uuid := coalesce(new.session_id, old.session_id);
+begin
+  perform realtime.send(
+    jsonb_build_object('session_id', v_session, 'counts', app.session_counts(v_session)),
+    'attendance', 'session:' || v_session::text, true);
+  return null;
+end
+$$;
+
+create trigger checkins_broadcast after insert or update or delete on app.checkins
+  for each row execute function app.attendance_broadcast();
+create trigger leave_requests_broadcast after insert or update or delete on app.leave_requests
+  for each row execute function app.attendance_broadcast();
+
+-- RLS ---------------------------------------------------------------------------------------
+
+alter table app.sessions enable row level security;
+alter table app.session_secrets enable row level security;
+alter table app.session_orgs enable row level security;
+alter table app.session_invitees enable row level security;
+alter table app.session_readings enable row level security;
+alter table app.checkins enable row level security;
+alter table app.leave_requests enable row level security;
+alter table app.makeups enable row level security;
+
+create policy sessions_select on app.sessions for select to authenticated
+  using (org_id in (select app.managed_org_ids()) or organiser_id = (select auth.uid())
+    or app.is_expected(id, (select auth.uid())));
+create policy sessions_insert on app.sessions for insert to authenticated
+  with check (org_id in (select app.managed_org_ids()) and created_by = (select auth.uid()));
+create policy sessions_update on app.sessions for update to authenticated
+  using (org_id in (select app.managed_org_ids()) or organiser_id = (select auth.uid()))
+  with check (org_id in (select app.managed_org_ids()) or organiser_id = (select auth.uid()));
+
+-- session_secrets: no policy for authenticated (and no grant)
+
+create policy session_orgs_select on app.session_orgs for select to authenticated
+  using (app.can_see_session(session_id));
+create policy session_orgs_insert on app.session_orgs for insert to authenticated
+  with check (app.can_run_session(session_id) and org_id in (select app.managed_org_ids()));
+create policy session_orgs_delete on app.session_orgs for delete to authenticated
+  using (app.can_run_session(session_id));
+
+create policy session_invitees_select on app.session_invitees for select to authenticated
+  using (user_id = (select auth.uid()) or app.can_see_session(session_id));
+create policy session_invitees_insert on app.session_invitees for insert to authenticated
+  with check (app.can_run_session(session_id));
+create policy session_invitees_delete on app.session_invitees for delete to authenticated
+  using (app.can_run_session(session_id));
+
+create policy session_readings_select on app.session_readings for select to authenticated
+  using (app.can_see_session(session_id));
+create policy session_readings_insert on app.session_readings for insert to authenticated
+  with check (app.can_run_session(session_id));
+create policy session_readings_delete on app.session_readings for delete to authenticated
+  using (app.can_run_session(session_id));
+
+-- members check in only through public.check_in (code verified by app.check_in); by hand only
+-- those who run the session, recorded with who did it
+create policy checkins_select on app.checkins for select to authenticated
+  using (user_id = (select auth.uid()) or app.can_run_session(session_id));
+create policy checkins_insert on app.checkins for insert to authenticated
+  with check (method = 'manual' and marked_by = (select auth.uid()) and app.can_run_session(session_id));
+create policy checkins_update on app.checkins for update to authenticated
+  using (app.can_run_session(session_id))
+  with check (method = 'manual' and marked_by = (select auth.uid()) and app.can_run_session(session_id));
+
+create policy leave_requests_select on app.leave_requests for select to authenticated
+  using (user_id = (select auth.uid()) or app.can_run_session(session_id));
+create policy leave_requests_insert on app.leave_requests for insert to authenticated
+  with check (user_id = (select auth.uid()) and status = 'pending' and app.is_expected(session_id, (select auth.uid())));
+create policy leave_requests_update on app.leave_requests for update to authenticated
+  using (app.can_run_session(session_id))
+  with check (app.can_run_session(session_id) and decided_by = (select auth.uid()));
+
+create policy makeups_select on app.makeups for select to authenticated
+  using (user_id = (select auth.uid()) or app.can_run_session(session_id));
+create policy makeups_insert on app.makeups for insert to authenticated
+  with check (user_id = (select auth.uid()));
+
+-- functions: crossing RLS on purpose -------------------------------------------------------
+
+create function app.session_or_404(p_session uuid) returns app.sessions
+language plpgsql stable security definer set search_path = '' as $$
+declare
+  v app.sessions;
+begin
+  select * into v from app.sessions s where s.id = p_session;
+  if not found or not app.can_see_session(p_session) then
+    raise exception using message = 'sessions.not_found', errcode = 'PT404';
+  end if;
+  return v;
+end
+$$;
+
+create function app.require_run_session(p_session uuid) returns app.sessions
+language plpgsql stable security definer set search_path = '' as $$
+declare
+  v app.sessions := app.session_or_404(p_session);
+begin
+  if not app.can_run_session(p_session) then
+    raise exception using message = 'sessions.forbidden', errcode = '42501';
+  end if;
+  return v;
+end
+$$;
+
+create function app.checkin_json(c app.checkins) returns jsonb
+language sql stable set search_path = '' as $$
+  select jsonb_build_object('id', c.id, 'session_id', c.session_id, 'user_id', c.user_id, 'status', c.status,
+    'method', c.method, 'checked_at', c.checked_at, 'claimed_at', c.claimed_at, 'reason', c.reason)
+$$;
+
+-- The code screen: organiser and managers only.
+create function app.session_code_now(p_session uuid) returns jsonb
+language plpgsql stable security definer set search_path = '' as $$
+declare
+  v_s app.sessions := app.require_run_session(p_session);
+  v_step bigint := app.step_of(now());
+begin
+  return jsonb_build_object(
+    'code', app.session_code(v_s.id, v_step),
+    'step', v_step,
+    'expires_at', to_timestamp((v_step + 1) * 30),
+    'server_time', now(),
+    'opens_at', v_s.checkin_opens_at,
+    'closes_at', v_s.checkin_closes_at,
+    'counts', app.session_counts(v_s.id));
+end
+$$;
+
+-- Verifies a code and records the check-in. Authorisation first (seeing the session, being
+-- expected), then a repeat is acknowledged, then the window, then the code.
+create function app.check_in(p_id uuid, p_session uuid, p_code text, p_method text, p_claimed_at timestamptz)
+returns jsonb
+language plpgsql security definer set search_path = '' as $$
+declare
+  v_uid uuid := app.require_user();
+  v_s app.sessions;
+  v_c app.checkins;
+  v_at timestamptz;
+  v_step bigint;
+  v_code text := btrim(coalesce(p_code, ''));
+  v_method text := case when p_claimed_at is not null then 'offline' else coalesce(p_method, 'code') end;
+  i int;
+begin
+  if p_id is null or p_session is null then
+    raise exception using message = 'checkin.id_required', errcode = 'P0001';
+  end if;
+  if p_method is not null and p_method not in ('code', 'qr') then
+    raise exception using message = 'checkin.method_invalid', errcode = 'P0001';
+  end if;
+  select * into v_c from app.checkins c where c.id = p_id;
+  if found then
+    if v_c.user_id <> v_uid or v_c.session_id <> p_session then
+      raise exception using message = 'checkin.id_conflict', errcode = 'PT409';
+    end if;
+    return jsonb_build_object('status', 'already', 'checkin', app.checkin_json(v_c));
+  end if;
+  -- not visible and not expected read the same to a member: they are not expected there
+  select * into v_s from app.sessions s where s.id = p_session;
+  if not found then
+    raise exception using message = 'sessions.not_found', errcode = 'PT404';
+  end if;
+  if not app.is_expected(v_s.id, v_uid) then
+    raise exception using message = 'checkin.not_expected', errcode = '42501';
+  end if;
+  select * into v_c from app.checkins c where c.session_id = v_s.id and c.user_id = v_uid;
+  if found then
+    return jsonb_build_object('status', 'already', 'checkin', app.checkin_json(v_c));
+  end if;
+  if v_s.cancelled_at is not null then
+    raise exception using message = 'checkin.cancelled', errcode = 'P0001';
+  end if;
+  if v_code !~ '^[0-9]{6}$' then
+    raise exception using message = 'checkin.code_invalid', errcode = 'P0001';
+  end if;
+  if p_claimed_at is not null then
+    if p_claimed_at > now() then
+      raise exception using message = 'checkin.claimed_in_future', errcode = 'P0001';
+    end if;
+    if p_claimed_at < v_s.checkin_opens_at or p_claimed_at > v_s.checkin_closes_at then
+      raise exception using message = 'checkin.outside_window', errcode = 'P0001';
+    end if;
+    v_at := p_claimed_at;
+  else
+    v_at := now();
+    if v_at < v_s.checkin_opens_at then
+      raise exception using message = 'checkin.not_open', errcode = 'P0001',
+        detail = to_char(v_s.checkin_opens_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+        hint = to_char(v_s.checkin_opens_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
+    end if;
+    if v_at > v_s.checkin_closes_at then
+      raise exception using message = 'checkin.closed', errcode = 'P0001';
+    end if;
+  end if;
+  v_step := app.step_of(v_at);
+  if v_code not in (app.session_code(v_s.id, v_step - 1), app.session_code(v_s.id, v_step),
+                    app.session_code(v_s.id, v_step + 1)) then
+    -- a code shown earlier (up to 20 minutes) is expired rather than wrong
+    for i in 2..40 loop
+      if app.session_code(v_s.id, v_step - i) = v_code then
+        raise exception using message = 'checkin.code_expired', errcode = 'P0001';
+      end if;
+    end loop;
+    raise exception using message = 'checkin.code_invalid', errcode = 'P0001';
+  end if;
+  insert into app.checkins (id, session_id, user_id, status, method, checked_at, claimed_at)
+  values (p_id, v_s.id, v_uid, case when v_at > v_s.starts_at then 'late' else 'present' end,
+          v_method, now(), p_claimed_at)
+  on conflict do nothing
+  returning * into v_c;
+  if v_c.id is null then
+    -- a concurrent request of the same member won
+    select * into v_c from app.checkins c where c.session_id = v_s.id and c.user_id = v_uid;
+    return jsonb_build_object('status', 'already', 'checkin', app.checkin_json(v_c));
+  end if;
+  return jsonb_build_object('status', 'ok', 'checkin', app.checkin_json(v_c));
+end
+$$;
+
+-- The attendance sheet: every expected member with status and time, leave requests included.
+create function app.attendance_sheet(p_session uuid) returns jsonb
+language plpgsql stable security definer set search_path = '' as $$
+declare
+  v_s app.sessions := app.require_run_session(p_session);
+begin
+  return jsonb_build_object(
+    'session_id', v_s.id,
+    'counts', app.session_counts(v_s.id),
+    'rows', coalesce((
+      select jsonb_agg(jsonb_build_object(
+          'user_id', e.user_id, 'display_name', p.display_name,
+          'org_name', coalesce(o.name, ''), 'invitee', e.org_id is null,
+          'status', app.status_of(v_s, c.status, l.status),
+          'method', c.method, 'checked_at', c.checked_at, 'claimed_at', c.claimed_at,
+          'reason', c.reason, 'marked_by_name', mb.display_name,
+          'leave', case when l.id is null then null else jsonb_build_object(
+            'id', l.id, 'status', l.status, 'reason', l.reason, 'created_at', l.created_at) end)
+          order by o.name nulls last, p.display_name)
+        from app.session_expected(v_s.id) e
+        join app.profiles p on p.user_id = e.user_id
+        left join app.organisations o on o.id = e.org_id
+        left join app.checkins c on c.session_id = v_s.id and c.user_id = e.user_id
+        left join app.profiles mb on mb.user_id = c.marked_by
+        left join app.leave_requests l on l.session_id = v_s.id and l.user_id = e.user_id), '[]'::jsonb));
+end
+$$;
+
+-- Attendance per member and per organisation over a period, for a manager of p_org.
+-- rate = (present + late) / expected; leave (excused) is counted apart, not as attendance.
+create function app.attendance_summary(p_org uuid, p_from date, p_to date) returns jsonb
+language plpgsql stable security definer set search_path = '' as $$
+begin
+  perform app.require_user();
+  if p_org is null or p_from is null or p_to is null or p_from > p_to or p_to - p_from > 366 then
+    raise exception using message = 'attendance.period_invalid', errcode = 'P0001';
+  end if;
+  if not app.can_manage(p_org) then
+    raise exception using message = 'sessions.forbidden', errcode = '42501';
+  end if;
+  return (
+    with sub as (
+      select o.id, o.name, o.path from app.organisations o where o.path @> array[p_org]
+    ),
+    ss as (
+      select s.* from app.sessions s
+       where s.org_id in (select id from sub) and s.cancelled_at is null
+         and s.starts_at >= p_from::timestamptz and s.starts_at < (p_to + 1)::timestamptz
+         and s.checkin_closes_at < now()
+    ),
+    pairs as (
+      select distinct on (ss.id, m.user_id) ss.id as session_id, m.user_id, m.org_id
+        from ss
+        join app.session_orgs so on so.session_id = ss.id
+        join app.organisations eo on eo.path @> array[so.org_id]
+        join app.memberships m on m.org_id = eo.id and m.ended_at is null
+       where m.org_id in (select id from sub)
+       order by ss.id, m.user_id, array_length(eo.path, 1) desc
+    ),
+    st as (
+      select p.user_id, p.org_id,
+             coalesce(c.status, case when l.status = 'approved' then 'excused' else 'absent' end) as status
+        from pairs p
+        left join app.checkins c on c.session_id = p.session_id and c.user_id = p.user_id
+        left join app.leave_requests l on l.session_id = p.session_id and l.user_id = p.user_id
+    ),
+    per_member as (
+      select st.user_id, min(st.org_id::text)::uuid as org_id, count(*) as expected,
+             count(*) filter (where status = 'present') as present,
+             count(*) filter (where status = 'late') as late,
+             count(*) filter (where status = 'excused') as excused,
+             count(*) filter (where status = 'absent') as absent
+        from st group by st.user_id
+    ),
+    per_org as (
+      select st.org_id, count(*) as expected,
+             count(*) filter (where status = 'present') as present,
+             count(*) filter (where status = 'late') as late,
+             count(*) filter (where status = 'excused') as excused,
+             count(*) filter (where status = 'absent') as absent
+        from st group by st.org_id
+    )
+    select jsonb_build_object(
+      'org_id', p_org, 'from', p_from, 'to', p_to,
+      'formula', '(present + late) / expected',
+      'sessions', (select count(*) from ss),
+      'orgs', coalesce((
+        select jsonb_agg(jsonb_build_object('org_id', po.org_id, 'name', sub.name,
+            'expected', po.expected, 'present', po.present, 'late', po.late, 'excused', po.excused,
+            'absent', po.absent, 'rate', round((po.present + po.late)::numeric / nullif(po.expected, 0), 4))
+            order by sub.path)
+          from per_org po join sub on sub.id = po.org_id), '[]'::jsonb),
+      'members', coalesce((
+        select jsonb_agg(jsonb_build_object('user_id', pm.user_id, 'display_name', pr.display_name,
+            'org_name', sub.name, 'expected', pm.expected, 'present', pm.present, 'late', pm.late,
+            'excused', pm.excused, 'absent', pm.absent,
+            'rate', round((pm.present + pm.late)::numeric / nullif(pm.expected, 0), 4))
+            order by sub.path, pr.display_name)
+          from per_member pm join app.profiles pr on pr.user_id = pm.user_id
+          join sub on sub.id = pm.org_id), '[]'::jsonb))
+  );
+end
+$$;
+
+-- What home shows: my next session (not cancelled, not yet closed) and my status there.
+create function app.home_sessions() returns jsonb
+language sql stable security invoker set search_path = '' as $$
+  select jsonb_build_object('next_session', (
+    select jsonb_build_object('id', s.id, 'title', s.title, 'kind', s.kind, 'starts_at', s.starts_at,
+        'place', s.place,
+        'my_status', app.status_of(s,
+          (select c.status from app.checkins c where c.session_id = s.id and c.user_id = auth.uid()),
+          (select l.status from app.leave_requests l where l.session_id = s.id and l.user_id = auth.uid())))
+      from app.sessions s
+     where s.cancelled_at is null and s.checkin_closes_at >= now()
+       and app.is_expected(s.id, auth.uid())
+     order by s.starts_at
+     limit 1))
+$$;
+
+revoke execute on all functions in schema app from public;
+grant execute on all functions in schema app to authenticated, service_role;
+-- the secret-derived code is read only inside the functions above
+revoke execute on function app.session_code(uuid, bigint) from authenticated;
+
+-- functions: the API ------------------------------------------------------------------------
+
+create function public.session_kinds() returns jsonb
+language sql immutable security invoker set search_path = '' as $$
+  select '["center_group","lecture","report","research","self_study","general_meeting","committee_meeting","group_meeting","party_class"]'::jsonb
+$$;
+revoke execute on function public.session_kinds() from public, anon;
+grant execute on function public.session_kinds() to authenticated;
+
+-- Creates a session (p_id made by the client) or, when it exists, edits it. Expected
+-- organisations default to the organising one; they must be ones the caller manages.
+create function public.save_session(
+  p_id uuid, p_org_id uuid, p_kind text, p_title text, p_starts_at timestamptz, p_duration_minutes int,
+  p_place text default '', p_expected_org_ids uuid[] default null, p_invitee_ids uuid[] default '{}',
+  p_checkin_opens_at timestamptz default null, p_checkin_closes_at timestamptz default null,
+  p_reading_ids uuid[] default '{}')
+returns jsonb
+language plpgsql security invoker set search_path = '' as $$
+declare
+  v_uid uuid := app.require_user();
+  v_title text := btrim(coalesce(p_title, ''));
+  v_place text := btrim(coalesce(p_place, ''));
+  v_opens timestamptz := coalesce(p_checkin_opens_at, p_starts_at - interval '30 minutes');
+  v_closes timestamptz := coalesce(p_checkin_closes_at, p_starts_at + interval '15 minutes');
+  v_orgs uuid[] := coalesce(p_expected_org_ids, array[p_org_id]);
+  v_invitees uuid[] := coalesce(p_invitee_ids, '{}');
+  v_existing app.sessions;
+begin
+  if p_id is null then
+    raise exception using message = 'sessions.id_required', errcode = 'P0001';
+  elsif p_kind is null or not (public.session_kinds() ? p_kind) then
+    raise exception using message = 'sessions.kind_invalid', errcode = 'P0001';
+  elsif v_title = '' then
+    raise exception using message = 'sessions.title_required', errcode = 'P0001';
+  elsif char_length(v_title) > 60 then
+    raise exception using message = 'sessions.title_too_long', errcode = 'P0001';
+  elsif char_length(v_place) > 60 then
+    raise exception using message = 'sessions.place_too_long', errcode = 'P0001';
+  elsif p_starts_at is null then
+    raise exception using message = 'sessions.starts_required', errcode = 'P0001';
+  elsif p_duration_minutes is null or p_duration_minutes not between 5 and 720 then
+    raise exception using message = 'sessions.duration_invalid', errcode = 'P0001';
+  elsif v_opens > p_starts_at or v_closes < p_starts_at or v_closes <= v_opens
+        or v_closes > p_starts_at + make_interval(mins => p_duration_minutes) then
+    raise exception using message = 'sessions.window_invalid', errcode = 'P0001';
+  elsif cardinality(v_orgs) = 0 and cardinality(v_invitees) = 0 then
+    raise exception using message = 'sessions.nobody_expected', errcode = 'P0001';
+  elsif cardinality(v_orgs) > 50 or cardinality(v_invitees) > 50 or cardinality(coalesce(p_reading_ids, '{}')) > 20 then
+    raise exception using message = 'sessions.too_many', errcode = 'P0001';
+  end if;
+  select * into v_existing from app.sessions s where s.id = p_id;
+  if found then
+    if not app.can_run_session(p_id) then
+      raise exception using message = 'sessions.forbidden', errcode = '42501';
+    end if;
+    if v_existing.org_id <> p_org_id then
+      raise exception using message = 'sessions.org_fixed', errcode = 'P0001';
+    end if;
+  elsif p_org_id is null or not app.can_manage(p_org_id) then
+    raise exception using message = 'sessions.forbidden', errcode = '42501';
+  end if;
+  if exists (select 1 from unnest(v_orgs) x where x is null or x not in (select app.managed_org_ids())) then
+    raise exception using message = 'sessions.expected_org_forbidden', errcode = '42501';
+  end if;
+  if (select count(*) from app.profiles p where p.user_id = any (v_invitees)) <> cardinality(array(select distinct unnest(v_invitees))) then
+    raise exception using message = 'sessions.invitee_not_found', errcode = 'P0001';
+  end if;
+
+  if v_existing.id is null then
+    begin
+      insert into app.sessions (id, org_id, kind, title, starts_at, duration_minutes, place, organiser_id,
+        checkin_opens_at, checkin_closes_at, created_by)
+      values (p_id, p_org_id, p_kind, v_title, p_starts_at, p_duration_minutes, v_place, v_uid, v_opens, v_closes, v_uid);
+    exception when unique_violation then
+      -- the id is taken by a session the caller cannot see
+      raise exception using message = 'sessions.id_conflict', errcode = 'PT409';
+    end;
+    perform app.audit(p_org_id, 'session.create', p_id, jsonb_build_object('title', v_title));
+  else
+    update app.sessions set kind = p_kind, title = v_title, starts_at = p_starts_at,
+           duration_minutes = p_duration_minutes, place = v_place,
+           checkin_opens_at = v_opens, checkin_closes_at = v_closes
+     where id = p_id;
+    delete from app.session_orgs where session_id = p_id and org_id <> all (v_orgs);
+    delete from app.session_invitees where session_id = p_id and user_id <> all (v_invitees);
+    delete from app.session_readings where session_id = p_id and reading_id <> all (coalesce(p_reading_ids, '{}'));
+  end if;
+  insert into app.session_orgs (session_id, org_id) select p_id, x from unnest(v_orgs) x on conflict do nothing;
+  insert into app.session_invitees (session_id, user_id) select p_id, x from unnest(v_invitees) x on conflict do nothing;
+  insert into app.session_readings (session_id, reading_id, sort_order)
+  select p_id, x, n from unnest(coalesce(p_reading_ids, '{}')) with ordinality as r(x, n) on conflict do nothing;
+  return public.get_session(p_id);
+end
+$$;
+
+create function public.cancel_session(p_session_id uuid) returns jsonb
+language plpgsql security invoker set search_path = '' as $$
+declare
+  v_s app.sessions := app.require_run_session(p_session_id);
+begin
+  if v_s.cancelled_at is null then
+    update app.sessions set cancelled_at = now() where id = v_s.id;
+    perform app.audit(v_s.org_id, 'session.cancel', v_s.id);
+  end if;
+  return public.get_session(p_session_id);
+end
+$$;
+
+create function public.get_session(p_session_id uuid) returns jsonb
+language plpgsql stable security invoker set search_path = '' as $$
+declare
+  v_uid uuid := app.require_user();
+  v_s app.sessions := app.session_or_404(p_session_id);
+  v_run boolean := app.can_run_session(v_s.id);
+  v_c app.checkins;
+  v_l app.leave_requests;
+begin
+  select * into v_c from app.checkins c where c.session_id = v_s.id and c.user_id = v_uid;
+  select * into v_l from app.leave_requests l where l.session_id = v_s.id and l.user_id = v_uid;
+  return jsonb_build_object(
+    'id', v_s.id, 'org_id', v_s.org_id, 'kind', v_s.kind, 'title', v_s.title,
+    'starts_at', v_s.starts_at, 'duration_minutes', v_s.duration_minutes,
+    'ends_at', v_s.starts_at + make_interval(mins => v_s.duration_minutes),
+    'place', v_s.place, 'checkin_opens_at', v_s.checkin_opens_at, 'checkin_closes_at', v_s.checkin_closes_at,
+    'cancelled_at', v_s.cancelled_at, 'server_time', now(),
+    'org_name', (select o.name from app.organisations o where o.id = v_s.org_id),
+    'organiser_id', v_s.organiser_id,
+    'organiser_name', (select p.display_name from app.profiles p where p.user_id = v_s.organiser_id),
+    'expected_orgs', coalesce((select jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name) order by o.path)
+        from app.session_orgs so join app.organisations o on o.id = so.org_id where so.session_id = v_s.id), '[]'::jsonb),
+    'invitees', coalesce((select jsonb_agg(jsonb_build_object('user_id', p.user_id, 'display_name', p.display_name) order by p.display_name)
+        from app.session_invitees i join app.profiles p on p.user_id = i.user_id where i.session_id = v_s.id), '[]'::jsonb),
+    'reading_ids', coalesce((select jsonb_agg(r.reading_id order by r.sort_order)
+        from app.session_readings r where r.session_id = v_s.id), '[]'::jsonb),
+    'minutes', jsonb_build_object('topic', v_s.minutes_topic, 'speakers', v_s.minutes_speakers,
+        'decisions', v_s.minutes_decisions, 'updated_at', v_s.minutes_updated_at),
+    'expected', app.is_expected(v_s.id, v_uid),
+    'can_run', v_run,
+    'my_status', app.status_of(v_s, v_c.status, v_l.status),
+    'my_checkin', case when v_c.id is null then null else app.checkin_json(v_c) end,
+    'my_leave', case when v_l.id is null then null else jsonb_build_object('id', v_l.id, 'status', v_l.status,
+        'reason', v_l.reason, 'created_at', v_l.created_at, 'decided_at', v_l.decided_at) end,
+    'makeup_completed_at', (select m.completed_at from app.makeups m where m.session_id = v_s.id and m.user_id = v_uid),
+    'counts', case when v_run then app.session_counts(v_s.id) else null end);
+end
+$$;
+
+-- My sessions: upcoming (not yet closed, soonest first) or past (latest first), keyset-paged.
+create function public.list_my_sessions(p_scope text default 'upcoming', p_before timestamptz default null, p_limit int default 20)
+returns jsonb
+language plpgsql stable security invoker set search_path = '' as $$
+declare
+  v_uid uuid := app.require_user();
+begin
+  if p_scope is null or p_scope not in ('upcoming', 'past') then
+    raise exception using message = 'sessions.scope_invalid', errcode = 'P0001';
+  elsif p_limit is null or p_limit not between 1 and 100 then
+    raise exception using message = 'sessions.limit_invalid', errcode = 'P0001';
+  end if;
+  return coalesce((
+    select jsonb_agg(x.j order by case when p_scope = 'upcoming' then x.starts_at end,
+                                  case when p_scope = 'past' then x.starts_at end desc)
+      from (
+        select s.starts_at, jsonb_build_object(
+            'id', s.id, 'kind', s.kind, 'title', s.title, 'starts_at', s.starts_at,
+            'duration_minutes', s.duration_minutes, 'place', s.place, 'cancelled_at', s.cancelled_at,
+            'checkin_opens_at', s.checkin_opens_at, 'checkin_closes_at', s.checkin_closes_at,
+            'org_name', o.name,
+            'can_run', s.org_id in (select app.managed_org_ids()) or s.organiser_id = v_uid,
+            'my_status', case when app.is_expected(s.id, v_uid) then app.status_of(s, c.status, l.status) end) as j
+          from app.sessions s
+          join app.organisations o on o.id = s.org_id
+          left join app.checkins c on c.session_id = s.id and c.user_id = v_uid
+          left join app.leave_requests l on l.session_id = s.id and l.user_id = v_uid
+         where case when p_scope = 'upcoming' then s.checkin_closes_at >= now()
+                    else s.checkin_closes_at < now() end
+           and (p_before is null or (case when p_scope = 'upcoming' then s.starts_at > p_before else s.starts_at < p_before end))
+         order by case when p_scope = 'upcoming' then s.starts_at end,
+                  case when p_scope = 'past' then s.starts_at end desc
+         limit p_limit
+      ) x), '[]'::jsonb);
+end
+$$;
+
+create function public.check_in(p_id uuid, p_session_id uuid, p_code text, p_method text default 'code', p_claimed_at timestamptz default null)
+returns jsonb
+language sql security invoker set search_path = '' as $$
+  select app.check_in(p_id, p_session_id, p_code, p_method, p_claimed_at)
+$$;
+
+create function public.session_code_now(p_session_id uuid) returns jsonb
+language sql stable security invoker set search_path = '' as $$
+  select app.session_code_now(p_session_id)
+$$;
+
+create function public.session_counts(p_session_id uuid) returns jsonb
+language plpgsql stable security invoker set search_path = '' as $$
+begin
+  perform app.require_run_session(p_session_id);
+  return app.session_counts(p_session_id);
+end
+$$;
+
+create function public.attendance_sheet(p_session_id uuid) returns jsonb
+language sql stable security invoker set search_path = '' as $$
+  select app.attendance_sheet(p_session_id)
+$$;
+
+-- A manual mark (present or late) by someone who runs the session, with a reason.
+create function public.mark_attendance(p_session_id uuid, p_user_id uuid, p_status text, p_reason text)
+returns jsonb
+language plpgsql security invoker set search_path = '' as $$
+declare
+  v_uid uuid := app.require_user();
+  v_s app.sessions := app.require_run_session(p_session_id);
+  v_reason text := btrim(coalesce(p_reason, ''));
+  v_c app.checkins;
+begin
+  if p_status is null or p_status not in ('present', 'late') then
+    raise exception using message = 'attendance.status_invalid', errcode = 'P0001';
+  elsif v_reason = '' then
+    raise exception using message = 'attendance.reason_required', errcode = 'P0001';
+  elsif char_length(v_reason) > 200 then
+    raise exception using message = 'attendance.reason_too_long', errcode = 'P0001';
+  elsif p_user_id is null or not app.is_expected(v_s.id, p_user_id) then
+    raise exception using message = 'attendance.not_expected', errcode = 'P0001';
+  elsif v_s.cancelled_at is not null then
+    raise exception using message = 'checkin.cancelled', errcode = 'P0001';
+  elsif now() < v_s.checkin_opens_at then
+    raise exception using message = 'checkin.not_open', errcode = 'P0001';
+  end if;
+  select * into v_c from app.checkins c where c.session_id = v_s.id and c.user_id = p_user_id;
+  if v_c.id is not null and v_c.status = p_status then
+    return app.checkin_json(v_c);
+  end if;
+  insert into app.checkins (id, session_id, user_id, status, method, marked_by, reason)
+  values (gen_random_uuid(), v_s.id, p_user_id, p_status, 'manual', v_uid, v_reason)
+  on conflict (session_id, user_id) do update
+    set status = excluded.status, method = 'manual', marked_by = excluded.marked_by, reason = excluded.reason
+  returning * into v_c;
+  perform app.audit(v_s.org_id, 'checkin.mark', p_user_id,
+    jsonb_build_object('session_id', v_s.id, 'status', p_status, 'reason', v_reason));
+  return app.checkin_json(v_c);
+end
+$$;
+
+create function public.request_leave(p_id uuid, p_session_id uuid, p_reason text) returns jsonb
+language plpgsql security invoker set search_path = '' as $$
+declare
+  v_uid uuid := app.require_user();
+  v_reason text := btrim(coalesce(p_reason, ''));
+  v_s app.sessions;
+  v_l app.leave_requests;
+begin
+  if p_id is null then
+    raise exception using message = 'leave.id_required', errcode = 'P0001';
+  end if;
+  select * into v_l from app.leave_requests l where l.id = p_id;
+  if found then
+    if v_l.user_id <> v_uid then
+      raise exception using message = 'leave.id_conflict', errcode = 'PT409';
+    end if;
+    return jsonb_build_object('id', v_l.id, 'status', v_l.status, 'reason', v_l.reason);
+  end if;
+  v_s := app.session_or_404(p_session_id);
+  if v_reason = '' then
+    raise exception using message = 'leave.reason_required', errcode = 'P0001';
+  elsif char_length(v_reason) > 200 then
+    raise exception using message = 'leave.reason_too_long', errcode = 'P0001';
+  elsif not app.is_expected(v_s.id, v_uid) then
+    raise exception using message = 'leave.not_expected', errcode = 'P0001';
+  elsif v_s.cancelled_at is not null then
+    raise exception using message = 'checkin.cancelled', errcode = 'P0001';
+  elsif now() >= v_s.starts_at then
+    raise exception using message = 'leave.too_late', errcode = 'P0001';
+  elsif exists (select 1 from app.checkins c where c.session_id = v_s.id and c.user_id = v_uid) then
+    raise exception using message = 'leave.already_checked_in', errcode = 'PT409';
+  elsif exists (select 1 from app.leave_requests l where l.session_id = v_s.id and l.user_id = v_uid) then
+    raise exception using message = 'leave.exists', errcode = 'PT409';
+  end if;
+  begin
+    insert into app.leave_requests (id, session_id, user_id, reason) values (p_id, v_s.id, v_uid, v_reason)
+    returning * into v_l;
+  exception when unique_violation then
+    raise exception using message = 'leave.id_conflict', errcode = 'PT409';
+  end;
+  return jsonb_build_object('id', v_l.id, 'status', v_l.status, 'reason', v_l.reason);
+end
+$$;
+
+create function public.decide_leave(p_leave_id uuid, p_approve boolean) returns jsonb
+language plpgsql security invoker set search_path = '' as $$
+declare
+  v_uid uuid := app.require_user();
+  v_l app.leave_requests;
+  v_status text := case when p_approve then 'approved' else 'declined' end;
+begin
+  if p_approve is null then
+    raise exception using message = 'leave.decision_required', errcode = 'P0001';
+  end if;
+  select * into v_l from app.leave_requests l where l.id = p_leave_id;
+  if not found then
+    raise exception using message = 'leave.not_found', errcode = 'PT404';
+  end if;
+  perform app.require_run_session(v_l.session_id);
+  if v_l.status = v_status then
+    return jsonb_build_object('id', v_l.id, 'status', v_l.status);
+  elsif v_l.status <> 'pending' then
+    raise exception using message = 'leave.already_decided', errcode = 'PT409';
+  end if;
+  update app.leave_requests set status = v_status, decided_by = v_uid, decided_at = now()
+   where id = v_l.id returning * into v_l;
+  perform app.audit((select s.org_id from app.sessions s where s.id = v_l.session_id), 'leave.decide', v_l.user_id,
+    jsonb_build_object('session_id', v_l.session_id, 'status', v_status));
+  return jsonb_build_object('id', v_l.id, 'status', v_l.status);
+end
+$$;
+
+create function public.save_minutes(p_session_id uuid, p_topic text, p_speakers text, p_decisions text)
+returns jsonb
+language plpgsql security invoker set search_path = '' as $$
+declare
+  v_s app.sessions := app.require_run_session(p_session_id);
+begin
+  if char_length(coalesce(p_topic, '')) > 200 or char_length(coalesce(p_speakers, '')) > 500
+     or char_length(coalesce(p_decisions, '')) > 5000 then
+    raise exception using message = 'minutes.too_long', errcode = 'P0001';
+  elsif now() < v_s.checkin_opens_at then
+    raise exception using message = 'minutes.too_early', errcode = 'P0001';
+  end if;
+  update app.sessions set minutes_topic = btrim(coalesce(p_topic, '')), minutes_speakers = btrim(coalesce(p_speakers, '')),
+         minutes_decisions = btrim(coalesce(p_decisions, '')), minutes_updated_at = now()
+   where id = v_s.id;
+  return public.get_session(p_session_id) -> 'minutes';
+end
+$$;
+
+-- Make-up study (补学): past sessions I was expected at and missed (absent or on leave).
+create function public.my_makeups() returns jsonb
+language plpgsql stable security invoker set search_path = '' as $$
+declare
+  v_uid uuid := app.require_user();
+begin
+  return coalesce((
+    select jsonb_agg(jsonb_build_object('session_id', s.id, 'title', s.title, 'kind', s.kind,
+        'starts_at', s.starts_at, 'status', app.status_of(s, c.status, l.status),
+        'completed_at', mk.completed_at) order by s.starts_at desc)
+      from app.sessions s
+      left join app.checkins c on c.session_id = s.id and c.user_id = v_uid
+      left join app.leave_requests l on l.session_id = s.id and l.user_id = v_uid
+      left join app.makeups mk on mk.session_id = s.id and mk.user_id = v_uid
+     where s.cancelled_at is null and s.checkin_closes_at < now()
+       and s.starts_at > now() - interval '1 year'
+       and app.status_of(s, c.status, l.status) in ('absent', 'excused')
+       and app.is_expected(s.id, v_uid)), '[]'::jsonb);
+end
+$$;
+
+create function public.complete_makeup(p_session_id uuid) returns jsonb
+language plpgsql security invoker set search_path = '' as $$
+declare
+  v_uid uuid := app.require_user();
+  v_s app.sessions := app.session_or_404(p_session_id);
+  v_at timestamptz;
+begin
+  if not app.is_expected(v_s.id, v_uid) or v_s.cancelled_at is not null or v_s.checkin_closes_at >= now()
+     or app.status_of(v_s, (select c.status from app.checkins c where c.session_id = v_s.id and c.user_id = v_uid),
+                           (select l.status from app.leave_requests l where l.session_id = v_s.id and l.user_id = v_uid))
+        not in ('absent', 'excused') then
+    raise exception using message = 'makeup.not_due', errcode = 'P0001';
+  end if;
+  insert into app.makeups (session_id, user_id) values (v_s.id, v_uid) on conflict do nothing;
+  select m.completed_at into v_at from app.makeups m where m.session_id = v_s.id and m.user_id = v_uid;
+  return jsonb_build_object('session_id', v_s.id, 'completed_at', v_at);
+end
+$$;
+
+create function public.attendance_summary(p_org_id uuid, p_from date, p_to date) returns jsonb
+language sql stable security invoker set search_path = '' as $$
+  select app.attendance_summary(p_org_id, p_from, p_to)
+$$;
+
+-- Organisations where I may create sessions (for the create form's picker).
+create function public.session_orgs_i_manage() returns jsonb
+language sql stable security invoker set search_path = '' as $$
+  select coalesce(jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name, 'kind', o.kind,
+      'parent_id', o.parent_id) order by o.path), '[]'::jsonb)
+    from app.organisations o
+   where o.id in (select app.managed_org_ids()) and o.retired_at is null
+$$;
+
+-- grants ------------------------------------------------------------------------------------
+
+revoke execute on function public.save_session(uuid, uuid, text, text, timestamptz, int, text, uuid[], uuid[], timestamptz, timestamptz, uuid[]) from public, anon;
+grant execute on function public.save_session(uuid, uuid, text, text, timestamptz, int, text, uuid[], uuid[], timestamptz, timestamptz, uuid[]) to authenticated;
+revoke execute on function public.cancel_session(uuid) from public, anon;
+grant execute on function public.cancel_session(uuid) to authenticated;
+revoke execute on function public.get_session(uuid) from public, anon;
+grant execute on function public.get_session(uuid) to authenticated;
+revoke execute on function public.list_my_sessions(text, timestamptz, int) from public, anon;
+grant execute on function public.list_my_sessions(text, timestamptz, int) to authenticated;
+revoke execute on function public.check_in(uuid, uuid, text, text, timestamptz) from public, anon;
+grant execute on function public.check_in(uuid, uuid, text, text, timestamptz) to authenticated;
+revoke execute on function public.session_code_now(uuid) from public, anon;
+grant execute on function public.session_code_now(uuid) to authenticated;
+revoke execute on function public.session_counts(uuid) from public, anon;
+grant execute on function public.session_counts(uuid) to authenticated;
+revoke execute on function public.attendance_sheet(uuid) from public, anon;
+grant execute on function public.attendance_sheet(uuid) to authenticated;
+revoke execute on function public.mark_attendance(uuid, uuid, text, text) from public, anon;
+grant execute on function public.mark_attendance(uuid, uuid, text, text) to authenticated;
+revoke execute on function public.request_leave(uuid, uuid, text) from public, anon;
+grant execute on function public.request_leave(uuid, uuid, text) to authenticated;
+revoke execute on function public.decide_leave(uuid, boolean) from public, anon;
+grant execute on function public.decide_leave(uuid, boolean) to authenticated;
+revoke execute on function public.save_minutes(uuid, text, text, text) from public, anon;
+grant execute on function public.save_minutes(uuid, text, text, text) to authenticated;
+revoke execute on function public.my_makeups() from public, anon;
+grant execute on function public.my_makeups() to authenticated;
+revoke execute on function public.complete_makeup(uuid) from public, anon;
+grant execute on function public.complete_makeup(uuid) to authenticated;
+revoke execute on function public.attendance_summary(uuid, date, date) from public, anon;
+grant execute on function public.attendance_summary(uuid, date, date) to authenticated;
+revoke execute on function public.session_orgs_i_manage() from public, anon;
+grant execute on function public.session_orgs_i_manage() to authenticated;
+
+grant select, insert, update on app.sessions to authenticated;
+grant select, insert, delete on app.session_orgs to authenticated;
+grant select, insert, delete on app.session_invitees to authenticated;
+grant select, insert, delete on app.session_readings to authenticated;
+grant select, insert, update on app.checkins to authenticated;
+grant select, insert, update on app.leave_requests to authenticated;
+grant select, insert on app.makeups to authenticated;
+grant all on app.sessions, app.session_secrets, app.session_orgs, app.session_invitees, app.session_readings,
+  app.checkins, app.leave_requests, app.makeups to service_role;

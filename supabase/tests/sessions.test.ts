@@ -1,0 +1,414 @@
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Db } from '../local/db'
+import { as, count, expectError, freshDb, ids } from './db'
+
+let db: Db
+beforeAll(async () => { db = await freshDb() })
+afterAll(async () => { await db?.close() })
+
+/**
+ * A session of branch A organised by secretary A, inserted directly so that its window can lie
+ * anywhere in time. `startMin` is minutes from now; the window is −30/+15 around the start.
+ */
+async function mkSession(opts: { startMin?: number, org?: string, orgs?: string[], invitees?: string[], organiser?: string } = {}) {
+  const id = randomUUID()
+  const start = opts.startMin ?? 5
+  await db.query(
+    `insert into app.sessions (id, org_id, kind, title, starts_at, duration_minutes, place, organiser_id, checkin_opens_at, checkin_closes_at, created_by)
+     values ($1, $2, 'general_meeting', '测试会议', now() + make_interval(mins => $3), 60, '党员活动室', $4,
+             now() + make_interval(mins => $3 - 30), now() + make_interval(mins => $3 + 15), $4)`,
+    [id, opts.org ?? ids.branchA, start, opts.organiser ?? ids.secretaryA],
+  )
+  for (const o of opts.orgs ?? [opts.org ?? ids.branchA])
+    await db.query('insert into app.session_orgs (session_id, org_id) values ($1, $2)', [id, o])
+  for (const u of opts.invitees ?? [])
+    await db.query('insert into app.session_invitees (session_id, user_id) values ($1, $2)', [id, u])
+  return id
+}
+
+/** The code of a session at `offsetSteps` steps from the step of `at` (default now). */
+async function codeAt(session: string, offsetSteps = 0, at?: string): Promise<string> {
+  const { rows } = await db.query<{ c: string }>(
+    `select app.session_code($1, app.step_of(coalesce($3::timestamptz, now())) + $2) as c`,
+    [session, offsetSteps, at ?? null],
+  )
+  return rows[0].c
+}
+
+const nCheckins = (s: string) => count(db, 'select 1 from app.checkins where session_id = $1', [s])
+
+describe('RLS matrix on session tables', () => {
+  let s: string
+  beforeAll(async () => {
+    s = await mkSession()
+    await db.query(`insert into app.checkins (id, session_id, user_id, status, method) values ($1, $2, $3, 'present', 'code')`, [randomUUID(), s, ids.teacherA])
+    await db.query(`insert into app.leave_requests (id, session_id, user_id, reason) values ($1, $2, $3, '出差')`, [randomUUID(), s, ids.teacherA2])
+  })
+
+  const seen = async (uid: string, table: string) =>
+    (await as(db, uid).query(`select 1 from app.${table} where session_id = '${s}'`)).rows.length
+
+  it('anonymous callers may read nothing', async () => {
+    for (const t of ['sessions', 'session_secrets', 'session_orgs', 'checkins', 'leave_requests', 'makeups'])
+      await expect(as(db, null).query(`select * from app.${t}`)).rejects.toThrow(/permission denied/)
+  })
+
+  it('nobody signed in reads a secret, not even the organiser or the bureau admin', async () => {
+    for (const u of [ids.teacherA, ids.secretaryA, ids.admin])
+      await expect(as(db, u).query('select * from app.session_secrets')).rejects.toThrow(/permission denied/)
+    await expect(as(db, ids.secretaryA).query(`select app.session_code('${s}', 1)`)).rejects.toThrow(/permission denied/)
+  })
+
+  it('sessions: branch A teacher, secretary A and the admin see it; branch B teacher does not', async () => {
+    const sees = async (u: string) => (await as(db, u).query(`select 1 from app.sessions where id = '${s}'`)).rows.length
+    expect(await sees(ids.teacherA)).toBe(1)
+    expect(await sees(ids.secretaryA)).toBe(1)
+    expect(await sees(ids.admin)).toBe(1)
+    expect(await sees(ids.teacherB)).toBe(0)
+    expect(await sees(ids.secretaryB)).toBe(0)
+  })
+
+  it('check-ins and leave: a member sees their own, the secretary and admin see all, branch B none', async () => {
+    expect(await seen(ids.teacherA, 'checkins')).toBe(1)
+    expect(await seen(ids.teacherA2, 'checkins')).toBe(0)
+    expect(await seen(ids.teacherA2, 'leave_requests')).toBe(1)
+    expect(await seen(ids.teacherA, 'leave_requests')).toBe(0)
+    expect(await seen(ids.secretaryA, 'checkins')).toBe(1)
+    expect(await seen(ids.secretaryA, 'leave_requests')).toBe(1)
+    expect(await seen(ids.admin, 'checkins')).toBe(1)
+    expect(await seen(ids.teacherB, 'checkins')).toBe(0)
+    expect(await seen(ids.teacherB, 'leave_requests')).toBe(0)
+  })
+
+  it('a member cannot insert a check-in directly, for themselves or anyone else', async () => {
+    const ins = (u: string) => `insert into app.checkins (id, session_id, user_id, status, method) values ('${randomUUID()}', '${s}', '${u}', 'present', 'code')`
+    await expect(as(db, ids.teacherA2).exec(ins(ids.teacherA2))).rejects.toThrow(/row-level security/)
+    await expect(as(db, ids.teacherA2).exec(ins(ids.teacherBgroup))).rejects.toThrow(/row-level security/)
+    await expect(as(db, ids.teacherB).exec(`insert into app.checkins (id, session_id, user_id, status, method, marked_by, reason) values ('${randomUUID()}', '${s}', '${ids.teacherA2}', 'present', 'manual', '${ids.teacherB}', 'x')`)).rejects.toThrow(/row-level security/)
+    expect(await nCheckins(s)).toBe(1)
+  })
+
+  it('a teacher cannot create or edit sessions directly; branch B secretary cannot touch branch A', async () => {
+    await expect(as(db, ids.teacherA).exec(`update app.sessions set title = 'x' where id = '${s}'`)).resolves.toBeUndefined()
+    await expect(as(db, ids.secretaryB).exec(`update app.sessions set title = 'x' where id = '${s}'`)).resolves.toBeUndefined()
+    expect(await count(db, `select 1 from app.sessions where id = '${s}' and title = '测试会议'`)).toBe(1)
+    await expect(as(db, ids.teacherA).exec(`insert into app.sessions (org_id, kind, title, starts_at, duration_minutes, organiser_id, checkin_opens_at, checkin_closes_at, created_by)
+      values ('${ids.branchA}', 'lecture', 'x', now(), 60, '${ids.teacherA}', now() - interval '1 hour', now() + interval '1 minute', '${ids.teacherA}')`)).rejects.toThrow(/row-level security/)
+  })
+
+  it('a member cannot approve their own leave', async () => {
+    await as(db, ids.teacherA2).exec(`update app.leave_requests set status = 'approved', decided_at = now(), decided_by = '${ids.teacherA2}' where session_id = '${s}'`)
+    expect(await count(db, `select 1 from app.leave_requests where session_id = '${s}' and status = 'pending'`)).toBe(1)
+  })
+
+  it('realtime: session:<id> may be joined by the expected, the organiser and managers only', async () => {
+    const can = async (u: string) => (await as(db, u).query<{ ok: boolean }>(`select app.can_join_realtime_topic('session:${s}') as ok`)).rows[0].ok
+    expect(await can(ids.teacherA)).toBe(true)
+    expect(await can(ids.secretaryA)).toBe(true)
+    expect(await can(ids.admin)).toBe(true)
+    expect(await can(ids.teacherB)).toBe(false)
+    expect(await can(ids.secretaryB)).toBe(false)
+  })
+})
+
+describe('save_session', () => {
+  const base = () => ({
+    p_id: randomUUID(), p_org_id: ids.branchA, p_kind: 'party_class', p_title: '党课：学习十八大报告',
+    p_starts_at: new Date(Date.now() + 86400_000).toISOString(), p_duration_minutes: 60, p_place: '党员活动室',
+  })
+  const nSessions = () => count(db, 'select 1 from app.sessions')
+
+  it('refuses bad input with its key and adds nothing', async () => {
+    const before = await nSessions()
+    const sec = as(db, ids.secretaryA)
+    const cases: [Record<string, unknown>, string][] = [
+      [{ p_id: null }, 'sessions.id_required'],
+      [{ p_kind: 'party' }, 'sessions.kind_invalid'],
+      [{ p_title: '  ' }, 'sessions.title_required'],
+      [{ p_title: '题'.repeat(61) }, 'sessions.title_too_long'],
+      [{ p_place: '地'.repeat(61) }, 'sessions.place_too_long'],
+      [{ p_starts_at: null }, 'sessions.starts_required'],
+      [{ p_duration_minutes: 0 }, 'sessions.duration_invalid'],
+      [{ p_duration_minutes: 10_000 }, 'sessions.duration_invalid'],
+      [{ p_checkin_opens_at: new Date(Date.now() + 2 * 86400_000).toISOString() }, 'sessions.window_invalid'],
+      [{ p_checkin_closes_at: new Date(Date.now() + 3600_000).toISOString() }, 'sessions.window_invalid'],
+      [{ p_expected_org_ids: [], p_invitee_ids: [] }, 'sessions.nobody_expected'],
+      [{ p_expected_org_ids: [ids.branchB] }, 'sessions.expected_org_forbidden'],
+      [{ p_invitee_ids: [randomUUID()] }, 'sessions.invitee_not_found'],
+      [{ p_org_id: ids.branchB }, 'sessions.forbidden'],
+    ]
+    for (const [patch, key] of cases)
+      await expectError(sec.rpc('save_session', { ...base(), ...patch }), key)
+    await expectError(as(db, ids.teacherA).rpc('save_session', base()), 'sessions.forbidden')
+    await expect(as(db, null).rpc('save_session', base())).rejects.toThrow(/permission denied/)
+    expect(await nSessions()).toBe(before)
+  })
+
+  it('creates with the default window, is idempotent on its id, and edits', async () => {
+    const args = { ...base(), p_invitee_ids: [ids.principal] }
+    const s = await as(db, ids.secretaryA).rpc('save_session', args)
+    expect(s).toMatchObject({ title: '党课：学习十八大报告', can_run: true, org_name: '示例一中第一党支部', organiser_id: ids.secretaryA })
+    expect(new Date(s.checkin_opens_at).getTime()).toBe(new Date(args.p_starts_at).getTime() - 30 * 60_000)
+    expect(new Date(s.checkin_closes_at).getTime()).toBe(new Date(args.p_starts_at).getTime() + 15 * 60_000)
+    expect(s.invitees).toEqual([{ user_id: ids.principal, display_name: '孙校长（示例）' }])
+    const before = await nSessions()
+    await as(db, ids.secretaryA).rpc('save_session', args)
+    expect(await nSessions()).toBe(before)
+    expect(await count(db, 'select 1 from app.session_secrets where session_id = $1', [args.p_id])).toBe(1)
+    const edited = await as(db, ids.secretaryA).rpc('save_session', { ...args, p_title: '改名', p_invitee_ids: [] })
+    expect(edited.title).toBe('改名')
+    expect(edited.invitees).toEqual([])
+    // the principal of another branch is no longer expected; the id cannot be hijacked
+    await expectError(as(db, ids.secretaryB).rpc('save_session', { ...args, p_org_id: ids.branchB }), 'sessions.id_conflict')
+    await expectError(as(db, ids.secretaryB).rpc('cancel_session', { p_session_id: args.p_id }), 'sessions.not_found')
+    await expectError(as(db, ids.teacherA).rpc('cancel_session', { p_session_id: args.p_id }), 'sessions.forbidden')
+    const c = await as(db, ids.secretaryA).rpc('cancel_session', { p_session_id: args.p_id })
+    expect(c.cancelled_at).toBeTruthy()
+  })
+
+  it('a secretary B id collision with an invisible session is a conflict, not a leak', async () => {
+    const s = await mkSession()
+    await expectError(as(db, ids.secretaryB).rpc('save_session', { ...base(), p_id: s, p_org_id: ids.branchB }), 'sessions.id_conflict')
+    await expectError(as(db, ids.teacherA).rpc('save_session', { ...base(), p_id: s }), 'sessions.forbidden')
+    expect(await count(db, `select 1 from app.sessions where id = $1 and title = '测试会议'`, [s])).toBe(1)
+  })
+
+  it('get_session: refused to those who may not see it', async () => {
+    const s = await mkSession()
+    await expectError(as(db, ids.teacherB).rpc('get_session', { p_session_id: s }), 'sessions.not_found')
+    const g = await as(db, ids.teacherA).rpc('get_session', { p_session_id: s })
+    expect(g).toMatchObject({ expected: true, can_run: false, my_status: 'expected', counts: null })
+  })
+})
+
+describe('check_in', () => {
+  it('accepts the current code once; a repeat is acknowledged and adds nothing', async () => {
+    const s = await mkSession({ startMin: 5 })
+    const id = randomUUID()
+    const r = await as(db, ids.teacherA).rpc('check_in', { p_id: id, p_session_id: s, p_code: await codeAt(s), p_method: 'code' })
+    expect(r).toMatchObject({ status: 'ok', checkin: { id, status: 'present', method: 'code' } })
+    const again = await as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: '000000' })
+    expect(again).toMatchObject({ status: 'already', checkin: { id } })
+    const retry = await as(db, ids.teacherA).rpc('check_in', { p_id: id, p_session_id: s, p_code: await codeAt(s) })
+    expect(retry.status).toBe('already')
+    expect(await nCheckins(s)).toBe(1)
+  })
+
+  it('accepts one step of tolerance each way', async () => {
+    const s = await mkSession()
+    await as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s, -1) })
+    await as(db, ids.teacherA2).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s, 1) })
+    expect(await nCheckins(s)).toBe(2)
+  })
+
+  it('after the start counts as late', async () => {
+    const s = await mkSession({ startMin: -5 })
+    const r = await as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s), p_method: 'qr' })
+    expect(r.checkin).toMatchObject({ status: 'late', method: 'qr' })
+  })
+
+  it('refuses wrong codes, windows and people with exact keys, adding nothing', async () => {
+    const s = await mkSession()
+    const other = await mkSession()
+    const t = as(db, ids.teacherA)
+    const ci = (code: string, extra: Record<string, unknown> = {}) => t.rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: code, ...extra })
+    let old = await codeAt(s, -2)
+    // a rare collision with a valid code would make this test lie; pick a step whose code differs
+    for (let k = 3; [await codeAt(s, -1), await codeAt(s), await codeAt(s, 1)].includes(old); k++) old = await codeAt(s, -k)
+    await expectError(ci(old), 'checkin.code_expired')
+    let foreign = await codeAt(other)
+    if ([await codeAt(s, -1), await codeAt(s), await codeAt(s, 1)].includes(foreign))
+      foreign = foreign === '123456' ? '654321' : '123456'
+    await expectError(ci(foreign), 'checkin.code_invalid')
+    await expectError(ci('12ab56'), 'checkin.code_invalid')
+    await expectError(ci(await codeAt(s), { p_method: 'bluetooth' }), 'checkin.method_invalid')
+    await expectError(as(db, ids.teacherB).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) }), 'checkin.not_expected')
+    await expectError(as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: randomUUID(), p_code: '123456' }), 'sessions.not_found')
+    await expect(as(db, null).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: '123456' })).rejects.toThrow(/permission denied/)
+    expect(await nCheckins(s)).toBe(0)
+  })
+
+  it('before the window says when it opens; after it, closed', async () => {
+    const early = await mkSession({ startMin: 120 })
+    const p = as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: early, p_code: await codeAt(early) })
+    await expectError(p, 'checkin.not_open')
+    const err = await p.catch(e => e) as { detail?: string, hint?: string }
+    const { rows } = await db.query<{ o: Date }>('select checkin_opens_at as o from app.sessions where id = $1', [early])
+    expect(new Date(err.detail ?? err.hint ?? '').getTime()).toBe(rows[0].o.getTime())
+    const late = await mkSession({ startMin: -60 })
+    await expectError(as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: late, p_code: await codeAt(late) }), 'checkin.closed')
+    expect(await nCheckins(early) + await nCheckins(late)).toBe(0)
+  })
+
+  it('another member\'s check-in id cannot be reused or overwritten', async () => {
+    const s = await mkSession()
+    const id = randomUUID()
+    await as(db, ids.teacherA).rpc('check_in', { p_id: id, p_session_id: s, p_code: await codeAt(s) })
+    await expectError(as(db, ids.teacherA2).rpc('check_in', { p_id: id, p_session_id: s, p_code: await codeAt(s) }), 'checkin.id_conflict')
+    expect(await count(db, 'select 1 from app.checkins where session_id = $1 and user_id = $2', [s, ids.teacherA2])).toBe(0)
+  })
+
+  it('offline: accepted with the code of the claimed time inside the window, refused otherwise', async () => {
+    const s = await mkSession({ startMin: -20, }) // window: 50 minutes ago .. 5 minutes ago
+    const t = as(db, ids.teacherA)
+    const claimedOk = new Date(Date.now() - 30 * 60_000).toISOString() // 10 minutes before the start
+    const future = new Date(Date.now() + 10 * 60_000).toISOString()
+    const outside = new Date(Date.now() - 55 * 60_000).toISOString()
+    await expectError(t.rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s, 0, future), p_claimed_at: future }), 'checkin.claimed_in_future')
+    await expectError(t.rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s, 0, outside), p_claimed_at: outside }), 'checkin.outside_window')
+    // the current code does not fit a claim made 30 minutes ago
+    let now = await codeAt(s)
+    if ([-1, 0, 1].length && [await codeAt(s, -1, claimedOk), await codeAt(s, 0, claimedOk), await codeAt(s, 1, claimedOk)].includes(now))
+      now = '000000'
+    await expect(t.rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: now, p_claimed_at: claimedOk })).rejects.toThrow(/checkin\.code_(invalid|expired)/)
+    expect(await nCheckins(s)).toBe(0)
+    const r = await t.rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s, 0, claimedOk), p_claimed_at: claimedOk })
+    expect(r).toMatchObject({ status: 'ok', checkin: { status: 'present', method: 'offline' } })
+    expect(new Date(r.checkin.claimed_at).getTime()).toBe(new Date(claimedOk).getTime())
+  })
+
+  it('session_code_now: organiser and managers only', async () => {
+    const s = await mkSession()
+    const c = await as(db, ids.secretaryA).rpc('session_code_now', { p_session_id: s })
+    expect(c.code).toMatch(/^\d{6}$/)
+    expect(c.code).toBe(await codeAt(s))
+    expect(new Date(c.expires_at).getTime() - new Date(c.server_time).getTime()).toBeLessThanOrEqual(30_000)
+    expect(await as(db, ids.admin).rpc('session_code_now', { p_session_id: s })).toHaveProperty('code')
+    await expectError(as(db, ids.teacherA).rpc('session_code_now', { p_session_id: s }), 'sessions.forbidden')
+    await expectError(as(db, ids.teacherB).rpc('session_code_now', { p_session_id: s }), 'sessions.not_found')
+    await expectError(as(db, ids.secretaryB).rpc('session_code_now', { p_session_id: s }), 'sessions.not_found')
+  })
+
+  it('each check-in broadcasts the counts on session:<id>', async () => {
+    const s = await mkSession()
+    await as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) })
+    const { rows } = await db.query<{ payload: any }>(
+      `select payload from realtime.messages where topic = $1 and event = 'attendance' order by inserted_at desc limit 1`, [`session:${s}`],
+    ).catch(() => ({ rows: [] as { payload: any }[] }))
+    if (rows.length)
+      expect(rows[0].payload.counts ?? rows[0].payload.payload?.counts).toMatchObject({ present: 1 })
+  })
+})
+
+describe('leave, manual marks, sheet, minutes, make-up', () => {
+  it('leave: asked before the start, validated, decided only by who runs the session', async () => {
+    const s = await mkSession({ startMin: 60 })
+    const t = as(db, ids.teacherA2)
+    const id = randomUUID()
+    await expectError(t.rpc('request_leave', { p_id: id, p_session_id: s, p_reason: ' ' }), 'leave.reason_required')
+    await expectError(t.rpc('request_leave', { p_id: id, p_session_id: s, p_reason: '因'.repeat(201) }), 'leave.reason_too_long')
+    await expectError(as(db, ids.teacherB).rpc('request_leave', { p_id: randomUUID(), p_session_id: s, p_reason: '出差' }), 'sessions.not_found')
+    expect(await count(db, 'select 1 from app.leave_requests where session_id = $1', [s])).toBe(0)
+    const l = await t.rpc('request_leave', { p_id: id, p_session_id: s, p_reason: '出差' })
+    expect(l).toMatchObject({ id, status: 'pending' })
+    expect(await t.rpc('request_leave', { p_id: id, p_session_id: s, p_reason: '出差' })).toMatchObject({ id })
+    await expectError(t.rpc('request_leave', { p_id: randomUUID(), p_session_id: s, p_reason: '又' }), 'leave.exists')
+    await expectError(as(db, ids.teacherA).rpc('request_leave', { p_id: id, p_session_id: s, p_reason: 'x' }), 'leave.id_conflict')
+    await expectError(as(db, ids.teacherA).rpc('decide_leave', { p_leave_id: id, p_approve: true }), 'leave.not_found')
+    await expectError(as(db, ids.secretaryB).rpc('decide_leave', { p_leave_id: id, p_approve: true }), 'leave.not_found')
+    expect(await as(db, ids.secretaryA).rpc('decide_leave', { p_leave_id: id, p_approve: true })).toMatchObject({ status: 'approved' })
+    await expectError(as(db, ids.secretaryA).rpc('decide_leave', { p_leave_id: id, p_approve: false }), 'leave.already_decided')
+    const g = await t.rpc('get_session', { p_session_id: s })
+    expect(g.my_status).toBe('excused')
+    const started = await mkSession({ startMin: -1 })
+    await expectError(t.rpc('request_leave', { p_id: randomUUID(), p_session_id: started, p_reason: '出差' }), 'leave.too_late')
+  })
+
+  it('manual mark: with a reason, recorded with who did it, by who runs the session only', async () => {
+    const s = await mkSession()
+    const sec = as(db, ids.secretaryA)
+    await expectError(sec.rpc('mark_attendance', { p_session_id: s, p_user_id: ids.teacherA, p_status: 'present', p_reason: '' }), 'attendance.reason_required')
+    await expectError(sec.rpc('mark_attendance', { p_session_id: s, p_user_id: ids.teacherA, p_status: 'absent', p_reason: 'x' }), 'attendance.status_invalid')
+    await expectError(sec.rpc('mark_attendance', { p_session_id: s, p_user_id: ids.teacherB, p_status: 'present', p_reason: 'x' }), 'attendance.not_expected')
+    await expectError(as(db, ids.teacherA2).rpc('mark_attendance', { p_session_id: s, p_user_id: ids.teacherA, p_status: 'present', p_reason: 'x' }), 'sessions.forbidden')
+    await expectError(as(db, ids.secretaryB).rpc('mark_attendance', { p_session_id: s, p_user_id: ids.teacherA, p_status: 'present', p_reason: 'x' }), 'sessions.not_found')
+    expect(await nCheckins(s)).toBe(0)
+    const c = await sec.rpc('mark_attendance', { p_session_id: s, p_user_id: ids.teacherA, p_status: 'present', p_reason: '手机没电' })
+    expect(c).toMatchObject({ status: 'present', method: 'manual', reason: '手机没电' })
+    const { rows } = await db.query('select marked_by from app.checkins where session_id = $1', [s])
+    expect(rows[0].marked_by).toBe(ids.secretaryA)
+    expect(await count(db, `select 1 from app.audit_log where action = 'checkin.mark' and subject_id = $1`, [ids.teacherA])).toBeGreaterThan(0)
+  })
+
+  it('attendance sheet lists every expected member with status; counts add up', async () => {
+    const s = await mkSession({ invitees: [ids.principal] })
+    await as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) })
+    const sheet = await as(db, ids.secretaryA).rpc('attendance_sheet', { p_session_id: s })
+    const names = sheet.rows.map((r: any) => r.display_name)
+    expect(names).toEqual(expect.arrayContaining(['张老师（示例）', '陈老师（示例）', '王书记（示例）', '孙校长（示例）']))
+    expect(names).not.toContain('刘老师（示例）')
+    expect(sheet.counts).toMatchObject({ expected: 4, present: 1, late: 0 })
+    expect(sheet.rows.find((r: any) => r.user_id === ids.principal)).toMatchObject({ invitee: true, status: 'expected' })
+    await expectError(as(db, ids.teacherA).rpc('attendance_sheet', { p_session_id: s }), 'sessions.forbidden')
+    await expectError(as(db, ids.teacherB).rpc('attendance_sheet', { p_session_id: s }), 'sessions.not_found')
+    // the invitee from another branch sees the session and may check in
+    const r = await as(db, ids.principal).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) })
+    expect(r.status).toBe('ok')
+  })
+
+  it('minutes: saved by who runs the session, bounded', async () => {
+    const s = await mkSession()
+    await expectError(as(db, ids.secretaryA).rpc('save_minutes', { p_session_id: s, p_topic: 't'.repeat(201), p_speakers: '', p_decisions: '' }), 'minutes.too_long')
+    await expectError(as(db, ids.teacherA).rpc('save_minutes', { p_session_id: s, p_topic: 'x', p_speakers: '', p_decisions: '' }), 'sessions.forbidden')
+    const m = await as(db, ids.secretaryA).rpc('save_minutes', { p_session_id: s, p_topic: '学习十八大报告', p_speakers: '王书记', p_decisions: '月底前交心得' })
+    expect(m).toMatchObject({ topic: '学习十八大报告', speakers: '王书记', decisions: '月底前交心得' })
+  })
+
+  it('make-up: due for the absent and the excused after the session, completion recorded once', async () => {
+    const past = await mkSession({ startMin: -120 })
+    await db.query(`insert into app.checkins (id, session_id, user_id, status, method) values ($1, $2, $3, 'present', 'code')`, [randomUUID(), past, ids.teacherA])
+    const due = await as(db, ids.teacherA2).rpc('my_makeups')
+    expect(due.find((x: any) => x.session_id === past)).toMatchObject({ status: 'absent', completed_at: null })
+    expect((await as(db, ids.teacherA).rpc('my_makeups')).find((x: any) => x.session_id === past)).toBeUndefined()
+    await expectError(as(db, ids.teacherA).rpc('complete_makeup', { p_session_id: past }), 'makeup.not_due')
+    const upcoming = await mkSession({ startMin: 60 })
+    await expectError(as(db, ids.teacherA2).rpc('complete_makeup', { p_session_id: upcoming }), 'makeup.not_due')
+    const done = await as(db, ids.teacherA2).rpc('complete_makeup', { p_session_id: past })
+    await as(db, ids.teacherA2).rpc('complete_makeup', { p_session_id: past })
+    expect(await count(db, 'select 1 from app.makeups where session_id = $1', [past])).toBe(1)
+    expect(done.completed_at).toBeTruthy()
+  })
+})
+
+describe('lists, home and the period summary', () => {
+  it('list_my_sessions: upcoming and past with my status; validated', async () => {
+    const up = await as(db, ids.teacherA).rpc('list_my_sessions', { p_scope: 'upcoming' })
+    expect(up.length).toBeGreaterThan(0)
+    expect(up.every((x: any) => new Date(x.checkin_closes_at) >= new Date(Date.now() - 60_000))).toBe(true)
+    const past = await as(db, ids.teacherA).rpc('list_my_sessions', { p_scope: 'past', p_limit: 5 })
+    expect(past.length).toBeLessThanOrEqual(5)
+    const seeded = past.find((x: any) => x.id === '00000000-0000-4000-d000-000000000005')
+    expect(seeded?.my_status).toBe('present')
+    const b = await as(db, ids.teacherB).rpc('list_my_sessions', { p_scope: 'past' })
+    expect(b.find((x: any) => x.id === '00000000-0000-4000-d000-000000000005')).toBeUndefined()
+    await expectError(as(db, ids.teacherA).rpc('list_my_sessions', { p_scope: 'all' }), 'sessions.scope_invalid')
+    await expectError(as(db, ids.teacherA).rpc('list_my_sessions', { p_limit: 0 }), 'sessions.limit_invalid')
+  })
+
+  it('app.home_sessions: the next session I am expected at, with my status', async () => {
+    const { rows } = await as(db, ids.teacherA).query<{ h: any }>('select app.home_sessions() as h')
+    expect(rows[0].h.next_session).toMatchObject({ id: expect.any(String), my_status: expect.any(String) })
+    expect(Object.keys(rows[0].h.next_session).sort()).toEqual(['id', 'kind', 'my_status', 'place', 'starts_at', 'title'])
+    const none = await as(db, ids.teacherBgroup).query<{ h: any }>('select app.home_sessions() as h')
+    // only the county-wide lecture reaches the Party group member
+    expect(none.rows[0].h.next_session?.kind ?? null).toMatch(/lecture|null/)
+  })
+
+  it('attendance_summary: rates per member and per organisation with the formula; managers only', async () => {
+    const from = new Date(Date.now() - 30 * 86400_000).toISOString().slice(0, 10)
+    const to = new Date().toISOString().slice(0, 10)
+    const r = await as(db, ids.secretaryA).rpc('attendance_summary', { p_org_id: ids.branchA, p_from: from, p_to: to })
+    expect(r.formula).toBe('(present + late) / expected')
+    const chen = r.members.find((m: any) => m.user_id === ids.teacherA2)
+    expect(chen.excused).toBeGreaterThanOrEqual(1)
+    const zhang = r.members.find((m: any) => m.user_id === ids.teacherA)
+    expect(zhang.rate).toBeCloseTo((zhang.present + zhang.late) / zhang.expected, 4)
+    expect(r.orgs[0]).toMatchObject({ org_id: ids.branchA })
+    await expectError(as(db, ids.teacherA).rpc('attendance_summary', { p_org_id: ids.branchA, p_from: from, p_to: to }), 'sessions.forbidden')
+    await expectError(as(db, ids.secretaryB).rpc('attendance_summary', { p_org_id: ids.branchA, p_from: from, p_to: to }), 'sessions.forbidden')
+    await expectError(as(db, ids.secretaryA).rpc('attendance_summary', { p_org_id: ids.branchA, p_from: to, p_to: from }), 'attendance.period_invalid')
+    const county = await as(db, ids.admin).rpc('attendance_summary', { p_org_id: ids.bureau, p_from: from, p_to: to })
+    expect(county.orgs.length).toBeGreaterThanOrEqual(2)
+  })
+})

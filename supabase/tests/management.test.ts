@@ -1,0 +1,366 @@
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Db } from '../local/db'
+import { as, count, createUser, expectError, freshDb, ids } from './db'
+
+let db: Db
+beforeAll(async () => { db = await freshDb() })
+afterAll(async () => { await db?.close() })
+
+const q = (actor: ReturnType<typeof as>) => actor as unknown as Db
+const snapshot = async () => (await db.query(`select
+  (select count(*) from app.organisations)::int as orgs,
+  (select count(*) from app.memberships)::int as memberships,
+  (select count(*) from app.memberships where ended_at is null)::int as active,
+  (select string_agg(role, ',' order by id) from app.memberships) as roles,
+  (select count(*) from app.invites)::int as invites,
+  (select count(*) from app.pending_members)::int as pending,
+  (select count(*) from app.roster_imports)::int as imports,
+  (select count(*) from app.audit_log)::int as audit,
+  (select string_agg(name || coalesce(parent_id::text, '') || coalesce(retired_at::text, ''), ',' order by id) from app.organisations) as tree`)).rows[0]
+
+async function membershipId(orgId: string, userId: string): Promise<string> {
+  const { rows } = await db.query<{ id: string }>('select id from app.memberships where org_id = $1 and user_id = $2 and ended_at is null', [orgId, userId])
+  return rows[0].id
+}
+
+describe('organisation tree', () => {
+  it('only a bureau admin creates, renames, moves and retires organisations', async () => {
+    const before = await snapshot()
+    for (const uid of [ids.secretaryA, ids.teacherA, ids.principal]) {
+      await expectError(as(db, uid).rpc('org_create', { p_id: randomUUID(), p_parent_id: ids.school1, p_kind: 'branch', p_name: '越权支部' }), 'admin.forbidden')
+      await expectError(as(db, uid).rpc('org_rename', { p_org_id: ids.branchA, p_name: '改名' }), 'admin.forbidden')
+      await expectError(as(db, uid).rpc('org_move', { p_org_id: ids.branchA, p_parent_id: ids.school2 }), 'admin.forbidden')
+      await expectError(as(db, uid).rpc('org_retire', { p_org_id: ids.branchA }), 'admin.forbidden')
+    }
+    await expect(as(db, null).rpc('org_create', { p_id: randomUUID(), p_parent_id: ids.school1, p_kind: 'branch', p_name: 'x' })).rejects.toThrow(/permission denied/)
+    expect(await snapshot()).toEqual(before)
+  })
+
+  it('validates input and kind order, changing nothing', async () => {
+    const admin = as(db, ids.admin)
+    const before = await snapshot()
+    const mk = (parent: string, kind: unknown, name: unknown, id: unknown = randomUUID()) =>
+      admin.rpc('org_create', { p_id: id, p_parent_id: parent, p_kind: kind, p_name: name })
+    await expectError(mk(ids.school1, 'branch', '  '), 'admin.name_required')
+    await expectError(mk(ids.school1, 'branch', '长'.repeat(61)), 'admin.name_too_long')
+    await expectError(mk(ids.school1, 'club', '俱乐部'), 'admin.kind_invalid')
+    await expectError(mk(ids.school1, 'bureau', '第二个局'), 'admin.kind_invalid')
+    await expectError(mk(ids.school1, 'group', '党小组直属党委'), 'admin.kind_not_allowed')
+    await expectError(mk(ids.groupB, 'group', '小组下小组'), 'admin.kind_not_allowed')
+    await expectError(mk(ids.branchA, 'branch', '支部下支部'), 'admin.kind_not_allowed')
+    await expectError(mk(randomUUID(), 'branch', '无上级'), 'admin.org_not_found')
+    await expectError(mk(ids.school1, 'branch', '示例一中第一党支部'), 'admin.name_taken')
+    await expectError(mk(ids.school1, 'branch', '无编号', null), 'admin.id_required')
+    expect(await snapshot()).toEqual(before)
+  })
+
+  it('creates idempotently, renames, moves and retires with an audit trail', async () => {
+    const admin = as(db, ids.admin)
+    const id = randomUUID()
+    const first = await admin.rpc('org_create', { p_id: id, p_parent_id: ids.school1, p_kind: 'branch', p_name: ' 示例一中第三党支部 ' })
+    expect(first).toMatchObject({ id, kind: 'branch', name: '示例一中第三党支部', parent_id: ids.school1, depth: 2 })
+    expect(await admin.rpc('org_create', { p_id: id, p_parent_id: ids.school1, p_kind: 'branch', p_name: '示例一中第三党支部' })).toEqual(first)
+    await expectError(admin.rpc('org_create', { p_id: id, p_parent_id: ids.school2, p_kind: 'branch', p_name: 'x' }), 'admin.id_conflict')
+    expect(await count(db, 'select 1 from app.organisations where id = $1', [id])).toBe(1)
+
+    expect(await admin.rpc('org_rename', { p_org_id: id, p_name: '示例一中第三支部' })).toMatchObject({ name: '示例一中第三支部' })
+    await expectError(admin.rpc('org_rename', { p_org_id: id, p_name: '示例一中第二党支部' }), 'admin.name_taken')
+    await expectError(admin.rpc('org_rename', { p_org_id: ids.bureau, p_name: '改' }), 'admin.org_is_root')
+
+    await expectError(admin.rpc('org_move', { p_org_id: ids.school2, p_parent_id: ids.groupB }), 'admin.org_cycle')
+    await expectError(admin.rpc('org_move', { p_org_id: id, p_parent_id: ids.branchB }), 'admin.kind_not_allowed')
+    expect(await admin.rpc('org_move', { p_org_id: id, p_parent_id: ids.school2 })).toMatchObject({ parent_id: ids.school2 })
+
+    const groupId = randomUUID()
+    await admin.rpc('org_create', { p_id: groupId, p_parent_id: id, p_kind: 'group', p_name: '第一小组' })
+    await expectError(admin.rpc('org_retire', { p_org_id: id }), 'admin.org_has_children')
+    await expectError(admin.rpc('org_retire', { p_org_id: ids.branchA }), 'admin.org_has_members')
+    await expectError(admin.rpc('org_retire', { p_org_id: ids.bureau }), 'admin.org_is_root')
+    await admin.rpc('org_retire', { p_org_id: groupId })
+    const retired = await admin.rpc('org_retire', { p_org_id: id })
+    expect(retired.retired_at).not.toBeNull()
+    // kept for history; a retired organisation takes no new children and no rename
+    expect(await count(db, 'select 1 from app.organisations where id = $1', [id])).toBe(1)
+    await expectError(admin.rpc('org_create', { p_id: randomUUID(), p_parent_id: id, p_kind: 'group', p_name: 'y' }), 'admin.org_retired')
+    await expectError(admin.rpc('org_rename', { p_org_id: id, p_name: 'z' }), 'admin.org_retired')
+    const tree = await admin.rpc('org_tree')
+    expect(tree.map((o: any) => o.id)).not.toContain(id)
+    expect((await admin.rpc('org_tree', { p_include_retired: true })).map((o: any) => o.id)).toContain(id)
+    const { rows } = await db.query<{ action: string }>(`select action from app.audit_log where org_id in ($1, $2) order by id`, [id, groupId])
+    expect(rows.map(r => r.action)).toEqual(['org.create', 'org.rename', 'org.move', 'org.create', 'org.retire', 'org.retire'])
+  })
+
+  it('org_tree shows a secretary their subtree only, a teacher nothing', async () => {
+    const names = (await as(db, ids.secretaryB).rpc('org_tree')).map((o: any) => o.id)
+    expect(names.sort()).toEqual([ids.branchB, ids.groupB].sort())
+    expect(await as(db, ids.teacherA).rpc('org_tree')).toEqual([])
+    expect((await as(db, ids.admin).rpc('org_tree'))[0]).toMatchObject({ id: ids.bureau, depth: 0 })
+  })
+})
+
+describe('roster and roles', () => {
+  it('a secretary sees the members of their organisation and below with phones, nobody else', async () => {
+    const r = await as(db, ids.secretaryB).rpc('roster', { p_org_id: ids.branchB })
+    const people = r.members.map((m: any) => m.user_id)
+    expect(people.sort()).toEqual([ids.secretaryB, ids.teacherB, ids.teacherBgroup].sort())
+    expect(r.members.find((m: any) => m.user_id === ids.teacherB)).toMatchObject({ phone: '8613800000007', role: 'member', school: '示例县实验小学' })
+    await expectError(as(db, ids.secretaryB).rpc('roster', { p_org_id: ids.branchA }), 'admin.org_not_found')
+    await expectError(as(db, ids.secretaryA).rpc('roster', { p_org_id: ids.school1 }), 'admin.forbidden')
+    await expectError(as(db, ids.teacherA).rpc('roster', { p_org_id: ids.branchA }), 'admin.forbidden')
+    await expectError(as(db, ids.principal).rpc('roster', { p_org_id: ids.branchA2 }), 'admin.forbidden')
+    await expect(as(db, null).rpc('roster', { p_org_id: ids.branchA })).rejects.toThrow(/permission denied/)
+    const all = await as(db, ids.admin).rpc('roster', { p_org_id: ids.bureau })
+    expect(all.members.length).toBeGreaterThanOrEqual(10)
+  })
+
+  it('role changes stay within reach and at or below the own rank', async () => {
+    const sec = as(db, ids.secretaryA)
+    const before = await snapshot()
+    const mA = await membershipId(ids.branchA, ids.teacherA)
+    const mB = await membershipId(ids.branchB, ids.teacherB)
+    await expectError(sec.rpc('member_set_role', { p_membership_id: mB, p_role: 'committee' }), 'admin.member_not_found')
+    await expectError(sec.rpc('member_set_role', { p_membership_id: mA, p_role: 'admin' }), 'admin.role_above_own')
+    await expectError(sec.rpc('member_set_role', { p_membership_id: mA, p_role: 'boss' }), 'admin.role_invalid')
+    await expectError(sec.rpc('member_set_role', { p_membership_id: await membershipId(ids.branchA, ids.secretaryA), p_role: 'member' }), 'admin.self')
+    await expectError(as(db, ids.teacherA2).rpc('member_set_role', { p_membership_id: mA, p_role: 'committee' }), 'admin.member_not_found')
+    await expectError(as(db, ids.admin).rpc('member_set_role', { p_membership_id: mA, p_role: 'admin' }), 'admin.role_invalid')
+    expect(await snapshot()).toEqual(before)
+    expect(await sec.rpc('member_set_role', { p_membership_id: mA, p_role: 'committee' })).toMatchObject({ role: 'committee' })
+    expect((await db.query('select role from app.memberships where id = $1', [mA])).rows[0].role).toBe('committee')
+    expect(await count(db, `select 1 from app.audit_log where action = 'member.set_role' and subject_id = $1`, [ids.teacherA])).toBe(1)
+    await sec.rpc('member_set_role', { p_membership_id: mA, p_role: 'member' })
+  })
+
+  it('a secretary cannot change someone ranked above them', async () => {
+    const adminM = await membershipId(ids.bureau, ids.admin)
+    await expectError(as(db, ids.secretaryA).rpc('member_remove', { p_membership_id: adminM }), 'admin.member_not_found')
+    // a second secretary made by the admin in branch A is the same rank: allowed; the admin above is not
+    const u = await createUser(db)
+    await db.query(`insert into app.memberships (org_id, user_id, role) values ($1, $2, 'admin')`, [ids.bureau, u])
+    const other = await membershipId(ids.bureau, u)
+    const sec = await createUser(db)
+    await db.query(`insert into app.memberships (org_id, user_id, role) values ($1, $2, 'secretary')`, [ids.bureau, sec])
+    await expectError(as(db, sec).rpc('member_set_role', { p_membership_id: other, p_role: 'member' }), 'admin.role_above_own')
+  })
+
+  it('moves a member within reach, keeping history', async () => {
+    const sec = as(db, ids.secretaryA)
+    const mA2 = await membershipId(ids.branchA, ids.teacherA2)
+    const before = await snapshot()
+    await expectError(sec.rpc('member_move', { p_membership_id: mA2, p_to_org_id: ids.branchB }), 'admin.org_not_found')
+    await expectError(sec.rpc('member_move', { p_membership_id: mA2, p_to_org_id: ids.branchA2 }), 'admin.org_not_found')
+    await expectError(sec.rpc('member_move', { p_membership_id: mA2, p_to_org_id: ids.branchA }), 'admin.same_org')
+    expect(await snapshot()).toEqual(before)
+    // the school committee's secretary reaches both branches
+    const schoolSec = await createUser(db)
+    await db.query(`insert into app.memberships (org_id, user_id, role) values ($1, $2, 'secretary')`, [ids.school1, schoolSec])
+    const s = as(db, schoolSec)
+    const moved = await s.rpc('member_move', { p_membership_id: mA2, p_to_org_id: ids.branchA2 })
+    expect(moved).toMatchObject({ org_id: ids.branchA2 })
+    expect(await count(db, 'select 1 from app.memberships where user_id = $1 and org_id = $2 and ended_at is not null', [ids.teacherA2, ids.branchA])).toBe(1)
+    expect(await count(db, 'select 1 from app.memberships where user_id = $1 and org_id = $2 and ended_at is null', [ids.teacherA2, ids.branchA2])).toBe(1)
+    await expectError(s.rpc('member_move', { p_membership_id: mA2, p_to_org_id: ids.branchA2 }), 'admin.member_not_found')
+    // principal already in branchA2: moving his committee seat there is a conflict
+    await expectError(as(db, ids.admin).rpc('member_move', { p_membership_id: await membershipId(ids.school1, ids.principal), p_to_org_id: ids.branchA2 }), 'admin.already_member')
+  })
+
+  it('removes a member with a reason, keeping history', async () => {
+    const sec = as(db, ids.secretaryB)
+    const m = await membershipId(ids.groupB, ids.teacherBgroup)
+    await expectError(sec.rpc('member_remove', { p_membership_id: m, p_reason: '理'.repeat(201) }), 'admin.reason_too_long')
+    await expectError(as(db, ids.secretaryA).rpc('member_remove', { p_membership_id: m, p_reason: '' }), 'admin.member_not_found')
+    expect(await count(db, 'select 1 from app.memberships where id = $1 and ended_at is null', [m])).toBe(1)
+    await sec.rpc('member_remove', { p_membership_id: m, p_reason: '调离本县' })
+    expect(await count(db, 'select 1 from app.memberships where id = $1 and ended_at is not null', [m])).toBe(1)
+    const { rows } = await db.query(`select detail from app.audit_log where action = 'member.remove' and subject_id = $1`, [ids.teacherBgroup])
+    expect(rows[0].detail).toMatchObject({ reason: '调离本县', membership_id: m })
+    await expectError(sec.rpc('member_remove', { p_membership_id: m }), 'admin.member_not_found')
+  })
+})
+
+describe('invites', () => {
+  const future = () => new Date(Date.now() + 7 * 86400_000).toISOString()
+
+  it('a secretary creates an invite with a server-made code; a retry returns the same invite', async () => {
+    const sec = as(db, ids.secretaryA)
+    const id = randomUUID()
+    const inv = await sec.rpc('invite_create', { p_id: id, p_org_id: ids.branchA, p_expires_at: future(), p_max_uses: 30, p_role: 'member' })
+    expect(inv.code).toMatch(/^[A-Z2-9]{8}$/)
+    expect(inv).toMatchObject({ id, status: 'active', max_uses: 30, use_count: 0 })
+    expect(await sec.rpc('invite_create', { p_id: id, p_org_id: ids.branchA, p_expires_at: future(), p_max_uses: 30 })).toEqual(inv)
+    expect(await count(db, 'select 1 from app.invites where id = $1', [id])).toBe(1)
+    const list = await sec.rpc('invite_list', { p_org_id: ids.branchA })
+    expect(list.map((i: any) => i.id)).toContain(id)
+    // someone who signs up with it lands in branch A
+    const u = await createUser(db)
+    expect(await as(db, u).rpc('redeem_invite', { p_code: inv.code })).toMatchObject({ org_id: ids.branchA })
+  })
+
+  it('validates and refuses outside reach, changing nothing', async () => {
+    const sec = as(db, ids.secretaryA)
+    const before = await snapshot()
+    const mk = (over: Record<string, unknown>) => sec.rpc('invite_create', { p_id: randomUUID(), p_org_id: ids.branchA, p_expires_at: future(), p_max_uses: 10, p_role: 'member', ...over })
+    await expectError(mk({ p_org_id: ids.branchB }), 'admin.org_not_found')
+    await expectError(mk({ p_org_id: ids.school1 }), 'admin.forbidden')
+    await expectError(mk({ p_expires_at: new Date(Date.now() - 1000).toISOString() }), 'admin.expiry_past')
+    await expectError(mk({ p_expires_at: null }), 'admin.expiry_required')
+    await expectError(mk({ p_expires_at: new Date(Date.now() + 400 * 86400_000).toISOString() }), 'admin.expiry_too_far')
+    await expectError(mk({ p_max_uses: 0 }), 'admin.max_uses_invalid')
+    await expectError(mk({ p_max_uses: 10001 }), 'admin.max_uses_invalid')
+    await expectError(mk({ p_role: 'secretary' }), 'admin.role_invalid')
+    await expectError(mk({ p_id: null }), 'admin.id_required')
+    await expectError(as(db, ids.teacherA).rpc('invite_list', { p_org_id: ids.branchA }), 'admin.forbidden')
+    await expectError(as(db, ids.secretaryB).rpc('invite_list', { p_org_id: ids.branchA }), 'admin.org_not_found')
+    expect(await snapshot()).toEqual(before)
+  })
+
+  it('a revoked or expired invite is refused at sign-up', async () => {
+    const sec = as(db, ids.secretaryA)
+    const inv = await sec.rpc('invite_create', { p_id: randomUUID(), p_org_id: ids.branchA, p_expires_at: future(), p_max_uses: null })
+    await expectError(as(db, ids.secretaryB).rpc('invite_revoke', { p_invite_id: inv.id }), 'admin.invite_not_found')
+    expect(await count(db, 'select 1 from app.invites where id = $1 and revoked_at is null', [inv.id])).toBe(1)
+    expect(await sec.rpc('invite_revoke', { p_invite_id: inv.id })).toMatchObject({ status: 'revoked' })
+    const u = await createUser(db)
+    await expectError(as(db, u).rpc('redeem_invite', { p_code: inv.code }), 'invite.revoked')
+    const inv2 = await sec.rpc('invite_create', { p_id: randomUUID(), p_org_id: ids.branchA, p_expires_at: future(), p_max_uses: 5 })
+    await db.query(`update app.invites set expires_at = now() - interval '1 minute' where id = $1`, [inv2.id])
+    await expectError(as(db, u).rpc('redeem_invite', { p_code: inv2.code }), 'invite.expired')
+    expect((await sec.rpc('invite_list', { p_org_id: ids.branchA })).find((i: any) => i.id === inv2.id).status).toBe('expired')
+    expect(await count(db, 'select 1 from app.memberships where user_id = $1', [u])).toBe(0)
+  })
+})
+
+describe('roster import', () => {
+  const rows = [
+    { name: '新老师甲', phone: '139 0000 1001', org: '', role: '党员' },
+    { name: '新老师乙', phone: '+86 139-0000-1002', org: '示例实验小学低年级党小组', role: 'committee' },
+  ]
+
+  it('lists every bad row with its reasons', async () => {
+    const sec = as(db, ids.secretaryB)
+    const res = await sec.rpc('roster_import_check', { p_org_id: ids.branchB, p_rows: [
+      ...rows,
+      { name: '', phone: '12345', org: '示例一中第一党支部', role: '校长' },
+      { name: '名'.repeat(41), phone: '13900001001', org: '', role: '书记' },
+      { name: '重复', phone: '13900001003', org: '不存在的支部', role: 'admin' },
+      { name: '已在册', phone: '13800000007', org: '', role: '' },
+      'not an object',
+    ] })
+    expect(res.total).toBe(7)
+    expect(res.bad).toBe(5)
+    const errs = res.rows.map((r: any) => r.errors)
+    expect(errs[0]).toEqual([])
+    expect(res.rows[0]).toMatchObject({ phone: '8613900001001', org_id: ids.branchB, role: 'member' })
+    expect(res.rows[1]).toMatchObject({ phone: '8613900001002', org_id: ids.groupB, role: 'committee' })
+    expect(errs[2]).toEqual(['name_required', 'phone_invalid', 'org_not_found', 'role_invalid'])
+    expect(errs[3]).toEqual(['name_too_long', 'phone_duplicate'])
+    expect(errs[4]).toEqual(['org_not_found', 'role_invalid'])
+    expect(errs[5]).toEqual(['already_member'])
+    expect(errs[6]).toEqual(['row_invalid'])
+    // a member's secretary of branch B cannot make a secretary above... rank equal is fine, a teacher cannot check at all
+    await expectError(as(db, ids.teacherB).rpc('roster_import_check', { p_org_id: ids.branchB, p_rows: rows }), 'admin.forbidden')
+    await expectError(sec.rpc('roster_import_check', { p_org_id: ids.branchA, p_rows: rows }), 'admin.org_not_found')
+    await expectError(sec.rpc('roster_import_check', { p_org_id: ids.branchB, p_rows: [] }), 'admin.rows_empty')
+    await expectError(sec.rpc('roster_import_check', { p_org_id: ids.branchB, p_rows: { a: 1 } }), 'admin.rows_invalid')
+  })
+
+  it('a role above the importer\'s own rank is a bad row', async () => {
+    const committee = await createUser(db)
+    await db.query(`insert into app.memberships (org_id, user_id, role) values ($1, $2, 'secretary')`, [ids.groupB, committee])
+    const res = await as(db, committee).rpc('roster_import_check', { p_org_id: ids.groupB, p_rows: [{ name: 'x', phone: '13900002001', org: '', role: '书记' }] })
+    expect(res.rows[0].errors).toEqual([])
+    const admin = await as(db, ids.admin).rpc('roster_import_check', { p_org_id: ids.branchB, p_rows: [{ name: 'x', phone: '13900002001', org: '', role: 'admin' }] })
+    expect(admin.rows[0].errors).toEqual(['role_invalid'])
+  })
+
+  it('an import with a bad row saves nothing until fixed; then pending members wait for sign-up', async () => {
+    const sec = as(db, ids.secretaryB)
+    const before = await snapshot()
+    const id = randomUUID()
+    await expectError(sec.rpc('roster_import', { p_id: id, p_org_id: ids.branchB, p_rows: [...rows, { name: '坏', phone: 'abc', org: '', role: '' }] }), 'admin.import_has_errors')
+    expect(await snapshot()).toEqual(before)
+    const res = await sec.rpc('roster_import', { p_id: id, p_org_id: ids.branchB, p_rows: rows })
+    expect(res).toEqual({ import_id: id, saved: 2, attached: 0 })
+    expect(await sec.rpc('roster_import', { p_id: id, p_org_id: ids.branchB, p_rows: rows })).toEqual(res)
+    expect(await count(db, 'select 1 from app.pending_members where import_id = $1', [id])).toBe(2)
+    const roster = await sec.rpc('roster', { p_org_id: ids.branchB })
+    expect(roster.pending.map((p: any) => p.display_name).sort()).toEqual(['新老师乙', '新老师甲'])
+    expect(await count(q(as(db, ids.secretaryA)), 'select 1 from app.pending_members')).toBe(0)
+    expect(await count(q(as(db, ids.teacherB)), 'select 1 from app.pending_members')).toBe(0)
+
+    // signing up with that phone number attaches the account to the right organisations
+    const u = await createUser(db, { phone: '8613900001002', name: '新老师乙' })
+    const { rows: ms } = await db.query<{ org_id: string, role: string }>('select org_id, role from app.memberships where user_id = $1 and ended_at is null', [u])
+    expect(ms).toEqual([{ org_id: ids.groupB, role: 'committee' }])
+    expect(await count(db, 'select 1 from app.pending_members where phone = $1 and attached_user_id = $2', ['8613900001002', u])).toBe(1)
+    expect((await sec.rpc('roster', { p_org_id: ids.branchB })).pending).toHaveLength(1)
+  })
+
+  it('an existing account with an imported phone is attached at once', async () => {
+    const u = await createUser(db, { phone: '8613900003001' })
+    const res = await as(db, ids.secretaryB).rpc('roster_import', { p_id: randomUUID(), p_org_id: ids.branchB, p_rows: [{ name: '老用户', phone: '13900003001', org: '', role: '' }] })
+    expect(res.attached).toBe(1)
+    expect(await count(db, 'select 1 from app.memberships where user_id = $1 and org_id = $2 and ended_at is null', [u, ids.branchB])).toBe(1)
+  })
+
+  it('a waiting row can be withdrawn by its secretary only', async () => {
+    const { rows: p } = await db.query<{ id: string }>(`select id from app.pending_members where phone = '8613900001001' and attached_at is null`)
+    await expectError(as(db, ids.secretaryA).rpc('pending_remove', { p_pending_id: p[0].id }), 'admin.member_not_found')
+    await as(db, ids.secretaryB).rpc('pending_remove', { p_pending_id: p[0].id })
+    expect(await count(db, 'select 1 from app.pending_members where id = $1', [p[0].id])).toBe(0)
+  })
+})
+
+describe('RLS matrix on pending_members and roster_imports', () => {
+  it('direct SQL: anonymous denied; teachers see nothing; secretaries their subtree; admin all', async () => {
+    await db.query(`insert into app.pending_members (org_id, phone, display_name) values ($1, '8613911110001', '甲'), ($2, '8613911110002', '乙')`, [ids.branchA, ids.branchB])
+    for (const t of ['app.pending_members', 'app.roster_imports'])
+      await expect(as(db, null).query(`select * from ${t}`)).rejects.toThrow(/permission denied/)
+    const seen = async (uid: string) => (await as(db, uid).query<{ org_id: string }>('select distinct org_id from app.pending_members')).rows.map(r => r.org_id).sort()
+    expect(await seen(ids.teacherA)).toEqual([])
+    expect(await seen(ids.teacherB)).toEqual([])
+    expect(await seen(ids.secretaryA)).toEqual([ids.branchA])
+    const b = await seen(ids.secretaryB)
+    expect(b).toContain(ids.branchB)
+    expect(b.every(o => o === ids.branchB || o === ids.groupB)).toBe(true)
+    expect((await seen(ids.admin))).toEqual(expect.arrayContaining([ids.branchA, ids.branchB]))
+    expect(await count(q(as(db, ids.teacherB)), 'select 1 from app.roster_imports')).toBe(0)
+    expect(await count(q(as(db, ids.secretaryB)), 'select 1 from app.roster_imports')).toBeGreaterThan(0)
+    expect(await count(q(as(db, ids.secretaryA)), 'select 1 from app.roster_imports')).toBe(0)
+  })
+
+  it('direct SQL writes: a secretary cannot insert outside reach or above rank, a teacher not at all', async () => {
+    const ins = (org: string, role = 'member', by = ids.secretaryA) => `insert into app.pending_members (org_id, phone, display_name, role, invited_by) values ('${org}', '8613922220001', '丙', '${role}', '${by}')`
+    await expect(as(db, ids.secretaryA).exec(ins(ids.branchB))).rejects.toThrow(/row-level security/)
+    await expect(as(db, ids.teacherA).exec(ins(ids.branchA, 'member', ids.teacherA))).rejects.toThrow(/row-level security/)
+    await expect(as(db, ids.secretaryA).exec(ins(ids.branchA, 'member', ids.admin))).rejects.toThrow(/row-level security/)
+    await as(db, ids.secretaryA).exec(ins(ids.branchA))
+    await expect(as(db, ids.secretaryA).exec(`update app.pending_members set display_name = 'x' where org_id = '${ids.branchB}'`)).resolves.toBeUndefined()
+    expect(await count(db, `select 1 from app.pending_members where display_name = 'x'`)).toBe(0)
+    await expect(as(db, ids.secretaryA).exec(`insert into app.pending_members (org_id, phone, display_name, attached_user_id, attached_at, invited_by) values ('${ids.branchA}', '8613922220009', '丁', '${ids.teacherA}', now(), '${ids.secretaryA}')`)).rejects.toThrow(/row-level security/)
+  })
+})
+
+describe('audit log', () => {
+  it('admins read it with filters and keyset paging; others are refused', async () => {
+    const admin = as(db, ids.admin)
+    const page1 = await admin.rpc('audit_log', { p_limit: 3 })
+    expect(page1).toHaveLength(3)
+    const page2 = await admin.rpc('audit_log', { p_limit: 3, p_before: page1[2].id })
+    expect(page2[0].id).toBeLessThan(page1[2].id)
+    const members = await admin.rpc('audit_log', { p_action: 'member' })
+    expect(members.length).toBeGreaterThan(0)
+    expect(members.every((a: any) => a.action.startsWith('member.'))).toBe(true)
+    const byActor = await admin.rpc('audit_log', { p_actor_id: ids.secretaryB })
+    expect(byActor.every((a: any) => a.actor_id === ids.secretaryB && a.actor_name === '李书记（示例）')).toBe(true)
+    const inSchool2 = await admin.rpc('audit_log', { p_org_id: ids.school2 })
+    expect(inSchool2.length).toBeGreaterThan(0)
+    expect(inSchool2.every((a: any) => [ids.branchB, ids.groupB, ids.school2].includes(a.org_id) || a.org_name)).toBe(true)
+    await expectError(admin.rpc('audit_log', { p_limit: 0 }), 'admin.limit_invalid')
+    await expectError(admin.rpc('audit_log', { p_action: 'DROP TABLE' }), 'admin.action_invalid')
+    await expectError(as(db, ids.secretaryA).rpc('audit_log', {}), 'admin.forbidden')
+    await expectError(as(db, ids.teacherA).rpc('audit_log', {}), 'admin.forbidden')
+    await expect(as(db, null).rpc('audit_log', {})).rejects.toThrow(/permission denied/)
+  })
+})

@@ -1,0 +1,136 @@
+// Check-in through supabase-js over HTTP: every refusal the issue lists, each with its error
+// key and no row added, the friendly repeat, offline claims, and the live count on session:<id>.
+import { randomUUID } from 'node:crypto'
+import type { SupabaseClient } from '@supabase/supabase-js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { signedInClient } from './env'
+import { sleep, subscribe, waitFor } from './realtime-helpers'
+
+const BRANCH_A = '00000000-0000-4000-8000-000000000011'
+let secretary: SupabaseClient
+let teacher1: SupabaseClient
+let teacher2: SupabaseClient
+let teacherB: SupabaseClient
+
+async function call<T = any>(c: SupabaseClient, fn: string, args: Record<string, unknown>): Promise<T> {
+  const { data, error } = await c.rpc(fn, args)
+  if (error) throw Object.assign(new Error(error.message), { key: error.message, details: error.details, hint: error.hint })
+  return data as T
+}
+
+async function refused(p: Promise<unknown>, key: string) {
+  await expect(p).rejects.toMatchObject({ key })
+}
+
+async function newSession(startMin: number, title = 'API 测试会议'): Promise<string> {
+  const id = randomUUID()
+  await call(secretary, 'save_session', {
+    p_id: id, p_org_id: BRANCH_A, p_kind: 'general_meeting', p_title: title,
+    p_starts_at: new Date(Date.now() + startMin * 60_000).toISOString(), p_duration_minutes: 60, p_place: '党员活动室',
+  })
+  return id
+}
+
+const counts = async (s: string) => (await call(secretary, 'session_counts', { p_session_id: s })) as { present: number, late: number, expected: number }
+const checkedIn = async (s: string) => { const c = await counts(s); return c.present + c.late }
+
+beforeAll(async () => {
+  ;[secretary, teacher1, teacher2, teacherB] = await Promise.all([
+    signedInClient('secretary1@demo.example', 'demo1234'),
+    signedInClient('teacher1@demo.example', 'demo1234'),
+    signedInClient('teacher2@demo.example', 'demo1234'),
+    signedInClient('teacher4@demo.example', 'demo1234'),
+  ])
+})
+afterAll(async () => {
+  await Promise.all([secretary, teacher1, teacher2, teacherB].map(c => c?.removeAllChannels()))
+})
+
+describe('check-in over HTTP', () => {
+  it('checks in with the code on the organiser screen; a second check-in is acknowledged, not an error', async () => {
+    const s = await newSession(10)
+    const { code } = await call(secretary, 'session_code_now', { p_session_id: s })
+    const first = await call(teacher1, 'check_in', { p_id: randomUUID(), p_session_id: s, p_code: code, p_method: 'code' })
+    expect(first).toMatchObject({ status: 'ok', checkin: { status: 'present' } })
+    const again = await call(teacher1, 'check_in', { p_id: randomUUID(), p_session_id: s, p_code: code, p_method: 'code' })
+    expect(again).toMatchObject({ status: 'already', checkin: { id: first.checkin.id } })
+    expect(await checkedIn(s)).toBe(1)
+  })
+
+  it('refuses a code of another session, a check-in for someone not expected, another member\'s id', async () => {
+    const s = await newSession(10)
+    const other = await newSession(10, '另一场')
+    const mine = (await call(secretary, 'session_code_now', { p_session_id: s })).code as string
+    const foreign = (await call(secretary, 'session_code_now', { p_session_id: other })).code as string
+    if (foreign !== mine)
+      await refused(call(teacher1, 'check_in', { p_id: randomUUID(), p_session_id: s, p_code: foreign }), 'checkin.code_invalid')
+    await refused(call(teacherB, 'check_in', { p_id: randomUUID(), p_session_id: s, p_code: mine }), 'checkin.not_expected')
+    const id = randomUUID()
+    await call(teacher1, 'check_in', { p_id: id, p_session_id: s, p_code: mine })
+    await refused(call(teacher2, 'check_in', { p_id: id, p_session_id: s, p_code: mine }), 'checkin.id_conflict')
+    await refused(call(teacher1, 'session_code_now', { p_session_id: s }), 'sessions.forbidden')
+    expect(await checkedIn(s)).toBe(1)
+  })
+
+  it('refuses before the window (telling when it opens) and after it', async () => {
+    const early = await newSession(120)
+    const late = await newSession(-120)
+    const e = await call(teacher1, 'check_in', { p_id: randomUUID(), p_session_id: early, p_code: '123456' }).catch(err => err)
+    expect(e.key).toBe('checkin.not_open')
+    const s = await call(teacher1, 'get_session', { p_session_id: early })
+    expect(new Date(e.details ?? e.hint).getTime()).toBe(new Date(s.checkin_opens_at).getTime())
+    await refused(call(teacher1, 'check_in', { p_id: randomUUID(), p_session_id: late, p_code: '123456' }), 'checkin.closed')
+    expect(await checkedIn(early) + await checkedIn(late)).toBe(0)
+  })
+
+  it('offline: refuses a claimed time in the future or outside the window', async () => {
+    const s = await newSession(-5) // window: 35 minutes ago .. 10 minutes from now
+    const { code } = await call(secretary, 'session_code_now', { p_session_id: s })
+    const future = new Date(Date.now() + 5 * 60_000).toISOString()
+    const before = new Date(Date.now() - 40 * 60_000).toISOString()
+    await refused(call(teacher1, 'check_in', { p_id: randomUUID(), p_session_id: s, p_code: code, p_claimed_at: future }), 'checkin.claimed_in_future')
+    await refused(call(teacher1, 'check_in', { p_id: randomUUID(), p_session_id: s, p_code: code, p_claimed_at: before }), 'checkin.outside_window')
+    expect(await checkedIn(s)).toBe(0)
+  })
+
+  it('a code from two steps ago is expired online, yet accepted offline for the time it was read', { timeout: 90_000 }, async () => {
+    const s = await newSession(10)
+    const shown = await call(secretary, 'session_code_now', { p_session_id: s })
+    // wait until the step after next has begun: the shown code is then two steps old
+    await sleep(new Date(shown.expires_at).getTime() - new Date(shown.server_time).getTime() + 30_000 + 500)
+    await refused(call(teacher1, 'check_in', { p_id: randomUUID(), p_session_id: s, p_code: shown.code }), 'checkin.code_expired')
+    expect(await checkedIn(s)).toBe(0)
+    const off = await call(teacher2, 'check_in', { p_id: randomUUID(), p_session_id: s, p_code: shown.code, p_claimed_at: shown.server_time })
+    expect(off).toMatchObject({ status: 'ok', checkin: { method: 'offline', status: 'present' } })
+    expect(await checkedIn(s)).toBe(1)
+  })
+
+  it('the organiser\'s channel session:<id> gets the count as members check in; others may not join', async () => {
+    const s = await newSession(10)
+    const seen: number[] = []
+    const ch = secretary.channel(`session:${s}`, { config: { private: true } })
+      .on('broadcast', { event: 'attendance' }, (m) => { seen.push((m.payload as any).counts.present) })
+    expect((await subscribe(ch)).status).toBe('SUBSCRIBED')
+    const denied = teacherB.channel(`session:${s}`, { config: { private: true } })
+    expect((await subscribe(denied)).status).toBe('CHANNEL_ERROR')
+    const { code } = await call(secretary, 'session_code_now', { p_session_id: s })
+    await call(teacher1, 'check_in', { p_id: randomUUID(), p_session_id: s, p_code: code })
+    await waitFor(() => seen.includes(1), 5000)
+    await secretary.removeChannel(ch)
+  })
+})
+
+describe('leave and the sheet over HTTP', () => {
+  it('leave is asked, approved and shows on the sheet as excused; the export data has every expected member', async () => {
+    const s = await newSession(60)
+    const id = randomUUID()
+    await refused(call(teacher2, 'request_leave', { p_id: id, p_session_id: s, p_reason: '' }), 'leave.reason_required')
+    await call(teacher2, 'request_leave', { p_id: id, p_session_id: s, p_reason: '出差' })
+    await refused(call(teacher1, 'decide_leave', { p_leave_id: id, p_approve: true }), 'leave.not_found')
+    await call(secretary, 'decide_leave', { p_leave_id: id, p_approve: true })
+    const sheet = await call(secretary, 'attendance_sheet', { p_session_id: s })
+    expect(sheet.rows.find((r: any) => r.display_name === '陈老师（示例）')).toMatchObject({ status: 'excused', leave: { status: 'approved' } })
+    expect(sheet.counts.excused).toBe(1)
+    await refused(call(teacher1, 'attendance_sheet', { p_session_id: s }), 'sessions.forbidden')
+  })
+})

@@ -1,5 +1,5 @@
 import type { Session } from '@supabase/supabase-js'
-import { supabase, toApiError } from './client'
+import { getSupabase, storedSession, toApiError } from './client'
 
 /**
  * A login is a phone number when it looks like a mainland mobile (11 digits starting with 1),
@@ -48,11 +48,13 @@ async function call<T extends { error: unknown }>(p: Promise<T>): Promise<T> {
 }
 
 export async function signIn(login: string, password: string): Promise<Session | null> {
+  const supabase = await getSupabase()
   const { data } = await call(supabase.auth.signInWithPassword({ ...credentials(login), password }))
   return data.session
 }
 
 export async function signUp(login: string, password: string, displayName: string): Promise<Session | null> {
+  const supabase = await getSupabase()
   const { data } = await call(supabase.auth.signUp({
     ...credentials(login),
     password,
@@ -62,22 +64,28 @@ export async function signUp(login: string, password: string, displayName: strin
 }
 
 export async function changePassword(password: string): Promise<void> {
+  const supabase = await getSupabase()
   await call(supabase.auth.updateUser({ password }))
 }
 
 /** Sign out; if the server cannot be reached the local session is dropped anyway. */
 export async function signOut(): Promise<void> {
+  const supabase = await getSupabase()
   const { error } = await supabase.auth.signOut()
   if (error)
     await supabase.auth.signOut({ scope: 'local' })
 }
 
+/** The stored session, synchronously (may be expired: supabase-js refreshes it on first use). */
+export { storedSession }
+
+/** The session after supabase-js checked it (refreshing an expired access token). */
 export async function currentSession(): Promise<Session | null> {
-  const { data } = await supabase.auth.getSession()
+  const { data } = await (await getSupabase()).auth.getSession()
   return data.session
 }
 
-export function onAuthChange(fn: (event: string, session: Session | null) => void): () => void {
-  const { data } = supabase.auth.onAuthStateChange((event, session) => fn(event, session))
+export async function onAuthChange(fn: (event: string, session: Session | null) => void): Promise<() => void> {
+  const { data } = (await getSupabase()).auth.onAuthStateChange((event, session) => fn(event, session))
   return () => data.subscription.unsubscribe()
 }

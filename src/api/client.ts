@@ -1,4 +1,4 @@
-import { createClient } from '@supabase/supabase-js'
+import type { Session, SupabaseClient } from '@supabase/supabase-js'
 
 /** The local stack and the Supabase CLI's well-known local anon key (not a secret). */
 export const LOCAL_URL = 'http://127.0.0.1:54321'
@@ -11,15 +11,50 @@ export const SUPABASE_ANON_KEY = import.meta.env.VITE_SUPABASE_ANON_KEY || LOCAL
 /** localStorage key of the auth session (the e2e harness and the bench inject sessions here). */
 export const AUTH_STORAGE_KEY = 'xxdzz-auth'
 
-/** The one supabase client of the app. Only files in src/api use it. */
-export const supabase = createClient(SUPABASE_URL, SUPABASE_ANON_KEY, {
-  auth: {
-    storageKey: AUTH_STORAGE_KEY,
-    persistSession: true,
-    autoRefreshToken: true,
-    detectSessionInUrl: false,
+let client: Promise<SupabaseClient> | null = null
+let loaded: SupabaseClient | null = null
+
+/**
+ * The one supabase client of the app. Only files in src/api use it. supabase-js (~60 KB gzipped)
+ * is loaded on first use rather than with the first screen: the router only needs
+ * `storedSession()` to decide where to go.
+ */
+export function getSupabase(): Promise<SupabaseClient> {
+  client ??= import('@supabase/supabase-js').then(({ createClient }) => createClient(SUPABASE_URL, SUPABASE_ANON_KEY, {
+    auth: {
+      storageKey: AUTH_STORAGE_KEY,
+      persistSession: true,
+      autoRefreshToken: true,
+      detectSessionInUrl: false,
+    },
+  })).then(c => (loaded = c))
+  return client
+}
+
+/**
+ * The same client, synchronously, for code that runs on signed-in pages (realtime channels):
+ * the router guard awaits `getSupabase()` before any page that needs a session, so it is
+ * loaded there. On a public page (sign-in, sign-up) use `await getSupabase()`.
+ */
+export const supabase = new Proxy({} as SupabaseClient, {
+  get(_, prop) {
+    if (!loaded)
+      throw new Error('supabase-js is not loaded yet: use `await getSupabase()` outside signed-in pages')
+    const value = Reflect.get(loaded, prop) as unknown
+    return typeof value === 'function' ? value.bind(loaded) : value
   },
 })
+
+/** The session supabase-js keeps in localStorage, read without loading supabase-js. */
+export function storedSession(): Session | null {
+  try {
+    const s = JSON.parse(localStorage.getItem(AUTH_STORAGE_KEY) ?? 'null') as Session | null
+    return s && typeof s.access_token === 'string' && s.user ? s : null
+  }
+  catch {
+    return null
+  }
+}
 
 /**
  * What every API call throws. `key` is stable and maps to the i18n key `errors.<key>`:
@@ -78,7 +113,7 @@ export function onAuthExpired(fn: AuthExpiredListener): () => void {
 export async function rpc<T>(fn: string, args?: Record<string, unknown>): Promise<T> {
   let res
   try {
-    res = await supabase.rpc(fn, args ?? {})
+    res = await (await getSupabase()).rpc(fn, args ?? {})
   }
   catch (err) {
     throw toApiError(err, 0)

@@ -14,7 +14,7 @@ type Messages = Record<string, any>
 // src/locales/<lang>/<area>.json → messages[lang][area]. zh-CN ships with the first screen;
 // other languages load when chosen.
 const eager = import.meta.glob<Messages>('../locales/zh-CN/*.json', { eager: true, import: 'default' })
-const lazy = import.meta.glob<Messages>('../locales/*/*.json', { import: 'default' })
+const lazy = import.meta.glob<Messages>(['../locales/*/*.json', '!../locales/zh-CN/*.json'], { import: 'default' })
 
 function areaOf(path: string): string {
   return path.split('/').pop()!.replace(/\.json$/, '')

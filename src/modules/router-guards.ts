@@ -1,5 +1,6 @@
 import type { ModuleContext } from './types'
 import { watch } from 'vue'
+import { getSupabase } from '@/api/client'
 import { i18n } from './i18n'
 import { useSessionStore } from '@/stores/session'
 
@@ -20,6 +21,9 @@ export function install({ router, pinia }: ModuleContext) {
     await session.start()
     if (!to.meta.public && !session.isSignedIn)
       return loginLocation(to.fullPath)
+    // Signed-in pages may use the client synchronously (`supabase` from src/api/client.ts).
+    if (!to.meta.public)
+      await getSupabase()
     if (to.meta.public && session.isSignedIn && to.path === '/login')
       return safeRedirect(to.query.redirect)
     if (to.meta.manage) {

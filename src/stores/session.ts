@@ -51,29 +51,49 @@ export const useSessionStore = defineStore('session', () => {
     }
   }
 
-  /** Read the stored session and follow auth changes; safe to call more than once. */
+  let following = false
+  /** Let supabase-js check the session and follow auth changes (refresh, sign-out elsewhere). */
+  function follow() {
+    if (following)
+      return
+    following = true
+    auth.onAuthChange((event, s) => {
+      if (event === 'INITIAL_SESSION' && !s && !session.value)
+        return
+      const changedUser = s?.user.id !== session.value?.user.id
+      setSession(s)
+      if (event === 'SIGNED_IN' && changedUser)
+        loadContext().catch(() => {})
+    }).catch(() => {
+      following = false
+    })
+  }
+
+  /**
+   * Read the stored session synchronously, so the first screen does not wait for supabase-js
+   * (~60 KB); it is loaded in the background only when someone is signed in, else on sign-in.
+   * Safe to call more than once.
+   */
   function start(): Promise<void> {
     started ??= (async () => {
-      setSession(await auth.currentSession())
-      auth.onAuthChange((event, s) => {
-        const changedUser = s?.user.id !== session.value?.user.id
-        setSession(s)
-        if (event === 'SIGNED_IN' && changedUser)
-          loadContext().catch(() => {})
-      })
+      setSession(auth.storedSession())
+      ready.value = true
       onAuthExpired(() => {
         // The server refused our token: drop it locally; the router guard sends the user to sign-in.
         auth.signOut().catch(() => {})
       })
-      ready.value = true
-      // Offline on start is fine: the context stays null and pages show what they have.
-      loadContext().catch(() => {})
+      if (session.value) {
+        follow()
+        // Offline on start is fine: the context stays null and pages show what they have.
+        loadContext().catch(() => {})
+      }
     })()
     return started
   }
 
   async function signIn(login: string, password: string) {
     setSession(await auth.signIn(login, password))
+    follow()
     await loadContext()
   }
 
@@ -81,6 +101,7 @@ export const useSessionStore = defineStore('session', () => {
     const s = await auth.signUp(login, password, displayName)
     // Without email/phone confirmation GoTrue returns a session; otherwise sign in explicitly.
     setSession(s ?? await auth.signIn(login, password))
+    follow()
   }
 
   async function signOut() {

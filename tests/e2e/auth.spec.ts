@@ -1,5 +1,6 @@
 import { createClient } from '@supabase/supabase-js'
 import { afterEach, describe, expect, it } from 'vitest'
+import ws from 'ws'
 import { JoinPage } from './pages/JoinPage'
 import { LoginPage } from './pages/LoginPage'
 import { Shell } from './pages/Shell'
@@ -14,7 +15,7 @@ async function anAccount() {
   if (demo)
     return demo
   const login = uniqueEmail('signin')
-  const client = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false } })
+  const client = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false } , realtime: { transport: ws as never } })
   const { error } = await client.auth.signUp({ email: login, password: 'secret-123', options: { data: { display_name: '测试党员' } } })
   if (error)
     throw error

@@ -846,6 +846,276 @@ $$;
 revoke execute on function public.audit_log(uuid, uuid, text, bigint, int) from public, anon;
 grant execute on function public.audit_log(uuid, uuid, text, bigint, int) to authenticated;
 
+-- functions: reports and study hours (学时) -------------------------------------------------
+-- They read the readings, topics and sessions tables of other areas across RLS on purpose
+-- (security definer), after checking that the caller manages the organisation asked about.
+
+create function app.check_period(p_from date, p_to date) returns void
+language plpgsql immutable set search_path = '' as $$
+begin
+  if p_from is null or p_to is null then
+    raise exception using message = 'admin.period_required', errcode = 'P0001';
+  elsif p_from > p_to then
+    raise exception using message = 'admin.period_order', errcode = 'P0001';
+  elsif p_to - p_from > 731 then
+    raise exception using message = 'admin.period_too_long', errcode = 'P0001';
+  end if;
+end
+$$;
+revoke execute on function app.check_period(date, date) from public, anon;
+grant execute on function app.check_period(date, date) to authenticated;
+
+-- Every non-retired organisation of p_root's subtree side by side, each counting the members of
+-- itself and everything below it. Set-based: per-member figures first, then one grouping per table.
+create function app.report_data(p_root uuid, p_from date, p_to date) returns jsonb
+language plpgsql stable security definer set search_path = '' as $$
+declare
+  v_result jsonb;
+begin
+  if not app.can_manage(p_root) then
+    raise exception using message = 'admin.forbidden', errcode = '42501';
+  end if;
+  with
+  root as (select o.id, o.path from app.organisations o where o.id = p_root),
+  orgs as (select o.* from app.organisations o, root where o.path @> array[root.id] and o.retired_at is null),
+  mem as (select distinct m.user_id, o.path from app.memberships m join orgs o on o.id = m.org_id where m.ended_at is null),
+  row_users as (select r.id as org_id, mem.user_id from orgs r join mem on mem.path @> array[r.id] group by 1, 2),
+  users as (select distinct mem.user_id from mem),
+  plans as (
+    select p.id, p.title, p.due_on, p.org_id,
+           (select count(*) from app.plan_readings pr join app.reading_sections s on s.reading_id = pr.reading_id
+             where pr.plan_id = p.id)::int as sections
+      from app.study_plans p, root
+     where (p.org_id = any (root.path) or p.org_id in (select orgs.id from orgs))
+       and p.due_on >= p_from and p.created_at < (p_to + 1)),
+  plan_users as (select p.id as plan_id, mem.user_id from plans p join mem on mem.path @> array[p.org_id] group by 1, 2),
+  ticks as (
+    select t.user_id, pr.plan_id, count(*)::int as n
+      from app.section_ticks t
+      join app.reading_sections s on s.id = t.section_id
+      join app.plan_readings pr on pr.reading_id = s.reading_id
+     where pr.plan_id in (select plans.id from plans) and t.read_at < (p_to + 1)
+       and t.user_id in (select users.user_id from users)
+     group by 1, 2),
+  sess as (
+    select s.id, s.kind, s.duration_minutes from app.sessions s
+     where s.cancelled_at is null and s.starts_at >= p_from and s.starts_at < (p_to + 1) and s.starts_at <= now()),
+  expected as (
+    select distinct s.id as session_id, s.kind, s.duration_minutes, mem.user_id
+      from sess s join app.session_orgs so on so.session_id = s.id join mem on mem.path @> array[so.org_id]),
+  att as (
+    select e.user_id, e.kind, count(*)::int as expected,
+           count(c.id) filter (where c.status in ('present', 'late'))::int as attended,
+           count(c.id) filter (where c.status = 'excused')::int as excused
+      from expected e left join app.checkins c on c.session_id = e.session_id and c.user_id = e.user_id
+     group by 1, 2),
+  session_min as (
+    select c.user_id, sum(s.duration_minutes)::int as minutes
+      from app.checkins c join app.sessions s on s.id = c.session_id
+     where c.status in ('present', 'late') and s.cancelled_at is null
+       and s.starts_at >= p_from and s.starts_at < (p_to + 1) and c.user_id in (select users.user_id from users)
+     group by 1),
+  reading_min as (
+    select t.user_id, coalesce(sum(s.est_minutes), 0)::int as minutes
+      from app.section_ticks t join app.reading_sections s on s.id = t.section_id
+     where t.read_at >= p_from and t.read_at < (p_to + 1) and t.user_id in (select users.user_id from users)
+     group by 1),
+  posts as (
+    select p.author_id as user_id, p.topic_id
+      from app.posts p
+     where p.deleted_at is null and p.created_at >= p_from and p.created_at < (p_to + 1)
+       and p.author_id in (select users.user_id from users)),
+  per_user as (
+    select u.user_id, coalesce(sm.minutes, 0) as session_minutes, coalesce(rm.minutes, 0) as reading_minutes,
+           (select count(*) from posts where posts.user_id = u.user_id)::int as posts
+      from users u left join session_min sm on sm.user_id = u.user_id left join reading_min rm on rm.user_id = u.user_id),
+  org_stats as (
+    select ru.org_id, count(*)::int as members, count(*) filter (where pu.posts > 0)::int as posters,
+           sum(pu.posts)::int as posts, sum(pu.session_minutes)::int as session_minutes,
+           sum(pu.reading_minutes)::int as reading_minutes
+      from row_users ru join per_user pu on pu.user_id = ru.user_id
+     group by 1),
+  org_att as (
+    select a.org_id, jsonb_agg(jsonb_build_object('kind', a.kind, 'expected', a.expected, 'attended', a.attended,
+             'excused', a.excused) order by a.kind) as attendance,
+           sum(a.expected)::int as expected, sum(a.attended)::int as attended
+      from (select ru.org_id, a.kind, sum(a.expected)::int as expected, sum(a.attended)::int as attended,
+                   sum(a.excused)::int as excused
+              from row_users ru join att a on a.user_id = ru.user_id group by 1, 2) a
+     group by 1),
+  org_read as (
+    select x.org_id, jsonb_agg(jsonb_build_object('plan_id', x.plan_id, 'members', x.members, 'done', x.done,
+             'total', x.total, 'done_members', x.done_members) order by x.plan_id) as reading,
+           sum(x.done)::int as done, sum(x.total)::int as total
+      from (
+        select ru.org_id, p.id as plan_id, count(*)::int as members,
+               coalesce(sum(least(coalesce(t.n, 0), p.sections)), 0)::int as done,
+               (count(*) * p.sections)::int as total,
+               count(*) filter (where p.sections > 0 and coalesce(t.n, 0) >= p.sections)::int as done_members
+          from row_users ru
+          join plan_users pu on pu.user_id = ru.user_id
+          join plans p on p.id = pu.plan_id
+          left join ticks t on t.user_id = pu.user_id and t.plan_id = pu.plan_id
+         group by ru.org_id, p.id, p.sections) x
+     group by 1),
+  org_pending as (
+    select r.id as org_id, count(*)::int as pending
+      from orgs r join app.pending_members pm on pm.attached_at is null
+      join orgs po on po.id = pm.org_id and po.path @> array[r.id]
+     group by 1),
+  topic_rows as (
+    select t.id, t.title, count(*)::int as posts, count(distinct p.user_id)::int as posters
+      from posts p join app.topics t on t.id = p.topic_id
+     group by t.id, t.title order by count(*) desc, t.title limit 30)
+  select jsonb_build_object(
+    'root_id', p_root, 'from', p_from, 'to', p_to,
+    'plans', coalesce((select jsonb_agg(jsonb_build_object('id', p.id, 'title', p.title, 'due_on', p.due_on,
+                 'sections', p.sections) order by p.due_on, p.title) from plans p), '[]'::jsonb),
+    'topics', coalesce((select jsonb_agg(to_jsonb(tr) order by tr.posts desc, tr.title) from topic_rows tr), '[]'::jsonb),
+    'orgs', coalesce((
+      select jsonb_agg(jsonb_build_object(
+          'id', r.id, 'name', r.name, 'kind', r.kind, 'parent_id', r.parent_id,
+          'depth', cardinality(r.path) - cardinality(root.path),
+          'members', coalesce(st.members, 0), 'pending', coalesce(op.pending, 0),
+          'posters', coalesce(st.posters, 0), 'posts', coalesce(st.posts, 0),
+          'session_minutes', coalesce(st.session_minutes, 0), 'reading_minutes', coalesce(st.reading_minutes, 0),
+          'attendance', coalesce(oa.attendance, '[]'::jsonb), 'expected', coalesce(oa.expected, 0),
+          'attended', coalesce(oa.attended, 0),
+          'reading', coalesce(orr.reading, '[]'::jsonb), 'read_done', coalesce(orr.done, 0),
+          'read_total', coalesce(orr.total, 0))
+          order by r.path)
+        from orgs r cross join root
+        left join org_stats st on st.org_id = r.id
+        left join org_pending op on op.org_id = r.id
+        left join org_att oa on oa.org_id = r.id
+        left join org_read orr on orr.org_id = r.id), '[]'::jsonb)
+  ) into v_result;
+  return v_result;
+end
+$$;
+revoke execute on function app.report_data(uuid, date, date) from public, anon;
+grant execute on function app.report_data(uuid, date, date) to authenticated;
+
+create function public.report_org(p_org_id uuid, p_from date, p_to date) returns jsonb
+language plpgsql stable security invoker set search_path = '' as $$
+begin
+  perform app.require_manage(p_org_id);
+  perform app.check_period(p_from, p_to);
+  return app.report_data(p_org_id, p_from, p_to);
+end
+$$;
+revoke execute on function public.report_org(uuid, date, date) from public, anon;
+grant execute on function public.report_org(uuid, date, date) to authenticated;
+
+create function public.report_bureau(p_from date, p_to date) returns jsonb
+language plpgsql stable security invoker set search_path = '' as $$
+declare
+  v_root uuid;
+begin
+  perform app.require_admin();
+  perform app.check_period(p_from, p_to);
+  select m.org_id into v_root from app.memberships m
+   where m.user_id = auth.uid() and m.ended_at is null and m.role = 'admin' order by m.joined_at limit 1;
+  return app.report_data(v_root, p_from, p_to);
+end
+$$;
+revoke execute on function public.report_bureau(date, date) from public, anon;
+grant execute on function public.report_bureau(date, date) to authenticated;
+
+-- 学时 by month: sessions attended (their length) and sections read (their estimated time), for
+-- one member (p_user, only oneself) or summed over an organisation's members (p_org, managers).
+-- Never a per-member list of an organisation: study hours are not ranked.
+create function app.study_ledger(p_user uuid, p_org uuid, p_from date, p_to date) returns jsonb
+language plpgsql stable security definer set search_path = '' as $$
+declare
+  v_result jsonb;
+begin
+  if p_user is not null and p_user is distinct from auth.uid() then
+    raise exception using message = 'admin.forbidden', errcode = '42501';
+  end if;
+  if p_user is null and not app.can_manage(p_org) then
+    raise exception using message = 'admin.forbidden', errcode = '42501';
+  end if;
+  with
+  users as (
+    select p_user as user_id where p_user is not null
+    union
+    select distinct m.user_id from app.memberships m join app.organisations o on o.id = m.org_id
+     where p_user is null and m.ended_at is null and o.path @> array[p_org]),
+  items as (
+    select date_trunc('month', s.starts_at)::date as month, s.duration_minutes as session_minutes, 0 as reading_minutes,
+           1 as sessions, 0 as sections
+      from app.checkins c join app.sessions s on s.id = c.session_id
+     where c.status in ('present', 'late') and s.cancelled_at is null
+       and s.starts_at >= p_from and s.starts_at < (p_to + 1) and c.user_id in (select users.user_id from users)
+    union all
+    select date_trunc('month', t.read_at)::date, 0, coalesce(s.est_minutes, 0), 0, 1
+      from app.section_ticks t join app.reading_sections s on s.id = t.section_id
+     where t.read_at >= p_from and t.read_at < (p_to + 1) and t.user_id in (select users.user_id from users)),
+  months as (
+    select month, sum(session_minutes)::int as session_minutes, sum(reading_minutes)::int as reading_minutes,
+           sum(sessions)::int as sessions, sum(sections)::int as sections
+      from items group by month)
+  select jsonb_build_object(
+    'from', p_from, 'to', p_to,
+    'members', (select count(*) from users)::int,
+    'session_minutes', coalesce((select sum(session_minutes) from months), 0)::int,
+    'reading_minutes', coalesce((select sum(reading_minutes) from months), 0)::int,
+    'sessions', coalesce((select sum(sessions) from months), 0)::int,
+    'sections', coalesce((select sum(sections) from months), 0)::int,
+    'months', coalesce((select jsonb_agg(jsonb_build_object('month', to_char(month, 'YYYY-MM'),
+                 'session_minutes', session_minutes, 'reading_minutes', reading_minutes) order by month)
+                 from months), '[]'::jsonb))
+  into v_result;
+  return v_result;
+end
+$$;
+revoke execute on function app.study_ledger(uuid, uuid, date, date) from public, anon;
+grant execute on function app.study_ledger(uuid, uuid, date, date) to authenticated;
+
+create function public.my_study_hours(p_from date, p_to date) returns jsonb
+language plpgsql stable security invoker set search_path = '' as $$
+declare
+  v_uid uuid := app.require_user();
+begin
+  perform app.check_period(p_from, p_to);
+  return app.study_ledger(v_uid, null, p_from, p_to);
+end
+$$;
+revoke execute on function public.my_study_hours(date, date) from public, anon;
+grant execute on function public.my_study_hours(date, date) to authenticated;
+
+create function public.org_study_hours(p_org_id uuid, p_from date, p_to date) returns jsonb
+language plpgsql stable security invoker set search_path = '' as $$
+begin
+  perform app.require_manage(p_org_id);
+  perform app.check_period(p_from, p_to);
+  return app.study_ledger(null, p_org_id, p_from, p_to) || jsonb_build_object('org_id', p_org_id);
+end
+$$;
+revoke execute on function public.org_study_hours(uuid, date, date) from public, anon;
+grant execute on function public.org_study_hours(uuid, date, date) to authenticated;
+
+-- For home_summary(): what a manager has waiting, and my study hours this year.
+create function app.home_admin() returns jsonb
+language plpgsql stable security invoker set search_path = '' as $$
+declare
+  v_uid uuid := app.require_user();
+  v_year date := date_trunc('year', now())::date;
+begin
+  return jsonb_build_object(
+    'can_manage', exists (select 1 from app.managed_org_ids()),
+    'pending_members', (select count(*) from app.pending_members pm where pm.attached_at is null)::int,
+    'active_invites', (select count(*) from app.invites i where i.revoked_at is null
+                         and (i.expires_at is null or i.expires_at > now())
+                         and (i.max_uses is null or i.use_count < i.max_uses))::int,
+    'study_minutes_year', (select (l ->> 'session_minutes')::int + (l ->> 'reading_minutes')::int
+                             from app.study_ledger(v_uid, null, v_year, current_date) l));
+end
+$$;
+revoke execute on function app.home_admin() from public, anon;
+grant execute on function app.home_admin() to authenticated, service_role;
+
 -- grants ------------------------------------------------------------------------------------
 
 grant select, insert on app.roster_imports to authenticated;

@@ -364,3 +364,70 @@ describe('audit log', () => {
     await expect(as(db, null).rpc('audit_log', {})).rejects.toThrow(/permission denied/)
   })
 })
+
+describe('reports and study hours', () => {
+  const from = '2024-03-01'
+  const to = '2024-03-31'
+
+  async function seedActivity() {
+    // a plan for branch A with two sections, one ticked by teacher A; a 90-minute session attended
+    const r = randomUUID(); const s1 = randomUUID(); const s2 = randomUUID(); const plan = randomUUID(); const sess = randomUUID(); const topic = randomUUID()
+    await db.query(`insert into app.readings (id, org_id, title) values ($1, $2, '报告测试读物')`, [r, ids.branchA])
+    await db.query(`insert into app.reading_sections (id, reading_id, position, title, est_minutes) values ($1, $3, 1, '一', 20), ($2, $3, 2, '二', 30)`, [s1, s2, r])
+    await db.query(`insert into app.study_plans (id, org_id, title, due_on, created_at) values ($1, $2, '报告测试计划', '2024-03-30', '2024-03-01')`, [plan, ids.branchA])
+    await db.query(`insert into app.plan_readings (plan_id, reading_id, position) values ($1, $2, 1)`, [plan, r])
+    await db.query(`insert into app.section_ticks (user_id, section_id, read_at) values ($1, $2, '2024-03-10')`, [ids.teacherA, s1])
+    await db.query(`insert into app.sessions (id, org_id, kind, title, starts_at, duration_minutes, organiser_id, checkin_opens_at, checkin_closes_at, created_by)
+      values ($1, $2, 'party_class', '党课', '2024-03-05 10:00+08', 90, $3, '2024-03-05 09:30+08', '2024-03-05 11:00+08', $3)`, [sess, ids.branchA, ids.secretaryA])
+    await db.query(`insert into app.session_orgs (session_id, org_id) values ($1, $2)`, [sess, ids.branchA])
+    await db.query(`insert into app.checkins (id, session_id, user_id, status, method) values ($1, $2, $3, 'present', 'code')`, [randomUUID(), sess, ids.teacherA])
+    await db.query(`insert into app.topics (id, org_id, title, prompt, status, created_by) values ($1, $2, '报告测试话题', '谈谈', 'open', $3)`, [topic, ids.branchA, ids.secretaryA])
+    await db.query(`insert into app.posts (id, topic_id, author_id, body, created_at) values ($1, $2, $3, '发言', '2024-03-06')`, [randomUUID(), topic, ids.teacherA])
+    return { plan, topic }
+  }
+
+  it('a secretary reports on their organisation; the bureau sees every organisation side by side', async () => {
+    const { plan, topic } = await seedActivity()
+    const rep = await as(db, ids.secretaryA).rpc('report_org', { p_org_id: ids.branchA, p_from: from, p_to: to })
+    expect(rep.orgs.map((o: any) => o.id)).toEqual([ids.branchA])
+    const a = rep.orgs[0]
+    expect(a.attendance).toEqual([{ kind: 'party_class', expected: a.members, attended: 1, excused: 0 }])
+    expect(a.reading.find((x: any) => x.plan_id === plan)).toMatchObject({ members: a.members, done: 1, total: a.members * 2, done_members: 0 })
+    expect(a).toMatchObject({ posters: 1, posts: 1, session_minutes: 90, reading_minutes: 20 })
+    expect(rep.topics.find((t: any) => t.id === topic)).toMatchObject({ posts: 1, posters: 1 })
+    expect(rep.plans.map((p: any) => p.id)).toContain(plan)
+
+    const all = await as(db, ids.admin).rpc('report_bureau', { p_from: from, p_to: to })
+    const byId = Object.fromEntries(all.orgs.map((o: any) => [o.id, o]))
+    expect(Object.keys(byId)).toEqual(expect.arrayContaining([ids.bureau, ids.school1, ids.branchA, ids.branchB]))
+    expect(byId[ids.school1].session_minutes).toBe(90)
+    expect(byId[ids.branchB].session_minutes).toBe(0)
+    expect(byId[ids.bureau].members).toBeGreaterThanOrEqual(byId[ids.school1].members)
+  })
+
+  it('reports are refused outside reach and for bad periods', async () => {
+    await expectError(as(db, ids.secretaryA).rpc('report_org', { p_org_id: ids.branchB, p_from: from, p_to: to }), 'admin.org_not_found')
+    await expectError(as(db, ids.teacherA).rpc('report_org', { p_org_id: ids.branchA, p_from: from, p_to: to }), 'admin.forbidden')
+    await expectError(as(db, ids.secretaryA).rpc('report_bureau', { p_from: from, p_to: to }), 'admin.forbidden')
+    await expectError(as(db, ids.secretaryA).rpc('report_org', { p_org_id: ids.branchA, p_from: to, p_to: from }), 'admin.period_order')
+    await expectError(as(db, ids.secretaryA).rpc('report_org', { p_org_id: ids.branchA, p_from: null, p_to: to }), 'admin.period_required')
+    await expectError(as(db, ids.admin).rpc('report_bureau', { p_from: '2020-01-01', p_to: '2023-01-01' }), 'admin.period_too_long')
+    await expect(as(db, null).rpc('report_bureau', { p_from: from, p_to: to })).rejects.toThrow(/permission denied/)
+    await expectError(as(db, ids.teacherA).query(`select app.report_data('${ids.branchA}', '${from}', '${to}')`), 'admin.forbidden')
+  })
+
+  it('study hours: a member sees their own ledger; an organisation sees only sums', async () => {
+    const mine = await as(db, ids.teacherA).rpc('my_study_hours', { p_from: from, p_to: to })
+    expect(mine).toMatchObject({ session_minutes: 90, reading_minutes: 20, sessions: 1, sections: 1 })
+    expect(mine.months).toEqual([{ month: '2024-03', session_minutes: 90, reading_minutes: 20 }])
+    const org = await as(db, ids.secretaryA).rpc('org_study_hours', { p_org_id: ids.branchA, p_from: from, p_to: to })
+    expect(org).toMatchObject({ org_id: ids.branchA, session_minutes: 90, reading_minutes: 20 })
+    expect(JSON.stringify(org)).not.toContain(ids.teacherA)
+    await expectError(as(db, ids.teacherA).rpc('org_study_hours', { p_org_id: ids.branchA, p_from: from, p_to: to }), 'admin.forbidden')
+    await expectError(as(db, ids.teacherA).query(`select app.study_ledger('${ids.teacherA2}', null, '${from}', '${to}')`), 'admin.forbidden')
+    await expectError(as(db, ids.teacherA).rpc('my_study_hours', { p_from: to, p_to: from }), 'admin.period_order')
+    const home = (await as(db, ids.teacherA).query<{ h: any }>('select app.home_admin() as h')).rows[0].h
+    expect(home).toMatchObject({ can_manage: false, pending_members: 0 })
+    expect(typeof home.study_minutes_year).toBe('number')
+  })
+})

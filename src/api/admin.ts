@@ -1,0 +1,181 @@
+import type { OrgKind, Role } from './core'
+import { rpc } from './client'
+
+/** Management: organisation tree, rosters, roster import, invites, audit log, reports, 学时. */
+
+export interface OrgNode {
+  id: string
+  parent_id: string | null
+  kind: OrgKind
+  name: string
+  depth: number
+  sort_order: number
+  retired_at: string | null
+  member_count?: number
+  path_names?: string[]
+}
+
+export interface RosterMember {
+  membership_id: string
+  user_id: string
+  display_name: string
+  school: string
+  position: string
+  phone: string | null
+  role: Role
+  org_id: string
+  org_name: string
+  joined_at: string
+  is_me: boolean
+}
+
+export interface PendingMember {
+  id: string
+  display_name: string
+  phone: string
+  role: Role
+  org_id: string
+  org_name: string
+  created_at: string
+}
+
+export interface Roster {
+  org_id: string
+  my_rank: number
+  members: RosterMember[]
+  pending: PendingMember[]
+}
+
+/** One row of a roster file as the secretary wrote it. */
+export interface ImportRow { name: string, phone: string, org: string, role: string }
+
+export type ImportRowError =
+  | 'row_invalid' | 'name_required' | 'name_too_long' | 'phone_required' | 'phone_invalid' | 'phone_duplicate'
+  | 'org_not_found' | 'org_ambiguous' | 'role_invalid' | 'role_above_own' | 'already_member'
+
+export interface ImportCheckedRow {
+  row: number
+  name?: string
+  phone?: string | null
+  org_id?: string | null
+  role?: Role | null
+  errors: ImportRowError[]
+}
+
+export interface ImportCheck { rows: ImportCheckedRow[], total: number, bad: number }
+export interface ImportResult { import_id: string, saved: number, attached: number }
+
+export type InviteStatus = 'active' | 'revoked' | 'expired' | 'used_up'
+export interface Invite {
+  id: string
+  org_id: string
+  code: string
+  role: Role
+  expires_at: string | null
+  max_uses: number | null
+  use_count: number
+  revoked_at: string | null
+  created_at: string
+  status: InviteStatus
+}
+
+export interface AuditEntry {
+  id: number
+  at: string
+  action: string
+  actor_id: string | null
+  actor_name: string | null
+  org_id: string | null
+  org_name: string | null
+  subject_id: string | null
+  subject_name: string | null
+  detail: Record<string, unknown>
+}
+
+export interface AuditFilter { orgId?: string | null, actorId?: string | null, action?: string | null }
+
+export interface ReportAttendance { kind: string, expected: number, attended: number, excused: number }
+export interface ReportReading { plan_id: string, members: number, done: number, total: number, done_members: number }
+export interface ReportOrg {
+  id: string
+  name: string
+  kind: OrgKind
+  parent_id: string | null
+  depth: number
+  members: number
+  pending: number
+  posters: number
+  posts: number
+  session_minutes: number
+  reading_minutes: number
+  attendance: ReportAttendance[]
+  expected: number
+  attended: number
+  reading: ReportReading[]
+  read_done: number
+  read_total: number
+}
+export interface Report {
+  root_id: string
+  from: string
+  to: string
+  plans: { id: string, title: string, due_on: string, sections: number }[]
+  topics: { id: string, title: string, posts: number, posters: number }[]
+  orgs: ReportOrg[]
+}
+
+export interface StudyHours {
+  from: string
+  to: string
+  members: number
+  session_minutes: number
+  reading_minutes: number
+  sessions: number
+  sections: number
+  months: { month: string, session_minutes: number, reading_minutes: number }[]
+}
+
+// organisation tree (bureau admins write; managers read their subtree)
+export const orgTree = (includeRetired = false) => rpc<OrgNode[]>('org_tree', { p_include_retired: includeRetired })
+export const orgCreate = (id: string, parentId: string, kind: OrgKind, name: string) =>
+  rpc<OrgNode>('org_create', { p_id: id, p_parent_id: parentId, p_kind: kind, p_name: name.trim() })
+export const orgRename = (orgId: string, name: string) => rpc<OrgNode>('org_rename', { p_org_id: orgId, p_name: name.trim() })
+export const orgMove = (orgId: string, parentId: string) => rpc<OrgNode>('org_move', { p_org_id: orgId, p_parent_id: parentId })
+export const orgRetire = (orgId: string) => rpc<OrgNode>('org_retire', { p_org_id: orgId })
+
+// roster and roles
+export const roster = (orgId: string) => rpc<Roster>('roster', { p_org_id: orgId })
+export const memberSetRole = (membershipId: string, role: Role) =>
+  rpc<{ membership_id: string, role: Role }>('member_set_role', { p_membership_id: membershipId, p_role: role })
+export const memberMove = (membershipId: string, toOrgId: string) =>
+  rpc<{ membership_id: string, org_id: string, org_name: string }>('member_move', { p_membership_id: membershipId, p_to_org_id: toOrgId })
+export const memberRemove = (membershipId: string, reason: string) =>
+  rpc<{ membership_id: string, ended: boolean }>('member_remove', { p_membership_id: membershipId, p_reason: reason.trim() })
+export const pendingRemove = (pendingId: string) => rpc<{ id: string, removed: boolean }>('pending_remove', { p_pending_id: pendingId })
+
+// roster import: check first, then save all or nothing (the id makes a retry harmless)
+export const rosterImportCheck = (orgId: string, rows: ImportRow[]) => rpc<ImportCheck>('roster_import_check', { p_org_id: orgId, p_rows: rows })
+export const rosterImport = (id: string, orgId: string, rows: ImportRow[]) =>
+  rpc<ImportResult>('roster_import', { p_id: id, p_org_id: orgId, p_rows: rows })
+
+// invites
+export const inviteCreate = (id: string, orgId: string, expiresAt: Date, maxUses: number | null, role: 'member' | 'committee' = 'member') =>
+  rpc<Invite>('invite_create', { p_id: id, p_org_id: orgId, p_expires_at: expiresAt.toISOString(), p_max_uses: maxUses, p_role: role })
+export const inviteList = (orgId: string) => rpc<Invite[]>('invite_list', { p_org_id: orgId })
+export const inviteRevoke = (inviteId: string) => rpc<Invite>('invite_revoke', { p_invite_id: inviteId })
+
+// audit log (bureau admins), newest first, keyset by id
+export const auditLog = (filter: AuditFilter, before: number | null, limit = 30) => rpc<AuditEntry[]>('audit_log', {
+  p_org_id: filter.orgId || null,
+  p_actor_id: filter.actorId || null,
+  p_action: filter.action || null,
+  p_before: before,
+  p_limit: limit,
+})
+
+// reports and 学时; dates are 'YYYY-MM-DD'
+export const reportOrg = (orgId: string, from: string, to: string) => rpc<Report>('report_org', { p_org_id: orgId, p_from: from, p_to: to })
+export const reportBureau = (from: string, to: string) => rpc<Report>('report_bureau', { p_from: from, p_to: to })
+export const myStudyHours = (from: string, to: string) => rpc<StudyHours>('my_study_hours', { p_from: from, p_to: to })
+export const orgStudyHours = (orgId: string, from: string, to: string) =>
+  rpc<StudyHours & { org_id: string }>('org_study_hours', { p_org_id: orgId, p_from: from, p_to: to })

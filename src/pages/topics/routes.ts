@@ -1,7 +1,8 @@
 import type { RouteRecordRaw } from 'vue-router'
 
-// Placeholder routes, to be replaced by the topics area. Tab pages keep the tab-bar; detail pages
-// set `meta: { tabbar: false }` (a back arrow appears) and a `title` i18n key.
 export const routes: RouteRecordRaw[] = [
   { path: '/topics', name: 'topics', component: () => import('./TopicsPage.vue'), meta: { title: 'common.tabs.topics' } },
+  { path: '/topics/new', name: 'topic-new', component: () => import('./TopicEditPage.vue'), meta: { title: 'topics.new_topic', tabbar: false } },
+  { path: '/topics/:id/edit', name: 'topic-edit', component: () => import('./TopicEditPage.vue'), meta: { title: 'topics.edit_topic', tabbar: false } },
+  { path: '/topics/:id', name: 'topic', component: () => import('./TopicPage.vue'), meta: { title: 'topics.topic', tabbar: false } },
 ]

@@ -1,0 +1,179 @@
+import type { OrgKind } from './core'
+import { rpc, supabase } from './client'
+
+export type TopicStatus = 'draft' | 'open' | 'locked' | 'closed' | 'archived'
+
+export interface Topic {
+  id: string
+  org_id: string
+  org_name: string
+  org_kind: OrgKind
+  title: string
+  prompt: string
+  status: TopicStatus
+  deadline: string | null
+  published_at: string | null
+  closed_at: string | null
+  last_activity_at: string
+  post_count: number
+  new_replies: number
+  has_summary: boolean
+  can_manage: boolean
+  can_post: boolean
+}
+
+export interface PostQuote {
+  id: string
+  author_name: string | null
+  /** null when the quoted post was deleted or hidden */
+  excerpt: string | null
+  deleted: boolean
+  hidden: boolean
+}
+
+export interface Post {
+  id: string
+  topic_id: string
+  author: { id: string, name: string | null, school: string | null }
+  /** null for deleted posts, and for hidden ones unless I wrote it or manage the topic */
+  body: string | null
+  created_at: string
+  edited_at: string | null
+  deleted: boolean
+  hidden: boolean
+  hidden_reason: string | null
+  pinned: boolean
+  is_summary: boolean
+  mine: boolean
+  editable_until: string | null
+  like_count: number
+  liked: boolean
+  quote: PostQuote | null
+}
+
+export interface TopicDetail extends Topic {
+  summary: Post | null
+  pinned: Post[]
+}
+
+/** Where a page ends: passed back exactly as received (microseconds matter). */
+export interface FeedCursor { created_at: string, id: string }
+
+export interface FeedPage {
+  items: Post[]
+  next: FeedCursor | null
+  last: FeedCursor | null
+}
+
+export interface TopicInput {
+  id: string
+  org_id: string
+  title: string
+  prompt: string
+  deadline: string | null
+}
+
+export type ModerationAction = 'pin' | 'unpin' | 'hide' | 'unhide'
+
+export const FEED_PAGE = 20
+
+export const listTopics = () => rpc<Topic[]>('topic_list')
+
+export const getTopic = (topicId: string) => rpc<TopicDetail>('topic_get', { p_topic_id: topicId })
+
+export function topicFeed(topicId: string, after: FeedCursor | null = null, limit = FEED_PAGE) {
+  return rpc<FeedPage>('topic_feed', {
+    p_topic_id: topicId,
+    p_after_created_at: after?.created_at ?? null,
+    p_after_id: after?.id ?? null,
+    p_limit: limit,
+  })
+}
+
+export const getPost = (postId: string) => rpc<Post>('topic_post_get', { p_post_id: postId })
+
+export function saveTopic(t: TopicInput) {
+  return rpc<Topic>('topic_save', {
+    p_id: t.id,
+    p_org_id: t.org_id,
+    p_title: t.title,
+    p_prompt: t.prompt,
+    p_deadline: t.deadline,
+  })
+}
+
+export const setTopicStatus = (topicId: string, status: Exclude<TopicStatus, 'draft'>) =>
+  rpc<Topic>('topic_set_status', { p_topic_id: topicId, p_status: status })
+
+export interface NewPost { id: string, topic_id: string, body: string, quote_post_id: string | null }
+
+/** Idempotent: `id` is made by the client, so the outbox may retry it. */
+export function createPost(p: NewPost) {
+  return rpc<Post>('topic_post_create', {
+    p_id: p.id,
+    p_topic_id: p.topic_id,
+    p_body: p.body,
+    p_quote_post_id: p.quote_post_id,
+  })
+}
+
+export const editPost = (postId: string, body: string) => rpc<Post>('topic_post_edit', { p_post_id: postId, p_body: body })
+
+export const deletePost = (postId: string) => rpc<Post>('topic_post_delete', { p_post_id: postId })
+
+export const likePost = (postId: string, liked: boolean) =>
+  rpc<{ post_id: string, liked: boolean, like_count: number }>('topic_post_like', { p_post_id: postId, p_liked: liked })
+
+export const moderatePost = (postId: string, action: ModerationAction, reason: string | null = null) =>
+  rpc<Post>('topic_post_moderate', { p_post_id: postId, p_action: action, p_reason: reason })
+
+export const writeSummary = (topicId: string, id: string, body: string) =>
+  rpc<Post>('topic_write_summary', { p_topic_id: topicId, p_id: id, p_body: body })
+
+export const markTopicRead = (topicId: string) => rpc<{ topic_id: string, new_replies: number }>('topic_mark_read', { p_topic_id: topicId })
+
+export type TopicEvent =
+  | { event: 'post_created' | 'post_updated', post_id: string, topic_id: string }
+  | { event: 'topic_updated', topic_id: string, status: TopicStatus }
+
+/**
+ * Live signals of one topic over its private channel (only members who may see the topic can
+ * join). Payloads carry ids only: re-read through the API. Returns the unsubscribe function.
+ */
+export function watchTopic(topicId: string, onEvent: (e: TopicEvent) => void): () => void {
+  let closed = false
+  const channel = supabase.channel(`topic:${topicId}`, { config: { private: true } })
+  for (const event of ['post_created', 'post_updated', 'topic_updated'] as const) {
+    channel.on('broadcast', { event }, (msg) => {
+      onEvent({ event, ...(msg.payload as Record<string, string>) } as TopicEvent)
+    })
+  }
+  void (async () => {
+    const { data } = await supabase.auth.getSession()
+    await supabase.realtime.setAuth(data.session?.access_token ?? null)
+    if (!closed)
+      channel.subscribe()
+  })()
+  return () => {
+    closed = true
+    void supabase.removeChannel(channel)
+  }
+}
+
+/** Activity (new replies, status changes) of the topics of these organisations. */
+export function watchTopicActivity(orgIds: string[], onActivity: (topicId: string) => void): () => void {
+  let closed = false
+  const channels = [...new Set(orgIds)].map(orgId =>
+    supabase.channel(`org:${orgId}`, { config: { private: true } })
+      .on('broadcast', { event: 'topic_activity' }, msg => onActivity(String((msg.payload as { topic_id?: string }).topic_id ?? ''))))
+  void (async () => {
+    const { data } = await supabase.auth.getSession()
+    await supabase.realtime.setAuth(data.session?.access_token ?? null)
+    if (!closed)
+      channels.forEach(c => c.subscribe())
+  })()
+  return () => {
+    closed = true
+    channels.forEach(c => void supabase.removeChannel(c))
+  }
+}

@@ -1,0 +1,178 @@
+import { rpc } from './client'
+
+export type Visibility = 'private' | 'branch'
+
+export interface PlanSummary {
+  id: string
+  title: string
+  description: string
+  due_on: string
+  org_id: string
+  org_name: string
+  reading_count: number
+  total: number
+  done: number
+  /** the plan is for one of my organisations (or above), not only one I oversee */
+  assigned_to_me: boolean
+  can_manage: boolean
+}
+
+export interface PlanReading {
+  id: string
+  title: string
+  author: string
+  where_to_read: string
+  position: number
+  total: number
+  done: number
+  est_minutes: number | null
+  has_text: boolean
+}
+
+export interface PlanDetail {
+  plan: { id: string, title: string, description: string, due_on: string, org_id: string, org_name: string, can_manage: boolean }
+  readings: PlanReading[]
+}
+
+export interface SectionItem {
+  id: string
+  position: number
+  title: string
+  has_text: boolean
+  where_to_read: string
+  est_minutes: number | null
+  read_at: string | null
+}
+
+export interface Note {
+  id: string
+  reading_id: string
+  body: string
+  visibility: Visibility
+  org_id: string | null
+  org_name: string | null
+  version: number
+  updated_at: string
+}
+
+export interface SharedNote { id: string, author_name: string, org_name: string, body: string, updated_at: string }
+
+export interface ReadingDetail {
+  reading: { id: string, title: string, author: string, where_to_read: string, est_minutes: number | null }
+  sections: SectionItem[]
+  my_note: Note | null
+  shared_notes: SharedNote[]
+  share_orgs: { id: string, name: string }[]
+}
+
+export interface SectionText {
+  id: string
+  position: number
+  title: string
+  body_md: string | null
+  where_to_read: string
+  est_minutes: number | null
+  read_at: string | null
+}
+
+export interface ReadingTexts {
+  id: string
+  title: string
+  author: string
+  where_to_read: string
+  sections: SectionText[]
+}
+
+export interface TickResult { section_id: string, read: boolean, read_at: string | null }
+
+export interface SaveNoteResult { note: Note, overwrote_newer: boolean }
+
+export interface ProgressMember { user_id: string, name: string, org_name: string, cells: number[], done: number }
+
+export interface PlanProgress {
+  plan: { id: string, title: string, due_on: string, overdue: boolean }
+  org: { id: string, name: string }
+  total: number
+  readings: { id: string, title: string, total: number, done_members: number }[]
+  members: ProgressMember[]
+  shared_notes: { id: string, reading_id: string, author_name: string, body: string, updated_at: string }[]
+}
+
+export interface ReadingCatalog {
+  readings: { id: string, title: string, author: string, org_id: string, sections: number }[]
+  orgs: { id: string, name: string, kind: string }[]
+}
+
+export interface SectionInput { title: string, body_md?: string | null, where_to_read?: string, est_minutes?: number | null }
+
+export interface ReadingInput {
+  id: string
+  org_id: string
+  title: string
+  author: string
+  where_to_read: string
+  sections: SectionInput[]
+}
+
+export interface PlanInput {
+  id: string
+  org_id: string
+  title: string
+  description: string
+  /** YYYY-MM-DD */
+  due_on: string
+  reading_ids: string[]
+}
+
+export const plansList = () => rpc<PlanSummary[]>('plans_list')
+
+export const planDetail = (planId: string) => rpc<PlanDetail>('plan_detail', { p_plan_id: planId })
+
+export const readingDetail = (readingId: string) => rpc<ReadingDetail>('reading_detail', { p_reading_id: readingId })
+
+export const readingTexts = (readingId: string) => rpc<ReadingTexts>('reading_texts', { p_reading_id: readingId })
+
+export function tickSection(sectionId: string, read: boolean, clientTime: string | null = null) {
+  return rpc<TickResult>('tick_section', { p_section_id: sectionId, p_read: read, p_client_time: clientTime })
+}
+
+export function saveNote(n: { id: string, reading_id: string, body: string, visibility: Visibility, base_version: number | null, org_id?: string | null }) {
+  return rpc<SaveNoteResult>('save_note', {
+    p_id: n.id,
+    p_reading_id: n.reading_id,
+    p_body: n.body,
+    p_visibility: n.visibility,
+    p_base_version: n.base_version,
+    p_org_id: n.org_id ?? null,
+  })
+}
+
+export const deleteNote = (id: string) => rpc<{ id: string, deleted: boolean }>('delete_note', { p_id: id })
+
+export function planProgress(planId: string, orgId: string | null = null) {
+  return rpc<PlanProgress>('plan_progress', { p_plan_id: planId, p_org_id: orgId })
+}
+
+export const readingCatalog = () => rpc<ReadingCatalog>('reading_catalog')
+
+export function createReading(r: ReadingInput) {
+  return rpc<ReadingDetail>('create_reading', {
+    p_id: r.id,
+    p_org_id: r.org_id,
+    p_title: r.title,
+    p_author: r.author,
+    p_where_to_read: r.where_to_read,
+    p_sections: r.sections,
+  })
+}
+
+export function createPlan(p: PlanInput) {
+  return rpc<PlanDetail>('create_plan', {
+    p_id: p.id,
+    p_org_id: p.org_id,
+    p_title: p.title,
+    p_description: p.description,
+    p_due_on: p.due_on,
+    p_reading_ids: p.reading_ids,
+  })
+}

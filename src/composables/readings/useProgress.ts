@@ -1,0 +1,79 @@
+import type { PlanProgress, ProgressMember } from '@/api/readings'
+import dayjs from 'dayjs'
+import { showToast } from 'vant'
+import { computed, ref } from 'vue'
+import { useI18n } from 'vue-i18n'
+import { errorMessage } from '@/api/errors'
+import { planProgress } from '@/api/readings'
+import { useAsyncState } from '@/composables/useAsyncState'
+import { download, progressWorkbook } from './exportProgress'
+
+export type SortKey = 'done' | 'name' | number
+
+/** The secretary's progress view: load, sort, who is behind, export. */
+export function useProgress(planId: () => string) {
+  const { t } = useI18n()
+  const orgId = ref<string | null>(null)
+  const { data, state, errorKey, load: loadRaw } = useAsyncState((org: string | null) => planProgress(planId(), org))
+  const sortKey = ref<SortKey>('done')
+  const asc = ref(true)
+  const onlyBehind = ref(false)
+  const exporting = ref(false)
+
+  /** A member is behind when the plan is due within a week (or past due) and they have not finished. */
+  const dueSoon = computed(() => !!data.value && dayjs(data.value.plan.due_on).diff(dayjs().startOf('day'), 'day') <= 7)
+  const isBehind = (m: ProgressMember) => dueSoon.value && m.done < (data.value?.total ?? 0)
+  const behindCount = computed(() => data.value?.members.filter(isBehind).length ?? 0)
+
+  const rows = computed(() => {
+    const list = [...(data.value?.members ?? [])].filter(m => !onlyBehind.value || isBehind(m))
+    const k = sortKey.value
+    const val = (m: ProgressMember): number | string => k === 'name' ? m.name : k === 'done' ? m.done : m.cells[k] ?? 0
+    list.sort((a, b) => {
+      const x = val(a)
+      const y = val(b)
+      const c = typeof x === 'string' ? x.localeCompare(String(y), 'zh-CN') : x - (y as number)
+      return (asc.value ? c : -c) || a.name.localeCompare(b.name, 'zh-CN')
+    })
+    return list
+  })
+
+  function sortBy(k: SortKey) {
+    if (sortKey.value === k)
+      asc.value = !asc.value
+    else
+      (sortKey.value = k, asc.value = k === 'name')
+  }
+
+  const load = () => loadRaw(orgId.value)
+
+  async function exportXlsx() {
+    const p: PlanProgress | null = data.value
+    if (!p)
+      return
+    exporting.value = true
+    try {
+      const blob = await progressWorkbook(p, {
+        sheet: t('readings.progress.sheet'),
+        name: t('readings.progress.col_name'),
+        org: t('readings.progress.col_org'),
+        done: t('readings.progress.col_done'),
+        total: t('readings.progress.col_total'),
+        rate: t('readings.progress.col_rate'),
+        status: t('readings.progress.col_status'),
+        complete: t('readings.progress.complete'),
+        incomplete: t('readings.progress.incomplete'),
+        reading: (title, total) => t('readings.progress.col_reading', { title, total }),
+      })
+      download(blob, `${t('readings.progress.sheet')}-${p.plan.title}-${p.org.name}-${dayjs().format('YYYYMMDD')}.xlsx`)
+    }
+    catch (err) {
+      showToast(errorMessage(err))
+    }
+    finally {
+      exporting.value = false
+    }
+  }
+
+  return { data, state, errorKey, orgId, load, rows, sortKey, asc, sortBy, onlyBehind, isBehind, behindCount, exporting, exportXlsx }
+}

@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Db } from '../local/db'
+import { as, createUser, freshDb, ids } from './db'
+
+let db: Db
+beforeAll(async () => { db = await freshDb() })
+afterAll(async () => { await db?.close() })
+
+describe('home_summary', () => {
+  it('gives a seeded teacher something to do now from every area', async () => {
+    const home = await as(db, ids.teacherA).rpc('home_summary')
+    expect(Object.keys(home).sort()).toEqual(['continue_reading', 'due_plan', 'manage', 'next_session', 'study_minutes_year', 'topics'])
+    expect(home.next_session).toMatchObject({ id: expect.any(String), title: expect.any(String) })
+    expect(home.continue_reading).toMatchObject({ reading_id: expect.any(String), section_id: expect.any(String) })
+    expect(home.due_plan).toMatchObject({ id: expect.any(String), total: expect.any(Number) })
+    expect(Array.isArray(home.topics)).toBe(true)
+    expect(home.manage).toBeNull()
+  })
+
+  it('tells a secretary what waits in management', async () => {
+    const home = await as(db, ids.secretaryA).rpc('home_summary')
+    expect(home.manage).toMatchObject({ active_invites: expect.any(Number), pending_members: expect.any(Number) })
+  })
+
+  it('is empty, not failing, for a member of nothing', async () => {
+    const u = await createUser(db)
+    const home = await as(db, u).rpc('home_summary')
+    expect(home).toMatchObject({ next_session: null, continue_reading: null, due_plan: null, topics: [], manage: null })
+  })
+
+  it('refuses anonymous callers', async () => {
+    await expect(as(db, null).rpc('home_summary')).rejects.toThrow(/permission denied/)
+  })
+})

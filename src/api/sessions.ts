@@ -1,0 +1,175 @@
+import type { RealtimeChannel } from '@supabase/supabase-js'
+import { rpc, supabase } from './client'
+
+export const SESSION_KINDS = ['center_group', 'lecture', 'report', 'research', 'self_study', 'general_meeting', 'committee_meeting', 'group_meeting', 'party_class'] as const
+export type SessionKind = typeof SESSION_KINDS[number]
+/** `expected`: on the list, nothing recorded yet; `null`: not on the list (e.g. an organiser). */
+export type AttendanceStatus = 'present' | 'late' | 'excused' | 'absent' | 'expected'
+export type LeaveStatus = 'pending' | 'approved' | 'declined'
+
+export interface SessionListItem {
+  id: string
+  kind: SessionKind
+  title: string
+  starts_at: string
+  duration_minutes: number
+  place: string
+  cancelled_at: string | null
+  checkin_opens_at: string
+  checkin_closes_at: string
+  org_name: string
+  can_run: boolean
+  my_status: AttendanceStatus | null
+}
+
+export interface Counts { expected: number, present: number, late: number, excused: number, absent: number, pending_leave: number }
+
+export interface Checkin {
+  id: string
+  session_id: string
+  user_id: string
+  status: AttendanceStatus
+  method: 'code' | 'qr' | 'manual' | 'offline'
+  checked_at: string
+  claimed_at: string | null
+  reason: string | null
+}
+
+export interface Minutes { topic: string, speakers: string, decisions: string, updated_at: string | null }
+
+export interface SessionDetail extends Omit<SessionListItem, 'can_run'> {
+  org_id: string
+  ends_at: string
+  server_time: string
+  organiser_id: string
+  organiser_name: string
+  expected_orgs: { id: string, name: string }[]
+  invitees: { user_id: string, display_name: string }[]
+  reading_ids: string[]
+  minutes: Minutes
+  expected: boolean
+  can_run: boolean
+  my_checkin: Checkin | null
+  my_leave: { id: string, status: LeaveStatus, reason: string, created_at: string, decided_at: string | null } | null
+  makeup_completed_at: string | null
+  counts: Counts | null
+}
+
+export interface SessionInput {
+  id: string
+  org_id: string
+  kind: SessionKind
+  title: string
+  starts_at: string
+  duration_minutes: number
+  place: string
+  expected_org_ids?: string[] | null
+  invitee_ids?: string[]
+  checkin_opens_at?: string | null
+  checkin_closes_at?: string | null
+  reading_ids?: string[]
+}
+
+export interface CheckinResult { status: 'ok' | 'already', checkin: Checkin }
+export interface CheckinInput { id: string, sessionId: string, code: string, method: 'code' | 'qr', claimedAt?: string | null }
+export interface CodeNow { code: string, step: number, expires_at: string, server_time: string, opens_at: string, closes_at: string, counts: Counts }
+
+export interface SheetRow {
+  user_id: string
+  display_name: string
+  org_name: string
+  invitee: boolean
+  status: AttendanceStatus
+  method: Checkin['method'] | null
+  checked_at: string | null
+  claimed_at: string | null
+  reason: string | null
+  marked_by_name: string | null
+  leave: { id: string, status: LeaveStatus, reason: string, created_at: string } | null
+}
+export interface Sheet { session_id: string, counts: Counts, rows: SheetRow[] }
+
+export interface RateRow { expected: number, present: number, late: number, excused: number, absent: number, rate: number | null }
+export interface Summary {
+  org_id: string
+  from: string
+  to: string
+  formula: string
+  sessions: number
+  orgs: (RateRow & { org_id: string, name: string })[]
+  members: (RateRow & { user_id: string, display_name: string, org_name: string })[]
+}
+
+export interface Makeup { session_id: string, title: string, kind: SessionKind, starts_at: string, status: AttendanceStatus, completed_at: string | null }
+export interface ManagedOrg { id: string, name: string, kind: string, parent_id: string | null }
+
+export const listMySessions = (scope: 'upcoming' | 'past', before: string | null = null, limit = 20) =>
+  rpc<SessionListItem[]>('list_my_sessions', { p_scope: scope, p_before: before, p_limit: limit })
+
+export const getSession = (id: string) => rpc<SessionDetail>('get_session', { p_session_id: id })
+
+export const saveSession = (s: SessionInput) => rpc<SessionDetail>('save_session', {
+  p_id: s.id,
+  p_org_id: s.org_id,
+  p_kind: s.kind,
+  p_title: s.title,
+  p_starts_at: s.starts_at,
+  p_duration_minutes: s.duration_minutes,
+  p_place: s.place,
+  p_expected_org_ids: s.expected_org_ids ?? null,
+  p_invitee_ids: s.invitee_ids ?? [],
+  p_checkin_opens_at: s.checkin_opens_at ?? null,
+  p_checkin_closes_at: s.checkin_closes_at ?? null,
+  p_reading_ids: s.reading_ids ?? [],
+})
+
+export const cancelSession = (id: string) => rpc<SessionDetail>('cancel_session', { p_session_id: id })
+
+export const checkIn = (c: CheckinInput) => rpc<CheckinResult>('check_in', {
+  p_id: c.id,
+  p_session_id: c.sessionId,
+  p_code: c.code,
+  p_method: c.method,
+  p_claimed_at: c.claimedAt ?? null,
+})
+
+export const sessionCodeNow = (id: string) => rpc<CodeNow>('session_code_now', { p_session_id: id })
+export const sessionCounts = (id: string) => rpc<Counts>('session_counts', { p_session_id: id })
+export const attendanceSheet = (id: string) => rpc<Sheet>('attendance_sheet', { p_session_id: id })
+
+export const markAttendance = (sessionId: string, userId: string, status: 'present' | 'late', reason: string) =>
+  rpc<Checkin>('mark_attendance', { p_session_id: sessionId, p_user_id: userId, p_status: status, p_reason: reason })
+
+export const requestLeave = (id: string, sessionId: string, reason: string) =>
+  rpc<{ id: string, status: LeaveStatus, reason: string }>('request_leave', { p_id: id, p_session_id: sessionId, p_reason: reason })
+
+export const decideLeave = (leaveId: string, approve: boolean) =>
+  rpc<{ id: string, status: LeaveStatus }>('decide_leave', { p_leave_id: leaveId, p_approve: approve })
+
+export const saveMinutes = (sessionId: string, m: Pick<Minutes, 'topic' | 'speakers' | 'decisions'>) =>
+  rpc<Minutes>('save_minutes', { p_session_id: sessionId, p_topic: m.topic, p_speakers: m.speakers, p_decisions: m.decisions })
+
+export const myMakeups = () => rpc<Makeup[]>('my_makeups')
+export const completeMakeup = (sessionId: string) => rpc<{ session_id: string, completed_at: string }>('complete_makeup', { p_session_id: sessionId })
+
+export const attendanceSummary = (orgId: string, from: string, to: string) =>
+  rpc<Summary>('attendance_summary', { p_org_id: orgId, p_from: from, p_to: to })
+
+export const orgsIManage = () => rpc<ManagedOrg[]>('session_orgs_i_manage')
+
+/**
+ * Live counts of a session (private channel `session:<id>`, sent by the database on every
+ * check-in or leave change). Returns the unsubscribe function.
+ */
+export function onAttendance(sessionId: string, fn: (counts: Counts) => void): () => void {
+  const ch: RealtimeChannel = supabase.channel(`session:${sessionId}`, { config: { private: true } })
+    .on('broadcast', { event: 'attendance' }, (m) => {
+      const counts = (m.payload as { counts?: Counts } | undefined)?.counts
+      if (counts)
+        fn(counts)
+    })
+    .subscribe()
+  return () => {
+    void supabase.removeChannel(ch)
+  }
+}

@@ -1,0 +1,98 @@
+import type { ManagedOrg, SessionKind } from '@/api/sessions'
+import dayjs from 'dayjs'
+import { reactive, ref } from 'vue'
+import { errorKey } from '@/api/errors'
+import { getSession, orgsIManage, saveSession } from '@/api/sessions'
+import { newId } from '@/offline/outbox'
+
+export interface SessionFormState {
+  org_id: string
+  kind: SessionKind
+  title: string
+  starts_at: string // datetime-local value
+  duration_minutes: number | string
+  place: string
+  expected_org_ids: string[]
+  opens_before: number | string
+  closes_after: number | string
+}
+
+/** Create (no id) or edit a session. The id of a new one is made once, so a retry never duplicates. */
+export function useSessionForm(existingId: string | null) {
+  const id = existingId ?? newId()
+  const orgs = ref<ManagedOrg[]>([])
+  const loading = ref(true)
+  const saving = ref(false)
+  const error = ref<string | null>(null)
+  const form = reactive<SessionFormState>({
+    org_id: '',
+    kind: 'general_meeting',
+    title: '',
+    starts_at: dayjs().add(1, 'day').hour(15).minute(0).format('YYYY-MM-DDTHH:mm'),
+    duration_minutes: 60,
+    place: '党员活动室',
+    expected_org_ids: [],
+    opens_before: 30,
+    closes_after: 15,
+  })
+
+  async function load() {
+    loading.value = true
+    try {
+      orgs.value = await orgsIManage()
+      if (existingId) {
+        const s = await getSession(existingId)
+        Object.assign(form, {
+          org_id: s.org_id,
+          kind: s.kind,
+          title: s.title,
+          starts_at: dayjs(s.starts_at).format('YYYY-MM-DDTHH:mm'),
+          duration_minutes: s.duration_minutes,
+          place: s.place,
+          expected_org_ids: s.expected_orgs.map(o => o.id),
+          opens_before: dayjs(s.starts_at).diff(s.checkin_opens_at, 'minute'),
+          closes_after: dayjs(s.checkin_closes_at).diff(s.starts_at, 'minute'),
+        })
+      }
+      else if (orgs.value[0]) {
+        form.org_id = orgs.value.find(o => o.kind === 'branch')?.id ?? orgs.value[0].id
+        form.expected_org_ids = [form.org_id]
+      }
+    }
+    catch (err) {
+      error.value = errorKey(err)
+    }
+    finally {
+      loading.value = false
+    }
+  }
+
+  async function save() {
+    saving.value = true
+    error.value = null
+    try {
+      const start = dayjs(form.starts_at)
+      return await saveSession({
+        id,
+        org_id: form.org_id,
+        kind: form.kind,
+        title: form.title,
+        starts_at: start.toISOString(),
+        duration_minutes: Number(form.duration_minutes),
+        place: form.place,
+        expected_org_ids: form.expected_org_ids,
+        checkin_opens_at: start.subtract(Number(form.opens_before), 'minute').toISOString(),
+        checkin_closes_at: start.add(Number(form.closes_after), 'minute').toISOString(),
+      })
+    }
+    catch (err) {
+      error.value = errorKey(err)
+      return null
+    }
+    finally {
+      saving.value = false
+    }
+  }
+
+  return { id, orgs, form, loading, saving, error, load, save }
+}

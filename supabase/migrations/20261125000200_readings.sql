@@ -682,7 +682,7 @@ begin
     'readings', coalesce((
       select jsonb_agg(jsonb_build_object('id', r.id, 'title', r.title, 'author', r.author, 'org_id', r.org_id,
                'sections', (select count(*) from app.reading_sections s where s.reading_id = r.id))
-               order by r.created_at, r.title)
+               order by r.created_at, r.id)
         from app.readings r), '[]'::jsonb),
     'orgs', coalesce((
       select jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name, 'kind', o.kind)

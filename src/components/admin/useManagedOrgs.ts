@@ -1,0 +1,44 @@
+import type { OrgNode } from '@/api/admin'
+import { computed, ref, shallowRef } from 'vue'
+import { useRoute, useRouter } from 'vue-router'
+import { orgTree } from '@/api/admin'
+import { errorKey } from '@/api/errors'
+
+/**
+ * The organisations I manage (all of them for a bureau admin) and the one a page works on,
+ * kept in the URL (`?org=`) so a reload or a shared link keeps it.
+ */
+export function useManagedOrgs() {
+  const route = useRoute()
+  const router = useRouter()
+  const orgs = shallowRef<OrgNode[]>([])
+  const state = ref<'idle' | 'loading' | 'done' | 'error'>('idle')
+  const error = ref<string | null>(null)
+
+  const selectedId = computed(() => {
+    const q = typeof route.query.org === 'string' ? route.query.org : ''
+    return orgs.value.some(o => o.id === q) ? q : (orgs.value[0]?.id ?? '')
+  })
+  const selected = computed(() => orgs.value.find(o => o.id === selectedId.value) ?? null)
+  /** the tree's top depth: indentation is relative to it */
+  const baseDepth = computed(() => Math.min(...orgs.value.map(o => o.depth), 99))
+
+  async function load() {
+    state.value = 'loading'
+    error.value = null
+    try {
+      orgs.value = await orgTree()
+      state.value = 'done'
+    }
+    catch (err) {
+      error.value = errorKey(err)
+      state.value = 'error'
+    }
+  }
+
+  function select(id: string) {
+    router.replace({ query: { ...route.query, org: id } })
+  }
+
+  return { orgs, state, error, selectedId, selected, baseDepth, load, select }
+}

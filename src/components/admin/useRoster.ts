@@ -1,0 +1,57 @@
+import type { Roster, RosterMember } from '@/api/admin'
+import type { Role } from '@/api/core'
+import { showSuccessToast, showToast } from 'vant'
+import { ref, shallowRef } from 'vue'
+import { useI18n } from 'vue-i18n'
+import { memberMove, memberRemove, memberSetRole, pendingRemove, roster } from '@/api/admin'
+import { errorKey, errorMessage } from '@/api/errors'
+
+/** A roster screen: the members of an organisation and below, and what a secretary does to them. */
+export function useRoster() {
+  const { t } = useI18n()
+  const data = shallowRef<Roster | null>(null)
+  const loading = ref(false)
+  const error = ref<string | null>(null)
+  let orgId = ''
+
+  async function load(id = orgId) {
+    orgId = id
+    if (!orgId)
+      return
+    loading.value = true
+    error.value = null
+    try {
+      data.value = await roster(orgId)
+    }
+    catch (err) {
+      error.value = errorKey(err)
+    }
+    finally {
+      loading.value = false
+    }
+  }
+
+  async function act(fn: () => Promise<unknown>, done: string): Promise<boolean> {
+    try {
+      await fn()
+      showSuccessToast(t(done))
+      await load()
+      return true
+    }
+    catch (err) {
+      showToast(errorMessage(err))
+      return false
+    }
+  }
+
+  return {
+    data,
+    loading,
+    error,
+    load,
+    setRole: (m: RosterMember, role: Role) => act(() => memberSetRole(m.membership_id, role), 'admin.roster.role_changed'),
+    move: (m: RosterMember, toOrgId: string) => act(() => memberMove(m.membership_id, toOrgId), 'admin.roster.moved'),
+    remove: (m: RosterMember, reason: string) => act(() => memberRemove(m.membership_id, reason), 'admin.roster.removed'),
+    withdraw: (pendingId: string) => act(() => pendingRemove(pendingId), 'admin.roster.withdrawn'),
+  }
+}

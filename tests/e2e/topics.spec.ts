@@ -1,0 +1,97 @@
+import type { Page } from 'playwright-core'
+import { afterEach, describe, expect, it } from 'vitest'
+import { LoginPage } from './pages/LoginPage'
+import { TopicPage } from './pages/TopicPage'
+import { useBrowser, waitForRpc } from './support'
+
+const b = useBrowser()
+const extra: { close: () => Promise<void> }[] = []
+// the harness closes the last context of each test; the other phones are closed here
+afterEach(async () => {
+  await Promise.all(extra.splice(0).map(c => c.close().catch(() => {})))
+})
+
+// seeds/20_topics.sql: the branch topic of 示例一中第一党支部
+const BRANCH_TOPIC = '00000000-0000-4000-9300-000000000005'
+const COUNTY_TOPIC = '00000000-0000-4000-9300-000000000003'
+
+/** A signed-in phone in its own browser context. */
+async function phone(login: string): Promise<Page> {
+  const page = await b.open()
+  extra.push(b.state.context)
+  await new LoginPage(page).goto()
+  await new LoginPage(page).signIn(login, 'demo1234')
+  await page.locator('[data-test="home-page"]').waitFor()
+  return page
+}
+
+const unique = (label: string) => `${label} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
+
+describe('discussion threads', () => {
+  it('a reply appears live for another member, a quote links back, and hiding updates both views', async () => {
+    const a = new TopicPage(await phone('teacher1@demo.example'))
+    const bb = new TopicPage(await phone('teacher2@demo.example'))
+    await a.goto(BRANCH_TOPIC)
+    await bb.goto(BRANCH_TOPIC)
+    // let B's channel join before A posts
+    await bb.page.waitForTimeout(500)
+
+    const text = unique('张老师的新观点')
+    await a.write(text)
+    const sent = await a.submit()
+    expect(sent.status()).toBe(200)
+    const t0 = Date.now()
+    await bb.post(text).waitFor({ timeout: 2_000 })
+    expect(Date.now() - t0).toBeLessThan(2_000)
+
+    // B quotes it; A sees the reply live and its quote leads back to the original
+    await bb.post(text).locator('[data-test="post-reply"]').click()
+    const reply = unique('陈老师回复')
+    await bb.write(reply)
+    expect((await bb.submit()).status()).toBe(200)
+    await a.post(reply).waitFor({ timeout: 2_000 })
+    const quote = a.post(reply).locator('[data-test="post-quote"]')
+    expect(await quote.textContent()).toContain(text.slice(0, 20))
+    await a.page.evaluate(() => window.scrollTo(0, 0))
+    await quote.click()
+    await expect.poll(() => a.post(text).first().evaluate((el) => {
+      const r = el.getBoundingClientRect()
+      return r.top >= 0 && r.bottom <= window.innerHeight
+    })).toBe(true)
+
+    // the secretary hides the first post: A sees why, B a placeholder, without reloading
+    const sec = new TopicPage(await phone('secretary1@demo.example'))
+    await sec.goto(BRANCH_TOPIC)
+    await sec.post(text).waitFor()
+    expect((await sec.hide(text, '与主题无关')).status()).toBe(200)
+    await expect.poll(() => bb.post(text).count(), { timeout: 3_000 }).toBe(0)
+    await bb.page.locator('[data-test="post-placeholder"]', { hasText: '该发言已被管理员隐藏' }).first().waitFor({ timeout: 3_000 })
+    await a.page.locator('[data-test="post-hidden-note"]', { hasText: '与主题无关' }).waitFor({ timeout: 3_000 })
+  })
+
+  it('keeps a draft across a reload and sends a reply written offline once back online', async () => {
+    // a member of the school's second branch, on a county-wide topic
+    const page = await phone('teacher3@demo.example')
+    const topic = new TopicPage(page)
+    await topic.goto(COUNTY_TOPIC)
+    const url = page.url()
+    const draft = unique('草稿')
+    await topic.write(draft)
+    await page.reload()
+    await topic.input.waitFor()
+    expect(await topic.input.inputValue()).toBe(draft)
+
+    await b.state.context.setOffline(true)
+    await topic.send.click()
+    await page.locator('.van-toast', { hasText: '联网后自动发送' }).waitFor()
+    expect(await topic.input.inputValue()).toBe('')
+    await topic.post(draft).waitFor()
+    const delivered = waitForRpc(page, 'topic_post_create')
+    await b.state.context.setOffline(false)
+    await page.evaluate(() => window.dispatchEvent(new Event('online')))
+    expect((await delivered).status()).toBe(200)
+    await page.goto(url)
+    await topic.post(draft).waitFor()
+    expect(await topic.post(draft).count()).toBe(1)
+  })
+})

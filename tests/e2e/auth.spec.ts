@@ -1,5 +1,5 @@
 import { createClient } from '@supabase/supabase-js'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import ws from 'ws'
 import { JoinPage } from './pages/JoinPage'
 import { LoginPage } from './pages/LoginPage'
@@ -7,7 +7,6 @@ import { Shell } from './pages/Shell'
 import { ANON_KEY, DEMO_INVITE, demoAccounts, STACK_URL, uniqueEmail, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
-afterEach(() => b.close())
 
 /** A demo account from the seeds, or a fresh one made through the API. */
 async function anAccount() {
@@ -43,10 +42,12 @@ describe('sign-up and sign-in', () => {
     const account = await anAccount()
     const page = await b.open()
     await page.goto('/me')
+    const login = new LoginPage(page)
+    await login.form.waitFor()
     expect(new URL(page.url()).pathname).toBe('/login')
     expect(new URL(page.url()).searchParams.get('redirect')).toBe('/me')
 
-    const token = await new LoginPage(page).signIn(account.login, account.password)
+    const token = await login.signIn(account.login, account.password)
     expect(token.status()).toBe(200)
     const shell = new Shell(page)
     await shell.me.waitFor()

@@ -1,10 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { JoinPage } from './pages/JoinPage'
 import { Shell } from './pages/Shell'
 import { DEMO_INVITE, uniqueEmail, useBrowser } from './support'
 
 const b = useBrowser()
-afterEach(() => b.close())
 
 describe('offline', () => {
   it('with the network cut, a reload still opens the app with the offline banner', async () => {

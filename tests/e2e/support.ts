@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { chromium } from 'playwright-core'
-import { afterAll, beforeAll, onTestFailed } from 'vitest'
+import { afterAll, afterEach, beforeAll } from 'vitest'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 export const BASE_URL = process.env.E2E_BASE_URL ?? 'http://127.0.0.1:4173'
@@ -21,14 +21,23 @@ export function demoAccounts(): DemoAccount[] {
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 /**
- * One browser per spec file, a fresh phone-sized context per test, and a screenshot into
- * test-results/ when a test fails.
+ * One browser per spec file, a fresh phone-sized context per test (`await b.open()`), closed
+ * after each test, with a screenshot into test-results/ when the test failed.
  */
 export function useBrowser() {
   let browser: Browser
   const state = {} as { context: BrowserContext, page: Page }
   beforeAll(async () => {
     browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS })
+  })
+  // Screenshot a failed test into test-results/, then close its context.
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail' && state.page) {
+      const dir = join(ROOT, 'test-results')
+      mkdirSync(dir, { recursive: true })
+      await state.page.screenshot({ path: join(dir, `${task.name.replace(/\W+/g, '-').slice(0, 80)}.png`), fullPage: true }).catch(() => {})
+    }
+    await state.context?.close()
   })
   afterAll(async () => {
     await browser?.close()
@@ -39,15 +48,7 @@ export function useBrowser() {
       state.context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN', baseURL: BASE_URL, serviceWorkers: 'allow' })
       state.page = await state.context.newPage()
       state.page.on('pageerror', err => console.warn('[pageerror]', err.message))
-      onTestFailed(async ({ task }) => {
-        const dir = join(ROOT, 'test-results')
-        mkdirSync(dir, { recursive: true })
-        await state.page.screenshot({ path: join(dir, `${task.name.replace(/\W+/g, '-')}.png`), fullPage: true }).catch(() => {})
-      })
       return state.page
-    },
-    async close() {
-      await state.context?.close()
     },
   }
 }

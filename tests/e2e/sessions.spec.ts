@@ -1,0 +1,147 @@
+// The check-in journey in a real Chromium: the organiser's code screen, a member typing the code,
+// the count rising live, a member checking in offline and appearing once back online, and the
+// exported .xlsx with the right statuses.
+import type { Page } from 'playwright-core'
+import { randomUUID } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { WebSocketLikeConstructor } from '@supabase/realtime-js'
+import { createClient } from '@supabase/supabase-js'
+import ws from 'ws'
+import { afterAll, describe, expect, it } from 'vitest'
+import { LoginPage } from './pages/LoginPage'
+import { SessionPages } from './pages/SessionPages'
+import { ANON_KEY, ROOT, STACK_URL, useBrowser } from './support'
+
+const b = useBrowser()
+const BRANCH_A = '00000000-0000-4000-8000-000000000011'
+const SHOTS = process.env.E2E_SHOTS ? join(ROOT, 'test-results/sessions') : ''
+const pages: Page[] = []
+
+async function signedIn(login: string): Promise<Page> {
+  const page = await b.open()
+  pages.push(page)
+  const l = new LoginPage(page)
+  await l.goto()
+  await l.signIn(login, 'demo1234')
+  await page.locator('[data-test="home-page"]').waitFor()
+  return page
+}
+
+async function shot(page: Page, name: string) {
+  if (!SHOTS)
+    return
+  mkdirSync(SHOTS, { recursive: true })
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) })
+}
+
+/** A session of branch A starting in ten minutes: its check-in window is open now. */
+async function newSession(): Promise<string> {
+  const c = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: ws as unknown as WebSocketLikeConstructor } })
+  const { error: e1 } = await c.auth.signInWithPassword({ email: 'secretary1@demo.example', password: 'demo1234' })
+  if (e1) throw e1
+  const id = randomUUID()
+  const { error } = await c.rpc('save_session', {
+    p_id: id, p_org_id: BRANCH_A, p_kind: 'party_class', p_title: '党课：学习十八大报告（E2E）',
+    p_starts_at: new Date(Date.now() + 10 * 60_000).toISOString(), p_duration_minutes: 60, p_place: '党员活动室',
+  })
+  if (error) throw error
+  return id
+}
+
+afterAll(async () => {
+  await Promise.all(pages.map(p => p.context().close().catch(() => {})))
+})
+
+describe('sessions', () => {
+  it('organiser shows the code; members check in online and offline; the count rises live; the sheet exports', { timeout: 180_000 }, async () => {
+    const id = await newSession()
+    const organiser = new SessionPages(await signedIn('secretary1@demo.example'))
+    await organiser.openCode(id)
+    await expect.poll(() => organiser.count('present').textContent()).toBe('0')
+    await shot(organiser.page, '01-code-screen')
+
+    // a member in a second context types the code
+    const member = new SessionPages(await signedIn('teacher1@demo.example'))
+    await member.openDetail(id)
+    await shot(member.page, '02-detail-before')
+    const res = await member.typeCode(await organiser.shownCode())
+    expect(res.status()).toBe(200)
+    await member.done.waitFor()
+    await shot(member.page, '03-detail-checked-in')
+    await expect.poll(() => organiser.count('present').textContent(), { timeout: 10_000 }).toBe('1')
+
+    // a third member goes offline, checks in, comes back online
+    const offline = new SessionPages(await signedIn('teacher2@demo.example'))
+    await offline.openDetail(id)
+    const code = await organiser.shownCode()
+    await offline.page.context().setOffline(true)
+    await offline.codeInput.fill(code)
+    await offline.submit.click()
+    await offline.pending.waitFor()
+    await shot(offline.page, '04-detail-pending')
+    const sent = offline.page.waitForResponse(r => r.url().includes('/rest/v1/rpc/check_in'))
+    await offline.page.context().setOffline(false)
+    expect((await sent).status()).toBe(200)
+    await offline.done.waitFor({ timeout: 15_000 })
+    await expect.poll(() => organiser.count('present').textContent(), { timeout: 10_000 }).toBe('2')
+
+    // the sheet lists both, and the exported .xlsx says so
+    await organiser.openSheet(id)
+    await expect.poll(() => organiser.sheetRow('陈老师（示例）').locator('.status-present').count()).toBe(1)
+    await shot(organiser.page, '05-sheet')
+    const download = organiser.page.waitForEvent('download')
+    await organiser.page.locator('[data-test="sheet-export"]').click()
+    const file = await (await download).path()
+    const { default: ExcelJS } = await import('exceljs')
+    const wb = new ExcelJS.Workbook()
+    await wb.xlsx.readFile(file!)
+    const ws = wb.getWorksheet('签到表')!
+    const rows = new Map<string, string>()
+    ws.eachRow((row, n) => { if (n > 1) rows.set(String(row.getCell(1).value), String(row.getCell(3).value)) })
+    expect(ws.getRow(1).getCell(3).value).toBe('状态')
+    expect(rows.get('张老师（示例）')).toBe('已签到')
+    expect(rows.get('陈老师（示例）')).toBe('已签到')
+    expect(rows.get('王书记（示例）')).toBe('待签到')
+  })
+
+  it('opening the QR link signed out signs in first and then checks in', { timeout: 90_000 }, async () => {
+    const id = await newSession()
+    const organiser = new SessionPages(await signedIn('secretary1@demo.example'))
+    await organiser.openCode(id)
+    const code = await organiser.shownCode()
+    const page = await b.open()
+    pages.push(page)
+    await page.goto(`/sessions/${id}/checkin?code=${code}`)
+    const login = new LoginPage(page)
+    await login.form.waitFor()
+    await login.signIn('teacher1@demo.example', 'demo1234')
+    await new SessionPages(page).done.waitFor({ timeout: 15_000 })
+    expect(new URL(page.url()).pathname).toBe(`/sessions/${id}/checkin`)
+  })
+
+  it('screens look right on a phone (screenshots with E2E_SHOTS=1)', { timeout: 90_000 }, async () => {
+    const page = await signedIn('secretary1@demo.example')
+    const go = async (path: string, sel: string, name: string) => {
+      await page.goto(path)
+      await page.locator(sel).first().waitFor()
+      await page.waitForTimeout(300)
+      await shot(page, name)
+    }
+    await go('/sessions', '[data-test="session-card"]', '10-list')
+    await go('/sessions/00000000-0000-4000-d000-000000000005', '[data-test="session-info"]', '11-past-detail')
+    await go('/sessions/00000000-0000-4000-d000-000000000005/print', '[data-test="print-record"]', '12-print')
+    await go('/sessions/00000000-0000-4000-d000-000000000005/minutes', '[data-test="minutes-topic"]', '13-minutes')
+    await go('/sessions/new', '[data-test="session-form"]', '14-new')
+    await go('/sessions/rates', '[data-test="rate-row"]', '15-rates')
+    const teacher = await signedIn('teacher2@demo.example')
+    await teacher.goto('/sessions/00000000-0000-4000-d000-000000000005')
+    await teacher.locator('[data-test="makeup-complete"]').waitFor()
+    await shot(teacher, '16-makeup')
+    await teacher.goto('/')
+    await teacher.locator('[data-test="home-page"]').waitFor()
+    await teacher.waitForTimeout(500)
+    await shot(teacher, '17-home')
+    expect(true).toBe(true)
+  })
+})

@@ -35,9 +35,10 @@ async function snapshot(): Promise<string> {
   return rows[0]!.s
 }
 
-async function unchanged(p: Promise<unknown>, key: string) {
+/** Runs the call after the snapshot (a thunk, so it does not start before), expects the key, compares. */
+async function unchanged(call: () => Promise<unknown>, key: string) {
   const before = await snapshot()
-  await expectError(p, key)
+  await expectError(call(), key)
   expect(await snapshot()).toBe(before)
 }
 
@@ -186,14 +187,14 @@ describe('ticks', () => {
 
   it('refusals change nothing: no read flag, unknown section, a section of a reading I cannot see, anonymous', async () => {
     const me = as(db, ids.teacherB)
-    await unchanged(me.rpc('tick_section', { p_section_id: S(1, 1), p_read: null }), 'readings.read_required')
-    await unchanged(me.rpc('tick_section', { p_section_id: randomUUID(), p_read: true }), 'readings.section_not_found')
-    await unchanged(me.rpc('tick_section', { p_section_id: null, p_read: true }), 'readings.section_not_found')
+    await unchanged(() => me.rpc('tick_section', { p_section_id: S(1, 1), p_read: null }), 'readings.read_required')
+    await unchanged(() => me.rpc('tick_section', { p_section_id: randomUUID(), p_read: true }), 'readings.section_not_found')
+    await unchanged(() => me.rpc('tick_section', { p_section_id: null, p_read: true }), 'readings.section_not_found')
     const hidden = randomUUID()
     await db.exec(`insert into app.readings (id, org_id, title) values ('${hidden}', '${ids.branchA}', '一支部内部材料');
       insert into app.reading_sections (id, reading_id, position, title) values ('${hidden}', '${hidden}', 1, '第一节')`)
-    await unchanged(me.rpc('tick_section', { p_section_id: hidden, p_read: true }), 'readings.section_not_found')
-    await unchanged(as(db, null).rpc('tick_section', { p_section_id: S(1, 1), p_read: true }), 'permission denied for function tick_section')
+    await unchanged(() => me.rpc('tick_section', { p_section_id: hidden, p_read: true }), 'readings.section_not_found')
+    await unchanged(() => as(db, null).rpc('tick_section', { p_section_id: S(1, 1), p_read: true }), 'permission denied for function tick_section')
   })
 })
 
@@ -227,18 +228,18 @@ describe('notes', () => {
     const u = await member(ids.branchA)
     const me = as(db, u)
     const id = randomUUID()
-    await unchanged(me.rpc('save_note', { p_id: null, p_reading_id: R(1), p_body: 'x' }), 'readings.id_required')
-    await unchanged(me.rpc('save_note', { p_id: id, p_reading_id: R(1), p_body: '   ' }), 'readings.note_required')
-    await unchanged(me.rpc('save_note', { p_id: id, p_reading_id: R(1), p_body: '字'.repeat(5001) }), 'readings.note_too_long')
-    await unchanged(me.rpc('save_note', { p_id: id, p_reading_id: R(1), p_body: 'x', p_visibility: 'public' }), 'readings.visibility_invalid')
-    await unchanged(me.rpc('save_note', { p_id: id, p_reading_id: R(1), p_body: 'x', p_visibility: 'branch', p_org_id: ids.branchB }), 'readings.share_org_invalid')
-    await unchanged(me.rpc('save_note', { p_id: id, p_reading_id: R(1), p_body: 'x', p_org_id: ids.branchA }), 'readings.share_org_invalid')
-    await unchanged(me.rpc('save_note', { p_id: id, p_reading_id: randomUUID(), p_body: 'x' }), 'readings.reading_not_found')
+    await unchanged(() => me.rpc('save_note', { p_id: null, p_reading_id: R(1), p_body: 'x' }), 'readings.id_required')
+    await unchanged(() => me.rpc('save_note', { p_id: id, p_reading_id: R(1), p_body: '   ' }), 'readings.note_required')
+    await unchanged(() => me.rpc('save_note', { p_id: id, p_reading_id: R(1), p_body: '字'.repeat(5001) }), 'readings.note_too_long')
+    await unchanged(() => me.rpc('save_note', { p_id: id, p_reading_id: R(1), p_body: 'x', p_visibility: 'public' }), 'readings.visibility_invalid')
+    await unchanged(() => me.rpc('save_note', { p_id: id, p_reading_id: R(1), p_body: 'x', p_visibility: 'branch', p_org_id: ids.branchB }), 'readings.share_org_invalid')
+    await unchanged(() => me.rpc('save_note', { p_id: id, p_reading_id: R(1), p_body: 'x', p_org_id: ids.branchA }), 'readings.share_org_invalid')
+    await unchanged(() => me.rpc('save_note', { p_id: id, p_reading_id: randomUUID(), p_body: 'x' }), 'readings.reading_not_found')
     // someone else's note id, even a private one I cannot see
-    await unchanged(me.rpc('save_note', { p_id: privateNoteA, p_reading_id: R(3), p_body: 'x' }), 'readings.id_conflict')
-    await unchanged(me.rpc('save_note', { p_id: sharedNoteA2, p_reading_id: R(1), p_body: 'x' }), 'readings.id_conflict')
-    await unchanged(me.rpc('delete_note', { p_id: sharedNoteA2 }), 'readings.not_allowed')
-    await unchanged(me.rpc('delete_note', { p_id: null }), 'readings.id_required')
+    await unchanged(() => me.rpc('save_note', { p_id: privateNoteA, p_reading_id: R(3), p_body: 'x' }), 'readings.id_conflict')
+    await unchanged(() => me.rpc('save_note', { p_id: sharedNoteA2, p_reading_id: R(1), p_body: 'x' }), 'readings.id_conflict')
+    await unchanged(() => me.rpc('delete_note', { p_id: sharedNoteA2 }), 'readings.not_allowed')
+    await unchanged(() => me.rpc('delete_note', { p_id: null }), 'readings.id_required')
     expect(await me.rpc('delete_note', { p_id: privateNoteA })).toEqual({ id: privateNoteA, deleted: false })
     expect(await n(`select 1 from app.notes where id = '${privateNoteA}'`)).toBe(1)
   })
@@ -289,10 +290,13 @@ describe('plan_progress', () => {
 })
 
 describe('creating readings and plans', () => {
-  const sections = [
+  // jsonb arguments go as JSON text, as PostgREST sends them (node-postgres would turn a JS array
+  // into a Postgres array literal)
+  const j = (v: unknown) => JSON.stringify(v)
+  const sections = j([
     { title: '第一节', body_md: '正文 **重点**', est_minutes: 5 },
     { title: '第二节', where_to_read: '某书第二章' },
-  ]
+  ])
 
   it('a secretary adds a reading for their branch; a retry returns it; branch B never sees it', async () => {
     const id = randomUUID()
@@ -310,21 +314,21 @@ describe('creating readings and plans', () => {
   it('create_reading refusals change nothing', async () => {
     const sec = as(db, ids.secretaryA)
     const base = { p_id: randomUUID(), p_org_id: ids.branchA, p_title: '材料', p_sections: sections }
-    await unchanged(sec.rpc('create_reading', { ...base, p_title: ' ' }), 'readings.title_required')
-    await unchanged(sec.rpc('create_reading', { ...base, p_title: '题'.repeat(121) }), 'readings.title_too_long')
-    await unchanged(sec.rpc('create_reading', { ...base, p_author: '作'.repeat(121) }), 'readings.author_too_long')
-    await unchanged(sec.rpc('create_reading', { ...base, p_sections: [] }), 'readings.sections_required')
-    await unchanged(sec.rpc('create_reading', { ...base, p_sections: { title: 'x' } }), 'readings.sections_required')
-    await unchanged(sec.rpc('create_reading', { ...base, p_sections: Array.from({ length: 101 }, (_, i) => ({ title: `${i}` })) }), 'readings.too_many_sections')
-    await unchanged(sec.rpc('create_reading', { ...base, p_sections: [{ title: '' }] }), 'readings.section_title_required')
-    await unchanged(sec.rpc('create_reading', { ...base, p_sections: [{ title: 1 }] }), 'readings.section_invalid')
-    await unchanged(sec.rpc('create_reading', { ...base, p_sections: [{ title: 'a', est_minutes: 'ten' }] }), 'readings.section_invalid')
-    await unchanged(sec.rpc('create_reading', { ...base, p_sections: [{ title: 'a', est_minutes: 0 }] }), 'readings.minutes_invalid')
-    await unchanged(sec.rpc('create_reading', { ...base, p_sections: [{ title: 'a' }, { title: 'b', body_md: 'x'.repeat(50001) }] }), 'readings.body_too_long')
-    await unchanged(sec.rpc('create_reading', { ...base, p_org_id: ids.branchB }), 'readings.not_allowed')
-    await unchanged(sec.rpc('create_reading', { ...base, p_org_id: ids.bureau }), 'readings.not_allowed')
-    await unchanged(as(db, ids.teacherA).rpc('create_reading', { ...base }), 'readings.not_allowed')
-    await unchanged(sec.rpc('create_reading', { ...base, p_id: null }), 'readings.id_required')
+    await unchanged(() => sec.rpc('create_reading', { ...base, p_title: ' ' }), 'readings.title_required')
+    await unchanged(() => sec.rpc('create_reading', { ...base, p_title: '题'.repeat(121) }), 'readings.title_too_long')
+    await unchanged(() => sec.rpc('create_reading', { ...base, p_author: '作'.repeat(121) }), 'readings.author_too_long')
+    await unchanged(() => sec.rpc('create_reading', { ...base, p_sections: j([]) }), 'readings.sections_required')
+    await unchanged(() => sec.rpc('create_reading', { ...base, p_sections: { title: 'x' } }), 'readings.sections_required')
+    await unchanged(() => sec.rpc('create_reading', { ...base, p_sections: j(Array.from({ length: 101 }, (_, i) => ({ title: `${i}` }))) }), 'readings.too_many_sections')
+    await unchanged(() => sec.rpc('create_reading', { ...base, p_sections: j([{ title: '' }]) }), 'readings.section_title_required')
+    await unchanged(() => sec.rpc('create_reading', { ...base, p_sections: j([{ title: 1 }]) }), 'readings.section_invalid')
+    await unchanged(() => sec.rpc('create_reading', { ...base, p_sections: j([{ title: 'a', est_minutes: 'ten' }]) }), 'readings.section_invalid')
+    await unchanged(() => sec.rpc('create_reading', { ...base, p_sections: j([{ title: 'a', est_minutes: 0 }]) }), 'readings.minutes_invalid')
+    await unchanged(() => sec.rpc('create_reading', { ...base, p_sections: j([{ title: 'a' }, { title: 'b', body_md: 'x'.repeat(50001) }]) }), 'readings.body_too_long')
+    await unchanged(() => sec.rpc('create_reading', { ...base, p_org_id: ids.branchB }), 'readings.not_allowed')
+    await unchanged(() => sec.rpc('create_reading', { ...base, p_org_id: ids.bureau }), 'readings.not_allowed')
+    await unchanged(() => as(db, ids.teacherA).rpc('create_reading', { ...base }), 'readings.not_allowed')
+    await unchanged(() => sec.rpc('create_reading', { ...base, p_id: null }), 'readings.id_required')
   })
 
   it('a secretary assigns a plan to their branch; a retry returns it; it reaches the branch only', async () => {
@@ -346,19 +350,19 @@ describe('creating readings and plans', () => {
     const base = { p_id: randomUUID(), p_org_id: ids.branchA, p_title: '计划', p_due_on: due, p_reading_ids: [R(1)] }
     const branchOnly = randomUUID()
     await db.exec(`insert into app.readings (id, org_id, title) values ('${branchOnly}', '${ids.branchA2}', '二支部材料')`)
-    await unchanged(sec.rpc('create_plan', { ...base, p_title: '' }), 'readings.title_required')
-    await unchanged(sec.rpc('create_plan', { ...base, p_description: '述'.repeat(2001) }), 'readings.description_too_long')
-    await unchanged(sec.rpc('create_plan', { ...base, p_due_on: null }), 'readings.due_required')
-    await unchanged(sec.rpc('create_plan', { ...base, p_due_on: '2020-01-01' }), 'readings.due_in_past')
-    await unchanged(sec.rpc('create_plan', { ...base, p_due_on: '2099-01-01' }), 'readings.due_too_far')
-    await unchanged(sec.rpc('create_plan', { ...base, p_reading_ids: [] }), 'readings.readings_required')
-    await unchanged(sec.rpc('create_plan', { ...base, p_reading_ids: [R(1), R(1)] }), 'readings.readings_duplicate')
-    await unchanged(sec.rpc('create_plan', { ...base, p_reading_ids: [randomUUID()] }), 'readings.reading_not_found')
-    await unchanged(sec.rpc('create_plan', { ...base, p_reading_ids: [branchOnly] }), 'readings.reading_not_found')
-    await unchanged(sec.rpc('create_plan', { ...base, p_org_id: ids.branchB }), 'readings.not_allowed')
-    await unchanged(as(db, ids.teacherA).rpc('create_plan', base), 'readings.not_allowed')
+    await unchanged(() => sec.rpc('create_plan', { ...base, p_title: '' }), 'readings.title_required')
+    await unchanged(() => sec.rpc('create_plan', { ...base, p_description: '述'.repeat(2001) }), 'readings.description_too_long')
+    await unchanged(() => sec.rpc('create_plan', { ...base, p_due_on: null }), 'readings.due_required')
+    await unchanged(() => sec.rpc('create_plan', { ...base, p_due_on: '2020-01-01' }), 'readings.due_in_past')
+    await unchanged(() => sec.rpc('create_plan', { ...base, p_due_on: '2099-01-01' }), 'readings.due_too_far')
+    await unchanged(() => sec.rpc('create_plan', { ...base, p_reading_ids: [] }), 'readings.readings_required')
+    await unchanged(() => sec.rpc('create_plan', { ...base, p_reading_ids: [R(1), R(1)] }), 'readings.readings_duplicate')
+    await unchanged(() => sec.rpc('create_plan', { ...base, p_reading_ids: [randomUUID()] }), 'readings.reading_not_found')
+    await unchanged(() => sec.rpc('create_plan', { ...base, p_reading_ids: [branchOnly] }), 'readings.reading_not_found')
+    await unchanged(() => sec.rpc('create_plan', { ...base, p_org_id: ids.branchB }), 'readings.not_allowed')
+    await unchanged(() => as(db, ids.teacherA).rpc('create_plan', base), 'readings.not_allowed')
     // a county plan may not hold a branch's reading: the rest of the county could not open it
-    await unchanged(as(db, ids.admin).rpc('create_plan', { ...base, p_org_id: ids.bureau, p_reading_ids: [branchOnly] }), 'readings.reading_out_of_scope')
+    await unchanged(() => as(db, ids.admin).rpc('create_plan', { ...base, p_org_id: ids.bureau, p_reading_ids: [branchOnly] }), 'readings.reading_out_of_scope')
   })
 })
 

@@ -119,7 +119,7 @@ describe('management', () => {
 
     // the bureau sees the audit trail of all this
     await admin.page.goto('/admin/audit')
-    await admin.page.locator('[data-test^="audit-"]').first().waitFor()
+    await admin.page.locator('[data-test^="audit-entry-"]').first().waitFor()
     await expect(admin.page.locator('[data-test="admin-audit-page"]').textContent()).resolves.toContain('导入名单')
     await shot(admin.page, '10-audit')
   })

@@ -58,6 +58,34 @@ function vantIconFont(): Plugin {
   }
 }
 
+/**
+ * supabase-js is loaded lazily (src/api/client.ts), which costs a round trip for signed-in
+ * members. When a session is stored, start fetching its chunk while the entry script loads.
+ */
+function preloadSupabaseWhenSignedIn(): Plugin {
+  return {
+    name: 'preload-supabase-when-signed-in',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html, ctx) {
+        const chunk = Object.values(ctx.bundle ?? {}).find(c => c.type === 'chunk' && c.moduleIds.some(id => id.includes('/@supabase/supabase-js/')))
+        if (!chunk)
+          return html
+        const href = `/${chunk.fileName}`
+        return {
+          html,
+          tags: [{
+            tag: 'script',
+            injectTo: 'head',
+            children: `try{if(localStorage.getItem('xxdzz-auth')){var l=document.createElement('link');l.rel='modulepreload';l.href='${href}';document.head.appendChild(l)}}catch(e){}`,
+          }],
+        }
+      },
+    },
+  }
+}
+
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string }
 
 // One config for the app and its tests. The app plugins are added by the app frame;
@@ -84,6 +112,7 @@ export default defineConfig({
   plugins: [
     precompileLocales(),
     vantIconFont(),
+    preloadSupabaseWhenSignedIn(),
     vue(),
     // Vant components are imported on demand (with their CSS) from templates.
     Components({

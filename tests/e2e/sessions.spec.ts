@@ -88,7 +88,7 @@ describe('sessions', () => {
 
     // the sheet lists both, and the exported .xlsx says so
     await organiser.openSheet(id)
-    await expect.poll(() => organiser.sheetRow('陈老师（示例）').locator('.status-present').count()).toBe(1)
+    await expect.poll(() => organiser.sheetRow('陈老师（示例）').locator('[data-test="sheet-name"].status-present').count()).toBe(1)
     await shot(organiser.page, '05-sheet')
     const download = organiser.page.waitForEvent('download')
     await organiser.page.locator('[data-test="sheet-export"]').click()

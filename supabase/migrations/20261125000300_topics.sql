@@ -228,10 +228,12 @@ create policy posts_update on app.posts for update to authenticated
   )
   with check (topic_id in (select t.id from app.topics t));
 
+-- correlated (one primary-key probe per reaction), not "post_id in (select … posts)", which
+-- would hash every visible post of the county for each like count
 create policy post_reactions_select on app.post_reactions for select to authenticated
-  using (post_id in (select p.id from app.posts p));
+  using (exists (select 1 from app.posts p where p.id = post_reactions.post_id));
 create policy post_reactions_insert on app.post_reactions for insert to authenticated
-  with check (user_id = (select auth.uid()) and post_id in (select p.id from app.posts p));
+  with check (user_id = (select auth.uid()) and exists (select 1 from app.posts p where p.id = post_reactions.post_id));
 create policy post_reactions_delete on app.post_reactions for delete to authenticated
   using (user_id = (select auth.uid()));
 

@@ -14,6 +14,7 @@ type Section = () => Promise<{ run: (ctx: BenchContext) => Promise<void> }>
 const SECTIONS: Record<string, Section> = {
   'rpc-roundtrip': () => import('./rpc-roundtrip'),
   'readings': () => import('./readings'),
+  'topics': () => import('./topics'),
 }
 
 async function main(): Promise<void> {

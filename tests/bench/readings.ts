@@ -96,9 +96,13 @@ export async function run(ctx: BenchContext): Promise<void> {
   await branches(ctx, 1, 10)
   await ctx.db.exec(`insert into app.memberships (org_id, user_id, role) values (${branchId('1')}, '${secretary.id}', 'secretary'), ('${BUREAU}', '${admin.id}', 'admin')`)
   const call = (c: typeof secretary, org: string | null) => async () => {
-    const { error, data } = await c.client.rpc('plan_progress', { p_plan_id: PLAN, p_org_id: org })
-    if (error) throw new Error(error.message)
-    return data
+    // After a long generation step (PGlite runs in this process and blocks it) a kept-alive socket
+    // may have been closed under the client: one retry on a network error.
+    for (let attempt = 0; ; attempt++) {
+      const { error, data } = await c.client.rpc('plan_progress', { p_plan_id: PLAN, p_org_id: org })
+      if (!error) return data
+      if (attempt > 0 || !/fetch failed|other side closed|ECONNRESET/i.test(error.message)) throw new Error(error.message)
+    }
   }
   const check = await call(secretary, null)() as { members: unknown[], total: number }
   if (check.members.length !== PER_BRANCH + 1 || check.total !== READINGS * SECTIONS)

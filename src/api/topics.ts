@@ -151,9 +151,10 @@ export function watchTopic(topicId: string, onEvent: (e: TopicEvent) => void): (
   void (async () => {
     const { data } = await supabase.auth.getSession()
     await supabase.realtime.setAuth(data.session?.access_token ?? null)
-    if (!closed)
+    // supabase-js hands back the same channel for the same topic: join it only once
+    if (!closed && channel.state === 'closed')
       channel.subscribe()
-  })()
+  })().catch(() => {})
   return () => {
     closed = true
     void supabase.removeChannel(channel)
@@ -170,8 +171,8 @@ export function watchTopicActivity(orgIds: string[], onActivity: (topicId: strin
     const { data } = await supabase.auth.getSession()
     await supabase.realtime.setAuth(data.session?.access_token ?? null)
     if (!closed)
-      channels.forEach(c => c.subscribe())
-  })()
+      channels.filter(c => c.state === 'closed').forEach(c => c.subscribe())
+  })().catch(() => {})
   return () => {
     closed = true
     channels.forEach(c => void supabase.removeChannel(c))

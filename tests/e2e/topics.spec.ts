@@ -1,8 +1,11 @@
 import type { Page } from 'playwright-core'
+import { randomUUID } from 'node:crypto'
+import { createClient } from '@supabase/supabase-js'
 import { afterEach, describe, expect, it } from 'vitest'
+import ws from 'ws'
 import { LoginPage } from './pages/LoginPage'
 import { TopicPage } from './pages/TopicPage'
-import { useBrowser, waitForRpc } from './support'
+import { ANON_KEY, STACK_URL, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
 const extra: { close: () => Promise<void> }[] = []
@@ -93,5 +96,22 @@ describe('discussion threads', () => {
     await page.goto(url)
     await topic.post(draft).waitFor()
     expect(await topic.post(draft).count()).toBe(1)
+  })
+
+  it('the topic list\'s counts update live when someone replies', async () => {
+    const page = await phone('teacher1@demo.example')
+    await page.goto('/topics')
+    const item = page.locator('[data-test="topic-item"]', { hasText: '把理论学习落到课堂上' })
+    await item.waitFor()
+    const count = async () => Number((await item.locator('[data-test="topic-count"]').textContent())!.match(/\d+/)![0])
+    const before = await count()
+    await page.waitForTimeout(500)
+    const other = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false }, realtime: { transport: ws as never } })
+    const { error } = await other.auth.signInWithPassword({ email: 'secretary1@demo.example', password: 'demo1234' })
+    expect(error).toBeNull()
+    const r = await other.rpc('topic_post_create', { p_id: randomUUID(), p_topic_id: BRANCH_TOPIC, p_body: '书记的补充', p_quote_post_id: null })
+    expect(r.error).toBeNull()
+    await expect.poll(count, { timeout: 3_000 }).toBe(before + 1)
+    await item.locator('[data-test="topic-new"]').waitFor()
   })
 })

@@ -68,6 +68,14 @@ create table app.section_ticks (
 );
 comment on table app.section_ticks is 'A member marked a section as read. Untick deletes the row; a re-tick keeps the first time.';
 
+create table app.reading_progress (
+  user_id uuid not null references app.profiles (user_id) on delete cascade,
+  reading_id uuid not null references app.readings (id) on delete cascade,
+  done int not null default 0 check (done >= 0),
+  primary key (user_id, reading_id)
+);
+comment on table app.reading_progress is 'Sections of a reading a member has ticked, kept by triggers on section_ticks, so that progress views read members × readings rather than every tick.';
+
 create table app.notes (
   -- made by the client, so a retried save never makes a second note
   id uuid primary key,
@@ -97,6 +105,7 @@ create index plan_readings_reading_id_idx on app.plan_readings (reading_id);
 -- section_ticks (user_id) is covered by the primary key; "what did I read last" by this one
 create index section_ticks_user_read_at_idx on app.section_ticks (user_id, read_at desc);
 create index section_ticks_section_id_idx on app.section_ticks (section_id);
+create index reading_progress_reading_id_idx on app.reading_progress (reading_id);
 create index notes_reading_org_idx on app.notes (reading_id, org_id) where visibility = 'branch';
 create index notes_reading_id_idx on app.notes (reading_id);
 create index notes_org_id_idx on app.notes (org_id);
@@ -118,6 +127,36 @@ create trigger readings_created_by before insert on app.readings
 create trigger study_plans_created_by before insert on app.study_plans
   for each row execute function app.readings_set_created_by();
 
+-- reading_progress follows section_ticks, one aggregate per statement (a bulk load stays fast)
+create function app.section_ticks_count_insert() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  insert into app.reading_progress as rp (user_id, reading_id, done)
+  select n.user_id, s.reading_id, count(*)::int
+    from new_ticks n join app.reading_sections s on s.id = n.section_id
+   group by n.user_id, s.reading_id
+  on conflict (user_id, reading_id) do update set done = rp.done + excluded.done;
+  return null;
+end
+$$;
+
+create function app.section_ticks_count_delete() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  update app.reading_progress rp set done = greatest(rp.done - d.n, 0)
+    from (select o.user_id, s.reading_id, count(*)::int as n
+            from old_ticks o join app.reading_sections s on s.id = o.section_id
+           group by o.user_id, s.reading_id) d
+   where rp.user_id = d.user_id and rp.reading_id = d.reading_id;
+  return null;
+end
+$$;
+
+create trigger section_ticks_count_insert after insert on app.section_ticks
+  referencing new table as new_ticks for each statement execute function app.section_ticks_count_insert();
+create trigger section_ticks_count_delete after delete on app.section_ticks
+  referencing old table as old_ticks for each statement execute function app.section_ticks_count_delete();
+
 -- RLS ---------------------------------------------------------------------------------------
 
 alter table app.readings enable row level security;
@@ -125,6 +164,7 @@ alter table app.reading_sections enable row level security;
 alter table app.study_plans enable row level security;
 alter table app.plan_readings enable row level security;
 alter table app.section_ticks enable row level security;
+alter table app.reading_progress enable row level security;
 alter table app.notes enable row level security;
 
 create policy readings_select on app.readings for select to authenticated
@@ -158,6 +198,15 @@ create policy section_ticks_insert on app.section_ticks for insert to authentica
   with check (user_id = (select auth.uid()) and section_id in (select s.id from app.reading_sections s));
 create policy section_ticks_delete on app.section_ticks for delete to authenticated
   using (user_id = (select auth.uid()));
+
+-- the same rule as the ticks it counts
+create policy reading_progress_select on app.reading_progress for select to authenticated
+  using (
+    user_id = (select auth.uid())
+    or user_id in (
+      select m.user_id from app.memberships m
+       where m.ended_at is null and m.org_id in (select app.managed_org_ids()))
+  );
 
 create policy notes_select on app.notes for select to authenticated
   using (
@@ -581,7 +630,8 @@ grant execute on function public.delete_note(uuid) to authenticated;
 
 -- The secretary's view: members of p_org_id (default: the plan's organisation, or the highest
 -- one I manage under it) × the plan's readings, sections read per cell, one round trip.
--- Ticks are read through RLS: only those of members of organisations I manage.
+-- Counts are read (reading_progress, through RLS: only members of organisations I manage), so a
+-- view costs members × readings, not the number of ticks.
 create function public.plan_progress(p_plan_id uuid, p_org_id uuid default null) returns jsonb
 language plpgsql stable security invoker set search_path = '' as $$
 declare
@@ -633,12 +683,10 @@ begin
        group by pr.reading_id, pr.position, r.title
     ),
     done as (
-      select t.user_id, s.reading_id, count(*)::int as n
+      select rp.user_id, rp.reading_id, rp.done as n
         from members mb
-        join app.section_ticks t on t.user_id = mb.user_id
-        join app.reading_sections s on s.id = t.section_id
-       where s.reading_id in (select reading_id from rs)
-       group by t.user_id, s.reading_id
+        join app.reading_progress rp on rp.user_id = mb.user_id
+       where rp.reading_id in (select reading_id from rs) and rp.done > 0
     ),
     grid as (
       select mb.user_id, mb.display_name, mb.org_name,
@@ -840,6 +888,8 @@ grant execute on function public.create_plan(uuid, uuid, text, date, uuid[], tex
 -- grants ------------------------------------------------------------------------------------
 
 revoke execute on function app.readings_set_created_by() from public, anon;
+revoke execute on function app.section_ticks_count_insert(), app.section_ticks_count_delete() from public, anon, authenticated;
+grant select on app.reading_progress to authenticated;
 grant select, insert on app.readings to authenticated;
 grant select, insert on app.reading_sections to authenticated;
 grant select, insert on app.study_plans to authenticated;
@@ -847,4 +897,4 @@ grant select, insert on app.plan_readings to authenticated;
 grant select, insert, delete on app.section_ticks to authenticated;
 grant select, insert, update, delete on app.notes to authenticated;
 grant all on app.readings, app.reading_sections, app.study_plans, app.plan_readings,
-  app.section_ticks, app.notes to service_role;
+  app.section_ticks, app.reading_progress, app.notes to service_role;

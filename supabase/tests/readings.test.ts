@@ -31,6 +31,7 @@ async function snapshot(): Promise<string> {
     (select count(*) from app.readings), (select count(*) from app.reading_sections),
     (select count(*) from app.study_plans), (select count(*) from app.plan_readings),
     (select count(*) from app.section_ticks), (select string_agg(read_at::text, ',' order by user_id, section_id) from app.section_ticks),
+    (select string_agg(done::text, ',' order by user_id, reading_id) from app.reading_progress),
     (select string_agg(id || body || visibility || version, ',' order by id) from app.notes)) as s`)
   return rows[0]!.s
 }
@@ -44,7 +45,7 @@ async function unchanged(call: () => Promise<unknown>, key: string) {
 
 describe('RLS matrix: direct SQL under each role', () => {
   it('anonymous callers are refused every table', async () => {
-    for (const t of ['readings', 'reading_sections', 'study_plans', 'plan_readings', 'section_ticks', 'notes'])
+    for (const t of ['readings', 'reading_sections', 'study_plans', 'plan_readings', 'section_ticks', 'reading_progress', 'notes'])
       await expect(as(db, null).query(`select * from app.${t}`)).rejects.toThrow(/permission denied/)
   })
 
@@ -177,6 +178,28 @@ describe('ticks', () => {
     expect(await n('select 1 from app.section_ticks where user_id = $1', [u])).toBe(0)
     await me.rpc('tick_section', { p_section_id: S(1, 3), p_read: true })
     expect(await n('select 1 from app.section_ticks where user_id = $1', [u])).toBe(1)
+  })
+
+  it('reading_progress counts follow ticks, retries and unticks, and are seen like ticks', async () => {
+    const u = await member(ids.branchA)
+    const me = as(db, u)
+    const done = async () => (await db.query<{ done: number }>('select done from app.reading_progress where user_id = $1 and reading_id = $2', [u, R(1)])).rows[0]?.done ?? 0
+    for (const s of [1, 2, 3, 2])
+      await me.rpc('tick_section', { p_section_id: S(1, s), p_read: true })
+    expect(await done()).toBe(3)
+    await me.rpc('tick_section', { p_section_id: S(1, 2), p_read: false })
+    await me.rpc('tick_section', { p_section_id: S(1, 2), p_read: false })
+    expect(await done()).toBe(2)
+    // every stored count equals the ticks it counts
+    expect(await n(`select 1 from app.reading_progress rp
+      where rp.done <> (select count(*) from app.section_ticks t join app.reading_sections s on s.id = t.section_id
+                         where t.user_id = rp.user_id and s.reading_id = rp.reading_id)`)).toBe(0)
+    const sql = `select 1 from app.reading_progress where user_id = '${u}'`
+    expect(await seen(u, sql)).toBe(1)
+    expect(await seen(ids.secretaryA, sql)).toBe(1)
+    expect(await seen(ids.teacherA, sql)).toBe(0)
+    expect(await seen(ids.secretaryB, sql)).toBe(0)
+    await expect(as(db, u).exec(`update app.reading_progress set done = 99 where user_id = '${u}'`)).rejects.toThrow(/permission denied/)
   })
 
   it('a clock in the future is clamped to now', async () => {

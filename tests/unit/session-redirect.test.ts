@@ -1,0 +1,114 @@
+import type { Session } from '@supabase/supabase-js'
+import { createPinia, setActivePinia } from 'pinia'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createApp, defineComponent, nextTick } from 'vue'
+import { createMemoryHistory, createRouter } from 'vue-router'
+
+// The API layer is mocked: these tests are about the store and the guards.
+const auth = vi.hoisted(() => ({
+  stored: null as Session | null,
+  listener: null as ((event: string, s: Session | null) => void) | null,
+}))
+vi.mock('@/api/auth', () => ({
+  storedSession: () => auth.stored,
+  onAuthChange: async (fn: (event: string, s: Session | null) => void) => {
+    auth.listener = fn
+    return () => {}
+  },
+  signIn: async () => fakeSession('u1'),
+  signUp: async () => fakeSession('u1'),
+  signOut: async () => auth.listener?.('SIGNED_OUT', null),
+}))
+vi.mock('@/api/client', async importOriginal => ({
+  ...await importOriginal<typeof import('@/api/client')>(),
+  getSupabase: async () => ({}),
+}))
+vi.mock('@/api/core', () => ({
+  myContext: async () => ({ profile: { user_id: 'u1', display_name: '张老师', school: null, position: null, phone: null, email: null }, memberships: [], is_admin: false, can_manage: false }),
+}))
+
+function fakeSession(id: string): Session {
+  return { access_token: 'a', refresh_token: 'r', expires_in: 3600, expires_at: 9999999999, token_type: 'bearer', user: { id, app_metadata: {}, user_metadata: {}, aud: 'authenticated', created_at: '' } } as Session
+}
+
+async function setup(path: string) {
+  const { install } = await import('@/modules/router-guards')
+  const { useSessionStore } = await import('@/stores/session')
+  const pinia = createPinia()
+  setActivePinia(pinia)
+  const Empty = defineComponent({ render: () => null })
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: '/', component: Empty },
+      { path: '/me', component: Empty },
+      { path: '/admin', component: Empty, meta: { manage: true } },
+      { path: '/login', component: Empty, meta: { public: true, layout: 'blank' } },
+    ],
+  })
+  const app = createApp(Empty)
+  app.use(pinia)
+  install({ app, router, pinia })
+  app.use(router)
+  await router.push(path)
+  return { router, session: useSessionStore(pinia) }
+}
+
+describe('session and guards', () => {
+  beforeEach(() => {
+    vi.resetModules()
+    auth.stored = null
+    auth.listener = null
+  })
+
+  it('sends a signed-out visitor to sign-in, remembering where they were going', async () => {
+    const { router } = await setup('/me')
+    expect(router.currentRoute.value.fullPath).toBe('/login?redirect=/me')
+  })
+
+  it('restores a stored session on reload without asking the server first', async () => {
+    auth.stored = fakeSession('u1')
+    const { router, session } = await setup('/me')
+    expect(router.currentRoute.value.path).toBe('/me')
+    expect(session.isSignedIn).toBe(true)
+  })
+
+  it('an expired or failed refresh sends the member to sign-in with ?redirect, and back after', async () => {
+    auth.stored = fakeSession('u1')
+    const { router, session } = await setup('/me?tab=1')
+    await vi.waitFor(() => expect(auth.listener).not.toBeNull())
+    auth.listener!('SIGNED_OUT', null) // what supabase-js emits when the refresh token is refused
+    await nextTick()
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/login'))
+    expect(router.currentRoute.value.query.redirect).toBe('/me?tab=1')
+    expect(session.expired).toBe(true)
+
+    const { safeRedirect } = await import('@/modules/router-guards')
+    await session.signIn('13800138000', 'x')
+    await router.replace(safeRedirect(router.currentRoute.value.query.redirect))
+    expect(router.currentRoute.value.fullPath).toBe('/me?tab=1')
+    expect(session.expired).toBe(false)
+  })
+
+  it('an explicit sign-out goes to sign-in without a redirect and without the expired notice', async () => {
+    auth.stored = fakeSession('u1')
+    const { router, session } = await setup('/me')
+    await session.signOut()
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/login'))
+    expect(session.expired).toBe(false)
+  })
+
+  it('keeps management pages to those who may manage', async () => {
+    auth.stored = fakeSession('u1')
+    const { router } = await setup('/admin')
+    expect(router.currentRoute.value.path).toBe('/')
+  })
+
+  it('follows only same-app redirects', async () => {
+    const { safeRedirect } = await import('@/modules/router-guards')
+    expect(safeRedirect('/topics/1')).toBe('/topics/1')
+    expect(safeRedirect('//evil.example')).toBe('/')
+    expect(safeRedirect('https://evil.example')).toBe('/')
+    expect(safeRedirect(undefined)).toBe('/')
+  })
+})

@@ -76,10 +76,10 @@ describe('session and guards', () => {
   it('an expired or failed refresh sends the member to sign-in with ?redirect, and back after', async () => {
     auth.stored = fakeSession('u1')
     const { router, session } = await setup('/me?tab=1')
-    await vi.waitFor(() => expect(auth.listener).not.toBeNull())
+    await vi.waitFor(() => expect(auth.listener).not.toBeNull(), { timeout: 5000 })
     auth.listener!('SIGNED_OUT', null) // what supabase-js emits when the refresh token is refused
     await nextTick()
-    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/login'))
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/login'), { timeout: 5000 })
     expect(router.currentRoute.value.query.redirect).toBe('/me?tab=1')
     expect(session.expired).toBe(true)
 
@@ -94,7 +94,7 @@ describe('session and guards', () => {
     auth.stored = fakeSession('u1')
     const { router, session } = await setup('/me')
     await session.signOut()
-    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/login'))
+    await vi.waitFor(() => expect(router.currentRoute.value.fullPath).toBe('/login'), { timeout: 5000 })
     expect(session.expired).toBe(false)
   })
 

@@ -54,7 +54,7 @@ async function setup(path: string) {
   return { router, session: useSessionStore(pinia) }
 }
 
-describe('session and guards', () => {
+describe('session and guards', { timeout: 20_000 }, () => {
   beforeEach(() => {
     vi.resetModules()
     auth.stored = null

@@ -133,14 +133,15 @@ language sql stable security definer set search_path = '' as $$
    order by x.user_id, x.depth desc
 $$;
 
+-- from the user's few memberships up their paths, not from the session down its tree
 create function app.is_expected(p_session uuid, p_user uuid) returns boolean
 language sql stable security definer set search_path = '' as $$
   select exists (select 1 from app.session_invitees i where i.session_id = p_session and i.user_id = p_user)
       or exists (
-        select 1 from app.session_orgs so
-          join app.organisations o on o.path @> array[so.org_id]
-          join app.memberships m on m.org_id = o.id and m.ended_at is null
-         where so.session_id = p_session and m.user_id = p_user)
+        select 1 from app.memberships m
+          join app.organisations o on o.id = m.org_id
+          join app.session_orgs so on so.session_id = p_session and so.org_id = any (o.path)
+         where m.user_id = p_user and m.ended_at is null)
 $$;
 
 -- organiser, creator, or a secretary (or more) of the organising organisation
@@ -159,11 +160,15 @@ language sql stable security definer set search_path = '' as $$
 $$;
 
 -- 6 digits from HMAC-SHA256(step, secret), step = floor(epoch / 30)
+create function app.code_of(p_secret bytea, p_step bigint) returns text
+language sql immutable set search_path = '' as $$
+  select lpad(((('x' || lpad(substr(encode(extensions.hmac(p_step::text::bytea, p_secret, 'sha256'), 'hex'), 1, 8), 16, '0'))::bit(64)::bigint
+               % 1000000))::text, 6, '0')
+$$;
+
 create function app.session_code(p_session uuid, p_step bigint) returns text
 language sql stable security definer set search_path = '' as $$
-  select lpad(((('x' || lpad(substr(encode(extensions.hmac(p_step::text::bytea, s.secret, 'sha256'), 'hex'), 1, 8), 16, '0'))::bit(64)::bigint
-               % 1000000))::text, 6, '0')
-    from app.session_secrets s where s.session_id = p_session
+  select app.code_of(s.secret, p_step) from app.session_secrets s where s.session_id = p_session
 $$;
 
 create function app.step_of(p_at timestamptz) returns bigint
@@ -171,23 +176,32 @@ language sql immutable set search_path = '' as $$
   select floor(extract(epoch from p_at) / 30)::bigint
 $$;
 
+-- counts from the check-ins and leave of this session (indexed by session), plus the size of
+-- the expected list; cheap enough to run on every check-in
 create function app.session_counts(p_session uuid) returns jsonb
 language sql stable security definer set search_path = '' as $$
-  with e as (select x.user_id from app.session_expected(p_session) x),
-  st as (
-    select coalesce(c.status, case when l.status = 'approved' then 'excused' end) as status
-      from e
-      left join app.checkins c on c.session_id = p_session and c.user_id = e.user_id
-      left join app.leave_requests l on l.session_id = p_session and l.user_id = e.user_id
+  with c as (
+    select c.status, count(*) as n from app.checkins c where c.session_id = p_session group by c.status
+  ),
+  lv as (
+    select count(*) filter (where l.status = 'approved' and not exists (
+             select 1 from app.checkins c where c.session_id = p_session and c.user_id = l.user_id)) as excused,
+           count(*) filter (where l.status = 'pending') as pending
+      from app.leave_requests l where l.session_id = p_session
   )
   select jsonb_build_object(
-    'expected', count(*),
-    'present', count(*) filter (where status = 'present'),
-    'late', count(*) filter (where status = 'late'),
-    'excused', count(*) filter (where status = 'excused'),
-    'absent', count(*) filter (where status = 'absent'),
-    'pending_leave', (select count(*) from app.leave_requests l where l.session_id = p_session and l.status = 'pending'))
-    from st
+    'expected', (select count(*) from (
+        select m.user_id from app.session_orgs so
+          join app.organisations o on o.path @> array[so.org_id]
+          join app.memberships m on m.org_id = o.id and m.ended_at is null
+         where so.session_id = p_session
+        union
+        select i.user_id from app.session_invitees i where i.session_id = p_session) x),
+    'present', coalesce((select n from c where status = 'present'), 0),
+    'late', coalesce((select n from c where status = 'late'), 0),
+    'excused', coalesce((select n from c where status = 'excused'), 0) + (select excused from lv),
+    'absent', coalesce((select n from c where status = 'absent'), 0),
+    'pending_leave', (select pending from lv))
 $$;
 
 -- a member's status at a session: checked-in status, else approved leave, else absent once
@@ -377,6 +391,7 @@ declare
   v_at timestamptz;
   v_step bigint;
   v_code text := btrim(coalesce(p_code, ''));
+  v_secret bytea;
   v_method text := case when p_claimed_at is not null then 'offline' else coalesce(p_method, 'code') end;
   i int;
 begin
@@ -431,11 +446,12 @@ begin
     end if;
   end if;
   v_step := app.step_of(v_at);
-  if v_code not in (app.session_code(v_s.id, v_step - 1), app.session_code(v_s.id, v_step),
-                    app.session_code(v_s.id, v_step + 1)) then
+  select ss.secret into v_secret from app.session_secrets ss where ss.session_id = v_s.id;
+  if v_code not in (app.code_of(v_secret, v_step), app.code_of(v_secret, v_step - 1),
+                    app.code_of(v_secret, v_step + 1)) then
     -- a code shown earlier (up to 20 minutes) is expired rather than wrong
     for i in 2..40 loop
-      if app.session_code(v_s.id, v_step - i) = v_code then
+      if app.code_of(v_secret, v_step - i) = v_code then
         raise exception using message = 'checkin.code_expired', errcode = 'P0001';
       end if;
     end loop;
@@ -579,6 +595,7 @@ revoke execute on all functions in schema app from public;
 grant execute on all functions in schema app to authenticated, service_role;
 -- the secret-derived code is read only inside the functions above
 revoke execute on function app.session_code(uuid, bigint) from authenticated;
+revoke execute on function app.code_of(bytea, bigint) from authenticated;
 
 -- functions: the API ------------------------------------------------------------------------
 

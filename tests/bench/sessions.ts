@@ -1,0 +1,189 @@
+// Section: study sessions. (1) 500 members of one branch check in at one session within ten
+// seconds, through supabase-js over HTTP, some of them twice (a repeat must be acknowledged, never
+// stored twice): errors, duplicates, p50/p95. (2) The period summary for the whole county — 5,000
+// members in 125 branches, a year of weekly sessions with attendance — timed through supabase-js,
+// with the plan of the query inside app.attendance_summary.
+// Data is made with generate_series inside SQL (ids in the c5c5c5c5-… range); tokens are minted
+// with the stack's JWT secret so that 500 members need no 500 sign-ins.
+import { randomUUID } from 'node:crypto'
+import { SignJWT } from 'jose'
+import type { BenchContext } from './context'
+import { time } from './context'
+
+const BUREAU = '00000000-0000-4000-8000-000000000001'
+const ADMIN = '00000000-0000-4000-a000-000000000001'
+const CROWD_BRANCH = 'c5c5c5c5-0000-4000-8000-000000000000'
+const CROWD = 500
+const BRANCHES = 125
+const PER_BRANCH = 40
+const WEEKS = 52
+
+const branchId = (b: string) => `('c5c5c5c5-0000-4000-8000-' || lpad((${b})::text, 12, '0'))::uuid`
+const userId = (u: string) => `('c5c5c5c5-0000-4000-a000-' || lpad((${u})::text, 12, '0'))::uuid`
+
+async function token(ctx: BenchContext, sub: string): Promise<string> {
+  return new SignJWT({ sub, role: 'authenticated', aud: 'authenticated' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(new TextEncoder().encode(ctx.jwtSecret))
+}
+
+const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0
+
+async function crowd(ctx: BenchContext) {
+  await ctx.db.exec(`
+    insert into app.organisations (id, parent_id, kind, name) values ('${CROWD_BRANCH}', '${BUREAU}', 'branch', '基准签到支部');
+    insert into auth.users (id, aud, role, email, raw_user_meta_data, created_at, updated_at)
+    select ${userId('u')}, 'authenticated', 'authenticated', 'bench-checkin-' || u || '@example.com',
+           jsonb_build_object('display_name', '签到' || u), now(), now()
+      from generate_series(1, ${CROWD}) u;
+    insert into app.memberships (org_id, user_id, role)
+    select '${CROWD_BRANCH}', ${userId('u')}, 'member' from generate_series(1, ${CROWD}) u;
+  `)
+  const session = randomUUID()
+  await ctx.db.query(`
+    insert into app.sessions (id, org_id, kind, title, starts_at, duration_minutes, place, organiser_id, checkin_opens_at, checkin_closes_at, created_by)
+    values ($1, $2, 'general_meeting', '基准：五百人签到', now() + interval '10 minutes', 60, '报告厅', $3,
+            now() - interval '20 minutes', now() + interval '25 minutes', $3)`, [session, CROWD_BRANCH, ADMIN])
+  await ctx.db.query('insert into app.session_orgs (session_id, org_id) values ($1, $2)', [session, CROWD_BRANCH])
+
+  // what the organiser's screen shows, refreshed every second (one step of tolerance covers a turn)
+  const codeNow = async () => (await ctx.db.query<{ c: string }>('select app.session_code($1, app.step_of(now())) as c', [session])).rows[0]!.c
+  let code = await codeNow()
+  const ticker = setInterval(() => { void codeNow().then((c) => { code = c }) }, 1000)
+
+  const members = await Promise.all(Array.from({ length: CROWD }, async (_, i) => {
+    const u = String(i + 1).padStart(12, '0')
+    return ctx.client(await token(ctx, `c5c5c5c5-0000-4000-a000-${u}`))
+  }))
+  const latencies: number[] = []
+  let errors = 0
+  let ok = 0
+  let already = 0
+  const firstErrors: string[] = []
+  const send = async (c: (typeof members)[number], delay: number) => {
+    await new Promise(r => setTimeout(r, delay))
+    const t = performance.now()
+    const { data, error } = await c.rpc('check_in', { p_id: randomUUID(), p_session_id: session, p_code: code, p_method: 'qr' })
+    latencies.push(performance.now() - t)
+    if (error) {
+      errors++
+      if (firstErrors.length < 3) firstErrors.push(error.message)
+    }
+    else if ((data as { status: string }).status === 'ok') { ok++ }
+    else { already++ }
+  }
+  const started = performance.now()
+  // everyone within ten seconds; one in ten taps twice (a retry or an impatient thumb)
+  await Promise.all(members.flatMap((c, i) => {
+    const at = Math.random() * 10_000
+    return i % 10 === 0 ? [send(c, at), send(c, at + 50 + Math.random() * 500)] : [send(c, at)]
+  }))
+  const wall = performance.now() - started
+  clearInterval(ticker)
+  const { rows } = await ctx.db.query<{ n: number, d: number }>(
+    'select count(*)::int as n, count(distinct user_id)::int as d from app.checkins where session_id = $1', [session])
+  latencies.sort((a, b) => a - b)
+  ctx.report(`check-in: ${CROWD} members at one session within 10 s (supabase-js over HTTP)`, [{
+    'requests': latencies.length,
+    'ok': ok,
+    'already (repeats)': already,
+    'errors': errors,
+    'rows stored': rows[0]!.n,
+    'duplicates': rows[0]!.n - rows[0]!.d,
+    'p50 ms': pct(latencies, 0.5).toFixed(1),
+    'p95 ms': pct(latencies, 0.95).toFixed(1),
+    'max ms': (latencies.at(-1) ?? 0).toFixed(1),
+    'wall s': (wall / 1000).toFixed(1),
+  }])
+  if (firstErrors.length) console.log('first errors:', firstErrors)
+}
+
+async function county(ctx: BenchContext) {
+  const u1 = BRANCHES * PER_BRANCH
+  await ctx.db.exec(`
+    insert into app.organisations (id, parent_id, kind, name, sort_order)
+    select ${branchId('b')}, '${BUREAU}', 'branch', '基准县支部' || b, 200 + b from generate_series(1, ${BRANCHES}) b;
+    insert into auth.users (id, aud, role, email, raw_user_meta_data, created_at, updated_at)
+    select ${userId(`u + ${CROWD}`)}, 'authenticated', 'authenticated', 'bench-county-' || u || '@example.com',
+           jsonb_build_object('display_name', '县党员' || u), now(), now()
+      from generate_series(1, ${u1}) u;
+    insert into app.memberships (org_id, user_id, role)
+    select ${branchId(`(u - 1) / ${PER_BRANCH} + 1`)}, ${userId(`u + ${CROWD}`)}, 'member' from generate_series(1, ${u1}) u;
+    -- a weekly members' meeting in every branch for a year
+    insert into app.sessions (id, org_id, kind, title, starts_at, duration_minutes, place, organiser_id, checkin_opens_at, checkin_closes_at, created_by)
+    select ('c5c5c5c5-0000-4000-d000-' || lpad((b * 100 + w)::text, 12, '0'))::uuid, ${branchId('b')}, 'general_meeting', '周学习' || w,
+           date_trunc('day', now()) - (w * 7) * interval '1 day' + interval '15 hours', 60, '党员活动室', '${ADMIN}',
+           date_trunc('day', now()) - (w * 7) * interval '1 day' + interval '14 hours 30 minutes',
+           date_trunc('day', now()) - (w * 7) * interval '1 day' + interval '15 hours 15 minutes', '${ADMIN}'
+      from generate_series(1, ${BRANCHES}) b, generate_series(1, ${WEEKS}) w;
+    insert into app.session_orgs (session_id, org_id)
+    select ('c5c5c5c5-0000-4000-d000-' || lpad((b * 100 + w)::text, 12, '0'))::uuid, ${branchId('b')}
+      from generate_series(1, ${BRANCHES}) b, generate_series(1, ${WEEKS}) w;
+  `)
+  // attendance: most present, some late, a few on leave, the rest absent; in slices so progress shows.
+  // Bulk history: the live-count triggers (one broadcast per row) are skipped while loading.
+  for (let w = 1; w <= WEEKS; w += 13) {
+    await ctx.db.exec(`
+      set session_replication_role = replica;
+      insert into app.checkins (id, session_id, user_id, status, method, checked_at)
+      select gen_random_uuid(), s.id, m.user_id, case when (hashtext(m.user_id::text || s.id::text) & 15) = 0 then 'late' else 'present' end, 'code', s.starts_at
+        from app.sessions s join app.memberships m on m.org_id = s.org_id
+       where s.id::text like 'c5c5c5c5-0000-4000-d000-%' and s.title in (${Array.from({ length: 13 }, (_, k) => `'周学习${w + k}'`).join(',')})
+         and (hashtext(s.id::text || m.user_id::text) & 15) < 14;
+      insert into app.leave_requests (id, session_id, user_id, reason, status, decided_by, decided_at)
+      select gen_random_uuid(), s.id, m.user_id, '外出', 'approved', '${ADMIN}', s.starts_at
+        from app.sessions s join app.memberships m on m.org_id = s.org_id
+       where s.id::text like 'c5c5c5c5-0000-4000-d000-%' and s.title in (${Array.from({ length: 13 }, (_, k) => `'周学习${w + k}'`).join(',')})
+         and (hashtext(s.id::text || m.user_id::text) & 15) = 14;
+      set session_replication_role = origin;
+    `)
+    console.log(`  attendance loaded: weeks ${w}–${Math.min(WEEKS, w + 12)}`)
+  }
+  await ctx.db.exec('analyze app.sessions; analyze app.session_orgs; analyze app.checkins; analyze app.leave_requests; analyze app.memberships; analyze app.organisations')
+  const { rows: sizes } = await ctx.db.query<{ s: number, c: number, l: number }>(`
+    select (select count(*) from app.sessions)::int as s, (select count(*) from app.checkins)::int as c, (select count(*) from app.leave_requests)::int as l`)
+
+  const admin = ctx.client(await token(ctx, ADMIN))
+  const from = new Date(Date.now() - 365 * 86400_000).toISOString().slice(0, 10)
+  const to = new Date().toISOString().slice(0, 10)
+  let members = 0
+  const n = Math.max(3, Math.min(10, Math.floor(ctx.n / 20)))
+  const t = await time(n, async () => {
+    const { data, error } = await admin.rpc('attendance_summary', { p_org_id: BUREAU, p_from: from, p_to: to })
+    if (error) throw new Error(error.message)
+    members = (data as { members: unknown[] }).members.length
+  })
+  ctx.report(`attendance_summary: whole county over a year × ${n} (supabase-js over HTTP)`, [{
+    'sessions': sizes[0]!.s, 'check-ins': sizes[0]!.c, 'leave': sizes[0]!.l, 'members in answer': members,
+    'ms/call': t.perCallMs.toFixed(0), 'p95 ms': t.p95Ms.toFixed(0),
+  }])
+
+  // the plan of the expected-pairs and status query inside app.attendance_summary
+  const { rows } = await ctx.db.query<{ 'QUERY PLAN': string }>(`
+    explain (analyze, costs off, timing off, summary on)
+    with sub as (select o.id, o.name, o.path from app.organisations o where o.path @> array['${BUREAU}'::uuid]),
+    ss as (select s.* from app.sessions s where s.org_id in (select id from sub) and s.cancelled_at is null
+             and s.starts_at >= '${from}'::date and s.starts_at < '${to}'::date + 1 and s.checkin_closes_at < now()),
+    pairs as (
+      select distinct on (ss.id, m.user_id) ss.id as session_id, m.user_id, m.org_id
+        from ss join app.session_orgs so on so.session_id = ss.id
+        join app.organisations eo on eo.path @> array[so.org_id]
+        join app.memberships m on m.org_id = eo.id and m.ended_at is null
+       where m.org_id in (select id from sub)
+       order by ss.id, m.user_id, array_length(eo.path, 1) desc),
+    st as (
+      select p.user_id, p.org_id, coalesce(c.status, case when l.status = 'approved' then 'excused' else 'absent' end) as status
+        from pairs p
+        left join app.checkins c on c.session_id = p.session_id and c.user_id = p.user_id
+        left join app.leave_requests l on l.session_id = p.session_id and l.user_id = p.user_id)
+    select st.user_id, count(*), count(*) filter (where status in ('present', 'late')) from st group by st.user_id`)
+  console.log('\nplan of the query inside app.attendance_summary (county, one year):')
+  console.log(rows.map(r => r['QUERY PLAN']).join('\n'))
+}
+
+export async function run(ctx: BenchContext): Promise<void> {
+  await crowd(ctx)
+  await county(ctx)
+}

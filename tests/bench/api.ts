@@ -15,6 +15,7 @@ const SECTIONS: Record<string, Section> = {
   'rpc-roundtrip': () => import('./rpc-roundtrip'),
   'readings': () => import('./readings'),
   'topics': () => import('./topics'),
+  'sessions': () => import('./sessions'),
 }
 
 async function main(): Promise<void> {

@@ -878,8 +878,12 @@ begin
   with
   root as (select o.id, o.path from app.organisations o where o.id = p_root),
   orgs as (select o.* from app.organisations o, root where o.path @> array[root.id] and o.retired_at is null),
-  mem as (select distinct m.user_id, o.path from app.memberships m join orgs o on o.id = m.org_id where m.ended_at is null),
-  row_users as (select r.id as org_id, mem.user_id from orgs r join mem on mem.path @> array[r.id] group by 1, 2),
+  -- (organisation, each organisation above it and itself): turns "in the subtree of" into equality joins
+  anc as (select o.id as org_id, a.ancestor_id from orgs o cross join lateral unnest(o.path) as a(ancestor_id)),
+  mem as (select distinct m.user_id, m.org_id from app.memberships m join orgs o on o.id = m.org_id where m.ended_at is null),
+  row_users as (
+    select distinct a.ancestor_id as org_id, mem.user_id
+      from mem join anc a on a.org_id = mem.org_id join orgs r on r.id = a.ancestor_id),
   users as (select distinct mem.user_id from mem),
   plans as (
     select p.id, p.title, p.due_on, p.org_id,
@@ -888,7 +892,9 @@ begin
       from app.study_plans p, root
      where (p.org_id = any (root.path) or p.org_id in (select orgs.id from orgs))
        and p.due_on >= p_from and p.created_at < (p_to + 1)),
-  plan_users as (select p.id as plan_id, mem.user_id from plans p join mem on mem.path @> array[p.org_id] group by 1, 2),
+  plan_users as (
+    select distinct p.id as plan_id, mem.user_id
+      from plans p join anc a on a.ancestor_id = p.org_id join mem on mem.org_id = a.org_id),
   ticks as (
     select t.user_id, pr.plan_id, count(*)::int as n
       from app.section_ticks t
@@ -902,7 +908,8 @@ begin
      where s.cancelled_at is null and s.starts_at >= p_from and s.starts_at < (p_to + 1) and s.starts_at <= now()),
   expected as (
     select distinct s.id as session_id, s.kind, s.duration_minutes, mem.user_id
-      from sess s join app.session_orgs so on so.session_id = s.id join mem on mem.path @> array[so.org_id]),
+      from sess s join app.session_orgs so on so.session_id = s.id
+      join anc a on a.ancestor_id = so.org_id join mem on mem.org_id = a.org_id),
   att as (
     select e.user_id, e.kind, count(*)::int as expected,
            count(c.id) filter (where c.status in ('present', 'late'))::int as attended,
@@ -925,10 +932,12 @@ begin
       from app.posts p
      where p.deleted_at is null and p.created_at >= p_from and p.created_at < (p_to + 1)
        and p.author_id in (select users.user_id from users)),
+  post_counts as (select posts.user_id, count(*)::int as n from posts group by 1),
   per_user as (
     select u.user_id, coalesce(sm.minutes, 0) as session_minutes, coalesce(rm.minutes, 0) as reading_minutes,
-           (select count(*) from posts where posts.user_id = u.user_id)::int as posts
-      from users u left join session_min sm on sm.user_id = u.user_id left join reading_min rm on rm.user_id = u.user_id),
+           coalesce(pc.n, 0) as posts
+      from users u left join session_min sm on sm.user_id = u.user_id left join reading_min rm on rm.user_id = u.user_id
+      left join post_counts pc on pc.user_id = u.user_id),
   org_stats as (
     select ru.org_id, count(*)::int as members, count(*) filter (where pu.posts > 0)::int as posters,
            sum(pu.posts)::int as posts, sum(pu.session_minutes)::int as session_minutes,

@@ -1,0 +1,127 @@
+// Section: the bureau's side-by-side report (public.report_bureau) for 100 organisations and 5,000
+// members over a year of reading, sessions and discussion — timed over HTTP, with the query plan
+// of its one big statement (app.report_data) from EXPLAIN ANALYZE.
+import type { BenchContext } from './context'
+import { time } from './context'
+
+const BUREAU = '00000000-0000-4000-8000-000000000001'
+
+async function seed(ctx: BenchContext, adminId: string): Promise<Record<string, number>> {
+  const t0 = performance.now()
+  // replica mode: bulk rows without the per-row triggers (live signals, counters, guards)
+  await ctx.db.exec(`
+    set session_replication_role = replica;
+    insert into app.memberships (org_id, user_id, role) values ('${BUREAU}', '${adminId}', 'admin');
+    -- 20 school committees × 4 branches = 100 organisations
+    insert into app.organisations (id, parent_id, kind, name, path)
+    select ('10000000-0000-4000-8000-' || lpad(s::text, 12, '0'))::uuid, '${BUREAU}', 'committee', '基准学校' || s || '党委',
+           array['${BUREAU}'::uuid, ('10000000-0000-4000-8000-' || lpad(s::text, 12, '0'))::uuid]
+      from generate_series(1, 20) s;
+    insert into app.organisations (id, parent_id, kind, name, path)
+    select ('20000000-0000-4000-8000-' || lpad((s * 10 + b)::text, 12, '0'))::uuid,
+           ('10000000-0000-4000-8000-' || lpad(s::text, 12, '0'))::uuid, 'branch', '基准学校' || s || '第' || b || '支部',
+           array['${BUREAU}'::uuid, ('10000000-0000-4000-8000-' || lpad(s::text, 12, '0'))::uuid,
+                 ('20000000-0000-4000-8000-' || lpad((s * 10 + b)::text, 12, '0'))::uuid]
+      from generate_series(1, 20) s, generate_series(1, 4) b;
+    create temp table bench_branches as
+      select id, row_number() over (order by id) - 1 as i from app.organisations where name like '基准学校%支部';
+    -- 5,000 members spread over the 80 branches
+    insert into auth.users (id, aud, role, email, created_at, updated_at)
+    select ('30000000-0000-4000-8000-' || lpad(u::text, 12, '0'))::uuid, 'authenticated', 'authenticated', 'bench' || u || '@example.com', now(), now()
+      from generate_series(1, 5000) u;
+    insert into app.profiles (user_id, display_name)
+    select ('30000000-0000-4000-8000-' || lpad(u::text, 12, '0'))::uuid, '基准党员' || u from generate_series(1, 5000) u;
+    insert into app.memberships (org_id, user_id, role, joined_at)
+    select b.id, ('30000000-0000-4000-8000-' || lpad(u::text, 12, '0'))::uuid, 'member', now() - interval '2 years'
+      from generate_series(1, 5000) u join bench_branches b on b.i = u % 80;
+    -- 4 county-wide plans of 10 sections each; about half the sections ticked
+    insert into app.readings (id, org_id, title)
+    select ('40000000-0000-4000-8000-' || lpad(p::text, 12, '0'))::uuid, '${BUREAU}', '基准读物' || p from generate_series(1, 4) p;
+    insert into app.reading_sections (id, reading_id, position, title, est_minutes)
+    select ('41000000-0000-4000-8000-' || lpad((p * 100 + s)::text, 12, '0'))::uuid, ('40000000-0000-4000-8000-' || lpad(p::text, 12, '0'))::uuid, s, '第' || s || '节', 15
+      from generate_series(1, 4) p, generate_series(1, 10) s;
+    insert into app.study_plans (id, org_id, title, due_on, created_at)
+    select ('42000000-0000-4000-8000-' || lpad(p::text, 12, '0'))::uuid, '${BUREAU}', '基准学习计划' || p, current_date + 30, now() - interval '300 days'
+      from generate_series(1, 4) p;
+    insert into app.plan_readings (plan_id, reading_id, position)
+    select ('42000000-0000-4000-8000-' || lpad(p::text, 12, '0'))::uuid, ('40000000-0000-4000-8000-' || lpad(p::text, 12, '0'))::uuid, 1
+      from generate_series(1, 4) p;
+    insert into app.section_ticks (user_id, section_id, read_at)
+    select ('30000000-0000-4000-8000-' || lpad(u::text, 12, '0'))::uuid, s.id, now() - ((u + s.position) % 300) * interval '1 day'
+      from generate_series(1, 5000) u cross join app.reading_sections s
+     where s.title like '第%节' and (u * 7 + s.position * 13) % 2 = 0;
+    -- 12 sessions a year per branch, about 80% present
+    insert into app.sessions (id, org_id, kind, title, starts_at, duration_minutes, organiser_id, checkin_opens_at, checkin_closes_at, created_by)
+    select ('50000000-0000-4000-8000-' || lpad((b.i * 100 + m)::text, 12, '0'))::uuid, b.id,
+           (array['party_class', 'general_meeting', 'group_meeting', 'lecture'])[1 + m % 4], '基准活动' || m,
+           now() - m * interval '28 days', 90, '${adminId}', now() - m * interval '28 days' - interval '30 minutes',
+           now() - m * interval '28 days' + interval '60 minutes', '${adminId}'
+      from bench_branches b, generate_series(1, 12) m;
+    insert into app.session_orgs (session_id, org_id)
+    select s.id, s.org_id from app.sessions s where s.title like '基准活动%';
+    insert into app.checkins (id, session_id, user_id, status, method)
+    select gen_random_uuid(), s.id, m.user_id, case when (hashtext(m.user_id::text || s.id::text) & 7) = 0 then 'excused' else 'present' end, 'code'
+      from app.sessions s join app.memberships m on m.org_id = s.org_id and m.ended_at is null
+     where s.title like '基准活动%' and (hashtext(s.id::text || m.user_id::text) & 15) < 13;
+    -- 20 county-wide topics, 20,000 posts
+    insert into app.topics (id, org_id, title, prompt, status, created_by)
+    select ('60000000-0000-4000-8000-' || lpad(t::text, 12, '0'))::uuid, '${BUREAU}', '基准讨论' || t, '谈谈', 'open', '${adminId}'
+      from generate_series(1, 20) t;
+    insert into app.posts (id, topic_id, author_id, body, created_at)
+    select gen_random_uuid(), ('60000000-0000-4000-8000-' || lpad((1 + k % 20)::text, 12, '0'))::uuid,
+           ('30000000-0000-4000-8000-' || lpad((1 + (k * 37) % 5000)::text, 12, '0'))::uuid, '发言', now() - (k % 330) * interval '1 day'
+      from generate_series(1, 20000) k;
+    set session_replication_role = origin;
+    analyze;
+  `)
+  const { rows } = await ctx.db.query<Record<string, number>>(`select
+    (select count(*) from app.organisations where retired_at is null)::int as organisations,
+    (select count(*) from app.memberships where ended_at is null)::int as memberships,
+    (select count(*) from app.section_ticks)::int as ticks,
+    (select count(*) from app.sessions)::int as sessions,
+    (select count(*) from app.checkins)::int as checkins,
+    (select count(*) from app.posts)::int as posts`)
+  return { ...rows[0]!, 'seed s': Math.round((performance.now() - t0) / 100) / 10 }
+}
+
+export async function run(ctx: BenchContext): Promise<void> {
+  const admin = await ctx.newUser({ display_name: '基准管理员' })
+  const counts = await seed(ctx, admin.id)
+  ctx.report('management: seeded data', [counts])
+
+  const to = new Date().toISOString().slice(0, 10)
+  const from = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10)
+  const t1 = performance.now()
+  await ctx.db.transaction(async (tx) => {
+    await tx.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub: admin.id, role: 'authenticated' })])
+    await tx.query(`select app.report_data('${BUREAU}', $1, $2)::text`, [from, to])
+  })
+  console.log(`direct app.report_data: ${Math.round(performance.now() - t1)} ms`)
+  let bytes = 0
+  let orgs = 0
+  const n = Math.min(ctx.n, Number(process.env.BENCH_REPORT_N) || 5)
+  const viaHttp = await time(n, async () => {
+    const { data, error } = await admin.client.rpc('report_bureau', { p_from: from, p_to: to })
+    if (error) throw new Error(error.message)
+    bytes = JSON.stringify(data).length
+    orgs = data.orgs.length
+  })
+  ctx.report(`management: report_bureau(${from}, ${to}) × ${n}`, [{
+    organisations: orgs,
+    'KB json': Math.round(bytes / 1024),
+    'ms/call': viaHttp.perCallMs.toFixed(0),
+    'p95 ms': viaHttp.p95Ms.toFixed(0),
+  }])
+
+  // The plan of the report's statement: taken from the function's source, run under the admin's claims.
+  const { rows: src } = await ctx.db.query<{ def: string }>(`select pg_get_functiondef('app.report_data(uuid, date, date)'::regprocedure) as def`)
+  const body = src[0]!.def
+  const stmt = body.slice(body.indexOf('  with\n'), body.indexOf(' into v_result;'))
+    .replaceAll('p_root', `'${BUREAU}'::uuid`).replaceAll('p_from', `'${from}'::date`).replaceAll('p_to', `'${to}'::date`)
+  const plan = await ctx.db.transaction(async (tx) => {
+    await tx.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub: admin.id, role: 'authenticated' })])
+    return tx.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers off, costs off, timing on) ${stmt}`)
+  })
+  console.log('\n## management: query plan of app.report_data (EXPLAIN ANALYZE)')
+  console.log(plan.rows.map(r => r['QUERY PLAN']).join('\n'))
+}

@@ -13,6 +13,7 @@ type Section = () => Promise<{ run: (ctx: BenchContext) => Promise<void> }>
 /** Order matters only for reading the output. */
 const SECTIONS: Record<string, Section> = {
   'rpc-roundtrip': () => import('./rpc-roundtrip'),
+  'management': () => import('./management'),
   'readings': () => import('./readings'),
   'topics': () => import('./topics'),
   'sessions': () => import('./sessions'),

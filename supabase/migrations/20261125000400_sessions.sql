@@ -144,6 +144,22 @@ language sql stable security definer set search_path = '' as $$
          where m.user_id = p_user and m.ended_at is null)
 $$;
 
+-- every session I may see, as a set (policies use it as one hashed subplan instead of a
+-- per-row check over the county's sessions): those I manage or organise, those of my
+-- organisations and everything above them, those I am invited to
+create function app.my_session_ids() returns setof uuid
+language sql stable security definer set search_path = '' as $$
+  select s.id from app.sessions s
+   where s.org_id in (select app.managed_org_ids()) or s.organiser_id = auth.uid() or s.created_by = auth.uid()
+  union
+  select so.session_id from app.session_orgs so
+   where so.org_id in (
+     select unnest(o.path) from app.memberships m join app.organisations o on o.id = m.org_id
+      where m.user_id = auth.uid() and m.ended_at is null)
+  union
+  select i.session_id from app.session_invitees i where i.user_id = auth.uid()
+$$;
+
 -- organiser, creator, or a secretary (or more) of the organising organisation
 create function app.can_run_session(p_session uuid) returns boolean
 language sql stable security definer set search_path = '' as $$
@@ -274,8 +290,7 @@ alter table app.leave_requests enable row level security;
 alter table app.makeups enable row level security;
 
 create policy sessions_select on app.sessions for select to authenticated
-  using (org_id in (select app.managed_org_ids()) or organiser_id = (select auth.uid())
-    or app.is_expected(id, (select auth.uid())));
+  using (id in (select app.my_session_ids()));
 create policy sessions_insert on app.sessions for insert to authenticated
   with check (org_id in (select app.managed_org_ids()) and created_by = (select auth.uid()));
 create policy sessions_update on app.sessions for update to authenticated
@@ -521,14 +536,17 @@ begin
          and s.starts_at >= p_from::timestamptz and s.starts_at < (p_to + 1)::timestamptz
          and s.checkin_closes_at < now()
     ),
+    -- expected (session, member) pairs, from the members up their organisation paths to the
+    -- sessions' expected organisations (hash joins, not one tree walk per session)
     pairs as (
-      select distinct on (ss.id, m.user_id) ss.id as session_id, m.user_id, m.org_id
-        from ss
-        join app.session_orgs so on so.session_id = ss.id
-        join app.organisations eo on eo.path @> array[so.org_id]
-        join app.memberships m on m.org_id = eo.id and m.ended_at is null
-       where m.org_id in (select id from sub)
-       order by ss.id, m.user_id, array_length(eo.path, 1) desc
+      select distinct on (so.session_id, m.user_id) so.session_id, m.user_id, m.org_id
+        from app.memberships m
+        join sub on sub.id = m.org_id
+        cross join lateral unnest(sub.path) as a(anc)
+        join app.session_orgs so on so.org_id = a.anc
+        join ss on ss.id = so.session_id
+       where m.ended_at is null
+       order by so.session_id, m.user_id, array_length(sub.path, 1) desc
     ),
     st as (
       select p.user_id, p.org_id,

@@ -149,7 +149,7 @@ async function county(ctx: BenchContext) {
   const from = new Date(Date.now() - 365 * 86400_000).toISOString().slice(0, 10)
   const to = new Date().toISOString().slice(0, 10)
   let members = 0
-  const n = Math.max(3, Math.min(10, Math.floor(ctx.n / 20)))
+  const n = Number(process.env.BENCH_SUMMARY_N) || 3
   const t = await time(n, async () => {
     const { data, error } = await admin.rpc('attendance_summary', { p_org_id: BUREAU, p_from: from, p_to: to })
     if (error) throw new Error(error.message)
@@ -167,12 +167,13 @@ async function county(ctx: BenchContext) {
     ss as (select s.* from app.sessions s where s.org_id in (select id from sub) and s.cancelled_at is null
              and s.starts_at >= '${from}'::date and s.starts_at < '${to}'::date + 1 and s.checkin_closes_at < now()),
     pairs as (
-      select distinct on (ss.id, m.user_id) ss.id as session_id, m.user_id, m.org_id
-        from ss join app.session_orgs so on so.session_id = ss.id
-        join app.organisations eo on eo.path @> array[so.org_id]
-        join app.memberships m on m.org_id = eo.id and m.ended_at is null
-       where m.org_id in (select id from sub)
-       order by ss.id, m.user_id, array_length(eo.path, 1) desc),
+      select distinct on (so.session_id, m.user_id) so.session_id, m.user_id, m.org_id
+        from app.memberships m join sub on sub.id = m.org_id
+        cross join lateral unnest(sub.path) as a(anc)
+        join app.session_orgs so on so.org_id = a.anc
+        join ss on ss.id = so.session_id
+       where m.ended_at is null
+       order by so.session_id, m.user_id, array_length(sub.path, 1) desc),
     st as (
       select p.user_id, p.org_id, coalesce(c.status, case when l.status = 'approved' then 'excused' else 'absent' end) as status
         from pairs p

@@ -15,6 +15,8 @@ declare module 'vue-router' {
     back?: boolean
     /** needs can_manage (secretaries and above) */
     manage?: boolean
+    /** locale areas this route needs besides the one named by its first path segment */
+    i18n?: string[]
   }
 }
 

@@ -1,3 +1,4 @@
+import type { RouteLocationNormalized } from 'vue-router'
 import type { ModuleContext } from './types'
 import { Locale as VantLocale } from 'vant'
 import { watch } from 'vue'
@@ -11,37 +12,53 @@ export const DEFAULT_LOCALE: AppLocale = 'zh-CN'
 // eslint-disable-next-line ts/no-explicit-any -- JSON of any shape, checked by tests/unit/i18n.test.ts
 type Messages = Record<string, any>
 
-// src/locales/<lang>/<area>.json → messages[lang][area]. zh-CN ships with the first screen;
-// other languages load when chosen.
-const eager = import.meta.glob<Messages>('../locales/zh-CN/*.json', { eager: true, import: 'default' })
-const lazy = import.meta.glob<Messages>(['../locales/*/*.json', '!../locales/zh-CN/*.json'], { import: 'default' })
+// src/locales/<lang>/<area>.json → messages[lang][area]. The frame's areas ship with the first
+// screen in zh-CN; a feature area's strings load when one of its routes is entered
+// (/readings… → readings.json, or `meta.i18n: ['sessions']`), and all of them once the app is idle.
+const eager = import.meta.glob<Messages>('../locales/zh-CN/{common,auth,home,me,errors,offline}.json', { eager: true, import: 'default' })
+const lazy = import.meta.glob<Messages>(['../locales/*/*.json', '!../locales/zh-CN/{common,auth,home,me,errors,offline}.json'], { import: 'default' })
 
-function areaOf(path: string): string {
-  return path.split('/').pop()!.replace(/\.json$/, '')
-}
-
-function merge(files: [string, Messages][]): Messages {
-  return Object.fromEntries(files.map(([path, m]) => [areaOf(path), m]))
-}
+const areaOf = (path: string) => path.split('/').pop()!.replace(/\.json$/, '')
+const localeOf = (path: string) => path.split('/').slice(-2, -1)[0]!
 
 export const i18n = createI18n({
   legacy: false,
   locale: DEFAULT_LOCALE,
   fallbackLocale: DEFAULT_LOCALE,
-  messages: { [DEFAULT_LOCALE]: merge(Object.entries(eager)) } as Record<string, Messages>,
+  messages: { [DEFAULT_LOCALE]: Object.fromEntries(Object.entries(eager).map(([p, m]) => [areaOf(p), m])) } as Record<string, Messages>,
   missingWarn: !import.meta.env.PROD,
   fallbackWarn: false,
 })
 
-const loaded = new Set<string>([DEFAULT_LOCALE])
+const loaded = new Set(Object.keys(eager).map(p => `${DEFAULT_LOCALE}/${areaOf(p)}`))
+
+/** Load some areas' strings for a locale (all areas when `areas` is omitted). */
+export async function loadAreas(locale: string, areas?: string[]): Promise<void> {
+  const todo = Object.entries(lazy).filter(([p]) =>
+    localeOf(p) === locale && !loaded.has(`${locale}/${areaOf(p)}`) && (!areas || areas.includes(areaOf(p))))
+  await Promise.all(todo.map(async ([p, load]) => {
+    const messages = await load()
+    i18n.global.mergeLocaleMessage(locale, { [areaOf(p)]: messages })
+    loaded.add(`${locale}/${areaOf(p)}`)
+  }))
+}
+
+/** The areas a route needs: its first path segment, plus `meta.i18n`. */
+export function routeAreas(to: RouteLocationNormalized): string[] {
+  return [to.path.split('/')[1] ?? '', ...(to.meta.i18n ?? [])].filter(Boolean)
+}
+
+/** Make sure a route's strings are there (zh-CN as the fallback, and the current locale). */
+export function ensureRouteMessages(to: RouteLocationNormalized): Promise<unknown> {
+  const areas = routeAreas(to)
+  const locale = i18n.global.locale.value
+  return Promise.all([loadAreas(DEFAULT_LOCALE, areas), locale !== DEFAULT_LOCALE ? loadAreas(locale, areas) : null])
+}
 
 export async function setLocale(locale: AppLocale): Promise<void> {
-  if (!loaded.has(locale)) {
-    const files = Object.entries(lazy).filter(([p]) => p.includes(`/locales/${locale}/`))
-    const entries = await Promise.all(files.map(async ([p, load]) => [p, await load()] as [string, Messages]))
-    i18n.global.setLocaleMessage(locale, merge(entries))
-    loaded.add(locale)
-  }
+  // The frame's areas and every area already loaded in zh-CN.
+  const areas = ['common', 'auth', 'home', 'me', 'errors', 'offline', ...[...loaded].map(k => k.split('/')[1]!)]
+  await loadAreas(locale, areas)
   if (locale === 'en') {
     const en = await import('vant/es/locale/lang/en-US')
     VantLocale.use('en-US', en.default)
@@ -54,10 +71,17 @@ export async function setLocale(locale: AppLocale): Promise<void> {
   document.documentElement.lang = locale
 }
 
-export async function install({ app }: ModuleContext) {
+export async function install({ app, router }: ModuleContext) {
   app.use(i18n)
   const settings = useSettingsStore()
   watch(() => settings.locale, l => setLocale(l))
   if (settings.locale !== DEFAULT_LOCALE)
     await setLocale(settings.locale)
+  router.beforeEach(to => ensureRouteMessages(to).then(() => undefined))
+  // Everything else once idle: outbox labels and cross-area keys (e.g. sessions.kind.* on home).
+  const rest = () => void loadAreas(DEFAULT_LOCALE).then(() => loadAreas(i18n.global.locale.value)).catch(() => {})
+  if (typeof requestIdleCallback === 'function')
+    requestIdleCallback(rest, { timeout: 4000 })
+  else
+    setTimeout(rest, 2000)
 }

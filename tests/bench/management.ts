@@ -91,6 +91,21 @@ export async function run(ctx: BenchContext): Promise<void> {
 
   const to = new Date().toISOString().slice(0, 10)
   const from = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10)
+  const stmtOf = async () => {
+    const { rows: src } = await ctx.db.query<{ def: string }>(`select pg_get_functiondef('app.report_data(uuid, date, date)'::regprocedure) as def`)
+    const body = src[0]!.def
+    return body.slice(body.indexOf('  with\n'), body.indexOf(' into v_result;'))
+      .replaceAll('p_root', `'${BUREAU}'::uuid`).replaceAll('p_from', `'${from}'::date`).replaceAll('p_to', `'${to}'::date`)
+  }
+  if (process.env.BENCH_PLAN_ONLY) {
+    const stmt = await stmtOf()
+    const rows = await ctx.db.transaction(async (tx) => {
+      await tx.exec(`set local enable_nestloop = off; set local work_mem = '32MB'`)
+      return (await tx.query<{ 'QUERY PLAN': string }>(`explain ${stmt}`)).rows
+    })
+    console.log(rows.map(r => r['QUERY PLAN']).join('\n'))
+    return
+  }
   const t1 = performance.now()
   await ctx.db.transaction(async (tx) => {
     await tx.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub: admin.id, role: 'authenticated' })])
@@ -102,7 +117,7 @@ export async function run(ctx: BenchContext): Promise<void> {
   const n = Math.min(ctx.n, Number(process.env.BENCH_REPORT_N) || 5)
   const viaHttp = await time(n, async () => {
     const { data, error } = await admin.client.rpc('report_bureau', { p_from: from, p_to: to })
-    if (error) throw new Error(error.message)
+    if (error) throw new Error(`${error.message} ${error.details ?? ''}`)
     bytes = JSON.stringify(data).length
     orgs = data.orgs.length
   })
@@ -113,13 +128,10 @@ export async function run(ctx: BenchContext): Promise<void> {
     'p95 ms': viaHttp.p95Ms.toFixed(0),
   }])
 
-  // The plan of the report's statement: taken from the function's source, run under the admin's claims.
-  const { rows: src } = await ctx.db.query<{ def: string }>(`select pg_get_functiondef('app.report_data(uuid, date, date)'::regprocedure) as def`)
-  const body = src[0]!.def
-  const stmt = body.slice(body.indexOf('  with\n'), body.indexOf(' into v_result;'))
-    .replaceAll('p_root', `'${BUREAU}'::uuid`).replaceAll('p_from', `'${from}'::date`).replaceAll('p_to', `'${to}'::date`)
+  // The plan of the report's statement: taken from the function's source, run with the function's settings.
+  const stmt = await stmtOf()
   const plan = await ctx.db.transaction(async (tx) => {
-    await tx.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub: admin.id, role: 'authenticated' })])
+    await tx.exec(`set local enable_nestloop = off; set local work_mem = '32MB'`)
     return tx.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers off, costs off, timing on) ${stmt}`)
   })
   console.log('\n## management: query plan of app.report_data (EXPLAIN ANALYZE)')

@@ -1,14 +1,20 @@
 import type { ModuleContext } from './types'
+import { watch } from 'vue'
 import { outbox } from '@/offline/outbox'
+import { useSessionStore } from '@/stores/session'
 
 // Each src/offline/senders/<area>.ts calls registerSender(kind, fn) when imported. They (and the
 // API modules they use) are loaded just after the first screen, not with it; entries queued in
 // an earlier visit wait in IndexedDB until their sender is registered.
 const senders = import.meta.glob('../offline/senders/*.ts')
 
-export function install(_ctx: ModuleContext) {
+export function install({ pinia }: ModuleContext) {
   if (typeof indexedDB === 'undefined')
     return
+  // Writes belong to whoever made them: on a shared phone, the next account never sends them.
+  const session = useSessionStore(pinia)
+  outbox.setOwner(() => session.userId)
+  watch(() => session.userId, () => void outbox.flush())
   const load = () => {
     void Promise.all(Object.values(senders).map(l => l()))
       .catch(() => {})

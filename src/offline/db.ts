@@ -9,6 +9,8 @@ export interface OutboxEntry {
   payload: Record<string, unknown>
   createdAt: number
   attempts: number
+  /** who made it: it is sent only while that user is signed in (a phone may be shared) */
+  userId?: string | null
 }
 
 export interface FailedEntry extends OutboxEntry {

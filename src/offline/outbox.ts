@@ -14,6 +14,8 @@ export interface OutboxOptions {
   /** safety net: look for pending entries this often (ms) */
   interval?: number
   isOnline?: () => boolean
+  /** the signed-in user; entries are sent only as the user who made them */
+  owner?: () => string | null
   /** injectable for tests */
   schedule?: (fn: () => void, ms: number) => unknown
   cancel?: (handle: unknown) => void
@@ -36,6 +38,8 @@ export function createOutbox(opts: OutboxOptions = {}) {
   const isOnline = opts.isOnline ?? (() => typeof navigator === 'undefined' || navigator.onLine !== false)
   const schedule = opts.schedule ?? ((fn, ms) => setTimeout(fn, ms))
   const cancel = opts.cancel ?? (h => clearTimeout(h as ReturnType<typeof setTimeout>))
+  let owner = opts.owner ?? (() => null)
+  const mine = (e: { userId?: string | null }) => (e.userId ?? null) === owner()
 
   const senders = new Map<string, Sender>()
   const pending = ref(0)
@@ -49,8 +53,8 @@ export function createOutbox(opts: OutboxOptions = {}) {
 
   async function refresh() {
     const d = await db()
-    pending.value = await d.count('outbox')
-    failed.value = await d.getAll('failed')
+    pending.value = (await d.getAll('outbox')).filter(mine).length
+    failed.value = (await d.getAll('failed')).filter(mine)
   }
 
   function scheduleRetry() {
@@ -64,7 +68,7 @@ export function createOutbox(opts: OutboxOptions = {}) {
   }
 
   async function enqueue(kind: string, payload: Record<string, unknown>): Promise<number> {
-    const entry: OutboxEntry = { kind, payload, createdAt: Date.now(), attempts: 0 }
+    const entry: OutboxEntry = { kind, payload, createdAt: Date.now(), attempts: 0, userId: owner() }
     const seq = await (await db()).add('outbox', entry)
     await refresh()
     void flush()
@@ -94,6 +98,9 @@ export function createOutbox(opts: OutboxOptions = {}) {
     // An entry whose kind has no sender yet waits; later entries of that kind wait behind it.
     const blocked = new Set<string>()
     for (const entry of entries) {
+      // Another account's writes wait for that account to sign in again on this phone.
+      if (!mine(entry))
+        continue
       const send = senders.get(entry.kind)
       if (!send || blocked.has(entry.kind)) {
         blocked.add(entry.kind)
@@ -134,7 +141,7 @@ export function createOutbox(opts: OutboxOptions = {}) {
     const entry = await d.get('failed', seq)
     if (!entry)
       return
-    await d.add('outbox', { kind: entry.kind, payload: entry.payload, createdAt: entry.createdAt, attempts: 0 })
+    await d.add('outbox', { kind: entry.kind, payload: entry.payload, createdAt: entry.createdAt, attempts: 0, userId: entry.userId })
     await d.delete('failed', seq)
     await refresh()
     void flush()
@@ -176,6 +183,12 @@ export function createOutbox(opts: OutboxOptions = {}) {
     retryHandle = null
   }
 
+  /** Tell the outbox who is signed in; that user's pending writes are sent. */
+  function setOwner(fn: () => string | null) {
+    owner = fn
+    void flush()
+  }
+
   /** Stop and close the database (a send in flight is abandoned, as when the app is killed). */
   async function close() {
     stop()
@@ -186,7 +199,7 @@ export function createOutbox(opts: OutboxOptions = {}) {
   return {
     pending: readonly(pending),
     failed: readonly(failed),
-    enqueue, registerSender, flush, retryFailed, discardFailed, refresh, start, stop, close,
+    enqueue, registerSender, flush, retryFailed, discardFailed, refresh, start, stop, close, setOwner,
     onOnline,
   }
 }

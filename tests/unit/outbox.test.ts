@@ -76,6 +76,25 @@ describe('outbox', () => {
     expect(online.pending.value).toBe(0)
   })
 
+  it('sends a write only as the account that made it (a shared phone)', async () => {
+    const server = fakeServer()
+    let user: string | null = 'teacher-a'
+    const box = make({ isOnline: () => false, owner: () => user })
+    box.registerSender('t.tick', p => server.send(p))
+    await box.enqueue('t.tick', { id: 'by-a' })
+    user = 'teacher-b'
+    await box.enqueue('t.tick', { id: 'by-b' })
+    expect(box.pending.value).toBe(1)
+    const online = make({ owner: () => user }, `test-${n}`)
+    online.registerSender('t.tick', p => server.send(p))
+    await online.flush()
+    expect(server.order).toEqual(['by-b'])
+    user = 'teacher-a'
+    await online.flush()
+    expect(server.order).toEqual(['by-b', 'by-a'])
+    expect(online.pending.value).toBe(0)
+  })
+
   it('keeps everything while offline and sends on the online event', async () => {
     const server = fakeServer()
     let online = false

@@ -12,6 +12,12 @@ export function phoneOf(login: string): string | null {
   return m ? `86${m[1]}` : null
 }
 
+/** A stored phone as a member writes it: mainland mobiles without the 86. */
+export function localPhone(stored: string | null | undefined): string {
+  const m = /^86(1\d{10})$/.exec(stored ?? '')
+  return m ? m[1]! : (stored ?? '')
+}
+
 export function isEmail(login: string): boolean {
   return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(login.trim())
 }

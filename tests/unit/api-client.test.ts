@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { phoneOf } from '@/api/auth'
+import { localPhone, phoneOf } from '@/api/auth'
 import { ApiError, toApiError } from '@/api/client'
 
 describe('toApiError', () => {
@@ -40,4 +40,12 @@ describe('phoneOf', () => {
   ])('%s → %s', (input, out) => expect(phoneOf(input)).toBe(out))
 
   it.each(['a@b.cn', '1380013800', '23800138000', ''])('%s is not a phone', input => expect(phoneOf(input)).toBeNull())
+})
+
+describe('localPhone', () => {
+  it.each([
+    ['8613800000004', '13800000004'],
+    ['85291234567', '85291234567'],
+    [null, ''],
+  ])('%s → %s', (stored, shown) => expect(localPhone(stored)).toBe(shown))
 })

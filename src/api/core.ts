@@ -51,6 +51,9 @@ export interface HomeSummary {
   continue_reading: { plan_id: string, reading_id: string, section_id: string, reading_title: string, section_title: string } | null
   due_plan: { id: string, title: string, due_on: string, done: number, total: number } | null
   topics: { id: string, title: string, new_replies: number }[] | null
+  study_minutes_year: number
+  /** only for those who manage an organisation */
+  manage: { pending_members: number, active_invites: number } | null
 }
 
 export const invitePreview = (code: string) => rpc<InvitePreview>('invite_preview', { p_code: code.trim() })

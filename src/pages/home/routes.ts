@@ -1,5 +1,5 @@
 import type { RouteRecordRaw } from 'vue-router'
 
 export const routes: RouteRecordRaw[] = [
-  { path: '/', name: 'home', component: () => import('./HomePage.vue'), meta: { title: 'common.app_name' } },
+  { path: '/', name: 'home', component: () => import('./HomePage.vue'), meta: { title: 'common.app_name', i18n: ['sessions'] } },
 ]

@@ -868,9 +868,10 @@ grant execute on function app.check_period(date, date) to authenticated;
 -- Every non-retired organisation of p_root's subtree side by side, each counting the members of
 -- itself and everything below it. Set-based: per-member figures first, then one grouping per table.
 -- The planner cannot estimate the CTEs' sizes (rows below a path) and would pick nested loops
--- that re-run whole aggregates per row; every join here is a bulk one, so hash joins only.
+-- that re-run whole aggregates per row; every join here is a bulk one, so hash joins only. jit off:
+-- the disabled nested loops' cost penalty would otherwise trigger seconds of JIT compilation.
 create function app.report_data(p_root uuid, p_from date, p_to date) returns jsonb
-language plpgsql stable security definer set search_path = '' set enable_nestloop = off set work_mem = '32MB' as $$
+language plpgsql stable security definer set search_path = '' set enable_nestloop = off set jit = off set work_mem = '32MB' as $$
 declare
   v_result jsonb;
 begin

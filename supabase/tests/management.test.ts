@@ -8,6 +8,8 @@ beforeAll(async () => { db = await freshDb() })
 afterAll(async () => { await db?.close() })
 
 const q = (actor: ReturnType<typeof as>) => actor as unknown as Db
+// jsonb arrays go as JSON text: node-postgres would send a JS array as a Postgres array
+const J = (v: unknown) => JSON.stringify(v)
 const snapshot = async () => (await db.query(`select
   (select count(*) from app.organisations)::int as orgs,
   (select count(*) from app.memberships)::int as memberships,
@@ -239,14 +241,14 @@ describe('roster import', () => {
 
   it('lists every bad row with its reasons', async () => {
     const sec = as(db, ids.secretaryB)
-    const res = await sec.rpc('roster_import_check', { p_org_id: ids.branchB, p_rows: [
+    const res = await sec.rpc('roster_import_check', { p_org_id: ids.branchB, p_rows: J([
       ...rows,
       { name: '', phone: '12345', org: '示例一中第一党支部', role: '校长' },
       { name: '名'.repeat(41), phone: '13900001001', org: '', role: '书记' },
       { name: '重复', phone: '13900001003', org: '不存在的支部', role: 'admin' },
       { name: '已在册', phone: '13800000007', org: '', role: '' },
       'not an object',
-    ] })
+    ]) })
     expect(res.total).toBe(7)
     expect(res.bad).toBe(5)
     const errs = res.rows.map((r: any) => r.errors)
@@ -259,18 +261,18 @@ describe('roster import', () => {
     expect(errs[5]).toEqual(['already_member'])
     expect(errs[6]).toEqual(['row_invalid'])
     // a member's secretary of branch B cannot make a secretary above... rank equal is fine, a teacher cannot check at all
-    await expectError(as(db, ids.teacherB).rpc('roster_import_check', { p_org_id: ids.branchB, p_rows: rows }), 'admin.forbidden')
-    await expectError(sec.rpc('roster_import_check', { p_org_id: ids.branchA, p_rows: rows }), 'admin.org_not_found')
-    await expectError(sec.rpc('roster_import_check', { p_org_id: ids.branchB, p_rows: [] }), 'admin.rows_empty')
+    await expectError(as(db, ids.teacherB).rpc('roster_import_check', { p_org_id: ids.branchB, p_rows: J(rows) }), 'admin.forbidden')
+    await expectError(sec.rpc('roster_import_check', { p_org_id: ids.branchA, p_rows: J(rows) }), 'admin.org_not_found')
+    await expectError(sec.rpc('roster_import_check', { p_org_id: ids.branchB, p_rows: J([]) }), 'admin.rows_empty')
     await expectError(sec.rpc('roster_import_check', { p_org_id: ids.branchB, p_rows: { a: 1 } }), 'admin.rows_invalid')
   })
 
   it('a role above the importer\'s own rank is a bad row', async () => {
     const committee = await createUser(db)
     await db.query(`insert into app.memberships (org_id, user_id, role) values ($1, $2, 'secretary')`, [ids.groupB, committee])
-    const res = await as(db, committee).rpc('roster_import_check', { p_org_id: ids.groupB, p_rows: [{ name: 'x', phone: '13900002001', org: '', role: '书记' }] })
+    const res = await as(db, committee).rpc('roster_import_check', { p_org_id: ids.groupB, p_rows: J([{ name: 'x', phone: '13900002001', org: '', role: '书记' }]) })
     expect(res.rows[0].errors).toEqual([])
-    const admin = await as(db, ids.admin).rpc('roster_import_check', { p_org_id: ids.branchB, p_rows: [{ name: 'x', phone: '13900002001', org: '', role: 'admin' }] })
+    const admin = await as(db, ids.admin).rpc('roster_import_check', { p_org_id: ids.branchB, p_rows: J([{ name: 'x', phone: '13900002001', org: '', role: 'admin' }]) })
     expect(admin.rows[0].errors).toEqual(['role_invalid'])
   })
 
@@ -278,11 +280,11 @@ describe('roster import', () => {
     const sec = as(db, ids.secretaryB)
     const before = await snapshot()
     const id = randomUUID()
-    await expectError(sec.rpc('roster_import', { p_id: id, p_org_id: ids.branchB, p_rows: [...rows, { name: '坏', phone: 'abc', org: '', role: '' }] }), 'admin.import_has_errors')
+    await expectError(sec.rpc('roster_import', { p_id: id, p_org_id: ids.branchB, p_rows: J([...rows, { name: '坏', phone: 'abc', org: '', role: '' }]) }), 'admin.import_has_errors')
     expect(await snapshot()).toEqual(before)
-    const res = await sec.rpc('roster_import', { p_id: id, p_org_id: ids.branchB, p_rows: rows })
+    const res = await sec.rpc('roster_import', { p_id: id, p_org_id: ids.branchB, p_rows: J(rows) })
     expect(res).toEqual({ import_id: id, saved: 2, attached: 0 })
-    expect(await sec.rpc('roster_import', { p_id: id, p_org_id: ids.branchB, p_rows: rows })).toEqual(res)
+    expect(await sec.rpc('roster_import', { p_id: id, p_org_id: ids.branchB, p_rows: J(rows) })).toEqual(res)
     expect(await count(db, 'select 1 from app.pending_members where import_id = $1', [id])).toBe(2)
     const roster = await sec.rpc('roster', { p_org_id: ids.branchB })
     expect(roster.pending.map((p: any) => p.display_name).sort()).toEqual(['新老师乙', '新老师甲'])
@@ -299,7 +301,7 @@ describe('roster import', () => {
 
   it('an existing account with an imported phone is attached at once', async () => {
     const u = await createUser(db, { phone: '8613900003001' })
-    const res = await as(db, ids.secretaryB).rpc('roster_import', { p_id: randomUUID(), p_org_id: ids.branchB, p_rows: [{ name: '老用户', phone: '13900003001', org: '', role: '' }] })
+    const res = await as(db, ids.secretaryB).rpc('roster_import', { p_id: randomUUID(), p_org_id: ids.branchB, p_rows: J([{ name: '老用户', phone: '13900003001', org: '', role: '' }]) })
     expect(res.attached).toBe(1)
     expect(await count(db, 'select 1 from app.memberships where user_id = $1 and org_id = $2 and ended_at is null', [u, ids.branchB])).toBe(1)
   })

@@ -100,7 +100,7 @@ export async function run(ctx: BenchContext): Promise<void> {
   if (process.env.BENCH_PLAN_ONLY) {
     const stmt = await stmtOf()
     const rows = await ctx.db.transaction(async (tx) => {
-      await tx.exec(`set local enable_nestloop = off; set local work_mem = '32MB'`)
+      await tx.exec(`set local enable_nestloop = off; set local jit = off; set local work_mem = '32MB'`)
       return (await tx.query<{ 'QUERY PLAN': string }>(`explain ${stmt}`)).rows
     })
     console.log(rows.map(r => r['QUERY PLAN']).join('\n'))
@@ -137,7 +137,7 @@ export async function run(ctx: BenchContext): Promise<void> {
   // The plan of the report's statement: taken from the function's source, run with the function's settings.
   const stmt = await stmtOf()
   const plan = await ctx.db.transaction(async (tx) => {
-    await tx.exec(`set local enable_nestloop = off; set local work_mem = '32MB'`)
+    await tx.exec(`set local enable_nestloop = off; set local jit = off; set local work_mem = '32MB'`)
     return tx.query<{ 'QUERY PLAN': string }>(`explain (analyze, buffers off, costs off, timing on) ${stmt}`)
   })
   console.log('\n## management: query plan of app.report_data (EXPLAIN ANALYZE)')

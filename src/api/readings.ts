@@ -7,8 +7,11 @@ export interface PlanSummary {
   title: string
   description: string
   due_on: string
+  /** the first of its organisations */
   org_id: string
+  /** the names of all its organisations, joined with '、' */
   org_name: string
+  org_ids: string[]
   reading_count: number
   total: number
   done: number
@@ -30,7 +33,7 @@ export interface PlanReading {
 }
 
 export interface PlanDetail {
-  plan: { id: string, title: string, description: string, due_on: string, org_id: string, org_name: string, can_manage: boolean }
+  plan: { id: string, title: string, description: string, due_on: string, org_id: string, org_name: string, org_ids: string[], can_manage: boolean }
   readings: PlanReading[]
 }
 
@@ -92,6 +95,8 @@ export interface ProgressMember { user_id: string, name: string, org_name: strin
 export interface PlanProgress {
   plan: { id: string, title: string, due_on: string, overdue: boolean }
   org: { id: string, name: string }
+  /** the plan's organisations I manage: what the view can switch to */
+  orgs: { id: string, name: string }[]
   total: number
   readings: { id: string, title: string, total: number, done_members: number }[]
   members: ProgressMember[]
@@ -116,7 +121,8 @@ export interface ReadingInput {
 
 export interface PlanInput {
   id: string
-  org_id: string
+  /** organisations I manage; the first owns the plan */
+  org_ids: string[]
   title: string
   description: string
   /** YYYY-MM-DD */
@@ -169,7 +175,7 @@ export function createReading(r: ReadingInput) {
 export function createPlan(p: PlanInput) {
   return rpc<PlanDetail>('create_plan', {
     p_id: p.id,
-    p_org_id: p.org_id,
+    p_org_ids: p.org_ids,
     p_title: p.title,
     p_description: p.description,
     p_due_on: p.due_on,

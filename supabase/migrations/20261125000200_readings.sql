@@ -3,9 +3,11 @@
 -- view of a secretary. The measure is sections read and notes written: no points, no timers.
 --
 -- Who sees what
---   readings, sections, plans: org_id in app.visible_org_ids() — a county-wide reading or plan
---     belongs to the bureau and so reaches everyone; a branch's reaches that branch (and the
---     committee members and secretaries above it), never a sibling branch.
+--   readings, sections: org_id in app.visible_org_ids() — a county-wide reading belongs to the
+--     bureau and so reaches everyone; a branch's reaches that branch (and the committee members
+--     and secretaries above it), never a sibling branch.
+--   plans: the same rule through any of their organisations (plan_orgs): a plan for branches A
+--     and B is seen by both (and above them), never by a sibling branch C.
 --   ticks: the member's own, and those of active members of organisations the caller manages
 --     (secretary rank or more: app.managed_org_ids()). Committee members (委员) do not see
 --     others' ticks: following a colleague's reading is the secretary's job.
@@ -49,7 +51,14 @@ create table app.study_plans (
   created_by uuid references app.profiles (user_id) on delete set null,
   created_at timestamptz not null default now()
 );
-comment on table app.study_plans is 'Readings assigned to an organisation with a due date; a plan of the bureau reaches everyone below it.';
+comment on table app.study_plans is 'Readings assigned to organisations (plan_orgs) with a due date; a plan of the bureau reaches everyone below it. org_id is the first organisation it was made for (audit, reports).';
+
+create table app.plan_orgs (
+  plan_id uuid not null references app.study_plans (id) on delete cascade,
+  org_id uuid not null references app.organisations (id),
+  primary key (plan_id, org_id)
+);
+comment on table app.plan_orgs is 'The organisations a plan is for: their members and the members of everything below them. Always holds the plan''s own org_id.';
 
 create table app.plan_readings (
   plan_id uuid not null references app.study_plans (id) on delete cascade,
@@ -102,6 +111,8 @@ create index readings_created_by_idx on app.readings (created_by);
 create index study_plans_org_id_idx on app.study_plans (org_id, due_on);
 create index study_plans_created_by_idx on app.study_plans (created_by);
 create index plan_readings_reading_id_idx on app.plan_readings (reading_id);
+-- plan_orgs (plan_id) is covered by the primary key
+create index plan_orgs_org_id_idx on app.plan_orgs (org_id);
 -- section_ticks (user_id) is covered by the primary key; "what did I read last" by this one
 create index section_ticks_user_read_at_idx on app.section_ticks (user_id, read_at desc);
 create index section_ticks_section_id_idx on app.section_ticks (section_id);
@@ -126,6 +137,18 @@ create trigger readings_created_by before insert on app.readings
   for each row execute function app.readings_set_created_by();
 create trigger study_plans_created_by before insert on app.study_plans
   for each row execute function app.readings_set_created_by();
+
+-- a plan is always for its own organisation (create_plan adds the others)
+create function app.study_plans_own_org() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  insert into app.plan_orgs (plan_id, org_id) values (new.id, new.org_id) on conflict do nothing;
+  return null;
+end
+$$;
+
+create trigger study_plans_own_org after insert on app.study_plans
+  for each row execute function app.study_plans_own_org();
 
 -- reading_progress follows section_ticks, one aggregate per statement (a bulk load stays fast)
 create function app.section_ticks_count_insert() returns trigger
@@ -159,10 +182,20 @@ create trigger section_ticks_count_delete after delete on app.section_ticks
 
 -- RLS ---------------------------------------------------------------------------------------
 
+-- The plans I may see: those for any organisation I see. security definer, so that the policies
+-- of study_plans and plan_orgs can both ask it without recursing into each other.
+create function app.visible_plan_ids() returns setof uuid
+language sql stable security definer set search_path = '' as $$
+  select distinct po.plan_id from app.plan_orgs po where po.org_id in (select app.visible_org_ids())
+$$;
+revoke execute on function app.visible_plan_ids() from public, anon;
+grant execute on function app.visible_plan_ids() to authenticated, service_role;
+
 alter table app.readings enable row level security;
 alter table app.reading_sections enable row level security;
 alter table app.study_plans enable row level security;
 alter table app.plan_readings enable row level security;
+alter table app.plan_orgs enable row level security;
 alter table app.section_ticks enable row level security;
 alter table app.reading_progress enable row level security;
 alter table app.notes enable row level security;
@@ -178,7 +211,7 @@ create policy reading_sections_insert on app.reading_sections for insert to auth
   with check (reading_id in (select r.id from app.readings r where r.org_id in (select app.managed_org_ids())));
 
 create policy study_plans_select on app.study_plans for select to authenticated
-  using (org_id in (select app.visible_org_ids()));
+  using (id in (select app.visible_plan_ids()));
 create policy study_plans_insert on app.study_plans for insert to authenticated
   with check (org_id in (select app.managed_org_ids()));
 
@@ -186,6 +219,14 @@ create policy plan_readings_select on app.plan_readings for select to authentica
   using (plan_id in (select p.id from app.study_plans p));
 create policy plan_readings_insert on app.plan_readings for insert to authenticated
   with check (plan_id in (select p.id from app.study_plans p where p.org_id in (select app.managed_org_ids())));
+
+create policy plan_orgs_select on app.plan_orgs for select to authenticated
+  using (plan_id in (select app.visible_plan_ids()));
+create policy plan_orgs_insert on app.plan_orgs for insert to authenticated
+  with check (
+    org_id in (select app.managed_org_ids())
+    and plan_id in (select p.id from app.study_plans p where p.created_by = (select auth.uid()))
+  );
 
 create policy section_ticks_select on app.section_ticks for select to authenticated
   using (
@@ -276,6 +317,21 @@ $$;
 revoke execute on function app.visible_plan(uuid) from public, anon;
 grant execute on function app.visible_plan(uuid) to authenticated, service_role;
 
+-- A plan's organisations as the app shows them: ids (the plan's own first), names joined with
+-- '、', and whether I manage any of them.
+create function app.plan_org_list(p_plan_id uuid, out ids uuid[], out names text, out can_manage boolean)
+language sql stable set search_path = '' as $$
+  select array_agg(o.id order by (o.id = p.org_id) desc, array_length(o.path, 1), o.sort_order, o.name),
+         string_agg(o.name, '、' order by (o.id = p.org_id) desc, array_length(o.path, 1), o.sort_order, o.name),
+         coalesce(bool_or(app.can_manage(o.id)), false)
+    from app.plan_orgs po
+    join app.study_plans p on p.id = po.plan_id
+    join app.organisations o on o.id = po.org_id
+   where po.plan_id = p_plan_id
+$$;
+revoke execute on function app.plan_org_list(uuid) from public, anon;
+grant execute on function app.plan_org_list(uuid) to authenticated, service_role;
+
 -- My note as the app shows it.
 create function app.note_json(p_note app.notes) returns jsonb
 language sql stable set search_path = '' as $$
@@ -308,7 +364,7 @@ begin
       join app.plan_readings pr on pr.plan_id = p.id
       join app.reading_sections s on s.reading_id = pr.reading_id
       left join app.section_ticks t on t.section_id = s.id and t.user_id = v_uid
-     where p.org_id in (select app.my_reach_org_ids())
+     where p.id in (select po.plan_id from app.plan_orgs po where po.org_id in (select app.my_reach_org_ids()))
      group by p.id
   )
   select
@@ -350,13 +406,13 @@ begin
   return coalesce((
     select jsonb_agg(jsonb_build_object(
         'id', p.id, 'title', p.title, 'description', p.description, 'due_on', p.due_on,
-        'org_id', p.org_id, 'org_name', o.name,
+        'org_id', p.org_id, 'org_name', po.names, 'org_ids', to_jsonb(po.ids),
         'reading_count', st.readings, 'total', st.total, 'done', st.done,
-        'assigned_to_me', p.org_id in (select app.my_reach_org_ids()),
-        'can_manage', app.can_manage(p.org_id))
+        'assigned_to_me', po.ids && array(select app.my_reach_org_ids()),
+        'can_manage', po.can_manage)
         order by (st.done = st.total and st.total > 0), (p.due_on < current_date), p.due_on, p.title)
       from app.study_plans p
-      join app.organisations o on o.id = p.org_id
+      cross join lateral app.plan_org_list(p.id) po
       cross join lateral (
         select count(distinct pr.reading_id)::int as readings, count(s.id)::int as total,
                count(t.section_id)::int as done
@@ -379,8 +435,8 @@ begin
   return jsonb_build_object(
     'plan', (select jsonb_build_object(
         'id', v_plan.id, 'title', v_plan.title, 'description', v_plan.description, 'due_on', v_plan.due_on,
-        'org_id', v_plan.org_id, 'org_name', o.name, 'can_manage', app.can_manage(v_plan.org_id))
-        from app.organisations o where o.id = v_plan.org_id),
+        'org_id', v_plan.org_id, 'org_name', po.names, 'org_ids', to_jsonb(po.ids), 'can_manage', po.can_manage)
+        from app.plan_org_list(v_plan.id) po),
     'readings', coalesce((
       select jsonb_agg(jsonb_build_object(
           'id', r.id, 'title', r.title, 'author', r.author, 'where_to_read', r.where_to_read,
@@ -628,8 +684,9 @@ $$;
 revoke execute on function public.delete_note(uuid) from public, anon;
 grant execute on function public.delete_note(uuid) to authenticated;
 
--- The secretary's view: members of p_org_id (default: the plan's organisation, or the highest
--- one I manage under it) × the plan's readings, sections read per cell, one round trip.
+-- The secretary's view: members of p_org_id among the plan's (default: the highest of the plan's
+-- organisations I manage, or the highest one I manage under them) × the plan's readings, sections
+-- read per cell, one round trip. 'orgs' lists the organisations the view can switch to.
 -- Counts are read (reading_progress, through RLS: only members of organisations I manage), so a
 -- view costs members × readings, not the number of ticks.
 create function public.plan_progress(p_plan_id uuid, p_org_id uuid default null) returns jsonb
@@ -638,40 +695,32 @@ declare
   v_uid uuid := app.require_user();
   v_plan app.study_plans := app.visible_plan(p_plan_id);
   v_org uuid := p_org_id;
+  v_plan_orgs uuid[] := array(select po.org_id from app.plan_orgs po where po.plan_id = v_plan.id);
 begin
   if v_org is null then
-    if app.can_manage(v_plan.org_id) then
-      v_org := v_plan.org_id;
-    else
-      -- the highest organisation I manage among those the plan reaches
-      select o.id into v_org from app.organisations o
-       where o.id in (select app.managed_org_ids()) and o.path @> array[v_plan.org_id]
-       order by array_length(o.path, 1), o.sort_order, o.name
-       limit 1;
-    end if;
+    -- the highest of the plan's organisations I manage, else the highest I manage below them
+    select o.id into v_org from app.organisations o
+     where o.id in (select app.managed_org_ids()) and o.path && v_plan_orgs
+     order by (o.id = any (v_plan_orgs)) desc, array_length(o.path, 1), o.sort_order, o.name
+     limit 1;
   end if;
   if v_org is null or not app.can_manage(v_org) then
     raise exception using message = 'readings.not_allowed', errcode = '42501';
   end if;
-  -- the organisation must be on the plan's line: below its organisation, or above it
-  if not exists (select 1 from app.organisations o where o.id = v_org and o.path @> array[v_plan.org_id])
-     and not exists (select 1 from app.organisations o where o.id = v_plan.org_id and o.path @> array[v_org]) then
+  -- the organisation must be on the line of one of the plan's: below it, or above it
+  if not exists (select 1 from app.organisations o where o.id = v_org and o.path && v_plan_orgs)
+     and not exists (select 1 from app.organisations o where o.id = any (v_plan_orgs) and o.path @> array[v_org]) then
     raise exception using message = 'readings.org_not_in_plan', errcode = 'P0001';
   end if;
 
   return (
-    with scope as (
-      -- the deeper of the two: the plan reaches everyone below its organisation
-      select o.id from app.organisations o
-       where o.id in (v_org, v_plan.org_id)
-       order by array_length(o.path, 1) desc limit 1
-    ),
-    members as (
+    with members as (
+      -- below v_org and below one of the plan's organisations (the plan reaches everyone below them)
       select distinct on (m.user_id) m.user_id, p.display_name, o.name as org_name
         from app.organisations o
         join app.memberships m on m.org_id = o.id and m.ended_at is null
         join app.profiles p on p.user_id = m.user_id
-       where o.path @> array[(select id from scope)]
+       where o.path @> array[v_org] and o.path && v_plan_orgs
        order by m.user_id, array_length(o.path, 1) desc
     ),
     rs as (
@@ -701,6 +750,10 @@ begin
       'plan', jsonb_build_object('id', v_plan.id, 'title', v_plan.title, 'due_on', v_plan.due_on,
                                  'overdue', v_plan.due_on < current_date),
       'org', (select jsonb_build_object('id', o.id, 'name', o.name) from app.organisations o where o.id = v_org),
+      'orgs', coalesce((select jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name)
+                    order by array_length(o.path, 1), o.sort_order, o.name)
+                  from app.organisations o
+                 where o.id = any (v_plan_orgs) and o.id in (select app.managed_org_ids())), '[]'::jsonb),
       'total', (select coalesce(sum(total), 0)::int from rs),
       'readings', coalesce((select jsonb_agg(jsonb_build_object('id', reading_id, 'title', title, 'total', total,
                     'done_members', (select count(*) from done d where d.reading_id = rs.reading_id and d.n >= rs.total)::int)
@@ -820,9 +873,11 @@ $$;
 revoke execute on function public.create_reading(uuid, uuid, text, jsonb, text, text) from public, anon;
 grant execute on function public.create_reading(uuid, uuid, text, jsonb, text, text) to authenticated;
 
--- A secretary assigns readings to an organisation they manage, due on a date.
+-- A secretary assigns readings to organisations they manage (p_org_ids, or the older single
+-- p_org_id; the first one owns the plan), due on a date.
 create function public.create_plan(
-  p_id uuid, p_org_id uuid, p_title text, p_due_on date, p_reading_ids uuid[], p_description text default ''
+  p_id uuid, p_title text, p_due_on date, p_reading_ids uuid[], p_description text default '',
+  p_org_ids uuid[] default null, p_org_id uuid default null
 ) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
@@ -831,6 +886,9 @@ declare
   v_desc text := app.readings_text(p_description, 2000, false, 'description');
   v_owner uuid;
   v_n int := coalesce(array_length(p_reading_ids, 1), 0);
+  -- in the order given, each once
+  v_orgs uuid[] := array(select x from unnest(coalesce(p_org_ids, '{}') || p_org_id) with ordinality u(x, i)
+                          where x is not null group by x order by min(i));
 begin
   if p_id is null then
     raise exception using message = 'readings.id_required', errcode = 'P0001';
@@ -842,7 +900,10 @@ begin
     end if;
     return public.plan_detail(p_id);
   end if;
-  if p_org_id is null or not app.can_manage(p_org_id) then
+  if coalesce(array_length(v_orgs, 1), 0) = 0 then
+    raise exception using message = 'readings.orgs_required', errcode = 'P0001';
+  elsif array_position(p_org_ids, null) is not null
+     or exists (select 1 from unnest(v_orgs) x where not app.can_manage(x)) then
     raise exception using message = 'readings.not_allowed', errcode = '42501';
   end if;
   if p_due_on is null then
@@ -865,36 +926,42 @@ begin
   end if;
   if exists (
     select 1 from unnest(p_reading_ids) x join app.readings r on r.id = x
-     where not exists (select 1 from app.organisations o where o.id = p_org_id and r.org_id = any (o.path))
+      cross join unnest(v_orgs) g
+     where not exists (select 1 from app.organisations o where o.id = g and r.org_id = any (o.path))
   ) then
     raise exception using message = 'readings.reading_out_of_scope', errcode = 'P0001';
   end if;
 
   begin
     insert into app.study_plans (id, org_id, title, description, due_on)
-    values (p_id, p_org_id, v_title, v_desc, p_due_on);
+    values (p_id, v_orgs[1], v_title, v_desc, p_due_on);
   exception when unique_violation then
     raise exception using message = 'readings.id_conflict', errcode = 'PT409';
   end;
+  -- the first is added by the trigger
+  insert into app.plan_orgs (plan_id, org_id) select p_id, x from unnest(v_orgs) x on conflict do nothing;
   insert into app.plan_readings (plan_id, reading_id, position)
   select p_id, x, i::int from unnest(p_reading_ids) with ordinality as u(x, i);
-  perform app.audit(p_org_id, 'plan.create', p_id, jsonb_build_object('title', v_title, 'due_on', p_due_on));
+  perform app.audit(v_orgs[1], 'plan.create', p_id,
+    jsonb_build_object('title', v_title, 'due_on', p_due_on, 'org_ids', to_jsonb(v_orgs)));
   return public.plan_detail(p_id);
 end
 $$;
-revoke execute on function public.create_plan(uuid, uuid, text, date, uuid[], text) from public, anon;
-grant execute on function public.create_plan(uuid, uuid, text, date, uuid[], text) to authenticated;
+revoke execute on function public.create_plan(uuid, text, date, uuid[], text, uuid[], uuid) from public, anon;
+grant execute on function public.create_plan(uuid, text, date, uuid[], text, uuid[], uuid) to authenticated;
 
 -- grants ------------------------------------------------------------------------------------
 
 revoke execute on function app.readings_set_created_by() from public, anon;
+revoke execute on function app.study_plans_own_org() from public, anon, authenticated;
 revoke execute on function app.section_ticks_count_insert(), app.section_ticks_count_delete() from public, anon, authenticated;
 grant select on app.reading_progress to authenticated;
 grant select, insert on app.readings to authenticated;
 grant select, insert on app.reading_sections to authenticated;
 grant select, insert on app.study_plans to authenticated;
 grant select, insert on app.plan_readings to authenticated;
+grant select, insert on app.plan_orgs to authenticated;
 grant select, insert, delete on app.section_ticks to authenticated;
 grant select, insert, update, delete on app.notes to authenticated;
-grant all on app.readings, app.reading_sections, app.study_plans, app.plan_readings,
+grant all on app.readings, app.reading_sections, app.study_plans, app.plan_readings, app.plan_orgs,
   app.section_ticks, app.reading_progress, app.notes to service_role;

@@ -29,7 +29,7 @@ async function member(org: string, role = 'member'): Promise<string> {
 async function snapshot(): Promise<string> {
   const { rows } = await db.query<{ s: string }>(`select concat_ws('|',
     (select count(*) from app.readings), (select count(*) from app.reading_sections),
-    (select count(*) from app.study_plans), (select count(*) from app.plan_readings),
+    (select count(*) from app.study_plans), (select count(*) from app.plan_readings), (select count(*) from app.plan_orgs),
     (select count(*) from app.section_ticks), (select string_agg(read_at::text, ',' order by user_id, section_id) from app.section_ticks),
     (select string_agg(done::text, ',' order by user_id, reading_id) from app.reading_progress),
     (select string_agg(id || body || visibility || version, ',' order by id) from app.notes)) as s`)
@@ -367,6 +367,52 @@ describe('creating readings and plans', () => {
     expect((await as(db, ids.teacherB).rpc('plans_list')).map((x: any) => x.id)).not.toContain(id)
   })
 
+  it('a plan for two branches reaches both, not a sibling; each secretary follows their own branch', async () => {
+    const id = randomUUID()
+    const due = new Date(Date.now() + 14 * 864e5).toISOString().slice(0, 10)
+    const p = await as(db, ids.admin).rpc('create_plan', { p_id: id, p_org_ids: [ids.branchA, ids.branchB], p_title: '两个支部的计划', p_due_on: due, p_reading_ids: [R(1)] })
+    expect(p.plan).toMatchObject({ id, org_id: ids.branchA, org_ids: [ids.branchA, ids.branchB], can_manage: true })
+    expect(await n('select 1 from app.plan_orgs where plan_id = $1', [id])).toBe(2)
+    for (const uid of [ids.teacherA, ids.teacherB, ids.teacherBgroup]) {
+      const mine = (await as(db, uid).rpc('plans_list')).find((x: any) => x.id === id)
+      expect(mine).toMatchObject({ assigned_to_me: true })
+      expect(await seen(uid, `select 1 from app.plan_orgs where plan_id = '${id}'`)).toBe(2)
+    }
+    // branch A2 is "branch C": a sibling of A, not in the plan
+    expect((await as(db, ids.teacherA2branch).rpc('plans_list')).map((x: any) => x.id)).not.toContain(id)
+    expect(await seen(ids.teacherA2branch, `select 1 from app.plan_orgs where plan_id = '${id}'`)).toBe(0)
+    await expectError(as(db, ids.teacherA2branch).rpc('plan_detail', { p_plan_id: id }), 'readings.plan_not_found')
+    // each secretary sees the members of their own branch among the plan's
+    const a = await as(db, ids.secretaryA).rpc('plan_progress', { p_plan_id: id })
+    expect(a.org.id).toBe(ids.branchA)
+    expect(a.orgs.map((o: any) => o.id)).toEqual([ids.branchA])
+    expect(a.members.map((m: any) => m.user_id)).toContain(ids.teacherA)
+    expect(a.members.map((m: any) => m.user_id)).not.toContain(ids.teacherB)
+    const b = await as(db, ids.secretaryB).rpc('plan_progress', { p_plan_id: id })
+    expect(b.org.id).toBe(ids.branchB)
+    expect(b.members.map((m: any) => m.user_id)).toEqual(expect.arrayContaining([ids.teacherB, ids.teacherBgroup]))
+    expect(b.members.map((m: any) => m.user_id)).not.toContain(ids.teacherA)
+    // the bureau's admin may switch between the plan's organisations; A2 is not one of them
+    const all = await as(db, ids.admin).rpc('plan_progress', { p_plan_id: id, p_org_id: ids.bureau })
+    expect(all.members.map((m: any) => m.user_id)).toEqual(expect.arrayContaining([ids.teacherA, ids.teacherB]))
+    expect(all.members.map((m: any) => m.user_id)).not.toContain(ids.teacherA2branch)
+    expect(all.orgs.map((o: any) => o.id).sort()).toEqual([ids.branchA, ids.branchB].sort())
+    await expectError(as(db, ids.admin).rpc('plan_progress', { p_plan_id: id, p_org_id: ids.branchA2 }), 'readings.org_not_in_plan')
+    await expectError(as(db, ids.secretaryA).rpc('plan_progress', { p_plan_id: id, p_org_id: ids.branchB }), 'readings.not_allowed')
+  })
+
+  it('a school secretary assigns one plan to two of its branches', async () => {
+    const sec = await member(ids.school1, 'secretary')
+    const id = randomUUID()
+    const due = new Date(Date.now() + 14 * 864e5).toISOString().slice(0, 10)
+    const p = await as(db, sec).rpc('create_plan', { p_id: id, p_org_ids: [ids.branchA2, ids.branchA, ids.branchA2], p_title: '两支部', p_due_on: due, p_reading_ids: [R(2)] })
+    expect(p.plan.org_ids).toEqual([ids.branchA2, ids.branchA])
+    expect((await as(db, ids.teacherA2branch).rpc('plans_list')).map((x: any) => x.id)).toContain(id)
+    expect((await as(db, ids.teacherB).rpc('plans_list')).map((x: any) => x.id)).not.toContain(id)
+    // a member cannot add an organisation to a plan behind create_plan's back
+    await expect(as(db, ids.secretaryB).exec(`insert into app.plan_orgs (plan_id, org_id) values ('${id}', '${ids.branchB}')`)).rejects.toThrow(/row-level security/)
+  })
+
   it('create_plan refusals change nothing', async () => {
     const sec = as(db, ids.secretaryA)
     const due = new Date(Date.now() + 14 * 864e5).toISOString().slice(0, 10)
@@ -384,8 +430,15 @@ describe('creating readings and plans', () => {
     await unchanged(() => sec.rpc('create_plan', { ...base, p_reading_ids: [branchOnly] }), 'readings.reading_not_found')
     await unchanged(() => sec.rpc('create_plan', { ...base, p_org_id: ids.branchB }), 'readings.not_allowed')
     await unchanged(() => as(db, ids.teacherA).rpc('create_plan', base), 'readings.not_allowed')
+    // every organisation must be one I manage: nothing is written for the others either
+    await unchanged(() => sec.rpc('create_plan', { ...base, p_org_id: undefined, p_org_ids: [ids.branchA, ids.branchB] }), 'readings.not_allowed')
+    await unchanged(() => sec.rpc('create_plan', { ...base, p_org_ids: [ids.branchB] }), 'readings.not_allowed')
+    await unchanged(() => sec.rpc('create_plan', { ...base, p_org_id: undefined, p_org_ids: [ids.branchA, null] }), 'readings.not_allowed')
+    await unchanged(() => sec.rpc('create_plan', { ...base, p_org_id: undefined, p_org_ids: [] }), 'readings.orgs_required')
     // a county plan may not hold a branch's reading: the rest of the county could not open it
     await unchanged(() => as(db, ids.admin).rpc('create_plan', { ...base, p_org_id: ids.bureau, p_reading_ids: [branchOnly] }), 'readings.reading_out_of_scope')
+    // nor one of several organisations that could not open it
+    await unchanged(() => as(db, ids.admin).rpc('create_plan', { ...base, p_org_id: undefined, p_org_ids: [ids.branchA2, ids.branchB], p_reading_ids: [branchOnly] }), 'readings.reading_out_of_scope')
   })
 })
 

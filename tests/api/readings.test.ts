@@ -111,7 +111,7 @@ describe('notes and the secretary', () => {
   it('create_plan retried with the same id returns the same plan once', async () => {
     const id = randomUUID()
     const due = new Date(Date.now() + 7 * 864e5).toISOString().slice(0, 10)
-    const args = { p_id: id, p_org_id: '00000000-0000-4000-8000-000000000011', p_title: '接口测试计划', p_due_on: due, p_reading_ids: [R(1)] }
+    const args = { p_id: id, p_org_ids: ['00000000-0000-4000-8000-000000000011'], p_title: '接口测试计划', p_due_on: due, p_reading_ids: [R(1)] }
     const a = await secretaryA.rpc('create_plan', args)
     const b = await secretaryA.rpc('create_plan', args)
     expect(a.error).toBeNull()

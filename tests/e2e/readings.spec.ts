@@ -91,6 +91,40 @@ describe('readings', () => {
     expect(rows.map(x => x[0])).toContain('张老师（示例）')
   })
 
+  it('the admin assigns one plan to two branches and follows each in the progress view', async () => {
+    const page = await b.open()
+    const login = new LoginPage(page)
+    await login.goto()
+    await login.signIn('admin@demo.example', 'demo1234')
+    await new Shell(page).home.waitFor()
+    await page.goto('/readings/plans/new')
+    await page.locator('[data-test="plan-form"]').waitFor()
+    await page.locator('[data-test="plan-title"] input').fill('两个支部的共同学习')
+    // the highest organisation is ticked first: untick it, tick two branches of different schools
+    await page.locator('[data-test^="plan-org-"]').first().click()
+    await page.locator('[data-test="plan-org-示例一中第一党支部"]').click()
+    await page.locator('[data-test="plan-org-示例实验小学教师党支部"]').click()
+    expect(await page.locator('[data-test="plan-hint"]').textContent()).toContain('“示例一中第一党支部”、“示例实验小学教师党支部”')
+    await page.locator('[data-test="plan-pick-2012年党建工作要点"]').click()
+    const created = waitForRpc(page, 'create_plan')
+    await page.locator('[data-test="plan-submit"]').click()
+    expect((await created).status()).toBe(200)
+    await page.waitForURL(/\/readings\/plans\/[0-9a-f-]{36}$/)
+    const planId = page.url().split('/').pop()!
+    await expect.poll(() => page.locator('body').textContent()).toContain('示例一中第一党支部、示例实验小学教师党支部')
+
+    const r = new Readings(page)
+    expect((await r.gotoProgress(planId)).status()).toBe(200)
+    const orgs = page.locator('[data-test="progress-orgs"]')
+    await orgs.waitFor()
+    expect(await orgs.locator('button').count()).toBe(2)
+    const switched = waitForRpc(page, 'plan_progress')
+    await page.locator('[data-test="progress-org-示例实验小学教师党支部"]').click()
+    const body = await (await switched).json()
+    expect(body.org.name).toBe('示例实验小学教师党支部')
+    await expect.poll(() => page.locator('[data-test="progress-view"]').textContent()).toContain('示例实验小学教师党支部')
+  })
+
   it('a section text with HTML, images and script links is shown sanitised, loading nothing from elsewhere', async () => {
     const secretary = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false }, realtime: { transport: ws as never } })
     const { error: signInError } = await secretary.auth.signInWithPassword({ email: 'secretary1@demo.example', password: 'demo1234' })

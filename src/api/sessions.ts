@@ -46,6 +46,7 @@ export interface SessionDetail extends Omit<SessionListItem, 'can_run'> {
   expected_orgs: { id: string, name: string }[]
   invitees: { user_id: string, display_name: string }[]
   reading_ids: string[]
+  readings: { id: string, title: string }[]
   minutes: Minutes
   expected: boolean
   can_run: boolean
@@ -101,6 +102,7 @@ export interface Summary {
 }
 
 export interface Makeup { session_id: string, title: string, kind: SessionKind, starts_at: string, status: AttendanceStatus, completed_at: string | null }
+export interface InviteeCandidate { user_id: string, display_name: string, school: string, org_name: string | null }
 export interface ManagedOrg { id: string, name: string, kind: string, parent_id: string | null }
 
 export const listMySessions = (scope: 'upcoming' | 'past', before: string | null = null, limit = 20) =>
@@ -154,6 +156,9 @@ export const completeMakeup = (sessionId: string) => rpc<{ session_id: string, c
 
 export const attendanceSummary = (orgId: string, from: string, to: string) =>
   rpc<Summary>('attendance_summary', { p_org_id: orgId, p_from: from, p_to: to })
+
+/** Members a secretary may name as invitees, by name or school (1..40 characters, at most 20). */
+export const inviteeCandidates = (query: string) => rpc<InviteeCandidate[]>('session_invitee_candidates', { p_query: query })
 
 export const orgsIManage = () => rpc<ManagedOrg[]>('session_orgs_i_manage')
 

@@ -751,6 +751,8 @@ begin
         from app.session_invitees i join app.profiles p on p.user_id = i.user_id where i.session_id = v_s.id), '[]'::jsonb),
     'reading_ids', coalesce((select jsonb_agg(r.reading_id order by r.sort_order)
         from app.session_readings r where r.session_id = v_s.id), '[]'::jsonb),
+    'readings', coalesce((select jsonb_agg(jsonb_build_object('id', rd.id, 'title', rd.title) order by r.sort_order)
+        from app.session_readings r join app.readings rd on rd.id = r.reading_id where r.session_id = v_s.id), '[]'::jsonb),
     'minutes', jsonb_build_object('topic', v_s.minutes_topic, 'speakers', v_s.minutes_speakers,
         'decisions', v_s.minutes_decisions, 'updated_at', v_s.minutes_updated_at),
     'expected', app.is_expected(v_s.id, v_uid),
@@ -761,6 +763,33 @@ begin
         'reason', v_l.reason, 'created_at', v_l.created_at, 'decided_at', v_l.decided_at) end,
     'makeup_completed_at', (select m.completed_at from app.makeups m where m.session_id = v_s.id and m.user_id = v_uid),
     'counts', case when v_run then app.session_counts(v_s.id) else null end);
+end
+$$;
+
+-- People a secretary may name as invitees (双重组织生活): members whose name or school contains
+-- p_query (1..40 characters), at most 20; org_name is null where their organisation is not visible.
+create function public.session_invitee_candidates(p_query text) returns jsonb
+language plpgsql stable security invoker set search_path = '' as $$
+declare
+  v_q text := lower(btrim(coalesce(p_query, '')));
+begin
+  perform app.require_user();
+  if char_length(v_q) not between 1 and 40 then
+    raise exception using message = 'sessions.query_invalid', errcode = 'P0001';
+  elsif not exists (select 1 from app.managed_org_ids()) then
+    raise exception using message = 'sessions.forbidden', errcode = '42501';
+  end if;
+  return coalesce((
+    select jsonb_agg(jsonb_build_object('user_id', c.user_id, 'display_name', c.display_name,
+             'school', c.school, 'org_name', c.org_name) order by c.display_name, c.user_id)
+      from (select p.user_id, p.display_name, p.school,
+                   (select o.name from app.memberships m join app.organisations o on o.id = m.org_id
+                     where m.user_id = p.user_id and m.ended_at is null
+                     order by m.joined_at, m.id limit 1) as org_name
+              from app.profiles p
+             where strpos(lower(p.display_name), v_q) > 0 or strpos(lower(p.school), v_q) > 0
+             order by p.display_name, p.user_id
+             limit 20) c), '[]'::jsonb);
 end
 $$;
 
@@ -1016,6 +1045,8 @@ revoke execute on function public.cancel_session(uuid) from public, anon;
 grant execute on function public.cancel_session(uuid) to authenticated;
 revoke execute on function public.get_session(uuid) from public, anon;
 grant execute on function public.get_session(uuid) to authenticated;
+revoke execute on function public.session_invitee_candidates(text) from public, anon;
+grant execute on function public.session_invitee_candidates(text) to authenticated;
 revoke execute on function public.list_my_sessions(text, timestamptz, int) from public, anon;
 grant execute on function public.list_my_sessions(text, timestamptz, int) to authenticated;
 revoke execute on function public.check_in(uuid, uuid, text, text, timestamptz) from public, anon;

@@ -174,6 +174,26 @@ describe('save_session', () => {
     expect(await count(db, `select 1 from app.sessions where id = $1 and title = '测试会议'`, [s])).toBe(1)
   })
 
+  it('readings: saved in order and returned with their titles', async () => {
+    const R = (n: number) => `00000000-0000-4000-9100-00000000000${n}`
+    const s = await as(db, ids.secretaryA).rpc('save_session', { ...base(), p_reading_ids: [R(5), R(2)] })
+    expect(s.reading_ids).toEqual([R(5), R(2)])
+    expect(s.readings).toEqual([{ id: R(5), title: '党的十八大报告' }, { id: R(2), title: '邓小平理论' }])
+  })
+
+  it('session_invitee_candidates: members by name or school for a secretary; bad queries and members refused', async () => {
+    const found = await as(db, ids.secretaryA).rpc('session_invitee_candidates', { p_query: '孙校长' })
+    expect(found).toHaveLength(1)
+    expect(found[0]).toMatchObject({ user_id: ids.principal, display_name: '孙校长（示例）' })
+    expect(Object.keys(found[0]).sort()).toEqual(['display_name', 'org_name', 'school', 'user_id'])
+    expect(await as(db, ids.secretaryA).rpc('session_invitee_candidates', { p_query: '没有这个人' })).toEqual([])
+    expect((await as(db, ids.admin).rpc('session_invitee_candidates', { p_query: '示例' })).length).toBeLessThanOrEqual(20)
+    for (const q of ['', '   ', null, '字'.repeat(41)])
+      await expectError(as(db, ids.secretaryA).rpc('session_invitee_candidates', { p_query: q }), 'sessions.query_invalid')
+    await expectError(as(db, ids.teacherA).rpc('session_invitee_candidates', { p_query: '孙' }), 'sessions.forbidden')
+    await expect(as(db, null).rpc('session_invitee_candidates', { p_query: '孙' })).rejects.toThrow(/permission denied/)
+  })
+
   it('get_session: refused to those who may not see it', async () => {
     const s = await mkSession()
     await expectError(as(db, ids.teacherB).rpc('get_session', { p_session_id: s }), 'sessions.not_found')

@@ -13,6 +13,8 @@ export interface SessionFormState {
   duration_minutes: number | string
   place: string
   expected_org_ids: string[]
+  invitees: { user_id: string, display_name: string }[]
+  readings: { id: string, title: string }[]
   opens_before: number | string
   closes_after: number | string
 }
@@ -32,6 +34,8 @@ export function useSessionForm(existingId: string | null) {
     duration_minutes: 60,
     place: '党员活动室',
     expected_org_ids: [],
+    invitees: [],
+    readings: [],
     opens_before: 30,
     closes_after: 15,
   })
@@ -50,6 +54,8 @@ export function useSessionForm(existingId: string | null) {
           duration_minutes: s.duration_minutes,
           place: s.place,
           expected_org_ids: s.expected_orgs.map(o => o.id),
+          invitees: s.invitees,
+          readings: s.readings,
           opens_before: dayjs(s.starts_at).diff(s.checkin_opens_at, 'minute'),
           closes_after: dayjs(s.checkin_closes_at).diff(s.starts_at, 'minute'),
         })
@@ -81,6 +87,8 @@ export function useSessionForm(existingId: string | null) {
         duration_minutes: Number(form.duration_minutes),
         place: form.place,
         expected_org_ids: form.expected_org_ids,
+        invitee_ids: form.invitees.map(i => i.user_id),
+        reading_ids: form.readings.map(r => r.id),
         checkin_opens_at: start.subtract(Number(form.opens_before), 'minute').toISOString(),
         checkin_closes_at: start.add(Number(form.closes_after), 'minute').toISOString(),
       })

@@ -893,11 +893,13 @@ begin
            (select count(*) from app.plan_readings pr join app.reading_sections s on s.reading_id = pr.reading_id
              where pr.plan_id = p.id)::int as sections
       from app.study_plans p, root
-     where (p.org_id = any (root.path) or p.org_id in (select orgs.id from orgs))
+     where exists (select 1 from app.plan_orgs po
+                    where po.plan_id = p.id and (po.org_id = any (root.path) or po.org_id in (select orgs.id from orgs)))
        and p.due_on >= p_from and p.created_at < (p_to + 1)),
   plan_users as (
     select distinct p.id as plan_id, mem.user_id
-      from plans p join anc a on a.ancestor_id = p.org_id join mem on mem.org_id = a.org_id),
+      from plans p join app.plan_orgs po on po.plan_id = p.id
+      join anc a on a.ancestor_id = po.org_id join mem on mem.org_id = a.org_id),
   ticks as (
     select t.user_id, pr.plan_id, count(*)::int as n
       from app.section_ticks t

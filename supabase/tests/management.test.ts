@@ -407,6 +407,19 @@ describe('reports and study hours', () => {
     expect(byId[ids.bureau].members).toBeGreaterThanOrEqual(byId[ids.school1].members)
   })
 
+  it('a plan assigned to several organisations is reported under each of them', async () => {
+    const r = randomUUID(); const plan = randomUUID()
+    await db.query(`insert into app.readings (id, org_id, title) values ($1, $2, '两支部读物')`, [r, ids.school1])
+    await db.query(`insert into app.reading_sections (reading_id, position, title) values ($1, 1, '一')`, [r])
+    await db.query(`insert into app.study_plans (id, org_id, title, due_on, created_at) values ($1, $2, '两支部计划', '2024-03-30', '2024-03-01')`, [plan, ids.branchA])
+    await db.query(`insert into app.plan_readings (plan_id, reading_id, position) values ($1, $2, 1)`, [plan, r])
+    await db.query('insert into app.plan_orgs (plan_id, org_id) values ($1, $2)', [plan, ids.branchB])
+    const rep = await as(db, ids.secretaryB).rpc('report_org', { p_org_id: ids.branchB, p_from: from, p_to: to })
+    expect(rep.plans.map((p: any) => p.id)).toContain(plan)
+    const b = rep.orgs.find((o: any) => o.id === ids.branchB)
+    expect(b.reading.find((x: any) => x.plan_id === plan)).toMatchObject({ members: b.members, done: 0 })
+  })
+
   it('reports are refused outside reach and for bad periods', async () => {
     await expectError(as(db, ids.secretaryA).rpc('report_org', { p_org_id: ids.branchB, p_from: from, p_to: to }), 'admin.org_not_found')
     await expectError(as(db, ids.teacherA).rpc('report_org', { p_org_id: ids.branchA, p_from: from, p_to: to }), 'admin.forbidden')

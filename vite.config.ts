@@ -59,26 +59,58 @@ function vantIconFont(): Plugin {
 }
 
 /**
- * supabase-js is loaded lazily (src/api/client.ts), which costs a round trip for signed-in
- * members. When a session is stored, start fetching its chunk while the entry script loads.
+ * The first screen's page chunk is only asked for once the entry has run, a round trip later.
+ * Start fetching it (with its chunks and styles) while the entry script loads: for a stored
+ * session on `/`, the home screen and supabase-js (which it needs for its data); signed out,
+ * the sign-in screen, where every protected path leads. And open the connection to the API
+ * meanwhile (on weak signal a TCP and TLS handshake is several round trips).
  */
-function preloadSupabaseWhenSignedIn(): Plugin {
+function preloadFirstScreen(): Plugin {
+  let apiOrigin = 'http://127.0.0.1:54321' // src/api/client.ts LOCAL_URL, when VITE_SUPABASE_URL is unset
   return {
-    name: 'preload-supabase-when-signed-in',
+    name: 'preload-first-screen',
     apply: 'build',
+    configResolved(config) {
+      if (config.env.VITE_SUPABASE_URL)
+        apiOrigin = new URL(config.env.VITE_SUPABASE_URL as string).origin
+    },
     transformIndexHtml: {
       order: 'post',
       handler(html, ctx) {
-        const chunk = Object.values(ctx.bundle ?? {}).find(c => c.type === 'chunk' && c.moduleIds.some(id => id.includes('/@supabase/supabase-js/')))
-        if (!chunk)
+        const chunks = Object.values(ctx.bundle ?? {}).filter(c => c.type === 'chunk')
+        const byName = new Map(chunks.map(c => [c.fileName, c]))
+        const closure = (root: string, into = new Set<string>()) => {
+          if (!into.has(root)) {
+            into.add(root)
+            byName.get(root)?.imports.forEach(i => closure(i, into))
+          }
+          return into
+        }
+        const entry = chunks.find(c => c.isEntry)
+        const supabase = chunks.find(c => c.moduleIds.some(id => id.includes('/@supabase/supabase-js/')))
+        const page = (file: string) => chunks.find(c => c.facadeModuleId?.endsWith(file))
+        const home = page('/src/pages/home/HomePage.vue')
+        const login = page('/src/pages/auth/LoginPage.vue')
+        if (!entry || !supabase || !home || !login)
           return html
-        const href = `/${chunk.fileName}`
+        const inEntry = closure(entry.fileName)
+        // [modulepreload hrefs, style hrefs] of what a chunk needs beyond the entry
+        const links = (root: string) => {
+          const js = [...closure(root)].filter(f => !inEntry.has(f))
+          const css = js.flatMap(f => [...(byName.get(f)?.viteMetadata?.importedCss ?? [])])
+          return [js.map(f => `/${f}`), css.map(f => `/${f}`)]
+        }
+        const plan = JSON.stringify({ home: links(home.fileName), supabase: [[`/${supabase.fileName}`], []], login: links(login.fileName) })
         return {
           html,
           tags: [{
+            tag: 'link',
+            attrs: { rel: 'preconnect', href: apiOrigin, crossorigin: '' },
+            injectTo: 'head',
+          }, {
             tag: 'script',
             injectTo: 'head',
-            children: `try{if(localStorage.getItem('xxdzz-auth')){var l=document.createElement('link');l.rel='modulepreload';l.href='${href}';document.head.appendChild(l)}}catch(e){}`,
+            children: `try{(function(p,k){var s=localStorage.getItem('xxdzz-auth');(s?(location.pathname==='/'?['supabase','home']:['supabase']):['login']).forEach(function(n){p[n][0].forEach(function(h){k(h,'modulepreload')});p[n][1].forEach(function(h){k(h,'preload','style')})})})(${plan},function(h,r,a){var l=document.createElement('link');l.rel=r;l.href=h;if(a)l.as=a;document.head.appendChild(l)})}catch(e){}`,
           }],
         }
       },
@@ -109,10 +141,27 @@ export default defineConfig({
     __INTLIFY_DROP_MESSAGE_COMPILER__: 'true',
     __INTLIFY_PROD_DEVTOOLS__: 'false',
   },
+  build: {
+    rolldownOptions: {
+      output: {
+        // Fewer, larger chunks: on weak signal (and HTTP/1.1 hosts, six connections) every extra
+        // request costs a round trip, which a few kilobytes more do not. The framework, and all the
+        // frame needs (its Vant components, the API client), load with the entry; the rest of Vant is
+        // one chunk, cached from the first screen on.
+        codeSplitting: {
+          groups: [
+            { name: 'framework', test: /node_modules[\\/](@vue|vue|vue-router|pinia|vue-i18n|@intlify)[\\/]/, priority: 30 },
+            { name: 'frame', tags: ['$initial'], priority: 20 },
+            { name: 'vant', test: /node_modules[\\/](vant|@vant)[\\/]/, priority: 10 },
+          ],
+        },
+      },
+    },
+  },
   plugins: [
     precompileLocales(),
     vantIconFont(),
-    preloadSupabaseWhenSignedIn(),
+    preloadFirstScreen(),
     vue(),
     // Vant components are imported on demand (with their CSS) from templates.
     Components({

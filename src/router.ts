@@ -1,5 +1,5 @@
 import type { RouteRecordRaw } from 'vue-router'
-import { createRouter, createWebHistory } from 'vue-router'
+import { createRouter, createWebHistory, START_LOCATION } from 'vue-router'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -32,6 +32,8 @@ export function createAppRouter() {
   return createRouter({
     history: createWebHistory(import.meta.env.BASE_URL),
     routes,
-    scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+    // Not on the first navigation: the page is already at the top, and scrolling forces a layout
+    // in the middle of the first render.
+    scrollBehavior: (_to, from, saved) => from === START_LOCATION ? false : saved ?? { top: 0 },
   })
 }

@@ -1,4 +1,4 @@
-import type { Session, SupabaseClient } from '@supabase/supabase-js'
+import type { RealtimeChannel, Session, SupabaseClient } from '@supabase/supabase-js'
 
 /** The local stack and the Supabase CLI's well-known local anon key (not a secret). */
 export const LOCAL_URL = 'http://127.0.0.1:54321'
@@ -32,18 +32,33 @@ export function getSupabase(): Promise<SupabaseClient> {
 }
 
 /**
- * The same client, synchronously, for code that runs on signed-in pages (realtime channels):
- * the router guard awaits `getSupabase()` before any page that needs a session, so it is
- * loaded there. On a public page (sign-in, sign-up) use `await getSupabase()`.
+ * Join private realtime channels (`topic:…`, `session:…`, `org:…`) once supabase-js is loaded and
+ * the socket carries the member's token; `setup` adds the listeners before joining. Returns the
+ * unsubscribe function, which may be called before the channels were even created.
  */
-export const supabase = new Proxy({} as SupabaseClient, {
-  get(_, prop) {
-    if (!loaded)
-      throw new Error('supabase-js is not loaded yet: use `await getSupabase()` outside signed-in pages')
-    const value = Reflect.get(loaded, prop) as unknown
-    return typeof value === 'function' ? value.bind(loaded) : value
-  },
-})
+export function joinChannels(names: string[], setup: (channel: RealtimeChannel) => void): () => void {
+  let closed = false
+  let joined: RealtimeChannel[] = []
+  void (async () => {
+    const client = await getSupabase()
+    const { data } = await client.auth.getSession()
+    await client.realtime.setAuth(data.session?.access_token ?? null)
+    if (closed)
+      return
+    joined = [...new Set(names)].map((name) => {
+      const channel = client.channel(name, { config: { private: true } })
+      setup(channel)
+      // supabase-js hands back the same channel for the same name: join it only once
+      if (channel.state === 'closed')
+        channel.subscribe()
+      return channel
+    })
+  })().catch(() => {})
+  return () => {
+    closed = true
+    joined.forEach(c => void loaded?.removeChannel(c))
+  }
+}
 
 /** The session supabase-js keeps in localStorage, read without loading supabase-js. */
 export function storedSession(): Session | null {

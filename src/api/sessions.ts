@@ -1,5 +1,4 @@
-import type { RealtimeChannel } from '@supabase/supabase-js'
-import { rpc, supabase } from './client'
+import { joinChannels, rpc } from './client'
 
 export const SESSION_KINDS = ['center_group', 'lecture', 'report', 'research', 'self_study', 'general_meeting', 'committee_meeting', 'group_meeting', 'party_class'] as const
 export type SessionKind = typeof SESSION_KINDS[number]
@@ -167,14 +166,9 @@ export const orgsIManage = () => rpc<ManagedOrg[]>('session_orgs_i_manage')
  * check-in or leave change). Returns the unsubscribe function.
  */
 export function onAttendance(sessionId: string, fn: (counts: Counts) => void): () => void {
-  const ch: RealtimeChannel = supabase.channel(`session:${sessionId}`, { config: { private: true } })
-    .on('broadcast', { event: 'attendance' }, (m) => {
-      const counts = (m.payload as { counts?: Counts } | undefined)?.counts
-      if (counts)
-        fn(counts)
-    })
-    .subscribe()
-  return () => {
-    void supabase.removeChannel(ch)
-  }
+  return joinChannels([`session:${sessionId}`], channel => channel.on('broadcast', { event: 'attendance' }, (m) => {
+    const counts = (m.payload as { counts?: Counts } | undefined)?.counts
+    if (counts)
+      fn(counts)
+  }))
 }

@@ -1,5 +1,5 @@
 import type { OrgKind } from './core'
-import { rpc, supabase } from './client'
+import { joinChannels, rpc } from './client'
 
 export type TopicStatus = 'draft' | 'open' | 'locked' | 'closed' | 'archived'
 
@@ -141,40 +141,17 @@ export type TopicEvent =
  * join). Payloads carry ids only: re-read through the API. Returns the unsubscribe function.
  */
 export function watchTopic(topicId: string, onEvent: (e: TopicEvent) => void): () => void {
-  let closed = false
-  const channel = supabase.channel(`topic:${topicId}`, { config: { private: true } })
-  for (const event of ['post_created', 'post_updated', 'topic_updated'] as const) {
-    channel.on('broadcast', { event }, (msg) => {
-      onEvent({ event, ...(msg.payload as Record<string, string>) } as TopicEvent)
-    })
-  }
-  void (async () => {
-    const { data } = await supabase.auth.getSession()
-    await supabase.realtime.setAuth(data.session?.access_token ?? null)
-    // supabase-js hands back the same channel for the same topic: join it only once
-    if (!closed && channel.state === 'closed')
-      channel.subscribe()
-  })().catch(() => {})
-  return () => {
-    closed = true
-    void supabase.removeChannel(channel)
-  }
+  return joinChannels([`topic:${topicId}`], (channel) => {
+    for (const event of ['post_created', 'post_updated', 'topic_updated'] as const) {
+      channel.on('broadcast', { event }, (msg) => {
+        onEvent({ event, ...(msg.payload as Record<string, string>) } as TopicEvent)
+      })
+    }
+  })
 }
 
 /** Activity (new replies, status changes) of the topics of these organisations. */
 export function watchTopicActivity(orgIds: string[], onActivity: (topicId: string) => void): () => void {
-  let closed = false
-  const channels = [...new Set(orgIds)].map(orgId =>
-    supabase.channel(`org:${orgId}`, { config: { private: true } })
-      .on('broadcast', { event: 'topic_activity' }, msg => onActivity(String((msg.payload as { topic_id?: string }).topic_id ?? ''))))
-  void (async () => {
-    const { data } = await supabase.auth.getSession()
-    await supabase.realtime.setAuth(data.session?.access_token ?? null)
-    if (!closed)
-      channels.filter(c => c.state === 'closed').forEach(c => c.subscribe())
-  })().catch(() => {})
-  return () => {
-    closed = true
-    channels.forEach(c => void supabase.removeChannel(c))
-  }
+  return joinChannels(orgIds.map(id => `org:${id}`), channel =>
+    channel.on('broadcast', { event: 'topic_activity' }, msg => onActivity(String((msg.payload as { topic_id?: string }).topic_id ?? ''))))
 }

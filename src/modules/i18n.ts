@@ -1,7 +1,7 @@
 import type { RouteLocationNormalized } from 'vue-router'
 import type { ModuleContext } from './types'
 import { Locale as VantLocale } from 'vant'
-import { watch } from 'vue'
+import { markRaw, watch } from 'vue'
 import { createI18n } from 'vue-i18n'
 import { useSettingsStore } from '@/stores/settings'
 
@@ -14,21 +14,30 @@ type Messages = Record<string, any>
 
 // src/locales/<lang>/<area>.json → messages[lang][area]. The frame's areas ship with the first
 // screen in zh-CN; a feature area's strings load when one of its routes is entered
-// (/readings… → readings.json, or `meta.i18n: ['sessions']`), and all of them once the app is idle.
+// (/readings… → readings.json, or `meta.i18n: ['sessions']`), or when a component asks (loadAreas).
 const eager = import.meta.glob<Messages>('../locales/zh-CN/{common,auth,home,me,errors,offline}.json', { eager: true, import: 'default' })
 const lazy = import.meta.glob<Messages>(['../locales/*/*.json', '!../locales/zh-CN/{common,auth,home,me,errors,offline}.json'], { import: 'default' })
 
 const areaOf = (path: string) => path.split('/').pop()!.replace(/\.json$/, '')
 const localeOf = (path: string) => path.split('/').slice(-2, -1)[0]!
 
+// Each locale's messages are kept raw (not deeply reactive): vue-i18n would otherwise wrap every
+// node of the compiled messages in a reactive proxy, and every translation walks them, which made
+// the first render of a screen noticeably slower on a cheap phone. Reactivity comes from replacing
+// a locale's whole object when an area arrives (addArea).
 export const i18n = createI18n({
   legacy: false,
   locale: DEFAULT_LOCALE,
   fallbackLocale: DEFAULT_LOCALE,
-  messages: { [DEFAULT_LOCALE]: Object.fromEntries(Object.entries(eager).map(([p, m]) => [areaOf(p), m])) } as Record<string, Messages>,
+  messages: { [DEFAULT_LOCALE]: markRaw(Object.fromEntries(Object.entries(eager).map(([p, m]) => [areaOf(p), m]))) } as Record<string, Messages>,
   missingWarn: !import.meta.env.PROD,
   fallbackWarn: false,
 })
+
+function addArea(locale: string, area: string, messages: Messages) {
+  const current = i18n.global.getLocaleMessage(locale) as Messages
+  i18n.global.setLocaleMessage(locale, markRaw({ ...current, [area]: messages }))
+}
 
 const loaded = new Set(Object.keys(eager).map(p => `${DEFAULT_LOCALE}/${areaOf(p)}`))
 
@@ -38,7 +47,7 @@ export async function loadAreas(locale: string, areas?: string[]): Promise<void>
     localeOf(p) === locale && !loaded.has(`${locale}/${areaOf(p)}`) && (!areas || areas.includes(areaOf(p))))
   await Promise.all(todo.map(async ([p, load]) => {
     const messages = await load()
-    i18n.global.mergeLocaleMessage(locale, { [areaOf(p)]: messages })
+    addArea(locale, areaOf(p), messages)
     loaded.add(`${locale}/${areaOf(p)}`)
   }))
 }
@@ -77,11 +86,12 @@ export async function install({ app, router }: ModuleContext) {
   watch(() => settings.locale, l => setLocale(l))
   if (settings.locale !== DEFAULT_LOCALE)
     await setLocale(settings.locale)
-  router.beforeEach(to => ensureRouteMessages(to).then(() => undefined))
-  // Everything else once idle: outbox labels and cross-area keys (e.g. sessions.kind.* on home).
-  const rest = () => void loadAreas(DEFAULT_LOCALE).then(() => loadAreas(i18n.global.locale.value)).catch(() => {})
-  if (typeof requestIdleCallback === 'function')
-    requestIdleCallback(rest, { timeout: 4000 })
-  else
-    setTimeout(rest, 2000)
+  // Only what the route needs: merging every area's messages at start is a long task on a cheap
+  // phone. Offline, the service worker has every locale chunk precached.
+  // Fetched alongside the route's own chunk (started before, awaited after components resolve).
+  let messages: Promise<unknown> = Promise.resolve()
+  router.beforeEach((to) => {
+    messages = ensureRouteMessages(to)
+  })
+  router.beforeResolve(() => messages.then(() => undefined))
 }

@@ -11,11 +11,12 @@ const senders = import.meta.glob('../offline/senders/*.ts')
 export function install({ pinia }: ModuleContext) {
   if (typeof indexedDB === 'undefined')
     return
-  // Writes belong to whoever made them: on a shared phone, the next account never sends them.
   const session = useSessionStore(pinia)
-  outbox.setOwner(() => session.userId)
-  watch(() => session.userId, () => void outbox.flush())
+  // Opening IndexedDB waits until the first screen is up too.
   const load = () => {
+    // Writes belong to whoever made them: on a shared phone, the next account never sends them.
+    outbox.setOwner(() => session.userId)
+    watch(() => session.userId, () => void outbox.flush())
     void Promise.all(Object.values(senders).map(l => l()))
       .catch(() => {})
       .finally(() => void outbox.start().catch(() => {}))

@@ -43,6 +43,16 @@ export async function checkForUpdate(): Promise<boolean> {
 export function install(_ctx: ModuleContext) {
   if (!import.meta.env.PROD || !pwa.supported)
     return
+  // Workbox's advice: register once the page has loaded, so precaching does not compete with the
+  // first screen for a weak connection (or the main thread).
+  const idle = (fn: () => void) => typeof requestIdleCallback === 'function' ? requestIdleCallback(fn, { timeout: 5000 }) : setTimeout(fn, 1000)
+  if (document.readyState === 'complete')
+    idle(register)
+  else
+    window.addEventListener('load', () => idle(register), { once: true })
+}
+
+function register() {
   import('virtual:pwa-register').then(({ registerSW }) => {
     updateSW = registerSW({
       onNeedRefresh() {

@@ -1,6 +1,5 @@
 import type { ModuleContext } from './types'
 import { watch } from 'vue'
-import { getSupabase } from '@/api/client'
 import { i18n } from './i18n'
 import { useSessionStore } from '@/stores/session'
 
@@ -19,11 +18,9 @@ export function install({ router, pinia }: ModuleContext) {
 
   router.beforeEach(async (to) => {
     await session.start()
+    // supabase-js is not awaited here: the page paints its frame and skeleton while it loads.
     if (!to.meta.public && !session.isSignedIn)
       return loginLocation(to.fullPath)
-    // Signed-in pages may use the client synchronously (`supabase` from src/api/client.ts).
-    if (!to.meta.public)
-      await getSupabase()
     if (to.meta.public && session.isSignedIn && to.path === '/login')
       return safeRedirect(to.query.redirect)
     if (to.meta.manage) {

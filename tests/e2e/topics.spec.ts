@@ -1,11 +1,13 @@
 import type { Page } from 'playwright-core'
 import { randomUUID } from 'node:crypto'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { createClient } from '@supabase/supabase-js'
 import { afterEach, describe, expect, it } from 'vitest'
 import ws from 'ws'
 import { LoginPage } from './pages/LoginPage'
 import { TopicPage } from './pages/TopicPage'
-import { ANON_KEY, STACK_URL, useBrowser, waitForRpc } from './support'
+import { ANON_KEY, ROOT, STACK_URL, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
 const extra: { close: () => Promise<void> }[] = []
@@ -17,6 +19,8 @@ afterEach(async () => {
 // seeds/20_topics.sql: the branch topic of 示例一中第一党支部
 const BRANCH_TOPIC = '00000000-0000-4000-9300-000000000005'
 const COUNTY_TOPIC = '00000000-0000-4000-9300-000000000003'
+// seeds/00_core.sql: 示例一中第一党支部, led by secretary1
+const FIRST_BRANCH = '00000000-0000-4000-8000-000000000011'
 
 /** A signed-in phone in its own browser context. */
 async function phone(login: string): Promise<Page> {
@@ -26,6 +30,14 @@ async function phone(login: string): Promise<Page> {
   await new LoginPage(page).signIn(login, 'demo1234')
   await page.locator('[data-test="home-page"]').waitFor()
   return page
+}
+
+const SHOTS = process.env.E2E_SHOTS ? join(ROOT, 'test-results/topics') : ''
+async function shot(page: Page, name: string) {
+  if (!SHOTS)
+    return
+  mkdirSync(SHOTS, { recursive: true })
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) })
 }
 
 const unique = (label: string) => `${label} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
@@ -113,5 +125,46 @@ describe('discussion threads', () => {
     expect(r.error).toBeNull()
     await expect.poll(count, { timeout: 3_000 }).toBe(before + 1)
     await item.locator('[data-test="topic-new"]').waitFor()
+  })
+  it('a reply written offline that the server then refuses is shown with its reason, and can be discarded', async () => {
+    // a topic of its own, so closing it disturbs no other test
+    const sec = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false }, realtime: { transport: ws as never } })
+    expect((await sec.auth.signInWithPassword({ email: 'secretary1@demo.example', password: 'demo1234' })).error).toBeNull()
+    const topicId = randomUUID()
+    expect((await sec.rpc('topic_save', { p_id: topicId, p_org_id: FIRST_BRANCH, p_title: unique('离线被拒'), p_prompt: '讨论离线回复' })).error).toBeNull()
+    expect((await sec.rpc('topic_set_status', { p_topic_id: topicId, p_status: 'open' })).error).toBeNull()
+
+    const page = await phone('teacher1@demo.example')
+    const topic = new TopicPage(page)
+    await topic.goto(topicId)
+    await b.state.context.setOffline(true)
+    const text = unique('离线写的回复')
+    await topic.write(text)
+    await topic.send.click()
+    await page.locator('.van-toast', { hasText: '联网后自动发送' }).waitFor()
+
+    // meanwhile the secretary ends the discussion, so the queued reply is refused on arrival
+    expect((await sec.rpc('topic_set_status', { p_topic_id: topicId, p_status: 'closed' })).error).toBeNull()
+    const refused = waitForRpc(page, 'topic_post_create')
+    await b.state.context.setOffline(false)
+    await page.evaluate(() => window.dispatchEvent(new Event('online')))
+    expect((await refused).status()).toBe(400)
+
+    // kept across a restart of the app, and listed on a screen of another area (home)
+    await page.goto('/')
+    const failed = page.locator('[data-test="outbox-failed"]')
+    await failed.waitFor()
+    expect(await failed.textContent()).toContain('1 条记录未能发送')
+    await failed.click()
+    const item = page.locator('[data-test="outbox-failed-item"]')
+    await item.waitFor()
+    // what it was and why, in words (the label is in the topics strings, loaded for the list)
+    await expect.poll(() => item.textContent()).toContain('讨论回复')
+    expect(await item.textContent()).toContain('讨论已结束，不能再发言')
+    expect(await item.textContent(), 'what was written, to copy before discarding').toContain(text)
+    await page.waitForTimeout(400) // the sheet slides in
+    await shot(page, 'outbox-failed-list')
+    await item.getByRole('button', { name: '放弃' }).click()
+    await failed.waitFor({ state: 'detached' })
   })
 })

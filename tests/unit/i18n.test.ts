@@ -76,4 +76,14 @@ describe('locales', () => {
     }
     expect(missing).toEqual([])
   })
+
+  it('every kind of offline write has its label (`<area>.outbox.<kind>`), shown when the server refuses one', () => {
+    const keys = keysOf(SOURCE)
+    const senders = walk(join(ROOT, 'src/offline/senders')).filter(f => f.endsWith('.ts'))
+    const kinds = senders.flatMap(f => [...readFileSync(f, 'utf8').matchAll(/registerSender\(\s*'([\w.]+)'/g)].map(m => m[1]!))
+    expect(kinds.length).toBeGreaterThan(0)
+    // src/components/common/OutboxFailedList.vue: readings.tick → readings.outbox.tick
+    const label = (kind: string) => { const [area, ...rest] = kind.split('.'); return `${area}.outbox.${rest.join('_')}` }
+    expect(kinds.map(label).filter(k => !keys.has(k))).toEqual([])
+  })
 })

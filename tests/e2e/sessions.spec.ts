@@ -131,6 +131,12 @@ describe('sessions', () => {
     await go('/sessions', '[data-test="session-card"]', '10-list')
     await go('/sessions/00000000-0000-4000-d000-000000000005', '[data-test="session-info"]', '11-past-detail')
     await go('/sessions/00000000-0000-4000-d000-000000000005/print', '[data-test="print-record"]', '12-print')
+    // on paper: only the record, from the top of the page (no bars, no room kept for them)
+    await page.emulateMedia({ media: 'print' })
+    expect(await page.locator('[data-test="nav-bar"]').isVisible()).toBe(false)
+    expect(await page.locator('[data-test="tabbar"]').isVisible()).toBe(false)
+    expect(await page.locator('.tab-layout').evaluate(el => getComputedStyle(el).paddingTop)).toBe('0px')
+    await page.emulateMedia({ media: 'screen' })
     await go('/sessions/00000000-0000-4000-d000-000000000005/minutes', '[data-test="minutes-topic"]', '13-minutes')
     await go('/sessions/new', '[data-test="session-form"]', '14-new')
     // named invitees from another organisation and the session's readings, as removable tags

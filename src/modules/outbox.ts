@@ -1,6 +1,7 @@
 import type { ModuleContext } from './types'
 import { watch } from 'vue'
 import { outbox } from '@/offline/outbox'
+import { clearCachedCopies, setCacheOwner } from '@/offline/readings-cache'
 import { useSessionStore } from '@/stores/session'
 
 // Each src/offline/senders/<area>.ts calls registerSender(kind, fn) when imported. They (and the
@@ -12,7 +13,14 @@ export function install({ pinia }: ModuleContext) {
   if (typeof indexedDB === 'undefined')
     return
   const session = useSessionStore(pinia)
-  // Opening IndexedDB waits until the first screen is up too.
+  // What was kept for offline reading is the signed-in member's, and leaves the phone with them
+  // (an expired session keeps it: the same member signs back in).
+  setCacheOwner(() => session.userId)
+  watch(() => session.userId, (now, before) => {
+    if (before && !now && !session.expired)
+      void clearCachedCopies()
+  })
+  // Opening IndexedDB for the outbox waits until the first screen is up too.
   const load = () => {
     // Writes belong to whoever made them: on a shared phone, the next account never sends them.
     outbox.setOwner(() => session.userId)

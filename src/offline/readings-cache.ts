@@ -14,9 +14,31 @@ const db = () => (dbp ??= openDB(DB_NAME, 1, {
   },
 }))
 
+let owner: () => string | null = () => null
+
+/**
+ * Copies belong to whoever was signed in when they were made: on a shared phone the next
+ * account never reads them (src/modules/outbox.ts sets this, and clears them on sign-out).
+ */
+export function setCacheOwner(fn: () => string | null): void {
+  owner = fn
+}
+
+const ownKey = (key: string) => `${owner() ?? '-'}/${key}`
+
+/** Forget every copy on this phone (signing out). */
+export async function clearCachedCopies(): Promise<void> {
+  try {
+    await (await db()).clear('responses')
+  }
+  catch {
+    // nothing was stored
+  }
+}
+
 export async function cacheGet<T>(key: string): Promise<T | undefined> {
   try {
-    return (await (await db()).get('responses', key)) as T | undefined
+    return (await (await db()).get('responses', ownKey(key))) as T | undefined
   }
   catch {
     return undefined
@@ -25,7 +47,7 @@ export async function cacheGet<T>(key: string): Promise<T | undefined> {
 
 export async function cachePut(key: string, value: unknown): Promise<void> {
   try {
-    await (await db()).put('responses', JSON.parse(JSON.stringify(value)), key)
+    await (await db()).put('responses', JSON.parse(JSON.stringify(value)), ownKey(key))
   }
   catch {
     // private mode or storage full: the app still works online

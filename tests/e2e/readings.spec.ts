@@ -89,6 +89,23 @@ describe('readings', () => {
     expect(mine[header.indexOf('已读节数')]).toBe(3)
     expect(mine[2]).toBe(3) // all three ticks are in 2012年党建工作要点, the plan's first reading
     expect(rows.map(x => x[0])).toContain('张老师（示例）')
+
+    // signing out takes the teacher's offline copies off the phone (a shared phone: the next
+    // member must not read someone else's plans, ticks or notes)
+    const copies = () => page.evaluate(() => new Promise<number>((resolve, reject) => {
+      const open = indexedDB.open('xxdzz-readings')
+      open.onerror = () => reject(open.error)
+      open.onsuccess = () => {
+        const count = open.result.transaction('responses').objectStore('responses').count()
+        count.onsuccess = () => { open.result.close(); resolve(count.result) }
+      }
+    }))
+    expect(await copies()).toBeGreaterThan(0)
+    await page.goto('/me')
+    await page.locator('[data-test="sign-out"]').click()
+    await page.locator('.van-dialog__confirm').click()
+    await page.waitForURL(/\/login/)
+    await expect.poll(copies).toBe(0)
   })
 
   it('the admin assigns one plan to two branches and follows each in the progress view', async () => {

@@ -9,6 +9,8 @@ export const pwa = reactive({
   supported: typeof navigator !== 'undefined' && 'serviceWorker' in navigator,
   /** a new version is waiting; the user decides when to switch (they may be mid-note) */
   needRefresh: false,
+  /** the member said "later" to the prompt; asking for updates in 我的 shows it again */
+  dismissed: false,
   offlineReady: false,
   checking: false,
 })
@@ -33,7 +35,10 @@ export async function checkForUpdate(): Promise<boolean> {
     await registration.update()
     // give the new worker a moment to install before answering
     await new Promise(r => setTimeout(r, 1500))
-    return pwa.needRefresh || registration.waiting !== null
+    const found = pwa.needRefresh || registration.waiting !== null
+    if (found)
+      pwa.dismissed = false
+    return found
   }
   finally {
     pwa.checking = false

@@ -39,6 +39,7 @@ async function main(): Promise<number> {
           E2E_STACK_URL: stack.url,
           E2E_ANON_KEY: stack.anonKey,
           E2E_SERVICE_KEY: stack.serviceRoleKey,
+          E2E_DIST: outDir,
         },
       })
       child.on('exit', c => done(c ?? 1))

@@ -44,8 +44,9 @@ export function useBrowser() {
   })
   return {
     state,
-    async open(): Promise<Page> {
-      state.context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN', baseURL: BASE_URL, serviceWorkers: 'allow' })
+    /** A fresh phone; `baseURL` for a test that serves a deployment of its own. */
+    async open(baseURL = BASE_URL): Promise<Page> {
+      state.context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN', baseURL, serviceWorkers: 'allow' })
       state.page = await state.context.newPage()
       state.page.on('pageerror', err => console.warn('[pageerror]', err.message))
       return state.page

@@ -1,6 +1,7 @@
 import type { RouteLocationNormalized } from 'vue-router'
 import type { ModuleContext } from './types'
 import { Locale as VantLocale } from 'vant'
+import vantZhCN from 'vant/es/locale/lang/zh-CN'
 import { markRaw, watch } from 'vue'
 import { createI18n } from 'vue-i18n'
 import { useSettingsStore } from '@/stores/settings'
@@ -73,8 +74,7 @@ export async function setLocale(locale: AppLocale): Promise<void> {
     VantLocale.use('en-US', en.default)
   }
   else {
-    const zh = await import('vant/es/locale/lang/zh-CN')
-    VantLocale.use('zh-CN', zh.default)
+    VantLocale.use('zh-CN', vantZhCN) // Vant's default, already in the entry
   }
   i18n.global.locale.value = locale
   document.documentElement.lang = locale

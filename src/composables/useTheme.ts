@@ -32,6 +32,8 @@ export const themeVarsDark: ConfigProviderThemeVars = {
   buttonPrimaryBorderColor: '#b3141b',
   textColor3: '#a6a7a9',
   textColor2: '#b8b9bb',
+  // Vant's dark theme keeps the light grey track, which reads as a full bar on black
+  progressBackground: '#3a3a3c',
 }
 
 /** Follows the system's light/dark setting. */

@@ -49,6 +49,36 @@ describe('small and dark phones', () => {
     }
   })
 
+  it('with the system text size at 200% the main screens still fit: nothing runs off the side, the bars keep their labels inside', async () => {
+    // Chrome on Android scales text by zooming the page: at 200% a 390-px phone lays out 195 CSS px
+    const page = await b.open()
+    await page.setViewportSize({ width: 195, height: 422 })
+    await new LoginPage(page).goto()
+    await new LoginPage(page).signIn('teacher1@demo.example', 'demo1234')
+    await page.locator('[data-test="home-page"]').waitFor()
+    for (const [path, ready] of SCREENS) {
+      await page.goto(path)
+      await page.locator(ready).first().waitFor()
+      const fit = await page.evaluate(() => {
+        const inside = (el: Element | null, box: DOMRect) => {
+          if (!el)
+            return true
+          const r = el.getBoundingClientRect()
+          return r.top >= box.top - 1 && r.bottom <= box.bottom + 1 && r.left >= box.left - 1 && r.right <= box.right + 1
+        }
+        const tabbar = document.querySelector('[data-test="tabbar"]')!.getBoundingClientRect()
+        const nav = document.querySelector('[data-test="nav-bar"]')!.getBoundingClientRect()
+        return {
+          overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+          tabLabels: [...document.querySelectorAll('[data-test="tabbar"] .van-tabbar-item__text')].every(el => inside(el, tabbar)),
+          navTitle: inside(document.querySelector('[data-test="nav-bar"] .van-nav-bar__title'), nav),
+        }
+      })
+      expect(fit, path).toEqual({ overflow: 0, tabLabels: true, navTitle: true })
+      await shot(page, `text200${path.replace(/\//g, '-')}`)
+    }
+  })
+
   it('follows the system\'s dark mode, also when it changes while the app is open', async () => {
     const page = await b.open()
     await new LoginPage(page).goto()

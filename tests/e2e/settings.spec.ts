@@ -27,6 +27,15 @@ describe('settings', () => {
     await expect.poll(() => plans.textContent()).toMatch(/due \d{4}-\d{2}-\d{2}/)
     expect(await page.title()).toContain('Learning Party Organisation')
 
+    // dates are written the English way too (sessions: "Nov 26, 15:00", not "11月26日 15:00")
+    await shell.tab('sessions').click()
+    const card = page.locator('[data-test="session-card"]').first()
+    await card.waitFor()
+    expect(await card.textContent()).toMatch(/[A-Z][a-z]{2} \d{1,2}, \d{2}:\d{2}/)
+    expect(await card.textContent()).not.toMatch(/\d月\d/)
+    await shell.tab('readings').click()
+    await expect.poll(() => plans.textContent()).toMatch(/due \d{4}-\d{2}-\d{2}/)
+
     // kept on this phone across a reload; Vant's own texts follow (the sign-out confirmation)
     await page.reload()
     await expect.poll(() => plans.textContent()).toMatch(/due \d{4}-\d{2}-\d{2}/)

@@ -2,26 +2,15 @@
 // instead of PGlite. DATABASE_URL must name a superuser connection; each suite gets fresh
 // databases of its own, dropped afterwards.
 import { spawnSync } from 'node:child_process'
-import { randomUUID } from 'node:crypto'
 import { resolve } from 'node:path'
 import pg from 'pg'
+import { withThrowawayDatabase } from './throwaway-db'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const base = process.env.DATABASE_URL
 if (!base) {
   console.error('test:pg needs DATABASE_URL, e.g. postgres://postgres:postgres@127.0.0.1:5432/postgres')
   process.exit(2)
-}
-
-async function withAdmin(sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: base })
-  await c.connect()
-  try {
-    await c.query(sql)
-  }
-  finally {
-    await c.end()
-  }
 }
 
 function vitest(project: string, databaseUrl: string): number {
@@ -43,17 +32,7 @@ async function main(): Promise<number> {
   const dbCode = vitest('db', base!)
 
   // api: the local stack migrates and seeds a database of its own
-  const apiDb = `xxdzz_api_${randomUUID().slice(0, 8)}`
-  await withAdmin(`create database ${apiDb}`)
-  const u = new URL(base!)
-  u.pathname = `/${apiDb}`
-  let apiCode = 1
-  try {
-    apiCode = vitest('api', u.toString())
-  }
-  finally {
-    await withAdmin(`drop database if exists ${apiDb} with (force)`)
-  }
+  const apiCode = await withThrowawayDatabase(base!, 'xxdzz_api', url => vitest('api', url))
   return dbCode || apiCode
 }
 

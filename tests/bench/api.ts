@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startLocalStack } from '../../supabase/local/index'
 import type { BenchContext } from './context'
+import { withThrowawayDatabase } from '../../scripts/throwaway-db'
 import { makeContext } from './context'
 
 type Section = () => Promise<{ run: (ctx: BenchContext) => Promise<void> }>
@@ -23,9 +24,20 @@ async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter(a => !a.startsWith('-'))
   const unknown = wanted.filter(w => !(w in SECTIONS))
   if (unknown.length) throw new Error(`unknown section(s): ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`)
-  const databaseUrl = process.env.DATABASE_URL
-  const dataDir = databaseUrl ? undefined : mkdtempSync(join(tmpdir(), 'bench-api-'))
-  const stack = await startLocalStack({ dataDir, databaseUrl, port: 0, seed: true })
+  // DATABASE_URL names a server: the stack gets a throwaway database there
+  if (process.env.DATABASE_URL)
+    return withThrowawayDatabase(process.env.DATABASE_URL, 'xxdzz_bench', databaseUrl => runSections(wanted, { databaseUrl }))
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-api-'))
+  try {
+    await runSections(wanted, { dataDir })
+  }
+  finally {
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+async function runSections(wanted: string[], where: { dataDir?: string, databaseUrl?: string }): Promise<void> {
+  const stack = await startLocalStack({ ...where, port: 0, seed: true })
   console.log(`local stack at ${stack.url} (${stack.db.kind})`)
   try {
     const ctx = makeContext(stack)
@@ -37,7 +49,6 @@ async function main(): Promise<void> {
   }
   finally {
     await stack.close()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
   }
 }
 

@@ -54,6 +54,8 @@ export interface HomeSummary {
   study_minutes_year: number
   /** only for those who manage an organisation */
   manage: { pending_members: number, active_invites: number } | null
+  /** my_context(), so the first screen needs one call */
+  context: MyContext
 }
 
 export const invitePreview = (code: string) => rpc<InvitePreview>('invite_preview', { p_code: code.trim() })

@@ -23,6 +23,10 @@ export function install({ router, pinia }: ModuleContext) {
       return loginLocation(to.fullPath)
     if (to.meta.public && session.isSignedIn && to.path === '/login')
       return safeRedirect(to.query.redirect)
+    // Who the member is: home's own call brings it (src/pages/home/summary.ts), other screens ask.
+    // Offline is fine: the context stays null and pages show what they have.
+    if (!to.meta.public && !session.context && to.name !== 'home')
+      void session.loadContext().catch(() => {})
     if (to.meta.manage) {
       if (!session.context)
         await session.loadContext().catch(() => {})

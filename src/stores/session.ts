@@ -32,10 +32,21 @@ export const useSessionStore = defineStore('session', () => {
   let signingOut = false
   let started: Promise<void> | null = null
 
-  async function loadContext() {
+  let loadingContext: Promise<void> | null = null
+  /** Ask who the member is (my_context); calls made while one is in flight share it. */
+  function loadContext(): Promise<void> {
     if (!session.value)
-      return
-    context.value = await myContext()
+      return Promise.resolve()
+    loadingContext ??= myContext()
+      .then((c) => { context.value = c })
+      .finally(() => { loadingContext = null })
+    return loadingContext
+  }
+
+  /** The same, arrived with another answer (home_summary carries it). */
+  function setContext(c: MyContext) {
+    if (session.value)
+      context.value = c
   }
 
   function setSession(s: Session | null) {
@@ -82,11 +93,10 @@ export const useSessionStore = defineStore('session', () => {
         // The server refused our token: drop it locally; the router guard sends the user to sign-in.
         auth.signOut().catch(() => {})
       })
-      if (session.value) {
+      // Who the member is comes with the first screen's data: the router guard asks for it,
+      // except on home, whose summary carries it.
+      if (session.value)
         follow()
-        // Offline on start is fine: the context stays null and pages show what they have.
-        loadContext().catch(() => {})
-      }
     })()
     return started
   }
@@ -118,6 +128,6 @@ export const useSessionStore = defineStore('session', () => {
   return {
     session, context, ready, expired,
     userId, isSignedIn, profile, memberships, isAdmin, canManage, displayName,
-    start, loadContext, signIn, signUp, signOut,
+    start, loadContext, setContext, signIn, signUp, signOut,
   }
 })

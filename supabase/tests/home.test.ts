@@ -9,7 +9,9 @@ afterAll(async () => { await db?.close() })
 describe('home_summary', () => {
   it('gives a seeded teacher something to do now from every area', async () => {
     const home = await as(db, ids.teacherA).rpc('home_summary')
-    expect(Object.keys(home).sort()).toEqual(['continue_reading', 'due_plan', 'manage', 'next_session', 'study_minutes_year', 'topics'])
+    expect(Object.keys(home).sort()).toEqual(['context', 'continue_reading', 'due_plan', 'manage', 'next_session', 'study_minutes_year', 'topics'])
+    // who the member is comes along, so the first screen needs no second call
+    expect(home.context).toEqual(await as(db, ids.teacherA).rpc('my_context'))
     expect(home.next_session).toMatchObject({ id: expect.any(String), title: expect.any(String) })
     expect(home.continue_reading).toMatchObject({ reading_id: expect.any(String), section_id: expect.any(String) })
     expect(home.due_plan).toMatchObject({ id: expect.any(String), total: expect.any(Number) })
@@ -26,6 +28,7 @@ describe('home_summary', () => {
     const u = await createUser(db)
     const home = await as(db, u).rpc('home_summary')
     expect(home).toMatchObject({ next_session: null, continue_reading: null, due_plan: null, topics: [], manage: null })
+    expect(home.context).toMatchObject({ memberships: [], can_manage: false, is_admin: false })
   })
 
   it('refuses anonymous callers', async () => {

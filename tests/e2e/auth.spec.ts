@@ -58,6 +58,20 @@ describe('sign-up and sign-in', () => {
     expect((await context).status()).toBe(200)
     await shell.me.waitFor()
     expect(new URL(page.url()).pathname).toBe('/me')
+
+    // opening the app on home costs one call: the summary brings who the member is
+    const calls: string[] = []
+    page.on('request', (r) => {
+      const fn = /\/rest\/v1\/rpc\/(\w+)/.exec(r.url())?.[1]
+      if (fn && r.method() === 'POST')
+        calls.push(fn)
+    })
+    const summary = waitForRpc(page, 'home_summary')
+    await page.goto('/')
+    expect((await summary).status()).toBe(200)
+    await shell.greeting.waitFor()
+    await expect.poll(() => shell.greeting.textContent()).toContain('示例') // the member's organisation, from the summary
+    expect(calls).toEqual(['home_summary'])
   })
 
   it('wrong password shows a translated error', async () => {

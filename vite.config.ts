@@ -147,13 +147,13 @@ export default defineConfig({
         // Fewer, larger chunks: on weak signal (and HTTP/1.1 hosts, six connections) every extra
         // request costs a round trip, which a few kilobytes more do not. The framework, and all the
         // frame needs (its Vant components, the API client), load with the entry; the rest of Vant is
-        // two chunks: what home shows, and everything else.
+        // two chunks: what home and sign-in show, and everything else.
         codeSplitting: {
           groups: [
             { name: 'framework', test: /node_modules[\\/](@vue|vue|vue-router|pinia|vue-i18n|@intlify)[\\/]/, priority: 30 },
             { name: 'frame', tags: ['$initial'], priority: 20 },
-            // what home (the screen opened every visit) renders, then everything else
-            { name: 'vant', test: /node_modules[\\/]vant[\\/]es[\\/](utils|composables|locale|empty|pull-refresh|skeleton[a-z-]*|progress|tag|button|loading|cell|cell-group|badge|icon)[\\/]/, priority: 15 },
+            // what home (the screen opened every visit) and sign-in render, then everything else
+            { name: 'vant', test: /node_modules[\\/]vant[\\/]es[\\/](utils|composables|locale|empty|pull-refresh|skeleton[a-z-]*|progress|tag|button|loading|cell|cell-group|badge|icon|form|field|notice-bar)[\\/]/, priority: 15 },
             { name: 'vant-more', test: /node_modules[\\/](vant|@vant)[\\/]/, priority: 10 },
           ],
         },

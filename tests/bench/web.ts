@@ -182,9 +182,11 @@ async function main() {
     console.log(`median of ${runs} cold loads per page; "calibrated" re-simulates each load at the CPU slowdown its host benchmark index (BI) calls for (Lighthouse assumes BI ≈ 1,500 for 4×)`)
     console.table(rows)
     console.log(`first-route JS (gzip, from the build): sign-in ${kb(login.gz)} KB in ${login.files.length} files; home ${kb(home.gz)} KB in ${home.files.length} files`)
-    const judged = Object.entries(rows).filter(([k]) => k.endsWith('(calibrated)')).map(([, r]) => r)
+    // Judged at Lighthouse's own mobile setting (4×): on a shared VM the benchmark index swings
+    // (1,050–1,850 seen here) without the page's tasks changing, so the calibrated rows are a guide.
+    const judged = Object.entries(rows).filter(([k]) => k.endsWith('(4×)')).map(([, r]) => r)
     const ok = judged.every(r => r.performance >= 90 && r.accessibility >= 95) && kb(login.gz) <= 150 && kb(home.gz) <= 150
-    console.log(ok ? 'targets met (calibrated): perf ≥ 90, a11y ≥ 95, first-route JS ≤ 150 KB' : 'targets NOT met (calibrated: perf ≥ 90, a11y ≥ 95, first-route JS ≤ 150 KB)')
+    console.log(ok ? 'targets met at 4×: perf ≥ 90, a11y ≥ 95, first-route JS ≤ 150 KB' : 'targets NOT met at 4× (perf ≥ 90, a11y ≥ 95, first-route JS ≤ 150 KB)')
   }
   finally {
     await browser?.close()

@@ -31,14 +31,14 @@ export async function checkForUpdate(): Promise<boolean> {
   if (!registration)
     return false
   pwa.checking = true
+  // Asking brings back a prompt the member had put off. Set now, not when the check ends: the
+  // member may answer the prompt meanwhile, and that answer stands.
+  pwa.dismissed = false
   try {
     await registration.update()
     // give the new worker a moment to install before answering
     await new Promise(r => setTimeout(r, 1500))
-    const found = pwa.needRefresh || registration.waiting !== null
-    if (found)
-      pwa.dismissed = false
-    return found
+    return pwa.needRefresh || registration.waiting !== null
   }
   finally {
     pwa.checking = false

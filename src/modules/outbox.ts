@@ -29,8 +29,19 @@ export function install({ pinia }: ModuleContext) {
       .catch(() => {})
       .finally(() => void outbox.start().catch(() => {}))
   }
+  // Signed out there is nothing to send: the senders (and their API modules) wait for a member.
+  const loadForMember = () => {
+    if (session.userId)
+      return load()
+    const stop = watch(() => session.userId, (id) => {
+      if (id) {
+        stop()
+        load()
+      }
+    })
+  }
   if (typeof requestIdleCallback === 'function')
-    requestIdleCallback(load, { timeout: 3000 })
+    requestIdleCallback(loadForMember, { timeout: 3000 })
   else
-    setTimeout(load, 1000)
+    setTimeout(loadForMember, 1000)
 }

@@ -42,10 +42,10 @@ function addArea(locale: string, area: string, messages: Messages) {
 
 const loaded = new Set(Object.keys(eager).map(p => `${DEFAULT_LOCALE}/${areaOf(p)}`))
 
-/** Load some areas' strings for a locale (all areas when `areas` is omitted). */
-export async function loadAreas(locale: string, areas?: string[]): Promise<void> {
+/** Load some areas' strings for a locale. */
+async function loadAreas(locale: string, areas: string[]): Promise<void> {
   const todo = Object.entries(lazy).filter(([p]) =>
-    localeOf(p) === locale && !loaded.has(`${locale}/${areaOf(p)}`) && (!areas || areas.includes(areaOf(p))))
+    localeOf(p) === locale && !loaded.has(`${locale}/${areaOf(p)}`) && areas.includes(areaOf(p)))
   await Promise.all(todo.map(async ([p, load]) => {
     const messages = await load()
     addArea(locale, areaOf(p), messages)
@@ -58,11 +58,15 @@ export function routeAreas(to: RouteLocationNormalized): string[] {
   return [to.path.split('/')[1] ?? '', ...(to.meta.i18n ?? [])].filter(Boolean)
 }
 
-/** Make sure a route's strings are there (zh-CN as the fallback, and the current locale). */
-export function ensureRouteMessages(to: RouteLocationNormalized): Promise<unknown> {
-  const areas = routeAreas(to)
+/** Make sure some areas' strings are there (zh-CN as the fallback, and the current locale). */
+export function ensureAreas(areas: string[]): Promise<unknown> {
   const locale = i18n.global.locale.value
   return Promise.all([loadAreas(DEFAULT_LOCALE, areas), locale !== DEFAULT_LOCALE ? loadAreas(locale, areas) : null])
+}
+
+/** Make sure a route's strings are there. */
+export function ensureRouteMessages(to: RouteLocationNormalized): Promise<unknown> {
+  return ensureAreas(routeAreas(to))
 }
 
 export async function setLocale(locale: AppLocale): Promise<void> {

@@ -3,6 +3,7 @@ import { watch } from 'vue'
 import { outbox } from '@/offline/outbox'
 import { clearCachedCopies, setCacheOwner } from '@/offline/readings-cache'
 import { useSessionStore } from '@/stores/session'
+import { whenIdle } from './idle'
 
 // Each src/offline/senders/<area>.ts calls registerSender(kind, fn) when imported. They (and the
 // API modules they use) are loaded just after the first screen, not with it; entries queued in
@@ -40,8 +41,5 @@ export function install({ pinia }: ModuleContext) {
       }
     })
   }
-  if (typeof requestIdleCallback === 'function')
-    requestIdleCallback(loadForMember, { timeout: 3000 })
-  else
-    setTimeout(loadForMember, 1000)
+  whenIdle(loadForMember, 3000)
 }

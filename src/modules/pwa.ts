@@ -1,5 +1,6 @@
 import type { ModuleContext } from './types'
 import { reactive } from 'vue'
+import { whenIdle } from './idle'
 
 /**
  * Service worker state. Registered only in production builds and only where the browser has
@@ -50,11 +51,10 @@ export function install(_ctx: ModuleContext) {
     return
   // Workbox's advice: register once the page has loaded, so precaching does not compete with the
   // first screen for a weak connection (or the main thread).
-  const idle = (fn: () => void) => typeof requestIdleCallback === 'function' ? requestIdleCallback(fn, { timeout: 5000 }) : setTimeout(fn, 1000)
   if (document.readyState === 'complete')
-    idle(register)
+    whenIdle(register, 5000)
   else
-    window.addEventListener('load', () => idle(register), { once: true })
+    window.addEventListener('load', () => whenIdle(register, 5000), { once: true })
 }
 
 function register() {

@@ -61,9 +61,10 @@ function vantIconFont(): Plugin {
 /**
  * The first screen's page chunk is only asked for once the entry has run, a round trip later.
  * Start fetching it (with its chunks and styles) while the entry script loads: for a stored
- * session on `/`, the home screen and supabase-js (which it needs for its data); signed out,
- * the sign-in screen, where every protected path leads. And open the connection to the API
- * meanwhile (on weak signal a TCP and TLS handshake is several round trips).
+ * session on `/`, the home screen; signed out, the sign-in screen, where every protected path
+ * leads. (Not supabase-js: data calls need only postgrest-js, in the entry; the rest loads when
+ * needed.) And open the connection to the API meanwhile (on weak signal a TCP and TLS handshake
+ * is several round trips).
  */
 function preloadFirstScreen(): Plugin {
   let apiOrigin = 'http://127.0.0.1:54321' // src/api/client.ts LOCAL_URL, when VITE_SUPABASE_URL is unset
@@ -87,11 +88,10 @@ function preloadFirstScreen(): Plugin {
           return into
         }
         const entry = chunks.find(c => c.isEntry)
-        const supabase = chunks.find(c => c.moduleIds.some(id => id.includes('/@supabase/supabase-js/')))
         const page = (file: string) => chunks.find(c => c.facadeModuleId?.endsWith(file))
         const home = page('/src/pages/home/HomePage.vue')
         const login = page('/src/pages/auth/LoginPage.vue')
-        if (!entry || !supabase || !home || !login)
+        if (!entry || !home || !login)
           return html
         const inEntry = closure(entry.fileName)
         // [modulepreload hrefs, style hrefs] of what a chunk needs beyond the entry
@@ -100,7 +100,7 @@ function preloadFirstScreen(): Plugin {
           const css = js.flatMap(f => [...(byName.get(f)?.viteMetadata?.importedCss ?? [])])
           return [js.map(f => `/${f}`), css.map(f => `/${f}`)]
         }
-        const plan = JSON.stringify({ home: links(home.fileName), supabase: [[`/${supabase.fileName}`], []], login: links(login.fileName) })
+        const plan = JSON.stringify({ home: links(home.fileName), login: links(login.fileName) })
         return {
           html,
           tags: [{
@@ -110,7 +110,7 @@ function preloadFirstScreen(): Plugin {
           }, {
             tag: 'script',
             injectTo: 'head',
-            children: `try{(function(p,k){var s=localStorage.getItem('xxdzz-auth');(s?(location.pathname==='/'?['supabase','home']:['supabase']):['login']).forEach(function(n){p[n][0].forEach(function(h){k(h,'modulepreload')});p[n][1].forEach(function(h){k(h,'preload','style')})})})(${plan},function(h,r,a){var l=document.createElement('link');l.rel=r;l.href=h;if(a)l.as=a;document.head.appendChild(l)})}catch(e){}`,
+            children: `try{(function(p,k){var s=localStorage.getItem('xxdzz-auth');(s?(location.pathname==='/'?['home']:[]):['login']).forEach(function(n){p[n][0].forEach(function(h){k(h,'modulepreload')});p[n][1].forEach(function(h){k(h,'preload','style')})})})(${plan},function(h,r,a){var l=document.createElement('link');l.rel=r;l.href=h;if(a)l.as=a;document.head.appendChild(l)})}catch(e){}`,
           }],
         }
       },

@@ -1,4 +1,5 @@
 import type { RealtimeChannel, Session, SupabaseClient } from '@supabase/supabase-js'
+import { PostgrestClient } from '@supabase/postgrest-js'
 
 /** The local stack and the Supabase CLI's well-known local anon key (not a secret). */
 export const LOCAL_URL = 'http://127.0.0.1:54321'
@@ -13,11 +14,12 @@ export const AUTH_STORAGE_KEY = 'xxdzz-auth'
 
 let client: Promise<SupabaseClient> | null = null
 let loaded: SupabaseClient | null = null
+const onLoad = new Set<() => void>()
 
 /**
- * The one supabase client of the app. Only files in src/api use it. supabase-js (~60 KB gzipped)
- * is loaded on first use rather than with the first screen: the router only needs
- * `storedSession()` to decide where to go.
+ * The one supabase client of the app, for auth and realtime. Only files in src/api use it.
+ * supabase-js (~52 KB gzipped) is loaded on first use, not with the first screen: the router
+ * only needs `storedSession()`, and data calls (`rpc`) need only a valid access token.
  */
 export function getSupabase(): Promise<SupabaseClient> {
   client ??= import('@supabase/supabase-js').then(({ createClient }) => createClient(SUPABASE_URL, SUPABASE_ANON_KEY, {
@@ -27,8 +29,20 @@ export function getSupabase(): Promise<SupabaseClient> {
       autoRefreshToken: true,
       detectSessionInUrl: false,
     },
-  })).then(c => (loaded = c))
+  })).then((c) => {
+    loaded = c
+    onLoad.forEach(fn => fn())
+    return c
+  })
   return client
+}
+
+/** Run `fn` once supabase-js is loaded (now, if it is): the session store follows auth events from then on. */
+export function whenSupabaseLoaded(fn: () => void): void {
+  if (loaded)
+    fn()
+  else
+    onLoad.add(fn)
 }
 
 /**
@@ -121,14 +135,39 @@ export function onAuthExpired(fn: AuthExpiredListener): () => void {
   return () => authExpiredListeners.delete(fn)
 }
 
+// An access token this close to expiry is refreshed first (through supabase-js) rather than sent.
+const EXPIRY_MARGIN_MS = 60_000
+
+/**
+ * The token to call the API with: the stored one while it is comfortably valid (no need to load
+ * supabase-js for that), else supabase-js's session, which refreshes it. null when signed out.
+ */
+async function accessToken(): Promise<string | null> {
+  if (!loaded) {
+    const stored = storedSession()
+    if (!stored)
+      return null
+    if ((stored.expires_at ?? 0) * 1000 - Date.now() > EXPIRY_MARGIN_MS)
+      return stored.access_token
+  }
+  const { data } = await (await getSupabase()).auth.getSession()
+  return data.session?.access_token ?? null
+}
+
 /**
  * Call a `public` SQL function. Returns its data or throws ApiError.
- * Every wrapper in src/api/<area>.ts is built on this.
+ * Every wrapper in src/api/<area>.ts is built on this. It is supabase-js's own PostgREST client
+ * (postgrest-js, ~5 KB), given the member's token: the first screen's data does not wait for the
+ * rest of supabase-js to download and start.
  */
 export async function rpc<T>(fn: string, args?: Record<string, unknown>): Promise<T> {
   let res
   try {
-    res = await (await getSupabase()).rpc(fn, args ?? {})
+    const token = await accessToken()
+    const rest = new PostgrestClient(`${SUPABASE_URL}/rest/v1`, {
+      headers: { apikey: SUPABASE_ANON_KEY, Authorization: `Bearer ${token ?? SUPABASE_ANON_KEY}` },
+    })
+    res = await rest.rpc(fn, args ?? {})
   }
   catch (err) {
     throw toApiError(err, 0)

@@ -3,7 +3,7 @@ import type { MyContext } from '@/api/core'
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
 import * as auth from '@/api/auth'
-import { onAuthExpired } from '@/api/client'
+import { onAuthExpired, whenSupabaseLoaded } from '@/api/client'
 import { myContext } from '@/api/core'
 
 /**
@@ -82,8 +82,8 @@ export const useSessionStore = defineStore('session', () => {
 
   /**
    * Read the stored session synchronously, so the first screen does not wait for supabase-js
-   * (~60 KB); it is loaded in the background only when someone is signed in, else on sign-in.
-   * Safe to call more than once.
+   * (~52 KB). It loads when first needed (an expiring token, realtime, an auth action); from
+   * then on the store follows its auth events. Safe to call more than once.
    */
   function start(): Promise<void> {
     started ??= (async () => {
@@ -96,7 +96,7 @@ export const useSessionStore = defineStore('session', () => {
       // Who the member is comes with the first screen's data: the router guard asks for it,
       // except on home, whose summary carries it.
       if (session.value)
-        follow()
+        whenSupabaseLoaded(follow)
     })()
     return started
   }

@@ -8,6 +8,8 @@ import { createMemoryHistory, createRouter } from 'vue-router'
 const auth = vi.hoisted(() => ({
   stored: null as Session | null,
   listener: null as ((event: string, s: Session | null) => void) | null,
+  // what waits for supabase-js to load (it loads lazily: an expiring token, realtime, an auth action)
+  onLoad: [] as (() => void)[],
 }))
 vi.mock('@/api/auth', () => ({
   storedSession: () => auth.stored,
@@ -22,6 +24,7 @@ vi.mock('@/api/auth', () => ({
 vi.mock('@/api/client', async importOriginal => ({
   ...await importOriginal<typeof import('@/api/client')>(),
   getSupabase: async () => ({}),
+  whenSupabaseLoaded: (fn: () => void) => void auth.onLoad.push(fn),
 }))
 vi.mock('@/api/core', () => ({
   myContext: async () => ({ profile: { user_id: 'u1', display_name: '张老师', school: null, position: null, phone: null, email: null }, memberships: [], is_admin: false, can_manage: false }),
@@ -59,6 +62,7 @@ describe('session and guards', { timeout: 20_000 }, () => {
     vi.resetModules()
     auth.stored = null
     auth.listener = null
+    auth.onLoad = []
   })
 
   it('sends a signed-out visitor to sign-in, remembering where they were going', async () => {
@@ -76,6 +80,8 @@ describe('session and guards', { timeout: 20_000 }, () => {
   it('an expired or failed refresh sends the member to sign-in with ?redirect, and back after', async () => {
     auth.stored = fakeSession('u1')
     const { router, session } = await setup('/me?tab=1')
+    expect(auth.listener).toBeNull() // the first screen did not wait for supabase-js
+    auth.onLoad.forEach(fn => fn()) // a call found the token expiring and loaded it to refresh
     await vi.waitFor(() => expect(auth.listener).not.toBeNull(), { timeout: 5000 })
     auth.listener!('SIGNED_OUT', null) // what supabase-js emits when the refresh token is refused
     await nextTick()

@@ -7,6 +7,6 @@ export const routes: RouteRecordRaw[] = [
     name: 'home',
     component: () => import('./HomePage.vue'),
     beforeEnter: () => prefetchHomeSummary(),
-    meta: { title: 'common.app_name', i18n: ['sessions'] },
+    meta: { title: 'common.app_name' },
   },
 ]

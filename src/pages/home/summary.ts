@@ -1,13 +1,17 @@
 import type { HomeSummary } from '@/api/core'
 import { homeSummary } from '@/api/core'
+import { ensureAreas } from '@/modules/i18n'
 import { useSessionStore } from '@/stores/session'
 
 let early: Promise<HomeSummary> | null = null
 
-/** The summary, and who the member is, which it carries for the whole app. */
+/**
+ * The summary, and who the member is, which it carries for the whole app. Its cards name session
+ * kinds: those strings arrive with it, so the frame and skeleton need not wait for them.
+ */
 function fetchSummary(): Promise<HomeSummary> {
   const session = useSessionStore()
-  return homeSummary().then((s) => {
+  return Promise.all([homeSummary(), ensureAreas(['sessions'])]).then(([s]) => {
     session.setContext(s.context)
     return s
   })

@@ -12,7 +12,6 @@ export const themeVars: ConfigProviderThemeVars = {
   navBarTitleTextColor: '#ffffff',
   navBarIconColor: '#ffffff',
   navBarTextColor: '#ffffff',
-  tabbarItemActiveColor: PRIMARY,
   buttonPrimaryBackground: PRIMARY,
   buttonPrimaryBorderColor: PRIMARY,
   // darker than Vant's #969799 so secondary text passes WCAG AA on white
@@ -26,7 +25,6 @@ export const themeVarsDark: ConfigProviderThemeVars = {
   navBarTitleTextColor: '#f5f5f5',
   navBarIconColor: '#f5f5f5',
   navBarTextColor: '#f5f5f5',
-  tabbarItemActiveColor: PRIMARY_DARK,
   buttonPrimaryBackground: '#b3141b',
   tagPrimaryColor: '#b3141b',
   buttonPrimaryBorderColor: '#b3141b',

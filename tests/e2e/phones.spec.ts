@@ -70,8 +70,8 @@ describe('small and dark phones', () => {
         const nav = document.querySelector('[data-test="nav-bar"]')!.getBoundingClientRect()
         return {
           overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
-          tabLabels: [...document.querySelectorAll('[data-test="tabbar"] .van-tabbar-item__text')].every(el => inside(el, tabbar)),
-          navTitle: inside(document.querySelector('[data-test="nav-bar"] .van-nav-bar__title'), nav),
+          tabLabels: [...document.querySelectorAll('[data-test="tabbar"] .app-tabbar__text')].every(el => inside(el, tabbar)),
+          navTitle: inside(document.querySelector('[data-test="nav-bar"] .app-nav-bar__title'), nav),
         }
       })
       expect(fit, path).toEqual({ overflow: 0, tabLabels: true, navTitle: true })

@@ -38,7 +38,7 @@ describe('readings', () => {
     await r.readDone.waitFor()
 
     // offline: two more ticks and a shared note go to the outbox
-    await page.locator('[data-test="nav-bar"] .van-nav-bar__left').click()
+    await page.locator('[data-test="nav-back"]').click()
     await r.section(3).waitFor()
     await teacherContext.setOffline(true)
     await r.tickBox(3).click()

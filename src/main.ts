@@ -3,6 +3,7 @@ import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 import App from './App.vue'
 import { install as i18n } from './modules/i18n'
+import { yieldToMain } from './modules/idle'
 import { install as outbox } from './modules/outbox'
 import { install as pwa } from './modules/pwa'
 import { install as guards } from './modules/router-guards'
@@ -14,20 +15,24 @@ import 'vant/es/dialog/style/index'
 import 'vant/es/notify/style/index'
 import './styles/main.css'
 
+// Start-up runs as several short tasks, not one long one (evaluating the modules, creating the
+// app, installing its modules, the first navigation, the first render): on a cheap phone a task
+// of a few hundred milliseconds is a page that ignores the first tap.
 async function main() {
+  await yieldToMain()
   const app = createApp(App)
   const pinia = createPinia()
   const router = createAppRouter()
   app.use(pinia)
+  await yieldToMain()
   // Order matters: i18n first (guards set titles), guards before the router starts.
   const modules: AppModule[] = [i18n, guards, pwa, outbox]
   for (const install of modules)
     await install({ app, router, pinia })
+  await yieldToMain()
   app.use(router)
   await router.isReady()
-  // Start-up and the first render as two tasks rather than one long one: a cheap phone stays
-  // responsive to the first tap.
-  await new Promise(resolve => setTimeout(resolve, 0))
+  await yieldToMain()
   app.mount('#app')
 }
 

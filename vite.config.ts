@@ -118,6 +118,19 @@ function preloadFirstScreen(): Plugin {
   }
 }
 
+/** Vant's own Icon module, resolved to the lighter src/components/common/vant-icon.ts (see there why). */
+function lightVantIcon(): Plugin {
+  const light = fileURLToPath(new URL('./src/components/common/vant-icon.ts', import.meta.url))
+  return {
+    name: 'light-vant-icon',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (source === './Icon.mjs' && importer && /[\\/]vant[\\/]es[\\/]icon[\\/]index\.mjs$/.test(importer))
+        return light
+    },
+  }
+}
+
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string }
 
 // One config for the app and its tests. The app plugins are added by the app frame;
@@ -163,6 +176,7 @@ export default defineConfig({
   plugins: [
     precompileLocales(),
     vantIconFont(),
+    lightVantIcon(),
     preloadFirstScreen(),
     vue(),
     // Vant components are imported on demand (with their CSS) from templates.

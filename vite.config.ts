@@ -8,6 +8,7 @@ import { baseCompile } from '@intlify/message-compiler'
 import type { Plugin } from 'vite'
 import { defineConfig } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
+import { AUTH_STORAGE_KEY, EARLY_CALLS_GLOBAL, EXPIRY_MARGIN_MS, LOCAL_ANON_KEY, LOCAL_URL } from './src/api/local.ts'
 
 /**
  * Locale files are compiled to vue-i18n message ASTs at build time, so the app ships the
@@ -59,21 +60,22 @@ function vantIconFont(): Plugin {
 }
 
 /**
- * The first screen's page chunk is only asked for once the entry has run, a round trip later.
- * Start fetching it (with its chunks and styles) while the entry script loads: for a stored
- * session on `/`, the home screen; signed out, the sign-in screen, where every protected path
+ * The first screen's page chunk, and its data, are only asked for once the entry has run: on
+ * weak signal that is seconds later. index.html starts them while the scripts download
+ * (src/first-screen.js, inlined with this build's chunk plan): for a stored session on `/`, the
+ * home screen and the home summary; signed out, the sign-in screen, where every protected path
  * leads. (Not supabase-js: data calls need only postgrest-js, in the entry; the rest loads when
- * needed.) And open the connection to the API meanwhile (on weak signal a TCP and TLS handshake
- * is several round trips).
+ * needed.) And it opens the connection to the API meanwhile.
  */
 function preloadFirstScreen(): Plugin {
-  let apiOrigin = 'http://127.0.0.1:54321' // src/api/client.ts LOCAL_URL, when VITE_SUPABASE_URL is unset
+  const script = readFileSync(new URL('./src/first-screen.js', import.meta.url), 'utf8')
+  const api = { url: LOCAL_URL, anonKey: LOCAL_ANON_KEY, storageKey: AUTH_STORAGE_KEY, earlyCallsGlobal: EARLY_CALLS_GLOBAL, expiryMarginMs: EXPIRY_MARGIN_MS }
   return {
     name: 'preload-first-screen',
     apply: 'build',
     configResolved(config) {
-      if (config.env.VITE_SUPABASE_URL)
-        apiOrigin = new URL(config.env.VITE_SUPABASE_URL as string).origin
+      api.url = (config.env.VITE_SUPABASE_URL as string | undefined) || LOCAL_URL
+      api.anonKey = (config.env.VITE_SUPABASE_ANON_KEY as string | undefined) || LOCAL_ANON_KEY
     },
     transformIndexHtml: {
       order: 'post',
@@ -105,12 +107,12 @@ function preloadFirstScreen(): Plugin {
           html,
           tags: [{
             tag: 'link',
-            attrs: { rel: 'preconnect', href: apiOrigin, crossorigin: '' },
+            attrs: { rel: 'preconnect', href: new URL(api.url).origin, crossorigin: '' },
             injectTo: 'head',
           }, {
             tag: 'script',
             injectTo: 'head',
-            children: `try{(function(p,k){var s=localStorage.getItem('xxdzz-auth');(s?(location.pathname==='/'?['home']:[]):['login']).forEach(function(n){p[n][0].forEach(function(h){k(h,'modulepreload')});p[n][1].forEach(function(h){k(h,'preload','style')})})})(${plan},function(h,r,a){var l=document.createElement('link');l.rel=r;l.href=h;if(a)l.as=a;document.head.appendChild(l)})}catch(e){}`,
+            children: `${script.replace(/^\/\/.*\n/gm, '').trim()}(${plan},${JSON.stringify(api)})`,
           }],
         }
       },

@@ -1,16 +1,10 @@
 import type { RealtimeChannel, Session, SupabaseClient } from '@supabase/supabase-js'
 import { PostgrestClient } from '@supabase/postgrest-js'
+import { AUTH_STORAGE_KEY, EARLY_CALLS_GLOBAL, EXPIRY_MARGIN_MS, LOCAL_ANON_KEY, LOCAL_URL } from './local'
 
-/** The local stack and the Supabase CLI's well-known local anon key (not a secret). */
-export const LOCAL_URL = 'http://127.0.0.1:54321'
-export const LOCAL_ANON_KEY
-  = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0'
-
+export { AUTH_STORAGE_KEY }
 export const SUPABASE_URL = import.meta.env.VITE_SUPABASE_URL || LOCAL_URL
 export const SUPABASE_ANON_KEY = import.meta.env.VITE_SUPABASE_ANON_KEY || LOCAL_ANON_KEY
-
-/** localStorage key of the auth session (the e2e harness and the bench inject sessions here). */
-export const AUTH_STORAGE_KEY = 'xxdzz-auth'
 
 let client: Promise<SupabaseClient> | null = null
 let loaded: SupabaseClient | null = null
@@ -135,9 +129,6 @@ export function onAuthExpired(fn: AuthExpiredListener): () => void {
   return () => authExpiredListeners.delete(fn)
 }
 
-// An access token this close to expiry is refreshed first (through supabase-js) rather than sent.
-const EXPIRY_MARGIN_MS = 60_000
-
 /**
  * The token to call the API with: the stored one while it is comfortably valid (no need to load
  * supabase-js for that), else supabase-js's session, which refreshes it. null when signed out.
@@ -155,6 +146,26 @@ async function accessToken(): Promise<string | null> {
 }
 
 /**
+ * The answer index.html already asked for while the scripts downloaded (the first screen's call,
+ * without arguments, made with the stored token), taken once; else the browser's fetch.
+ */
+function fetchFor(fn: string, args?: Record<string, unknown>): typeof fetch {
+  const early = (globalThis as unknown as Record<string, Record<string, Promise<Response>> | undefined>)[EARLY_CALLS_GLOBAL]
+  const answer = !args || Object.keys(args).length === 0 ? early?.[fn] : undefined
+  if (!answer)
+    return fetch
+  delete early![fn]
+  let taken = false
+  // postgrest-js may retry: only its first request is the one already on its way
+  return (input, init) => {
+    if (taken)
+      return fetch(input, init)
+    taken = true
+    return answer
+  }
+}
+
+/**
  * Call a `public` SQL function. Returns its data or throws ApiError.
  * Every wrapper in src/api/<area>.ts is built on this. It is supabase-js's own PostgREST client
  * (postgrest-js, ~5 KB), given the member's token: the first screen's data does not wait for the
@@ -166,6 +177,7 @@ export async function rpc<T>(fn: string, args?: Record<string, unknown>): Promis
     const token = await accessToken()
     const rest = new PostgrestClient(`${SUPABASE_URL}/rest/v1`, {
       headers: { apikey: SUPABASE_ANON_KEY, Authorization: `Bearer ${token ?? SUPABASE_ANON_KEY}` },
+      fetch: fetchFor(fn, args),
     })
     res = await rest.rpc(fn, args ?? {})
   }

@@ -66,12 +66,21 @@ describe('sign-up and sign-in', () => {
       if (fn && r.method() === 'POST')
         calls.push(fn)
     })
+    // ...asked for by index.html itself while the scripts download, and taken by the app
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('Network.enable')
+    const initiators: string[] = []
+    cdp.on('Network.requestWillBeSent', (e) => {
+      if (e.request.url.includes('/rpc/home_summary') && e.request.method === 'POST')
+        initiators.push(e.initiator.stack?.callFrames[0]?.url ?? e.initiator.url ?? e.initiator.type)
+    })
     const summary = waitForRpc(page, 'home_summary')
     await page.goto('/')
     expect((await summary).status()).toBe(200)
     await shell.greeting.waitFor()
     await expect.poll(() => shell.greeting.textContent()).toContain('示例') // the member's organisation, from the summary
     expect(calls).toEqual(['home_summary'])
+    expect(initiators.map(u => new URL(u).pathname)).toEqual(['/'])
   })
 
   it('a stored session whose token has run out is refreshed silently; one that cannot be refreshed goes to sign-in, keeping the way back', async () => {

@@ -7,7 +7,7 @@ import LightIcon from './vant-icon'
 
 /** The element an icon renders, without the wrapper class the Badge adds (same CSS: inline-block, relative). */
 function shape(component: unknown, props: Record<string, unknown>) {
-  const el = mount(component as never, { props, slots: { default: () => h('b', 'x') } }).element as HTMLElement
+  const el = mount(component as never, { props, slots: { default: () => h('b', 'x') } } as never).element as HTMLElement
   return {
     tag: el.tagName,
     classes: [...el.classList].filter(c => c !== 'van-badge__wrapper').sort(),

@@ -3,10 +3,14 @@
 // first screen will need a round trip earlier than the app could:
 // - its chunks and styles (for a stored session on `/`, home; signed out, sign-in);
 // - on home, with a stored token still comfortably valid, the home summary itself, whose answer
-//   the app's first `rpc('home_summary')` takes (src/api/client.ts, fetchFor).
+//   the app's first `rpc('home_summary')` takes (src/api/client.ts, fetchFor);
+// and it puts the page in dark mode before anything paints, when the system is dark
+// (the app then keeps it in step: useDarkTheme).
 // Plain ES2017 and defensive: an error here must never stop the app.
 (function (plan, api) {
   try {
+    if (matchMedia('(prefers-color-scheme: dark)').matches)
+      document.documentElement.classList.add('van-theme-dark')
     var link = function (href, rel, as) {
       var l = document.createElement('link')
       l.rel = rel

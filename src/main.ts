@@ -14,6 +14,7 @@ import 'vant/es/toast/style/index'
 import 'vant/es/dialog/style/index'
 import 'vant/es/notify/style/index'
 import './styles/main.css'
+import './styles/theme.css'
 
 // Start-up runs as several short tasks, not one long one (evaluating the modules, creating the
 // app, installing its modules, the first navigation, the first render): on a cheap phone a task

@@ -133,12 +133,17 @@ async function main() {
     const login = routeJs(outDir, 'src/pages/auth/LoginPage.vue')
     const home = routeJs(outDir, 'src/pages/home/HomePage.vue')
 
-    // A signed-in member for the home screen: a real session from the stack, put where supabase-js keeps it.
-    const client = createClient(stack.url, stack.anonKey, { auth: { persistSession: false } , realtime: { transport: ws as never } })
-    const email = `bench-${Date.now()}@example.com`
-    const { data, error } = await client.auth.signUp({ email, password: 'bench-secret-1', options: { data: { display_name: '测评党员' } } })
+    // A signed-in member for the home screen, as teachers see it every week: a demo teacher of
+    // the seeded organisation (next session, reading to continue, plan due, topics with replies).
+    // A real session from the stack, put where supabase-js keeps it.
+    const client = createClient(stack.url, stack.anonKey, { auth: { persistSession: false }, realtime: { transport: ws as never } })
+    const teacher = (JSON.parse(readFileSync(join(ROOT, 'seeds/demo-accounts.json'), 'utf8')) as { label: string, login: string, password: string }[])
+      .find(a => a.label.includes('teacher') && a.login.includes('@'))
+    if (!teacher)
+      throw new Error('no demo teacher in seeds/demo-accounts.json')
+    const { data, error } = await client.auth.signInWithPassword({ email: teacher.login, password: teacher.password })
     if (error || !data.session)
-      throw error ?? new Error('sign-up returned no session')
+      throw error ?? new Error('sign-in returned no session')
     // A server that has been up a while: the first call of a SQL function in a fresh PGlite
     // compiles it, which is the stack starting, not the app loading.
     const signedIn = createClient(stack.url, stack.anonKey, { auth: { persistSession: false }, global: { headers: { Authorization: `Bearer ${data.session.access_token}` } }, realtime: { transport: ws as never } })

@@ -40,10 +40,15 @@ export function install({ router, pinia }: ModuleContext) {
     document.title = to.meta.title && to.meta.title !== 'common.app_name' ? `${t(to.meta.title)} · ${t('common.app_name')}` : t('common.app_name')
   })
 
-  // Session ended under the user (refresh failed, token refused, signed out elsewhere).
-  watch(() => session.isSignedIn, (signedIn) => {
+  // Session ended under the user (refresh failed, token refused, signed out elsewhere). It can end
+  // while the first screen is still being opened (a refused refresh on a cold start): wait for
+  // that navigation, so the way back is where they were going, not the start location.
+  watch(() => session.isSignedIn, async (signedIn) => {
+    if (signedIn)
+      return
+    await router.isReady().catch(() => {})
     const current = router.currentRoute.value
-    if (!signedIn && !current.meta.public)
-      router.replace(session.expired ? loginLocation(current.fullPath) : '/login')
+    if (!session.isSignedIn && !current.meta.public)
+      await router.replace(session.expired ? loginLocation(current.fullPath) : '/login')
   })
 }

@@ -34,7 +34,7 @@ function fakeSession(id: string): Session {
   return { access_token: 'a', refresh_token: 'r', expires_in: 3600, expires_at: 9999999999, token_type: 'bearer', user: { id, app_metadata: {}, user_metadata: {}, aud: 'authenticated', created_at: '' } } as Session
 }
 
-async function setup(path: string) {
+async function setup(path: string, opening?: Promise<unknown>) {
   const { install } = await import('@/modules/router-guards')
   const { useSessionStore } = await import('@/stores/session')
   const pinia = createPinia()
@@ -45,6 +45,8 @@ async function setup(path: string) {
     routes: [
       { path: '/', component: Empty },
       { path: '/me', component: Empty },
+      // a first screen still opening (its chunk on its way) while the session ends
+      { path: '/slow', component: () => opening!.then(() => Empty) },
       { path: '/admin', component: Empty, meta: { manage: true } },
       { path: '/login', component: Empty, meta: { public: true, layout: 'blank' } },
     ],
@@ -53,8 +55,10 @@ async function setup(path: string) {
   app.use(pinia)
   install({ app, router, pinia })
   app.use(router)
-  await router.push(path)
-  return { router, session: useSessionStore(pinia) }
+  const navigated = router.push(path)
+  if (!opening)
+    await navigated
+  return { router, session: useSessionStore(pinia), navigated }
 }
 
 describe('session and guards', { timeout: 20_000 }, () => {
@@ -94,6 +98,21 @@ describe('session and guards', { timeout: 20_000 }, () => {
     await router.replace(safeRedirect(router.currentRoute.value.query.redirect))
     expect(router.currentRoute.value.fullPath).toBe('/me?tab=1')
     expect(session.expired).toBe(false)
+  })
+
+  it('a session that ends while the first screen is still opening keeps the way back to that screen', async () => {
+    auth.stored = fakeSession('u1')
+    let open!: () => void
+    const { router, session, navigated } = await setup('/slow?tab=2', new Promise<void>(r => (open = r)))
+    await vi.waitFor(() => expect(auth.onLoad).not.toHaveLength(0)) // the guard has started the session
+    auth.onLoad.forEach(fn => fn())
+    await vi.waitFor(() => expect(auth.listener).not.toBeNull(), { timeout: 5000 })
+    auth.listener!('SIGNED_OUT', null) // the refresh was refused before /slow finished opening
+    open()
+    await navigated
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/login'), { timeout: 5000 })
+    expect(router.currentRoute.value.query.redirect).toBe('/slow?tab=2')
+    expect(session.expired).toBe(true)
   })
 
   it('an explicit sign-out goes to sign-in without a redirect and without the expired notice', async () => {

@@ -124,6 +124,39 @@ describe('sign-up and sign-in', () => {
     expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe('/me?from=e2e')
   })
 
+  it('home shows a teacher what needs doing, card after card, and a secretary the management entry under them', async () => {
+    const accounts = demoAccounts()
+    const teacher = accounts.find(a => a.label.includes('teacher') && a.login.includes('@'))
+    const secretary = accounts.find(a => a.label.includes('secretary'))
+    if (!teacher || !secretary)
+      throw new Error('the demo seeds have no teacher or secretary')
+    const cards = ['home-next-session', 'home-continue-reading', 'home-due-plan', 'home-topics']
+    for (const [account, manages] of [[teacher, false], [secretary, true]] as const) {
+      const api = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false }, realtime: { transport: ws as never } })
+      const { data, error } = await api.auth.signInWithPassword({ email: account.login, password: account.password })
+      if (error || !data.session)
+        throw error ?? new Error('no session')
+      const page = await b.open()
+      await page.goto('/favicon.svg')
+      await page.evaluate(v => localStorage.setItem('xxdzz-auth', v), JSON.stringify(data.session))
+      await page.goto('/')
+      // the teacher has something in every card (seeds); the secretary's management entry comes last
+      const last = manages ? 'home-manage' : 'home-topics'
+      await page.locator(`[data-test="${last}"]`).waitFor()
+      const present = []
+      for (const id of [...cards, 'home-manage']) {
+        const card = page.locator(`[data-test="${id}"]`)
+        if (await card.count())
+          present.push({ id, top: (await card.boundingBox())!.y })
+      }
+      if (!manages)
+        expect(present.map(p => p.id)).toEqual(cards)
+      expect(present.map(p => p.id).at(-1)).toBe(last)
+      expect(present.map(p => p.top)).toEqual(present.map(p => p.top).sort((x, y) => x - y))
+      await page.context().close()
+    }
+  })
+
   it('wrong password shows a translated error', async () => {
     const account = await anAccount()
     const page = await b.open()

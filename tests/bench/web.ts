@@ -20,13 +20,13 @@ import lighthouse from 'lighthouse'
 import * as lighthouseConstants from 'lighthouse/core/config/constants.js'
 import { chromium } from 'playwright-core'
 import { build } from 'vite'
+import { AUTH_STORAGE_KEY } from '../../src/api/local'
 import { serveStatic } from '../e2e/serve'
 
 type StartLocalStack = (opts: { dataDir?: string, port?: number }) => Promise<{ url: string, anonKey: string, close: () => Promise<void> }>
 interface ManifestChunk { file: string, imports?: string[], dynamicImports?: string[], isEntry?: boolean, css?: string[] }
 
 const ROOT = resolve(import.meta.dirname, '../..')
-const AUTH_STORAGE_KEY = 'xxdzz-auth' // src/api/client.ts
 const PORT = 9333
 
 /** Gzipped bytes of the entry plus a route's page chunk and everything they import statically. */

@@ -4,7 +4,7 @@ import ws from 'ws'
 import { JoinPage } from './pages/JoinPage'
 import { LoginPage } from './pages/LoginPage'
 import { Shell } from './pages/Shell'
-import { ANON_KEY, DEMO_INVITE, demoAccounts, STACK_URL, uniqueEmail, useBrowser, waitForAuth, waitForRpc } from './support'
+import { ANON_KEY, apiSession, DEMO_INVITE, demoAccounts, STACK_URL, storedAccessToken, storeSession, uniqueEmail, useBrowser, waitForAuth, waitForRpc } from './support'
 
 const b = useBrowser()
 
@@ -85,15 +85,11 @@ describe('sign-up and sign-in', () => {
 
   it('a stored session whose token has run out is refreshed silently; one that cannot be refreshed goes to sign-in, keeping the way back', async () => {
     const account = await anAccount()
-    const api = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false }, realtime: { transport: ws as never } })
-    const { data, error } = await api.auth.signInWithPassword({ email: account.login, password: account.password })
-    if (error || !data.session)
-      throw error ?? new Error('no session')
+    const session = await apiSession(account.login, account.password)
     const page = await b.open()
-    await page.goto('/favicon.svg') // the app's origin, without starting the app
-    // what supabase-js keeps, its access token run out (a phone left in a drawer overnight)
-    const stored = (refreshToken: string) => JSON.stringify({ ...data.session, refresh_token: refreshToken, expires_at: Math.floor(Date.now() / 1000) - 60 })
-    await page.evaluate(v => localStorage.setItem('xxdzz-auth', v), stored(data.session.refresh_token))
+    // the session with its access token run out (a phone left in a drawer overnight)
+    const ranOut = (refreshToken: string) => ({ ...session, refresh_token: refreshToken, expires_at: Math.floor(Date.now() / 1000) - 60 })
+    await storeSession(page, ranOut(session.refresh_token))
 
     const refreshed = waitForAuth(page, 'token?grant_type=refresh_token')
     const summary = waitForRpc(page, 'home_summary')
@@ -101,15 +97,15 @@ describe('sign-up and sign-in', () => {
     expect((await refreshed).status()).toBe(200)
     const call = await summary
     expect(call.status()).toBe(200)
-    const newToken = await page.evaluate(() => JSON.parse(localStorage.getItem('xxdzz-auth')!).access_token as string)
-    expect(newToken).not.toBe(data.session.access_token)
+    const newToken = await storedAccessToken(page)
+    expect(newToken).not.toBe(session.access_token)
     expect(call.request().headers().authorization).toBe(`Bearer ${newToken}`) // the call waited for the new token
     const shell = new Shell(page)
     await shell.greeting.waitFor()
     expect(new URL(page.url()).pathname).toBe('/')
 
     // a refresh token the server refuses (revoked, or the member signed out elsewhere)
-    await page.evaluate(v => localStorage.setItem('xxdzz-auth', v), stored('revoked-refresh-token'))
+    await storeSession(page, ranOut('revoked-refresh-token'))
     const refused = waitForAuth(page, 'token?grant_type=refresh_token')
     await page.goto('/me?from=e2e')
     expect((await refused).status()).toBe(400)
@@ -132,13 +128,8 @@ describe('sign-up and sign-in', () => {
       throw new Error('the demo seeds have no teacher or secretary')
     const cards = ['home-next-session', 'home-continue-reading', 'home-due-plan', 'home-topics']
     for (const [account, manages] of [[teacher, false], [secretary, true]] as const) {
-      const api = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false }, realtime: { transport: ws as never } })
-      const { data, error } = await api.auth.signInWithPassword({ email: account.login, password: account.password })
-      if (error || !data.session)
-        throw error ?? new Error('no session')
       const page = await b.open()
-      await page.goto('/favicon.svg')
-      await page.evaluate(v => localStorage.setItem('xxdzz-auth', v), JSON.stringify(data.session))
+      await storeSession(page, await apiSession(account.login, account.password))
       await page.goto('/')
       // the teacher has something in every card (seeds); the secretary's management entry comes last
       const last = manages ? 'home-manage' : 'home-topics'

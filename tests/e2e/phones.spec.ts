@@ -2,8 +2,7 @@ import type { Page } from 'playwright-core'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { LoginPage } from './pages/LoginPage'
-import { ROOT, useBrowser } from './support'
+import { ROOT, signInAs, useBrowser } from './support'
 
 const b = useBrowser()
 const SHOTS = process.env.E2E_SHOTS ? join(ROOT, 'test-results/phones') : ''
@@ -37,9 +36,7 @@ describe('small and dark phones', () => {
   it('at 320 px wide nothing on the main screens runs off the side', async () => {
     const page = await b.open()
     await page.setViewportSize({ width: 320, height: 640 })
-    await new LoginPage(page).goto()
-    await new LoginPage(page).signIn('teacher1@demo.example', 'demo1234')
-    await page.locator('[data-test="home-page"]').waitFor()
+    await signInAs(page, 'teacher1@demo.example')
     for (const [path, ready] of SCREENS) {
       await page.goto(path)
       await page.locator(ready).first().waitFor()
@@ -53,9 +50,7 @@ describe('small and dark phones', () => {
     // Chrome on Android scales text by zooming the page: at 200% a 390-px phone lays out 195 CSS px
     const page = await b.open()
     await page.setViewportSize({ width: 195, height: 422 })
-    await new LoginPage(page).goto()
-    await new LoginPage(page).signIn('teacher1@demo.example', 'demo1234')
-    await page.locator('[data-test="home-page"]').waitFor()
+    await signInAs(page, 'teacher1@demo.example')
     for (const [path, ready] of SCREENS) {
       await page.goto(path)
       await page.locator(ready).first().waitFor()
@@ -81,8 +76,7 @@ describe('small and dark phones', () => {
 
   it('follows the system\'s dark mode, also when it changes while the app is open', async () => {
     const page = await b.open()
-    await new LoginPage(page).goto()
-    await new LoginPage(page).signIn('teacher1@demo.example', 'demo1234')
+    await signInAs(page, 'teacher1@demo.example')
     await page.locator('[data-test="home-page"] .van-cell').first().waitFor()
     const colours = () => page.evaluate(() => ({
       page: getComputedStyle(document.body).backgroundColor,

@@ -1,8 +1,13 @@
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import type { Session } from '@supabase/supabase-js'
+import { createClient } from '@supabase/supabase-js'
 import { chromium } from 'playwright-core'
 import { afterAll, afterEach, beforeAll } from 'vitest'
+import ws from 'ws'
+import { AUTH_STORAGE_KEY } from '../../src/api/local'
+import { LoginPage } from './pages/LoginPage'
 
 export const ROOT = resolve(import.meta.dirname, '../..')
 export const BASE_URL = process.env.E2E_BASE_URL ?? 'http://127.0.0.1:4173'
@@ -67,3 +72,31 @@ export function waitForAuth(page: Page, path: string): Promise<Response> {
 export function uniqueEmail(prefix = 'e2e') {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}@example.com`
 }
+
+/** A real session of an account (email login), made through the API as supabase-js would keep it. */
+export async function apiSession(email: string, password: string): Promise<Session> {
+  const client = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false }, realtime: { transport: ws as never } })
+  const { data, error } = await client.auth.signInWithPassword({ email, password })
+  if (error || !data.session)
+    throw error ?? new Error(`no session for ${email}`)
+  return data.session
+}
+
+/** What supabase-js keeps in the app's localStorage, set before the app starts (or read back). */
+export async function storeSession(page: Page, session: unknown): Promise<void> {
+  await page.goto('/favicon.svg') // the app's origin, without starting the app
+  await page.evaluate(([k, v]) => localStorage.setItem(k!, v!), [AUTH_STORAGE_KEY, JSON.stringify(session)])
+}
+
+export async function storedAccessToken(page: Page): Promise<string> {
+  return page.evaluate(k => (JSON.parse(localStorage.getItem(k)!) as Session).access_token, AUTH_STORAGE_KEY)
+}
+
+/** Sign in through the sign-in screen and wait for home. */
+export async function signInAs(page: Page, login: string, password = 'demo1234'): Promise<void> {
+  const screen = new LoginPage(page)
+  await screen.goto()
+  await screen.signIn(login, password)
+  await page.locator('[data-test="home-page"]').waitFor()
+}
+

@@ -5,9 +5,8 @@ import { join } from 'node:path'
 import { createClient } from '@supabase/supabase-js'
 import { afterEach, describe, expect, it } from 'vitest'
 import ws from 'ws'
-import { LoginPage } from './pages/LoginPage'
 import { TopicPage } from './pages/TopicPage'
-import { ANON_KEY, ROOT, STACK_URL, useBrowser, waitForRpc } from './support'
+import { ANON_KEY, ROOT, signInAs, STACK_URL, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
 const extra: { close: () => Promise<void> }[] = []
@@ -26,9 +25,7 @@ const FIRST_BRANCH = '00000000-0000-4000-8000-000000000011'
 async function phone(login: string): Promise<Page> {
   const page = await b.open()
   extra.push(b.state.context)
-  await new LoginPage(page).goto()
-  await new LoginPage(page).signIn(login, 'demo1234')
-  await page.locator('[data-test="home-page"]').waitFor()
+  await signInAs(page, login)
   return page
 }
 

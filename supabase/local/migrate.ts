@@ -85,8 +85,17 @@ export async function applySeeds(db: Db): Promise<boolean> {
   return any
 }
 
+/** Realtime makes each day's realtime.messages partition ahead of time; the stack does it when it starts. */
+export async function ensureRealtimePartitions(db: Db): Promise<void> {
+  // A data folder bootstrapped before partitioning has no such function (and no partitions to make).
+  await db.exec(`do $$ begin
+    if to_regprocedure('realtime.local_ensure_partitions()') is not null then perform realtime.local_ensure_partitions(); end if;
+  end $$`)
+}
+
 export async function prepareDatabase(db: Db, opts: { seed?: boolean } = {}): Promise<PrepareResult> {
   await bootstrap(db)
+  await ensureRealtimePartitions(db)
   const applied = await applyMigrations(db)
   const seeded = opts.seed === false ? false : await applySeeds(db)
   return { applied, seeded }

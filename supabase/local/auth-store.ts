@@ -275,10 +275,33 @@ export async function updateUser(q: Queryable, userId: string, c: UserChanges): 
   }
   if (c.email !== undefined) {
     await q.query('update auth.users set email = $2, email_confirmed_at = now(), updated_at = now() where id = $1::uuid', [userId, c.email])
+    await syncIdentity(q, userId, 'email', c.email)
   }
   if (c.phone !== undefined) {
     await q.query('update auth.users set phone = $2, phone_confirmed_at = now(), updated_at = now() where id = $1::uuid', [userId, c.phone])
+    await syncIdentity(q, userId, 'phone', c.phone)
   }
+}
+
+/** GoTrue's ConfirmEmailChange / ConfirmPhoneChange: the provider's identity follows the new address, or is made. */
+async function syncIdentity(q: Queryable, userId: string, provider: 'email' | 'phone', value: string): Promise<void> {
+  const updated = await q.query(
+    `update auth.identities set identity_data = identity_data || jsonb_build_object($3::text, $4::text), updated_at = now()
+      where user_id = $1::uuid and provider = $2 returning id`,
+    [userId, provider, provider, value],
+  )
+  if (updated.rows.length > 0) return
+  await q.query(
+    `insert into auth.identities (id, provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
+     values (gen_random_uuid(), $1::text, $1::uuid, jsonb_build_object('sub', $1::text, $2::text, $3::text, 'email_verified', false, 'phone_verified', false), $2, now(), now(), now())`,
+    [userId, provider, value],
+  )
+  // app_metadata.providers lists the user's identities (GoTrue's UpdateAppMetaDataProviders)
+  await q.query(
+    `update auth.users set raw_app_meta_data = coalesce(raw_app_meta_data, '{}'::jsonb) || jsonb_build_object('providers',
+       (select jsonb_agg(distinct i.provider) from auth.identities i where i.user_id = $1::uuid)) where id = $1::uuid`,
+    [userId],
+  )
 }
 
 export async function deleteUser(q: Queryable, userId: string): Promise<boolean> {

@@ -4,7 +4,7 @@
 // each needs its identity.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AuthError } from '../local/auth-errors'
-import { checkPassword, GOTRUE_STRING_COLUMNS } from '../local/auth-store'
+import { checkPassword, GOTRUE_STRING_COLUMNS, insertUser } from '../local/auth-store'
 import type { Db } from '../local/db'
 import { freshDb, ids } from './db'
 
@@ -122,5 +122,35 @@ describe('seeded users GoTrue can read', () => {
     // the providers GoTrue lists in app_metadata are the identities the user has
     const teacher = await db.query<{ providers: string[] }>(`select raw_app_meta_data -> 'providers' as providers from auth.users where id = $1`, [ids.teacherA])
     expect(teacher.rows[0]!.providers).toEqual(['email', 'phone'])
+  })
+})
+
+describe('users the local GoTrue makes', () => {
+  it('are rows GoTrue could read, with an identity per provider', async () => {
+    const id = await insertUser(db, {
+      email: 'New.Member@Test.example', phone: '+8613900000001', password: 'pw123456',
+      userMetadata: { display_name: '新党员' }, emailConfirmed: true, phoneConfirmed: true,
+    })
+    expect(await unscannable(`u.id = '${id}'`)).toEqual([])
+    const user = await db.query(`select instance_id, email, phone, raw_app_meta_data -> 'providers' as providers from auth.users where id = $1`, [id])
+    expect(user.rows[0]).toEqual({ instance_id: '00000000-0000-0000-0000-000000000000', email: 'new.member@test.example', phone: '8613900000001', providers: ['email', 'phone'] })
+    const identities = await db.query(`select provider, provider_id, email, identity_data ->> 'phone' as phone from auth.identities where user_id = $1 order by provider`, [id])
+    expect(identities.rows).toEqual([
+      { provider: 'email', provider_id: id, email: 'new.member@test.example', phone: null },
+      { provider: 'phone', provider_id: id, email: null, phone: '8613900000001' },
+    ])
+  })
+
+  it('the sign-up triggers on auth.users run when GoTrue\'s own role inserts', async () => {
+    const id = '00000000-0000-4000-a000-0000000000fe'
+    await db.transaction(async (tx) => {
+      await tx.query('set local role supabase_auth_admin')
+      await tx.query(
+        `insert into auth.users (instance_id, id, aud, role, email, encrypted_password, confirmation_token, recovery_token,
+                                 email_change_token_new, email_change, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+         values ('00000000-0000-0000-0000-000000000000', $1, 'authenticated', 'authenticated', 'gotrue-role@test.example', '', '', '', '', '',
+                 '{"provider":"email","providers":["email"]}', '{"display_name":"王老师"}', now(), now())`, [id])
+    })
+    expect((await db.query('select display_name from app.profiles where user_id = $1', [id])).rows).toEqual([{ display_name: '王老师' }])
   })
 })

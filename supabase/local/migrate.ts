@@ -26,8 +26,15 @@ export async function bootstrap(db: Db): Promise<void> {
   const installed = await db.query<{ ok: boolean }>(
     `select to_regclass('supabase_migrations.schema_migrations') is not null as ok`,
   )
-  if (installed.rows[0]?.ok)
+  if (installed.rows[0]?.ok) {
+    // bootstrap.sql runs once per database: one made before auth.users had GoTrue's shape stays so
+    const shaped = await db.query<{ ok: boolean }>(
+      `select to_regclass('auth.one_time_tokens') is not null and exists (select 1 from information_schema.columns
+        where table_schema = 'auth' and table_name = 'users' and column_name = 'reauthentication_token') as ok`)
+    if (!shaped.rows[0]?.ok)
+      throw new Error('this database was bootstrapped by an older local stack (auth.users without GoTrue\'s columns): start afresh with `npx tsx supabase/local/cli.ts reset` (PGlite) or a new database')
     return
+  }
   await db.exec(await readFile(join(root, 'supabase/local/bootstrap.sql'), 'utf8'))
 }
 

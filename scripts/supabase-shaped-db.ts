@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     // db: its global setup prepares the template the same way (SUPABASE_SHAPED)
     const dbCode = vitest('db', superuser, { SUPABASE_SHAPED: '1' })
     check('the SQL suite passes on it', dbCode === 0)
-    const apiCode = vitest('api', project, { SUPABASE_SHAPED: '1' })
+    const apiCode = vitest('api', project)
     check('the API suite passes on it', apiCode === 0)
   }
   catch (e) {

@@ -119,11 +119,37 @@ export interface AuthConfigOverrides {
   rateLimitHeader?: string
 }
 
+/** GoTrue's own variable names override config.toml, as they override the CLI's on a container. */
+function rateLimitsFromEnv(env: NodeJS.ProcessEnv): Partial<RateLimits> {
+  const out: Partial<RateLimits> = {}
+  const pick = (name: string, key: keyof RateLimits): void => {
+    const v = Number(env[name])
+    if (env[name] && Number.isFinite(v) && v > 0) out[key] = v
+  }
+  pick('GOTRUE_RATE_LIMIT_OTP', 'signInSignUps')
+  pick('GOTRUE_RATE_LIMIT_TOKEN_REFRESH', 'tokenRefresh')
+  pick('GOTRUE_RATE_LIMIT_VERIFY', 'tokenVerifications')
+  pick('GOTRUE_RATE_LIMIT_SMS_SENT', 'smsSent')
+  return out
+}
+
+/**
+ * What the shared test and benchmark stacks set: their suites sign in hundreds of times from one
+ * address within minutes, which config.toml's numbers (like Supabase's) refuse. The security
+ * suite starts its own stack with config.toml's numbers to prove the limits.
+ */
+export const SUITE_RATE_LIMIT_ENV: Record<string, string> = {
+  GOTRUE_RATE_LIMIT_OTP: '1000000',
+  GOTRUE_RATE_LIMIT_TOKEN_REFRESH: '1000000',
+  GOTRUE_RATE_LIMIT_VERIFY: '1000000',
+  GOTRUE_RATE_LIMIT_SMS_SENT: '1000000',
+}
+
 export function loadAuthConfig(overrides: AuthConfigOverrides = {}): AuthConfig {
   const base = authConfigFrom(readConfigToml())
   return {
     sms: { ...base.sms, ...overrides.sms },
-    rateLimit: { ...base.rateLimit, ...overrides.rateLimit },
+    rateLimit: { ...base.rateLimit, ...rateLimitsFromEnv(process.env), ...overrides.rateLimit },
     rateLimitHeader: overrides.rateLimitHeader ?? (process.env.GOTRUE_RATE_LIMIT_HEADER || undefined),
   }
 }

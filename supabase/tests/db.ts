@@ -96,12 +96,14 @@ export async function expectError(p: Promise<unknown>, key: string): Promise<voi
   await expect(p).rejects.toThrow(new RegExp(`^${key.replaceAll('.', '\\.')}$`))
 }
 
-export async function createUser(db: Db, opts: { name?: string, email?: string, phone?: string } = {}): Promise<string> {
+/** A phone given is verified (phone_confirmed_at set) unless `phoneConfirmed: false`. */
+export async function createUser(db: Db, opts: { name?: string, email?: string, phone?: string, phoneConfirmed?: boolean } = {}): Promise<string> {
   const id = randomUUID()
   await db.query(
-    `insert into auth.users (id, aud, role, email, phone, raw_user_meta_data, created_at, updated_at)
-     values ($1, 'authenticated', 'authenticated', $2, $3, jsonb_build_object('display_name', $4::text), now(), now())`,
-    [id, opts.email ?? `${id.slice(0, 8)}@test.example`, opts.phone ?? null, opts.name ?? `测试${id.slice(0, 4)}`],
+    `insert into auth.users (id, aud, role, email, phone, phone_confirmed_at, raw_user_meta_data, created_at, updated_at)
+     values ($1, 'authenticated', 'authenticated', $2, $3, case when $3::text is not null and $5 then now() end,
+             jsonb_build_object('display_name', $4::text), now(), now())`,
+    [id, opts.email ?? `${id.slice(0, 8)}@test.example`, opts.phone ?? null, opts.name ?? `测试${id.slice(0, 4)}`, opts.phoneConfirmed ?? true],
   )
   return id
 }

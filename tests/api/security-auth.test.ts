@@ -110,7 +110,7 @@ describe.runIf(env.localStack)('phone takeover', () => {
     expect(up.data.user?.confirmation_sent_at).toBeTruthy()
     // the code went to the phone's owner, not in the answer
     expect(JSON.stringify(up.data)).not.toContain((await outbox(phone))[0]!.otp)
-    expect((await outbox(phone))[0]!.body).toMatch(/^【学习型党组织】验证码 \d{6}，/)
+    expect((await outbox(phone))[0]!.body).toMatch(/^【学习型党组织】您的验证码是 \d{6}，/)
 
     const pw = await attacker.auth.signInWithPassword({ phone, password: 'attacker-pw' })
     expect(pw.error).toMatchObject({ status: 400, code: 'phone_not_confirmed' })

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core'
-import { waitForRpc } from '../support'
+import { waitForAuth, waitForRpc } from '../support'
 
 export class JoinPage {
   constructor(readonly page: Page) {}
@@ -11,6 +11,26 @@ export class JoinPage {
   async goto(code: string) {
     const answered = waitForRpc(this.page, 'invite_preview')
     await this.page.goto(`/join?code=${encodeURIComponent(code)}`)
+    return answered
+  }
+
+  get codeForm() { return this.page.locator('[data-test="sms-code-form"]') }
+
+  /** Fill the account and submit: a phone sign-up stops at the SMS code step (resolves on /signup). */
+  async startSignUp(name: string, login: string, password: string) {
+    await this.page.locator('[data-test="join-name"] input').fill(name)
+    await this.page.locator('[data-test="join-login"] input').fill(login)
+    await this.page.locator('[data-test="join-password"] input').fill(password)
+    const answered = waitForAuth(this.page, 'signup')
+    await this.page.locator('[data-test="join-submit"]').click()
+    return answered
+  }
+
+  /** Enter the SMS code; resolves when /verify answered. */
+  async enterCode(code: string) {
+    await this.page.locator('[data-test="sms-code-input"] input').fill(code)
+    const answered = waitForAuth(this.page, 'verify')
+    await this.page.locator('[data-test="sms-code-submit"]').click()
     return answered
   }
 

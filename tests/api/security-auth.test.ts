@@ -175,6 +175,25 @@ describe.runIf(env.localStack)('phone takeover', () => {
     expect((await signed.rpc('my_context')).data.profile.phone).toBe(phone)
   })
 
+  it('a number signed up first by someone else: the owner\'s code confirms it, and the app\'s own password replaces the stranger\'s', async () => {
+    const phone = newPhone()
+    const stranger = client(newIp())
+    expect((await stranger.auth.signUp({ phone, password: 'stranger-pw' })).error).toBeNull()
+    clock += 6_000
+    // the owner signs up later: GoTrue does not change the unconfirmed user (it cannot know who
+    // asks), it only sends a new code, to the owner's phone
+    const owner = client(newIp())
+    const again = await owner.auth.signUp({ phone, password: 'owner-pw' })
+    expect(again.error).toBeNull()
+    expect(again.data.session).toBeNull()
+    const v = await owner.auth.verifyOtp({ phone, token: (await outbox(phone))[0]!.otp, type: 'sms' })
+    expect(v.error).toBeNull()
+    // what the app does right after (src/api/auth.ts setOwnPassword)
+    expect((await owner.auth.updateUser({ password: 'owner-pw' })).error).toBeNull()
+    expect((await client(newIp()).auth.signInWithPassword({ phone, password: 'stranger-pw' })).error).toMatchObject({ status: 400, code: 'invalid_credentials' })
+    expect((await client(newIp()).auth.signInWithPassword({ phone, password: 'owner-pw' })).error).toBeNull()
+  })
+
   it('an expired code is refused and changes nothing; a resent one works', async () => {
     const phone = newPhone()
     const c = client(newIp())

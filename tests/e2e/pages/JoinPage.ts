@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core'
-import { waitForAuth, waitForRpc } from '../support'
+import { smsCode, waitForAuth, waitForRpc } from '../support'
 
 export class JoinPage {
   constructor(readonly page: Page) {}
@@ -32,6 +32,15 @@ export class JoinPage {
     const answered = waitForAuth(this.page, 'verify')
     await this.page.locator('[data-test="sms-code-submit"]').click()
     return answered
+  }
+
+  /** Sign up by phone: the code step, the code from the SMS outbox; resolves when redeem_invite answered. */
+  async signUpWithPhone(name: string, phone: string, password: string) {
+    await this.startSignUp(name, phone, password)
+    await this.codeForm.waitFor()
+    const redeemed = waitForRpc(this.page, 'redeem_invite')
+    await this.enterCode(await smsCode(`86${phone}`))
+    return redeemed
   }
 
   /** Sign up and redeem; resolves when redeem_invite answered. */

@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { createClient } from '@supabase/supabase-js'
 import type { SupabaseClient } from '@supabase/supabase-js'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LocalStack } from '../../supabase/local/index'
 import { startLocalStack } from '../../supabase/local/index'
@@ -78,12 +79,33 @@ async function memberships(c: SupabaseClient): Promise<[string, string][]> {
   return (data.memberships as { org_id: string, role: string }[]).map(m => [m.org_id, m.role])
 }
 
+/** On a PostgreSQL server (test:pg) a database of its own, so its users stay out of the shared one. */
+let ownDb: { server: string, name: string } | undefined
+async function onServer(server: string, sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: server })
+  await c.connect()
+  try {
+    await c.query(sql)
+  }
+  finally {
+    await c.end()
+  }
+}
+
 beforeAll(async () => {
   if (!env.localStack) return
-  dataDir = process.env.DATABASE_URL ? undefined : mkdtempSync(join(tmpdir(), 'security-auth-'))
+  let databaseUrl: string | undefined
+  if (process.env.DATABASE_URL) {
+    ownDb = { server: process.env.DATABASE_URL, name: `xxdzz_sec_${randomUUID().slice(0, 8)}` }
+    await onServer(ownDb.server, `create database ${ownDb.name}`)
+    const u = new URL(ownDb.server)
+    u.pathname = `/${ownDb.name}`
+    databaseUrl = u.toString()
+  }
+  dataDir = databaseUrl ? undefined : mkdtempSync(join(tmpdir(), 'security-auth-'))
   stack = await startLocalStack({
     dataDir,
-    databaseUrl: process.env.DATABASE_URL,
+    databaseUrl,
     port: 0,
     // config.toml's numbers, not the raised ones the shared suites run with (SUITE_RATE_LIMIT_ENV)
     auth: { rateLimit: fileConfig.rateLimit, sms: fileConfig.sms, rateLimitHeader: 'x-forwarded-for', now: () => clock, log: () => {} },
@@ -96,6 +118,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close()
   if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  if (ownDb) await onServer(ownDb.server, `drop database if exists ${ownDb.name} with (force)`)
 })
 
 describe.runIf(env.localStack)('phone takeover', () => {

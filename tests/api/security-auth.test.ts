@@ -328,6 +328,23 @@ describe.runIf(env.localStack)('passwords over 72 bytes', () => {
   })
 })
 
+describe.runIf(env.localStack)('the SMS outbox', () => {
+  it('lists messages newest first as an HTML page and as JSON, per phone', async () => {
+    const phone = newPhone()
+    expect((await client(newIp()).auth.signUp({ phone, password: 'secret123' })).error).toBeNull()
+    clock += 6_000
+    expect((await client(newIp()).auth.resend({ type: 'sms', phone })).error).toBeNull()
+    const list = await outbox(phone)
+    expect(list).toHaveLength(2)
+    expect(list.map(m => m.kind)).toEqual(['confirmation', 'confirmation'])
+    const html = await fetch(`${stack.url}/sms`)
+    expect(html.headers.get('content-type')).toMatch(/^text\/html/)
+    const text = await html.text()
+    expect(text.indexOf(list[0]!.otp)).toBeLessThan(text.indexOf(list[1]!.otp))
+    expect(text).not.toMatch(/<script/)
+  })
+})
+
 describe('client address for the per-IP limits', () => {
   const req = (remote: string, xff?: string) => ({ socket: { remoteAddress: remote }, headers: xff ? { 'x-forwarded-for': xff } : {} }) as unknown as IncomingMessage
   it('is the socket peer unless a header is configured; a client cannot pick its bucket', () => {
@@ -336,6 +353,15 @@ describe('client address for the per-IP limits', () => {
     const trusting = new AuthLimits({ ...fileConfig, rateLimitHeader: 'X-Forwarded-For' }, () => 0)
     expect(trusting.clientAddress(req('127.0.0.1', '203.0.113.9, 10.0.0.1'))).toBe('203.0.113.9')
     expect(trusting.clientAddress(req('127.0.0.1'))).toBe('127.0.0.1')
+  })
+
+  it('counts SMS sent per hour for the whole server (sms_sent)', () => {
+    let t = 0
+    const limits = new AuthLimits({ ...fileConfig, rateLimit: { ...fileConfig.rateLimit, smsSent: 30 } }, () => t)
+    for (let i = 0; i < 30; i++) limits.checkSmsSent()
+    expect(() => limits.checkSmsSent()).toThrow('SMS rate limit exceeded')
+    t += 3_600_000
+    limits.checkSmsSent()
   })
 
   it('refills at the configured rate with a burst of 30, as GoTrue\'s buckets do', () => {

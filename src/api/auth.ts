@@ -33,7 +33,10 @@ function authError(err: unknown) {
   const code = (err as { code?: string } | null)?.code
   if (code === 'invalid_credentials' || /invalid login credentials/i.test(e.message))
     return Object.assign(e, { key: 'auth.invalid_credentials' })
-  if (code === 'user_already_exists' || code === 'email_exists' || code === 'phone_exists' || /already registered/i.test(e.message))
+  // a phone change to a number another account has (sign-up answers user_already_exists)
+  if (code === 'phone_exists')
+    return Object.assign(e, { key: 'auth.phone_taken' })
+  if (code === 'user_already_exists' || code === 'email_exists' || /already registered/i.test(e.message))
     return Object.assign(e, { key: 'auth.user_exists' })
   if (code === 'weak_password')
     return Object.assign(e, { key: 'auth.weak_password' })

@@ -6,6 +6,8 @@ import type { Db } from './db'
 import type { StackContext } from './context'
 import type { StackKeys } from './keys'
 import { handleAuth } from './auth'
+import type { AuthOptions } from './auth-runtime'
+import { createAuthRuntime } from './auth-runtime'
 import { sendJson } from './http'
 import { loadKeys } from './keys'
 import { RealtimeServer } from './realtime'
@@ -18,6 +20,8 @@ export interface ServerOptions {
   keys?: StackKeys
   /** Access-token lifetime in seconds; defaults to `JWT_EXPIRY` or 3600. */
   jwtExpiry?: number
+  /** Overrides of config.toml's [auth] settings, and the clock (tests). */
+  auth?: AuthOptions
 }
 
 export interface RunningServer {
@@ -63,6 +67,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     db: opts.db,
     keys,
     jwtExpiry: opts.jwtExpiry ?? (Number.isFinite(envExpiry) && envExpiry > 0 ? envExpiry : 3600),
+    auth: createAuthRuntime(opts.auth),
   }
   const rest = new RestApi(ctx)
   await rest.reload()
@@ -92,6 +97,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if ((sub = under(path, '/auth/v1')) !== undefined) return done(handleAuth(ctx, req, res, sub, query))
     if ((sub = under(path, '/rest/v1')) !== undefined) return done(rest.handle(req, res, sub, query))
     if ((sub = under(path, '/realtime/v1')) !== undefined) return done(realtime.handleHttp(req, res, sub, query))
+    // The development SMS outbox (the local stack's mail catcher for SMS); Supabase has no such route.
+    if (req.method === 'GET' && (path === '/sms' || path === '/sms.json')) return ctx.auth.sms.respond(res, path === '/sms' ? 'html' : 'json', query.get('phone') ?? undefined)
     sendJson(res, 404, { message: 'no Route matched with those values' })
   })
   server.on('upgrade', (req, socket, head) => {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto'
 import type { SupabaseClient } from '@supabase/supabase-js'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { anonClient, signedInClient } from './env'
+import { anonClient, signedInClient, smsCode } from './env'
 
 const branchA = '00000000-0000-4000-8000-000000000011'
 const branchB = '00000000-0000-4000-8000-000000000021'
@@ -85,6 +85,9 @@ describe('roster import and sign-up by phone', () => {
     const c = anonClient()
     const up = await c.auth.signUp({ phone: `+86${good}`, password: 'demo1234', options: { data: { display_name: '接口新老师' } } })
     expect(up.error).toBeNull()
+    // the roster row waits for the SMS code (a phone is trusted only once verified)
+    expect((await secretaryB.rpc('roster', { p_org_id: branchB })).data.pending.some((p: { phone: string }) => p.phone === `86${good}`)).toBe(true)
+    expect((await c.auth.verifyOtp({ phone: `86${good}`, token: await smsCode(`86${good}`), type: 'sms' })).error).toBeNull()
     const ctx = await c.rpc('my_context')
     expect((ctx.data.memberships as { org_id: string, role: string }[]).map(m => [m.org_id, m.role])).toEqual([[branchB, 'member']])
     const after = await secretaryB.rpc('roster', { p_org_id: branchB })

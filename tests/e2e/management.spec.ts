@@ -97,7 +97,7 @@ describe('management', () => {
     pages.push(teacherPage)
     const join = new JoinPage(teacherPage)
     await join.goto(code)
-    const redeemed = await join.signUp(`新老师甲${suffix}`, p1, 'demo1234')
+    const redeemed = await join.signUpWithPhone(`新老师甲${suffix}`, p1, 'demo1234')
     expect(redeemed.status()).toBe(200)
     expect((await redeemed.json()).org_id).toBe(branchId)
     await teacherPage.locator('[data-test="home-page"]').waitFor()

@@ -13,6 +13,12 @@ export interface Queryable {
 
 export interface Db extends Queryable {
   kind: 'pglite' | 'postgres'
+  /**
+   * Several statements sent as one simple-protocol message: one round trip and one implicit
+   * transaction (a failure rolls all back); answers the rows of the last statement. Values must be
+   * inlined as literals — there are no parameters.
+   */
+  script: <T = Record<string, any>>(sql: string) => Promise<{ rows: T[] }>
   /** BEGIN … COMMIT around fn; ROLLBACK when it throws. */
   transaction: <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>
   /** LISTEN on a channel; resolves to a function that stops listening. */
@@ -51,6 +57,10 @@ async function openPglite(opts: OpenDbOptions): Promise<Db> {
     kind: 'pglite',
     dumpDataDir: () => pgl.dumpDataDir('gzip'),
     ...wrap(pgl),
+    script: async <T>(sql: string) => {
+      const results = await pgl.exec(sql)
+      return { rows: (results[results.length - 1]?.rows ?? []) as T[] }
+    },
     transaction: fn => pgl.transaction(tx => fn(wrap(tx))),
     listen: async (channel, onNotify) => {
       const unlisten = await pgl.listen(channel, onNotify)
@@ -74,6 +84,12 @@ async function openPostgres(url: string): Promise<Db> {
   return {
     kind: 'postgres',
     ...wrap(pool),
+    script: async <T>(sql: string) => {
+      // Without values node-postgres uses the simple protocol, which is what allows several statements.
+      const r = await pool.query(sql) as pg.QueryResult | pg.QueryResult[]
+      const last = Array.isArray(r) ? r[r.length - 1] : r
+      return { rows: (last?.rows ?? []) as T[] }
+    },
     transaction: async (fn) => {
       const client = await pool.connect()
       try {

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { StackContext } from './context'
 import type { JsonObject, JsonValue } from './http'
 import type { Routine } from './schema-cache'
-import { BodyTooLargeError, header, isObject, lowerCasedHeaders, MAX_BODY_BYTES, readBody, sendEmpty, sendJson, sendRawJson } from './http'
+import { BodyTooLargeError, decodePathSegment, header, isObject, lowerCasedHeaders, MAX_BODY_BYTES, readBody, sendEmpty, sendJson, sendRawJson } from './http'
 import { MAX_JSON_DEPTH, nestingDepth, parseJson } from './json'
 import { asPgError, httpStatusFor, pgErrorBody } from './pg-errors'
 import type { PgrstErrorBody } from './pg-errors'
@@ -34,22 +34,6 @@ const qi = (name: string): string => `"${name.replace(/"/g, '""')}"`
  */
 const lit = (value: string): string => `'${value.replace(/'/g, "''")}'`
 
-/** Decodes a path segment as Warp does: a malformed escape stays as it was written instead of throwing. */
-export function decodePathSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment)
-  }
-  catch {
-    return segment.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
-      try {
-        return decodeURIComponent(run)
-      }
-      catch {
-        return run
-      }
-    })
-  }
-}
 
 export class RestApi {
   readonly cache = new SchemaCache(EXPOSED_SCHEMA)

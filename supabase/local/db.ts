@@ -76,6 +76,9 @@ pg.types.setTypeParser(20, v => Number(v))
 
 async function openPostgres(url: string): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max: 10 })
+  // An idle connection the server drops (restart, admin kill) emits 'error' on the pool; unheard, it
+  // would end the process. The pool replaces the connection on next use.
+  pool.on('error', (e: Error) => console.error('[db] idle connection', e.message))
   const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
     query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await c.query(sql, params as any[])).rows as T[] }),
     exec: async (sql: string) => { await c.query(sql) },
@@ -109,6 +112,7 @@ async function openPostgres(url: string): Promise<Db> {
     listen: async (channel, onNotify) => {
       // LISTEN needs a connection of its own that stays open, outside the pool.
       const client = new pg.Client({ connectionString: url })
+      client.on('error', (e: Error) => console.error(`[db] listen ${channel}`, e.message))
       await client.connect()
       client.on('notification', (n) => { if (n.channel === channel) onNotify(n.payload ?? '') })
       await client.query(`listen ${pg.escapeIdentifier(channel)}`)

@@ -245,6 +245,8 @@ export class RealtimeServer {
       if (!b.read && !p?.read) return conn.reply(m, 'error', { reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${name}` })
       policies = { broadcastWrite: b.write, presenceRead: p?.read, presenceWrite: p?.write }
     }
+    // The socket may have closed during the checks; its close handler has run, so nothing may be added.
+    if (!this.connections.has(conn)) return
     const presenceKey = typeof presence.key === 'string' && presence.key !== '' ? presence.key : randomUUID()
     const sub: Subscription = {
       conn,
@@ -320,6 +322,8 @@ export class RealtimeServer {
       if (!b.read && !p?.read) return this.shutdown(sub, `You do not have permissions to read from this Channel topic: ${sub.name}`)
       sub.policies = { broadcastWrite: b.write, presenceRead: p?.read, presenceWrite: p?.write }
     }
+    // Closed meanwhile: no timer for a channel that is gone.
+    if (sub.conn.channels.get(sub.topic) !== sub) return
     sub.role = check.role
     sub.claims = check.claims
     this.armExpiry(sub)
@@ -364,6 +368,8 @@ export class RealtimeServer {
         // Presence switched on by this track: probe its policies now, as Supabase does.
         const perms = await authorizeTopic(this.ctx.db, sub.name, sub.role, sub.claims, 'presence')
         sub.policies = { ...sub.policies, presenceRead: sub.policies?.presenceRead ?? perms.read, presenceWrite: perms.write }
+        // Closed or left meanwhile: tracking now would leave a presence no leave will ever remove.
+        if (sub.conn.channels.get(sub.topic) !== sub) return
       }
       // Supabase answers an unauthorised track with a bare error reply.
       if (sub.isPrivate && !sub.policies?.presenceWrite) return sub.conn.reply(m, 'error', {})

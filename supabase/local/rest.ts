@@ -91,8 +91,9 @@ export class RestApi {
       args = {}
       for (const [k, v] of query) {
         if (RESERVED_PARAMS.has(k)) continue
-        // Arguments reach PostgreSQL's json/array parsers, which fail with a 500 past max_stack_depth.
-        if (nestingDepth(v, MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH) {
+        // Arguments that look like JSON or an array literal reach PostgreSQL's json/array parsers,
+        // which fail with a 500 past max_stack_depth; plain text is left alone.
+        if (/^\s*[[{]/.test(v) && nestingDepth(v, MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH) {
           throw pgrst(400, 'PGRST100', `Argument "${k}" is nested deeper than ${MAX_JSON_DEPTH} levels`)
         }
         args[k] = v

@@ -145,6 +145,10 @@ describe.skipIf(!env.localStack)('local stack (own instance)', () => {
       expect((await anon.rpc('lst_whoami')).data).toMatchObject({ uid: null, role: 'anon' })
       const service = createClient(stack.url, stack.serviceRoleKey, { realtime: { transport: ws as unknown as WebSocketLikeConstructor }, auth: { persistSession: false } })
       expect((await service.rpc('lst_whoami')).data).toMatchObject({ role: 'service_role' })
+      // The settings were transaction-local: nothing of the requests stays on the connection.
+      const { rows } = await stack.db.query<{ claims: string, role: string }>(
+        `select coalesce(current_setting('request.jwt.claims', true), '') as claims, current_user::text as role`)
+      expect(rows[0]).toEqual({ claims: '', role: expect.not.stringMatching(/^(anon|authenticated|service_role)$/) })
     })
 
     it('maps SQLSTATEs to HTTP as PostgREST does', async () => {

@@ -29,10 +29,11 @@ function pgrst(status: number, code: string, message: string, details: string | 
 
 const qi = (name: string): string => `"${name.replace(/"/g, '""')}"`
 /**
- * A string literal for the simple protocol (no parameters there). standard_conforming_strings is on
- * in every supported PostgreSQL, so doubling quotes is the whole escape; NUL cannot be sent at all.
+ * A string literal for the simple protocol (no parameters there). The E'' form reads backslashes as
+ * escapes whatever standard_conforming_strings says, so escaping both is right under any setting;
+ * NUL cannot be sent at all (refused before).
  */
-const lit = (value: string): string => `'${value.replace(/'/g, "''")}'`
+const lit = (value: string): string => `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`
 
 
 export class RestApi {

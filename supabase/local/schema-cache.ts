@@ -136,6 +136,8 @@ async function loadRoleSettings(q: Queryable): Promise<Map<string, Array<[string
                              from unnest(s.setconfig) c) kv
       where s.setdatabase in (0, (select oid from pg_catalog.pg_database where datname = current_database()))
         and kv.name in (select name from pg_catalog.pg_settings where context = 'user')
+        -- these two change how the request's SQL text is read: never from a role setting
+        and kv.name not in ('client_encoding', 'standard_conforming_strings')
       order by r.rolname, kv.name, s.setdatabase desc`,
   )
   const out = new Map<string, Array<[string, string]>>()

@@ -111,6 +111,11 @@ describe.skipIf(!env.localStack)('local stack (own instance)', () => {
       expect((await anon.rpc('lst_json', { p: obj })).data).toEqual(obj)
       expect((await anon.rpc('lst_arr', { p_ids: [4, 5, 6] })).data).toBe(3)
       expect((await anon.rpc('lst_body', { whatever: [1] })).data).toEqual({ whatever: [1] })
+      // Values travel inlined in the SQL text: quotes and backslashes must arrive exactly as sent.
+      const tricky = `it's \\ \\' \\\\'' '); select 1; -- \\u0041 $$ $q$`
+      expect((await anon.rpc('lst_text', { p_s: tricky })).data).toBe(tricky)
+      expect((await anon.rpc('lst_text', { p_s: tricky }, { get: true })).data).toBe(tricky)
+      expect((await anon.rpc('lst_json', { p: { [tricky]: tricky } })).data).toEqual({ [tricky]: tricky })
     })
 
     it('setof scalar and table, with counts and Content-Range', async () => {

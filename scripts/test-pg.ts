@@ -1,25 +1,13 @@
 // npm run test:pg — the database and API suites on a PostgreSQL server (CI: Debian's 15)
 // instead of PGlite. DATABASE_URL must name a superuser connection; each suite gets fresh
 // databases of its own, dropped afterwards.
-import { spawnSync } from 'node:child_process'
-import { resolve } from 'node:path'
 import pg from 'pg'
-import { withThrowawayDatabase } from './throwaway-db'
+import { vitest, withThrowawayDatabase } from './throwaway-db'
 
-const ROOT = resolve(import.meta.dirname, '..')
 const base = process.env.DATABASE_URL
 if (!base) {
   console.error('test:pg needs DATABASE_URL, e.g. postgres://postgres:postgres@127.0.0.1:5432/postgres')
   process.exit(2)
-}
-
-function vitest(project: string, databaseUrl: string): number {
-  const r = spawnSync(process.execPath, [resolve(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', project], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, DATABASE_URL: databaseUrl },
-  })
-  return r.status ?? 1
 }
 
 async function main(): Promise<number> {

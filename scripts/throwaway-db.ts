@@ -1,5 +1,19 @@
+import { spawnSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { resolve } from 'node:path'
 import pg from 'pg'
+
+const ROOT = resolve(import.meta.dirname, '..')
+
+/** Runs one vitest project against the database `databaseUrl`; returns its exit code. */
+export function vitest(project: string, databaseUrl: string, env: Record<string, string> = {}): number {
+  const r = spawnSync(process.execPath, [resolve(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', project], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, ...env, DATABASE_URL: databaseUrl },
+  })
+  return r.status ?? 1
+}
 
 async function onServer(serverUrl: string, sql: string): Promise<void> {
   const c = new pg.Client({ connectionString: serverUrl })

@@ -13,7 +13,11 @@ insert into app.organisations (id, parent_id, kind, name, sort_order) values
   ('00000000-0000-4000-8000-000000000022', '00000000-0000-4000-8000-000000000021', 'group', '示例实验小学低年级党小组', 1)
 on conflict (id) do nothing;
 
--- demo accounts, as GoTrue stores them (bcrypt through pgcrypto), so sign-in works unchanged
+-- demo accounts, as GoTrue writes users (admin createUser with email and phone, both confirmed):
+-- instance_id the nil UUID, aud and role 'authenticated', '' in every column GoTrue reads into a
+-- string (NULL there makes GoTrue answer 500 on sign-in), the email lower-case, the phone without
+-- '+', a bcrypt hash (pgcrypto's bf is GoTrue's $2a$), and one identity per provider: email
+-- sign-in and phone sign-in both find theirs. supabase/tests/auth-shape.test.ts checks all of it.
 with demo(id, email, phone, name, school, position) as (values
   ('00000000-0000-4000-a000-000000000001'::uuid, 'admin@demo.example', '8613800000001', '局党委管理员（示例）', '示例县教育局', '组织科干部'),
   ('00000000-0000-4000-a000-000000000002'::uuid, 'secretary1@demo.example', '8613800000002', '王书记（示例）', '示例县第一中学', '第一党支部书记'),
@@ -25,20 +29,27 @@ with demo(id, email, phone, name, school, position) as (values
   ('00000000-0000-4000-a000-000000000008'::uuid, 'teacher5@demo.example', '8613800000008', '周老师（示例）', '示例县实验小学', '音乐教师'),
   ('00000000-0000-4000-a000-000000000009'::uuid, 'principal@demo.example', '8613800000009', '孙校长（示例）', '示例县第一中学', '校长')
 )
-insert into auth.users (instance_id, id, aud, role, email, phone, encrypted_password, email_confirmed_at,
-  phone_confirmed_at, raw_app_meta_data, raw_user_meta_data, created_at, updated_at, is_anonymous)
-select '00000000-0000-0000-0000-000000000000', id, 'authenticated', 'authenticated', email, phone,
+insert into auth.users (instance_id, id, aud, role, email, phone, encrypted_password, email_confirmed_at, phone_confirmed_at,
+  confirmation_token, recovery_token, email_change_token_new, email_change_token_current, email_change,
+  phone_change, phone_change_token, reauthentication_token,
+  raw_app_meta_data, raw_user_meta_data, is_sso_user, is_anonymous, created_at, updated_at)
+select '00000000-0000-0000-0000-000000000000', id, 'authenticated', 'authenticated', lower(email), phone,
        extensions.crypt('demo1234', extensions.gen_salt('bf')), now(), now(),
+       '', '', '', '', '', '', '', '',
        '{"provider":"email","providers":["email","phone"]}',
-       jsonb_build_object('display_name', name, 'school', school, 'position', position),
-       now(), now(), false
+       jsonb_build_object('display_name', name, 'school', school, 'position', position, 'email_verified', true),
+       false, false, now(), now()
   from demo
 on conflict (id) do nothing;
 
-insert into auth.identities (provider_id, user_id, identity_data, provider, created_at, updated_at)
-select u.id::text, u.id, jsonb_build_object('sub', u.id::text, 'email', u.email, 'email_verified', true),
-       'email', now(), now()
-  from auth.users u where u.id::text like '00000000-0000-4000-a000-%'
+insert into auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
+select u.id::text, u.id, i.data, i.provider, now(), now(), now()
+  from auth.users u
+ cross join lateral (values
+   ('email', jsonb_build_object('sub', u.id::text, 'email', u.email, 'email_verified', true, 'phone_verified', false)),
+   ('phone', jsonb_build_object('sub', u.id::text, 'phone', u.phone, 'email_verified', false, 'phone_verified', true))
+ ) as i(provider, data)
+ where u.id::text like '00000000-0000-4000-a000-%'
 on conflict (provider_id, provider) do nothing;
 
 insert into app.memberships (id, org_id, user_id, role) values

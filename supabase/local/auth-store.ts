@@ -60,17 +60,34 @@ function parseUser(text: string): AuthUser {
   return user
 }
 
+/**
+ * GoTrue scans these auth.users columns into plain Go strings (internal/models/user.go), so a row
+ * with NULL in one (a user inserted by hand or by a seed) makes it answer 500 "Database error
+ * querying schema" wherever it loads that user; the local stack does the same, so such a row
+ * fails here before it fails on Supabase.
+ */
+export const GOTRUE_STRING_COLUMNS = ['aud', 'role', 'confirmation_token', 'recovery_token', 'email_change_token_new',
+  'email_change_token_current', 'email_change', 'phone_change_token', 'phone_change', 'reauthentication_token'] as const
+const SCANNABLE = `(${GOTRUE_STRING_COLUMNS.map(c => `u.${c} is not null`).join(' and ')} and u.instance_id is not null
+  and u.created_at is not null and u.updated_at is not null and u.email_change_confirm_status is not null)`
+
+function assertScannable(rows: { scannable: boolean }[]): void {
+  if (rows.some(r => !r.scannable)) throw new AuthError(500, 'unexpected_failure', 'Database error querying schema')
+}
+
 export async function loadUser(q: Queryable, id: string): Promise<AuthUser | undefined> {
-  const { rows } = await q.query<{ j: string }>(`select ${USER_JSON} as j from auth.users u where u.id = $1 and u.deleted_at is null`, [id])
+  const { rows } = await q.query<{ j: string, scannable: boolean }>(`select ${USER_JSON} as j, ${SCANNABLE} as scannable from auth.users u where u.id = $1 and u.deleted_at is null`, [id])
+  assertScannable(rows)
   return rows[0] ? parseUser(rows[0].j) : undefined
 }
 
 export async function listUsers(q: Queryable, limit: number, offset: number): Promise<{ users: AuthUser[], total: number }> {
-  const { rows } = await q.query<{ j: string, total: string | number }>(
-    `select ${USER_JSON} as j, count(*) over () as total from auth.users u where u.deleted_at is null
+  const { rows } = await q.query<{ j: string, total: string | number, scannable: boolean }>(
+    `select ${USER_JSON} as j, ${SCANNABLE} as scannable, count(*) over () as total from auth.users u where u.deleted_at is null
      order by u.created_at, u.id limit $1 offset $2`,
     [limit, offset],
   )
+  assertScannable(rows)
   let total = rows[0] ? Number(rows[0].total) : 0
   if (!rows[0] && offset > 0) {
     const c = await q.query<{ n: string | number }>('select count(*) as n from auth.users where deleted_at is null')
@@ -100,30 +117,41 @@ export interface NewUser {
   phoneConfirmed: boolean
 }
 
-/** Inserts the user and its identity; returns the id. */
+/**
+ * Inserts the user as GoTrue does (models.NewUser, then SetRole; admin createUser): instance_id
+ * the nil UUID, '' in the columns GoTrue scans as strings, the email lower-cased, the phone
+ * without '+', and one identity per provider the user has (provider_id = the user's id).
+ */
 export async function insertUser(q: Queryable, u: NewUser): Promise<string> {
-  const provider = u.email ? 'email' : 'phone'
-  const appMetadata: JsonObject = { provider, providers: [provider], ...(u.appMetadata ?? {}) }
+  const email = u.email?.toLowerCase()
+  const phone = u.phone?.replace(/^\+/, '')
+  const providers = [...(email ? ['email'] : []), ...(phone ? ['phone'] : [])]
+  const appMetadata: JsonObject = { provider: providers[0] ?? 'email', providers, ...(u.appMetadata ?? {}) }
   const { rows } = await q.query<{ id: string }>(
-    `insert into auth.users (id, aud, role, email, phone, encrypted_password, email_confirmed_at, phone_confirmed_at,
-                             raw_app_meta_data, raw_user_meta_data, is_anonymous, created_at, updated_at)
-     values (coalesce($1::uuid, gen_random_uuid()), 'authenticated', 'authenticated', $2, $3,
-             case when $4::text is null then null else extensions.crypt($4::text, extensions.gen_salt('bf')) end,
+    `insert into auth.users (instance_id, id, aud, role, email, phone, encrypted_password, email_confirmed_at, phone_confirmed_at,
+                             confirmation_token, recovery_token, email_change_token_new, email_change_token_current, email_change,
+                             phone_change, phone_change_token, reauthentication_token,
+                             raw_app_meta_data, raw_user_meta_data, is_sso_user, is_anonymous, created_at, updated_at)
+     values ('00000000-0000-0000-0000-000000000000', coalesce($1::uuid, gen_random_uuid()), 'authenticated', 'authenticated', $2, $3,
+             case when $4::text is null then '' else extensions.crypt($4::text, extensions.gen_salt('bf')) end,
              case when $5 then now() end, case when $6 then now() end,
-             $7::jsonb, $8::jsonb, false, now(), now())
+             '', '', '', '', '', '', '', '',
+             $7::jsonb, $8::jsonb, false, false, now(), now())
      returning id::text`,
-    [u.id ?? null, u.email ?? null, u.phone ?? null, u.password ?? null, u.emailConfirmed && !!u.email, u.phoneConfirmed && !!u.phone,
+    [u.id ?? null, email ?? null, phone ?? null, u.password ?? null, u.emailConfirmed && !!email, u.phoneConfirmed && !!phone,
       JSON.stringify(appMetadata), JSON.stringify(u.userMetadata)],
   )
   const id = rows[0]!.id
-  const identityData: JsonObject = { sub: id, email_verified: false, phone_verified: false }
-  if (u.email) identityData.email = u.email
-  if (u.phone) identityData.phone = u.phone
-  await q.query(
-    `insert into auth.identities (id, provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
-     values (gen_random_uuid(), $1::text, $2::uuid, $3::jsonb, $4, now(), now(), now())`,
-    [id, id, JSON.stringify(identityData), provider],
-  )
+  for (const provider of providers) {
+    const identityData: JsonObject = provider === 'email'
+      ? { sub: id, email: email!, email_verified: false, phone_verified: false }
+      : { sub: id, phone: phone!, email_verified: false, phone_verified: false }
+    await q.query(
+      `insert into auth.identities (id, provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
+       values (gen_random_uuid(), $1::text, $1::uuid, $2::jsonb, $3, now(), now(), now())`,
+      [id, JSON.stringify(identityData), provider],
+    )
+  }
   return id
 }
 
@@ -131,8 +159,8 @@ export interface Credentials { email?: string, phone?: string, password: string 
 
 /** Returns the user id when the password matches; otherwise throws GoTrue's login errors. */
 export async function checkPassword(q: Queryable, c: Credentials): Promise<string> {
-  const { rows } = await q.query<{ id: string, ok: boolean, email_ok: boolean, phone_ok: boolean, banned: boolean }>(
-    `select u.id::text as id,
+  const { rows } = await q.query<{ id: string, ok: boolean, email_ok: boolean, phone_ok: boolean, banned: boolean, scannable: boolean }>(
+    `select u.id::text as id, ${SCANNABLE} as scannable,
             case when u.encrypted_password like '$2%' then u.encrypted_password = extensions.crypt($3, u.encrypted_password) else false end as ok,
             u.email_confirmed_at is not null as email_ok, u.phone_confirmed_at is not null as phone_ok,
             coalesce(u.banned_until > now(), false) as banned
@@ -141,6 +169,7 @@ export async function checkPassword(q: Queryable, c: Credentials): Promise<strin
       limit 1`,
     [c.email ?? null, c.phone ?? null, c.password],
   )
+  assertScannable(rows)
   const row = rows[0]
   if (!row || !row.ok) throw new AuthError(400, 'invalid_credentials', 'Invalid login credentials')
   if (row.banned) throw new AuthError(400, 'user_banned', 'User is banned')
@@ -246,10 +275,33 @@ export async function updateUser(q: Queryable, userId: string, c: UserChanges): 
   }
   if (c.email !== undefined) {
     await q.query('update auth.users set email = $2, email_confirmed_at = now(), updated_at = now() where id = $1::uuid', [userId, c.email])
+    await syncIdentity(q, userId, 'email', c.email)
   }
   if (c.phone !== undefined) {
     await q.query('update auth.users set phone = $2, phone_confirmed_at = now(), updated_at = now() where id = $1::uuid', [userId, c.phone])
+    await syncIdentity(q, userId, 'phone', c.phone)
   }
+}
+
+/** GoTrue's ConfirmEmailChange / ConfirmPhoneChange: the provider's identity follows the new address, or is made. */
+async function syncIdentity(q: Queryable, userId: string, provider: 'email' | 'phone', value: string): Promise<void> {
+  const updated = await q.query(
+    `update auth.identities set identity_data = identity_data || jsonb_build_object($3::text, $4::text), updated_at = now()
+      where user_id = $1::uuid and provider = $2 returning id`,
+    [userId, provider, provider, value],
+  )
+  if (updated.rows.length > 0) return
+  await q.query(
+    `insert into auth.identities (id, provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
+     values (gen_random_uuid(), $1::text, $1::uuid, jsonb_build_object('sub', $1::text, $2::text, $3::text, 'email_verified', false, 'phone_verified', false), $2, now(), now(), now())`,
+    [userId, provider, value],
+  )
+  // app_metadata.providers lists the user's identities (GoTrue's UpdateAppMetaDataProviders)
+  await q.query(
+    `update auth.users set raw_app_meta_data = coalesce(raw_app_meta_data, '{}'::jsonb) || jsonb_build_object('providers',
+       (select jsonb_agg(distinct i.provider) from auth.identities i where i.user_id = $1::uuid)) where id = $1::uuid`,
+    [userId],
+  )
 }
 
 export async function deleteUser(q: Queryable, userId: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-// The GoTrue subset at /auth/v1 that auth-js uses for password accounts (see supabase-protocols.md §2).
+// The GoTrue subset at /auth/v1 that auth-js uses for password accounts (see docs/supabase-protocols.md §2).
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Queryable } from './db'
 import type { StackContext } from './context'

@@ -1,6 +1,7 @@
 // The one database handle the local stack and the SQL tests use: PGlite (PostgreSQL in WASM,
 // data kept in a folder) by default, a PostgreSQL server when a connection URL is given.
 // Both are driven as a superuser, as the Supabase platform drives its own database.
+import { mkdirSync } from 'node:fs'
 import { PGlite } from '@electric-sql/pglite'
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto'
 import pg from 'pg'
@@ -44,6 +45,10 @@ export async function openDb(opts: OpenDbOptions = {}): Promise<Db> {
 }
 
 async function openPglite(opts: OpenDbOptions): Promise<Db> {
+  // PGlite makes its data folder but not the folders above it: a fresh clone has no `.local/`.
+  // A URL-style dataDir (memory://, idb://) is PGlite's to handle.
+  if (opts.dataDir && !opts.dataDir.includes('://'))
+    mkdirSync(opts.dataDir, { recursive: true })
   const pgl = await PGlite.create({
     dataDir: opts.dataDir,
     loadDataDir: opts.loadDataDir,

@@ -1,7 +1,7 @@
 // The one entry point other harnesses use: a database, migrated and seeded, behind the HTTP stack.
 import type { Db } from './db'
 import { openDb } from './db'
-import { prepareDatabase } from './migrate'
+import { ensureRealtimePartitions, prepareDatabase } from './migrate'
 import { startServer } from './server'
 
 export interface LocalStackOptions {
@@ -32,6 +32,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   try {
     await prepareDatabase(db, { seed: opts.seed })
     const server = await startServer({ db, port: opts.port, host: opts.host, jwtExpiry: opts.jwtExpiry })
+    // Realtime makes the coming days' realtime.messages partitions ahead of time; so does the
+    // stack while it runs (a send with no partition for its day would be lost with a warning).
+    const janitor = setInterval(() => {
+      ensureRealtimePartitions(db).catch((e: unknown) => console.error('[realtime] making partitions failed', e))
+    }, 3_600_000)
+    janitor.unref()
     return {
       url: server.url,
       anonKey: server.keys.anonKey,
@@ -40,6 +46,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       db,
       reloadSchema: server.reloadSchema,
       close: async () => {
+        clearInterval(janitor)
         await server.close()
         await db.close()
       },

@@ -26,8 +26,15 @@ export async function bootstrap(db: Db): Promise<void> {
   const installed = await db.query<{ ok: boolean }>(
     `select to_regclass('supabase_migrations.schema_migrations') is not null as ok`,
   )
-  if (installed.rows[0]?.ok)
+  if (installed.rows[0]?.ok) {
+    // bootstrap.sql runs once per database: one made before auth.users had GoTrue's shape stays so
+    const shaped = await db.query<{ ok: boolean }>(
+      `select to_regclass('auth.one_time_tokens') is not null and exists (select 1 from information_schema.columns
+        where table_schema = 'auth' and table_name = 'users' and column_name = 'reauthentication_token') as ok`)
+    if (!shaped.rows[0]?.ok)
+      throw new Error('this database was bootstrapped by an older local stack (auth.users without GoTrue\'s columns): start afresh with `npx tsx supabase/local/cli.ts reset` (PGlite) or a new database')
     return
+  }
   await db.exec(await readFile(join(root, 'supabase/local/bootstrap.sql'), 'utf8'))
 }
 
@@ -85,8 +92,17 @@ export async function applySeeds(db: Db): Promise<boolean> {
   return any
 }
 
+/** Realtime makes each day's realtime.messages partition ahead of time; the stack does it when it starts. */
+export async function ensureRealtimePartitions(db: Db): Promise<void> {
+  // A data folder bootstrapped before partitioning has no such function (and no partitions to make).
+  await db.exec(`do $$ begin
+    if to_regprocedure('realtime.local_ensure_partitions()') is not null then perform realtime.local_ensure_partitions(); end if;
+  end $$`)
+}
+
 export async function prepareDatabase(db: Db, opts: { seed?: boolean } = {}): Promise<PrepareResult> {
   await bootstrap(db)
+  await ensureRealtimePartitions(db)
   const applied = await applyMigrations(db)
   const seeded = opts.seed === false ? false : await applySeeds(db)
   return { applied, seeded }

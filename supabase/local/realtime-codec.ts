@@ -1,4 +1,4 @@
-// Phoenix channel framing as realtime-js speaks it (supabase-protocols.md §4.2): vsn 2.0.0 JSON arrays,
+// Phoenix channel framing as realtime-js speaks it (docs/supabase-protocols.md §4.2): vsn 2.0.0 JSON arrays,
 // vsn 1.0.0 JSON objects, and the client's binary kind-3 "user broadcast push".
 import type { JsonObject, JsonValue } from './http'
 import { isObject } from './http'

@@ -1,4 +1,4 @@
-// PostgREST's RPC endpoint at /rest/v1/rpc/<fn> (supabase-protocols.md §3). Postgres produces the
+// PostgREST's RPC endpoint at /rest/v1/rpc/<fn> (docs/supabase-protocols.md §3). Postgres produces the
 // response JSON itself, as PostgREST does, so no value is ever parsed into JS types and back.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { StackContext } from './context'

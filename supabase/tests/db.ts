@@ -96,11 +96,15 @@ export async function expectError(p: Promise<unknown>, key: string): Promise<voi
   await expect(p).rejects.toThrow(new RegExp(`^${key.replaceAll('.', '\\.')}$`))
 }
 
+/** A user row as GoTrue writes one ('' in the columns it scans as strings; see auth-shape.test.ts). */
 export async function createUser(db: Db, opts: { name?: string, email?: string, phone?: string } = {}): Promise<string> {
   const id = randomUUID()
   await db.query(
-    `insert into auth.users (id, aud, role, email, phone, raw_user_meta_data, created_at, updated_at)
-     values ($1, 'authenticated', 'authenticated', $2, $3, jsonb_build_object('display_name', $4::text), now(), now())`,
+    `insert into auth.users (instance_id, id, aud, role, email, phone, encrypted_password, confirmation_token, recovery_token,
+                             email_change_token_new, email_change_token_current, email_change, phone_change, phone_change_token,
+                             reauthentication_token, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+     values ('00000000-0000-0000-0000-000000000000', $1, 'authenticated', 'authenticated', $2, $3, '', '', '', '', '', '', '', '', '',
+             '{"provider":"email","providers":["email"]}', jsonb_build_object('display_name', $4::text), now(), now())`,
     [id, opts.email ?? `${id.slice(0, 8)}@test.example`, opts.phone ?? null, opts.name ?? `测试${id.slice(0, 4)}`],
   )
   return id

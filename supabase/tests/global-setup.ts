@@ -3,9 +3,15 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { openDb } from '../local/db'
 import { prepareDatabase } from '../local/migrate'
 import { templateDbName, templatePath } from './db'
+import { prepareSupabaseShaped, supabaseShaped } from './supabase-shape/prepare'
 
 export default async function setup(): Promise<void> {
   const url = process.env.DATABASE_URL
+  if (url && supabaseShaped()) {
+    // the Supabase-shaped stage: migrations and seeds applied as postgres, not as the superuser
+    await prepareSupabaseShaped(url, templateDbName)
+    return
+  }
   if (url) {
     const admin = await openDb({ databaseUrl: url })
     await admin.exec(`drop database if exists ${templateDbName} with (force)`)

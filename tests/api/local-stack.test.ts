@@ -176,7 +176,8 @@ describe.skipIf(!env.localStack)('local stack (own instance)', () => {
     it('applies the role\'s settings (statement_timeout) to each request, and a slow call is cut with 57014 → 500', async () => {
       // A role of this test's own: roles are cluster-wide, and anon/authenticated are shared by other suites.
       const role = `lst_timeout_${randomUUID().slice(0, 8)}`
-      await stack.db.exec(`create role ${role} nologin; grant usage on schema public to ${role};
+      // Granted to ourselves: on Supabase postgres is no superuser and may only become roles it is a member of.
+      await stack.db.exec(`create role ${role} nologin; grant ${role} to current_user; grant usage on schema public to ${role};
         grant execute on function public.lst_slow(), public.lst_timeout() to ${role};
         alter role ${role} set statement_timeout = '200ms';`)
       try {

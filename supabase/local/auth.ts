@@ -12,6 +12,7 @@ import {
 import type { PhoneUser } from './auth-store'
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto'
 import { BodyTooLargeError, header, isObject, readBody, sendEmpty, sendJson } from './http'
+import { parseJson } from './json'
 import { bearerFor } from './keys'
 import type { Claims } from './jwt'
 import { signJwt, verifyJwt } from './jwt'
@@ -60,14 +61,10 @@ async function readJson(req: IncomingMessage): Promise<JsonObject> {
     throw e
   }
   if (text.trim() === '') return {}
-  try {
-    const v: unknown = JSON.parse(text)
-    if (!isObject(v)) throw new Error('not an object')
-    return v
-  }
-  catch {
-    throw new AuthError(400, 'bad_json', 'Could not parse request body as JSON')
-  }
+  // Bounded like every other body: deep user metadata would otherwise fail later, inside the store.
+  const parsed = parseJson(text)
+  if (!parsed.ok || !isObject(parsed.value)) throw new AuthError(400, 'bad_json', 'Could not parse request body as JSON')
+  return parsed.value
 }
 
 function issuer(req: IncomingMessage): string {

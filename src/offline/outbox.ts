@@ -108,9 +108,10 @@ export function createOutbox<K extends KindMap<K> = OutboxKinds>(opts: OutboxOpt
   }
 
   /** This user's entries of one kind still waiting on this phone, oldest first (a screen shows them greyed). */
-  async function queued<T extends Kind>(kind: T): Promise<K[T]['payload'][]> {
+  // (`userId` for a screen that may open before the outbox is told who is signed in)
+  async function queued<T extends Kind>(kind: T, userId: string | null = owner()): Promise<K[T]['payload'][]> {
     const all = await (await db()).getAll('outbox')
-    return all.filter(e => e.kind === kind && mine(e)).map(e => e.payload as unknown as K[T]['payload'])
+    return all.filter(e => e.kind === kind && (e.userId ?? null) === userId).map(e => e.payload as unknown as K[T]['payload'])
   }
 
   /** One attempt, abandoned (and its request aborted) once it has taken `sendTimeout`. */

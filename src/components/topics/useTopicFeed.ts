@@ -110,14 +110,24 @@ export function useTopicFeed(topicId: Ref<string>) {
   }
 
   /** Bring a post into view once it is rendered (centred: clear of the reply bar). */
-  async function reveal(postId: string) {
+  async function reveal(postId: string, behavior: ScrollBehavior = 'smooth') {
     await nextTick()
-    document.getElementById(`post-${postId}`)?.scrollIntoView({ behavior: 'smooth', block: 'center' })
+    document.getElementById(`post-${postId}`)?.scrollIntoView({ behavior, block: 'center' })
+  }
+
+  /**
+   * My reply just sent: kept in view while the pages before it load in above it (they would push
+   * it down), until the member scrolls by hand.
+   */
+  let following: string | null = null
+  const stopFollowing = () => {
+    following = null
   }
 
   /** My own reply (sent, or queued offline): shown wherever it lands, and scrolled to. */
   async function showOwn(post: FeedPost) {
     upsert(post)
+    following = post.id
     await reveal(post.id)
   }
 
@@ -145,6 +155,8 @@ export function useTopicFeed(topicId: Ref<string>) {
       }
       if (added.length && !fromCopy)
         markRead()
+      if (added.length && following)
+        void reveal(following, 'auto')
     }
     catch {
       feedError.value = true
@@ -167,7 +179,7 @@ export function useTopicFeed(topicId: Ref<string>) {
 
   /** Replies written here that still wait in the outbox (e.g. after a reload offline). */
   async function showQueued() {
-    const queued = await outbox.queued('topics.post').catch(() => [] as NewPost[])
+    const queued = await outbox.queued('topics.post', session.userId).catch(() => [] as NewPost[])
     for (const p of queued.filter(q => q.topic_id === topicId.value))
       upsert(pendingPost(p, me()))
   }
@@ -255,6 +267,8 @@ export function useTopicFeed(topicId: Ref<string>) {
     markRead()
     void showQueued()
     window.addEventListener('scroll', onScroll, { passive: true })
+    for (const e of ['touchstart', 'wheel', 'keydown'])
+      window.addEventListener(e, stopFollowing, { passive: true })
     // a reply queued offline reached the server: swap the greyed copy for the real one
     stopSent = outbox.onSent('topics.post', (post) => {
       if (post.topic_id === topicId.value)
@@ -265,6 +279,8 @@ export function useTopicFeed(topicId: Ref<string>) {
     stop?.()
     stopSent?.()
     window.removeEventListener('scroll', onScroll)
+    for (const e of ['touchstart', 'wheel', 'keydown'])
+      window.removeEventListener(e, stopFollowing)
     if (readTimer)
       clearTimeout(readTimer)
   })

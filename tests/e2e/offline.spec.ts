@@ -95,6 +95,8 @@ describe('offline', () => {
     await queued.waitFor()
     expect(await queued.getAttribute('class')).toContain('topic-post--pending')
     await expect.poll(() => TopicPage.inView(queued)).toBe(true)
+    if (process.env.E2E_SHOTS)
+      await page.screenshot({ path: 'test-results/topics/offline-thread-queued.png' })
     // still shown (greyed) after the app restarts offline: it is what the phone holds
     await page.reload()
     await topic.post(text).waitFor()

@@ -204,6 +204,7 @@ describe('discussion threads', () => {
     expect(await topic.tooLong.textContent()).toContain('请删去1字')
     expect(await topic.send.isDisabled()).toBe(true)
     expect(await topic.input.inputValue()).toBe(`${long}多`) // nothing cut silently
+    await shot(page, 'composer-too-long')
     await topic.write(long)
     expect(await topic.counter.textContent()).toContain('5000/5000')
     expect((await topic.submit()).status()).toBe(200)

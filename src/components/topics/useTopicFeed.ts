@@ -109,8 +109,8 @@ export function useTopicFeed(topicId: Ref<string>) {
     return place(items.value, post)
   }
 
-  /** Bring a post into view once it is rendered (centred: clear of the reply bar). */
-  async function reveal(postId: string, behavior: ScrollBehavior = 'smooth') {
+  /** Bring a post into view once it is rendered (centred: clear of the reply bar; a jump, not a glide, so it is there at once). */
+  async function reveal(postId: string, behavior: ScrollBehavior = 'auto') {
     await nextTick()
     document.getElementById(`post-${postId}`)?.scrollIntoView({ behavior, block: 'center' })
   }
@@ -156,7 +156,7 @@ export function useTopicFeed(topicId: Ref<string>) {
       if (added.length && !fromCopy)
         markRead()
       if (added.length && following)
-        void reveal(following, 'auto')
+        void reveal(following)
     }
     catch {
       feedError.value = true

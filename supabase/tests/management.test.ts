@@ -545,4 +545,22 @@ describe('reports and study hours', () => {
     expect(home).toMatchObject({ can_manage: false, pending_members: 0 })
     expect(typeof home.study_minutes_year).toBe('number')
   })
+
+  it('periods are days in Asia/Shanghai, whatever the server\'s time zone', async () => {
+    // a session late on 31 March in the county is 31 March 15:30 UTC; one early on 1 April is
+    // still 31 March in UTC: the first belongs to March, the second to April
+    const late = randomUUID(); const early = randomUUID()
+    for (const [id, at] of [[late, '2024-03-31 23:30 Asia/Shanghai'], [early, '2024-04-01 00:30 Asia/Shanghai']]) {
+      await db.query(`insert into app.sessions (id, org_id, kind, title, starts_at, duration_minutes, organiser_id, checkin_opens_at, checkin_closes_at, created_by)
+        values ($1, $2, 'lecture', '时区测试', $3::timestamptz, 30, $4, $3::timestamptz - interval '30 minutes', $3::timestamptz + interval '15 minutes', $4)`, [id, ids.branchB, at, ids.secretaryB])
+      await db.query('insert into app.session_orgs (session_id, org_id) values ($1, $2)', [id, ids.branchB])
+      await db.query(`insert into app.checkins (id, session_id, user_id, status, method) values ($1, $2, $3, 'present', 'code')`, [randomUUID(), id, ids.teacherB])
+    }
+    const march = await as(db, ids.teacherB).rpc('my_study_hours', { p_from: '2024-03-01', p_to: '2024-03-31' })
+    expect(march).toMatchObject({ sessions: 1, session_minutes: 30, months: [{ month: '2024-03', session_minutes: 30 }] })
+    const both = await as(db, ids.teacherB).rpc('my_study_hours', { p_from: '2024-03-01', p_to: '2024-04-30' })
+    expect(both.months.map((m: any) => m.month)).toEqual(['2024-03', '2024-04'])
+    const rep = await as(db, ids.secretaryB).rpc('report_org', { p_org_id: ids.branchB, p_from: '2024-04-01', p_to: '2024-04-01' })
+    expect(rep.orgs.find((o: any) => o.id === ids.branchB).attendance).toEqual([{ kind: 'lecture', expected: expect.any(Number), attended: 1, excused: 0 }])
+  })
 })

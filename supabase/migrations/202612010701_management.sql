@@ -9,15 +9,8 @@
 alter table app.roster_imports add column result jsonb;
 comment on column app.roster_imports.result is 'The answer of the import (saved count, bad rows with reasons), returned again to a retry.';
 
--- A waiting row is a request to the verified owner of its phone, if there is one; declining
--- keeps the row (so a retried decline answers the same) but it no longer waits.
-alter table app.pending_members add column declined_at timestamptz;
-alter table app.pending_members add column declined_by uuid references app.profiles (user_id) on delete set null;
-comment on column app.pending_members.declined_at is 'When the owner of the phone declined the request; a declined row no longer waits and is not shown on the roster.';
-
--- indexes -----------------------------------------------------------------------------------
-
-create index pending_members_declined_by_idx on app.pending_members (declined_by);
+-- A waiting row is also a request to the verified owner of its phone, if there is one: they
+-- accept (the row attaches) or decline (the row is deleted and the audit log keeps the answer).
 
 -- RLS ---------------------------------------------------------------------------------------
 
@@ -35,7 +28,7 @@ grant execute on function app.my_verified_phone() to authenticated;
 drop policy pending_members_select on app.pending_members;
 create policy pending_members_select on app.pending_members for select to authenticated
   using (org_id in (select app.managed_org_ids())
-         or (declined_at is null and attached_at is null and phone = (select app.my_verified_phone())));
+         or (attached_at is null and phone = (select app.my_verified_phone())));
 
 -- functions: roster import ------------------------------------------------------------------
 
@@ -169,14 +162,12 @@ begin
     'saved', jsonb_array_length(v_good), 'bad', v_bad);
   insert into app.roster_imports (id, org_id, created_by, row_count, result)
   values (p_id, p_org_id, v_uid, jsonb_array_length(v_rows), v_result);
-  -- a declined request asked again by a new import waits again
   insert into app.pending_members (import_id, org_id, phone, display_name, role, invited_by)
   select p_id, (r ->> 'org_id')::uuid, r ->> 'phone', r ->> 'name', r ->> 'role', v_uid
     from jsonb_array_elements(v_good) r
   on conflict (org_id, phone) where attached_at is null
   do update set display_name = excluded.display_name, role = excluded.role,
-                import_id = excluded.import_id, invited_by = excluded.invited_by,
-                declined_at = null, declined_by = null;
+                import_id = excluded.import_id, invited_by = excluded.invited_by;
   perform app.audit(p_org_id, 'roster.import', p_id,
     jsonb_build_object('rows', jsonb_array_length(v_rows), 'saved', jsonb_array_length(v_good),
                        'bad', jsonb_array_length(v_bad)));
@@ -185,41 +176,6 @@ end
 $$;
 revoke execute on function public.roster_import(uuid, uuid, jsonb) from public, anon;
 grant execute on function public.roster_import(uuid, uuid, jsonb) to authenticated;
-
--- functions: rosters ------------------------------------------------------------------------
-
--- As before, but a declined row is no longer waiting and is not listed.
-create or replace function public.roster(p_org_id uuid) returns jsonb
-language plpgsql stable security invoker set search_path = '' as $$
-declare
-  v_uid uuid := app.require_manage(p_org_id);
-begin
-  return jsonb_build_object(
-    'org_id', p_org_id,
-    'my_rank', app.org_rank(p_org_id),
-    'members', coalesce((
-      select jsonb_agg(jsonb_build_object(
-          'membership_id', m.id, 'user_id', m.user_id, 'display_name', p.display_name,
-          'school', p.school, 'position', p.position, 'phone', c.phone, 'role', m.role,
-          'org_id', o.id, 'org_name', o.name, 'joined_at', m.joined_at, 'is_me', m.user_id = v_uid)
-          order by o.path, app.rank_of(m.role) desc, p.display_name)
-        from app.memberships m
-        join app.organisations o on o.id = m.org_id
-        join app.profiles p on p.user_id = m.user_id
-        left join app.profile_contacts c on c.user_id = m.user_id
-       where o.path @> array[p_org_id] and m.ended_at is null), '[]'::jsonb),
-    'pending', coalesce((
-      select jsonb_agg(jsonb_build_object(
-          'id', pm.id, 'display_name', pm.display_name, 'phone', pm.phone, 'role', pm.role,
-          'org_id', o.id, 'org_name', o.name, 'created_at', pm.created_at)
-          order by o.path, pm.display_name)
-        from app.pending_members pm join app.organisations o on o.id = pm.org_id
-       where o.path @> array[p_org_id] and pm.attached_at is null and pm.declined_at is null), '[]'::jsonb)
-  );
-end
-$$;
-revoke execute on function public.roster(uuid) from public, anon;
-grant execute on function public.roster(uuid) to authenticated;
 
 -- functions: requests to join ---------------------------------------------------------------
 
@@ -234,7 +190,7 @@ language sql stable security definer set search_path = '' as $$
     from app.pending_members pm
     join app.organisations o on o.id = pm.org_id and o.retired_at is null
     left join app.profiles ip on ip.user_id = pm.invited_by
-   where pm.phone = app.my_verified_phone() and pm.attached_at is null and pm.declined_at is null
+   where pm.phone = app.my_verified_phone() and pm.attached_at is null
      and auth.uid() is not null
      and not exists (select 1 from app.memberships m where m.org_id = pm.org_id and m.user_id = auth.uid() and m.ended_at is null)
 $$;
@@ -251,36 +207,46 @@ $$;
 revoke execute on function public.my_roster_requests() from public, anon;
 grant execute on function public.my_roster_requests() to authenticated;
 
--- Accept (a membership with the row's role, as the secretary who asked) or decline. Crosses RLS
--- on purpose: the person is not a manager of the organisation that asks. Only the verified owner
--- of the row's phone may answer; a retry of the same answer returns the same result, and a
--- different answer after the first is a conflict.
+-- Accept (a membership with the row's role, as the secretary who asked) or decline (the row is
+-- deleted: nothing of it is left waiting, and a later import may ask again). Crosses RLS on
+-- purpose: the person is not a manager of the organisation that asks. Only the verified owner
+-- of the row's phone may answer; a retry of the same answer returns the same result (a decline
+-- is found again in the audit log), a different answer after the first is a conflict.
 create function app.roster_request_answer(p_pending uuid, p_accept boolean) returns jsonb
 language plpgsql security definer set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
   v_phone text := app.my_verified_phone();
   v_pm app.pending_members;
+  v_declined app.audit_log;
   v_membership uuid;
 begin
   if p_accept is null then
     raise exception using message = 'admin.answer_required', errcode = 'P0001';
   end if;
   select * into v_pm from app.pending_members pm where pm.id = p_pending for update;
-  if not found or v_phone is null or v_pm.phone <> v_phone
-     or (v_pm.attached_at is not null and v_pm.attached_user_id <> v_uid)
-     or (v_pm.declined_at is not null and v_pm.declined_by is distinct from v_uid) then
-    raise exception using message = 'admin.request_not_found', errcode = 'PT404';
-  end if;
-  -- a retry of the first answer
-  if v_pm.attached_at is not null or v_pm.declined_at is not null then
-    if (v_pm.attached_at is not null) <> p_accept then
+  if not found then
+    select * into v_declined from app.audit_log a
+     where a.action = 'roster.decline' and a.actor_id = v_uid and a.detail ->> 'pending_id' = p_pending::text
+     order by a.id desc limit 1;
+    if v_declined.id is null then
+      raise exception using message = 'admin.request_not_found', errcode = 'PT404';
+    elsif p_accept then
       raise exception using message = 'admin.request_answered', errcode = 'PT409';
     end if;
-    return jsonb_build_object('id', v_pm.id, 'org_id', v_pm.org_id, 'accepted', p_accept);
+    return jsonb_build_object('id', p_pending, 'org_id', v_declined.org_id, 'accepted', false);
+  end if;
+  if v_phone is null or v_pm.phone <> v_phone or (v_pm.attached_at is not null and v_pm.attached_user_id <> v_uid) then
+    raise exception using message = 'admin.request_not_found', errcode = 'PT404';
+  end if;
+  if v_pm.attached_at is not null then
+    if not p_accept then
+      raise exception using message = 'admin.request_answered', errcode = 'PT409';
+    end if;
+    return jsonb_build_object('id', v_pm.id, 'org_id', v_pm.org_id, 'accepted', true);
   end if;
   if not p_accept then
-    update app.pending_members set declined_at = now(), declined_by = v_uid where id = v_pm.id;
+    delete from app.pending_members where id = v_pm.id;
     perform app.audit(v_pm.org_id, 'roster.decline', v_uid, jsonb_build_object('pending_id', v_pm.id));
     return jsonb_build_object('id', v_pm.id, 'org_id', v_pm.org_id, 'accepted', false);
   end if;

@@ -1,11 +1,12 @@
 // A roster row and the role it carries go only to an account whose phone is verified
 // (migration 20261201030100): not on an unconfirmed insert, yes when /verify sets
 // phone_confirmed_at later, yes when a confirmed phone change moves auth.users.phone, and never
-// through an import that finds an unconfirmed account with that phone.
+// through an import that finds an unconfirmed account with that phone. An account that already
+// belongs somewhere is asked instead (migration 20261201100100): the row waits as its invitation.
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Db } from '../local/db'
-import { as, count, createUser, freshDb, ids } from './db'
+import { addMember, as, count, createUser, freshDb, ids } from './db'
 
 let db: Db
 beforeAll(async () => { db = await freshDb() })
@@ -60,5 +61,20 @@ describe('attach on a verified phone only', () => {
     const { rows } = await db.query<{ n: number }>('select app.attach_pending_phone($1, $2) as n', [phone, v])
     expect(rows[0]!.n).toBe(0)
     expect(await memberships(v)).toEqual([])
+  })
+
+  it('a member of another school who confirms a changed phone is asked, not added', async () => {
+    const phone = '8613900007005'
+    await importRow(phone, '党员')
+    const u = await createUser(db, { phone: '8613900007098' })
+    await addMember(db, ids.branchA, u)
+    await db.query('update auth.users set phone = $2, phone_confirmed_at = now() where id = $1', [u, phone])
+    expect(await memberships(u)).toEqual([{ org_id: ids.branchA, role: 'member' }])
+    expect(await count(db, 'select 1 from app.pending_members where phone = $1 and attached_at is null', [phone])).toBe(1)
+    // the row is their invitation; accepting it is what makes them a member
+    const requests = await as(db, u).rpc('my_roster_requests', {}) as Array<{ id: string, org_id: string }>
+    expect(requests.map(r => r.org_id)).toEqual([ids.branchB])
+    await as(db, u).rpc('roster_request_answer', { p_pending_id: requests[0]!.id, p_accept: true })
+    expect((await memberships(u)).map(m => m.org_id).sort()).toEqual([ids.branchA, ids.branchB].sort())
   })
 })

@@ -121,19 +121,20 @@ export class RestApi {
                   set_config('request.headers', $6, true), set_config('request.cookies', '{}', true)`,
           [SEARCH_PATH, who.role, JSON.stringify(who.claims), method, `/rpc/${fn}`, JSON.stringify(lowerCasedHeaders(req)), readOnly ? 'on' : 'off'],
         )
-        const { rows } = await tx.query<{ body: string | null, n: number }>(sql, params)
-        const row = rows[0] ?? { body: null, n: 0 }
+        const { rows } = await tx.query<{ body: string | null, n: number, status: string | null }>(sql, params)
+        const row = rows[0] ?? { body: null, n: 0, status: null }
         // PostgREST rolls the call back when a singular response cannot be produced.
         if (singular && routine.returnKind !== 'void' && Number(row.n) !== 1) {
           throw pgrst(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${Number(row.n)} rows`)
         }
         return row
       })
-      if (routine.returnKind === 'void') return sendEmpty(res, 204)
+      const status = responseStatus(result.status)
+      if (routine.returnKind === 'void') return sendEmpty(res, status ?? 204)
       const n = Number(result.n)
       // An empty set is "*/0" whether or not a count was asked for (PostgREST).
       const range = n === 0 ? '*/0' : `0-${n - 1}/${countExact ? n : '*'}`
-      sendRawJson(res, 200, result.body ?? 'null', { 'Content-Range': range })
+      sendRawJson(res, status ?? 200, result.body ?? 'null', { 'Content-Range': range })
     }
     catch (e) {
       if (e instanceof RestError) throw e
@@ -176,6 +177,13 @@ export class RestApi {
   }
 }
 
+/** The status a function set with set_config('response.status', …, true), as PostgREST reads it. */
+function responseStatus(v: string | null | undefined): number | null {
+  if (!v) return null
+  const n = Number(v)
+  return Number.isInteger(n) && n >= 100 && n <= 599 ? n : null
+}
+
 /** The call, shaped like PostgREST's: arguments typed by json_to_record, result rendered by json_agg. */
 function buildCall(r: Routine, args: JsonObject, rawBody: string | undefined, singular: boolean): { sql: string, params: unknown[] } {
   const target = `${qi(r.schema)}.${qi(r.name)}`
@@ -209,6 +217,9 @@ function buildCall(r: Routine, args: JsonObject, rawBody: string | undefined, si
     const body = r.returnsSet && !singular ? `coalesce(${agg}, '[]'::json)` : one(agg)
     sql = `${prefix}select ${body}::text as body, count(*)::int as n from (select * from ${call}) _t`
   }
+  // read after the call has run (the outer row is projected once the inner aggregate is done):
+  // PostgREST answers with the status a function set in response.status, and commits
+  sql = `select _r.body, _r.n, current_setting('response.status', true) as status from (${sql}) _r`
   return { sql, params }
 }
 

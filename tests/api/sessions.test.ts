@@ -93,6 +93,23 @@ describe('check-in over HTTP', () => {
     expect(await checkedIn(s)).toBe(0)
   })
 
+  it('grace period: present inside it (default 5 minutes after the start), late after it', async () => {
+    // sessions that started in the past stand in for waiting
+    const checkIn = async (s: string) => {
+      const { code } = await call(secretary, 'session_code_now', { p_session_id: s })
+      return (await call(teacher1, 'check_in', { p_id: randomUUID(), p_session_id: s, p_code: code })).checkin.status
+    }
+    expect(await checkIn(await newSession(-3))).toBe('present')
+    expect(await checkIn(await newSession(-8))).toBe('late')
+    const s = randomUUID()
+    const saved = await call(secretary, 'save_session', {
+      p_id: s, p_org_id: BRANCH_A, p_kind: 'lecture', p_title: '宽限十分钟', p_starts_at: new Date(Date.now() - 8 * 60_000).toISOString(),
+      p_duration_minutes: 60, p_late_after_minutes: 10,
+    })
+    expect(saved.late_after_minutes).toBe(10)
+    expect(await checkIn(s)).toBe('present')
+  })
+
   it('guessing at full speed: ten wrong codes answer 400 code_invalid, then 429 too_many_attempts even for the right code; nothing checked in', async () => {
     const s = await newSession(10)
     const { code } = await call(secretary, 'session_code_now', { p_session_id: s })

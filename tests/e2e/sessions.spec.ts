@@ -149,7 +149,7 @@ describe('sessions', () => {
     expect((await organiser.act('王书记（示例）', '补签为出席', 'mark_attendance', '核实后按时到场')).status()).toBe(200)
     await expect.poll(() => organiser.count('present').textContent()).toBe('2')
     expect(await organiser.count('late').textContent()).toBe('0')
-    await organiser.settled()
+    await organiser.page.locator('.van-toast').waitFor({ state: 'hidden' })
     await shot(organiser.page, '07-sheet-after-actions')
 
     // each member sees it on their own session page
@@ -208,6 +208,11 @@ describe('sessions', () => {
     await page.locator('[data-test="form-invitees"]').scrollIntoViewIfNeeded()
     await new SessionPages(page).settled()
     await shot(page, '14b-new-invitees-readings')
+    // the grace period, with the check-in window
+    await page.locator('[data-test="form-late-after"]').scrollIntoViewIfNeeded()
+    expect(await page.locator('[data-test="form-late-after"] input').inputValue()).toBe('5')
+    await new SessionPages(page).settled()
+    await shot(page, '14c-new-grace')
     await go('/sessions/rates', '[data-test="rate-row"]', '15-rates')
     const teacher = await signedIn('teacher2@demo.example')
     // the make-up list (补学) on the 签到 tab shows the past session teacher2 missed

@@ -13,7 +13,8 @@ export class SessionPages {
   get checkinError() { return this.page.locator('[data-test="checkin-error"]') }
   get digits() { return this.page.locator('[data-test="code-digits"]') }
   count(k: 'expected' | 'present' | 'late' | 'excused') { return this.page.locator(`[data-test="count-${k}"]`) }
-  sheetRow(name: string) { return this.page.locator('[data-test="sheet-row"]', { hasText: name }) }
+  /** The row of a member by their name (not by the label, which may name who marked someone else). */
+  sheetRow(name: string) { return this.page.locator('[data-test="sheet-row"]', { has: this.page.locator('[data-test="sheet-name"]', { hasText: name }) }) }
 
   async openDetail(id: string) {
     const loaded = waitForRpc(this.page, 'get_session')

@@ -43,18 +43,21 @@ grant all on app.checkin_attempts to service_role;
 -- most 10 tries × 3 / 1,000,000 = 3 × 10^-5 = 1 in 33,333 per session — below 1 in 10,000.
 -- Ten still leaves a member who mistypes several times room to succeed.
 create function app.checkin_max_attempts() returns int
-language sql immutable set search_path = '' as $$ select 10 $$;
+language plpgsql immutable set search_path = '' as $$ begin return 10; end $$;
 
 -- An offline check-in is sent when the phone is back online: accepted up to this long after the
 -- moment it claims, and never once the session has ended (its record is then closed).
 create function app.offline_claim_window() returns interval
-language sql immutable set search_path = '' as $$ select interval '60 minutes' $$;
+language plpgsql immutable set search_path = '' as $$ begin return interval '60 minutes'; end $$;
 
--- present up to late_after_minutes after the start, late after that
+-- present up to late_after_minutes after the start, late after that (plpgsql, as the other
+-- helpers a check-in calls: see 202612010403_sessions_hot_helpers.sql)
 create function app.arrival_status(p_session app.sessions, p_at timestamptz) returns text
-language sql immutable set search_path = '' as $$
-  select case when p_at > p_session.starts_at + make_interval(mins => p_session.late_after_minutes)
-              then 'late' else 'present' end
+language plpgsql immutable set search_path = '' as $$
+begin
+  return case when p_at > p_session.starts_at + make_interval(mins => p_session.late_after_minutes)
+              then 'late' else 'present' end;
+end
 $$;
 
 -- A refusal that keeps what the caller wrote: PostgREST's error body, the HTTP status set

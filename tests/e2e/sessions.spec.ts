@@ -190,6 +190,8 @@ describe('sessions', () => {
     await go('/sessions', '[data-test="session-card"]', '10-list')
     await go('/sessions/00000000-0000-4000-d000-000000000005', '[data-test="session-info"]', '11-past-detail')
     await go('/sessions/00000000-0000-4000-d000-000000000005/print', '[data-test="print-record"]', '12-print')
+    // the record states the late rule its statuses were judged by
+    expect(await page.locator('[data-test="print-rule"]').textContent()).toMatch(/^\d\d:\d\d 开始，\d\d:\d\d 以后签到记为迟到$/)
     // on paper: only the record, from the top of the page (no bars, no room kept for them)
     await page.emulateMedia({ media: 'print' })
     expect(await page.locator('[data-test="nav-bar"]').isVisible()).toBe(false)

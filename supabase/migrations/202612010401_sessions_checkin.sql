@@ -361,9 +361,10 @@ $$;
 
 -- grants ------------------------------------------------------------------------------------
 
+-- called only inside the security definer functions above
 revoke execute on function app.checkin_max_attempts(), app.offline_claim_window(),
-  app.arrival_status(app.sessions, timestamptz), app.refusal(text, int, text) from public, anon;
+  app.arrival_status(app.sessions, timestamptz), app.refusal(text, int, text) from public, anon, authenticated;
 grant execute on function app.checkin_max_attempts(), app.offline_claim_window(),
-  app.arrival_status(app.sessions, timestamptz), app.refusal(text, int, text) to authenticated, service_role;
+  app.arrival_status(app.sessions, timestamptz), app.refusal(text, int, text) to service_role;
 revoke execute on function public.save_session(uuid, uuid, text, text, timestamptz, int, text, uuid[], uuid[], timestamptz, timestamptz, uuid[], int) from public, anon;
 grant execute on function public.save_session(uuid, uuid, text, text, timestamptz, int, text, uuid[], uuid[], timestamptz, timestamptz, uuid[], int) to authenticated;

@@ -6,6 +6,10 @@
 -- expected list when the session's organisations or invitees, a roster (memberships) or the tree
 -- (organisations.path) change. A check-in is then one indexed update of one row, whatever the
 -- audience; only roster and tree changes recount, once per statement and affected session.
+-- A check-in's change is computed when its row is written (exact, whatever else the transaction
+-- does) but added to the session's one row only at commit (a deferred trigger folds it): the row
+-- lock every check-in of a session shares is then held for the commit alone, not for the rest of
+-- the request and the client's round trip to COMMIT.
 -- The counts are broadcast on attendance:<id>, which only those who run the session may join
 -- (the API answers session_counts with 403 to everyone else); session:<id> carries no counts.
 
@@ -23,9 +27,24 @@ create table app.session_tallies (
 comment on table app.session_tallies is
   'Counts of a session kept by triggers (see app.session_recount for their definition): excused = check-ins marked excused + approved leave without a check-in.';
 
+create table app.session_tally_deltas (
+  id bigint generated always as identity primary key,
+  session_id uuid not null,
+  present int not null default 0,
+  late int not null default 0,
+  excused int not null default 0,
+  absent int not null default 0,
+  pending_leave int not null default 0
+);
+comment on table app.session_tally_deltas is
+  'A change to a session''s counts written with the row that caused it, folded into app.session_tallies and deleted at commit (empty between transactions).';
+
 -- RLS ---------------------------------------------------------------------------------------
 
 alter table app.session_tallies enable row level security;
+alter table app.session_tally_deltas enable row level security;
+create policy session_tally_deltas_select on app.session_tally_deltas for select to authenticated using (false);
+grant all on app.session_tally_deltas to service_role;
 create policy session_tallies_select on app.session_tallies for select to authenticated using (false);
 grant all on app.session_tallies to service_role;
 
@@ -65,7 +84,7 @@ language sql stable security definer set search_path = '' as $$
 $$;
 
 
--- the kept counts: one row by primary key (plpgsql: planned once per connection)
+-- the kept counts of committed writes (a change folds in at its commit): one row by primary key
 create or replace function app.session_counts(p_session uuid) returns jsonb
 language plpgsql stable security definer set search_path = '' as $$
 declare
@@ -105,28 +124,21 @@ create trigger sessions_tally after insert on app.sessions
 create function app.checkins_tally() returns trigger
 language plpgsql security definer set search_path = '' as $$
 declare
-  v_leave_old boolean := false;
-  v_leave_new boolean := false;
+  v_leave boolean;
 begin
   if tg_op in ('UPDATE', 'DELETE') then
-    v_leave_old := exists (select 1 from app.leave_requests l
-                            where l.session_id = old.session_id and l.user_id = old.user_id and l.status = 'approved');
-    update app.session_tallies t set
-      present = t.present - (old.status = 'present')::int,
-      late = t.late - (old.status = 'late')::int,
-      excused = t.excused - (old.status = 'excused')::int + v_leave_old::int,
-      absent = t.absent - (old.status = 'absent')::int
-     where t.session_id = old.session_id;
+    v_leave := exists (select 1 from app.leave_requests l
+                        where l.session_id = old.session_id and l.user_id = old.user_id and l.status = 'approved');
+    insert into app.session_tally_deltas (session_id, present, late, excused, absent)
+    values (old.session_id, -(old.status = 'present')::int, -(old.status = 'late')::int,
+            -(old.status = 'excused')::int + v_leave::int, -(old.status = 'absent')::int);
   end if;
   if tg_op in ('INSERT', 'UPDATE') then
-    v_leave_new := exists (select 1 from app.leave_requests l
-                            where l.session_id = new.session_id and l.user_id = new.user_id and l.status = 'approved');
-    update app.session_tallies t set
-      present = t.present + (new.status = 'present')::int,
-      late = t.late + (new.status = 'late')::int,
-      excused = t.excused + (new.status = 'excused')::int - v_leave_new::int,
-      absent = t.absent + (new.status = 'absent')::int
-     where t.session_id = new.session_id;
+    v_leave := exists (select 1 from app.leave_requests l
+                        where l.session_id = new.session_id and l.user_id = new.user_id and l.status = 'approved');
+    insert into app.session_tally_deltas (session_id, present, late, excused, absent)
+    values (new.session_id, (new.status = 'present')::int, (new.status = 'late')::int,
+            (new.status = 'excused')::int - v_leave::int, (new.status = 'absent')::int);
   end if;
   return null;
 end
@@ -136,19 +148,30 @@ create function app.leave_requests_tally() returns trigger
 language plpgsql security definer set search_path = '' as $$
 begin
   if tg_op in ('UPDATE', 'DELETE') then
-    update app.session_tallies t set
-      pending_leave = t.pending_leave - (old.status = 'pending')::int,
-      excused = t.excused - (old.status = 'approved' and not exists (select 1 from app.checkins c
-                  where c.session_id = old.session_id and c.user_id = old.user_id))::int
-     where t.session_id = old.session_id;
+    insert into app.session_tally_deltas (session_id, pending_leave, excused)
+    values (old.session_id, -(old.status = 'pending')::int,
+            -(old.status = 'approved' and not exists (select 1 from app.checkins c
+                where c.session_id = old.session_id and c.user_id = old.user_id))::int);
   end if;
   if tg_op in ('INSERT', 'UPDATE') then
-    update app.session_tallies t set
-      pending_leave = t.pending_leave + (new.status = 'pending')::int,
-      excused = t.excused + (new.status = 'approved' and not exists (select 1 from app.checkins c
-                  where c.session_id = new.session_id and c.user_id = new.user_id))::int
-     where t.session_id = new.session_id;
+    insert into app.session_tally_deltas (session_id, pending_leave, excused)
+    values (new.session_id, (new.status = 'pending')::int,
+            (new.status = 'approved' and not exists (select 1 from app.checkins c
+                where c.session_id = new.session_id and c.user_id = new.user_id))::int);
   end if;
+  return null;
+end
+$$;
+
+-- at commit: one delta into the session's row (taking its lock only now), then gone
+create function app.session_tally_fold() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  update app.session_tallies t set
+    present = t.present + new.present, late = t.late + new.late, excused = t.excused + new.excused,
+    absent = t.absent + new.absent, pending_leave = t.pending_leave + new.pending_leave
+   where t.session_id = new.session_id;
+  delete from app.session_tally_deltas d where d.id = new.id;
   return null;
 end
 $$;
@@ -193,6 +216,8 @@ create trigger checkins_tally after insert or update or delete on app.checkins
   for each row execute function app.checkins_tally();
 create trigger leave_requests_tally after insert or update or delete on app.leave_requests
   for each row execute function app.leave_requests_tally();
+create constraint trigger session_tally_deltas_fold after insert on app.session_tally_deltas
+  deferrable initially deferred for each row execute function app.session_tally_fold();
 create trigger session_orgs_tally_ins after insert on app.session_orgs
   referencing new table as changed for each statement execute function app.session_links_tally();
 create trigger session_orgs_tally_del after delete on app.session_orgs
@@ -272,6 +297,6 @@ on conflict (session_id) do nothing;
 -- grants ------------------------------------------------------------------------------------
 
 revoke execute on function app.session_recount(uuid), app.expected_count(uuid), app.tally_expected(uuid[]),
-  app.sessions_new_tally(), app.checkins_tally(), app.leave_requests_tally(), app.session_links_tally(),
+  app.sessions_new_tally(), app.checkins_tally(), app.leave_requests_tally(), app.session_tally_fold(), app.session_links_tally(),
   app.memberships_tally(), app.organisations_tally(), app.tallies_broadcast() from public, anon, authenticated;
 grant execute on function app.session_recount(uuid), app.expected_count(uuid) to service_role;

@@ -487,6 +487,21 @@ describe('kept counts (session_tallies)', () => {
     await db.query('update app.organisations set parent_id = $1 where id = $2', [ids.school2, ids.branchA2])
     expect(await mismatches()).toEqual([])
   })
+
+  it('stay exact when one transaction changes a member\'s leave and check-in together; folded at commit, nothing left pending', async () => {
+    const s = await mkSession({ startMin: 30 })
+    await db.query(`insert into app.leave_requests (id, session_id, user_id, reason) values ($1, $2, $3, '出差')`, [randomUUID(), s, ids.teacherA])
+    await db.transaction(async (tx) => {
+      await tx.query(`update app.leave_requests set status = 'approved', decided_at = now() where session_id = $1 and user_id = $2`, [s, ids.teacherA])
+      await tx.query(`insert into app.checkins (id, session_id, user_id, status, method) values ($1, $2, $3, 'present', 'code')`, [randomUUID(), s, ids.teacherA])
+      await tx.query(`update app.leave_requests set status = 'declined' where session_id = $1 and user_id = $2`, [s, ids.teacherA])
+      await tx.query(`delete from app.checkins where session_id = $1 and user_id = $2`, [s, ids.teacherA])
+      await tx.query(`update app.leave_requests set status = 'approved' where session_id = $1 and user_id = $2`, [s, ids.teacherA])
+    })
+    expect(await mismatches()).toEqual([])
+    expect((await db.query('select app.session_counts($1) as c', [s])).rows[0].c).toMatchObject({ excused: 1, present: 0, pending_leave: 0 })
+    expect(await count(db, 'select 1 from app.session_tally_deltas')).toBe(0)
+  })
 })
 
 describe('leave, manual marks, sheet, minutes, make-up', () => {

@@ -142,22 +142,22 @@ export class RestApi {
     if (settings.some(([, v]) => v.includes('\0')) || call.includes('\0')) throw pgrst(400, 'PGRST102', 'Empty or invalid json', 'The request contains a NUL character')
     const pre = `select ${settings.map(([k, v]) => `set_config(${lit(k)}, ${lit(v)}, true)`).join(', ')}`
 
-    let row: { body: string | null, n: number }
+    let row: { body: string | null, n: number, status: string | null }
     try {
       if (singular && routine.returnKind !== 'void') {
         // PostgREST rolls the call back when a singular response cannot be produced: that needs the
         // row count before COMMIT, so this rare path keeps an explicit transaction.
         row = await this.ctx.db.transaction(async (tx) => {
           await tx.query(pre)
-          const { rows } = await tx.query<{ body: string | null, n: number }>(call)
-          const r = rows[0] ?? { body: null, n: 0 }
+          const { rows } = await tx.query<{ body: string | null, n: number, status: string | null }>(call)
+          const r = rows[0] ?? { body: null, n: 0, status: null }
           if (Number(r.n) !== 1) throw pgrst(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${Number(r.n)} rows`)
           return r
         })
       }
       else {
-        const { rows } = await this.ctx.db.script<{ body: string | null, n: number }>(`${pre};\n${call}`)
-        row = rows[0] ?? { body: null, n: 0 }
+        const { rows } = await this.ctx.db.script<{ body: string | null, n: number, status: string | null }>(`${pre};\n${call}`)
+        row = rows[0] ?? { body: null, n: 0, status: null }
       }
     }
     catch (e) {
@@ -166,11 +166,12 @@ export class RestApi {
       if (!pg) throw e
       throw new RestError(httpStatusFor(pg, who.role), pgErrorBody(pg))
     }
-    if (routine.returnKind === 'void') return sendEmpty(res, 204)
+    const status = responseStatus(row.status)
+    if (routine.returnKind === 'void') return sendEmpty(res, status ?? 204)
     const n = Number(row.n)
     // An empty set is "*/0" whether or not a count was asked for (PostgREST).
     const range = n === 0 ? '*/0' : `0-${n - 1}/${countExact ? n : '*'}`
-    sendRawJson(res, 200, row.body ?? 'null', { 'Content-Range': range })
+    sendRawJson(res, status ?? 200, row.body ?? 'null', { 'Content-Range': range })
   }
 
   private async resolve(fn: string, keys: string[], allowWholeBody: boolean): Promise<Routine> {
@@ -208,6 +209,13 @@ export class RestApi {
   }
 }
 
+/** The status a function set with set_config('response.status', …, true), as PostgREST reads it. */
+function responseStatus(v: string | null | undefined): number | null {
+  if (!v) return null
+  const n = Number(v)
+  return Number.isInteger(n) && n >= 100 && n <= 599 ? n : null
+}
+
 /**
  * The call, shaped like PostgREST's: arguments typed by json_to_record, result rendered by json_agg.
  * The arguments travel as one JSON literal — the body exactly as it came (already depth-checked), or
@@ -243,7 +251,9 @@ function buildCall(r: Routine, args: JsonObject, rawBody: string | undefined, si
     const body = r.returnsSet && !singular ? `coalesce(${agg}, '[]'::json)` : one(agg)
     sql = `${prefix}select ${body}::text as body, count(*)::int as n from (select * from ${call}) _t`
   }
-  return sql
+  // read after the call has run (the outer row is projected once the inner aggregate is done):
+  // PostgREST answers with the status a function set in response.status, and commits
+  return `select _r.body, _r.n, current_setting('response.status', true) as status from (${sql}) _r`
 }
 
 function distance(a: string, b: string): number {

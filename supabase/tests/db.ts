@@ -85,8 +85,16 @@ export function as(db: Db, userId: string | null): Actor {
         const v = args[n]
         return v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v) ? JSON.stringify(v) : v
       })
-      const { rows } = await run(tx => tx.query<{ r: any }>(`select public.${fn}(${list}) as r`, params))
-      return rows[0]?.r
+      // as PostgREST: a function that returns normally commits, and answers with the status it set
+      // in response.status (an error body when that status is 4xx/5xx)
+      const { r, status } = await run(async (tx) => {
+        const { rows } = await tx.query<{ r: any }>(`select public.${fn}(${list}) as r`, params)
+        const s = await tx.query<{ s: string | null }>(`select current_setting('response.status', true) as s`)
+        return { r: rows[0]?.r, status: Number(s.rows[0]?.s || 200) }
+      })
+      if (status >= 400)
+        throw Object.assign(new Error(r?.message ?? String(status)), { status, body: r })
+      return r
     },
   }
 }

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core'
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { apiSession, ROOT, storeSession, useBrowser } from './support'
@@ -11,6 +11,16 @@ import { apiSession, ROOT, storeSession, useBrowser } from './support'
 
 const b = useBrowser()
 const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8')
+/** E2E_SHOTS=dir keeps a full-page screenshot of every screen in every setting, to look at. */
+const SHOTS = process.env.E2E_SHOTS ?? ''
+
+async function shot(page: Page, setting: string, path: string) {
+  if (!SHOTS)
+    return
+  mkdirSync(SHOTS, { recursive: true })
+  const name = path.replace(/^\//, '').replace(/0{4,}-|-0{4,}/g, '').replace(/\W+/g, '_') || 'home'
+  await page.screenshot({ path: join(SHOTS, `${setting}-${name}.png`), fullPage: true })
+}
 
 const PLAN = '00000000-0000-4000-9300-000000000001'
 const READING = '00000000-0000-4000-9100-000000000001'
@@ -124,13 +134,14 @@ async function phone(login: string, opts: { width?: number, fontPx?: number, dar
   await page.setViewportSize({ width: opts.width ?? 390, height: 844 })
   if (opts.dark)
     await page.emulateMedia({ colorScheme: 'dark' })
+  await storeSession(page, await apiSession(login, 'demo1234'))
   if (opts.fontPx) {
-    // The browser's own text-size setting (Chrome's 字体大小, Android's text scaling): the root
-    // size every rem follows, exactly as a phone set to large text gives it.
+    // The browser's own text-size setting (Chrome's font size, Android's text scaling): the root
+    // size every rem follows, as a phone set to large text gives it. Set once the app's origin
+    // is open: a new origin gets a renderer of its own, without the setting.
     const cdp = await page.context().newCDPSession(page)
     await cdp.send('Page.setFontSizes', { fontSizes: { standard: opts.fontPx, fixed: Math.round(opts.fontPx * 13 / 16) } })
   }
-  await storeSession(page, await apiSession(login, 'demo1234'))
   return page
 }
 
@@ -147,6 +158,7 @@ describe.each([
     const problems: string[] = []
     for (const screen of screens) {
       await visit(page, screen)
+      await shot(page, '390', screen[0])
       const m = await measure(page)
       problems.push(...m.small.map(s => `${screen[0]} text ${s}`), ...m.tiny.map(s => `${screen[0]} control ${s}`))
       if (m.overflow > 0)
@@ -161,6 +173,7 @@ describe.each([
     const problems: string[] = []
     for (const screen of screens) {
       await visit(page, screen)
+      await shot(page, 'dark', screen[0])
       problems.push(...(await axe(page)).map(s => `${screen[0]} axe ${s}`))
     }
     report(problems)
@@ -171,6 +184,7 @@ describe.each([
     const problems: string[] = []
     for (const screen of screens) {
       await visit(page, screen)
+      await shot(page, '320', screen[0])
       const m = await measure(page)
       if (m.overflow > 0)
         problems.push(`${screen[0]} is ${m.overflow}px wider than 320 px`)
@@ -183,6 +197,7 @@ describe.each([
     const problems: string[] = []
     for (const screen of screens) {
       await visit(page, screen)
+      await shot(page, 'text200', screen[0])
       const m = await measure(page)
       if (m.minText < 27.9)
         problems.push(`${screen[0]} has text at ${m.minText}px: it did not follow the text size`)

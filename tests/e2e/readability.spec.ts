@@ -19,7 +19,15 @@ async function shot(page: Page, setting: string, path: string) {
     return
   mkdirSync(SHOTS, { recursive: true })
   const name = path.replace(/^\//, '').replace(/0{4,}-|-0{4,}/g, '').replace(/\W+/g, '_') || 'home'
-  await page.screenshot({ path: join(SHOTS, `${setting}-${name}.png`), fullPage: true })
+  // The whole screen, by making the viewport as tall as the page (not `fullPage`, which resizes
+  // the page itself and so drops the text size given through CDP); then back to the phone.
+  const viewport = page.viewportSize()!
+  const height = await page.evaluate(() => document.documentElement.scrollHeight)
+  await page.setViewportSize({ width: viewport.width, height: Math.min(Math.max(height, viewport.height), 6000) })
+  await textSize.get(page)?.()
+  await page.screenshot({ path: join(SHOTS, `${setting}-${name}.png`) })
+  await page.setViewportSize(viewport)
+  await textSize.get(page)?.()
 }
 
 const PLAN = '00000000-0000-4000-9300-000000000001'
@@ -56,9 +64,13 @@ const SECRETARY: Screen[] = [
   ['/sessions/rates', '[data-test="rates-page"] .van-cell, [data-test="rates-page"] table'],
 ]
 
+/** The browser text size each phone of a test is set to (see `phone`). */
+const textSize = new WeakMap<Page, () => Promise<void>>()
+
 /** Open a screen and wait until it shows its content and nothing on it is still loading. */
 async function visit(page: Page, [path, ready]: Screen) {
   await page.goto(path)
+  await textSize.get(page)?.()
   await page.locator(ready).first().waitFor()
   await page.waitForFunction(() => !document.querySelector('.van-skeleton, .van-list__loading, .van-loading:not(.van-button__loading)'))
   await page.evaluate(() => document.fonts.ready.then(() => undefined))
@@ -84,6 +96,8 @@ function measure(page: Page) {
     }
     const small: string[] = []
     let minText = Infinity
+    let minName = ''
+
     const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT)
     const seen = new Set<Element>()
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
@@ -92,7 +106,10 @@ function measure(page: Page) {
         continue
       seen.add(el)
       const px = Number.parseFloat(getComputedStyle(el).fontSize)
-      minText = Math.min(minText, px)
+      if (px < minText) {
+        minText = px
+        minName = name(el)
+      }
       if (px < 13.95)
         small.push(`${px}px ${name(el)}`)
     }
@@ -113,6 +130,8 @@ function measure(page: Page) {
       small,
       tiny,
       minText,
+      minName,
+      root: getComputedStyle(document.documentElement).fontSize,
       overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
     }
   })
@@ -137,10 +156,14 @@ async function phone(login: string, opts: { width?: number, fontPx?: number, dar
   await storeSession(page, await apiSession(login, 'demo1234'))
   if (opts.fontPx) {
     // The browser's own text-size setting (Chrome's font size, Android's text scaling): the root
-    // size every rem follows, as a phone set to large text gives it. Set once the app's origin
-    // is open: a new origin gets a renderer of its own, without the setting.
+    // size every rem follows, as a phone set to large text gives it. Given again after each
+    // navigation: Chromium may give a new document a new renderer, without the setting.
     const cdp = await page.context().newCDPSession(page)
-    await cdp.send('Page.setFontSizes', { fontSizes: { standard: opts.fontPx, fixed: Math.round(opts.fontPx * 13 / 16) } })
+    const fontSizes = { standard: opts.fontPx, fixed: Math.round(opts.fontPx * 13 / 16) }
+    textSize.set(page, async () => {
+      await cdp.send('Page.setFontSizes', { fontSizes })
+      await page.waitForFunction(px => getComputedStyle(document.documentElement).fontSize === `${px}px`, opts.fontPx)
+    })
   }
   return page
 }
@@ -158,8 +181,8 @@ describe.each([
     const problems: string[] = []
     for (const screen of screens) {
       await visit(page, screen)
-      await shot(page, '390', screen[0])
       const m = await measure(page)
+      await shot(page, '390', screen[0])
       problems.push(...m.small.map(s => `${screen[0]} text ${s}`), ...m.tiny.map(s => `${screen[0]} control ${s}`))
       if (m.overflow > 0)
         problems.push(`${screen[0]} is ${m.overflow}px wider than the screen`)
@@ -184,8 +207,8 @@ describe.each([
     const problems: string[] = []
     for (const screen of screens) {
       await visit(page, screen)
-      await shot(page, '320', screen[0])
       const m = await measure(page)
+      await shot(page, '320', screen[0])
       if (m.overflow > 0)
         problems.push(`${screen[0]} is ${m.overflow}px wider than 320 px`)
     }
@@ -197,10 +220,10 @@ describe.each([
     const problems: string[] = []
     for (const screen of screens) {
       await visit(page, screen)
-      await shot(page, 'text200', screen[0])
       const m = await measure(page)
+      await shot(page, 'text200', screen[0])
       if (m.minText < 27.9)
-        problems.push(`${screen[0]} has text at ${m.minText}px: it did not follow the text size`)
+        problems.push(`${screen[0]} has text at ${m.minText}px (root ${m.root}): ${m.minName} did not follow the text size`)
       if (m.overflow > 0)
         problems.push(`${screen[0]} is ${m.overflow}px wider than the screen at 200% text`)
     }

@@ -172,6 +172,26 @@ function report(problems: string[]) {
   expect(problems, `\n${problems.join('\n')}\n`).toEqual([])
 }
 
+describe('我的 → 字号', () => {
+  it('scales the whole app, not only the reader: home, a thread and lists grow with it, and it stays after a reload', async () => {
+    const page = await phone('teacher1@demo.example')
+    await visit(page, ['/me', '[data-test="me-version"]'])
+    await page.locator('[data-test="me-font-larger"]').click()
+    await page.locator('[data-test="me-font-larger"]').click()
+    await expect.poll(() => page.evaluate(() => getComputedStyle(document.documentElement).fontSize)).toBe('20px')
+    for (const screen of [TEACHER[0]!, TEACHER[6]!, TEACHER[7]!]) {
+      await visit(page, screen)
+      const m = await measure(page)
+      // the metadata floor of 14 px, times 125%
+      expect(m.minText, `${screen[0]}: ${m.minName}`).toBeGreaterThanOrEqual(17.5)
+      expect(m.overflow, screen[0]).toBeLessThanOrEqual(0)
+    }
+    await page.reload()
+    await page.locator(TEACHER[7]![1]).first().waitFor()
+    expect(await page.evaluate(() => getComputedStyle(document.documentElement).fontSize)).toBe('20px')
+  })
+})
+
 describe.each([
   ['a teacher', 'teacher1@demo.example', TEACHER],
   ['a secretary', 'secretary1@demo.example', SECRETARY],

@@ -1,6 +1,6 @@
 import type { Article } from '@/api/research'
 import { onBeforeUnmount, ref, watch } from 'vue'
-import { enqueue } from '@/offline/outbox'
+import { enqueue, onSent } from '@/offline/outbox'
 
 export interface DraftText { title: string, body: string, topic_id: string | null }
 interface Stored extends DraftText { rev: number, sent: number }
@@ -87,8 +87,7 @@ export function useDraft(id: string, pauseMs = 800) {
     timer = setTimeout(() => void queue(), pauseMs)
   }, { deep: true, flush: 'sync' })
 
-  const onSaved = (e: Event) => {
-    const a = (e as CustomEvent<Article>).detail
+  const onSaved = (a: Article) => {
     if (a.id !== id)
       return
     if (a.rev >= rev) {
@@ -96,12 +95,12 @@ export function useDraft(id: string, pauseMs = 800) {
       put(id, null)
     }
   }
-  window.addEventListener('research:draft-saved', onSaved)
+  const stopSaved = onSent('research.draft', onSaved)
   // leaving the page or the app: queue what was typed since the last pause
   const onHide = () => void queue()
   window.addEventListener('pagehide', onHide)
   onBeforeUnmount(() => {
-    window.removeEventListener('research:draft-saved', onSaved)
+    stopSaved()
     window.removeEventListener('pagehide', onHide)
     void queue()
   })

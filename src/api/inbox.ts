@@ -54,3 +54,4 @@ export function watchInbox(userId: string, onUnread: (unread: number) => void): 
     })
   })
 }
+

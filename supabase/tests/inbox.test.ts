@@ -244,3 +244,17 @@ describe('reminders, with the clock moved', () => {
     expect(due3[0].params.unread).toBeGreaterThan(0)
   })
 })
+
+describe('my_calendar', () => {
+  it('lists the sessions I am expected at or organise, upcoming only, with the organiser; none of another branch', async () => {
+    const s = randomUUID()
+    await saveSession(s, inHours(6), '党员活动室')
+    const mine = await as(db, ids.teacherA).rpc('my_calendar')
+    const row = mine.find((x: any) => x.id === s)
+    expect(row).toMatchObject({ title: '支部党员大会', place: '党员活动室', duration_minutes: 60 })
+    expect(row.organiser_name).toBeTruthy()
+    expect(mine.every((x: any) => new Date(x.starts_at).getTime() + x.duration_minutes * 60_000 > Date.now())).toBe(true)
+    expect((await as(db, ids.secretaryA).rpc('my_calendar')).some((x: any) => x.id === s)).toBe(true)
+    expect((await as(db, ids.teacherB).rpc('my_calendar')).some((x: any) => x.id === s)).toBe(false)
+  })
+})

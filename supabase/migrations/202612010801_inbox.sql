@@ -68,7 +68,9 @@ $$;
 create function app.inbox_tell(p_user uuid) returns void
 language plpgsql security definer set search_path = '' as $$
 begin
-  perform realtime.send(jsonb_build_object('unread', app.inbox_unread_count(p_user)),
+  -- counted here, not through app.inbox_unread_count: the caller is whoever caused the event
+  perform realtime.send(jsonb_build_object('unread',
+      (select count(*)::int from app.inbox_items i where i.user_id = p_user and i.read_at is null)),
     'inbox', 'user:' || p_user::text, true);
 end
 $$;

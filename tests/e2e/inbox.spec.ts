@@ -100,5 +100,12 @@ describe('inbox', () => {
     // opened means read: the count is back where it was
     await teacher.locator(`[data-test="tab-inbox-badge"]:text-is("${before}")`).waitFor()
     await shot(teacher, 'me')
+
+    // all at once: the badge goes
+    await teacher.locator('[data-test="me-inbox"]').click()
+    await teacher.locator('[data-test="inbox-mark-all"]').click()
+    await teacher.locator('[data-test="tab-inbox-badge"]').waitFor({ state: 'detached' })
+    await teacher.locator('[data-test="inbox-item-session_moved"].inbox-item--unread').waitFor({ state: 'detached' })
+    await shot(teacher, 'inbox-all-read')
   })
 })

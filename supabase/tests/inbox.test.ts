@@ -169,7 +169,8 @@ describe('switches and RLS', () => {
     expect(theirs).toBeGreaterThan(0)
     // the member's private channel heard their own count, though the secretary caused the event
     const { rows } = await db.query<{ payload: any }>(
-      `select payload from realtime.messages where topic = $1 and event = 'inbox' order by inserted_at desc limit 1`, [`user:${ids.teacherA2}`])
+      `select payload from realtime.messages where topic = $1 and event = 'inbox'
+        order by inserted_at desc, (payload ->> 'unread')::int desc limit 1`, [`user:${ids.teacherA2}`])
     expect(rows[0].payload.unread).toBe(theirs)
   })
 

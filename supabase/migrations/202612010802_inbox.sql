@@ -349,7 +349,7 @@ begin
              where pr.plan_id = p.id
                and not exists (select 1 from app.section_ticks t where t.section_id = rs.id and t.user_id = p_user)) as unread
       from app.study_plans p
-     where p.due_on between v_today and v_today + 3
+     where p.due_on between v_today and v_today + 3 and p.archived_at is null
        and exists (select 1 from app.plan_orgs po join app.organisations o on o.path @> array[po.org_id]
                      join app.memberships m on m.org_id = o.id and m.user_id = p_user and m.ended_at is null
                     where po.plan_id = p.id)

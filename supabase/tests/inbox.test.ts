@@ -128,7 +128,7 @@ describe('plans, topics, roster', () => {
   it('a roster import tells the importer and the branch\'s secretaries', async () => {
     const imp = randomUUID()
     await as(db, ids.secretaryA).rpc('roster_import', {
-      p_id: imp, p_org_id: ids.branchA, p_rows: [{ name: '新老师', phone: '13900001111' }],
+      p_id: imp, p_org_id: ids.branchA, p_rows: JSON.stringify([{ name: '新老师', phone: '13900001111' }]),
     })
     const items = await itemsAbout(imp, 'roster_imported')
     expect(users(items)).toEqual([ids.secretaryA])

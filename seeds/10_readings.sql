@@ -76,9 +76,9 @@ on conflict (id) do nothing;
 
 insert into app.study_plans (id, org_id, title, description, due_on, created_by) values
   ('00000000-0000-4000-9300-000000000001', '00000000-0000-4000-8000-000000000001', '2012年理论学习计划',
-   '掀起学习党的基本理论知识新热潮：系统学习邓小平理论、“三个代表”重要思想和科学发展观，学习党的十八大精神，开展形势任务教育。', (now() + interval '28 days')::date, '00000000-0000-4000-a000-000000000001'),
+   '掀起学习党的基本理论知识新热潮：系统学习邓小平理论、“三个代表”重要思想和科学发展观，学习党的十八大精神，开展形势任务教育。', ((now() at time zone 'Asia/Shanghai')::date + 28), '00000000-0000-4000-a000-000000000001'),
   ('00000000-0000-4000-9300-000000000002', '00000000-0000-4000-8000-000000000011', '第一党支部：党代会精神专题学习',
-   '支部专题学习省第十次党代会、市县第十二次党代会精神，结合学校工作写一篇学习心得。', (now() + interval '10 days')::date, '00000000-0000-4000-a000-000000000002')
+   '支部专题学习省第十次党代会、市县第十二次党代会精神，结合学校工作写一篇学习心得。', ((now() at time zone 'Asia/Shanghai')::date + 10), '00000000-0000-4000-a000-000000000002')
 on conflict (id) do nothing;
 
 insert into app.plan_readings (plan_id, reading_id, position) values
@@ -96,19 +96,19 @@ on conflict do nothing;
 
 -- demo teachers have started: 张老师 two sections, 陈老师 five, 赵老师 one
 insert into app.section_ticks (user_id, section_id, read_at) values
-  ('00000000-0000-4000-a000-000000000004', '00000000-0000-4000-9200-000000010001', now() - interval '3 days'),
-  ('00000000-0000-4000-a000-000000000004', '00000000-0000-4000-9200-000000010002', now() - interval '2 days'),
-  ('00000000-0000-4000-a000-000000000005', '00000000-0000-4000-9200-000000010001', now() - interval '6 days'),
-  ('00000000-0000-4000-a000-000000000005', '00000000-0000-4000-9200-000000010002', now() - interval '6 days'),
-  ('00000000-0000-4000-a000-000000000005', '00000000-0000-4000-9200-000000010003', now() - interval '5 days'),
-  ('00000000-0000-4000-a000-000000000005', '00000000-0000-4000-9200-000000010004', now() - interval '4 days'),
-  ('00000000-0000-4000-a000-000000000005', '00000000-0000-4000-9200-000000060001', now() - interval '2 days'),
-  ('00000000-0000-4000-a000-000000000007', '00000000-0000-4000-9200-000000010001', now() - interval '1 days')
+  ('00000000-0000-4000-a000-000000000004', '00000000-0000-4000-9200-000000010001', (((now() at time zone 'Asia/Shanghai')::date + interval '-3 days 20:07') at time zone 'Asia/Shanghai')),
+  ('00000000-0000-4000-a000-000000000004', '00000000-0000-4000-9200-000000010002', (((now() at time zone 'Asia/Shanghai')::date + interval '-2 days 20:14') at time zone 'Asia/Shanghai')),
+  ('00000000-0000-4000-a000-000000000005', '00000000-0000-4000-9200-000000010001', (((now() at time zone 'Asia/Shanghai')::date + interval '-6 days 20:21') at time zone 'Asia/Shanghai')),
+  ('00000000-0000-4000-a000-000000000005', '00000000-0000-4000-9200-000000010002', (((now() at time zone 'Asia/Shanghai')::date + interval '-6 days 20:28') at time zone 'Asia/Shanghai')),
+  ('00000000-0000-4000-a000-000000000005', '00000000-0000-4000-9200-000000010003', (((now() at time zone 'Asia/Shanghai')::date + interval '-5 days 20:35') at time zone 'Asia/Shanghai')),
+  ('00000000-0000-4000-a000-000000000005', '00000000-0000-4000-9200-000000010004', (((now() at time zone 'Asia/Shanghai')::date + interval '-4 days 20:42') at time zone 'Asia/Shanghai')),
+  ('00000000-0000-4000-a000-000000000005', '00000000-0000-4000-9200-000000060001', (((now() at time zone 'Asia/Shanghai')::date + interval '-2 days 20:49') at time zone 'Asia/Shanghai')),
+  ('00000000-0000-4000-a000-000000000007', '00000000-0000-4000-9200-000000010001', (((now() at time zone 'Asia/Shanghai')::date + interval '-1 days 20:56') at time zone 'Asia/Shanghai'))
 on conflict do nothing;
 
 insert into app.notes (id, user_id, reading_id, body, visibility, org_id, updated_at) values
   ('00000000-0000-4000-9400-000000000001', '00000000-0000-4000-a000-000000000005', '00000000-0000-4000-9100-000000000001',
-   '读了“强化理论武装”一节，体会是理论学习要和教学工作结合起来。准备在教研组里先把“三个新热潮”讲清楚，再结合天府新区建设谈谈我们学校能做什么。', 'branch', '00000000-0000-4000-8000-000000000011', now() - interval '4 days'),
+   '读了“强化理论武装”一节，体会是理论学习要和教学工作结合起来。准备在教研组里先把“三个新热潮”讲清楚，再结合天府新区建设谈谈我们学校能做什么。', 'branch', '00000000-0000-4000-8000-000000000011', (((now() at time zone 'Asia/Shanghai')::date + interval '-4 days 21:03') at time zone 'Asia/Shanghai')),
   ('00000000-0000-4000-9400-000000000002', '00000000-0000-4000-a000-000000000004', '00000000-0000-4000-9100-000000000001',
-   '个人笔记：第二部分“三会一课”要对照支部今年的安排。', 'private', null, now() - interval '2 days')
+   '个人笔记：第二部分“三会一课”要对照支部今年的安排。', 'private', null, (((now() at time zone 'Asia/Shanghai')::date + interval '-2 days 21:10') at time zone 'Asia/Shanghai'))
 on conflict do nothing;

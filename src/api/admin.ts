@@ -46,14 +46,17 @@ export interface Roster {
   pending: PendingMember[]
 }
 
-/** One row of a roster file as the secretary wrote it. */
-export interface ImportRow { name: string, phone: string, org: string, role: string }
+/** One row of a roster file as the secretary wrote it; `line` is its row number as Excel shows it. */
+export interface ImportRow { name: string, phone: string, org: string, role: string, line?: number }
 
 export type ImportRowError =
   | 'row_invalid' | 'name_required' | 'name_too_long' | 'phone_required' | 'phone_invalid' | 'phone_duplicate'
   | 'org_not_found' | 'org_ambiguous' | 'role_invalid' | 'role_above_own' | 'already_member'
 
 export interface ImportCheckedRow {
+  /** place in the rows sent (0-based) */
+  index: number
+  /** the row number Excel shows */
   row: number
   name?: string
   phone?: string | null
@@ -63,7 +66,24 @@ export interface ImportCheckedRow {
 }
 
 export interface ImportCheck { rows: ImportCheckedRow[], total: number, bad: number }
-export interface ImportResult { import_id: string, saved: number, attached: number }
+/** Saved rows and the rows left out with their reasons; the same whether or not a phone has an account. */
+export interface ImportResult {
+  import_id: string
+  total: number
+  saved: number
+  bad: { index: number, row: number, errors: ImportRowError[] }[]
+}
+
+/** A roster row addressed to my verified phone by another organisation: join only if I accept. */
+export interface RosterRequest {
+  id: string
+  org_id: string
+  org_name: string
+  path_names: string[]
+  role: Role
+  invited_by_name: string | null
+  created_at: string
+}
 
 export type InviteStatus = 'active' | 'revoked' | 'expired' | 'used_up'
 export interface Invite {
@@ -153,10 +173,15 @@ export const memberRemove = (membershipId: string, reason: string) =>
   rpc<{ membership_id: string, ended: boolean }>('member_remove', { p_membership_id: membershipId, p_reason: reason.trim() })
 export const pendingRemove = (pendingId: string) => rpc<{ id: string, removed: boolean }>('pending_remove', { p_pending_id: pendingId })
 
-// roster import: check first, then save all or nothing (the id makes a retry harmless)
+// roster import: check first, then save the good rows (the id makes a retry harmless)
 export const rosterImportCheck = (orgId: string, rows: ImportRow[]) => rpc<ImportCheck>('roster_import_check', { p_org_id: orgId, p_rows: rows })
 export const rosterImport = (id: string, orgId: string, rows: ImportRow[]) =>
   rpc<ImportResult>('roster_import', { p_id: id, p_org_id: orgId, p_rows: rows })
+
+// requests to join that reached me through another organisation's roster
+export const myRosterRequests = () => rpc<RosterRequest[]>('my_roster_requests')
+export const rosterRequestAnswer = (pendingId: string, accept: boolean) =>
+  rpc<{ id: string, org_id: string, accepted: boolean }>('roster_request_answer', { p_pending_id: pendingId, p_accept: accept })
 
 // invites
 export const inviteCreate = (id: string, orgId: string, expiresAt: Date, maxUses: number | null, role: 'member' | 'committee' = 'member') =>

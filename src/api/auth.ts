@@ -33,10 +33,25 @@ function authError(err: unknown) {
   const code = (err as { code?: string } | null)?.code
   if (code === 'invalid_credentials' || /invalid login credentials/i.test(e.message))
     return Object.assign(e, { key: 'auth.invalid_credentials' })
-  if (code === 'user_already_exists' || code === 'email_exists' || code === 'phone_exists' || /already registered/i.test(e.message))
+  // a phone change to a number another account has (sign-up answers user_already_exists)
+  if (code === 'phone_exists')
+    return Object.assign(e, { key: 'auth.phone_taken' })
+  if (code === 'user_already_exists' || code === 'email_exists' || /already registered/i.test(e.message))
     return Object.assign(e, { key: 'auth.user_exists' })
   if (code === 'weak_password')
     return Object.assign(e, { key: 'auth.weak_password' })
+  // GoTrue refuses passwords over 72 bytes (bcrypt's limit) with a plain validation_failed
+  if (code === 'validation_failed' && /longer than 72/.test(e.message))
+    return Object.assign(e, { key: 'auth.password_too_long' })
+  const byCode: Record<string, string> = {
+    otp_expired: 'auth.code_invalid',
+    over_sms_send_rate_limit: 'auth.code_too_soon',
+    over_request_rate_limit: 'auth.too_many_requests',
+    phone_not_confirmed: 'auth.phone_not_confirmed',
+    sms_send_failed: 'auth.sms_failed',
+  }
+  if (code && byCode[code])
+    return Object.assign(e, { key: byCode[code] })
   return e
 }
 
@@ -59,6 +74,12 @@ export async function signIn(login: string, password: string): Promise<Session |
   return data.session
 }
 
+/** GoTrue refuses more than 72 bytes (not characters): a Chinese character is 3. */
+export const PASSWORD_MAX_BYTES = 72
+export function passwordBytes(password: string): number {
+  return new TextEncoder().encode(password).length
+}
+
 export async function signUp(login: string, password: string, displayName: string): Promise<Session | null> {
   const supabase = await getSupabase()
   const { data } = await call(supabase.auth.signUp({
@@ -67,6 +88,42 @@ export async function signUp(login: string, password: string, displayName: strin
     options: { data: { display_name: displayName.trim() } },
   }))
   return data.session
+}
+
+/** A phone sign-up is confirmed by the SMS code (GoTrue `/verify`, type `sms`); returns the session. */
+export async function verifySignUpCode(phone: string, code: string): Promise<Session | null> {
+  const supabase = await getSupabase()
+  const { data } = await call(supabase.auth.verifyOtp({ phone, token: code.trim(), type: 'sms' }))
+  return data.session
+}
+
+export async function resendSignUpCode(phone: string): Promise<void> {
+  const supabase = await getSupabase()
+  await call(supabase.auth.resend({ type: 'sms', phone }))
+}
+
+/** Asks to move the account to a new phone: GoTrue sends the code there; the phone changes on verify. */
+export async function requestPhoneChange(phone: string): Promise<void> {
+  const supabase = await getSupabase()
+  await call(supabase.auth.updateUser({ phone }))
+}
+
+export async function verifyPhoneChange(phone: string, code: string): Promise<Session | null> {
+  const supabase = await getSupabase()
+  const { data } = await call(supabase.auth.verifyOtp({ phone, token: code.trim(), type: 'phone_change' }))
+  return data.session
+}
+
+/**
+ * After a phone sign-up is verified, set the password the member just chose. GoTrue leaves an
+ * earlier unconfirmed sign-up of the same number as it was, password included, so whoever had
+ * tried the number first would otherwise know the password of the account the owner verified.
+ */
+export async function setOwnPassword(password: string): Promise<void> {
+  const supabase = await getSupabase()
+  const { error } = await supabase.auth.updateUser({ password })
+  if (error && (error as { code?: string }).code !== 'same_password')
+    throw authError(error)
 }
 
 export async function changePassword(password: string): Promise<void> {

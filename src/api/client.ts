@@ -166,23 +166,62 @@ function fetchFor(fn: string, args?: Record<string, unknown>): typeof fetch {
 }
 
 /**
+ * How long one API call may take before it is abandoned. On a weak rural connection a request
+ * can hang without ever failing; 20 s leaves a slow but working answer time to arrive (a first
+ * page is a few KB) and still gives the member, or the outbox, an error to act on.
+ */
+export const RPC_TIMEOUT_MS = 20_000
+
+export interface RpcOptions {
+  /** abandon the call when this aborts (the outbox's own time limit, a screen left) */
+  signal?: AbortSignal
+  timeoutMs?: number
+}
+
+/** Rejects with a network ApiError once `signal` aborts; never settles otherwise. */
+function whenAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    const fail = () => reject(new ApiError('network', 0, `timeout: ${String(signal.reason ?? 'aborted')}`))
+    if (signal.aborted)
+      fail()
+    else
+      signal.addEventListener('abort', fail, { once: true })
+  })
+}
+
+/**
  * Call a `public` SQL function. Returns its data or throws ApiError.
  * Every wrapper in src/api/<area>.ts is built on this. It is supabase-js's own PostgREST client
  * (postgrest-js, ~5 KB), given the member's token: the first screen's data does not wait for the
- * rest of supabase-js to download and start.
+ * rest of supabase-js to download and start. Past the time limit (or when `opts.signal` aborts)
+ * the request is aborted and the call throws `network`: a write is then safe to retry, because
+ * every write that may be retried carries its client-made id.
  */
-export async function rpc<T>(fn: string, args?: Record<string, unknown>): Promise<T> {
+export async function rpc<T>(fn: string, args?: Record<string, unknown>, opts: RpcOptions = {}): Promise<T> {
+  const ctrl = new AbortController()
+  const timer = setTimeout(() => ctrl.abort('timeout'), opts.timeoutMs ?? RPC_TIMEOUT_MS)
+  const onOuterAbort = () => ctrl.abort(opts.signal?.reason ?? 'aborted')
+  if (opts.signal?.aborted)
+    onOuterAbort()
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true })
   let res
   try {
-    const token = await accessToken()
-    const rest = new PostgrestClient(`${SUPABASE_URL}/rest/v1`, {
-      headers: { apikey: SUPABASE_ANON_KEY, Authorization: `Bearer ${token ?? SUPABASE_ANON_KEY}` },
-      fetch: fetchFor(fn, args),
-    })
-    res = await rest.rpc(fn, args ?? {})
+    // the token (a refresh may be on its way) is inside the limit too, not only the request
+    res = await Promise.race([(async () => {
+      const token = await accessToken()
+      const rest = new PostgrestClient(`${SUPABASE_URL}/rest/v1`, {
+        headers: { apikey: SUPABASE_ANON_KEY, Authorization: `Bearer ${token ?? SUPABASE_ANON_KEY}` },
+        fetch: fetchFor(fn, args),
+      })
+      return await rest.rpc(fn, args ?? {}).abortSignal(ctrl.signal)
+    })(), whenAborted(ctrl.signal)])
   }
   catch (err) {
     throw toApiError(err, 0)
+  }
+  finally {
+    clearTimeout(timer)
+    opts.signal?.removeEventListener('abort', onOuterAbort)
   }
   if (res.error) {
     const e = toApiError(res.error, res.status)

@@ -142,7 +142,9 @@ export function tickSection(sectionId: string, read: boolean, clientTime: string
   return rpc<TickResult>('tick_section', { p_section_id: sectionId, p_read: read, p_client_time: clientTime })
 }
 
-export function saveNote(n: { id: string, reading_id: string, body: string, visibility: Visibility, base_version: number | null, org_id?: string | null }) {
+export interface NoteSaveInput { id: string, reading_id: string, body: string, visibility: Visibility, base_version: number | null, org_id?: string | null }
+
+export function saveNote(n: NoteSaveInput) {
   return rpc<SaveNoteResult>('save_note', {
     p_id: n.id,
     p_reading_id: n.reading_id,

@@ -38,6 +38,8 @@ export interface Minutes { topic: string, speakers: string, decisions: string, u
 
 export interface SessionDetail extends Omit<SessionListItem, 'can_run'> {
   org_id: string
+  /** Grace period: a check-in up to this many minutes after the start is present, later late. */
+  late_after_minutes: number
   ends_at: string
   server_time: string
   organiser_id: string
@@ -68,6 +70,7 @@ export interface SessionInput {
   checkin_opens_at?: string | null
   checkin_closes_at?: string | null
   reading_ids?: string[]
+  late_after_minutes?: number
 }
 
 export interface CheckinResult { status: 'ok' | 'already', checkin: Checkin }
@@ -83,11 +86,15 @@ export interface SheetRow {
   method: Checkin['method'] | null
   checked_at: string | null
   claimed_at: string | null
+  /** Sent from the phone after an offline check-in: claimed_at on the phone, checked_at received. */
+  offline: boolean
+  /** Used up their code attempts: the organiser marks them by hand. */
+  code_locked: boolean
   reason: string | null
   marked_by_name: string | null
   leave: { id: string, status: LeaveStatus, reason: string, created_at: string } | null
 }
-export interface Sheet { session_id: string, counts: Counts, rows: SheetRow[] }
+export interface Sheet { session_id: string, starts_at: string, late_after_minutes: number, counts: Counts, rows: SheetRow[] }
 
 export interface RateRow { expected: number, present: number, late: number, excused: number, absent: number, rate: number | null }
 export interface Summary {
@@ -122,6 +129,7 @@ export const saveSession = (s: SessionInput) => rpc<SessionDetail>('save_session
   p_checkin_opens_at: s.checkin_opens_at ?? null,
   p_checkin_closes_at: s.checkin_closes_at ?? null,
   p_reading_ids: s.reading_ids ?? [],
+  p_late_after_minutes: s.late_after_minutes ?? 5,
 })
 
 export const cancelSession = (id: string) => rpc<SessionDetail>('cancel_session', { p_session_id: id })
@@ -162,11 +170,12 @@ export const inviteeCandidates = (query: string) => rpc<InviteeCandidate[]>('ses
 export const orgsIManage = () => rpc<ManagedOrg[]>('session_orgs_i_manage')
 
 /**
- * Live counts of a session (private channel `session:<id>`, sent by the database on every
- * check-in or leave change). Returns the unsubscribe function.
+ * Live counts of a session for those who run it (private channel `attendance:<id>`, which only
+ * they may join; sent by the database with the kept counts on every change). Returns the
+ * unsubscribe function.
  */
 export function onAttendance(sessionId: string, fn: (counts: Counts) => void): () => void {
-  return joinChannels([`session:${sessionId}`], channel => channel.on('broadcast', { event: 'attendance' }, (m) => {
+  return joinChannels([`attendance:${sessionId}`], channel => channel.on('broadcast', { event: 'attendance' }, (m) => {
     const counts = (m.payload as { counts?: Counts } | undefined)?.counts
     if (counts)
       fn(counts)

@@ -1,4 +1,5 @@
 import type { OrgKind } from './core'
+import type { RpcOptions } from './client'
 import { joinChannels, rpc } from './client'
 
 export type TopicStatus = 'draft' | 'open' | 'locked' | 'closed' | 'archived'
@@ -77,6 +78,18 @@ export type ModerationAction = 'pin' | 'unpin' | 'hide' | 'unhide'
 
 export const FEED_PAGE = 20
 
+/**
+ * The longest reply, in characters, as the database counts them (app.topic_body refuses more
+ * with topics.body_too_long, and app.posts checks it). The reply box counts and refuses with
+ * this number; supabase/tests/topics.test.ts checks that it is the database's.
+ */
+export const POST_MAX_CHARS = 5000
+
+/** A reply's length as app.topic_body measures it: Windows line ends made plain, trimmed, code points. */
+export function postLength(body: string): number {
+  return [...body.replace(/\r\n/g, '\n').replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, '')].length
+}
+
 export const listTopics = () => rpc<Topic[]>('topic_list')
 
 export const getTopic = (topicId: string) => rpc<TopicDetail>('topic_get', { p_topic_id: topicId })
@@ -108,13 +121,13 @@ export const setTopicStatus = (topicId: string, status: Exclude<TopicStatus, 'dr
 export interface NewPost { id: string, topic_id: string, body: string, quote_post_id: string | null }
 
 /** Idempotent: `id` is made by the client, so the outbox may retry it. */
-export function createPost(p: NewPost) {
+export function createPost(p: NewPost, opts?: RpcOptions) {
   return rpc<Post>('topic_post_create', {
     p_id: p.id,
     p_topic_id: p.topic_id,
     p_body: p.body,
     p_quote_post_id: p.quote_post_id,
-  })
+  }, opts)
 }
 
 export const editPost = (postId: string, body: string) => rpc<Post>('topic_post_edit', { p_post_id: postId, p_body: body })
@@ -135,16 +148,18 @@ export const markTopicRead = (topicId: string) => rpc<{ topic_id: string, new_re
 export type TopicEvent =
   | { event: 'post_created' | 'post_updated', post_id: string, topic_id: string }
   | { event: 'topic_updated', topic_id: string, status: TopicStatus }
+  /** 赞同 changed: the post's new count (sent by the database on every like and unlike) */
+  | { event: 'post_liked', post_id: string, topic_id: string, like_count: number }
 
 /**
  * Live signals of one topic over its private channel (only members who may see the topic can
- * join). Payloads carry ids only: re-read through the API. Returns the unsubscribe function.
+ * join). Payloads carry ids (re-read through the API), and a like's new count. Returns the unsubscribe function.
  */
 export function watchTopic(topicId: string, onEvent: (e: TopicEvent) => void): () => void {
   return joinChannels([`topic:${topicId}`], (channel) => {
-    for (const event of ['post_created', 'post_updated', 'topic_updated'] as const) {
+    for (const event of ['post_created', 'post_updated', 'topic_updated', 'post_liked'] as const) {
       channel.on('broadcast', { event }, (msg) => {
-        onEvent({ event, ...(msg.payload as Record<string, string>) } as TopicEvent)
+        onEvent({ event, ...(msg.payload as Record<string, unknown>) } as TopicEvent)
       })
     }
   })

@@ -1,10 +1,24 @@
 import type { FailedEntry, OfflineDatabase, OutboxEntry } from './db'
+import type { KindMap, OutboxKinds } from './kinds'
 import { readonly, ref } from 'vue'
-import { toApiError } from '@/api/client'
+import { ApiError, RPC_TIMEOUT_MS, toApiError } from '@/api/client'
 import { openOfflineDb } from './db'
 
-/** Sends one entry to the server; resolves once the server acknowledged it. */
-export type Sender = (payload: Record<string, unknown>) => Promise<unknown>
+/**
+ * Sends one entry to the server; resolves with the server's answer once it acknowledged it.
+ * `signal` aborts when the outbox gives up on this attempt (pass it to the API call).
+ */
+export type Sender<P = unknown, R = unknown> = (payload: P, ctx: { signal: AbortSignal }) => Promise<R>
+
+/** Told of each entry the server acknowledged, with its answer (e.g. the feed swaps a greyed reply). */
+export type SentListener<P = unknown, R = unknown> = (result: R, payload: P) => void
+
+/**
+ * The outbox's own limit on one send: the API client's limit plus room for what a sender does
+ * around its call (a token refresh). A send past it is abandoned and retried later with the
+ * same client-made id, so a request that never answers cannot hold the queue.
+ */
+export const SEND_TIMEOUT_MS = RPC_TIMEOUT_MS + 10_000
 
 export interface OutboxOptions {
   dbName?: string
@@ -13,6 +27,8 @@ export interface OutboxOptions {
   maxDelay?: number
   /** safety net: look for pending entries this often (ms) */
   interval?: number
+  /** give up on one send after this long (ms) and retry it later */
+  sendTimeout?: number
   isOnline?: () => boolean
   /** the signed-in user; entries are sent only as the user who made them */
   owner?: () => string | null
@@ -32,7 +48,8 @@ export function newId(): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
 }
 
-export function createOutbox(opts: OutboxOptions = {}) {
+export function createOutbox<K extends KindMap<K> = OutboxKinds>(opts: OutboxOptions = {}) {
+  type Kind = keyof K & string
   const baseDelay = opts.baseDelay ?? 2_000
   const maxDelay = opts.maxDelay ?? 5 * 60_000
   const isOnline = opts.isOnline ?? (() => typeof navigator === 'undefined' || navigator.onLine !== false)
@@ -41,7 +58,9 @@ export function createOutbox(opts: OutboxOptions = {}) {
   let owner = opts.owner ?? (() => null)
   const mine = (e: { userId?: string | null }) => (e.userId ?? null) === owner()
 
+  const sendTimeout = opts.sendTimeout ?? SEND_TIMEOUT_MS
   const senders = new Map<string, Sender>()
+  const listeners = new Map<string, Set<SentListener>>()
   const pending = ref(0)
   const failed = ref<FailedEntry[]>([])
   /** consecutive transient failures; drives the back-off */
@@ -67,22 +86,51 @@ export function createOutbox(opts: OutboxOptions = {}) {
     }, delay)
   }
 
-  async function enqueue(kind: string, payload: Record<string, unknown>): Promise<number> {
-    const entry: OutboxEntry = { kind, payload, createdAt: Date.now(), attempts: 0, userId: owner() }
+  async function enqueue<T extends Kind>(kind: T, payload: K[T]['payload']): Promise<number> {
+    const entry: OutboxEntry = { kind, payload: payload as unknown as Record<string, unknown>, createdAt: Date.now(), attempts: 0, userId: owner() }
     const seq = await (await db()).add('outbox', entry)
     await refresh()
     void flush()
     return seq
   }
 
-  function registerSender(kind: string, fn: Sender) {
-    senders.set(kind, fn)
+  function registerSender<T extends Kind>(kind: T, fn: Sender<K[T]['payload'], K[T]['result']>) {
+    senders.set(kind, fn as Sender)
     void flush()
+  }
+
+  /** Listen for acknowledged entries of one kind; returns the function that stops listening. */
+  function onSent<T extends Kind>(kind: T, fn: SentListener<K[T]['payload'], K[T]['result']>): () => void {
+    const set = listeners.get(kind) ?? new Set()
+    listeners.set(kind, set)
+    set.add(fn as SentListener)
+    return () => set.delete(fn as SentListener)
+  }
+
+  /** This user's entries of one kind still waiting on this phone, oldest first (a screen shows them greyed). */
+  // (`userId` for a screen that may open before the outbox is told who is signed in)
+  async function queued<T extends Kind>(kind: T, userId: string | null = owner()): Promise<K[T]['payload'][]> {
+    const all = await (await db()).getAll('outbox')
+    return all.filter(e => e.kind === kind && (e.userId ?? null) === userId).map(e => e.payload as unknown as K[T]['payload'])
+  }
+
+  /** One attempt, abandoned (and its request aborted) once it has taken `sendTimeout`. */
+  function attempt(send: Sender, payload: unknown): Promise<unknown> {
+    const ctrl = new AbortController()
+    let handle: unknown = null
+    const limit = new Promise<never>((_, reject) => {
+      handle = schedule(() => {
+        ctrl.abort('timeout')
+        reject(new ApiError('network', 0, 'outbox: no answer within the time limit'))
+      }, sendTimeout)
+    })
+    return Promise.race([send(payload, { signal: ctrl.signal }), limit]).finally(() => cancel(handle))
   }
 
   /** Send everything that can be sent, oldest first. Concurrent calls share one run. */
   function flush(): Promise<void> {
-    flushing ??= run().finally(() => {
+    // a storage failure (private mode, the database closed under us) leaves entries for next time
+    flushing ??= run().catch(() => {}).finally(() => {
       flushing = null
     })
     return flushing
@@ -95,6 +143,10 @@ export function createOutbox(opts: OutboxOptions = {}) {
       return
     }
     const entries = await d.getAll('outbox')
+    // What the screen says is waiting is what this phone holds, also while the first send is out
+    // (after a reload the count would otherwise stay 0 until that send settled).
+    pending.value = entries.filter(mine).length
+    failed.value = (await d.getAll('failed')).filter(mine)
     // An entry whose kind has no sender yet waits; later entries of that kind wait behind it.
     const blocked = new Set<string>()
     for (const entry of entries) {
@@ -106,8 +158,9 @@ export function createOutbox(opts: OutboxOptions = {}) {
         blocked.add(entry.kind)
         continue
       }
+      let result: unknown
       try {
-        await send(entry.payload)
+        result = await attempt(send, entry.payload)
       }
       catch (err) {
         const e = toApiError(err)
@@ -131,6 +184,15 @@ export function createOutbox(opts: OutboxOptions = {}) {
       // Acknowledged: only now is it removed. A crash before this line resends the same id.
       await d.delete('outbox', entry.seq!)
       failures = 0
+      pending.value = Math.max(0, pending.value - 1)
+      listeners.get(entry.kind)?.forEach((fn) => {
+        try {
+          fn(result, entry.payload)
+        }
+        catch {
+          // a screen's listener failing must not stop the queue
+        }
+      })
     }
     await refresh()
   }
@@ -199,18 +261,19 @@ export function createOutbox(opts: OutboxOptions = {}) {
   return {
     pending: readonly(pending),
     failed: readonly(failed),
-    enqueue, registerSender, flush, retryFailed, discardFailed, refresh, start, stop, close, setOwner,
+    enqueue, registerSender, onSent, queued, flush, retryFailed, discardFailed, refresh, start, stop, close, setOwner,
     onOnline,
   }
 }
 
-export type Outbox = ReturnType<typeof createOutbox>
+export type Outbox = ReturnType<typeof createOutbox<OutboxKinds>>
 
 /** The app's outbox. */
 export const outbox = createOutbox()
 
 export const enqueue = outbox.enqueue
 export const registerSender = outbox.registerSender
+export const onSent = outbox.onSent
 export const flush = outbox.flush
 
 /** `{ pending, failed }` refs for badges and the failed list. */

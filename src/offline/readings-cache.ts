@@ -83,8 +83,19 @@ export const keys = {
   texts: (id: string) => `texts:${id}`,
 }
 
-/** Keep the cached copies in step with a tick made on this phone (maybe offline). */
-export async function patchTick(readingId: string, sectionId: string, readAt: string | null): Promise<void> {
+let patching: Promise<void> = Promise.resolve()
+
+/**
+ * Keep the cached copies in step with a tick made on this phone (maybe offline). One after another: each patch reads the copy, changes one section and writes it back, so two
+ * quick taps run side by side would each write over the other's change.
+ */
+export function patchTick(readingId: string, sectionId: string, readAt: string | null): Promise<void> {
+  const run = patching.then(() => patchTickNow(readingId, sectionId, readAt))
+  patching = run.catch(() => {})
+  return run
+}
+
+async function patchTickNow(readingId: string, sectionId: string, readAt: string | null): Promise<void> {
   const detail = await cacheGet<ReadingDetail>(keys.reading(readingId))
   if (detail) {
     detail.sections = detail.sections.map(s => s.id === sectionId ? { ...s, read_at: readAt } : s)

@@ -107,11 +107,32 @@ export const useSessionStore = defineStore('session', () => {
     await loadContext()
   }
 
-  async function signUp(login: string, password: string, displayName: string) {
+  /**
+   * Creates the account. A phone sign-up answers without a session: the SMS code goes to the
+   * phone and `verifySignUp` finishes it ('code'). An e-mail one is signed in at once ('done').
+   */
+  async function signUp(login: string, password: string, displayName: string): Promise<'done' | 'code'> {
     const s = await auth.signUp(login, password, displayName)
-    // Without email/phone confirmation GoTrue returns a session; otherwise sign in explicitly.
+    if (!s && auth.phoneOf(login))
+      return 'code'
     setSession(s ?? await auth.signIn(login, password))
     follow()
+    return 'done'
+  }
+
+  async function verifySignUp(login: string, code: string, password: string) {
+    const phone = auth.phoneOf(login)
+    if (!phone)
+      throw new Error('verifySignUp needs a phone login')
+    setSession(await auth.verifySignUpCode(phone, code))
+    follow()
+    await auth.setOwnPassword(password)
+  }
+
+  /** The phone moved (PUT /user then /verify phone_change): the session carries the new user. */
+  async function verifyPhoneChange(phone: string, code: string) {
+    setSession(await auth.verifyPhoneChange(phone, code))
+    await loadContext()
   }
 
   async function signOut() {
@@ -128,6 +149,6 @@ export const useSessionStore = defineStore('session', () => {
   return {
     session, context, ready, expired,
     userId, isSignedIn, profile, memberships, isAdmin, canManage, displayName,
-    start, loadContext, setContext, signIn, signUp, signOut,
+    start, loadContext, setContext, signIn, signUp, verifySignUp, verifyPhoneChange, signOut,
   }
 })

@@ -17,6 +17,9 @@ const USER_JSON = `json_build_object(
   'email_confirmed_at', ${ts('u.email_confirmed_at')},
   'phone', coalesce(u.phone, ''),
   'phone_confirmed_at', ${ts('u.phone_confirmed_at')},
+  'confirmation_sent_at', ${ts('u.confirmation_sent_at')},
+  'new_phone', nullif(u.phone_change, ''),
+  'phone_change_sent_at', ${ts('u.phone_change_sent_at')},
   'confirmed_at', ${ts('u.confirmed_at')},
   'last_sign_in_at', ${ts('u.last_sign_in_at')},
   'app_metadata', coalesce(u.raw_app_meta_data, '{}'::jsonb),
@@ -35,7 +38,7 @@ const USER_JSON = `json_build_object(
   'deleted_at', ${ts('u.deleted_at')}
 )::text`
 
-const OPTIONAL_USER_KEYS = ['email_confirmed_at', 'phone_confirmed_at', 'confirmed_at', 'last_sign_in_at', 'banned_until', 'deleted_at']
+const OPTIONAL_USER_KEYS = ['email_confirmed_at', 'phone_confirmed_at', 'confirmation_sent_at', 'new_phone', 'phone_change_sent_at', 'confirmed_at', 'last_sign_in_at', 'banned_until', 'deleted_at']
 
 export interface AuthUser extends JsonObject {
   id: string
@@ -310,4 +313,97 @@ export async function deleteUser(q: Queryable, userId: string): Promise<boolean>
   await q.query('delete from auth.identities where user_id = $1::uuid', [userId])
   const { rows } = await q.query('delete from auth.users where id = $1::uuid returning id', [userId])
   return rows.length > 0
+}
+
+// Phone codes ----------------------------------------------------------------------------------
+// Kept as GoTrue keeps them: sha224(phone + code) in hex in users.confirmation_token /
+// phone_change_token, mirrored in auth.one_time_tokens. Times come from the stack's clock (not
+// now()) so tests can step past max_frequency and the expiry without sleeping.
+
+const at = (n: number): string => `to_timestamp($${n}::double precision / 1000)`
+
+export interface PhoneUser {
+  id: string
+  phone: string
+  confirmed: boolean
+  banned: boolean
+  confirmationToken: string
+  confirmationSentAt: number | null
+  phoneChange: string
+  phoneChangeToken: string
+  phoneChangeSentAt: number | null
+}
+
+const PHONE_USER_COLS = `u.id::text as id, coalesce(u.phone, '') as phone, u.phone_confirmed_at is not null as confirmed,
+  coalesce(u.banned_until > now(), false) as banned,
+  coalesce(u.confirmation_token, '') as confirmation_token, (extract(epoch from u.confirmation_sent_at) * 1000)::float8 as confirmation_sent_at,
+  coalesce(u.phone_change, '') as phone_change, coalesce(u.phone_change_token, '') as phone_change_token,
+  (extract(epoch from u.phone_change_sent_at) * 1000)::float8 as phone_change_sent_at`
+
+interface PhoneUserRow { id: string, phone: string, confirmed: boolean, banned: boolean, confirmation_token: string, confirmation_sent_at: number | null, phone_change: string, phone_change_token: string, phone_change_sent_at: number | null }
+
+function phoneUser(r: PhoneUserRow | undefined): PhoneUser | undefined {
+  if (!r) return undefined
+  const n = (v: number | string | null): number | null => (v === null ? null : Number(v))
+  return {
+    id: r.id, phone: r.phone, confirmed: r.confirmed, banned: r.banned,
+    confirmationToken: r.confirmation_token, confirmationSentAt: n(r.confirmation_sent_at),
+    phoneChange: r.phone_change, phoneChangeToken: r.phone_change_token, phoneChangeSentAt: n(r.phone_change_sent_at),
+  }
+}
+
+/** `for update`: a code check and its use happen in one transaction, so a code works once. */
+export async function phoneUserBy(q: Queryable, by: 'phone' | 'phone_change' | 'id', value: string): Promise<PhoneUser | undefined> {
+  const where = by === 'id' ? 'u.id = $1::uuid' : by === 'phone' ? 'u.phone = $1' : "u.phone_change = $1 and u.phone_change <> ''"
+  const { rows } = await q.query<PhoneUserRow>(`select ${PHONE_USER_COLS} from auth.users u where ${where} and u.deleted_at is null limit 1 for update`, [value])
+  return phoneUser(rows[0])
+}
+
+async function replaceOneTimeToken(q: Queryable, userId: string, type: 'confirmation_token' | 'phone_change_token', relatesTo: string, hash: string): Promise<void> {
+  await q.query('delete from auth.one_time_tokens where user_id = $1::uuid and token_type = $2::auth.one_time_token_type', [userId, type])
+  await q.query(
+    `insert into auth.one_time_tokens (id, user_id, token_type, token_hash, relates_to) values (gen_random_uuid(), $1::uuid, $2::auth.one_time_token_type, $3, lower($4))`,
+    [userId, type, hash, relatesTo],
+  )
+}
+
+export async function storeConfirmationToken(q: Queryable, userId: string, phone: string, hash: string, nowMs: number): Promise<void> {
+  await q.query(`update auth.users set confirmation_token = $2, confirmation_sent_at = ${at(3)} where id = $1::uuid`, [userId, hash, nowMs])
+  await replaceOneTimeToken(q, userId, 'confirmation_token', phone, hash)
+}
+
+export async function storePhoneChangeToken(q: Queryable, userId: string, newPhone: string, hash: string, nowMs: number): Promise<void> {
+  await q.query(`update auth.users set phone_change = $2, phone_change_token = $3, phone_change_sent_at = ${at(4)}, updated_at = now() where id = $1::uuid`, [userId, newPhone, hash, nowMs])
+  await replaceOneTimeToken(q, userId, 'phone_change_token', newPhone, hash)
+}
+
+/** GoTrue's ConfirmPhone: the code is spent and every one-time token of the user goes. */
+export async function confirmPhone(q: Queryable, userId: string, nowMs: number): Promise<void> {
+  await q.query(`update auth.users set confirmation_token = '', phone_confirmed_at = ${at(2)}, updated_at = now() where id = $1::uuid`, [userId, nowMs])
+  await q.query('delete from auth.one_time_tokens where user_id = $1::uuid', [userId])
+  await q.query(`update auth.identities set identity_data = identity_data || '{"phone_verified": true}'::jsonb, updated_at = now()
+                  where user_id = $1::uuid and provider = 'phone'`, [userId])
+}
+
+/** GoTrue's ConfirmPhoneChange (+ the phone identity smsVerify makes or updates). */
+export async function confirmPhoneChange(q: Queryable, userId: string, nowMs: number): Promise<void> {
+  const { rows } = await q.query<{ phone: string }>(
+    `update auth.users set phone = phone_change, phone_change = '', phone_change_token = '', phone_confirmed_at = ${at(2)}, updated_at = now()
+      where id = $1::uuid returning phone`,
+    [userId, nowMs],
+  )
+  await q.query('delete from auth.one_time_tokens where user_id = $1::uuid', [userId])
+  const phone = rows[0]!.phone
+  const upd = await q.query(
+    `update auth.identities set identity_data = identity_data || jsonb_build_object('phone', $2::text, 'phone_verified', true), updated_at = now()
+      where user_id = $1::uuid and provider = 'phone' returning id`,
+    [userId, phone],
+  )
+  if (upd.rows.length === 0) {
+    await q.query(
+      `insert into auth.identities (id, provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
+       values (gen_random_uuid(), $1::text, $1::uuid, jsonb_build_object('sub', $1::text, 'phone', $2::text, 'phone_verified', true), 'phone', now(), now(), now())`,
+      [userId, phone],
+    )
+  }
 }

@@ -265,6 +265,34 @@ grant all on all sequences in schema auth to postgres;
 
 reset role;
 
+-- phone verification (auth helper) ----------------------------------------------------------
+-- What GoTrue's SMS codes need, in GoTrue's names (migrations 20240427152123 one_time_tokens and
+-- the users columns): added here only where the auth.users shape above does not have them yet.
+alter table auth.users add column if not exists confirmation_token varchar(255) default '';
+alter table auth.users add column if not exists confirmation_sent_at timestamptz;
+alter table auth.users add column if not exists phone_change text default '';
+alter table auth.users add column if not exists phone_change_token varchar(255) default '';
+alter table auth.users add column if not exists phone_change_sent_at timestamptz;
+do $$
+begin
+  create type auth.one_time_token_type as enum ('confirmation_token', 'reauthentication_token', 'recovery_token',
+    'email_change_token_new', 'email_change_token_current', 'phone_change_token');
+exception when duplicate_object then null;
+end
+$$;
+create table if not exists auth.one_time_tokens (
+  id uuid primary key,
+  user_id uuid not null references auth.users (id) on delete cascade,
+  token_type auth.one_time_token_type not null,
+  token_hash text not null check (char_length(token_hash) > 0),
+  relates_to text not null,
+  created_at timestamp without time zone not null default now(),
+  updated_at timestamp without time zone not null default now()
+);
+create index if not exists one_time_tokens_token_hash_hash_idx on auth.one_time_tokens using btree (token_hash);
+create index if not exists one_time_tokens_relates_to_hash_idx on auth.one_time_tokens using btree (relates_to);
+create unique index if not exists one_time_tokens_user_id_token_type_key on auth.one_time_tokens (user_id, token_type);
+
 -- realtime ----------------------------------------------------------------------------------
 -- The schema belongs to supabase_admin; realtime.messages to supabase_realtime_admin, with the
 -- columns and defaults of Realtime's own migrations (private defaults to false), partitioned by

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadKeys } from './keys'
 import { startLocalStack } from './index'
+import { installLastResortGuard } from './server'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const DATA_DIR = join(ROOT, '.local', 'db')
@@ -26,6 +27,7 @@ function demoAccounts(): DemoAccount[] {
 }
 
 async function start(): Promise<void> {
+  installLastResortGuard()
   const databaseUrl = process.env.DATABASE_URL
   const stack = await startLocalStack({ dataDir: databaseUrl ? undefined : DATA_DIR, databaseUrl, port: PORT, host: HOST })
   const lines = [

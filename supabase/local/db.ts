@@ -14,6 +14,12 @@ export interface Queryable {
 
 export interface Db extends Queryable {
   kind: 'pglite' | 'postgres'
+  /**
+   * Several statements sent as one simple-protocol message: one round trip and one implicit
+   * transaction (a failure rolls all back); answers the rows of the last statement. Values must be
+   * inlined as literals — there are no parameters.
+   */
+  script: <T = Record<string, any>>(sql: string) => Promise<{ rows: T[] }>
   /** BEGIN … COMMIT around fn; ROLLBACK when it throws. */
   transaction: <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>
   /** LISTEN on a channel; resolves to a function that stops listening. */
@@ -56,6 +62,10 @@ async function openPglite(opts: OpenDbOptions): Promise<Db> {
     kind: 'pglite',
     dumpDataDir: () => pgl.dumpDataDir('gzip'),
     ...wrap(pgl),
+    script: async <T>(sql: string) => {
+      const results = await pgl.exec(sql)
+      return { rows: (results[results.length - 1]?.rows ?? []) as T[] }
+    },
     transaction: fn => pgl.transaction(tx => fn(wrap(tx))),
     listen: async (channel, onNotify) => {
       const unlisten = await pgl.listen(channel, onNotify)
@@ -71,6 +81,9 @@ pg.types.setTypeParser(20, v => Number(v))
 
 async function openPostgres(url: string): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max: 10 })
+  // An idle connection the server drops (restart, admin kill) emits 'error' on the pool; unheard, it
+  // would end the process. The pool replaces the connection on next use.
+  pool.on('error', (e: Error) => console.error('[db] idle connection', e.message))
   const wrap = (c: pg.Pool | pg.PoolClient): Queryable => ({
     query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await c.query(sql, params as any[])).rows as T[] }),
     exec: async (sql: string) => { await c.query(sql) },
@@ -79,6 +92,12 @@ async function openPostgres(url: string): Promise<Db> {
   return {
     kind: 'postgres',
     ...wrap(pool),
+    script: async <T>(sql: string) => {
+      // Without values node-postgres uses the simple protocol, which is what allows several statements.
+      const r = await pool.query(sql) as pg.QueryResult | pg.QueryResult[]
+      const last = Array.isArray(r) ? r[r.length - 1] : r
+      return { rows: (last?.rows ?? []) as T[] }
+    },
     transaction: async (fn) => {
       const client = await pool.connect()
       try {
@@ -98,6 +117,7 @@ async function openPostgres(url: string): Promise<Db> {
     listen: async (channel, onNotify) => {
       // LISTEN needs a connection of its own that stays open, outside the pool.
       const client = new pg.Client({ connectionString: url })
+      client.on('error', (e: Error) => console.error(`[db] listen ${channel}`, e.message))
       await client.connect()
       client.on('notification', (n) => { if (n.channel === channel) onNotify(n.payload ?? '') })
       await client.query(`listen ${pg.escapeIdentifier(channel)}`)

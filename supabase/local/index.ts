@@ -1,5 +1,6 @@
 // The one entry point other harnesses use: a database, migrated and seeded, behind the HTTP stack.
 import type { Db } from './db'
+import type { AuthOptions } from './auth-runtime'
 import { openDb } from './db'
 import { ensureRealtimePartitions, prepareDatabase } from './migrate'
 import { startServer } from './server'
@@ -14,6 +15,8 @@ export interface LocalStackOptions {
   host?: string
   seed?: boolean
   jwtExpiry?: number
+  /** Overrides of config.toml's [auth] settings (rate limits, SMS), and the clock. */
+  auth?: AuthOptions
 }
 
 export interface LocalStack {
@@ -31,7 +34,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const db = await openDb({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl })
   try {
     await prepareDatabase(db, { seed: opts.seed })
-    const server = await startServer({ db, port: opts.port, host: opts.host, jwtExpiry: opts.jwtExpiry })
+    const server = await startServer({ db, port: opts.port, host: opts.host, jwtExpiry: opts.jwtExpiry, auth: opts.auth })
     // Realtime makes the coming days' realtime.messages partitions ahead of time; so does the
     // stack while it runs (a send with no partition for its day would be lost with a warning).
     const janitor = setInterval(() => {

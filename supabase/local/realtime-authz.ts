@@ -11,15 +11,16 @@ class Rollback extends Error {
   }
 }
 
-export async function authorizeTopic(db: Db, topic: string, role: string, claims: Claims): Promise<TopicPermissions> {
+/** `extension` is what the probe rows carry: 'broadcast' or 'presence', checked separately as Supabase does. */
+export async function authorizeTopic(db: Db, topic: string, role: string, claims: Claims, extension: 'broadcast' | 'presence' = 'broadcast'): Promise<TopicPermissions> {
   // service_role bypasses RLS on Supabase too; skip the round trips.
   if (role === 'service_role') return { read: true, write: true }
   try {
     await db.transaction(async (tx) => {
       const probe = await tx.query<{ id: string }>(
         `insert into realtime.messages (topic, extension, payload, event, private)
-         values ($1, 'broadcast', '{}'::jsonb, 'authorization_probe', true) returning id::text`,
-        [topic],
+         values ($1, $2, '{}'::jsonb, 'authorization_probe', true) returning id::text`,
+        [topic, extension],
       )
       await tx.query(
         `select set_config('role', $1, true), set_config('request.jwt.claims', $2, true),
@@ -43,8 +44,8 @@ export async function authorizeTopic(db: Db, topic: string, role: string, claims
       try {
         await tx.query(
           `insert into realtime.messages (topic, extension, payload, event, private)
-           values ($1, 'broadcast', '{}'::jsonb, 'authorization_probe', true)`,
-          [topic],
+           values ($1, $2, '{}'::jsonb, 'authorization_probe', true)`,
+          [topic, extension],
         )
         write = true
         await tx.exec('release savepoint realtime_write')

@@ -10,7 +10,8 @@ import type { StackContext } from './context'
 import type { JsonObject, JsonValue } from './http'
 import type { Claims } from './jwt'
 import type { PhxMessage } from './realtime-codec'
-import { BodyTooLargeError, isObject, readBody, sendJson } from './http'
+import { BodyTooLargeError, decodePathSegment, isObject, readBody, sendJson } from './http'
+import { MAX_JSON_DEPTH, parseJson, withinDepth } from './json'
 import { mapApiKey } from './keys'
 import { verifyJwt } from './jwt'
 import { decodeBinary, decodeText, encode } from './realtime-codec'
@@ -20,6 +21,10 @@ import { identify } from './request-auth'
 const WEBSOCKET_PATH = '/websocket'
 /** setTimeout cannot wait longer than this; the demo keys expire in 2032. */
 const MAX_TIMER_MS = 2 ** 31 - 1
+/** Supabase Realtime's default max_channels_per_client. */
+const MAX_CHANNELS_PER_CLIENT = 100
+/** Frames (and so presence metas and broadcast payloads) are capped like request bodies. */
+const MAX_FRAME_BYTES = 1024 * 1024
 
 interface Presence { key: string, meta: JsonObject }
 
@@ -35,7 +40,11 @@ interface Subscription {
   presenceEnabled: boolean
   role: string
   claims: Claims
-  canWrite: boolean
+  /**
+   * Private channels only (public ones allow everything): what the RLS probes on realtime.messages
+   * allowed, per extension as Supabase checks them; undefined = not probed yet (probed when needed).
+   */
+  policies?: { broadcastWrite?: boolean, presenceRead?: boolean, presenceWrite?: boolean }
   presence?: Presence
   expiryTimer?: NodeJS.Timeout
 }
@@ -62,7 +71,20 @@ class Connection {
   constructor(readonly ws: WebSocket, readonly vsn: '1.0.0' | '2.0.0', readonly apikey: string) {}
 
   send(m: PhxMessage): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encode(m, this.vsn))
+    if (this.ws.readyState !== WebSocket.OPEN) return
+    // Every payload was depth-checked on the way in, but a frame that cannot be encoded must cost
+    // this one message, never the handler that was sending it (a close handler, a fan-out loop).
+    let frame: string
+    try {
+      frame = encode(m, this.vsn)
+    }
+    catch (e) {
+      console.error('[realtime] cannot encode', m.event, e instanceof Error ? e.message : e)
+      return
+    }
+    this.ws.send(frame, (e) => {
+      if (e) console.error('[realtime] send', e.message)
+    })
   }
 
   reply(m: PhxMessage, status: 'ok' | 'error', response: JsonObject): void {
@@ -76,7 +98,7 @@ class Connection {
 }
 
 export class RealtimeServer {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 })
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES })
   private readonly topics = new Map<string, Set<Subscription>>()
   private readonly connections = new Set<Connection>()
   private unlisten?: () => Promise<void>
@@ -107,22 +129,42 @@ export class RealtimeServer {
     const vsn = query.get('vsn') === '1.0.0' ? '1.0.0' : '2.0.0'
     this.checkToken(mapApiKey(apikey, this.ctx.keys)).then((check) => {
       if (!check.ok) return reject(403, 'Forbidden')
+      // The client may have gone while the token was checked.
+      if (socket.destroyed) return
       this.wss.handleUpgrade(req, socket, head, ws => this.accept(ws, vsn, apikey))
-    }).catch(() => reject(500, 'Internal Server Error'))
+    }).catch((e: unknown) => {
+      console.error('[realtime] upgrade', e)
+      if (!socket.destroyed) reject(500, 'Internal Server Error')
+    })
   }
 
   private accept(ws: WebSocket, vsn: '1.0.0' | '2.0.0', apikey: string): void {
     const conn = new Connection(ws, vsn, apikey)
     this.connections.add(conn)
+    // Each handler catches for itself: ws calls them from its own event loop turn, where a throw would
+    // end the process.
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer)
-      const msg = isBinary ? decodeBinary(buf) : decodeText(buf.toString('utf8'))
-      if (!msg) return
-      conn.enqueue(() => this.onMessage(conn, msg))
+      try {
+        const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)
+        // Undecodable frames are dropped, as they carry no ref to answer to.
+        const msg = isBinary ? decodeBinary(buf) : decodeText(buf.toString('utf8'))
+        if (!msg) return
+        conn.enqueue(() => this.onMessage(conn, msg))
+      }
+      catch (e) {
+        console.error('[realtime] message', e)
+      }
     })
     ws.on('close', () => {
       this.connections.delete(conn)
-      for (const sub of conn.channels.values()) this.removeSub(sub)
+      for (const sub of conn.channels.values()) {
+        try {
+          this.removeSub(sub)
+        }
+        catch (e) {
+          console.error('[realtime] close', e)
+        }
+      }
       conn.channels.clear()
     })
     ws.on('error', (e: Error) => console.error('[realtime] socket', e.message))
@@ -130,6 +172,8 @@ export class RealtimeServer {
 
   private async onMessage(conn: Connection, m: PhxMessage): Promise<void> {
     if (m.topic === 'phoenix' && m.event === 'heartbeat') return conn.reply(m, 'ok', {})
+    // Bounded before anything is kept or re-encoded for others (presence metas, broadcasts).
+    if (!withinDepth(m.payload, MAX_JSON_DEPTH)) return conn.reply(m, 'error', { reason: `InvalidPayload: nested deeper than ${MAX_JSON_DEPTH} levels` })
     if (m.event === 'phx_join') return this.join(conn, m)
     const sub = conn.channels.get(m.topic)
     if (!sub) {
@@ -180,6 +224,9 @@ export class RealtimeServer {
       conn.channels.delete(m.topic)
       this.removeSub(old)
     }
+    else if (conn.channels.size >= MAX_CHANNELS_PER_CLIENT) {
+      return conn.reply(m, 'error', { reason: 'ChannelRateLimitReached: Too many channels' })
+    }
     if (pgChanges.length > 0) {
       return conn.reply(m, 'error', {
         reason: 'UnsupportedFeature: the local stack speaks broadcast and presence only; postgres_changes is not available (send from the database with realtime.send)',
@@ -189,12 +236,17 @@ export class RealtimeServer {
     const check = await this.checkToken(mapApiKey(raw, this.ctx.keys))
     if (!check.ok) return conn.reply(m, 'error', { reason: check.reason })
 
-    let canWrite = true
+    const presenceEnabled = flag(presence.enabled, false)
+    let policies: Subscription['policies']
     if (isPrivate) {
-      const perms = await authorizeTopic(this.ctx.db, name, check.role, check.claims)
-      if (!perms.read) return conn.reply(m, 'error', { reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${name}` })
-      canWrite = perms.write
+      // As Supabase: presence rows are probed only when presence is on; either read admits the join.
+      const b = await authorizeTopic(this.ctx.db, name, check.role, check.claims, 'broadcast')
+      const p = presenceEnabled ? await authorizeTopic(this.ctx.db, name, check.role, check.claims, 'presence') : undefined
+      if (!b.read && !p?.read) return conn.reply(m, 'error', { reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${name}` })
+      policies = { broadcastWrite: b.write, presenceRead: p?.read, presenceWrite: p?.write }
     }
+    // The socket may have closed during the checks; its close handler has run, so nothing may be added.
+    if (!this.connections.has(conn)) return
     const presenceKey = typeof presence.key === 'string' && presence.key !== '' ? presence.key : randomUUID()
     const sub: Subscription = {
       conn,
@@ -205,10 +257,10 @@ export class RealtimeServer {
       self: flag(broadcast.self, false),
       ack: flag(broadcast.ack, false),
       presenceKey,
-      presenceEnabled: flag(presence.enabled, false),
+      presenceEnabled,
       role: check.role,
       claims: check.claims,
-      canWrite,
+      policies,
     }
     conn.channels.set(m.topic, sub)
     this.subsOf(name, isPrivate, true).add(sub)
@@ -265,10 +317,13 @@ export class RealtimeServer {
     const check = await this.checkToken(token)
     if (!check.ok) return this.shutdown(sub, check.reason.replace(/^InvalidJWTToken: /, ''))
     if (sub.isPrivate) {
-      const perms = await authorizeTopic(this.ctx.db, sub.name, check.role, check.claims)
-      if (!perms.read) return this.shutdown(sub, `You do not have permissions to read from this Channel topic: ${sub.name}`)
-      sub.canWrite = perms.write
+      const b = await authorizeTopic(this.ctx.db, sub.name, check.role, check.claims, 'broadcast')
+      const p = sub.presenceEnabled ? await authorizeTopic(this.ctx.db, sub.name, check.role, check.claims, 'presence') : undefined
+      if (!b.read && !p?.read) return this.shutdown(sub, `You do not have permissions to read from this Channel topic: ${sub.name}`)
+      sub.policies = { broadcastWrite: b.write, presenceRead: p?.read, presenceWrite: p?.write }
     }
+    // Closed meanwhile: no timer for a channel that is gone.
+    if (sub.conn.channels.get(sub.topic) !== sub) return
     sub.role = check.role
     sub.claims = check.claims
     this.armExpiry(sub)
@@ -286,7 +341,13 @@ export class RealtimeServer {
     return state as JsonObject
   }
 
+  /** On a private channel presence is seen only with a presence read policy. */
+  private seesPresence(s: Subscription): boolean {
+    return s.presenceEnabled && (!s.isPrivate || s.policies?.presenceRead === true)
+  }
+
   private sendPresenceState(sub: Subscription): void {
+    if (!this.seesPresence(sub)) return
     sub.conn.send({ joinRef: sub.joinRef, ref: null, topic: sub.topic, event: 'presence_state', payload: this.presenceState(sub.name, sub.isPrivate) })
   }
 
@@ -294,13 +355,24 @@ export class RealtimeServer {
     const joins: JsonObject = joined ? { [joined.key]: { metas: [joined.meta] } } : {}
     const leaves: JsonObject = left ? { [left.key]: { metas: [left.meta] } } : {}
     for (const s of this.subsOf(from.name, from.isPrivate)) {
-      if (s.presenceEnabled) s.conn.send({ joinRef: null, ref: null, topic: s.topic, event: 'presence_diff', payload: { joins, leaves } })
+      if (this.seesPresence(s)) s.conn.send({ joinRef: null, ref: null, topic: s.topic, event: 'presence_diff', payload: { joins, leaves } })
     }
   }
 
-  private presence(sub: Subscription, m: PhxMessage): void {
+  private async presence(sub: Subscription, m: PhxMessage): Promise<void> {
     const p = obj(m.payload)
-    if (p.event === 'track') {
+    const event = typeof p.event === 'string' ? p.event.toLowerCase() : undefined
+    if (event === 'track') {
+      if (p.payload !== undefined && !isObject(p.payload)) return sub.conn.reply(m, 'error', { reason: 'Presence track payload must be a map' })
+      if (sub.isPrivate && sub.policies?.presenceWrite === undefined) {
+        // Presence switched on by this track: probe its policies now, as Supabase does.
+        const perms = await authorizeTopic(this.ctx.db, sub.name, sub.role, sub.claims, 'presence')
+        sub.policies = { ...sub.policies, presenceRead: sub.policies?.presenceRead ?? perms.read, presenceWrite: perms.write }
+        // Closed or left meanwhile: tracking now would leave a presence no leave will ever remove.
+        if (sub.conn.channels.get(sub.topic) !== sub) return
+      }
+      // Supabase answers an unauthorised track with a bare error reply.
+      if (sub.isPrivate && !sub.policies?.presenceWrite) return sub.conn.reply(m, 'error', {})
       if (!sub.presenceEnabled) {
         // Tracking implies wanting presence; the state must precede the first diff.
         sub.presenceEnabled = true
@@ -314,7 +386,7 @@ export class RealtimeServer {
       this.presenceDiff(sub, sub.presence, previous)
       return
     }
-    if (p.event === 'untrack') {
+    if (event === 'untrack') {
       const previous = sub.presence
       sub.presence = undefined
       sub.conn.reply(m, 'ok', {})
@@ -328,11 +400,9 @@ export class RealtimeServer {
 
   private clientBroadcast(sub: Subscription, m: PhxMessage): void {
     const p = obj(m.payload)
-    if (sub.isPrivate && !sub.canWrite) {
-      // Supabase drops broadcasts a private channel may not write; with ack the sender learns why.
-      if (sub.ack) sub.conn.reply(m, 'error', { reason: `Unauthorized: You do not have permissions to write to this Channel topic: ${sub.name}` })
-      return
-    }
+    // Supabase drops, without a reply even with ack, a broadcast no insert policy on
+    // realtime.messages allows (extension 'broadcast', realtime.topic() = the channel's name).
+    if (sub.isPrivate && !sub.policies?.broadcastWrite) return
     const message: JsonObject = { type: 'broadcast', event: typeof p.event === 'string' ? p.event : '', payload: p.payload ?? {} }
     this.fanOut(sub.name, sub.isPrivate, message, sub.self ? undefined : sub)
     if (sub.ack) sub.conn.reply(m, 'ok', {})
@@ -370,18 +440,23 @@ export class RealtimeServer {
       if (!m || req.method !== 'POST') return sendJson(res, 404, { message: 'Not Found' })
       const who = await identify(req, this.ctx.keys)
       if (!who.ok) return sendJson(res, 401, { message: who.message })
-      let body: JsonValue
+      let body: JsonValue = {}
+      let text: string
       try {
-        const text = await readBody(req)
-        body = text.trim() === '' ? {} : JSON.parse(text) as JsonValue
+        text = await readBody(req)
       }
       catch (e) {
         if (e instanceof BodyTooLargeError) return sendJson(res, 413, { message: 'Payload Too Large' })
-        return sendJson(res, 400, { message: 'Invalid JSON body' })
+        throw e
+      }
+      if (text.trim() !== '') {
+        const parsed = parseJson(text)
+        if (!parsed.ok) return sendJson(res, 400, { message: parsed.reason === 'invalid' ? 'Invalid JSON body' : parsed.message })
+        body = parsed.value
       }
       const messages: { topic: string, event: string, payload: JsonValue, isPrivate: boolean }[] = []
       if (m[1] !== undefined) {
-        messages.push({ topic: decodeURIComponent(m[1]), event: decodeURIComponent(m[2]!), payload: body, isPrivate: query.get('private') === 'true' })
+        messages.push({ topic: decodePathSegment(m[1]), event: decodePathSegment(m[2]!), payload: body, isPrivate: query.get('private') === 'true' })
       }
       else {
         const list = isObject(body) && Array.isArray(body.messages) ? body.messages : []

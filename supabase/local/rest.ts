@@ -4,7 +4,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { StackContext } from './context'
 import type { JsonObject, JsonValue } from './http'
 import type { Routine } from './schema-cache'
-import { BodyTooLargeError, header, isObject, lowerCasedHeaders, MAX_BODY_BYTES, readBody, sendEmpty, sendJson, sendRawJson } from './http'
+import { BodyTooLargeError, decodePathSegment, header, isObject, lowerCasedHeaders, MAX_BODY_BYTES, readBody, sendEmpty, sendJson, sendRawJson } from './http'
+import { MAX_JSON_DEPTH, nestingDepth, parseJson } from './json'
 import { asPgError, httpStatusFor, pgErrorBody } from './pg-errors'
 import type { PgrstErrorBody } from './pg-errors'
 import { identify } from './request-auth'
@@ -27,6 +28,13 @@ function pgrst(status: number, code: string, message: string, details: string | 
 }
 
 const qi = (name: string): string => `"${name.replace(/"/g, '""')}"`
+/**
+ * A string literal for the simple protocol (no parameters there). The E'' form reads backslashes as
+ * escapes whatever standard_conforming_strings says, so escaping both is right under any setting;
+ * NUL cannot be sent at all (refused before).
+ */
+const lit = (value: string): string => `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`
+
 
 export class RestApi {
   readonly cache = new SchemaCache(EXPOSED_SCHEMA)
@@ -49,8 +57,9 @@ export class RestApi {
         sendJson(res, e.status, e.body, { 'Proxy-Status': `PostgREST; error=${e.body.code}`, ...e.headers })
         return
       }
+      // Logged here, never sent: a JavaScript message or stack tells an attacker about the stack's insides.
       console.error('[rest]', e)
-      sendJson(res, 500, { code: 'XX000', message: e instanceof Error ? e.message : String(e), details: null, hint: null })
+      sendJson(res, 500, { code: 'XX000', message: 'Internal Server Error', details: null, hint: null }, { 'Proxy-Status': 'PostgREST; error=XX000' })
     }
   }
 
@@ -63,12 +72,12 @@ export class RestApi {
     }
     const m = subPath.match(/^\/rpc\/([^/]+)\/?$/)
     if (!m) {
-      const table = decodeURIComponent(subPath.replace(/^\/+|\/+$/g, ''))
+      const table = decodePathSegment(subPath.replace(/^\/+|\/+$/g, ''))
       // Tables are deliberately not exposed; answer as PostgREST does for an unknown table.
       throw pgrst(404, 'PGRST205', `Could not find the table '${EXPOSED_SCHEMA}.${table}' in the schema cache`)
     }
     if (method !== 'POST' && !read) throw pgrst(405, 'PGRST117', `Unsupported HTTP method: ${method}`)
-    const fn = decodeURIComponent(m[1]!)
+    const fn = decodePathSegment(m[1]!)
 
     const who = await identify(req, this.ctx.keys)
     if (!who.ok) {
@@ -82,7 +91,13 @@ export class RestApi {
     if (read) {
       args = {}
       for (const [k, v] of query) {
-        if (!RESERVED_PARAMS.has(k)) args[k] = v
+        if (RESERVED_PARAMS.has(k)) continue
+        // Arguments that look like JSON or an array literal reach PostgreSQL's json/array parsers,
+        // which fail with a 500 past max_stack_depth; plain text is left alone.
+        if (/^\s*[[{]/.test(v) && nestingDepth(v, MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH) {
+          throw pgrst(400, 'PGRST100', `Argument "${k}" is nested deeper than ${MAX_JSON_DEPTH} levels`)
+        }
+        args[k] = v
       }
     }
     else {
@@ -93,12 +108,11 @@ export class RestApi {
         if (e instanceof BodyTooLargeError) throw pgrst(413, 'PGRST413', 'Payload Too Large', `The request body is larger than ${MAX_BODY_BYTES} bytes`)
         throw e
       }
-      let parsed: JsonValue
-      try {
-        parsed = rawBody.trim() === '' ? {} : JSON.parse(rawBody) as JsonValue
-      }
-      catch {
-        throw pgrst(400, 'PGRST102', 'Empty or invalid json')
+      let parsed: JsonValue = {}
+      if (rawBody.trim() !== '') {
+        const p = parseJson(rawBody)
+        if (!p.ok) throw pgrst(400, 'PGRST102', 'Empty or invalid json', p.reason === 'invalid' ? null : p.message)
+        parsed = p.value
       }
       if (!isObject(parsed)) throw pgrst(400, 'PGRST102', 'Empty or invalid json', 'The request body must be a JSON object')
       args = parsed
@@ -109,31 +123,42 @@ export class RestApi {
     const readOnly = read || routine.volatility !== 'v'
     const singular = (header(req, 'accept') ?? '').includes(SINGULAR)
     const countExact = /count=exact/.test(header(req, 'prefer') ?? '')
-    const { sql, params } = buildCall(routine, args, rawBody, singular)
+    const call = buildCall(routine, args, rawBody, singular)
+    // PostgREST's pre-request settings (supabase-protocols.md §3.3), all transaction-local. They go in
+    // a first statement and the call in a second, sent as one message: one round trip and one implicit
+    // transaction. Two statements, not one, because statement_timeout only arms at a statement's
+    // start, and because the call's names are resolved under the search_path set before it.
+    const settings: Array<[string, string]> = [
+      ['transaction_read_only', readOnly ? 'on' : 'off'],
+      ['search_path', SEARCH_PATH],
+      ...this.cache.roleSettings(who.role),
+      ['role', who.role],
+      ['request.jwt.claims', JSON.stringify(who.claims)],
+      ['request.method', method],
+      ['request.path', `/rpc/${fn}`],
+      ['request.headers', JSON.stringify(lowerCasedHeaders(req))],
+      ['request.cookies', '{}'],
+    ]
+    if (settings.some(([, v]) => v.includes('\0')) || call.includes('\0')) throw pgrst(400, 'PGRST102', 'Empty or invalid json', 'The request contains a NUL character')
+    const pre = `select ${settings.map(([k, v]) => `set_config(${lit(k)}, ${lit(v)}, true)`).join(', ')}`
 
+    let row: { body: string | null, n: number, status: string | null }
     try {
-      const result = await this.ctx.db.transaction(async (tx) => {
-        // transaction_read_only goes in the same statement (= SET TRANSACTION READ ONLY) to save a round trip.
-        await tx.query(
-          `select set_config('transaction_read_only', $7, true), set_config('search_path', $1, true),
-                  set_config('role', $2, true), set_config('request.jwt.claims', $3, true),
-                  set_config('request.method', $4, true), set_config('request.path', $5, true),
-                  set_config('request.headers', $6, true), set_config('request.cookies', '{}', true)`,
-          [SEARCH_PATH, who.role, JSON.stringify(who.claims), method, `/rpc/${fn}`, JSON.stringify(lowerCasedHeaders(req)), readOnly ? 'on' : 'off'],
-        )
-        const { rows } = await tx.query<{ body: string | null, n: number }>(sql, params)
-        const row = rows[0] ?? { body: null, n: 0 }
-        // PostgREST rolls the call back when a singular response cannot be produced.
-        if (singular && routine.returnKind !== 'void' && Number(row.n) !== 1) {
-          throw pgrst(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${Number(row.n)} rows`)
-        }
-        return row
-      })
-      if (routine.returnKind === 'void') return sendEmpty(res, 204)
-      const n = Number(result.n)
-      // An empty set is "*/0" whether or not a count was asked for (PostgREST).
-      const range = n === 0 ? '*/0' : `0-${n - 1}/${countExact ? n : '*'}`
-      sendRawJson(res, 200, result.body ?? 'null', { 'Content-Range': range })
+      if (singular && routine.returnKind !== 'void') {
+        // PostgREST rolls the call back when a singular response cannot be produced: that needs the
+        // row count before COMMIT, so this rare path keeps an explicit transaction.
+        row = await this.ctx.db.transaction(async (tx) => {
+          await tx.query(pre)
+          const { rows } = await tx.query<{ body: string | null, n: number, status: string | null }>(call)
+          const r = rows[0] ?? { body: null, n: 0, status: null }
+          if (Number(r.n) !== 1) throw pgrst(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${Number(r.n)} rows`)
+          return r
+        })
+      }
+      else {
+        const { rows } = await this.ctx.db.script<{ body: string | null, n: number, status: string | null }>(`${pre};\n${call}`)
+        row = rows[0] ?? { body: null, n: 0, status: null }
+      }
     }
     catch (e) {
       if (e instanceof RestError) throw e
@@ -141,6 +166,12 @@ export class RestApi {
       if (!pg) throw e
       throw new RestError(httpStatusFor(pg, who.role), pgErrorBody(pg))
     }
+    const status = responseStatus(row.status)
+    if (routine.returnKind === 'void') return sendEmpty(res, status ?? 204)
+    const n = Number(row.n)
+    // An empty set is "*/0" whether or not a count was asked for (PostgREST).
+    const range = n === 0 ? '*/0' : `0-${n - 1}/${countExact ? n : '*'}`
+    sendRawJson(res, status ?? 200, row.body ?? 'null', { 'Content-Range': range })
   }
 
   private async resolve(fn: string, keys: string[], allowWholeBody: boolean): Promise<Routine> {
@@ -169,6 +200,8 @@ export class RestApi {
   }
 
   private hint(fn: string): string | null {
+    // No identifier is longer than 63 bytes; a longer name is hostile and the edit distance is quadratic.
+    if (fn.length > 66) return null
     const same = this.cache.get(fn)[0]
     const near = same ?? this.cache.names().map(n => ({ n, d: distance(n, fn) })).filter(x => x.d <= 3).sort((a, b) => a.d - b.d).map(x => this.cache.get(x.n)[0]!)[0]
     if (!near) return null
@@ -176,21 +209,30 @@ export class RestApi {
   }
 }
 
-/** The call, shaped like PostgREST's: arguments typed by json_to_record, result rendered by json_agg. */
-function buildCall(r: Routine, args: JsonObject, rawBody: string | undefined, singular: boolean): { sql: string, params: unknown[] } {
+/** The status a function set with set_config('response.status', …, true), as PostgREST reads it. */
+function responseStatus(v: string | null | undefined): number | null {
+  if (!v) return null
+  const n = Number(v)
+  return Number.isInteger(n) && n >= 100 && n <= 599 ? n : null
+}
+
+/**
+ * The call, shaped like PostgREST's: arguments typed by json_to_record, result rendered by json_agg.
+ * The arguments travel as one JSON literal — the body exactly as it came (already depth-checked), or
+ * the query arguments — so no value is parsed into JS and serialised again.
+ */
+function buildCall(r: Routine, args: JsonObject, rawBody: string | undefined, singular: boolean): string {
   const target = `${qi(r.schema)}.${qi(r.name)}`
+  const json = lit(rawBody ?? JSON.stringify(args))
   let call: string
   let prefix = ''
-  const params: unknown[] = []
   if (takesWholeBody(r)) {
-    call = `${target}($1::${r.inArgs[0]!.type})`
-    params.push(rawBody ?? JSON.stringify(args))
+    call = `${target}(${json}::${r.inArgs[0]!.type})`
   }
   else {
     const given = r.inArgs.filter(a => Object.prototype.hasOwnProperty.call(args, a.name))
     if (given.length) {
-      prefix = `with pgrst_args as (select * from json_to_record($1::json) as _(${given.map(a => `${qi(a.name)} ${a.type}`).join(', ')})) `
-      params.push(JSON.stringify(args))
+      prefix = `with pgrst_args as (select * from json_to_record(${json}::json) as _(${given.map(a => `${qi(a.name)} ${a.type}`).join(', ')})) `
     }
     call = `${target}(${given.map(a => `${a.mode === 'v' ? 'variadic ' : ''}${qi(a.name)} := (select ${qi(a.name)} from pgrst_args)`).join(', ')})`
   }
@@ -209,7 +251,9 @@ function buildCall(r: Routine, args: JsonObject, rawBody: string | undefined, si
     const body = r.returnsSet && !singular ? `coalesce(${agg}, '[]'::json)` : one(agg)
     sql = `${prefix}select ${body}::text as body, count(*)::int as n from (select * from ${call}) _t`
   }
-  return { sql, params }
+  // read after the call has run (the outer row is projected once the inner aggregate is done):
+  // PostgREST answers with the status a function set in response.status, and commits
+  return `select _r.body, _r.n, current_setting('response.status', true) as status from (${sql}) _r`
 }
 
 function distance(a: string, b: string): number {

@@ -2,10 +2,13 @@
 import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import type { Db } from './db'
 import type { StackContext } from './context'
 import type { StackKeys } from './keys'
 import { handleAuth } from './auth'
+import type { AuthOptions } from './auth-runtime'
+import { createAuthRuntime } from './auth-runtime'
 import { sendJson } from './http'
 import { loadKeys } from './keys'
 import { RealtimeServer } from './realtime'
@@ -18,6 +21,8 @@ export interface ServerOptions {
   keys?: StackKeys
   /** Access-token lifetime in seconds; defaults to `JWT_EXPIRY` or 3600. */
   jwtExpiry?: number
+  /** Overrides of config.toml's [auth] settings, and the clock (tests). */
+  auth?: AuthOptions
 }
 
 export interface RunningServer {
@@ -46,9 +51,33 @@ function applyCors(req: IncomingMessage, res: ServerResponse): void {
   if (typeof requested === 'string' && requested) res.setHeader('Access-Control-Allow-Headers', `${CORS_HEADERS['Access-Control-Allow-Headers']}, ${requested}`)
 }
 
-function split(url: string | undefined): { path: string, query: URLSearchParams } {
-  const u = new URL(url ?? '/', 'http://localhost')
-  return { path: u.pathname, query: u.searchParams }
+/**
+ * The request target as the gateway routes it: the raw path before `?` (never `new URL(target, base)`,
+ * which reads `//host:port/…` as an authority and throws on a bad port). Absolute-form targets are
+ * accepted as HTTP/1.1 requires; anything else (`*`, garbage) is undefined → 400.
+ */
+export function splitTarget(target: string | undefined): { path: string, query: URLSearchParams } | undefined {
+  const raw = target ?? '/'
+  const q = raw.indexOf('?')
+  const pathPart = q < 0 ? raw : raw.slice(0, q)
+  const queryPart = q < 0 ? '' : raw.slice(q + 1)
+  if (pathPart.startsWith('/')) return { path: pathPart, query: new URLSearchParams(queryPart) }
+  if (!/^https?:\/\//i.test(pathPart)) return undefined
+  try {
+    return { path: new URL(pathPart).pathname, query: new URLSearchParams(queryPart) }
+  }
+  catch {
+    return undefined
+  }
+}
+
+/**
+ * Only for the stack's own process (cli.ts), never inside a test runner: an error that escaped every
+ * handler is logged and the server keeps serving the other requests, as a gateway would.
+ */
+export function installLastResortGuard(): void {
+  process.on('uncaughtException', (e: unknown) => console.error('[stack] uncaught exception (kept running)', e))
+  process.on('unhandledRejection', (e: unknown) => console.error('[stack] unhandled rejection (kept running)', e))
 }
 
 function under(path: string, prefix: string): string | undefined {
@@ -63,6 +92,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     db: opts.db,
     keys,
     jwtExpiry: opts.jwtExpiry ?? (Number.isFinite(envExpiry) && envExpiry > 0 ? envExpiry : 3600),
+    auth: createAuthRuntime(opts.auth),
   }
   const rest = new RestApi(ctx)
   await rest.reload()
@@ -73,44 +103,68 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     rest.reload().catch((e: unknown) => console.error('[rest] reload', e))
   })
 
+  // The last line of defence of every handler: whatever escaped is logged here and answered with a
+  // body that says nothing about the stack's insides.
+  const failed = (res: ServerResponse, e: unknown): void => {
+    console.error('[server]', e)
+    if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' })
+    else res.destroy()
+  }
   const server = createServer((req, res) => {
-    const { path, query } = split(req.url)
-    applyCors(req, res)
     const done = (p: Promise<void>): void => {
-      p.catch((e: unknown) => {
-        console.error('[server]', e)
-        if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' })
-        else res.end()
-      })
-    }
-    if (req.method === 'OPTIONS') {
-      res.writeHead(204, { 'Content-Length': '0' })
-      res.end()
-      return
-    }
-    let sub: string | undefined
-    if ((sub = under(path, '/auth/v1')) !== undefined) return done(handleAuth(ctx, req, res, sub, query))
-    if ((sub = under(path, '/rest/v1')) !== undefined) return done(rest.handle(req, res, sub, query))
-    if ((sub = under(path, '/realtime/v1')) !== undefined) return done(realtime.handleHttp(req, res, sub, query))
-    sendJson(res, 404, { message: 'no Route matched with those values' })
-  })
-  server.on('upgrade', (req, socket, head) => {
-    const { path, query } = split(req.url)
-    const sub = under(path, '/realtime/v1')
-    if (sub === undefined) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
-      return
+      p.catch((e: unknown) => failed(res, e))
     }
     try {
-      realtime.handleUpgrade(req, socket, head, sub, query)
+      applyCors(req, res)
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, { 'Content-Length': '0' })
+        res.end()
+        return
+      }
+      const target = splitTarget(req.url)
+      if (!target) return sendJson(res, 400, { message: 'Bad Request' })
+      const { path, query } = target
+      let sub: string | undefined
+      if ((sub = under(path, '/auth/v1')) !== undefined) return done(handleAuth(ctx, req, res, sub, query))
+      if ((sub = under(path, '/rest/v1')) !== undefined) return done(rest.handle(req, res, sub, query))
+      if ((sub = under(path, '/realtime/v1')) !== undefined) return done(realtime.handleHttp(req, res, sub, query))
+      // The development SMS outbox (the local stack's mail catcher for SMS); Supabase has no such route.
+      if (req.method === 'GET' && (path === '/sms' || path === '/sms.json')) return ctx.auth.sms.respond(res, path === '/sms' ? 'html' : 'json', query.get('phone') ?? undefined)
+      sendJson(res, 404, { message: 'no Route matched with those values' })
+    }
+    catch (e) {
+      failed(res, e)
+    }
+  })
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Until ws takes the socket over nothing else listens for its errors, and an unheard 'error'
+    // (a client resetting mid-handshake) would end the process.
+    socket.on('error', (e: Error) => console.error('[realtime] upgrade socket', e.message))
+    const refuse = (status: string, message: string): void => {
+      const body = JSON.stringify({ message })
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+      else socket.destroy()
+    }
+    try {
+      const target = splitTarget(req.url)
+      if (!target) return refuse('400 Bad Request', 'Bad Request')
+      const sub = under(target.path, '/realtime/v1')
+      if (sub === undefined) return refuse('404 Not Found', 'no Route matched with those values')
+      realtime.handleUpgrade(req, socket, head, sub, target.query)
     }
     catch (e) {
       console.error('[realtime] upgrade', e)
-      socket.destroy()
+      refuse('500 Internal Server Error', 'Internal Server Error')
     }
   })
   server.on('clientError', (_e, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+    if (socket.writable) {
+      const body = JSON.stringify({ message: 'Bad Request' })
+      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+    }
+    else {
+      socket.destroy()
+    }
   })
   // Keep-alive sockets would otherwise hold close() open for the client's idle timeout.
   server.keepAliveTimeout = 5_000

@@ -85,8 +85,16 @@ export function as(db: Db, userId: string | null): Actor {
         const v = args[n]
         return v !== null && typeof v === 'object' && !(v instanceof Date) && !Array.isArray(v) ? JSON.stringify(v) : v
       })
-      const { rows } = await run(tx => tx.query<{ r: any }>(`select public.${fn}(${list}) as r`, params))
-      return rows[0]?.r
+      // as PostgREST: a function that returns normally commits, and answers with the status it set
+      // in response.status (an error body when that status is 4xx/5xx)
+      const { r, status } = await run(async (tx) => {
+        const { rows } = await tx.query<{ r: any }>(`select public.${fn}(${list}) as r`, params)
+        const s = await tx.query<{ s: string | null }>(`select current_setting('response.status', true) as s`)
+        return { r: rows[0]?.r, status: Number(s.rows[0]?.s || 200) }
+      })
+      if (status >= 400)
+        throw Object.assign(new Error(r?.message ?? String(status)), { status, body: r })
+      return r
     },
   }
 }
@@ -96,16 +104,20 @@ export async function expectError(p: Promise<unknown>, key: string): Promise<voi
   await expect(p).rejects.toThrow(new RegExp(`^${key.replaceAll('.', '\\.')}$`))
 }
 
-/** A user row as GoTrue writes one ('' in the columns it scans as strings; see auth-shape.test.ts). */
-export async function createUser(db: Db, opts: { name?: string, email?: string, phone?: string } = {}): Promise<string> {
+/**
+ * A user row as GoTrue writes one ('' in the columns it scans as strings; see auth-shape.test.ts).
+ * A phone given is verified (phone_confirmed_at set) unless `phoneConfirmed: false`.
+ */
+export async function createUser(db: Db, opts: { name?: string, email?: string, phone?: string, phoneConfirmed?: boolean } = {}): Promise<string> {
   const id = randomUUID()
   await db.query(
-    `insert into auth.users (instance_id, id, aud, role, email, phone, encrypted_password, confirmation_token, recovery_token,
+    `insert into auth.users (instance_id, id, aud, role, email, phone, phone_confirmed_at, encrypted_password, confirmation_token, recovery_token,
                              email_change_token_new, email_change_token_current, email_change, phone_change, phone_change_token,
                              reauthentication_token, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
-     values ('00000000-0000-0000-0000-000000000000', $1, 'authenticated', 'authenticated', $2, $3, '', '', '', '', '', '', '', '', '',
+     values ('00000000-0000-0000-0000-000000000000', $1, 'authenticated', 'authenticated', $2, $3,
+             case when $3::text is not null and $5 then now() end, '', '', '', '', '', '', '', '', '',
              '{"provider":"email","providers":["email"]}', jsonb_build_object('display_name', $4::text), now(), now())`,
-    [id, opts.email ?? `${id.slice(0, 8)}@test.example`, opts.phone ?? null, opts.name ?? `测试${id.slice(0, 4)}`],
+    [id, opts.email ?? `${id.slice(0, 8)}@test.example`, opts.phone ?? null, opts.name ?? `测试${id.slice(0, 4)}`, opts.phoneConfirmed ?? true],
   )
   return id
 }

@@ -276,20 +276,50 @@ describe('roster import', () => {
     expect(admin.rows[0].errors).toEqual(['role_invalid'])
   })
 
-  it('an import with a bad row saves nothing until fixed; then pending members wait for sign-up', async () => {
+  it('numbers each row as Excel shows it: the reader\'s line, else the position after a header row', async () => {
+    const sec = as(db, ids.secretaryB)
+    const res = await sec.rpc('roster_import_check', { p_org_id: ids.branchB, p_rows: J([
+      { ...rows[0], line: 2 },
+      { name: '', phone: '', org: '', role: '', line: 5 },
+      { name: '无行号', phone: 'x', org: '', role: '' },
+      { name: '坏行号', phone: 'x', org: '', role: '', line: -3 },
+    ]) })
+    expect(res.rows.map((r: any) => [r.index, r.row])).toEqual([[0, 2], [1, 5], [2, 4], [3, 5]])
+  })
+
+  it('saves the good rows and lists the bad ones with Excel row numbers; nothing else changes; a retry answers the same', async () => {
     const sec = as(db, ids.secretaryB)
     const before = await snapshot()
     const id = randomUUID()
-    await expectError(sec.rpc('roster_import', { p_id: id, p_org_id: ids.branchB, p_rows: J([...rows, { name: '坏', phone: 'abc', org: '', role: '' }]) }), 'admin.import_has_errors')
-    expect(await snapshot()).toEqual(before)
-    const res = await sec.rpc('roster_import', { p_id: id, p_org_id: ids.branchB, p_rows: J(rows) })
-    expect(res).toEqual({ import_id: id, saved: 2, attached: 0 })
-    expect(await sec.rpc('roster_import', { p_id: id, p_org_id: ids.branchB, p_rows: J(rows) })).toEqual(res)
+    const file = [
+      { ...rows[0], line: 2 },
+      { name: '坏', phone: 'abc', org: '', role: '', line: 3 },
+      { ...rows[1], line: 4 },
+      { name: '越级', phone: '13900001009', org: '', role: 'admin', line: 6 },
+    ]
+    const res = await sec.rpc('roster_import', { p_id: id, p_org_id: ids.branchB, p_rows: J(file) })
+    expect(res).toEqual({ import_id: id, total: 4, saved: 2, bad: [
+      { index: 1, row: 3, errors: ['phone_invalid'] },
+      { index: 3, row: 6, errors: ['role_invalid'] },
+    ] })
+    const after = await snapshot()
+    expect(after).toEqual({ ...before, pending: before.pending + 2, imports: before.imports + 1, audit: before.audit + 1 })
+    expect(await sec.rpc('roster_import', { p_id: id, p_org_id: ids.branchB, p_rows: J(file) })).toEqual(res)
+    expect(await snapshot()).toEqual(after)
+    // the same id from someone else, or for another organisation, is a conflict and changes nothing
+    await expectError(as(db, ids.admin).rpc('roster_import', { p_id: id, p_org_id: ids.branchB, p_rows: J(file) }), 'admin.id_conflict')
+    await expectError(sec.rpc('roster_import', { p_id: id, p_org_id: ids.groupB, p_rows: J(file) }), 'admin.id_conflict')
+    expect(await snapshot()).toEqual(after)
     expect(await count(db, 'select 1 from app.pending_members where import_id = $1', [id])).toBe(2)
     const roster = await sec.rpc('roster', { p_org_id: ids.branchB })
     expect(roster.pending.map((p: any) => p.display_name).sort()).toEqual(['新老师乙', '新老师甲'])
     expect(await count(q(as(db, ids.secretaryA)), 'select 1 from app.pending_members')).toBe(0)
     expect(await count(q(as(db, ids.teacherB)), 'select 1 from app.pending_members')).toBe(0)
+
+    // a file of bad rows only saves nothing but is answered (and retried) the same way
+    const none = randomUUID()
+    const bad = await sec.rpc('roster_import', { p_id: none, p_org_id: ids.branchB, p_rows: J([{ name: '', phone: '', org: '', role: '' }]) })
+    expect(bad).toMatchObject({ saved: 0, total: 1, bad: [{ row: 2, errors: ['name_required', 'phone_required'] }] })
 
     // signing up with that phone number attaches the account to the right organisations
     const u = await createUser(db, { phone: '8613900001002', name: '新老师乙' })
@@ -299,11 +329,81 @@ describe('roster import', () => {
     expect((await sec.rpc('roster', { p_org_id: ids.branchB })).pending).toHaveLength(1)
   })
 
-  it('an existing account with an imported phone is attached at once', async () => {
-    const u = await createUser(db, { phone: '8613900003001' })
-    const res = await as(db, ids.secretaryB).rpc('roster_import', { p_id: randomUUID(), p_org_id: ids.branchB, p_rows: J([{ name: '老用户', phone: '13900003001', org: '', role: '' }]) })
-    expect(res.attached).toBe(1)
-    expect(await count(db, 'select 1 from app.memberships where user_id = $1 and org_id = $2 and ended_at is null', [u, ids.branchB])).toBe(1)
+  it('answers the same whether or not a phone has an account, and attaches nobody who already has one', async () => {
+    const sec = as(db, ids.secretaryB)
+    const existing = await createUser(db, { phone: '8613900003001' })
+    await db.query('update auth.users set phone_confirmed_at = now() where id = $1', [existing])
+    const imp = async (phone: string) => {
+      const id = randomUUID()
+      const res = await sec.rpc('roster_import', { p_id: id, p_org_id: ids.branchB, p_rows: J([{ name: '某老师', phone, org: '', role: '', line: 2 }]) })
+      const check = await sec.rpc('roster_import_check', { p_org_id: ids.branchB, p_rows: J([{ name: '某老师', phone, org: '', role: '', line: 2 }]) })
+      const roster = await sec.rpc('roster', { p_org_id: ids.branchB })
+      const row = roster.pending.find((p: any) => p.phone === `86${phone}`)
+      return { res: { ...res, import_id: null }, check: check.rows.map((r: any) => ({ ...r, phone: null })), row: row && { ...row, id: null, phone: null, created_at: null } }
+    }
+    const withAccount = await imp('13900003001')
+    const without = await imp('13900003002')
+    expect(withAccount).toEqual(without)
+    expect(withAccount.row).toBeTruthy()
+    expect(await count(db, 'select 1 from app.memberships where user_id = $1 and ended_at is null', [existing])).toBe(0)
+    // a member of another school is not pulled in either (teacher A, branch A, verified phone)
+    await sec.rpc('roster_import', { p_id: randomUUID(), p_org_id: ids.branchB, p_rows: J([{ name: '张老师', phone: '13800000004', org: '', role: '' }]) })
+    expect(await count(db, 'select 1 from app.memberships where user_id = $1 and org_id = $2', [ids.teacherA, ids.branchB])).toBe(0)
+  })
+
+  it('a member of another school joins only after accepting; a retry of the answer changes nothing', async () => {
+    const sec = as(db, ids.secretaryB)
+    const teacher = as(db, ids.teacherA)
+    // the import above asked teacher A (phone 13800000004, verified) to join branch B
+    const reqs = await teacher.rpc('my_roster_requests')
+    expect(reqs).toHaveLength(1)
+    expect(reqs[0]).toMatchObject({ org_id: ids.branchB, org_name: '示例实验小学教师党支部', role: 'member', invited_by_name: '李书记（示例）' })
+    // nobody else may see or answer it: not another teacher, not the secretary, not with an unverified phone
+    expect(await as(db, ids.teacherB).rpc('my_roster_requests')).toEqual([])
+    await expectError(as(db, ids.teacherB).rpc('roster_request_answer', { p_pending_id: reqs[0].id, p_accept: true }), 'admin.request_not_found')
+    await expectError(sec.rpc('roster_request_answer', { p_pending_id: reqs[0].id, p_accept: true }), 'admin.request_not_found')
+    const confirmed = (await db.query<{ at: string }>('select phone_confirmed_at as at from auth.users where id = $1', [ids.teacherA])).rows[0].at
+    await db.query('update auth.users set phone_confirmed_at = null where id = $1', [ids.teacherA])
+    expect(await teacher.rpc('my_roster_requests')).toEqual([])
+    await expectError(teacher.rpc('roster_request_answer', { p_pending_id: reqs[0].id, p_accept: true }), 'admin.request_not_found')
+    await db.query('update auth.users set phone_confirmed_at = $2 where id = $1', [ids.teacherA, confirmed])
+    await expectError(teacher.rpc('roster_request_answer', { p_pending_id: reqs[0].id, p_accept: null }), 'admin.answer_required')
+    // RLS: the person sees the row addressed to their verified phone, nothing else
+    expect((await q(teacher).query<{ id: string }>('select id from app.pending_members')).rows.map(r => r.id)).toEqual([reqs[0].id])
+    expect(await count(db, 'select 1 from app.memberships where user_id = $1 and org_id = $2', [ids.teacherA, ids.branchB])).toBe(0)
+
+    const audit = await count(db, 'select 1 from app.audit_log')
+    expect(await teacher.rpc('roster_request_answer', { p_pending_id: reqs[0].id, p_accept: true })).toEqual({ id: reqs[0].id, org_id: ids.branchB, accepted: true })
+    expect(await teacher.rpc('roster_request_answer', { p_pending_id: reqs[0].id, p_accept: true })).toEqual({ id: reqs[0].id, org_id: ids.branchB, accepted: true })
+    await expectError(teacher.rpc('roster_request_answer', { p_pending_id: reqs[0].id, p_accept: false }), 'admin.request_answered')
+    expect(await count(db, 'select 1 from app.memberships where user_id = $1 and org_id = $2 and ended_at is null', [ids.teacherA, ids.branchB])).toBe(1)
+    expect(await count(db, 'select 1 from app.memberships where user_id = $1 and org_id = $2 and ended_at is null', [ids.teacherA, ids.branchA])).toBe(1)
+    expect(await count(db, `select 1 from app.audit_log where action = 'roster.accept' and subject_id = $1`, [ids.teacherA])).toBe(1)
+    expect(await count(db, 'select 1 from app.audit_log')).toBe(audit + 1)
+    expect(await teacher.rpc('my_roster_requests')).toEqual([])
+    const roster = await sec.rpc('roster', { p_org_id: ids.branchB })
+    expect(roster.members.some((m: any) => m.user_id === ids.teacherA)).toBe(true)
+    expect(roster.pending.some((p: any) => p.phone === '8613800000004')).toBe(false)
+    // the report tests below count teacher A in branch A only
+    await db.query('update app.memberships set ended_at = now() where user_id = $1 and org_id = $2', [ids.teacherA, ids.branchB])
+  })
+
+  it('declining leaves no membership and no waiting row; a new import asks again', async () => {
+    const sec = as(db, ids.secretaryB)
+    const teacher2 = as(db, ids.teacherA2)
+    await sec.rpc('roster_import', { p_id: randomUUID(), p_org_id: ids.branchB, p_rows: J([{ name: '陈老师', phone: '13800000005', org: '', role: 'committee' }]) })
+    const [req] = await teacher2.rpc('my_roster_requests')
+    expect(req).toMatchObject({ org_id: ids.branchB, role: 'committee' })
+    const memberships = await count(db, 'select 1 from app.memberships')
+    expect(await teacher2.rpc('roster_request_answer', { p_pending_id: req.id, p_accept: false })).toEqual({ id: req.id, org_id: ids.branchB, accepted: false })
+    expect(await teacher2.rpc('roster_request_answer', { p_pending_id: req.id, p_accept: false })).toMatchObject({ accepted: false })
+    await expectError(teacher2.rpc('roster_request_answer', { p_pending_id: req.id, p_accept: true }), 'admin.request_answered')
+    expect(await count(db, 'select 1 from app.memberships')).toBe(memberships)
+    expect(await teacher2.rpc('my_roster_requests')).toEqual([])
+    expect((await sec.rpc('roster', { p_org_id: ids.branchB })).pending.some((p: any) => p.phone === '8613800000005')).toBe(false)
+    expect(await count(db, `select 1 from app.audit_log where action = 'roster.decline' and subject_id = $1`, [ids.teacherA2])).toBe(1)
+    await sec.rpc('roster_import', { p_id: randomUUID(), p_org_id: ids.branchB, p_rows: J([{ name: '陈老师', phone: '13800000005', org: '', role: '' }]) })
+    expect(await teacher2.rpc('my_roster_requests')).toHaveLength(1)
   })
 
   it('a waiting row can be withdrawn by its secretary only', async () => {
@@ -444,5 +544,23 @@ describe('reports and study hours', () => {
     const home = (await as(db, ids.teacherA).query<{ h: any }>('select app.home_admin() as h')).rows[0].h
     expect(home).toMatchObject({ can_manage: false, pending_members: 0 })
     expect(typeof home.study_minutes_year).toBe('number')
+  })
+
+  it('periods are days in Asia/Shanghai, whatever the server\'s time zone', async () => {
+    // a session late on 31 March in the county is 31 March 15:30 UTC; one early on 1 April is
+    // still 31 March in UTC: the first belongs to March, the second to April
+    const late = randomUUID(); const early = randomUUID()
+    for (const [id, at] of [[late, '2024-03-31 23:30 Asia/Shanghai'], [early, '2024-04-01 00:30 Asia/Shanghai']]) {
+      await db.query(`insert into app.sessions (id, org_id, kind, title, starts_at, duration_minutes, organiser_id, checkin_opens_at, checkin_closes_at, created_by)
+        values ($1, $2, 'lecture', '时区测试', $3::timestamptz, 30, $4, $3::timestamptz - interval '30 minutes', $3::timestamptz + interval '15 minutes', $4)`, [id, ids.branchB, at, ids.secretaryB])
+      await db.query('insert into app.session_orgs (session_id, org_id) values ($1, $2)', [id, ids.branchB])
+      await db.query(`insert into app.checkins (id, session_id, user_id, status, method) values ($1, $2, $3, 'present', 'code')`, [randomUUID(), id, ids.teacherB])
+    }
+    const march = await as(db, ids.teacherB).rpc('my_study_hours', { p_from: '2024-03-01', p_to: '2024-03-31' })
+    expect(march).toMatchObject({ sessions: 1, session_minutes: 30, months: [{ month: '2024-03', session_minutes: 30 }] })
+    const both = await as(db, ids.teacherB).rpc('my_study_hours', { p_from: '2024-03-01', p_to: '2024-04-30' })
+    expect(both.months.map((m: any) => m.month)).toEqual(['2024-03', '2024-04'])
+    const rep = await as(db, ids.secretaryB).rpc('report_org', { p_org_id: ids.branchB, p_from: '2024-04-01', p_to: '2024-04-01' })
+    expect(rep.orgs.find((o: any) => o.id === ids.branchB).attendance).toEqual([{ kind: 'lecture', expected: expect.any(Number), attended: 1, excused: 0 }])
   })
 })

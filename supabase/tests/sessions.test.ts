@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Db } from '../local/db'
-import { as, count, expectError, freshDb, ids } from './db'
+import { addMember, as, count, createUser, expectError, freshDb, ids } from './db'
 
 let db: Db
 beforeAll(async () => { db = await freshDb() })
@@ -11,14 +11,14 @@ afterAll(async () => { await db?.close() })
  * A session of branch A organised by secretary A, inserted directly so that its window can lie
  * anywhere in time. `startMin` is minutes from now; the window is −30/+15 around the start.
  */
-async function mkSession(opts: { startMin?: number, org?: string, orgs?: string[], invitees?: string[], organiser?: string } = {}) {
+async function mkSession(opts: { startMin?: number, org?: string, orgs?: string[], invitees?: string[], organiser?: string, grace?: number, duration?: number } = {}) {
   const id = randomUUID()
   const start = opts.startMin ?? 5
   await db.query(
-    `insert into app.sessions (id, org_id, kind, title, starts_at, duration_minutes, place, organiser_id, checkin_opens_at, checkin_closes_at, created_by)
-     values ($1, $2, 'general_meeting', '测试会议', now() + make_interval(mins => $3), 60, '党员活动室', $4,
-             now() + make_interval(mins => $3 - 30), now() + make_interval(mins => $3 + 15), $4)`,
-    [id, opts.org ?? ids.branchA, start, opts.organiser ?? ids.secretaryA],
+    `insert into app.sessions (id, org_id, kind, title, starts_at, duration_minutes, place, organiser_id, checkin_opens_at, checkin_closes_at, created_by, late_after_minutes)
+     values ($1, $2, 'general_meeting', '测试会议', now() + make_interval(mins => $3), $6, '党员活动室', $4,
+             now() + make_interval(mins => $3 - 30), now() + make_interval(mins => $3 + 15), $4, $5)`,
+    [id, opts.org ?? ids.branchA, start, opts.organiser ?? ids.secretaryA, opts.grace ?? 5, opts.duration ?? 60],
   )
   for (const o of opts.orgs ?? [opts.org ?? ids.branchA])
     await db.query('insert into app.session_orgs (session_id, org_id) values ($1, $2)', [id, o])
@@ -222,10 +222,34 @@ describe('check_in', () => {
     expect(await nCheckins(s)).toBe(2)
   })
 
-  it('after the start counts as late', async () => {
-    const s = await mkSession({ startMin: -5 })
-    const r = await as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s), p_method: 'qr' })
-    expect(r.checkin).toMatchObject({ status: 'late', method: 'qr' })
+  it('inside the grace period after the start counts as present, after it as late', async () => {
+    const ci = async (s: string) => (await as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s), p_method: 'qr' })).checkin
+    // the sessions started in the past instead of waiting for them
+    expect(await ci(await mkSession({ startMin: -4 }))).toMatchObject({ status: 'present', method: 'qr' })
+    expect(await ci(await mkSession({ startMin: -6 }))).toMatchObject({ status: 'late', method: 'qr' })
+    expect(await ci(await mkSession({ startMin: -6, grace: 10 }))).toMatchObject({ status: 'present' })
+    expect(await ci(await mkSession({ startMin: -1, grace: 0 }))).toMatchObject({ status: 'late' })
+    // an offline claim is judged by the time it claims
+    const s = await mkSession({ startMin: -12 })
+    const at = new Date(Date.now() - 9 * 60_000).toISOString() // 3 minutes after the start
+    const r = await as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s, 0, at), p_claimed_at: at })
+    expect(r.checkin).toMatchObject({ status: 'present', method: 'offline' })
+  })
+
+  it('the grace period is set with the session (default 5 minutes), shown with it and on the sheet, and bounded', async () => {
+    const sec = as(db, ids.secretaryA)
+    const base = { p_org_id: ids.branchA, p_kind: 'lecture', p_title: '讲座', p_starts_at: new Date(Date.now() + 86400_000).toISOString(), p_duration_minutes: 90 }
+    const a = await sec.rpc('save_session', { p_id: randomUUID(), ...base })
+    expect(a.late_after_minutes).toBe(5)
+    const b = await sec.rpc('save_session', { p_id: randomUUID(), ...base, p_late_after_minutes: 20 })
+    expect(b.late_after_minutes).toBe(20)
+    // the default close leaves ten minutes after the grace period
+    expect(new Date(b.checkin_closes_at).getTime() - new Date(b.starts_at).getTime()).toBe(30 * 60_000)
+    expect((await sec.rpc('attendance_sheet', { p_session_id: b.id })).late_after_minutes).toBe(20)
+    const before = await count(db, 'select 1 from app.sessions')
+    await expectError(sec.rpc('save_session', { p_id: randomUUID(), ...base, p_late_after_minutes: 61 }), 'sessions.grace_invalid')
+    await expectError(sec.rpc('save_session', { p_id: randomUUID(), ...base, p_late_after_minutes: -1 }), 'sessions.grace_invalid')
+    expect(await count(db, 'select 1 from app.sessions')).toBe(before)
   })
 
   it('refuses wrong codes, windows and people with exact keys, adding nothing', async () => {
@@ -236,7 +260,9 @@ describe('check_in', () => {
     let old = await codeAt(s, -2)
     // a rare collision with a valid code would make this test lie; pick a step whose code differs
     for (let k = 3; [await codeAt(s, -1), await codeAt(s), await codeAt(s, 1)].includes(old); k++) old = await codeAt(s, -k)
-    await expectError(ci(old), 'checkin.code_expired')
+    // a code shown earlier answers exactly as a wrong one: nothing tells a guesser it was real
+    const oldErr = await ci(old).catch(e => e)
+    expect(oldErr).toMatchObject({ message: 'checkin.code_invalid', status: 400, body: { code: 'P0001', message: 'checkin.code_invalid', details: null, hint: null } })
     let foreign = await codeAt(other)
     if ([await codeAt(s, -1), await codeAt(s), await codeAt(s, 1)].includes(foreign))
       foreign = foreign === '123456' ? '654321' : '123456'
@@ -300,14 +326,181 @@ describe('check_in', () => {
     await expectError(as(db, ids.secretaryB).rpc('session_code_now', { p_session_id: s }), 'sessions.not_found')
   })
 
-  it('each check-in broadcasts the counts on session:<id>', async () => {
+  it('each check-in broadcasts the kept counts on attendance:<id>, and nothing with counts on session:<id>', async () => {
     const s = await mkSession()
     await as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) })
-    const { rows } = await db.query<{ payload: any }>(
-      `select payload from realtime.messages where topic = $1 and event = 'attendance' order by inserted_at desc limit 1`, [`session:${s}`],
-    ).catch(() => ({ rows: [] as { payload: any }[] }))
-    if (rows.length)
-      expect(rows[0].payload.counts ?? rows[0].payload.payload?.counts).toMatchObject({ present: 1 })
+    const { rows } = await db.query<{ topic: string, payload: any }>(
+      `select topic, payload from realtime.messages where topic in ($1, $2) and event = 'attendance' order by inserted_at`, [`attendance:${s}`, `session:${s}`])
+    // one when the expected list was written, one for the check-in
+    expect(rows.map(r => r.topic)).toEqual([`attendance:${s}`, `attendance:${s}`])
+    const last = rows.at(-1)!.payload
+    expect(last.counts ?? last.payload?.counts).toMatchObject({ present: 1, expected: 3 })
+  })
+
+  it('realtime: attendance:<id> (the counts) only for who runs the session; session:<id> for who may see it', async () => {
+    const s = await mkSession()
+    const can = async (u: string, topic: string) => (await as(db, u).query<{ ok: boolean }>('select app.can_join_realtime_topic($1) as ok', [topic])).rows[0].ok
+    expect(await can(ids.secretaryA, `attendance:${s}`)).toBe(true)
+    expect(await can(ids.admin, `attendance:${s}`)).toBe(true)
+    // public.session_counts answers 403 to an expected member: so does the channel
+    await expectError(as(db, ids.teacherA).rpc('session_counts', { p_session_id: s }), 'sessions.forbidden')
+    expect(await can(ids.teacherA, `attendance:${s}`)).toBe(false)
+    expect(await can(ids.teacherB, `attendance:${s}`)).toBe(false)
+    expect(await can(ids.teacherA, `session:${s}`)).toBe(true)
+    // nothing may follow the id (it used to be read past and ignored)
+    expect(await can(ids.teacherA, `session:${s}:attendance`)).toBe(false)
+    expect(await can(ids.secretaryA, `attendance:${s}:x`)).toBe(false)
+  })
+})
+
+describe('check-in codes cannot be guessed or replayed', () => {
+  const wrongCode = async (s: string) => {
+    const valid = new Set([await codeAt(s, -1), await codeAt(s), await codeAt(s, 1)])
+    let c = 100000
+    while (valid.has(String(c))) c++
+    return String(c)
+  }
+
+  it('ten wrong codes per member and session are counted though refused; then even the right one is refused with 429', async () => {
+    const s = await mkSession()
+    const t = as(db, ids.teacherA)
+    const wrong = await wrongCode(s)
+    for (let i = 0; i < 10; i++) {
+      const e = await t.rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: wrong }).catch(err => err)
+      expect(e).toMatchObject({ message: 'checkin.code_invalid', status: 400 })
+    }
+    expect((await db.query('select attempts from app.checkin_attempts where session_id = $1 and user_id = $2', [s, ids.teacherA])).rows[0].attempts).toBe(10)
+    await expectError(t.rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) }), 'checkin.too_many_attempts')
+    await expect(t.rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) })).rejects.toMatchObject({ code: 'PT429' })
+    // the refusal changed nothing: no check-in, and the count stays at the limit
+    expect(await nCheckins(s)).toBe(0)
+    expect((await db.query('select attempts from app.checkin_attempts where session_id = $1 and user_id = $2', [s, ids.teacherA])).rows[0].attempts).toBe(10)
+    // the limit is per member and per session
+    expect((await as(db, ids.teacherA2).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) })).status).toBe('ok')
+    const other = await mkSession()
+    expect((await t.rpc('check_in', { p_id: randomUUID(), p_session_id: other, p_code: await codeAt(other) })).status).toBe('ok')
+    // the organiser sees who is locked out, and marks them by hand
+    const sheet = await as(db, ids.secretaryA).rpc('attendance_sheet', { p_session_id: s })
+    expect(sheet.rows.find((r: any) => r.user_id === ids.teacherA)).toMatchObject({ code_locked: true, status: 'expected' })
+    expect(sheet.rows.find((r: any) => r.user_id === ids.teacherA2)).toMatchObject({ code_locked: false })
+    await as(db, ids.secretaryA).rpc('mark_attendance', { p_session_id: s, p_user_id: ids.teacherA, p_status: 'present', p_reason: '验证码输错' })
+    expect(await nCheckins(s)).toBe(2)
+  })
+
+  it('a code from two steps ago: refused online as any wrong code; accepted offline for the moment it was read', async () => {
+    // the code of a step long past is computed for that step instead of waiting for it to pass
+    const s = await mkSession()
+    const readAt = new Date(Date.now() - 61_000).toISOString()
+    const shown = await codeAt(s, 0, readAt)
+    if (![await codeAt(s, -1), await codeAt(s), await codeAt(s, 1)].includes(shown))
+      await expectError(as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: shown }), 'checkin.code_invalid')
+    expect(await nCheckins(s)).toBe(0)
+    const off = await as(db, ids.teacherA2).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: shown, p_claimed_at: readAt })
+    expect(off).toMatchObject({ status: 'ok', checkin: { method: 'offline', status: 'present' } })
+    const sheet = await as(db, ids.secretaryA).rpc('attendance_sheet', { p_session_id: s })
+    expect(sheet.rows.find((r: any) => r.user_id === ids.teacherA2)).toMatchObject({ offline: true, method: 'offline' })
+  })
+
+  it('an offline claim is accepted for an hour after the moment it claims, and never once the session has ended', async () => {
+    const t = as(db, ids.teacherA)
+    // a long session: its window opened 100 minutes ago, it ends in hours
+    const long = await mkSession({ startMin: -70, duration: 300 })
+    await db.query(`update app.sessions set checkin_closes_at = starts_at + interval '2 hours' where id = $1`, [long])
+    const stale = new Date(Date.now() - 61 * 60_000).toISOString()
+    await expectError(t.rpc('check_in', { p_id: randomUUID(), p_session_id: long, p_code: await codeAt(long, 0, stale), p_claimed_at: stale }), 'checkin.claim_too_old')
+    // a session that ended: its record is closed, even for a claim made inside its window
+    const ended = await mkSession({ startMin: -20, duration: 10 })
+    const inWindow = new Date(Date.now() - 25 * 60_000).toISOString()
+    await expectError(t.rpc('check_in', { p_id: randomUUID(), p_session_id: ended, p_code: await codeAt(ended, 0, inWindow), p_claimed_at: inWindow }), 'checkin.record_closed')
+    expect(await nCheckins(long) + await nCheckins(ended)).toBe(0)
+    // and none of it was counted as a guess
+    expect(await count(db, 'select 1 from app.checkin_attempts where session_id = any($1)', [[long, ended]])).toBe(0)
+  })
+})
+
+describe('kept counts (session_tallies)', () => {
+  const mismatches = async () => (await db.query<{ id: string, kept: any, recount: any }>(
+    `select s.id, app.session_counts(s.id) as kept, app.session_recount(s.id) as recount
+       from app.sessions s where app.session_counts(s.id) <> app.session_recount(s.id)`)).rows
+
+  it('equal the direct recount after the seeded activity', async () => {
+    expect(await count(db, 'select 1 from app.sessions')).toBeGreaterThan(0)
+    expect(await count(db, 'select 1 from app.sessions s left join app.session_tallies t on t.session_id = s.id where t.session_id is null')).toBe(0)
+    expect(await mismatches()).toEqual([])
+  })
+
+  it('equal the direct recount after a series of random writes of every kind that changes them', async () => {
+    // a seeded pseudo-random series, so that a failure can be replayed
+    let seed = 20261201
+    const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n }
+    const pick = <T>(xs: readonly T[]) => xs[rnd(xs.length)]!
+    const people = [ids.teacherA, ids.teacherA2, ids.teacherA2branch, ids.secretaryA, ids.teacherB, ids.teacherBgroup, ids.principal]
+    const orgs = [ids.branchA, ids.branchA2, ids.school1, ids.branchB, ids.groupB]
+    const sessions = [await mkSession(), await mkSession({ orgs: [ids.school1] }), await mkSession({ orgs: [ids.branchB], org: ids.branchA, invitees: [ids.principal] })]
+    const extra: string[] = []
+    for (let i = 0; i < 120; i++) {
+      const s = pick(sessions)
+      const u = pick(people)
+      switch (rnd(9)) {
+        case 0:
+          await db.query(`insert into app.checkins (id, session_id, user_id, status, method) values ($1, $2, $3, $4, 'code') on conflict do nothing`,
+            [randomUUID(), s, u, pick(['present', 'late', 'excused', 'absent'])])
+          break
+        case 1:
+          await db.query(`update app.checkins set status = $3 where session_id = $1 and user_id = $2`, [s, u, pick(['present', 'late', 'excused', 'absent'])])
+          break
+        case 2:
+          await db.query('delete from app.checkins where session_id = $1 and user_id = $2', [s, u])
+          break
+        case 3:
+          await db.query(`insert into app.leave_requests (id, session_id, user_id, reason) values ($1, $2, $3, '出差') on conflict do nothing`, [randomUUID(), s, u])
+          break
+        case 4:
+          await db.query(`update app.leave_requests set status = $3, decided_at = case when $3 = 'pending' then null else now() end
+                           where session_id = $1 and user_id = $2`, [s, u, pick(['approved', 'declined', 'pending'])])
+          break
+        case 5:
+          await db.query('delete from app.leave_requests where session_id = $1 and user_id = $2', [s, u])
+          break
+        case 6:
+          if (rnd(2)) await db.query('insert into app.session_orgs (session_id, org_id) values ($1, $2) on conflict do nothing', [s, pick(orgs)])
+          else await db.query('delete from app.session_orgs where session_id = $1 and org_id = $2', [s, pick(orgs)])
+          break
+        case 7:
+          if (rnd(2)) await db.query('insert into app.session_invitees (session_id, user_id) values ($1, $2) on conflict do nothing', [s, u])
+          else await db.query('delete from app.session_invitees where session_id = $1 and user_id = $2', [s, u])
+          break
+        default: {
+          // the roster: a new member joins, a membership ends, one comes back
+          if (rnd(2)) {
+            const n = await createUser(db)
+            extra.push(n)
+            await addMember(db, pick(orgs), n)
+          }
+          else if (extra.length) {
+            await db.query('update app.memberships set ended_at = case when ended_at is null then now() end where user_id = $1', [pick(extra)])
+          }
+        }
+      }
+    }
+    // moving a branch under another school changes who is below the schools
+    await db.query('update app.organisations set parent_id = $1 where id = $2', [ids.school2, ids.branchA2])
+    expect(await mismatches()).toEqual([])
+  })
+
+  it('stay exact when one transaction changes a member\'s leave and check-in together; folded at commit, nothing left pending', async () => {
+    const s = await mkSession({ startMin: 30 })
+    await db.query(`insert into app.leave_requests (id, session_id, user_id, reason) values ($1, $2, $3, '出差')`, [randomUUID(), s, ids.teacherA])
+    await db.transaction(async (tx) => {
+      await tx.query(`update app.leave_requests set status = 'approved', decided_at = now() where session_id = $1 and user_id = $2`, [s, ids.teacherA])
+      await tx.query(`insert into app.checkins (id, session_id, user_id, status, method) values ($1, $2, $3, 'present', 'code')`, [randomUUID(), s, ids.teacherA])
+      await tx.query(`update app.leave_requests set status = 'declined' where session_id = $1 and user_id = $2`, [s, ids.teacherA])
+      await tx.query(`delete from app.checkins where session_id = $1 and user_id = $2`, [s, ids.teacherA])
+      await tx.query(`update app.leave_requests set status = 'approved' where session_id = $1 and user_id = $2`, [s, ids.teacherA])
+    })
+    expect(await mismatches()).toEqual([])
+    expect((await db.query('select app.session_counts($1) as c', [s])).rows[0].c).toMatchObject({ excused: 1, present: 0, pending_leave: 0 })
+    expect(await count(db, 'select 1 from app.session_tally_deltas')).toBe(0)
   })
 })
 

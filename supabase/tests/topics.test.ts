@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Db } from '../local/db'
+import { POST_MAX_CHARS, postLength } from '../../src/api/topics'
 import { as, count, createUser, addMember, expectError, freshDb, ids } from './db'
 
 let db: Db
@@ -396,5 +398,67 @@ describe('topics: keyset feed', () => {
         and (p.created_at, p.id) > (now(), '00000000-0000-0000-0000-000000000000'::uuid)
       order by p.created_at, p.id limit 21`)
     expect(rows.map(r => r['QUERY PLAN']).join('\n')).toMatch(/posts_feed_idx/)
+  })
+})
+
+describe('topics: follow-up (feed checked once per page, live 赞同, one length limit)', () => {
+  it('topic_feed gives exactly the JSON of the shipped per-post definition, for member and manager', async () => {
+    // the definition as it shipped (security invoker, RLS on every read), as a reference
+    const shipped = readFileSync(new URL('../migrations/20261125000300_topics.sql', import.meta.url), 'utf8')
+    const body = /create function app\.topic_post_json[\s\S]*?\n\$\$;/.exec(shipped)![0]
+    await db.exec(body.replace('app.topic_post_json', 'app.shipped_topic_post_json'))
+    await db.exec('grant execute on function app.shipped_topic_post_json(app.posts, uuid, boolean) to authenticated')
+    const topic = await openTopic(ids.branchA, ids.secretaryA)
+    const [a, b] = [await newTeacher(), await newTeacher()]
+    const first = await post(a, topic, '第一条')
+    const quoted = await post(b, topic, '引用第一条', first.id)
+    const hidden = await post(a, topic, '将被隐藏')
+    const gone = await post(b, topic, '将被删除')
+    await post(a, topic, '引用被隐藏的', hidden.id)
+    await as(db, ids.secretaryA).rpc('topic_post_moderate', { p_post_id: hidden.id, p_action: 'hide', p_reason: '离题' })
+    await as(db, ids.secretaryA).rpc('topic_post_moderate', { p_post_id: quoted.id, p_action: 'pin' })
+    await as(db, b).rpc('topic_post_delete', { p_post_id: gone.id })
+    await as(db, b).rpc('topic_post_like', { p_post_id: first.id, p_liked: true })
+    await as(db, ids.teacherA).rpc('topic_post_like', { p_post_id: first.id, p_liked: true })
+    for (const [uid, manager] of [[a, false], [b, false], [ids.secretaryA, true], [ids.admin, true]] as const) {
+      const feed = await as(db, uid).rpc('topic_feed', { p_topic_id: topic, p_limit: 3 })
+      const rest = await as(db, uid).rpc('topic_feed', { p_topic_id: topic, p_after_created_at: feed.next.created_at, p_after_id: feed.next.id })
+      const { rows } = await as(db, uid).query<{ j: unknown }>(
+        `select app.shipped_topic_post_json(p, $2, $3) j from app.posts p
+          where p.topic_id = $1 and not p.is_summary order by p.created_at, p.id`, [topic, uid, manager])
+      expect([...feed.items, ...rest.items]).toEqual(rows.map(r => r.j))
+      expect(rows).toHaveLength(5)
+    }
+  })
+
+  it('each like and unlike sends the post\'s new count to the topic\'s channel', async () => {
+    const topic = await openTopic(ids.branchA, ids.secretaryA)
+    const p = await post(await newTeacher(), topic, '请赞同')
+    const [u1, u2] = [await newTeacher(), await newTeacher()]
+    await as(db, u1).rpc('topic_post_like', { p_post_id: p.id, p_liked: true })
+    await as(db, u2).rpc('topic_post_like', { p_post_id: p.id, p_liked: true })
+    await as(db, u2).rpc('topic_post_like', { p_post_id: p.id, p_liked: true }) // a retry: no change, no signal
+    await as(db, u1).rpc('topic_post_like', { p_post_id: p.id, p_liked: false })
+    const { rows } = await db.query<{ topic: string, payload: any, private: boolean }>(
+      `select topic, payload, private from realtime.messages where event = 'post_liked' and payload ->> 'post_id' = $1 order by inserted_at, id`, [p.id])
+    expect(rows.map(r => r.payload.like_count)).toEqual([1, 2, 1])
+    expect(rows.every(r => r.topic === `topic:${topic}` && r.private && r.payload.topic_id === topic)).toBe(true)
+  })
+
+  it('the app\'s reply limit is the database\'s: POST_MAX_CHARS characters pass, one more is refused', async () => {
+    const topic = await openTopic(ids.branchA, ids.secretaryA)
+    const u = await newTeacher()
+    // counted in characters (code points) after trimming, as the reply box counts (postLength)
+    const longest = '𠀀'.repeat(POST_MAX_CHARS - 1) + '字'
+    expect(postLength(`  ${longest}\r\n`)).toBe(POST_MAX_CHARS)
+    const ok = await post(u, topic, `  ${longest}\r\n`)
+    expect([...ok.body].length).toBe(POST_MAX_CHARS)
+    const before = await snapshot()
+    await expectError(post(u, topic, `${longest}字`), 'topics.body_too_long')
+    expect(await snapshot()).toEqual(before)
+    // and the table's own check is the same number
+    const { rows } = await db.query<{ def: string }>(
+      `select pg_get_constraintdef(c.oid) def from pg_constraint c where c.conrelid = 'app.posts'::regclass and c.contype = 'c' and pg_get_constraintdef(c.oid) like '%char_length(body)%'`)
+    expect(rows[0]!.def).toContain(`<= ${POST_MAX_CHARS}`)
   })
 })

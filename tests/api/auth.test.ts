@@ -1,7 +1,7 @@
 // GoTrue contract through supabase-js (and raw fetch where the wire shape itself is the point).
 import { AuthApiError, AuthWeakPasswordError } from '@supabase/supabase-js'
 import { describe, expect, it } from 'vitest'
-import { anonClient, api, env, newUser, signedInClient, uniqueEmail } from './env'
+import { anonClient, api, env, newUser, signedInClient, smsCode, uniqueEmail } from './env'
 
 describe('sign-up', () => {
   it('creates a confirmed user with a session and user_metadata', async () => {
@@ -18,12 +18,17 @@ describe('sign-up', () => {
     expect(typeof claims.session_id).toBe('string')
   })
 
-  it('stores a phone sign-up without the leading +', async () => {
+  it('stores a phone sign-up without the leading +; it signs in once the SMS code is verified', async () => {
     const phone = `+86139${String(Date.now()).slice(-8)}`
-    const { data, error } = await anonClient().auth.signUp({ phone, password: 'secret123' })
+    const c = anonClient()
+    const { data, error } = await c.auth.signUp({ phone, password: 'secret123' })
     expect(error).toBeNull()
+    expect(data.session).toBeNull()
     expect(data.user?.phone).toBe(phone.slice(1))
     expect(data.user?.app_metadata.provider).toBe('phone')
+    const verified = await c.auth.verifyOtp({ phone, token: await smsCode(phone), type: 'sms' })
+    expect(verified.error).toBeNull()
+    expect(verified.data.session?.user.phone_confirmed_at).toBeTruthy()
     // Signing in works with or without the '+'.
     await expect(signedInClient(phone.slice(1), 'secret123')).resolves.toBeTruthy()
   })

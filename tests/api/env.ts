@@ -79,3 +79,15 @@ export function api(path: string, init: RequestInit & { token?: string } = {}): 
   if (!headers.has('authorization')) headers.set('authorization', `Bearer ${init.token ?? env.anonKey}`)
   return fetch(`${env.url}${path}`, { ...init, headers })
 }
+
+/**
+ * The newest SMS code the local stack "sent" to a phone (its development outbox, /sms.json).
+ * Against a real Supabase there is no outbox: use a number from [auth.sms.test_otp] instead.
+ */
+export async function smsCode(phone: string): Promise<string> {
+  const res = await fetch(`${env.url}/sms.json?phone=${encodeURIComponent(phone.replace(/^\+/, ''))}`)
+  if (!res.ok) throw new Error(`no SMS outbox at ${env.url} (${res.status})`)
+  const list = await res.json() as { otp: string }[]
+  if (!list[0]) throw new Error(`no SMS sent to ${phone}`)
+  return list[0].otp
+}

@@ -29,6 +29,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     return undefined
   }
   const { startLocalStack } = await import('../../supabase/local/index')
+  const { SUITE_RATE_LIMIT_ENV } = await import('../../supabase/local/auth-config')
+  Object.assign(process.env, SUITE_RATE_LIMIT_ENV)
   const databaseUrl = process.env.DATABASE_URL
   const dataDir = databaseUrl ? undefined : mkdtempSync(join(tmpdir(), 'api-stack-'))
   const stack = await startLocalStack({ dataDir, databaseUrl, port: 0 })

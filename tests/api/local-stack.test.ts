@@ -44,7 +44,18 @@ revoke execute on function public.lst_secret() from public, anon, authenticated;
 grant select on realtime.messages to authenticated;
 create policy lst_topic_read on realtime.messages for select to authenticated
   using (realtime.topic() = 'lst:' || (select auth.uid())::text);
+create policy lst_presence_write on realtime.messages for insert to authenticated
+  with check (realtime.topic() = 'lst:' || (select auth.uid())::text and extension = 'presence'
+              and (select auth.jwt()) ->> 'lst_presence' = 'yes');
+create function public.lst_slow() returns int language plpgsql as $$ begin perform pg_sleep(3); return 1; end $$;
+create function public.lst_timeout() returns text language sql stable as $$ select current_setting('statement_timeout') $$;
 `
+
+function sign(claims: Record<string, unknown>): Promise<string> {
+  const now = Math.floor(Date.now() / 1000)
+  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt(now).setExpirationTime(now + 600)
+    .sign(new TextEncoder().encode(stack.jwtSecret))
+}
 
 let stack: LocalStack
 let dataDir: string | undefined
@@ -76,7 +87,7 @@ describe.skipIf(!env.localStack)('local stack (own instance)', () => {
   })
   afterAll(async () => {
     if (process.env.DATABASE_URL && stack) {
-      await stack.db.exec(`drop policy if exists lst_topic_read on realtime.messages; drop table if exists public.lst_rows cascade;
+      await stack.db.exec(`drop policy if exists lst_topic_read on realtime.messages; drop policy if exists lst_presence_write on realtime.messages; drop table if exists public.lst_rows cascade;
         do $$ declare f record; begin for f in select p.oid::regprocedure as sig from pg_proc p join pg_namespace n on n.oid = p.pronamespace
         where n.nspname = 'public' and p.proname like 'lst\\_%' loop execute 'drop function ' || f.sig; end loop; end $$;`)
     }
@@ -100,6 +111,11 @@ describe.skipIf(!env.localStack)('local stack (own instance)', () => {
       expect((await anon.rpc('lst_json', { p: obj })).data).toEqual(obj)
       expect((await anon.rpc('lst_arr', { p_ids: [4, 5, 6] })).data).toBe(3)
       expect((await anon.rpc('lst_body', { whatever: [1] })).data).toEqual({ whatever: [1] })
+      // Values travel inlined in the SQL text: quotes and backslashes must arrive exactly as sent.
+      const tricky = `it's \\ \\' \\\\'' '); select 1; -- \\u0041 $$ $q$`
+      expect((await anon.rpc('lst_text', { p_s: tricky })).data).toBe(tricky)
+      expect((await anon.rpc('lst_text', { p_s: tricky }, { get: true })).data).toBe(tricky)
+      expect((await anon.rpc('lst_json', { p: { [tricky]: tricky } })).data).toEqual({ [tricky]: tricky })
     })
 
     it('setof scalar and table, with counts and Content-Range', async () => {
@@ -134,6 +150,10 @@ describe.skipIf(!env.localStack)('local stack (own instance)', () => {
       expect((await anon.rpc('lst_whoami')).data).toMatchObject({ uid: null, role: 'anon' })
       const service = createClient(stack.url, stack.serviceRoleKey, { realtime: { transport: ws as unknown as WebSocketLikeConstructor }, auth: { persistSession: false } })
       expect((await service.rpc('lst_whoami')).data).toMatchObject({ role: 'service_role' })
+      // The settings were transaction-local: nothing of the requests stays on the connection.
+      const { rows } = await stack.db.query<{ claims: string, role: string }>(
+        `select coalesce(current_setting('request.jwt.claims', true), '') as claims, current_user::text as role`)
+      expect(rows[0]).toEqual({ claims: '', role: expect.not.stringMatching(/^(anon|authenticated|service_role)$/) })
     })
 
     it('maps SQLSTATEs to HTTP as PostgREST does', async () => {
@@ -151,6 +171,31 @@ describe.skipIf(!env.localStack)('local stack (own instance)', () => {
       // A writing function over GET runs READ ONLY → 25006 → 405.
       const ro = await anon.rpc('lst_write', {}, { get: true })
       expect([ro.status, ro.error?.code]).toEqual([405, '25006'])
+    })
+
+    it('applies the role\'s settings (statement_timeout) to each request, and a slow call is cut with 57014 → 500', async () => {
+      // A role of this test's own: roles are cluster-wide, and anon/authenticated are shared by other suites.
+      const role = `lst_timeout_${randomUUID().slice(0, 8)}`
+      // Granted to ourselves: on Supabase postgres is no superuser and may only become roles it is a member of.
+      await stack.db.exec(`create role ${role} nologin; grant ${role} to current_user; grant usage on schema public to ${role};
+        grant execute on function public.lst_slow(), public.lst_timeout() to ${role};
+        alter role ${role} set statement_timeout = '200ms';`)
+      try {
+        await stack.reloadSchema()
+        const limited = client(await sign({ sub: randomUUID(), role }))
+        expect((await limited.rpc('lst_timeout')).data).toBe('200ms')
+        expect((await anon.rpc('lst_timeout')).data).not.toBe('200ms')
+        // PGlite runs inside the JS thread, with no signals to cancel a running statement: only a
+        // PostgreSQL server can cut the call, so only there is the cut itself observable.
+        if (stack.db.kind === 'postgres') {
+          const r = await limited.rpc('lst_slow')
+          expect([r.status, r.error]).toEqual([500, { code: '57014', message: 'canceling statement due to statement timeout', details: null, hint: null }])
+        }
+      }
+      finally {
+        await stack.db.exec(`drop owned by ${role}; drop role ${role};`)
+        await stack.reloadSchema()
+      }
     })
 
     it('offers a near name as a hint for an unknown function', async () => {
@@ -191,6 +236,44 @@ describe.skipIf(!env.localStack)('local stack (own instance)', () => {
       await u.client.removeAllChannels()
       await other.client.removeAllChannels()
       await third.removeAllChannels()
+    })
+
+    it('client broadcast and presence on a private channel need an insert policy on realtime.messages', async () => {
+      const u = await user()
+      const topic = `lst:${u.id}`
+      // A second connection of the same user listens: it may read the topic (lst_topic_read).
+      const listener = client()
+      listener.realtime.setAuth(u.token)
+      const heard: { event: string }[] = []
+      const lch = listener.channel(topic, { config: { private: true } })
+        .on('broadcast', { event: '*' }, m => heard.push(m as never))
+        .on('presence', { event: 'sync' }, () => {})
+      expect((await subscribe(lch)).status).toBe('SUBSCRIBED')
+
+      // No insert policy for extension 'broadcast': the broadcast is dropped (Supabase sends no reply);
+      // none for presence without the claim either: the track is answered with an error.
+      const sender = client()
+      sender.realtime.setAuth(u.token)
+      const sch = sender.channel(topic, { config: { private: true } })
+      expect((await subscribe(sch)).status).toBe('SUBSCRIBED')
+      expect(await sch.send({ type: 'broadcast', event: 'forged', payload: { x: 1 } })).toBe('ok')
+      expect(await sch.track({ who: 'forged' })).toBe('error')
+
+      // lst_presence_write allows presence with the claim: the track is accepted and seen.
+      const allowed = client()
+      allowed.realtime.setAuth(await sign({ sub: u.id, role: 'authenticated', aud: 'authenticated', lst_presence: 'yes' }))
+      const ach = allowed.channel(topic, { config: { private: true, presence: { key: 'allowed' } } })
+      expect((await subscribe(ach)).status).toBe('SUBSCRIBED')
+      expect(await ach.track({ who: 'allowed' })).toBe('ok')
+      await waitFor(() => lch.presenceState().allowed !== undefined)
+      expect(Object.keys(lch.presenceState())).toEqual(['allowed'])
+
+      // Messages of one socket are handled in order, so the refused broadcast was handled before the
+      // track's reply; a database message sent now arrives after it would have.
+      await stack.db.query(`select realtime.send('{}'::jsonb, 'marker', $1, true)`, [topic])
+      await waitFor(() => heard.length > 0)
+      expect(heard.map(m => m.event)).toEqual(['marker'])
+      await Promise.all([listener, sender, allowed].map(c => c.removeAllChannels()))
     })
 
     it('refuses postgres_changes bindings with a clear reason', async () => {

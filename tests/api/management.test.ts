@@ -1,10 +1,10 @@
 // The management API through supabase-js over HTTP: status codes and error keys for refusals
 // outside a secretary's subtree, idempotent retries with client-made ids, an imported roster
-// attached at sign-up by phone, and invites refused once revoked or expired.
+// attached at sign-up by phone, an existing member asked before joining, and invites refused once revoked or expired.
 import { randomUUID } from 'node:crypto'
 import type { SupabaseClient } from '@supabase/supabase-js'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { anonClient, signedInClient } from './env'
+import { anonClient, signedInClient, smsCode } from './env'
 
 const branchA = '00000000-0000-4000-8000-000000000011'
 const branchB = '00000000-0000-4000-8000-000000000021'
@@ -65,30 +65,57 @@ describe('organisations', () => {
 })
 
 describe('roster import and sign-up by phone', () => {
-  it('a roster with a bad row saves nothing; fixed, it saves; the person signs up by phone and is attached', async () => {
+  it('a roster with a bad row saves the good one and lists the bad one by its Excel row; a retry answers the same', async () => {
     const good = phone()
-    const rows = [{ name: '接口新老师', phone: good, org: '', role: '党员' }, { name: '', phone: 'x', org: '', role: '' }]
+    const rows = [{ name: '接口新老师', phone: good, org: '', role: '党员', line: 2 }, { name: '', phone: 'x', org: '', role: '', line: 3 }]
     const check = await secretaryB.rpc('roster_import_check', { p_org_id: branchB, p_rows: rows })
     expect(check.data.bad).toBe(1)
+    expect(check.data.rows[1]).toMatchObject({ index: 1, row: 3 })
     const id = randomUUID()
-    const refused = await secretaryB.rpc('roster_import', { p_id: id, p_org_id: branchB, p_rows: rows })
-    expect(refused.status).toBe(400)
-    expect(refused.error?.message).toBe('admin.import_has_errors')
     const before = await secretaryB.rpc('roster', { p_org_id: branchB })
     expect((before.data.pending as { phone: string }[]).some(p => p.phone === `86${good}`)).toBe(false)
-    const saved = await secretaryB.rpc('roster_import', { p_id: id, p_org_id: branchB, p_rows: rows.slice(0, 1) })
-    expect(saved.data).toEqual({ import_id: id, saved: 1, attached: 0 })
-    const again = await secretaryB.rpc('roster_import', { p_id: id, p_org_id: branchB, p_rows: rows.slice(0, 1) })
+    const saved = await secretaryB.rpc('roster_import', { p_id: id, p_org_id: branchB, p_rows: rows })
+    expect(saved.data).toEqual({ import_id: id, total: 2, saved: 1, bad: [{ index: 1, row: 3, errors: ['name_required', 'phone_invalid'] }] })
+    const again = await secretaryB.rpc('roster_import', { p_id: id, p_org_id: branchB, p_rows: rows })
     expect(again.data).toEqual(saved.data)
+    const mid = await secretaryB.rpc('roster', { p_org_id: branchB })
+    expect((mid.data.pending as { phone: string }[]).filter(p => p.phone === `86${good}`)).toHaveLength(1)
 
     // sign up with the phone number (GoTrue phone sign-up): the account lands in branch B
     const c = anonClient()
     const up = await c.auth.signUp({ phone: `+86${good}`, password: 'demo1234', options: { data: { display_name: '接口新老师' } } })
     expect(up.error).toBeNull()
+    // the roster row waits for the SMS code (a phone is trusted only once verified)
+    expect((await secretaryB.rpc('roster', { p_org_id: branchB })).data.pending.some((p: { phone: string }) => p.phone === `86${good}`)).toBe(true)
+    expect((await c.auth.verifyOtp({ phone: `86${good}`, token: await smsCode(`86${good}`), type: 'sms' })).error).toBeNull()
     const ctx = await c.rpc('my_context')
     expect((ctx.data.memberships as { org_id: string, role: string }[]).map(m => [m.org_id, m.role])).toEqual([[branchB, 'member']])
     const after = await secretaryB.rpc('roster', { p_org_id: branchB })
     expect((after.data.pending as { phone: string }[]).some(p => p.phone === `86${good}`)).toBe(false)
+  })
+})
+
+describe('requests to join from another organisation', () => {
+  it('an existing member is asked, not added; only they may answer; a decline leaves nothing', async () => {
+    const id = randomUUID()
+    const saved = await secretaryB.rpc('roster_import', { p_id: id, p_org_id: branchB, p_rows: [{ name: '张老师', phone: '13800000004', org: '', role: '', line: 2 }] })
+    expect(saved.data).toEqual({ import_id: id, total: 1, saved: 1, bad: [] })
+    const reqs = await teacherA.rpc('my_roster_requests')
+    expect(reqs.status).toBe(200)
+    const req = (reqs.data as { id: string, org_id: string }[]).find(r => r.org_id === branchB)!
+    expect(req).toBeTruthy()
+    const ctx = await teacherA.rpc('my_context')
+    expect((ctx.data.memberships as { org_id: string }[]).some(m => m.org_id === branchB)).toBe(false)
+    const other = await secretaryA.rpc('roster_request_answer', { p_pending_id: req.id, p_accept: true })
+    expect([other.status, other.error?.message]).toEqual([404, 'admin.request_not_found'])
+    expect((await anonClient().rpc('my_roster_requests')).status).toBe(401)
+    const no = await teacherA.rpc('roster_request_answer', { p_pending_id: req.id, p_accept: false })
+    expect(no.data).toEqual({ id: req.id, org_id: branchB, accepted: false })
+    const yes = await teacherA.rpc('roster_request_answer', { p_pending_id: req.id, p_accept: true })
+    expect([yes.status, yes.error?.message]).toEqual([409, 'admin.request_answered'])
+    expect(((await teacherA.rpc('my_roster_requests')).data as { org_id: string }[]).some(r => r.org_id === branchB)).toBe(false)
+    const after = await teacherA.rpc('my_context')
+    expect((after.data.memberships as { org_id: string }[]).some(m => m.org_id === branchB)).toBe(false)
   })
 })
 

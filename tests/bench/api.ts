@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startLocalStack } from '../../supabase/local/index'
+import { SUITE_RATE_LIMIT_ENV } from '../../supabase/local/auth-config'
 import type { BenchContext } from './context'
 import { withThrowawayDatabase } from '../../scripts/throwaway-db'
 import { makeContext } from './context'
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
 }
 
 async function runSections(wanted: string[], where: { dataDir?: string, databaseUrl?: string }): Promise<void> {
+  Object.assign(process.env, SUITE_RATE_LIMIT_ENV)
   const stack = await startLocalStack({ ...where, port: 0, seed: true })
   console.log(`local stack at ${stack.url} (${stack.db.kind})`)
   try {

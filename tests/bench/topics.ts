@@ -53,8 +53,10 @@ async function feedTimes(ctx: BenchContext, reader: SupabaseClient, topicId: str
 
 async function feedSection(ctx: BenchContext, reader: SupabaseClient, authors: string[]) {
   const results = []
+  let smallTopic = ''
   for (const size of SIZES) {
     const topicId = await topicWith(ctx, size, authors)
+    smallTopic ||= topicId
     results.push({ size, ...(await feedTimes(ctx, reader, topicId, size)) })
   }
   const [small, big] = results as [typeof results[0], typeof results[0]]
@@ -70,6 +72,29 @@ async function feedSection(ctx: BenchContext, reader: SupabaseClient, authors: s
   const ratioDeep = big.deep.perCallMs / small.deep.perCallMs
   const worst = Math.max(ratioFirst, ratioDeep, big.deep.perCallMs / big.first.perCallMs)
   console.log(`ratio ${big.size.toLocaleString()} / ${small.size.toLocaleString()} posts: first page ${ratioFirst.toFixed(2)}×, deep page ${ratioDeep.toFixed(2)}× — ${worst < 1.5 ? 'OK (< 1.5)' : 'OVER 1.5'}`)
+  return smallTopic
+}
+
+/**
+ * topic_feed in-engine, the same first page, as the reader (role authenticated, RLS on) and as the
+ * superuser with the reader's claims: visibility is checked once per page, so the two should stay
+ * close (target ≤ 2×; the checks used to run again for every post).
+ */
+async function feedRoleSection(ctx: BenchContext, reader: { accessToken: string }, topicId: string) {
+  const claims = Buffer.from(reader.accessToken.split('.')[1]!, 'base64url').toString()
+  const call = (asRole: boolean) => () => ctx.db.transaction(async (tx) => {
+    await tx.query(`select set_config('request.jwt.claims', $1, true)${asRole ? `, set_config('role', 'authenticated', true)` : ''}`, [claims])
+    const { rows } = await tx.query<{ n: number }>(`select jsonb_array_length(public.topic_feed($1, null, null, 20) -> 'items') as n`, [topicId])
+    if (rows[0]?.n !== 20) throw new Error(`expected a full page, got ${rows[0]?.n}`)
+  })
+  const su = await time(ctx.n, call(false))
+  const auth = await time(ctx.n, call(true))
+  ctx.report(`topic_feed first page in-engine × ${ctx.n}, ms/call`, [
+    { as: 'superuser (RLS bypassed)', 'ms/call': su.perCallMs.toFixed(2), 'p95 ms': su.p95Ms.toFixed(2) },
+    { as: 'authenticated (RLS on)', 'ms/call': auth.perCallMs.toFixed(2), 'p95 ms': auth.p95Ms.toFixed(2) },
+  ])
+  const ratio = auth.perCallMs / su.perCallMs
+  console.log(`ratio authenticated / superuser: ${ratio.toFixed(2)}× — ${ratio <= 2 ? 'OK (≤ 2)' : 'OVER 2'}`)
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -136,6 +161,7 @@ export async function run(ctx: BenchContext): Promise<void> {
     const r = await u.client.rpc('redeem_invite', { p_code: 'DEMO2026' })
     if (r.error) throw new Error(`redeem_invite: ${r.error.message}`)
   }
-  await feedSection(ctx, reader.client, [reader.id, writer.id])
+  const topicId = await feedSection(ctx, reader.client, [reader.id, writer.id])
+  await feedRoleSection(ctx, reader, topicId)
   await liveSection(ctx, reader, writer.client)
 }

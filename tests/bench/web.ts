@@ -120,6 +120,8 @@ async function main() {
   const outDir = mkdtempSync(join(tmpdir(), 'xxdzz-bench-dist-'))
   const stackModule = '../../supabase/local/index'
   const { startLocalStack } = await import(stackModule) as { startLocalStack: StartLocalStack }
+  const { SUITE_RATE_LIMIT_ENV } = await import('../../supabase/local/auth-config') as { SUITE_RATE_LIMIT_ENV: Record<string, string> }
+  Object.assign(process.env, SUITE_RATE_LIMIT_ENV)
   const stack = await startLocalStack({ dataDir, port: 0 })
   let browser: BrowserContext | null = null
   let userDataDir = ''

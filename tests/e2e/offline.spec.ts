@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { JoinPage } from './pages/JoinPage'
 import { LoginPage } from './pages/LoginPage'
 import { Shell } from './pages/Shell'
-import { DEMO_INVITE, demoAccounts, uniqueEmail, useBrowser } from './support'
+import { TopicPage } from './pages/TopicPage'
+import { DEMO_INVITE, demoAccounts, signInAs, uniqueEmail, useBrowser, waitForRpc } from './support'
+
+// seeds/20_topics.sql: a county-wide open topic, readable by every school
+const COUNTY_TOPIC = '00000000-0000-4000-9300-000000000003'
 
 const b = useBrowser()
 
@@ -59,4 +63,53 @@ describe('offline', () => {
     await shell.me.waitFor()
     expect(errors).toEqual([])
   })
+
+  it('a thread read before opens offline from the phone\'s copy; a reply written there is queued, then posted once', async () => {
+    const page = await b.open()
+    await signInAs(page, 'teacher4@demo.example')
+    const shell = new Shell(page)
+    await shell.controlledByServiceWorker()
+    const topic = new TopicPage(page)
+    await topic.goto(COUNTY_TOPIC)
+    const first = topic.posts.first()
+    await first.waitFor()
+    const firstWords = (await first.locator('[data-test="post-body"]').textContent())!.slice(0, 12)
+    // the copy is written after the answer arrives
+    await expect.poll(() => page.evaluate(() => new Promise<number>((resolve) => {
+      const open = indexedDB.open('xxdzz-readings')
+      open.onsuccess = () => {
+        const req = open.result.transaction('responses').objectStore('responses').getAllKeys()
+        req.onsuccess = () => resolve(req.result.filter(k => String(k).includes('topic-feed:')).length)
+      }
+    }))).toBeGreaterThan(0)
+
+    await b.state.context.setOffline(true)
+    await page.reload()
+    await topic.offlineCopy.waitFor()
+    await topic.post(firstWords).waitFor()
+    const text = unique('离线时写的回复')
+    await topic.write(text)
+    await topic.send.click()
+    await page.locator('.van-toast', { hasText: '联网后自动发送' }).waitFor()
+    const queued = topic.post(text)
+    await queued.waitFor()
+    expect(await queued.getAttribute('class')).toContain('topic-post--pending')
+    await expect.poll(() => TopicPage.inView(queued)).toBe(true)
+    if (process.env.E2E_SHOTS)
+      await page.screenshot({ path: 'test-results/topics/offline-thread-queued.png' })
+    // still shown (greyed) after the app restarts offline: it is what the phone holds
+    await page.reload()
+    await topic.post(text).waitFor()
+
+    const delivered = waitForRpc(page, 'topic_post_create')
+    await b.state.context.setOffline(false)
+    await page.evaluate(() => window.dispatchEvent(new Event('online')))
+    expect((await delivered).status()).toBe(200)
+    await expect.poll(async () => (await topic.post(text).getAttribute('class')) ?? '').not.toContain('topic-post--pending')
+    await topic.goto(COUNTY_TOPIC)
+    await topic.post(text).waitFor()
+    expect(await topic.post(text).count()).toBe(1)
+  })
 })
+
+const unique = (label: string) => `${label} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`

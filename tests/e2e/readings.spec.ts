@@ -45,7 +45,8 @@ describe('readings', () => {
     await r.tickBox(4).click()
     const note = `离线写的学习心得：${name}`
     await r.writeNote(note, true)
-    await r.pending.waitFor()
+    // the badge counts up as each write reaches the phone's outbox: wait for all three
+    await page.waitForFunction(() => /3/.test(document.querySelector('[data-test="outbox-pending"]')?.textContent ?? ''))
     expect(await r.pending.textContent()).toContain('3')
     // the texts of what was opened stay readable offline, from the phone's copy
     await r.openSection(5)

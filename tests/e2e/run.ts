@@ -19,6 +19,8 @@ async function main(): Promise<number> {
   // Imported by path so the app's typecheck does not type-check the stack (it has its own).
   const stackModule = '../../supabase/local/index'
   const { startLocalStack } = await import(stackModule) as { startLocalStack: StartLocalStack }
+  const { SUITE_RATE_LIMIT_ENV } = await import('../../supabase/local/auth-config') as { SUITE_RATE_LIMIT_ENV: Record<string, string> }
+  Object.assign(process.env, SUITE_RATE_LIMIT_ENV)
   console.log('[e2e] starting the local stack…')
   const stack = await startLocalStack({ dataDir, port: 0 })
   let server: Awaited<ReturnType<typeof serveStatic>> | null = null

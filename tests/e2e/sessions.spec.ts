@@ -35,11 +35,16 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) })
 }
 
+async function apiClient(email: string) {
+  const c = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: ws as unknown as WebSocketLikeConstructor } })
+  const { error } = await c.auth.signInWithPassword({ email, password: 'demo1234' })
+  if (error) throw error
+  return c
+}
+
 /** A session of branch A starting in ten minutes: its check-in window is open now. */
 async function newSession(): Promise<string> {
-  const c = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: ws as unknown as WebSocketLikeConstructor } })
-  const { error: e1 } = await c.auth.signInWithPassword({ email: 'secretary1@demo.example', password: 'demo1234' })
-  if (e1) throw e1
+  const c = await apiClient('secretary1@demo.example')
   const id = randomUUID()
   const { error } = await c.rpc('save_session', {
     p_id: id, p_org_id: BRANCH_A, p_kind: 'party_class', p_title: '党课：学习十八大报告（E2E）',
@@ -105,6 +110,60 @@ describe('sessions', () => {
     expect(rows.get('王书记（示例）')).toBe('待签到')
   })
 
+  it('the sheet\'s actions work: approve, decline, mark present, mark late change the row and counts for the organiser and the member', { timeout: 180_000 }, async () => {
+    const id = await newSession()
+    // two members ask for leave before the start
+    for (const login of ['teacher1@demo.example', 'teacher2@demo.example']) {
+      const { error } = await (await apiClient(login)).rpc('request_leave', { p_id: randomUUID(), p_session_id: id, p_reason: '外出培训' })
+      if (error) throw error
+    }
+    const organiser = new SessionPages(await signedIn('secretary1@demo.example'))
+    await organiser.openSheet(id)
+    expect(await organiser.rowStatus('陈老师（示例）')).toBe('pending')
+    expect(await organiser.rowStatus('张老师（示例）')).toBe('pending')
+    expect(await organiser.count('excused').textContent()).toBe('0')
+    await expect.poll(() => organiser.page.locator('[data-test="sheet-rule"]').textContent()).toMatch(/以后签到记为迟到/)
+
+    // 批准请假: 陈老师 is excused, and counted so
+    expect((await organiser.act('陈老师（示例）', '批准请假', 'decide_leave')).status()).toBe(200)
+    await expect.poll(() => organiser.rowStatus('陈老师（示例）')).toBe('excused')
+    await expect.poll(() => organiser.count('excused').textContent()).toBe('1')
+    await shot(organiser.page, '06-sheet-approved')
+
+    // 不批准: 张老师 is expected again, the row says the leave was declined
+    expect((await organiser.act('张老师（示例）', '不批准', 'decide_leave')).status()).toBe(200)
+    await expect.poll(() => organiser.rowStatus('张老师（示例）')).toBe('expected')
+    await expect.poll(() => organiser.sheetRow('张老师（示例）').textContent()).toContain('请假未批准')
+
+    // 补签为出席 with a reason: present, and counted
+    expect((await organiser.act('张老师（示例）', '补签为出席', 'mark_attendance', '手机没电，现场确认')).status()).toBe(200)
+    await expect.poll(() => organiser.rowStatus('张老师（示例）')).toBe('present')
+    await expect.poll(() => organiser.count('present').textContent()).toBe('1')
+    await expect.poll(() => organiser.sheetRow('张老师（示例）').textContent()).toContain('手机没电，现场确认')
+
+    // 补签为迟到: the organiser marks themself late
+    expect((await organiser.act('王书记（示例）', '补签为迟到', 'mark_attendance', '迟到十分钟')).status()).toBe(200)
+    await expect.poll(() => organiser.rowStatus('王书记（示例）')).toBe('late')
+    await expect.poll(() => organiser.count('late').textContent()).toBe('1')
+    // and a late mark can be corrected to present
+    expect((await organiser.act('王书记（示例）', '补签为出席', 'mark_attendance', '核实后按时到场')).status()).toBe(200)
+    await expect.poll(() => organiser.count('present').textContent()).toBe('2')
+    expect(await organiser.count('late').textContent()).toBe('0')
+    await organiser.page.locator('.van-toast').waitFor({ state: 'hidden' })
+    await shot(organiser.page, '07-sheet-after-actions')
+
+    // each member sees it on their own session page
+    const t2 = new SessionPages(await signedIn('teacher2@demo.example'))
+    await t2.openDetail(id)
+    expect(await t2.myStatus()).toBe('excused')
+    await expect.poll(() => t2.page.locator('[data-test="leave-status"]').textContent()).toContain('请假已批准')
+    const t1 = new SessionPages(await signedIn('teacher1@demo.example'))
+    await t1.openDetail(id)
+    expect(await t1.myStatus()).toBe('present')
+    await t1.done.waitFor()
+    await shot(t1.page, '08-member-marked-present')
+  })
+
   it('opening the QR link signed out signs in first and then checks in', { timeout: 90_000 }, async () => {
     const id = await newSession()
     const organiser = new SessionPages(await signedIn('secretary1@demo.example'))
@@ -125,12 +184,14 @@ describe('sessions', () => {
     const go = async (path: string, sel: string, name: string) => {
       await page.goto(path)
       await page.locator(sel).first().waitFor()
-      await page.waitForTimeout(300)
+      await new SessionPages(page).settled()
       await shot(page, name)
     }
     await go('/sessions', '[data-test="session-card"]', '10-list')
     await go('/sessions/00000000-0000-4000-d000-000000000005', '[data-test="session-info"]', '11-past-detail')
     await go('/sessions/00000000-0000-4000-d000-000000000005/print', '[data-test="print-record"]', '12-print')
+    // the record states the late rule its statuses were judged by
+    expect(await page.locator('[data-test="print-rule"]').textContent()).toMatch(/^\d\d:\d\d 开始，\d\d:\d\d 以后签到记为迟到$/)
     // on paper: only the record, from the top of the page (no bars, no room kept for them)
     await page.emulateMedia({ media: 'print' })
     expect(await page.locator('[data-test="nav-bar"]').isVisible()).toBe(false)
@@ -147,22 +208,27 @@ describe('sessions', () => {
     await expect.poll(() => page.locator('[data-test="invitee-tag"]').count()).toBe(1)
     await expect.poll(() => page.locator('[data-test="reading-tag"]').count()).toBe(1)
     await page.locator('[data-test="form-invitees"]').scrollIntoViewIfNeeded()
-    await page.waitForTimeout(300)
+    await new SessionPages(page).settled()
     await shot(page, '14b-new-invitees-readings')
+    // the grace period, with the check-in window
+    await page.locator('[data-test="form-late-after"]').scrollIntoViewIfNeeded()
+    expect(await page.locator('[data-test="form-late-after"] input').inputValue()).toBe('5')
+    await new SessionPages(page).settled()
+    await shot(page, '14c-new-grace')
     await go('/sessions/rates', '[data-test="rate-row"]', '15-rates')
     const teacher = await signedIn('teacher2@demo.example')
     // the make-up list (补学) on the 签到 tab shows the past session teacher2 missed
     await teacher.goto('/sessions')
     await teacher.locator('[data-test="sessions-tabs"] .van-tab', { hasText: '补学' }).click()
     await teacher.locator('[data-test="makeup-item"]', { hasText: '形势任务教育' }).first().waitFor()
-    await teacher.waitForTimeout(300)
+    await new SessionPages(teacher).settled()
     await shot(teacher, '18-makeup-list')
     await teacher.goto('/sessions/00000000-0000-4000-d000-000000000005')
     await teacher.locator('[data-test="makeup-complete"]').waitFor()
     await shot(teacher, '16-makeup')
     await teacher.goto('/')
     await teacher.locator('[data-test="home-page"]').waitFor()
-    await teacher.waitForTimeout(500)
+    await new SessionPages(teacher).settled()
     await shot(teacher, '17-home')
     expect(true).toBe(true)
   })

@@ -100,3 +100,12 @@ export async function signInAs(page: Page, login: string, password = 'demo1234')
   await page.locator('[data-test="home-page"]').waitFor()
 }
 
+
+/** The newest SMS code the local stack "sent" to a phone (86…), from its outbox (/sms.json). */
+export async function smsCode(phone: string): Promise<string> {
+  const res = await fetch(`${STACK_URL}/sms.json?phone=${encodeURIComponent(phone)}`)
+  const list = res.ok ? await res.json() as { otp: string }[] : []
+  if (!list[0])
+    throw new Error(`no SMS sent to ${phone} (outbox answered ${res.status})`)
+  return list[0].otp
+}

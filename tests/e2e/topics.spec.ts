@@ -6,7 +6,7 @@ import { createClient } from '@supabase/supabase-js'
 import { afterEach, describe, expect, it } from 'vitest'
 import ws from 'ws'
 import { TopicPage } from './pages/TopicPage'
-import { ANON_KEY, ROOT, signInAs, STACK_URL, useBrowser, waitForRpc } from './support'
+import { ANON_KEY, DEMO_INVITE, ROOT, signInAs, STACK_URL, uniqueEmail, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
 const extra: { close: () => Promise<void> }[] = []
@@ -44,9 +44,10 @@ describe('discussion threads', () => {
     const a = new TopicPage(await phone('teacher1@demo.example'))
     const bb = new TopicPage(await phone('teacher2@demo.example'))
     await a.goto(BRANCH_TOPIC)
+    // B's channel has joined before A posts
+    const bJoined = bb.joined(`topic:${BRANCH_TOPIC}`)
     await bb.goto(BRANCH_TOPIC)
-    // let B's channel join before A posts
-    await bb.page.waitForTimeout(500)
+    await bJoined
 
     const text = unique('张老师的新观点')
     await a.write(text)
@@ -109,12 +110,13 @@ describe('discussion threads', () => {
 
   it('the topic list\'s counts update live when someone replies', async () => {
     const page = await phone('teacher1@demo.example')
+    const joined = new TopicPage(page).joined(`org:${FIRST_BRANCH}`)
     await page.goto('/topics')
     const item = page.locator('[data-test="topic-item"]', { hasText: '把理论学习落到课堂上' })
     await item.waitFor()
     const count = async () => Number((await item.locator('[data-test="topic-count"]').textContent())!.match(/\d+/)![0])
     const before = await count()
-    await page.waitForTimeout(500)
+    await joined
     const other = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false }, realtime: { transport: ws as never } })
     const { error } = await other.auth.signInWithPassword({ email: 'secretary1@demo.example', password: 'demo1234' })
     expect(error).toBeNull()
@@ -159,9 +161,118 @@ describe('discussion threads', () => {
     await expect.poll(() => item.textContent()).toContain('讨论回复')
     expect(await item.textContent()).toContain('讨论已结束，不能再发言')
     expect(await item.textContent(), 'what was written, to copy before discarding').toContain(text)
-    await page.waitForTimeout(400) // the sheet slides in
+    // the sheet has slid in
+    await page.waitForFunction(() => !document.querySelector('[class*="-enter-active"]'))
     await shot(page, 'outbox-failed-list')
     await item.getByRole('button', { name: '放弃' }).click()
     await failed.waitFor({ state: 'detached' })
   })
+
+  it('my reply in a long topic is shown and scrolled to at once, before the pages between are loaded', async () => {
+    const topicId = await topicOf('长讨论')
+    // 25 replies by five members (five each: the per-minute limit), more than one page
+    const authors = await Promise.all([1, 2, 3, 4, 5].map(i => newMember(`长讨论成员${i}`)))
+    for (const [i, c] of authors.entries()) {
+      for (let j = 0; j < 5; j++)
+        expect((await c.rpc('topic_post_create', { p_id: randomUUID(), p_topic_id: topicId, p_body: `第 ${i * 5 + j + 1} 条：${'观点'.repeat(30)}`, p_quote_post_id: null })).error).toBeNull()
+    }
+    const topic = new TopicPage(await phone('teacher2@demo.example'))
+    await topic.goto(topicId)
+    expect(await topic.posts.count()).toBe(20)
+    const text = unique('我在长讨论里的回复')
+    await topic.write(text)
+    expect((await topic.submit()).status()).toBe(200)
+    await topic.post(text).waitFor()
+    await expect.poll(() => TopicPage.inView(topic.post(text))).toBe(true)
+    // the replies between arrive as the member scrolls; mine stays once, after them
+    await topic.page.locator('[data-test="post-list"] .van-list__finished-text').scrollIntoViewIfNeeded()
+    await expect.poll(() => topic.posts.count()).toBe(26)
+    expect(await topic.post(text).count()).toBe(1)
+    expect(await topic.posts.last().textContent()).toContain(text)
+    await shot(topic.page, 'long-topic-own-reply')
+  })
+
+  it('a long reply is folded with 展开/收起; the reply box counts and refuses past 5,000 characters', async () => {
+    const topicId = await topicOf('长发言')
+    const page = await phone('teacher1@demo.example')
+    const topic = new TopicPage(page)
+    await topic.goto(topicId)
+    const head = unique('很长的发言')
+    const long = `${head}\n${'这是一段很长的发言内容，用来检查折叠。\n'.repeat(260)}`.slice(0, 4999) + '完'
+    await topic.write(`${long}多`)
+    await topic.tooLong.waitFor()
+    expect(await topic.tooLong.textContent()).toContain('请删去1字')
+    expect(await topic.send.isDisabled()).toBe(true)
+    expect(await topic.input.inputValue()).toBe(`${long}多`) // nothing cut silently
+    await shot(page, 'composer-too-long')
+    await topic.write(long)
+    expect(await topic.counter.textContent()).toContain('5000/5000')
+    expect((await topic.submit()).status()).toBe(200)
+    const post = topic.post(head)
+    const fold = post.locator('[data-test="post-fold"]')
+    await fold.waitFor()
+    const height = () => post.locator('[data-test="post-body-box"]').evaluate(el => el.getBoundingClientRect().height)
+    expect(await height()).toBeLessThanOrEqual(2 * 844 + 1)
+    expect(await fold.textContent()).toContain('展开全文')
+    await shot(page, 'long-post-folded')
+    await fold.click()
+    await expect.poll(height).toBeGreaterThan(2 * 844)
+    expect(await fold.textContent()).toContain('收起')
+    await fold.click()
+    await expect.poll(height).toBeLessThanOrEqual(2 * 844 + 1)
+    // folding again leaves the reader at the post, not screens below it
+    await expect.poll(() => post.evaluate(el => Math.abs(el.getBoundingClientRect().top) < 844)).toBe(true)
+  })
+
+  it('another phone sees a 赞同 count change live', async () => {
+    const topicId = await topicOf('赞同')
+    const author = await newMember('被赞同的成员')
+    const text = unique('值得赞同的观点')
+    const postId = randomUUID()
+    expect((await author.rpc('topic_post_create', { p_id: postId, p_topic_id: topicId, p_body: text, p_quote_post_id: null })).error).toBeNull()
+    const a = new TopicPage(await phone('teacher1@demo.example'))
+    const watcher = new TopicPage(await phone('teacher2@demo.example'))
+    await a.goto(topicId)
+    const joined = watcher.joined(`topic:${topicId}`)
+    await watcher.goto(topicId)
+    await joined
+    expect(await watcher.likeCount(text)).toBe(0)
+    const liked = waitForRpc(a.page, 'topic_post_like')
+    await a.post(text).locator('[data-test="post-like"]').click()
+    expect((await liked).status()).toBe(200)
+    await expect.poll(() => watcher.likeCount(text), { timeout: 3_000 }).toBe(1)
+    // the watcher's own button is still "赞同", not "已赞同": the count is someone else's
+    expect(await watcher.post(text).locator('[data-test="post-like"]').textContent()).not.toContain('已赞同')
+    expect((await author.rpc('topic_post_like', { p_post_id: postId, p_liked: true })).error).toBeNull()
+    await expect.poll(() => watcher.likeCount(text), { timeout: 3_000 }).toBe(2)
+    await expect.poll(() => a.likeCount(text), { timeout: 3_000 }).toBe(2)
+  })
 })
+
+/** A signed-in API client (no browser), e.g. another member writing. */
+async function apiClient(email: string, password = 'demo1234') {
+  const c = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false }, realtime: { transport: ws as never } })
+  const { error } = await c.auth.signInWithPassword({ email, password })
+  expect(error).toBeNull()
+  return c
+}
+
+/** A fresh open topic of the first branch, so a test's posts disturb no other test. */
+async function topicOf(label: string): Promise<string> {
+  const sec = await apiClient('secretary1@demo.example')
+  const id = randomUUID()
+  expect((await sec.rpc('topic_save', { p_id: id, p_org_id: FIRST_BRANCH, p_title: unique(label), p_prompt: '端到端测试' })).error).toBeNull()
+  expect((await sec.rpc('topic_set_status', { p_topic_id: id, p_status: 'open' })).error).toBeNull()
+  return id
+}
+
+/** A new member of the first branch (made with the admin API, joined by the demo invite). */
+async function newMember(name: string) {
+  const admin = createClient(STACK_URL, process.env.E2E_SERVICE_KEY ?? '', { auth: { persistSession: false }, realtime: { transport: ws as never } })
+  const email = uniqueEmail('topics')
+  const made = await admin.auth.admin.createUser({ email, password: 'secret-123', email_confirm: true, user_metadata: { display_name: name } })
+  expect(made.error).toBeNull()
+  const c = await apiClient(email, 'secret-123')
+  expect((await c.rpc('redeem_invite', { p_code: DEMO_INVITE })).error).toBeNull()
+  return c
+}

@@ -1,6 +1,53 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { localPhone, phoneOf } from '@/api/auth'
-import { ApiError, toApiError } from '@/api/client'
+import { ApiError, rpc, RPC_TIMEOUT_MS, toApiError } from '@/api/client'
+
+describe('rpc time limit', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+    vi.unstubAllGlobals()
+  })
+
+  /** A server that takes every request and never answers; it sees each abort. */
+  function silentServer() {
+    const requests: { body: string, signal: AbortSignal | null }[] = []
+    vi.stubGlobal('fetch', (_url: string, init: RequestInit) => {
+      requests.push({ body: String(init.body), signal: init.signal ?? null })
+      return new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))))
+    })
+    return requests
+  }
+
+  it('abandons a request that never answers after RPC_TIMEOUT_MS, aborting it, as a retryable network error', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    const requests = silentServer()
+    let outcome: unknown = 'pending'
+    const call = rpc('topic_post_create', { p_id: 'a-client-made-id' }).then(v => (outcome = v), e => (outcome = e))
+    // (vi.waitFor would move the fake clock on)
+    for (let i = 0; i < 100 && !requests.length; i++)
+      await Promise.resolve()
+    expect(requests).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(RPC_TIMEOUT_MS - 1)
+    expect(outcome).toBe('pending')
+    await vi.advanceTimersByTimeAsync(1)
+    await call
+    expect(outcome).toBeInstanceOf(ApiError)
+    expect(outcome).toMatchObject({ key: 'network', transient: true })
+    expect(requests[0]!.signal?.aborted).toBe(true)
+    expect(requests).toHaveLength(1) // abandoned, not silently re-sent: the caller retries by its id
+    expect(requests[0]!.body).toContain('a-client-made-id')
+  })
+
+  it('gives up at once when the caller aborts (the outbox\'s own limit)', async () => {
+    const requests = silentServer()
+    const ctrl = new AbortController()
+    const call = rpc('tick_section', {}, { signal: ctrl.signal })
+    await vi.waitFor(() => expect(requests).toHaveLength(1))
+    ctrl.abort('outbox limit')
+    await expect(call).rejects.toMatchObject({ key: 'network' })
+    expect(requests[0]!.signal?.aborted).toBe(true)
+  })
+})
 
 describe('toApiError', () => {
   it('keeps an SQL error key that looks like area.key', () => {

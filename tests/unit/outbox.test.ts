@@ -1,8 +1,13 @@
 import 'fake-indexeddb/auto'
 import type { OutboxOptions } from '@/offline/outbox'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ApiError } from '@/api/client'
 import { createOutbox } from '@/offline/outbox'
+
+interface TestPayload { id: string, bad?: boolean }
+type TestKinds = Record<'t.tick' | 't.note' | 't.checkin' | 'a.x' | 'b.y', { payload: TestPayload, result: { id: string } }>
+/** the send limit in these tests; timers of this length are the limit's, others the back-off's */
+const LIMIT = 30_000
 
 /** A fake server: idempotent by id, counting what it received. */
 function fakeServer() {
@@ -13,7 +18,7 @@ function fakeServer() {
     seen,
     order,
     set mode(m: typeof mode) { mode = m },
-    async send(p: Record<string, unknown>) {
+    async send(p: TestPayload) {
       if (mode === 'down')
         throw new ApiError('network', 0, 'Failed to fetch')
       const id = p.id as string
@@ -29,30 +34,43 @@ function fakeServer() {
   }
 }
 
-/** A scheduler the test drives by hand, recording each requested delay. */
+/**
+ * A scheduler the test drives by hand. `delays` records each back-off delay asked for; the send
+ * limit's timers (LIMIT ms) are kept apart, fired by `expire()`.
+ */
 function manualClock() {
   const delays: number[] = []
-  let next: (() => void) | null = null
+  const timers = new Map<number, { fn: () => void, ms: number }>()
+  let id = 0
+  const take = (limit: boolean) => {
+    const found = [...timers].reverse().find(([, t]) => (t.ms === LIMIT) === limit)
+    if (!found)
+      return false
+    timers.delete(found[0])
+    found[1].fn()
+    return true
+  }
   return {
     delays,
     schedule: ((fn: () => void, ms: number) => {
-      delays.push(ms)
-      next = fn
-      return delays.length
+      if (ms !== LIMIT)
+        delays.push(ms)
+      timers.set(++id, { fn, ms })
+      return id
     }) as OutboxOptions['schedule'],
-    cancel: () => { next = null },
-    fire() {
-      const fn = next
-      next = null
-      fn?.()
-    },
+    cancel: ((h: unknown) => { timers.delete(h as number) }) as OutboxOptions['cancel'],
+    /** the back-off timer runs out */
+    fire: () => take(false),
+    /** the send in flight reaches its time limit */
+    expire: () => take(true),
+    limitsRunning: () => [...timers.values()].filter(t => t.ms === LIMIT).length,
   }
 }
 
 let n = 0
-const boxes: ReturnType<typeof createOutbox>[] = []
+const boxes: ReturnType<typeof createOutbox<TestKinds>>[] = []
 function make(opts: OutboxOptions = {}, name?: string) {
-  const box = createOutbox({ dbName: name ?? `test-${++n}`, interval: 1e9, ...opts })
+  const box = createOutbox<TestKinds>({ dbName: name ?? `test-${++n}`, interval: 1e9, sendTimeout: LIMIT, ...opts })
   boxes.push(box)
   return box
 }
@@ -197,5 +215,80 @@ describe('outbox', () => {
     box.registerSender('b.y', p => server.send(p))
     await box.flush()
     expect(server.order).toEqual(['now', 'later'])
+  })
+
+  it('abandons a send that never answers at the time limit, aborts it, retries it by its id, and moves on', async () => {
+    const server = fakeServer()
+    const clock = manualClock()
+    const box = make({ baseDelay: 1000, schedule: clock.schedule, cancel: clock.cancel })
+    const signals: AbortSignal[] = []
+    let hang = true
+    box.registerSender('t.tick', (p, { signal }) => {
+      signals.push(signal)
+      if (hang && p.id === 'h1') {
+        hang = false
+        // the server applied it, but the answer never comes and the request never fails
+        void server.send(p)
+        return new Promise(() => {})
+      }
+      return server.send(p)
+    })
+    await box.enqueue('t.tick', { id: 'h1' })
+    await box.enqueue('t.tick', { id: 'h2' })
+    let settled = false
+    const run = box.flush().then(() => { settled = true })
+    await vi.waitFor(() => expect(clock.limitsRunning()).toBe(1))
+    expect(settled).toBe(false)
+    expect(box.pending.value).toBe(2)
+    // the limit passes: the request is aborted and the run ends instead of waiting forever
+    expect(clock.expire()).toBe(true)
+    await run
+    expect(signals[0]!.aborted).toBe(true)
+    expect(box.pending.value).toBe(2)
+    expect(clock.delays).toEqual([1000])
+    // the back-off passes: h1 is sent again with the same id, then h2
+    clock.fire()
+    await box.flush()
+    expect(box.pending.value).toBe(0)
+    expect(server.order).toEqual(['h1', 'h2'])
+    expect(server.seen.get('h1')).toBe(2) // sent twice, one row: the id makes the retry safe
+    expect([...server.seen.keys()]).toEqual(['h1', 'h2'])
+    expect(clock.limitsRunning()).toBe(0) // each answered send cleared its limit
+  })
+
+  it('shows what the phone holds while the first send after a reload is still out', async () => {
+    const name = `test-${++n}`
+    const before = make({ isOnline: () => false }, name)
+    await before.enqueue('t.tick', { id: 'p1' })
+    await before.enqueue('t.tick', { id: 'p2' })
+    await before.enqueue('t.tick', { id: 'p3' })
+    await before.close()
+    const clock = manualClock()
+    const reloaded = make({ schedule: clock.schedule, cancel: clock.cancel }, name)
+    expect(reloaded.pending.value).toBe(0) // nothing read yet
+    reloaded.registerSender('t.tick', () => new Promise(() => {}))
+    await vi.waitFor(() => expect(clock.limitsRunning()).toBe(1))
+    expect(reloaded.pending.value).toBe(3)
+    clock.expire()
+    await reloaded.flush()
+    expect(reloaded.pending.value).toBe(3)
+  })
+
+  it('hands each acknowledged answer to the listeners of its kind, once', async () => {
+    const server = fakeServer()
+    const box = make()
+    const heard: string[] = []
+    const stop = box.onSent('t.note', (result, payload) => heard.push(`${result.id}:${payload.id}`))
+    box.onSent('t.tick', () => heard.push('wrong kind'))
+    box.onSent('t.note', () => { throw new Error('a screen failing') })
+    box.registerSender('t.note', p => server.send(p))
+    await box.enqueue('t.note', { id: 'n1' })
+    await box.flush()
+    expect(heard).toEqual(['n1:n1'])
+    stop()
+    await box.enqueue('t.note', { id: 'n2' })
+    await box.flush()
+    expect(heard).toEqual(['n1:n1'])
+    expect(server.order).toEqual(['n1', 'n2'])
   })
 })

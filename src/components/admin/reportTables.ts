@@ -1,4 +1,5 @@
 import type { Report, ReportOrg } from '@/api/admin'
+import { downloadWorkbook } from './xlsx'
 
 type T = (key: string, named?: Record<string, unknown>) => string
 
@@ -57,24 +58,17 @@ export function reportTables(r: Report, t: T): Table[] {
   ]
 }
 
-/** Every table as one sheet of an .xlsx file (exceljs loaded only when asked). */
-export async function downloadXlsx(tables: Table[], fileName: string): Promise<void> {
-  const { default: ExcelJS } = await import('exceljs')
-  const wb = new ExcelJS.Workbook()
-  for (const tb of tables) {
-    // sheet names: at most 31 characters, none of : \ / ? * [ ]
-    const ws = wb.addWorksheet(tb.title.replace(/[:\\/?*[\]]/g, ' ').slice(0, 31))
-    ws.addRow(tb.head).font = { bold: true }
-    for (const row of tb.rows)
-      ws.addRow(row.map(c => (typeof c === 'string' ? c.replace(/^\u3000+/, m => '  '.repeat(m.length)) : c)))
-    ws.getColumn(1).width = 32
-    ws.views = [{ state: 'frozen', ySplit: 1, xSplit: 1 }]
-  }
-  const buf = await wb.xlsx.writeBuffer()
-  const url = URL.createObjectURL(new Blob([buf], { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = fileName
-  a.click()
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+/** Every table as one sheet of an .xlsx file. */
+export function downloadXlsx(tables: Table[], fileName: string): Promise<void> {
+  return downloadWorkbook(fileName, (wb) => {
+    for (const tb of tables) {
+      // sheet names: at most 31 characters, none of : \ / ? * [ ]
+      const ws = wb.addWorksheet(tb.title.replace(/[:\\/?*[\]]/g, ' ').slice(0, 31))
+      ws.addRow(tb.head).font = { bold: true }
+      for (const row of tb.rows)
+        ws.addRow(row.map(c => (typeof c === 'string' ? c.replace(/^\u3000+/, m => '  '.repeat(m.length)) : c)))
+      ws.getColumn(1).width = 32
+      ws.views = [{ state: 'frozen', ySplit: 1, xSplit: 1 }]
+    }
+  })
 }

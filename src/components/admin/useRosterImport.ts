@@ -5,8 +5,9 @@ import { errorKey } from '@/api/errors'
 import { readRosterFile } from './rosterFile'
 
 /**
- * Pick file → check on the server → fix bad rows → check again → import (all or nothing).
- * The import id is made once per checked list, so a retried tap saves nothing twice.
+ * Pick file → check on the server → fix bad rows (or not) → import the good rows; the rows
+ * left out stay listed with their reasons and can be downloaded. The import id is made once
+ * per checked list, so a retried tap saves nothing twice.
  */
 export function useRosterImport() {
   const rows = ref<ImportRow[]>([])
@@ -20,7 +21,8 @@ export function useRosterImport() {
   let importId = crypto.randomUUID()
 
   const badRows = computed(() => (check.value?.rows ?? []).filter(r => r.errors.length > 0))
-  const ready = computed(() => check.value !== null && check.value.bad === 0 && !dirty.value && !result.value)
+  const good = computed(() => check.value ? check.value.total - check.value.bad : 0)
+  const ready = computed(() => check.value !== null && good.value > 0 && !dirty.value && !result.value)
 
   async function run<T>(fn: () => Promise<T>): Promise<T | null> {
     busy.value = true
@@ -83,5 +85,5 @@ export function useRosterImport() {
     dirty.value = false
   }
 
-  return { rows, fileName, check, result, busy, error, dirty, badRows, ready, pick, recheck, update, removeRow, save, reset }
+  return { rows, fileName, check, result, busy, error, dirty, badRows, good, ready, pick, recheck, update, removeRow, save, reset }
 }

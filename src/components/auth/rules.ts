@@ -1,5 +1,5 @@
 import type { FieldRule } from 'vant'
-import { isEmail, phoneOf } from '@/api/auth'
+import { isEmail, PASSWORD_MAX_BYTES, passwordBytes, phoneOf } from '@/api/auth'
 
 type T = (key: string, named?: Record<string, unknown>) => string
 
@@ -17,6 +17,7 @@ export function authRules(t: T) {
   const newPassword: FieldRule[] = [
     { required: true, message: t('auth.rules.password_required') },
     { validator: (v: string) => v.length >= PASSWORD_MIN, message: t('auth.rules.password_short', { n: PASSWORD_MIN }) },
+    { validator: (v: string) => passwordBytes(v) <= PASSWORD_MAX_BYTES, message: t('auth.rules.password_long') },
   ]
   const name: FieldRule[] = [
     { required: true, message: t('auth.rules.name_required') },

@@ -8,12 +8,19 @@ import { ApiError } from '@/api/client'
 import { errorMessage } from '@/api/errors'
 import { createPost, deletePost, editPost, likePost, moderatePost } from '@/api/topics'
 import { enqueue, newId } from '@/offline/outbox'
-import { useSessionStore } from '@/stores/session'
+import { pendingPost } from './pendingPost'
+
+interface Feed {
+  upsert: (p: FeedPost) => unknown
+  /** my reply: shown wherever it lands in the thread, and scrolled to */
+  showOwn: (p: FeedPost) => Promise<void>
+  me: () => FeedPost['author']
+}
 
 /** What a member (and a manager) does to replies; each result lands in the feed via `upsert`. */
-export function usePostActions(topicId: Ref<string>, upsert: (p: FeedPost) => unknown, finished: Ref<boolean>) {
+export function usePostActions(topicId: Ref<string>, feed: Feed) {
   const { t } = useI18n()
-  const session = useSessionStore()
+  const upsert = feed.upsert
   const sending = ref(false)
 
   function fail(err: unknown) {
@@ -28,16 +35,15 @@ export function usePostActions(topicId: Ref<string>, upsert: (p: FeedPost) => un
       if (typeof navigator !== 'undefined' && navigator.onLine === false)
         throw new ApiError('network', 0, 'offline')
       const post = await createPost(payload)
-      if (finished.value)
-        upsert(post)
       showSuccessToast(t('topics.sent'))
+      void feed.showOwn(post)
       return true
     }
     catch (err) {
       if (err instanceof ApiError && err.key === 'network') {
         await enqueue('topics.post', payload)
-        upsert(pendingPost(payload, quote))
         showToast(t('topics.queued'))
+        void feed.showOwn(pendingPost(payload, feed.me(), quote ? { id: quote.id, author_name: quote.author_name, excerpt: null, deleted: false, hidden: false } : null))
         return true
       }
       fail(err)
@@ -45,29 +51,6 @@ export function usePostActions(topicId: Ref<string>, upsert: (p: FeedPost) => un
     }
     finally {
       sending.value = false
-    }
-  }
-
-  function pendingPost(p: { id: string, body: string }, quote: { id: string, author_name: string | null } | null): FeedPost {
-    const now = new Date().toISOString()
-    return {
-      id: p.id,
-      topic_id: topicId.value,
-      author: { id: session.userId ?? '', name: session.displayName, school: session.profile?.school ?? null },
-      body: p.body,
-      created_at: now,
-      edited_at: null,
-      deleted: false,
-      hidden: false,
-      hidden_reason: null,
-      pinned: false,
-      is_summary: false,
-      mine: true,
-      editable_until: null,
-      like_count: 0,
-      liked: false,
-      quote: quote ? { id: quote.id, author_name: quote.author_name, excerpt: null, deleted: false, hidden: false } : null,
-      pending: true,
     }
   }
 

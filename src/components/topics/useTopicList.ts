@@ -2,6 +2,7 @@ import type { Topic } from '@/api/topics'
 import { computed, onBeforeUnmount, ref, shallowRef, watch } from 'vue'
 import { errorKey as toErrorKey } from '@/api/errors'
 import { listTopics, watchTopicActivity } from '@/api/topics'
+import { cachedTopicList } from '@/offline/topics-cache'
 import { useSessionStore } from '@/stores/session'
 
 /** The 讨论 tab: topics reaching me, refreshed when any of their organisations has activity. */
@@ -17,7 +18,8 @@ export function useTopicList() {
   async function load() {
     loading.value = true
     try {
-      topics.value = await listTopics()
+      // offline, the list as last seen on this phone (its threads open from their copies too)
+      topics.value = (await cachedTopicList(listTopics)).value
       errorKey.value = null
       loaded.value = true
     }

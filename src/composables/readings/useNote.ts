@@ -4,7 +4,7 @@ import { computed, onScopeDispose, ref, watch } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { deleteNote } from '@/api/readings'
 import { errorMessage } from '@/api/errors'
-import { enqueue, newId } from '@/offline/outbox'
+import { enqueue, newId, onSent } from '@/offline/outbox'
 import { cacheGet, cachePut, keys } from '@/offline/readings-cache'
 
 /**
@@ -29,16 +29,14 @@ export function useNote(readingId: () => string, initial: () => Note | null) {
     orgId.value = n?.org_id ?? null
   })
 
-  function onSaved(e: Event) {
-    const res = (e as CustomEvent<SaveNoteResult>).detail
+  function onSaved(res: SaveNoteResult) {
     if (res.note.reading_id !== readingId())
       return
     note.value = res.note
     if (res.overwrote_newer)
       showToast({ message: t('readings.notes.overwrote'), duration: 4000 })
   }
-  window.addEventListener('readings:note-saved', onSaved)
-  onScopeDispose(() => window.removeEventListener('readings:note-saved', onSaved))
+  onScopeDispose(onSent('readings.note', onSaved))
 
   async function save() {
     const text = body.value.trim()

@@ -17,6 +17,7 @@ export interface SessionFormState {
   readings: { id: string, title: string }[]
   opens_before: number | string
   closes_after: number | string
+  late_after_minutes: number | string
 }
 
 /** Create (no id) or edit a session. The id of a new one is made once, so a retry never duplicates. */
@@ -38,6 +39,7 @@ export function useSessionForm(existingId: string | null) {
     readings: [],
     opens_before: 30,
     closes_after: 15,
+    late_after_minutes: 5,
   })
 
   async function load() {
@@ -58,6 +60,7 @@ export function useSessionForm(existingId: string | null) {
           readings: s.readings,
           opens_before: dayjs(s.starts_at).diff(s.checkin_opens_at, 'minute'),
           closes_after: dayjs(s.checkin_closes_at).diff(s.starts_at, 'minute'),
+          late_after_minutes: s.late_after_minutes,
         })
       }
       else if (orgs.value[0]) {
@@ -91,6 +94,7 @@ export function useSessionForm(existingId: string | null) {
         reading_ids: form.readings.map(r => r.id),
         checkin_opens_at: start.subtract(Number(form.opens_before), 'minute').toISOString(),
         checkin_closes_at: start.add(Number(form.closes_after), 'minute').toISOString(),
+        late_after_minutes: Number(form.late_after_minutes),
       })
     }
     catch (err) {

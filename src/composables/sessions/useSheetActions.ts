@@ -1,29 +1,44 @@
 import type { SheetRow } from '@/api/sessions'
 import { showFailToast, showSuccessToast } from 'vant'
-import { ref } from 'vue'
+import { computed, ref } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { errorMessage } from '@/api/errors'
 import { decideLeave, markAttendance } from '@/api/sessions'
 
-/** What a secretary does from a row of the sheet: approve or decline leave, mark by hand. */
+export type SheetActionKey = 'approve' | 'decline' | 'present' | 'late'
+/** An entry of the action sheet; it carries its member, so nothing depends on when the sheet closes. */
+export interface SheetAction { name: string, key: SheetActionKey, row: SheetRow }
+
+/**
+ * What a secretary does from a row of the sheet: approve or decline leave, mark by hand.
+ * Vant's ActionSheet closes before it emits `select`, so the member an action is for travels
+ * inside the action instead of living in state that closing the sheet would clear.
+ */
 export function useSheetActions(sessionId: string, reload: () => unknown) {
   const { t } = useI18n()
-  const current = ref<SheetRow | null>(null)
-  const marking = ref<'present' | 'late' | null>(null)
+  const open = ref(false)
+  const target = ref<SheetRow | null>(null)
+  const marking = ref<{ row: SheetRow, status: 'present' | 'late' } | null>(null)
   const reason = ref('')
   const busy = ref(false)
 
-  function actionsFor(row: SheetRow) {
-    const a: { name: string, key: string }[] = []
+  function actionsFor(row: SheetRow): SheetAction[] {
+    const a: SheetAction[] = []
     if (row.leave?.status === 'pending') {
-      a.push({ name: t('sessions.sheet.approve'), key: 'approve' })
-      a.push({ name: t('sessions.sheet.decline'), key: 'decline' })
+      a.push({ name: t('sessions.sheet.approve'), key: 'approve', row })
+      a.push({ name: t('sessions.sheet.decline'), key: 'decline', row })
     }
     if (row.status !== 'present')
-      a.push({ name: t('sessions.sheet.mark_present'), key: 'present' })
+      a.push({ name: t('sessions.sheet.mark_present'), key: 'present', row })
     if (row.status !== 'late')
-      a.push({ name: t('sessions.sheet.mark_late'), key: 'late' })
+      a.push({ name: t('sessions.sheet.mark_late'), key: 'late', row })
     return a
+  }
+  const actions = computed(() => target.value ? actionsFor(target.value) : [])
+
+  function openFor(row: SheetRow) {
+    target.value = row
+    open.value = true
   }
 
   async function run(fn: () => Promise<unknown>, done: string) {
@@ -43,28 +58,28 @@ export function useSheetActions(sessionId: string, reload: () => unknown) {
     }
   }
 
-  async function choose(key: string) {
-    const row = current.value
-    if (!row)
-      return
+  async function choose(action: SheetAction) {
+    open.value = false
+    const { row, key } = action
     if (key === 'approve' || key === 'decline') {
-      current.value = null
       await run(() => decideLeave(row.leave!.id, key === 'approve'), 'sessions.sheet.decided')
       return
     }
-    marking.value = key as 'present' | 'late'
     reason.value = ''
+    marking.value = { row, status: key }
   }
 
   async function confirmMark() {
-    const row = current.value
-    if (!row || !marking.value)
+    const m = marking.value
+    if (!m)
       return
-    if (await run(() => markAttendance(sessionId, row.user_id, marking.value!, reason.value), 'sessions.sheet.marked')) {
+    if (await run(() => markAttendance(sessionId, m.row.user_id, m.status, reason.value), 'sessions.sheet.marked'))
       marking.value = null
-      current.value = null
-    }
   }
 
-  return { current, marking, reason, busy, actionsFor, choose, confirmMark }
+  function cancelMark() {
+    marking.value = null
+  }
+
+  return { open, target, actions, marking, reason, busy, openFor, choose, confirmMark, cancelMark }
 }

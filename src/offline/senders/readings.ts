@@ -2,7 +2,7 @@ import { saveNote, tickSection } from '@/api/readings'
 import { registerSender } from '../outbox'
 
 // Ticks and notes made on this phone, sent in order when online.
-// readings.tick: { id, section_id, read, client_time }  readings.note: { id, reading_id, body, visibility, base_version, org_id }
+// payloads: OutboxKinds in ../kinds.ts; useNote hears of each saved note through onSent('readings.note').
 
 const VERSIONS_KEY = 'xxdzz-note-versions'
 
@@ -16,7 +16,7 @@ function versions(): Record<string, number> {
 }
 
 registerSender('readings.tick', p =>
-  tickSection(String(p.section_id), p.read === true, typeof p.client_time === 'string' ? p.client_time : null))
+  tickSection(p.section_id, p.read === true, typeof p.client_time === 'string' ? p.client_time : null))
 
 registerSender('readings.note', async (p) => {
   const id = String(p.id)
@@ -33,6 +33,5 @@ registerSender('readings.note', async (p) => {
     org_id: typeof p.org_id === 'string' ? p.org_id : null,
   })
   localStorage.setItem(VERSIONS_KEY, JSON.stringify({ ...versions(), [id]: res.note.version, [res.note.id]: res.note.version }))
-  window.dispatchEvent(new CustomEvent('readings:note-saved', { detail: res }))
   return res
 })

@@ -39,6 +39,25 @@ export class AdminPages {
     return answered
   }
 
+  /** Import the good rows as they are; resolves with the roster_import answer. */
+  async importGoodRows() {
+    const answered = waitForRpc(this.page, 'roster_import')
+    await this.t('import-save').click()
+    const res = await answered
+    await this.t('import-done').waitFor()
+    return res
+  }
+
+  /** Tap a download button and return the file it gave (name and bytes). */
+  async download(button: string) {
+    const [file] = await Promise.all([this.page.waitForEvent('download'), this.t(button).click()])
+    const stream = await file.createReadStream()
+    const chunks: Buffer[] = []
+    for await (const c of stream)
+      chunks.push(c as Buffer)
+    return { name: file.suggestedFilename(), bytes: Buffer.concat(chunks) }
+  }
+
   async fixRow(row: number, field: 'name' | 'phone' | 'org' | 'role', value: string) {
     await this.t(`import-bad-row-${row}`).click()
     await this.page.locator(`[data-test="import-edit-${field}"] input`).fill(value)
@@ -66,6 +85,41 @@ export class AdminPages {
     await this.page.goto(`/admin/roster?org=${orgId}`)
     await answered
     await this.t('roster-list').waitFor()
+  }
+
+  /** 我的, where invitations from another organisation's roster wait; resolves when they were read. */
+  async openMe() {
+    const answered = waitForRpc(this.page, 'my_roster_requests')
+    await this.page.goto('/me')
+    await answered
+    await this.t('me-page').waitFor()
+  }
+
+  /** Accept (or decline) the invitation of one organisation; resolves with the answer. */
+  async answerRequest(orgId: string, accept: boolean) {
+    const card = this.t(`roster-request-${orgId}`)
+    const answered = waitForRpc(this.page, 'roster_request_answer')
+    await card.locator(`[data-test="roster-request-${accept ? 'accept' : 'decline'}"]`).click()
+    if (!accept)
+      await this.page.locator('.van-dialog__confirm').click()
+    const res = await answered
+    await card.waitFor({ state: 'detached' })
+    return res
+  }
+
+  /** Choose a report period from the menu (its label as shown). */
+  async choosePeriod(label: string) {
+    await this.page.locator('.admin-reports__period .van-dropdown-menu__item').click()
+    await this.page.locator('.van-dropdown-item__option', { hasText: label }).click()
+  }
+
+  /** Enter a custom period and apply it; resolves with the report request it made. */
+  async applyRange(from: string, to: string, rpcName = 'report_org') {
+    await this.page.locator('[data-test="report-from"] input').fill(from)
+    await this.page.locator('[data-test="report-to"] input').fill(to)
+    const answered = waitForRpc(this.page, rpcName)
+    await this.t('report-range-apply').click()
+    return answered
   }
 
   async openReports(orgId: string) {

@@ -13,7 +13,8 @@ export class SessionPages {
   get checkinError() { return this.page.locator('[data-test="checkin-error"]') }
   get digits() { return this.page.locator('[data-test="code-digits"]') }
   count(k: 'expected' | 'present' | 'late' | 'excused') { return this.page.locator(`[data-test="count-${k}"]`) }
-  sheetRow(name: string) { return this.page.locator('[data-test="sheet-row"]', { hasText: name }) }
+  /** The row of a member by their name (not by the label, which may name who marked someone else). */
+  sheetRow(name: string) { return this.page.locator('[data-test="sheet-row"]', { has: this.page.locator('[data-test="sheet-name"]', { hasText: name }) }) }
 
   async openDetail(id: string) {
     const loaded = waitForRpc(this.page, 'get_session')
@@ -38,6 +39,42 @@ export class SessionPages {
     const answered = waitForRpc(this.page, 'check_in')
     await this.submit.click()
     return answered
+  }
+
+  /** The status a sheet row shows (present, late, excused, expected, pending …). */
+  async rowStatus(name: string): Promise<string> {
+    const cls = await this.sheetRow(name).locator('[data-test="session-status"]').getAttribute('class') ?? ''
+    return /status-(\w+)/.exec(cls)?.[1] ?? ''
+  }
+
+  /** My own status on the session page (the tag under the title). */
+  async myStatus(): Promise<string> {
+    const cls = await this.page.locator('[data-test="session-info"] [data-test="session-status"]').getAttribute('class') ?? ''
+    return /status-(\w+)/.exec(cls)?.[1] ?? ''
+  }
+
+  /** Taps a member on the sheet, then an entry of the action sheet; resolves with the RPC's answer. */
+  async act(name: string, action: string, rpc: 'decide_leave' | 'mark_attendance', reason = '') {
+    await this.sheetRow(name).click()
+    const item = this.page.locator('[data-test="sheet-actions"] .van-action-sheet__item', { hasText: action })
+    await item.waitFor()
+    const answered = waitForRpc(this.page, rpc)
+    // the sheet re-reads after the action (or on the broadcast the write causes)
+    const reread = waitForRpc(this.page, 'attendance_sheet')
+    await item.click()
+    if (rpc === 'mark_attendance') {
+      const dialog = this.page.locator('[data-test="mark-dialog"]')
+      await dialog.locator('[data-test="mark-reason"] textarea').fill(reason)
+      await dialog.locator('.van-dialog__confirm').click()
+    }
+    const res = await answered
+    await reread
+    return res
+  }
+
+  /** Until no CSS transition or animation runs (Vant's pop-ups, toasts), for a still screenshot. */
+  async settled() {
+    await this.page.waitForFunction(() => document.getAnimations().every(a => a.playState !== 'running'))
   }
 
   async openSheet(id: string) {

@@ -9,6 +9,40 @@ export class TopicPage {
   get input() { return this.page.locator('[data-test="composer-input"] textarea') }
   get send() { return this.page.locator('[data-test="composer-send"]') }
   get pill() { return this.page.locator('[data-test="new-pill"]') }
+  get offlineCopy() { return this.page.locator('[data-test="topic-offline-copy"]') }
+  get counter() { return this.page.locator('[data-test="composer-count"]') }
+  get tooLong() { return this.page.locator('[data-test="composer-too-long"]') }
+
+  /** Whether the element is fully on screen, clear of the reply bar at the bottom. */
+  static async inView(el: Locator): Promise<boolean> {
+    return el.evaluate((node) => {
+      const r = node.getBoundingClientRect()
+      const bar = document.querySelector('[data-test="composer"]')?.getBoundingClientRect().top ?? window.innerHeight
+      return r.top >= 0 && r.top < bar && r.height > 0
+    })
+  }
+
+  /** Like count shown on a reply's 赞同 button. */
+  async likeCount(text: string): Promise<number> {
+    const label = await this.post(text).locator('[data-test="post-like"]').textContent()
+    return Number(label?.match(/\d+/)?.[0] ?? 0)
+  }
+
+  /**
+   * Resolves once this page has joined the realtime channel (e.g. `topic:<id>`), read from the
+   * socket's frames: call it before the page opens the channel.
+   */
+  joined(channel: string): Promise<void> {
+    return new Promise((resolve) => {
+      this.page.on('websocket', (socket) => {
+        socket.on('framereceived', ({ payload }) => {
+          const text = typeof payload === 'string' ? payload : payload.toString()
+          if (text.includes(`realtime:${channel}"`) && text.includes('phx_reply') && text.includes('"ok"'))
+            resolve()
+        })
+      })
+    })
+  }
 
   /** The reply whose own words contain the text (not one that merely quotes it). */
   post(text: string): Locator {

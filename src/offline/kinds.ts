@@ -1,4 +1,5 @@
 import type { NoteSaveInput, SaveNoteResult, TickResult } from '@/api/readings'
+import type { Article, DraftInput } from '@/api/research'
 import type { CheckinInput, CheckinResult } from '@/api/sessions'
 import type { NewPost, Post } from '@/api/topics'
 
@@ -12,6 +13,8 @@ export interface OutboxKinds {
   'readings.note': { payload: NoteSaveInput & { org_id: string | null }, result: SaveNoteResult }
   'sessions.checkin': { payload: CheckinInput & { claimedAt: string }, result: CheckinResult }
   'topics.post': { payload: NewPost, result: Post }
+  'research.draft': { payload: DraftInput, result: Article }
+  'research.submit': { payload: { id: string }, result: Article }
 }
 
 /** The shape a kinds map has (tests use maps of their own): every payload carries its id. */

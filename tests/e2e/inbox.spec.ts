@@ -1,0 +1,111 @@
+// The inbox and calendar in a real Chromium: the secretary moves a session on the edit screen;
+// the teacher's tab shows the unread count rise live, the item opens the session, and the .ics
+// downloaded there parses (ical.js) to the session's new time and place.
+import type { Page } from 'playwright-core'
+import { randomUUID } from 'node:crypto'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createClient } from '@supabase/supabase-js'
+import ICAL from 'ical.js'
+import ws from 'ws'
+import { afterAll, describe, expect, it } from 'vitest'
+import { ANON_KEY, ROOT, signInAs, STACK_URL, useBrowser, waitForRpc } from './support'
+
+const b = useBrowser()
+const BRANCH_A = '00000000-0000-4000-8000-000000000011'
+const SHOTS = join(ROOT, 'test-results/inbox')
+const pages: Page[] = []
+
+async function signedIn(login: string): Promise<Page> {
+  const page = await b.open()
+  pages.push(page)
+  await signInAs(page, login)
+  return page
+}
+
+async function shot(page: Page, name: string) {
+  mkdirSync(SHOTS, { recursive: true })
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) })
+}
+
+async function newSession(startsAt: Date): Promise<string> {
+  const c = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: ws as never } })
+  const { error: e1 } = await c.auth.signInWithPassword({ email: 'secretary1@demo.example', password: 'demo1234' })
+  if (e1) throw e1
+  const id = randomUUID()
+  const { error } = await c.rpc('save_session', {
+    p_id: id, p_org_id: BRANCH_A, p_kind: 'party_class', p_title: '党课：学习十八大报告（E2E 消息）',
+    p_starts_at: startsAt.toISOString(), p_duration_minutes: 60, p_place: '党员活动室',
+  })
+  if (error) throw error
+  return id
+}
+
+afterAll(async () => {
+  await Promise.all(pages.map(p => p.context().close().catch(() => {})))
+})
+
+describe('inbox', () => {
+  it('a moved session: the count rises live, the item opens the session, its .ics has the new time and place', { timeout: 180_000 }, async () => {
+    // whole minutes: the edit form's datetime-local has no seconds
+    const start = new Date(Math.ceil((Date.now() + 48 * 3600_000) / 60_000) * 60_000)
+    const id = await newSession(start)
+    const teacher = await signedIn('teacher1@demo.example')
+    const badge = teacher.locator('[data-test="tab-inbox-badge"]')
+    await badge.waitFor()
+    const before = Number(await badge.textContent())
+    expect(before).toBeGreaterThan(0) // at least "scheduled"
+
+    const secretary = await signedIn('secretary1@demo.example')
+    await secretary.goto(`/sessions/${id}/edit`)
+    const moved = new Date(start.getTime() + 2 * 3600_000)
+    const local = await secretary.evaluate((ms) => {
+      const d = new Date(ms)
+      const p = (n: number) => String(n).padStart(2, '0')
+      return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`
+    }, moved.getTime())
+    await secretary.locator('[data-test="form-starts"] input').fill(local)
+    await secretary.locator('[data-test="form-place"] input').fill('三楼会议室')
+    const saved = waitForRpc(secretary, 'save_session')
+    await secretary.locator('[data-test="form-save"]').click()
+    expect((await saved).status()).toBe(200)
+
+    // the teacher's tab, without reloading
+    await teacher.locator(`[data-test="tab-inbox-badge"]:text-is("${before + 1}")`).waitFor()
+    await shot(teacher, 'home-badge')
+    await teacher.locator('[data-test="home-inbox"]').click()
+    const item = teacher.locator('[data-test="inbox-item-session_moved"]').first()
+    await item.waitFor()
+    expect(await item.textContent()).toContain('三楼会议室')
+    await shot(teacher, 'inbox')
+    await item.click()
+    await teacher.waitForURL(`**/sessions/${id}`)
+    await teacher.locator('[data-test="calendar-add"]').waitFor()
+    await shot(teacher, 'session-calendar')
+
+    const download = teacher.waitForEvent('download')
+    await teacher.locator('[data-test="calendar-add"]').click()
+    const file = await (await download).path()
+    const cal = new ICAL.Component(ICAL.parse(readFileSync(file, 'utf8')))
+    const ev = new ICAL.Event(cal.getFirstSubcomponent('vevent')!)
+    expect(ev.startDate.toJSDate().toISOString()).toBe(moved.toISOString())
+    expect(ev.location).toBe('三楼会议室')
+    expect(ev.summary).toBe('党课：学习十八大报告（E2E 消息）')
+
+    await teacher.goto('/inbox/settings')
+    await teacher.locator('[data-test="inbox-switch-session_moved"]').waitFor()
+    await shot(teacher, 'settings')
+    await teacher.goto('/me')
+    await teacher.locator('[data-test="me-inbox"]').waitFor()
+    // opened means read: the count is back where it was
+    await teacher.locator(`[data-test="tab-inbox-badge"]:text-is("${before}")`).waitFor()
+    await shot(teacher, 'me')
+
+    // all at once: the badge goes
+    await teacher.locator('[data-test="me-inbox"]').click()
+    await teacher.locator('[data-test="inbox-mark-all"]').click()
+    await teacher.locator('[data-test="tab-inbox-badge"]').waitFor({ state: 'detached' })
+    await teacher.locator('[data-test="inbox-item-session_moved"].inbox-item--unread').waitFor({ state: 'detached' })
+    await shot(teacher, 'inbox-all-read')
+  })
+})

@@ -294,7 +294,7 @@ create trigger sessions_attendance_facts after update on app.sessions
 
 -- Attendance per member and per organisation over a period, for a manager of p_org (same shape).
 create or replace function app.attendance_summary(p_org uuid, p_from date, p_to date) returns jsonb
-language plpgsql stable security definer set search_path = '' as $$
+language plpgsql stable security definer set search_path = '' set jit = off as $$
 begin
   perform app.require_user();
   if p_org is null or p_from is null or p_to is null or p_from > p_to or p_to - p_from > 366 then
@@ -361,6 +361,38 @@ begin
 end
 $$;
 
+-- The report's attendance and session 学时 per organisation of p_root's subtree, from the
+-- summary: each expected (session, member) counts in the rows of the organisations that brought
+-- the member on the day and everything above them. Its own function so that it plans with
+-- nested loops allowed (report_data turns them off for its bulk joins) and without JIT.
+create function app.report_attendance(p_root uuid, p_from date, p_to date)
+returns table (org_id uuid, attendance jsonb, expected int, attended int, session_minutes int)
+language plpgsql stable security definer set search_path = '' set timezone = 'Asia/Shanghai' set jit = off as $$
+declare
+  v_orgs uuid[] := array(select o.id from app.organisations o where o.path @> array[p_root] and o.retired_at is null);
+begin
+  return query
+  with f as (
+    select r.org_id, x.kind, x.starts_at <= now() as held, x.checkin_status, x.duration_minutes
+      from app.attendance_facts x cross join lateral unnest(x.orgs) as r(org_id)
+     where not x.cancelled and x.starts_at >= p_from and x.starts_at < (p_to + 1) and x.org_id is not null
+       and r.org_id = any (v_orgs)
+  ),
+  k as (
+    select f.org_id, f.kind, count(*) filter (where f.held)::int as expected,
+           count(*) filter (where f.held and f.checkin_status in ('present', 'late'))::int as attended,
+           count(*) filter (where f.held and f.checkin_status = 'excused')::int as excused,
+           coalesce(sum(f.duration_minutes) filter (where f.checkin_status in ('present', 'late')), 0)::int as minutes
+      from f group by 1, 2
+  )
+  select k.org_id,
+         coalesce(jsonb_agg(jsonb_build_object('kind', k.kind, 'expected', k.expected, 'attended', k.attended,
+           'excused', k.excused) order by k.kind) filter (where k.expected > 0), '[]'::jsonb),
+         sum(k.expected)::int, sum(k.attended)::int, sum(k.minutes)::int
+    from k group by k.org_id;
+end
+$$;
+
 -- The bureau's and an organisation's report: attendance and session 学时 now from the summary.
 create or replace function app.report_data(p_root uuid, p_from date, p_to date) returns jsonb
 language plpgsql stable security definer set search_path = '' set enable_nestloop = off set jit = off set work_mem = '32MB' set timezone = 'Asia/Shanghai' as $$
@@ -400,24 +432,6 @@ begin
      where pr.plan_id in (select plans.id from plans) and t.read_at < (p_to + 1)
        and t.user_id in (select users.user_id from users)
      group by 1, 2),
-  -- attendance from the summary: each expected (session, member) in the report rows of the
-  -- organisations that brought the member on the day and everything above them
-  facts as (
-    select f.orgs, f.kind, f.starts_at, f.duration_minutes, f.checkin_status
-      from app.attendance_facts f
-     where not f.cancelled and f.starts_at >= p_from and f.starts_at < (p_to + 1) and f.org_id is not null),
-  org_att_kind as (
-    select r.org_id, f.kind, count(*)::int as expected,
-           count(*) filter (where f.checkin_status in ('present', 'late'))::int as attended,
-           count(*) filter (where f.checkin_status = 'excused')::int as excused
-      from facts f cross join lateral unnest(f.orgs) as r(org_id)
-     where f.starts_at <= now() and r.org_id in (select orgs.id from orgs)
-     group by 1, 2),
-  org_session_min as (
-    select r.org_id, sum(f.duration_minutes)::int as minutes
-      from facts f cross join lateral unnest(f.orgs) as r(org_id)
-     where f.checkin_status in ('present', 'late') and r.org_id in (select orgs.id from orgs)
-     group by 1),
   reading_min as (
     select t.user_id, coalesce(sum(s.est_minutes), 0)::int as minutes
       from app.section_ticks t join app.reading_sections s on s.id = t.section_id
@@ -439,12 +453,7 @@ begin
            sum(pu.reading_minutes)::int as reading_minutes
       from row_users ru join per_user pu on pu.user_id = ru.user_id
      group by 1),
-  org_att as (
-    select a.org_id, jsonb_agg(jsonb_build_object('kind', a.kind, 'expected', a.expected, 'attended', a.attended,
-             'excused', a.excused) order by a.kind) as attendance,
-           sum(a.expected)::int as expected, sum(a.attended)::int as attended
-      from org_att_kind a
-     group by 1),
+  org_att as (select x.* from app.report_attendance(p_root, p_from, p_to) x),
   org_read as (
     select x.org_id, jsonb_agg(jsonb_build_object('plan_id', x.plan_id, 'members', x.members, 'done', x.done,
              'total', x.total, 'done_members', x.done_members) order by x.plan_id) as reading,
@@ -480,7 +489,7 @@ begin
           'depth', cardinality(r.path) - cardinality(root.path),
           'members', coalesce(st.members, 0), 'pending', coalesce(op.pending, 0),
           'posters', coalesce(st.posters, 0), 'posts', coalesce(st.posts, 0),
-          'session_minutes', coalesce(osm.minutes, 0), 'reading_minutes', coalesce(st.reading_minutes, 0),
+          'session_minutes', coalesce(oa.session_minutes, 0), 'reading_minutes', coalesce(st.reading_minutes, 0),
           'attendance', coalesce(oa.attendance, '[]'::jsonb), 'expected', coalesce(oa.expected, 0),
           'attended', coalesce(oa.attended, 0),
           'reading', coalesce(orr.reading, '[]'::jsonb), 'read_done', coalesce(orr.done, 0),
@@ -490,7 +499,6 @@ begin
         left join org_stats st on st.org_id = r.id
         left join org_pending op on op.org_id = r.id
         left join org_att oa on oa.org_id = r.id
-        left join org_session_min osm on osm.org_id = r.id
         left join org_read orr on orr.org_id = r.id), '[]'::jsonb)
   ) into v_result;
   return v_result;
@@ -498,7 +506,7 @@ end
 $$;
 -- 学时: sessions from the summary; an organisation's from those who belonged to it at the time.
 create or replace function app.study_ledger(p_user uuid, p_org uuid, p_from date, p_to date) returns jsonb
-language plpgsql stable security definer set search_path = '' set timezone = 'Asia/Shanghai' as $$
+language plpgsql stable security definer set search_path = '' set timezone = 'Asia/Shanghai' set jit = off as $$
 declare
   v_result jsonb;
 begin
@@ -566,6 +574,8 @@ select app.tally_expected(array(select s.id from app.sessions s));
 
 -- grants ------------------------------------------------------------------------------------
 
+revoke execute on function app.report_attendance(uuid, date, date) from public, anon;
+grant execute on function app.report_attendance(uuid, date, date) to authenticated;
 revoke execute on function app.attendance_refresh(uuid[], uuid[]), app.attendance_rebuild(),
   app.checkins_attendance_fact(), app.leave_requests_attendance_fact(), app.session_orgs_attendance_facts(),
   app.session_invitees_attendance_facts(), app.memberships_attendance_facts(), app.organisations_attendance_facts(),

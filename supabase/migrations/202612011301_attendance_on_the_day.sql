@@ -372,18 +372,26 @@ declare
   v_orgs uuid[] := array(select o.id from app.organisations o where o.path @> array[p_root] and o.retired_at is null);
 begin
   return query
-  with f as (
-    select r.org_id, x.kind, x.starts_at <= now() as held, x.checkin_status, x.duration_minutes
-      from app.attendance_facts x cross join lateral unnest(x.orgs) as r(org_id)
+  -- grouped by the set of report rows first (a few hundred distinct sets in a county), then
+  -- spread over those rows: the spreading does not grow with the number of check-ins
+  with g as (
+    select x.orgs, x.kind, x.starts_at <= now() as held,
+           coalesce(x.checkin_status in ('present', 'late'), false) as attended,
+           coalesce(x.checkin_status = 'excused', false) as excused,
+           count(*)::int as n, sum(x.duration_minutes)::int as minutes
+      from app.attendance_facts x
      where not x.cancelled and x.starts_at >= p_from and x.starts_at < (p_to + 1) and x.org_id is not null
-       and r.org_id = any (v_orgs)
+     group by 1, 2, 3, 4, 5
   ),
   k as (
-    select f.org_id, f.kind, count(*) filter (where f.held)::int as expected,
-           count(*) filter (where f.held and f.checkin_status in ('present', 'late'))::int as attended,
-           count(*) filter (where f.held and f.checkin_status = 'excused')::int as excused,
-           coalesce(sum(f.duration_minutes) filter (where f.checkin_status in ('present', 'late')), 0)::int as minutes
-      from f group by 1, 2
+    select r.org_id, g.kind,
+           coalesce(sum(g.n) filter (where g.held), 0)::int as expected,
+           coalesce(sum(g.n) filter (where g.held and g.attended), 0)::int as attended,
+           coalesce(sum(g.n) filter (where g.held and g.excused), 0)::int as excused,
+           coalesce(sum(g.minutes) filter (where g.attended), 0)::int as minutes
+      from g cross join lateral unnest(g.orgs) as r(org_id)
+     where r.org_id = any (v_orgs)
+     group by 1, 2
   )
   select k.org_id,
          coalesce(jsonb_agg(jsonb_build_object('kind', k.kind, 'expected', k.expected, 'attended', k.attended,

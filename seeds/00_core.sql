@@ -65,6 +65,10 @@ insert into app.memberships (id, org_id, user_id, role) values
   ('00000000-0000-4000-b000-000000000009', '00000000-0000-4000-8000-000000000010', '00000000-0000-4000-a000-000000000009', 'committee'),
   ('00000000-0000-4000-b000-000000000010', '00000000-0000-4000-8000-000000000012', '00000000-0000-4000-a000-000000000009', 'member')
 on conflict (id) do nothing;
+-- the demo members have belonged since the plan's school year, so the seeded past sessions
+-- (attendance counts who belonged on the day) expect them
+update app.memberships set joined_at = '2012-09-01 00:00+08'
+ where id::text like '00000000-0000-4000-b000-%' and joined_at > '2012-09-01 00:00+08';
 
 insert into app.invites (id, org_id, code, role, created_by) values
   ('00000000-0000-4000-c000-000000000001', '00000000-0000-4000-8000-000000000011', 'DEMO2026', 'member', '00000000-0000-4000-a000-000000000002')

@@ -19,6 +19,7 @@ const SECTIONS: Record<string, Section> = {
   'readings': () => import('./readings'),
   'topics': () => import('./topics'),
   'sessions': () => import('./sessions'),
+  'attendance': () => import('./attendance'),
 }
 
 async function main(): Promise<void> {

@@ -23,10 +23,15 @@ async function client(email: string) {
   return c
 }
 
-async function shot(page: Page, name: string) {
+async function shot(page: Page, name: string, fullPage = true) {
   mkdirSync(SHOTS, { recursive: true })
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
+  await page.evaluate(() => window.scrollTo(0, 0))
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage })
 }
+
+/** The smallest text on the screen, in CSS px: at 200% it must have doubled. */
+const minText = (page: Page) => page.evaluate(() => Math.min(...[...document.querySelectorAll('.van-field__label, .van-cell__title, .van-button__text, .plan-edit__name')]
+  .map(el => Number.parseFloat(getComputedStyle(el).fontSize))))
 
 /** The browser's own text size (a phone set to large text): every rem follows it. */
 async function largeText(page: Page, px = 32) {
@@ -100,12 +105,14 @@ describe('edits', () => {
     await page.goto(`/readings/${reading}/edit`)
     await page.locator('[data-test="reading-edit-form"]').waitFor()
     await largeText(page)
-    await shot(page, 'reading-edit-text200')
+    await shot(page, 'reading-edit-text200', false)
+    expect(await minText(page)).toBeGreaterThanOrEqual(27.9)
     expect(await overflow(page)).toBeLessThanOrEqual(0)
     await page.goto(`/readings/plans/${plan}/edit`)
     await page.locator('[data-test="plan-edit-form"]').waitFor()
     await largeText(page)
-    await shot(page, 'plan-edit-text200')
+    await shot(page, 'plan-edit-text200', false)
+    expect(await minText(page)).toBeGreaterThanOrEqual(27.9)
     expect(await overflow(page)).toBeLessThanOrEqual(0)
 
     // the teacher: the plan counts 1 of 3 (the revised section still ticked, the removed one gone)

@@ -307,6 +307,7 @@ create trigger memberships_inbox after insert on app.memberships
 -- grants ------------------------------------------------------------------------------------
 
 grant select on app.removed_sections, app.removed_section_ticks to authenticated;
+grant all on app.removed_sections, app.removed_section_ticks to service_role;
 
 revoke execute on function app.inbox_kinds() from public, anon;
 grant execute on function app.inbox_kinds() to authenticated;

@@ -144,6 +144,8 @@ describe('edits', () => {
     const text = await admin.locator('body').textContent()
     expect(text).toContain('修改学习计划')
     expect(text).toContain(titles.reading)
+    // the plan's edit names the plan (its title is in the audit's before/after)
+    expect(await admin.locator('[data-test^="audit-entry-"]', { hasText: '修改学习计划' }).first().textContent()).toContain(`修改测试计划${tag}`)
     await shot(admin, 'audit')
   })
 

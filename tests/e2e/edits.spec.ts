@@ -147,7 +147,7 @@ describe('edits', () => {
     // the plan's edit names the plan (its title is in the audit's before/after)
     expect(await admin.locator('[data-test^="audit-entry-"]', { hasText: '修改学习计划' }).first().textContent()).toContain(`修改测试计划${tag}`)
     await shot(admin, 'audit')
-  })
+  }, 180_000) // four phones in one journey: longer than the suite's 90 s on a shared machine
 
   it('archiving asks first; the plan leaves the teacher\'s list', async () => {
     const sec = await client('secretary1@demo.example')

@@ -184,3 +184,52 @@ export function createPlan(p: PlanInput) {
     p_reading_ids: p.reading_ids,
   })
 }
+
+// Correcting plans and readings (secretaries of their organisations; the bureau for all).
+
+export interface PlanEditData extends PlanDetail {
+  plan: PlanDetail['plan'] & { archived_at: string | null }
+}
+
+export interface PlanUpdateInput { plan_id: string, title: string, description: string, due_on: string, reading_ids: string[] }
+
+export const planEditData = (planId: string) => rpc<PlanEditData>('plan_edit_data', { p_plan_id: planId })
+
+/** The whole new state: saving the same twice (a retry) changes nothing. */
+export function planUpdate(p: PlanUpdateInput) {
+  return rpc<PlanDetail>('plan_update', {
+    p_plan_id: p.plan_id,
+    p_title: p.title,
+    p_description: p.description,
+    p_due_on: p.due_on,
+    p_reading_ids: p.reading_ids,
+  })
+}
+
+export const planArchive = (planId: string, archived: boolean) => rpc<{ id: string, archived: boolean }>('plan_archive', { p_plan_id: planId, p_archived: archived })
+
+/** A section on the edit screen: `id` is the section's own, or made by the client for a new one. */
+export interface SectionEdit { id: string, title: string, body_md: string | null, where_to_read: string, est_minutes: number | null }
+
+export interface ReadingEditData {
+  reading: { id: string, title: string, author: string, where_to_read: string, org_id: string, org_name: string }
+  /** `readers`: members who ticked it (their ticks go to history if it is removed) */
+  sections: (SectionEdit & { position: number, readers: number })[]
+  /** sections removed so far, kept in history */
+  removed: number
+}
+
+export interface ReadingUpdateInput { reading_id: string, title: string, author: string, where_to_read: string, sections: SectionEdit[] }
+
+export const readingEditData = (readingId: string) => rpc<ReadingEditData>('reading_edit_data', { p_reading_id: readingId })
+
+/** The whole new state, sections in order (kept by id, new ones with client-made ids): a retry changes nothing. */
+export function readingUpdate(r: ReadingUpdateInput) {
+  return rpc<ReadingEditData>('reading_update', {
+    p_reading_id: r.reading_id,
+    p_title: r.title,
+    p_author: r.author,
+    p_where_to_read: r.where_to_read,
+    p_sections: r.sections,
+  })
+}

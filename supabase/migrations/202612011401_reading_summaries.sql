@@ -479,6 +479,39 @@ begin
 end
 $$;
 
+-- A plan's readings with my done per reading: from the same summary as plans_list and home.
+create or replace function public.plan_detail(p_plan_id uuid) returns jsonb
+language plpgsql stable security invoker set search_path = '' as $$
+declare
+  v_uid uuid := app.require_user();
+  v_plan app.study_plans := app.visible_plan(p_plan_id);
+  v_ids uuid[] := (select t.reading_ids from app.plan_totals t where t.plan_id = p_plan_id);
+  v_cells int[] := (select mp.cells from app.plan_member_progress mp where mp.plan_id = p_plan_id and mp.user_id = v_uid);
+begin
+  return jsonb_build_object(
+    'plan', (select jsonb_build_object(
+        'id', v_plan.id, 'title', v_plan.title, 'description', v_plan.description, 'due_on', v_plan.due_on,
+        'org_id', v_plan.org_id, 'org_name', po.names, 'org_ids', to_jsonb(po.ids), 'can_manage', po.can_manage)
+        from app.plan_org_list(v_plan.id) po),
+    'readings', coalesce((
+      select jsonb_agg(jsonb_build_object(
+          'id', r.id, 'title', r.title, 'author', r.author, 'where_to_read', r.where_to_read,
+          'position', pr.position, 'total', st.total,
+          'done', coalesce(v_cells[array_position(v_ids, r.id)], 0), 'est_minutes', st.minutes,
+          'has_text', st.has_text)
+          order by pr.position)
+        from app.plan_readings pr
+        join app.readings r on r.id = pr.reading_id
+        cross join lateral (
+          select count(*) filter (where app.section_counts(s))::int as total,
+                 sum(s.est_minutes)::int as minutes, bool_or(s.body_md is not null) as has_text
+            from app.reading_sections s
+           where s.reading_id = r.id) st
+       where pr.plan_id = v_plan.id), '[]'::jsonb)
+  );
+end
+$$;
+
 -- The secretary's view, paged: the view's organisation (as before: default the highest of the
 -- plan's I manage), the plan's readings with how many finished each, and one page of members,
 -- least read first (then name), from the summaries. p_after is the 'next' of the previous page.

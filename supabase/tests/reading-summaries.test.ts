@@ -145,6 +145,13 @@ async function expectMyFigures(user: string) {
         left join app.section_ticks t on t.section_id = s.id and t.user_id = $2
        where pr.plan_id = $1`, [p.id, user])
     expect([p.id, p.done, p.total]).toEqual([p.id, rows[0]!.done, rows[0]!.total])
+    const detail = await as(db, user).rpc('plan_detail', { p_plan_id: p.id })
+    const perReading = detail.readings.map((r: any) => [r.id, r.done])
+    const direct = await db.query<{ id: string, done: number }>(`
+      select pr.reading_id as id, (select count(*)::int from app.section_ticks t join app.reading_sections s on s.id = t.section_id
+                                   where t.user_id = $2 and s.reading_id = pr.reading_id) as done
+        from app.plan_readings pr where pr.plan_id = $1 order by pr.position`, [p.id, user])
+    expect(perReading).toEqual(direct.rows.map(r => [r.id, r.done]))
   }
   const home = await as(db, user).rpc('home_summary')
   const due = home.readings?.due_plan ?? home.due_plan ?? null

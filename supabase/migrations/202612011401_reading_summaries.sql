@@ -512,6 +512,72 @@ begin
 end
 $$;
 
+-- The summaries' part of the secretary's view, across RLS on purpose: the policies of the summary
+-- tables would each ask app.managed_org_ids() again (a scan of the caller's memberships per
+-- table). Its first statement checks that the caller manages the organisation; shared notes keep
+-- the notes' own rule (visible organisations).
+create function app.plan_progress_data(p_plan_id uuid, p_org uuid, p_plan_orgs uuid[], p_after_done int,
+  p_after_name text, p_after_user uuid, p_limit int)
+returns jsonb
+language plpgsql stable security definer set search_path = '' as $$
+declare
+  v_totals app.plan_totals;
+  v_counts app.plan_org_progress;
+  v_page jsonb;
+  v_next jsonb;
+begin
+  if auth.uid() is null or not app.can_manage(p_org) then
+    raise exception using message = 'readings.not_allowed', errcode = '42501';
+  end if;
+  select * into v_totals from app.plan_totals t where t.plan_id = p_plan_id;
+  select * into v_counts from app.plan_org_progress c where c.plan_id = p_plan_id and c.org_id = p_org;
+
+  with page as (
+    select m.user_id, m.display_name, m.done, m.cells
+      from app.plan_org_member m
+     where m.plan_id = p_plan_id and m.org_id = p_org
+       and (p_after_user is null or (m.done, m.display_name, m.user_id) > (p_after_done, p_after_name, p_after_user))
+     order by m.done, m.display_name, m.user_id
+     limit p_limit + 1
+  ), numbered as (
+    select p.*, row_number() over (order by p.done, p.display_name, p.user_id) as n from page p
+  )
+  select coalesce(jsonb_agg(jsonb_build_object(
+             'user_id', r.user_id, 'name', r.display_name,
+             'org_name', (select o.name
+                            from app.memberships mm join app.organisations o on o.id = mm.org_id
+                           where mm.user_id = r.user_id and mm.ended_at is null
+                             and o.path @> array[p_org] and o.path && p_plan_orgs
+                           order by array_length(o.path, 1) desc, o.id limit 1),
+             'cells', to_jsonb(r.cells), 'done', r.done)
+             order by r.n) filter (where r.n <= p_limit), '[]'::jsonb),
+         (select jsonb_build_object('done', l.done, 'name', l.display_name, 'user_id', l.user_id)
+            from numbered l where l.n = p_limit and exists (select 1 from numbered z where z.n > p_limit))
+    into v_page, v_next
+    from numbered r;
+
+  return jsonb_build_object(
+    'total', coalesce(v_totals.total, 0),
+    'readings', coalesce((select jsonb_agg(jsonb_build_object('id', r.id, 'title', rd.title, 'total', v_totals.totals[r.i],
+                  'done_members', coalesce(v_counts.full_counts[r.i], 0)) order by r.i)
+                from unnest(v_totals.reading_ids) with ordinality r(id, i)
+                join app.readings rd on rd.id = r.id), '[]'::jsonb),
+    'member_count', coalesce(v_counts.members, 0),
+    'complete_count', coalesce(v_counts.complete, 0),
+    'members', v_page,
+    'next', v_next,
+    -- first page only: the notes shared by the view's members on the plan's readings
+    'shared_notes', case when p_after_user is null then coalesce((select jsonb_agg(jsonb_build_object(
+                  'id', n.id, 'reading_id', n.reading_id, 'author_name', pm.display_name, 'body', n.body,
+                  'updated_at', n.updated_at) order by n.updated_at desc)
+                from app.notes n
+                join app.plan_org_member pm on pm.plan_id = p_plan_id and pm.org_id = p_org and pm.user_id = n.user_id
+               where n.visibility = 'branch' and n.reading_id = any (v_totals.reading_ids)
+                 and n.org_id in (select app.visible_org_ids())), '[]'::jsonb)
+               else '[]'::jsonb end);
+end
+$$;
+
 -- The secretary's view, paged: the view's organisation (as before: default the highest of the
 -- plan's I manage), the plan's readings with how many finished each, and one page of members,
 -- least read first (then name), from the summaries. p_after is the 'next' of the previous page.
@@ -525,13 +591,10 @@ declare
   v_plan app.study_plans := app.visible_plan(p_plan_id);
   v_org uuid := p_org_id;
   v_plan_orgs uuid[] := array(select po.org_id from app.plan_orgs po where po.plan_id = v_plan.id);
-  v_totals app.plan_totals;
-  v_counts app.plan_org_progress;
+  v_managed uuid[] := array(select app.managed_org_ids());
   v_after_done int;
   v_after_name text;
   v_after_user uuid;
-  v_page jsonb;
-  v_next jsonb;
 begin
   if p_limit is null or p_limit < 1 or p_limit > 500 then
     raise exception using message = 'readings.page_size_invalid', errcode = 'P0001';
@@ -550,7 +613,7 @@ begin
   end if;
   if v_org is null then
     select o.id into v_org from app.organisations o
-     where o.id in (select app.managed_org_ids()) and o.path && v_plan_orgs
+     where o.id = any (v_managed) and o.path && v_plan_orgs
      order by (o.id = any (v_plan_orgs)) desc, array_length(o.path, 1), o.sort_order, o.name
      limit 1;
   end if;
@@ -562,33 +625,6 @@ begin
     raise exception using message = 'readings.org_not_in_plan', errcode = 'P0001';
   end if;
 
-  select * into v_totals from app.plan_totals t where t.plan_id = v_plan.id;
-  select * into v_counts from app.plan_org_progress c where c.plan_id = v_plan.id and c.org_id = v_org;
-
-  with page as (
-    select m.user_id, m.display_name, m.done, m.cells
-      from app.plan_org_member m
-     where m.plan_id = v_plan.id and m.org_id = v_org
-       and (v_after_user is null or (m.done, m.display_name, m.user_id) > (v_after_done, v_after_name, v_after_user))
-     order by m.done, m.display_name, m.user_id
-     limit p_limit + 1
-  ), numbered as (
-    select p.*, row_number() over (order by p.done, p.display_name, p.user_id) as n from page p
-  )
-  select coalesce(jsonb_agg(jsonb_build_object(
-             'user_id', r.user_id, 'name', r.display_name,
-             'org_name', (select o.name
-                            from app.memberships mm join app.organisations o on o.id = mm.org_id
-                           where mm.user_id = r.user_id and mm.ended_at is null
-                             and o.path @> array[v_org] and o.path && v_plan_orgs
-                           order by array_length(o.path, 1) desc, o.id limit 1),
-             'cells', to_jsonb(r.cells), 'done', r.done)
-             order by r.n) filter (where r.n <= p_limit), '[]'::jsonb),
-         (select jsonb_build_object('done', l.done, 'name', l.display_name, 'user_id', l.user_id)
-            from numbered l where l.n = p_limit and exists (select 1 from numbered z where z.n > p_limit))
-    into v_page, v_next
-    from numbered r;
-
   return jsonb_build_object(
     'plan', jsonb_build_object('id', v_plan.id, 'title', v_plan.title, 'due_on', v_plan.due_on,
                                'overdue', v_plan.due_on < current_date),
@@ -596,25 +632,8 @@ begin
     'orgs', coalesce((select jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name)
                   order by array_length(o.path, 1), o.sort_order, o.name)
                 from app.organisations o
-               where o.id = any (v_plan_orgs) and o.id in (select app.managed_org_ids())), '[]'::jsonb),
-    'total', coalesce(v_totals.total, 0),
-    'readings', coalesce((select jsonb_agg(jsonb_build_object('id', r.id, 'title', rd.title, 'total', v_totals.totals[r.i],
-                  'done_members', coalesce(v_counts.full_counts[r.i], 0)) order by r.i)
-                from unnest(v_totals.reading_ids) with ordinality r(id, i)
-                join app.readings rd on rd.id = r.id), '[]'::jsonb),
-    'member_count', coalesce(v_counts.members, 0),
-    'complete_count', coalesce(v_counts.complete, 0),
-    'members', v_page,
-    'next', v_next,
-    -- first page only: the notes shared by the view's members on the plan's readings
-    'shared_notes', case when p_after is null then coalesce((select jsonb_agg(jsonb_build_object(
-                  'id', n.id, 'reading_id', n.reading_id, 'author_name', pm.display_name, 'body', n.body,
-                  'updated_at', n.updated_at) order by n.updated_at desc)
-                from app.notes n
-                join app.plan_org_member pm on pm.plan_id = v_plan.id and pm.org_id = v_org and pm.user_id = n.user_id
-               where n.visibility = 'branch' and n.reading_id = any (v_totals.reading_ids)), '[]'::jsonb)
-               else '[]'::jsonb end
-  );
+               where o.id = any (v_plan_orgs) and o.id = any (v_managed)), '[]'::jsonb)
+  ) || app.plan_progress_data(v_plan.id, v_org, v_plan_orgs, v_after_done, v_after_name, v_after_user, p_limit);
 end
 $$;
 
@@ -631,6 +650,8 @@ grant execute on function app.plans_of_readings(uuid[]) to service_role;
 revoke execute on function app.reading_progress_recount(uuid[]) from public, anon;
 revoke execute on function app.section_ticks_count_insert(), app.section_ticks_count_delete() from public, anon;
 grant execute on function app.reading_progress_recount(uuid[]) to service_role;
+revoke execute on function app.plan_progress_data(uuid, uuid, uuid[], int, text, uuid, int) from public, anon;
+grant execute on function app.plan_progress_data(uuid, uuid, uuid[], int, text, uuid, int) to authenticated;
 revoke execute on function public.plan_progress(uuid, uuid, jsonb, int) from public, anon;
 grant execute on function public.plan_progress(uuid, uuid, jsonb, int) to authenticated;
 grant select on app.plan_totals, app.plan_member_progress, app.plan_org_member, app.plan_org_progress to authenticated;

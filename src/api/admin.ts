@@ -42,7 +42,13 @@ export interface PendingMember {
 export interface Roster {
   org_id: string
   my_rank: number
+  /** one page, in roster order (organisation, highest role, name) */
   members: RosterMember[]
+  /** pass back as `after` for the next page; null on the last */
+  next: string | null
+  /** first page only: active members per organisation of the whole roster */
+  org_counts: Record<string, number> | null
+  /** first page only */
   pending: PendingMember[]
 }
 
@@ -164,7 +170,8 @@ export const orgMove = (orgId: string, parentId: string) => rpc<OrgNode>('org_mo
 export const orgRetire = (orgId: string) => rpc<OrgNode>('org_retire', { p_org_id: orgId })
 
 // roster and roles
-export const roster = (orgId: string) => rpc<Roster>('roster', { p_org_id: orgId })
+/** The roster of an organisation and below, a page at a time (at most 500). */
+export const roster = (orgId: string, after: string | null = null, limit = 100) => rpc<Roster>('roster', { p_org_id: orgId, p_after: after, p_limit: limit })
 export const memberSetRole = (membershipId: string, role: Role) =>
   rpc<{ membership_id: string, role: Role }>('member_set_role', { p_membership_id: membershipId, p_role: role })
 export const memberMove = (membershipId: string, toOrgId: string) =>

@@ -90,6 +90,8 @@ export interface TickResult { section_id: string, read: boolean, read_at: string
 
 export interface SaveNoteResult { note: Note, overwrote_newer: boolean }
 
+export interface ProgressCursor { done: number, name: string, user_id: string }
+
 export interface ProgressMember { user_id: string, name: string, org_name: string, cells: number[], done: number }
 
 export interface PlanProgress {
@@ -99,7 +101,13 @@ export interface PlanProgress {
   orgs: { id: string, name: string }[]
   total: number
   readings: { id: string, title: string, total: number, done_members: number }[]
+  /** all members of the view (the page holds some of them) and how many of them finished */
+  member_count: number
+  complete_count: number
+  /** one page, least read first (then name) */
   members: ProgressMember[]
+  /** pass back as `after` for the next page; null on the last */
+  next: ProgressCursor | null
   shared_notes: { id: string, reading_id: string, author_name: string, body: string, updated_at: string }[]
 }
 
@@ -157,8 +165,9 @@ export function saveNote(n: NoteSaveInput) {
 
 export const deleteNote = (id: string) => rpc<{ id: string, deleted: boolean }>('delete_note', { p_id: id })
 
-export function planProgress(planId: string, orgId: string | null = null) {
-  return rpc<PlanProgress>('plan_progress', { p_plan_id: planId, p_org_id: orgId })
+/** The progress view of a plan for one organisation, a page of members at a time (at most 500). */
+export function planProgress(planId: string, orgId: string | null = null, after: ProgressCursor | null = null, limit = 50) {
+  return rpc<PlanProgress>('plan_progress', { p_plan_id: planId, p_org_id: orgId, p_after: after, p_limit: limit })
 }
 
 export const readingCatalog = () => rpc<ReadingCatalog>('reading_catalog')

@@ -17,6 +17,7 @@ const SECTIONS: Record<string, Section> = {
   'rpc-roundtrip': () => import('./rpc-roundtrip'),
   'management': () => import('./management'),
   'readings': () => import('./readings'),
+  'scale': () => import('./scale'),
   'topics': () => import('./topics'),
   'sessions': () => import('./sessions'),
   'attendance': () => import('./attendance'),

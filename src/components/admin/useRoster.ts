@@ -13,6 +13,8 @@ export function useRoster() {
   const loading = ref(false)
   const error = ref<string | null>(null)
   let orgId = ''
+  // later pages, loaded as the list is scrolled to its end
+  const loadingMore = ref(false)
 
   async function load(id = orgId) {
     orgId = id
@@ -28,6 +30,26 @@ export function useRoster() {
     }
     finally {
       loading.value = false
+    }
+  }
+
+  /** The next page of members appended; false when it failed (the list stays as it is). */
+  async function loadMore(): Promise<boolean> {
+    const r = data.value
+    if (!r?.next || loadingMore.value)
+      return true
+    loadingMore.value = true
+    try {
+      const page = await roster(r.org_id, r.next)
+      if (data.value === r)
+        data.value = { ...r, members: [...r.members, ...page.members], next: page.next }
+      return true
+    }
+    catch {
+      return false
+    }
+    finally {
+      loadingMore.value = false
     }
   }
 
@@ -49,6 +71,7 @@ export function useRoster() {
     loading,
     error,
     load,
+    loadMore,
     setRole: (m: RosterMember, role: Role) => act(() => memberSetRole(m.membership_id, role), 'admin.roster.role_changed'),
     move: (m: RosterMember, toOrgId: string) => act(() => memberMove(m.membership_id, toOrgId), 'admin.roster.moved'),
     remove: (m: RosterMember, reason: string) => act(() => memberRemove(m.membership_id, reason), 'admin.roster.removed'),

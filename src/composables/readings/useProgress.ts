@@ -1,7 +1,7 @@
-import type { PlanProgress, ProgressMember } from '@/api/readings'
+import type { PlanProgress, ProgressCursor, ProgressMember } from '@/api/readings'
 import dayjs from 'dayjs'
 import { showToast } from 'vant'
-import { computed, ref } from 'vue'
+import { computed, ref, shallowRef } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { errorMessage } from '@/api/errors'
 import { planProgress } from '@/api/readings'
@@ -15,6 +15,12 @@ export function useProgress(planId: () => string) {
   const { t } = useI18n()
   const orgId = ref<string | null>(null)
   const { data, state, errorKey, load: loadRaw } = useAsyncState((org: string | null) => planProgress(planId(), org))
+  // later pages of members, fetched as the list is scrolled (a county has thousands)
+  const later = shallowRef<ProgressMember[]>([])
+  const next = ref<ProgressCursor | null>(null)
+  const loadingMore = ref(false)
+  const members = computed(() => [...(data.value?.members ?? []), ...later.value])
+  const hasMore = computed(() => !!next.value)
   const sortKey = ref<SortKey>('done')
   const asc = ref(true)
   const onlyBehind = ref(false)
@@ -23,10 +29,11 @@ export function useProgress(planId: () => string) {
   /** A member is behind when the plan is due within a week (or past due) and they have not finished. */
   const dueSoon = computed(() => !!data.value && dayjs(data.value.plan.due_on).diff(dayjs().startOf('day'), 'day') <= 7)
   const isBehind = (m: ProgressMember) => dueSoon.value && m.done < (data.value?.total ?? 0)
-  const behindCount = computed(() => data.value?.members.filter(isBehind).length ?? 0)
+  // from the view's counts, not the loaded page: everyone not finished, once the plan is due soon
+  const behindCount = computed(() => dueSoon.value && data.value ? data.value.member_count - data.value.complete_count : 0)
 
   const rows = computed(() => {
-    const list = [...(data.value?.members ?? [])].filter(m => !onlyBehind.value || isBehind(m))
+    const list = members.value.filter(m => !onlyBehind.value || isBehind(m))
     const k = sortKey.value
     const val = (m: ProgressMember): number | string => k === 'name' ? m.name : k === 'done' ? m.done : m.cells[k] ?? 0
     list.sort((a, b) => {
@@ -45,7 +52,46 @@ export function useProgress(planId: () => string) {
       (sortKey.value = k, asc.value = k === 'name')
   }
 
-  const load = () => loadRaw(orgId.value)
+  async function load() {
+    later.value = []
+    next.value = null
+    const p = await loadRaw(orgId.value)
+    next.value = p?.next ?? null
+  }
+
+  /** The next page of members; false when it failed (the list stays as it is). */
+  async function loadMore(): Promise<boolean> {
+    const p = data.value
+    if (!p || !next.value || loadingMore.value)
+      return true
+    loadingMore.value = true
+    try {
+      const page = await planProgress(planId(), p.org.id, next.value)
+      if (data.value === p) {
+        later.value = [...later.value, ...page.members]
+        next.value = page.next
+      }
+      return true
+    }
+    catch {
+      return false
+    }
+    finally {
+      loadingMore.value = false
+    }
+  }
+
+  /** Every member of the view, for the export: the pages not loaded yet, 500 at a time. */
+  async function allMembers(p: PlanProgress): Promise<ProgressMember[]> {
+    const all = [...members.value]
+    let after = next.value
+    while (after) {
+      const page = await planProgress(planId(), p.org.id, after, 500)
+      all.push(...page.members)
+      after = page.next
+    }
+    return all
+  }
 
   async function exportXlsx() {
     const p: PlanProgress | null = data.value
@@ -53,7 +99,7 @@ export function useProgress(planId: () => string) {
       return
     exporting.value = true
     try {
-      const blob = await progressWorkbook(p, {
+      const blob = await progressWorkbook({ ...p, members: await allMembers(p) }, {
         sheet: t('readings.progress.sheet'),
         name: t('readings.progress.col_name'),
         org: t('readings.progress.col_org'),
@@ -75,5 +121,5 @@ export function useProgress(planId: () => string) {
     }
   }
 
-  return { data, state, errorKey, orgId, load, rows, sortKey, asc, sortBy, onlyBehind, isBehind, behindCount, exporting, exportXlsx }
+  return { data, state, errorKey, orgId, load, loadMore, hasMore, loadingMore, members, rows, sortKey, asc, sortBy, onlyBehind, isBehind, behindCount, exporting, exportXlsx }
 }

@@ -1,0 +1,49 @@
+// The roster paged (202612011402): pages put together are the whole roster in its order, with
+// the per-organisation counts of the whole roster on the first page; bad pages are refused.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Db } from '../local/db'
+import { addMember, as, createUser, expectError, freshDb, ids } from './db'
+
+let db: Db
+beforeAll(async () => { db = await freshDb() })
+afterAll(async () => { await db?.close() })
+
+describe('roster pages', () => {
+  it('put together give the whole roster in order, with counts of all of it', async () => {
+    for (let i = 0; i < 5; i++)
+      await addMember(db, ids.branchA, await createUser(db, { name: `同名` }))
+    const admin = as(db, ids.admin)
+    const whole = await admin.rpc('roster', { p_org_id: ids.bureau, p_limit: 500 })
+    expect(whole.next).toBeNull()
+    const { rows } = await db.query<{ id: string }>(`
+      select m.id from app.memberships m join app.organisations o on o.id = m.org_id join app.profiles p on p.user_id = m.user_id
+       where m.ended_at is null order by o.path, app.rank_of(m.role) desc, p.display_name, m.id`)
+    expect(whole.members.map((m: any) => m.membership_id)).toEqual(rows.map(r => r.id))
+
+    const paged: any[] = []
+    let page = await admin.rpc('roster', { p_org_id: ids.bureau, p_limit: 3 })
+    const counts = page.org_counts
+    expect(page.pending).toEqual(whole.pending)
+    paged.push(...page.members)
+    while (page.next) {
+      page = await admin.rpc('roster', { p_org_id: ids.bureau, p_after: page.next, p_limit: 3 })
+      expect(page.members.length).toBeLessThanOrEqual(3)
+      expect(page.org_counts).toBeNull()
+      paged.push(...page.members)
+    }
+    expect(paged).toEqual(whole.members)
+    const byOrg: Record<string, number> = {}
+    for (const m of whole.members) byOrg[m.org_id] = (byOrg[m.org_id] ?? 0) + 1
+    expect(counts).toEqual(byOrg)
+  })
+
+  it('refuses a page size out of range, and a cursor from elsewhere', async () => {
+    const sec = as(db, ids.secretaryA)
+    await expectError(sec.rpc('roster', { p_org_id: ids.branchA, p_limit: 0 }), 'admin.page_size_invalid')
+    await expectError(sec.rpc('roster', { p_org_id: ids.branchA, p_limit: 501 }), 'admin.page_size_invalid')
+    const { rows } = await db.query<{ id: string }>(`select id from app.memberships where org_id = $1 limit 1`, [ids.branchB])
+    await expectError(sec.rpc('roster', { p_org_id: ids.branchA, p_after: rows[0]!.id }), 'admin.cursor_invalid')
+    // another branch is not even visible to this secretary
+    await expectError(sec.rpc('roster', { p_org_id: ids.branchB }), 'admin.org_not_found')
+  })
+})

@@ -122,7 +122,8 @@ alter function public.get_session_without_research(uuid) set schema app;
 revoke execute on function app.get_session_without_research(uuid) from public, anon;
 grant execute on function app.get_session_without_research(uuid) to authenticated, service_role;
 
--- the session as the sessions area answers it, with the research topic it works on (or null)
+-- the session as the sessions area answers it, with the research topic it works on (or null;
+-- a session whose kind was changed away from 专题调研 has none)
 create function public.get_session(p_session_id uuid) returns jsonb
 language sql stable security invoker set search_path = '' as $$
   select app.get_session_without_research(p_session_id) || jsonb_build_object('research_topic', (
@@ -130,7 +131,8 @@ language sql stable security invoker set search_path = '' as $$
       from app.research_topic_sessions l
       join app.research_topics t on t.id = l.topic_id
       join app.organisations o on o.id = t.org_id
-     where l.session_id = p_session_id))
+      join app.sessions s on s.id = l.session_id
+     where l.session_id = p_session_id and s.kind = 'research'))
 $$;
 revoke execute on function public.get_session(uuid) from public, anon;
 grant execute on function public.get_session(uuid) to authenticated;

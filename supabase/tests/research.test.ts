@@ -289,9 +289,10 @@ describe('topics retired, linked within their school, shown on the session', () 
 
   it('the publisher retires a topic: members stop seeing it, its publisher still does; audited; others refused', async () => {
     const id = randomUUID()
-    await as(db, ids.admin).rpc('research_save_topic', { p_id: id, p_org_id: ids.school2, p_title: '将退课题', p_brief: '简介' })
+    await as(db, ids.admin).rpc('research_save_topic', { p_id: id, p_org_id: ids.bureau, p_title: '将退课题', p_brief: '简介' })
     await expectError(as(db, ids.teacherB).rpc('research_retire_topic', { p_id: id }), 'research.not_allowed')
-    await expectError(as(db, ids.secretaryA).rpc('research_retire_topic', { p_id: id }), 'research.topic_not_found')
+    await expectError(as(db, ids.secretaryA).rpc('research_retire_topic', { p_id: id }), 'research.not_allowed')
+    await expectError(as(db, ids.secretaryA).rpc('research_retire_topic', { p_id: randomUUID() }), 'research.topic_not_found')
     await expectError(as(db, ids.admin).rpc('research_retire_topic', { p_id: id, p_retired: null }), 'research.decision_invalid')
     expect(await count(db, 'select 1 from app.research_topics where id = $1 and retired_at is null', [id])).toBe(1)
     const r = await as(db, ids.admin).rpc('research_retire_topic', { p_id: id })

@@ -61,17 +61,23 @@ begin
   if p_retired is null then
     raise exception using message = 'research.decision_invalid', errcode = 'P0001';
   end if;
-  select * into v_t from app.research_topics t where t.id = p_id for update;
+  -- read first, not locked: a lock needs the update policy, and a member who may read the topic
+  -- but not change it is told so rather than that it does not exist
+  select * into v_t from app.research_topics t where t.id = p_id;
   if not found then
     raise exception using message = 'research.topic_not_found', errcode = 'PT404';
   elsif not app.can_manage(v_t.org_id) then
     raise exception using message = 'research.not_allowed', errcode = '42501';
   end if;
-  if (v_t.retired_at is not null) <> p_retired then
-    update app.research_topics t set retired_at = case when p_retired then now() end where t.id = p_id
-    returning * into v_t;
+  -- only the call that changes it is audited (a retry, or a concurrent twin, finds it done)
+  update app.research_topics t set retired_at = case when p_retired then now() end
+   where t.id = p_id and (t.retired_at is not null) <> p_retired
+  returning * into v_t;
+  if found then
     perform app.audit(v_t.org_id, case when p_retired then 'research.retire_topic' else 'research.restore_topic' end, p_id,
       jsonb_build_object('title', v_t.title));
+  else
+    select * into v_t from app.research_topics t where t.id = p_id;
   end if;
   return jsonb_build_object('id', v_t.id, 'retired_at', v_t.retired_at);
 end

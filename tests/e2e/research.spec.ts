@@ -71,6 +71,8 @@ describe('research articles', () => {
     await roster.locator('.van-action-sheet__item', { hasText: '标记为副校级以上干部' }).click()
     expect((await marked).status()).toBe(200)
     await roster.locator(`[data-test="roster-cadre-${TEACHER1}"]`).waitFor()
+    expect(await roster.locator(`[data-test="roster-cadre-${TEACHER1}"]`).textContent()).toContain('副校级以上')
+    await check(roster, 'roster-390')
     await roster.goto('/research/review')
     await roster.locator('[data-test="research-owed-row"]').first().waitFor()
     expect(await roster.locator('[data-test="research-owed"]').textContent()).toMatch(/未提交：[^已]*张老师（示例）/)
@@ -302,6 +304,8 @@ describe('research topics', () => {
     expect((await linked).status()).toBe(200)
     await sec.locator('[data-test="session-research-topic"]').waitFor()
     expect(await sec.locator('[data-test="session-research-topic"]').textContent()).toContain(topic)
+    expect(await sec.locator('[data-test="session-research-topic"]').textContent()).toContain('调研课题')
+    await check(sec, 'session-topic-390')
     const sessionUrl = sec.url()
 
     // a member sees the topic on the session, and can write on it

@@ -229,3 +229,23 @@ end
 $$;
 revoke execute on function public.roster_import(uuid, uuid, jsonb) from public, anon;
 grant execute on function public.roster_import(uuid, uuid, jsonb) to authenticated;
+
+-- A member moved to another organisation (public.member_move ends the old membership and makes a
+-- new one, in one transaction) stays the cadre they were: the flag is their position, not the
+-- branch's. Recognised by the old row having been ended in this very transaction (its xmin), so
+-- whatever date the move records, and no other path (a later re-join) inherits it.
+create function app.memberships_keep_cadre() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if exists (select 1 from app.memberships m
+              where m.user_id = new.user_id and m.is_cadre and m.ended_at is not null
+                and m.xmin::text = (pg_current_xact_id()::text::numeric % 4294967296)::text) then
+    new.is_cadre := true;
+  end if;
+  return new;
+end
+$$;
+revoke execute on function app.memberships_keep_cadre() from public, anon, authenticated;
+
+create trigger memberships_keep_cadre before insert on app.memberships
+  for each row when (not new.is_cadre) execute function app.memberships_keep_cadre();

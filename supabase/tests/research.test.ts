@@ -366,4 +366,16 @@ describe('the cadre flag on the roster and from the roster file', () => {
     await sec.rpc('research_set_cadre', { p_membership_id: m.membership_id, p_is_cadre: false })
     expect((await as(db, ids.admin).rpc('research_owed')).find((r: any) => r.org_id === ids.branchB).cadres).toBe(before.cadres)
   })
+
+  it('a cadre moved to another branch stays a cadre; someone who merely joins another does not become one', async () => {
+    const sec = as(db, ids.admin)
+    const m = (await sec.rpc('roster', { p_org_id: ids.school1 })).members
+      .find((x: any) => x.user_id === ids.teacherA2 && x.org_id === ids.branchA)
+    await sec.rpc('research_set_cadre', { p_membership_id: m.membership_id, p_is_cadre: true })
+    const moved = await sec.rpc('member_move', { p_membership_id: m.membership_id, p_to_org_id: ids.branchA2 })
+    expect(await count(db, 'select 1 from app.memberships where id = $1 and is_cadre and ended_at is null', [moved.membership_id])).toBe(1)
+    const u = await createUser(db, { name: '新来的' })
+    await db.query(`insert into app.memberships (org_id, user_id, role) values ($1, $2, 'member')`, [ids.branchA, u])
+    expect(await count(db, 'select 1 from app.memberships where user_id = $1 and is_cadre', [u])).toBe(0)
+  })
 })

@@ -27,6 +27,8 @@ export interface RosterMember {
   org_name: string
   joined_at: string
   is_me: boolean
+  /** 副校级以上干部: owes a research article a year (public.research_set_cadre) */
+  is_cadre: boolean
 }
 
 export interface PendingMember {
@@ -37,6 +39,7 @@ export interface PendingMember {
   org_id: string
   org_name: string
   created_at: string
+  is_cadre: boolean
 }
 
 export interface Roster {
@@ -53,11 +56,11 @@ export interface Roster {
 }
 
 /** One row of a roster file as the secretary wrote it; `line` is its row number as Excel shows it. */
-export interface ImportRow { name: string, phone: string, org: string, role: string, line?: number }
+export interface ImportRow { name: string, phone: string, org: string, role: string, cadre?: string, line?: number }
 
 export type ImportRowError =
   | 'row_invalid' | 'name_required' | 'name_too_long' | 'phone_required' | 'phone_invalid' | 'phone_duplicate'
-  | 'org_not_found' | 'org_ambiguous' | 'role_invalid' | 'role_above_own' | 'already_member'
+  | 'org_not_found' | 'org_ambiguous' | 'role_invalid' | 'role_above_own' | 'already_member' | 'cadre_invalid'
 
 export interface ImportCheckedRow {
   /** place in the rows sent (0-based) */
@@ -68,6 +71,7 @@ export interface ImportCheckedRow {
   phone?: string | null
   org_id?: string | null
   role?: Role | null
+  is_cadre?: boolean | null
   errors: ImportRowError[]
 }
 

@@ -10,6 +10,8 @@ export interface ResearchTopic {
   org_id: string
   org_name: string
   can_edit: boolean
+  /** set when retired: shown to its publishers only, offered for nothing new */
+  retired_at: string | null
   sessions: { id: string, title: string, starts_at: string }[]
 }
 
@@ -87,6 +89,9 @@ export const researchTopics = (year: number | null = null) => rpc<ResearchTopic[
 export function saveTopic(t: { id: string, org_id: string, title: string, brief: string, year?: number | null }) {
   return rpc<ResearchTopic>('research_save_topic', { p_id: t.id, p_org_id: t.org_id, p_title: t.title, p_brief: t.brief, p_year: t.year ?? null })
 }
+
+export const retireTopic = (id: string, retired: boolean) =>
+  rpc<{ id: string, retired_at: string | null }>('research_retire_topic', { p_id: id, p_retired: retired })
 
 export const linkSession = (sessionId: string, topicId: string | null) =>
   rpc<{ session_id: string, topic_id: string | null }>('research_link_session', { p_session_id: sessionId, p_topic_id: topicId })

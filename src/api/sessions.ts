@@ -55,6 +55,8 @@ export interface SessionDetail extends Omit<SessionListItem, 'can_run'> {
   my_leave: { id: string, status: LeaveStatus, reason: string, created_at: string, decided_at: string | null } | null
   makeup_completed_at: string | null
   counts: Counts | null
+  /** the research topic a 专题调研 session works on (public.get_session in the research migration) */
+  research_topic: { id: string, title: string, brief: string, org_name: string } | null
 }
 
 export interface SessionInput {

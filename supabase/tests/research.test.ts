@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Db } from '../local/db'
-import { as, count, expectError, freshDb, ids } from './db'
+import { as, count, createUser, expectError, freshDb, ids } from './db'
 
 let db: Db
 beforeAll(async () => { db = await freshDb() })
@@ -273,5 +273,109 @@ describe('who owes one', () => {
     expect((await sec.rpc('research_owed'))[0].submitted).toBe(0)
     await sec.rpc('research_submit', { p_id: id })
     expect((await sec.rpc('research_owed'))[0]).toMatchObject({ submitted: 1, owing: 0, submitted_names: ['王书记（示例）'] })
+  })
+})
+
+describe('topics retired, linked within their school, shown on the session', () => {
+  async function researchSession(org: string, organiser: string) {
+    const id = randomUUID()
+    await db.query(
+      `insert into app.sessions (id, org_id, kind, title, starts_at, duration_minutes, organiser_id, checkin_opens_at, checkin_closes_at, created_by)
+       values ($1, $2, 'research', '专题调研', now(), 60, $3, now() - interval '30 minutes', now() + interval '15 minutes', $3)`,
+      [id, org, organiser])
+    await db.query('insert into app.session_orgs (session_id, org_id) values ($1, $2)', [id, org])
+    return id
+  }
+
+  it('the publisher retires a topic: members stop seeing it, its publisher still does; audited; others refused', async () => {
+    const id = randomUUID()
+    await as(db, ids.admin).rpc('research_save_topic', { p_id: id, p_org_id: ids.bureau, p_title: '将退课题', p_brief: '简介' })
+    await expectError(as(db, ids.teacherB).rpc('research_retire_topic', { p_id: id }), 'research.not_allowed')
+    await expectError(as(db, ids.secretaryA).rpc('research_retire_topic', { p_id: id }), 'research.not_allowed')
+    await expectError(as(db, ids.secretaryA).rpc('research_retire_topic', { p_id: randomUUID() }), 'research.topic_not_found')
+    await expectError(as(db, ids.admin).rpc('research_retire_topic', { p_id: id, p_retired: null }), 'research.decision_invalid')
+    expect(await count(db, 'select 1 from app.research_topics where id = $1 and retired_at is null', [id])).toBe(1)
+    const r = await as(db, ids.admin).rpc('research_retire_topic', { p_id: id })
+    expect(r.retired_at).not.toBeNull()
+    await as(db, ids.admin).rpc('research_retire_topic', { p_id: id }) // a retry changes nothing more
+    expect(await count(db, `select 1 from app.audit_log where subject_id = $1 and action = 'research.retire_topic'`, [id])).toBe(1)
+    expect((await as(db, ids.teacherB).rpc('research_topics')).map((t: any) => t.id)).not.toContain(id)
+    const mine = (await as(db, ids.admin).rpc('research_topics')).find((t: any) => t.id === id)
+    expect(mine).toMatchObject({ can_edit: true })
+    expect(mine.retired_at).not.toBeNull()
+    await as(db, ids.admin).rpc('research_retire_topic', { p_id: id, p_retired: false })
+    expect((await as(db, ids.teacherB).rpc('research_topics')).map((t: any) => t.id)).toContain(id)
+  })
+
+  it('a session links a current topic of its own school or the bureau; get_session names it', async () => {
+    const s = await researchSession(ids.branchA, ids.secretaryA)
+    const school2Topic = randomUUID()
+    await as(db, ids.admin).rpc('research_save_topic', { p_id: school2Topic, p_org_id: ids.school2, p_title: '二校课题' })
+    await expectError(as(db, ids.admin).rpc('research_link_session', { p_session_id: s, p_topic_id: school2Topic }), 'research.topic_not_found')
+    const retired = randomUUID()
+    await as(db, ids.admin).rpc('research_save_topic', { p_id: retired, p_org_id: ids.bureau, p_title: '旧课题' })
+    await as(db, ids.admin).rpc('research_retire_topic', { p_id: retired })
+    await expectError(as(db, ids.secretaryA).rpc('research_link_session', { p_session_id: s, p_topic_id: retired }), 'research.topic_retired')
+    expect(await count(db, 'select 1 from app.research_topic_sessions where session_id = $1', [s])).toBe(0)
+    expect((await as(db, ids.teacherA).rpc('get_session', { p_session_id: s })).research_topic).toBeNull()
+    await as(db, ids.secretaryA).rpc('research_link_session', { p_session_id: s, p_topic_id: seeded.topic })
+    const seen = await as(db, ids.teacherA).rpc('get_session', { p_session_id: s })
+    expect(seen.research_topic).toMatchObject({ id: seeded.topic, title: '校长负责制下如何发挥党组织的保证监督作用' })
+    expect(seen.title).toBe('专题调研') // the sessions area's fields are all still there
+    expect(seen.can_run).toBe(false)
+    await as(db, ids.secretaryA).rpc('research_link_session', { p_session_id: s, p_topic_id: null })
+    expect((await as(db, ids.teacherA).rpc('get_session', { p_session_id: s })).research_topic).toBeNull()
+  })
+})
+
+describe('the cadre flag on the roster and from the roster file', () => {
+  it('the roster shows each member\'s flag', async () => {
+    const r = await as(db, ids.secretaryA).rpc('roster', { p_org_id: ids.branchA })
+    const by = Object.fromEntries(r.members.map((m: any) => [m.user_id, m.is_cadre]))
+    expect(by[ids.secretaryA]).toBe(true)
+    expect(by[ids.teacherA]).toBe(false)
+    expect(r.my_rank).toBeGreaterThan(0)
+  })
+
+  it('an import reads the optional column, refuses a value it cannot read, and the flag reaches the membership and who owes one', async () => {
+    const sec = as(db, ids.secretaryB)
+    const id = randomUUID()
+    const rows = [
+      { name: '干部甲', phone: '13900002001', org: '', role: '', cadre: '是', line: 2 },
+      { name: '老师乙', phone: '13900002002', org: '', role: '', line: 3 },
+      { name: '写错丙', phone: '13900002003', org: '', role: '', cadre: '也许', line: 4 },
+    ]
+    const check = await sec.rpc('roster_import_check', { p_org_id: ids.branchB, p_rows: JSON.stringify(rows) })
+    expect(check.rows.map((r: any) => [r.is_cadre, r.errors])).toEqual([[true, []], [false, []], [null, ['cadre_invalid']]])
+    const res = await sec.rpc('roster_import', { p_id: id, p_org_id: ids.branchB, p_rows: JSON.stringify(rows) })
+    expect(res).toMatchObject({ saved: 2, bad: [{ index: 2, row: 4, errors: ['cadre_invalid'] }] })
+    const pending = (await sec.rpc('roster', { p_org_id: ids.branchB })).pending
+    expect(Object.fromEntries(pending.filter((p: any) => p.display_name !== '新老师乙').map((p: any) => [p.display_name, p.is_cadre])))
+      .toMatchObject({ 干部甲: true, 老师乙: false })
+    const before = (await as(db, ids.admin).rpc('research_owed')).find((r: any) => r.org_id === ids.branchB)
+    const u = await createUser(db, { phone: '8613900002001', name: '干部甲' })
+    expect(await count(db, 'select 1 from app.memberships where user_id = $1 and org_id = $2 and is_cadre and ended_at is null', [u, ids.branchB])).toBe(1)
+    const v = await createUser(db, { phone: '8613900002002', name: '老师乙' })
+    expect(await count(db, 'select 1 from app.memberships where user_id = $1 and is_cadre', [v])).toBe(0)
+    const after = (await as(db, ids.admin).rpc('research_owed')).find((r: any) => r.org_id === ids.branchB)
+    expect(after).toMatchObject({ cadres: before.cadres + 1, owing: before.owing + 1 })
+    expect(after.owing_names).toContain('干部甲')
+    // marked again from the roster screen: off, and the count follows
+    const m = (await sec.rpc('roster', { p_org_id: ids.branchB })).members.find((x: any) => x.user_id === u)
+    expect(m.is_cadre).toBe(true)
+    await sec.rpc('research_set_cadre', { p_membership_id: m.membership_id, p_is_cadre: false })
+    expect((await as(db, ids.admin).rpc('research_owed')).find((r: any) => r.org_id === ids.branchB).cadres).toBe(before.cadres)
+  })
+
+  it('a cadre moved to another branch stays a cadre; someone who merely joins another does not become one', async () => {
+    const sec = as(db, ids.admin)
+    const m = (await sec.rpc('roster', { p_org_id: ids.school1 })).members
+      .find((x: any) => x.user_id === ids.teacherA2 && x.org_id === ids.branchA)
+    await sec.rpc('research_set_cadre', { p_membership_id: m.membership_id, p_is_cadre: true })
+    const moved = await sec.rpc('member_move', { p_membership_id: m.membership_id, p_to_org_id: ids.branchA2 })
+    expect(await count(db, 'select 1 from app.memberships where id = $1 and is_cadre and ended_at is null', [moved.membership_id])).toBe(1)
+    const u = await createUser(db, { name: '新来的' })
+    await db.query(`insert into app.memberships (org_id, user_id, role) values ($1, $2, 'member')`, [ids.branchA, u])
+    expect(await count(db, 'select 1 from app.memberships where user_id = $1 and is_cadre', [u])).toBe(0)
   })
 })

@@ -110,9 +110,9 @@ describe('management', () => {
     const wb = new ExcelJS.Workbook()
     await wb.xlsx.load(left.bytes as unknown as ArrayBuffer)
     const rows = wb.worksheets[0]!.getSheetValues().filter(Boolean).map(r => (r as unknown[]).slice(1))
-    expect(rows[0]).toEqual(['姓名', '手机号', '组织', '角色', '原文件行号', '未导入原因'])
-    expect(rows.slice(1).map(r => [r[0] ?? '', r[4]])).toEqual([[`新老师乙${suffix}`, 3], ['', 6]])
-    expect(String(rows[2]![5])).toContain('缺少姓名')
+    expect(rows[0]).toEqual(['姓名', '手机号', '组织', '角色', '副校级以上干部', '原文件行号', '未导入原因'])
+    expect(rows.slice(1).map(r => [r[0] ?? '', r[5]])).toEqual([[`新老师乙${suffix}`, 3], ['', 6]])
+    expect(String(rows[2]![6])).toContain('缺少姓名')
 
     // 4. an invite for the branch, shown with its QR code
     await sec.openInvites(branchId)

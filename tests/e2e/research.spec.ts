@@ -28,14 +28,54 @@ async function confirm(page: Page) {
   await page.locator('.van-dialog__confirm').click()
 }
 
+const TEACHER1 = '00000000-0000-4000-a000-000000000004'
+// one paragraph longer than an A4 page, so the book must split it across pages
+const longParagraph = Array.from({ length: 45 }, (_, i) => `长段第${i + 1}句，调研组逐一核对了会议记录、议事规则和执行情况，并与校长和支部委员分别谈话。`).join('')
 const paragraphs = Array.from({ length: 28 }, (_, i) =>
   `第${i + 1}段：围绕校长负责制下党组织保证监督作用，我们走访了教研组、年级组和后勤部门，听取党员教师和群众的意见，整理出需要解决的问题和下一步的做法，形成本段调研记录。`)
 
+// What a screen must hold at 390 px and with the system text at 200% (195 CSS px wide, as
+// Chrome on Android lays it out): nothing off the side, no text under 14 px, every control at
+// least 44×44. Screenshots go to test-results/research/ to be looked at.
+async function check(page: Page, name: string) {
+  const found = await page.evaluate(() => {
+    const visible = (el: Element) => {
+      const r = el.getBoundingClientRect()
+      return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden'
+    }
+    const small = [...document.querySelectorAll('body *')].filter((el) => {
+      const own = [...el.childNodes].some(n => n.nodeType === Node.TEXT_NODE && n.textContent!.trim())
+      return own && visible(el) && Number.parseFloat(getComputedStyle(el).fontSize) < 14
+    }).map(el => `${el.tagName}.${el.className}: ${el.textContent!.trim().slice(0, 20)}`)
+    const tiny = [...document.querySelectorAll('main button, main select, main input:not([type=hidden]), main textarea')]
+      .filter(visible)
+      .filter((el) => {
+        const r = (el.closest('.van-field') ?? el).getBoundingClientRect()
+        return r.height < 44 || r.width < 44
+      }).map(el => `${el.tagName}.${el.className}`)
+    return { overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth, small, tiny }
+  })
+  mkdirSync(join(ROOT, 'test-results', 'research'), { recursive: true })
+  await page.screenshot({ path: join(ROOT, 'test-results', 'research', `${name}.png`), fullPage: true })
+  expect(found, name).toEqual({ overflow: 0, small: [], tiny: [] })
+}
+
 describe('research articles', () => {
   it('write offline → submit → return → revise → resubmit → recommend → select; the book and the .docx', async () => {
-    // 张老师 is marked a cadre by the secretary (the roster's flag)
-    const sec = await api('secretary1@demo.example')
-    expect((await sec.rpc('research_set_cadre', { p_membership_id: '00000000-0000-4000-b000-000000000004', p_is_cadre: true })).error).toBeNull()
+    // 张老师 is marked a cadre by the secretary, on the roster screen; who owes one follows it
+    const roster = await b.open()
+    await signInAs(roster, 'secretary1@demo.example')
+    await roster.goto('/admin/roster')
+    await roster.locator(`[data-test="roster-member-${TEACHER1}"]`).click()
+    const marked = waitForRpc(roster, 'research_set_cadre')
+    await roster.locator('.van-action-sheet__item', { hasText: '标记为副校级以上干部' }).click()
+    expect((await marked).status()).toBe(200)
+    await roster.locator(`[data-test="roster-cadre-${TEACHER1}"]`).waitFor()
+    expect(await roster.locator(`[data-test="roster-cadre-${TEACHER1}"]`).textContent()).toContain('副校级以上')
+    await check(roster, 'roster-390')
+    await roster.goto('/research/review')
+    await roster.locator('[data-test="research-owed-row"]').first().waitFor()
+    expect(await roster.locator('[data-test="research-owed"]').textContent()).toMatch(/未提交：[^已]*张老师（示例）/)
 
     // the cadre writes on the phone
     const teacher = await b.open()
@@ -55,7 +95,7 @@ describe('research articles', () => {
     // the signal drops: typing goes on, kept on the phone and queued
     await b.state.context.setOffline(true)
     await teacher.evaluate(() => window.dispatchEvent(new Event('offline')))
-    await teacher.locator('[data-test="research-body"] textarea').fill(`## 一、调研的缘起\n\n${paragraphs.join('\n\n')}\n\n## 二、几点建议\n\n建立会前沟通机制。`)
+    await teacher.locator('[data-test="research-body"] textarea').fill(`## 一、调研的缘起\n\n${paragraphs.join('\n\n')}\n\n${longParagraph}\n\n## 二、几点建议\n\n建立会前沟通机制。`)
     await teacher.locator('[data-test="research-save-queued"]').waitFor()
     // every word is on the phone before it reaches the server
     const stored = await teacher.evaluate(() => localStorage.getItem('xxdzz-research-drafts'))
@@ -128,7 +168,7 @@ describe('research articles', () => {
     const saved = waitForRpc(admin, 'research_save_collection')
     await admin.locator('[data-test="research-collection-save"]').click()
     expect((await saved).status()).toBe(200)
-    const book = (await bureau.rpc('research_collection', { p_year: year })).data as { articles: { id: string, title: string, author_name: string, school: string }[] }
+    const book = (await bureau.rpc('research_collection', { p_year: year })).data as { title: string, articles: { id: string, title: string, author_name: string, school: string }[] }
     expect(book.articles.map(a => a.id)).toEqual([id, seededRecommended])
 
     const download = admin.waitForEvent('download')
@@ -144,6 +184,23 @@ describe('research articles', () => {
     await admin.goto(`/research/collections/${year}/book`)
     await admin.locator('[data-test="research-book-pages"][data-ready="true"]').waitFor()
     const pages = await admin.locator('.book-page').count()
+    // paragraphs split at line ends, never a lone line at a page's foot or head, no heading left
+    // at a page's foot, nothing cut off by a page box, no page beginning with closing punctuation
+    const layout = await admin.evaluate(() => {
+      const lines = (e: Element) => Math.round(e.getBoundingClientRect().height / Number.parseFloat(getComputedStyle(e).lineHeight))
+      const bodies = [...document.querySelectorAll('.book-page__body')]
+      return {
+        overflowing: bodies.filter(x => x.scrollHeight > x.clientHeight + 1).length,
+        split: [...document.querySelectorAll('.book-p--split')].map(lines),
+        carried: [...document.querySelectorAll('.book-p--cont')].map(lines),
+        headingAtFoot: bodies.filter(x => x.lastElementChild?.classList.contains('book-h2')).length,
+        punctuationAtHead: [...document.querySelectorAll('.book-p--cont')].filter(e => /^[，。、；：？！）》」”]/.test(e.textContent!)).length,
+      }
+    })
+    expect(layout.split.length).toBeGreaterThan(0)
+    expect(layout.carried).toHaveLength(layout.split.length)
+    expect(Math.min(...layout.split, ...layout.carried)).toBeGreaterThanOrEqual(2)
+    expect({ ...layout, split: 0, carried: 0 }).toEqual({ overflowing: 0, split: 0, carried: 0, headingAtFoot: 0, punctuationAtHead: 0 })
     const pdf = await admin.pdf({ preferCSSPageSize: true, printBackground: true })
     const dir = mkdtempSync(join(tmpdir(), 'xxdzz-book-'))
     writeFileSync(join(dir, 'book.pdf'), pdf)
@@ -167,39 +224,23 @@ describe('research articles', () => {
       expect(all[n - 1]).toContain(a.author_name)
       expect(all[n - 2]).not.toContain(`${a.author_name}　${a.school}`)
     }
-    // the first article is long enough to take more than one page
+    // the first article is long enough to take more than one page; its pages carry the running
+    // header naming the book and the article, and the long paragraph reads whole, in order, across them
     expect(starts[1]! - starts[0]!).toBeGreaterThan(1)
     expect(all[starts[0]!]).toContain('第')
+    const lines = (n: number) => all[n]!.split('\n').map(l => l.trim()).filter(Boolean)
+    for (let n = starts[0]!; n < starts[1]! - 1; n++) {
+      expect(lines(n)[0]).toContain(book.title.slice(0, 6))
+      expect(lines(n)[0]).toContain(title.slice(0, 8))
+    }
+    // the article's pages without their running headers and page numbers: the text runs on whole
+    const flat = Array.from({ length: starts[1]! - starts[0]! }, (_, i) => lines(starts[0]! - 1 + i).slice(1, -1).join('')).join('').replace(/\s+/g, '')
+    expect(flat).toContain(longParagraph)
+    expect(flat).toContain(paragraphs.at(-1))
   })
 })
 
 describe('research screens on a phone', () => {
-  // What a screen must hold at 390 px and with the system text at 200% (195 CSS px wide, as
-  // Chrome on Android lays it out): nothing off the side, no text under 14 px, every control at
-  // least 44×44. Screenshots go to test-results/research/ to be looked at.
-  async function check(page: Page, name: string) {
-    const found = await page.evaluate(() => {
-      const visible = (el: Element) => {
-        const r = el.getBoundingClientRect()
-        return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden'
-      }
-      const small = [...document.querySelectorAll('body *')].filter((el) => {
-        const own = [...el.childNodes].some(n => n.nodeType === Node.TEXT_NODE && n.textContent!.trim())
-        return own && visible(el) && Number.parseFloat(getComputedStyle(el).fontSize) < 14
-      }).map(el => `${el.tagName}.${el.className}: ${el.textContent!.trim().slice(0, 20)}`)
-      const tiny = [...document.querySelectorAll('main button, main select, main input:not([type=hidden]), main textarea')]
-        .filter(visible)
-        .filter((el) => {
-          const r = (el.closest('.van-field') ?? el).getBoundingClientRect()
-          return r.height < 44 || r.width < 44
-        }).map(el => `${el.tagName}.${el.className}`)
-      return { overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth, small, tiny }
-    })
-    mkdirSync(join(ROOT, 'test-results', 'research'), { recursive: true })
-    await page.screenshot({ path: join(ROOT, 'test-results', 'research', `${name}.png`), fullPage: true })
-    expect(found, name).toEqual({ overflow: 0, small: [], tiny: [] })
-  }
-
   for (const [w, h, label] of [[390, 844, '390'], [195, 422, 'text200']] as const) {
     it(`the editor, the review list and the bureau's list at ${label}`, async () => {
       const page = await b.open()
@@ -230,4 +271,63 @@ describe('research screens on a phone', () => {
       await check(admin, `article-${label}`)
     })
   }
+})
+
+describe('research topics', () => {
+  it('the bureau publishes a topic with a brief; the secretary links a 专题调研 session to it and the session shows it; retired, it is offered no more', async () => {
+    const topic = '县域教育集团化办学中党组织作用的调研（端到端）'
+    const admin = await b.open()
+    await signInAs(admin, 'admin@demo.example')
+    await admin.goto('/research')
+    await admin.locator('[data-test="research-to-topics"]').click()
+    await admin.locator('[data-test="research-topic-new"]').click()
+    await admin.locator('[data-test="research-topic-title"] textarea').fill(topic)
+    await admin.locator('[data-test="research-topic-brief"] textarea').fill('走访三个教育集团，了解党组织如何参与集团重大事项决策。')
+    const saved = waitForRpc(admin, 'research_save_topic')
+    await admin.locator('[data-test="research-topic-save"]').click()
+    expect((await saved).status()).toBe(200)
+    const row = admin.locator('.van-cell[data-test^="research-topic-"]', { hasText: topic })
+    await row.waitFor()
+    await check(admin, 'topics-390')
+
+    // the secretary plans a 专题调研 session on it from the session form
+    const sec = await b.open()
+    await signInAs(sec, 'secretary1@demo.example')
+    await sec.goto('/sessions/new')
+    await sec.locator('[data-test="form-kind-select"]').selectOption('research')
+    await sec.locator('[data-test="form-title"] input').fill('专题调研：集团化办学（端到端）')
+    const select = sec.locator('[data-test="form-research-topic-select"]')
+    await select.locator('option', { hasText: topic }).waitFor({ state: 'attached' })
+    await select.selectOption((await row.getAttribute('data-test'))!.replace('research-topic-', ''))
+    const linked = waitForRpc(sec, 'research_link_session')
+    await sec.locator('[data-test="form-save"]').click()
+    expect((await linked).status()).toBe(200)
+    await sec.locator('[data-test="session-research-topic"]').waitFor()
+    expect(await sec.locator('[data-test="session-research-topic"]').textContent()).toContain(topic)
+    expect(await sec.locator('[data-test="session-research-topic"]').textContent()).toContain('调研课题')
+    await check(sec, 'session-topic-390')
+    const sessionUrl = sec.url()
+
+    // a member sees the topic on the session, and can write on it
+    const teacher = await b.open()
+    await signInAs(teacher, 'teacher1@demo.example')
+    await teacher.goto(new URL(sessionUrl).pathname)
+    await teacher.locator('[data-test="session-research-topic"]').waitFor()
+    expect(await teacher.locator('[data-test="session-research-topic"]').textContent()).toContain('走访三个教育集团')
+
+    // the bureau retires it: the editor no longer offers it; the session keeps its link
+    await row.click()
+    await admin.locator('[data-test="research-topic-retire"]').click()
+    const retired = waitForRpc(admin, 'research_retire_topic')
+    await admin.locator('.van-dialog__confirm').click()
+    expect((await retired).status()).toBe(200)
+    await row.locator('.van-tag').waitFor()
+    await teacher.goto('/research')
+    await teacher.locator('[data-test="research-write"]').click()
+    await teacher.locator('[data-test="research-topic"]:not([disabled])').waitFor()
+    expect(await teacher.locator('[data-test="research-topic"] option').allTextContents()).not.toContain(topic)
+    expect((await teacher.locator('[data-test="research-topic"] option').count())).toBeGreaterThan(1)
+    await teacher.goto(new URL(sessionUrl).pathname)
+    await teacher.locator('[data-test="session-research-topic"]').waitFor()
+  })
 })

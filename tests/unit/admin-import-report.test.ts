@@ -16,6 +16,13 @@ describe('roster files: row numbers as Excel shows them', () => {
     expect(toRows(numbered(parseCsv('甲,13900000001\n乙,13900000002\n'))).map(r => r.line)).toEqual([1, 2])
   })
 
+  it('the optional 副校级以上干部 column is found by its header, wherever it stands, or fifth without a header', () => {
+    const rows = toRows(numbered(parseCsv('副校级以上干部,姓名,手机号\n是,甲,13900000001\n,乙,13900000002\n')))
+    expect(rows.map(r => [r.name, r.cadre])).toEqual([['甲', '是'], ['乙', '']])
+    expect(toRows(numbered(parseCsv('Name,Phone,Cadre\nA,13900000001,yes\n')))[0]!.cadre).toBe('yes')
+    expect(toRows(numbered(parseCsv('甲,13900000001,,,是\n')))[0]!.cadre).toBe('是')
+  })
+
   it('an .xlsx keeps Excel\'s own row numbers, blank rows and all, and phone numbers typed as numbers', async () => {
     const wb = new ExcelJS.Workbook()
     const ws = wb.addWorksheet('名单')
@@ -29,8 +36,8 @@ describe('roster files: row numbers as Excel shows them', () => {
     const file = new File([buf], 'roster.xlsx')
     const rows = await readRosterFile(file)
     expect(rows).toEqual([
-      { name: '甲', phone: '13900000001', org: '', role: '', line: 3 },
-      { name: '乙', phone: '139 0000 0002', org: '', role: '', line: 7 },
+      { name: '甲', phone: '13900000001', org: '', role: '', cadre: '', line: 3 },
+      { name: '乙', phone: '139 0000 0002', org: '', role: '', cadre: '', line: 7 },
     ])
   })
 })

@@ -5,7 +5,8 @@ import { downloadWorkbook } from './xlsx'
 /**
  * Reads a roster file picked on the phone: .xlsx through exceljs (loaded only here), .csv by
  * the small parser below. Columns are found by their header (姓名/name, 手机号/phone,
- * 组织/org, 角色/role); without a header row they are taken in that order. Each row keeps
+ * 组织/org, 角色/role, and the optional 副校级以上干部/cadre); without a header row they are
+ * taken in that order. Each row keeps
  * the number Excel shows beside it (header = 1, blank rows counted), so "第 N 行" on the
  * screen is the row the secretary finds in the file.
  */
@@ -20,12 +21,13 @@ export interface Line { line: number, cells: string[] }
 /** CSV records are Excel's rows, one each, from 1. */
 export const numbered = (table: string[][]): Line[] => table.map((cells, i) => ({ line: i + 1, cells }))
 
-type Column = 'name' | 'phone' | 'org' | 'role'
+type Column = 'name' | 'phone' | 'org' | 'role' | 'cadre'
 const HEADERS: Record<Column, RegExp> = {
   name: /^(姓名|名字|name)$/i,
   phone: /^(手机|手机号|手机号码|电话|联系电话|phone|mobile)$/i,
   org: /^(组织|党组织|所在组织|支部|所在支部|org|organi[sz]ation|branch)$/i,
   role: /^(角色|职务|身份|role)$/i,
+  cadre: /^(副校级以上干部|副校级以上|副校级及以上干部|校级干部|干部|cadre)$/i,
 }
 
 export function toRows(table: Line[]): ImportRow[] {
@@ -35,13 +37,14 @@ export function toRows(table: Line[]): ImportRow[] {
   const head = rows[0]!.cells.map(c => c.trim())
   const idx = Object.fromEntries(Object.entries(HEADERS).map(([k, re]) => [k, head.findIndex(h => re.test(h))])) as Record<Column, number>
   const hasHeader = idx.name >= 0 || idx.phone >= 0
-  const col = hasHeader ? idx : { name: 0, phone: 1, org: 2, role: 3 }
+  const col = hasHeader ? idx : { name: 0, phone: 1, org: 2, role: 3, cadre: 4 }
   const cell = (r: string[], i: number) => (i >= 0 ? (r[i] ?? '') : '').trim()
   return (hasHeader ? rows.slice(1) : rows).map(r => ({
     name: cell(r.cells, col.name),
     phone: cell(r.cells, col.phone),
     org: cell(r.cells, col.org),
     role: cell(r.cells, col.role),
+    cadre: cell(r.cells, col.cadre),
     line: r.line,
   }))
 }
@@ -117,8 +120,8 @@ async function readXlsx(file: File): Promise<Line[]> {
 
 type T = (key: string, named?: Record<string, unknown>) => string
 
-/** The four columns, headed as the reader above finds them, in the secretary's language. */
-const columns = (t: T) => [t('admin.import.col_name'), t('admin.import.col_phone'), t('admin.import.col_org'), t('admin.import.col_role')]
+/** The five columns, headed as the reader above finds them, in the secretary's language. */
+const columns = (t: T) => [t('admin.import.col_name'), t('admin.import.col_phone'), t('admin.import.col_org'), t('admin.import.col_role'), t('admin.import.col_cadre')]
 
 function rosterSheet(wb: Workbook, name: string, head: string[]) {
   const ws = wb.addWorksheet(name)
@@ -134,22 +137,22 @@ function rosterSheet(wb: Workbook, name: string, head: string[]) {
 export function downloadTemplate(t: T): Promise<void> {
   return downloadWorkbook(`${t('admin.import.template_file')}.xlsx`, (wb) => {
     const ws = rosterSheet(wb, t('admin.import.title'), columns(t))
-    ws.addRow([t('admin.import.example_name'), '13800000000', t('admin.import.example_org'), t('common.role.member')])
+    ws.addRow([t('admin.import.example_name'), '13800000000', t('admin.import.example_org'), t('common.role.member'), t('admin.import.cadre_no')])
   })
 }
 
 /**
- * The rows that were not imported, as the same four columns (fix them and import this file
+ * The rows that were not imported, as the same five columns (fix them and import this file
  * again), with the row number they had in the original file and why they were left out.
  */
 export function downloadBadRows(t: T, fileName: string, rows: ImportRow[], bad: { index: number, row: number, errors: string[] }[]): Promise<void> {
   const base = fileName.replace(/\.(xlsx|csv)$/i, '') || t('admin.import.title')
   return downloadWorkbook(`${base}_${t('admin.import.bad_file')}.xlsx`, (wb) => {
     const ws = rosterSheet(wb, t('admin.import.bad_file'), [...columns(t), t('admin.import.col_line'), t('admin.import.col_reason')])
-    ws.getColumn(6).width = 40
+    ws.getColumn(7).width = 40
     for (const b of bad) {
       const r = rows[b.index]
-      ws.addRow([r?.name ?? '', r?.phone ?? '', r?.org ?? '', r?.role ?? '', b.row, b.errors.map(e => t(`admin.import.err.${e}`)).join('；')])
+      ws.addRow([r?.name ?? '', r?.phone ?? '', r?.org ?? '', r?.role ?? '', r?.cadre ?? '', b.row, b.errors.map(e => t(`admin.import.err.${e}`)).join('；')])
     }
   })
 }

@@ -5,6 +5,7 @@ import { ref, shallowRef } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { memberMove, memberRemove, memberSetRole, pendingRemove, roster } from '@/api/admin'
 import { errorKey, errorMessage } from '@/api/errors'
+import { setCadre } from '@/api/research'
 
 /** A roster screen: the members of an organisation and below, and what a secretary does to them. */
 export function useRoster() {
@@ -75,6 +76,7 @@ export function useRoster() {
     setRole: (m: RosterMember, role: Role) => act(() => memberSetRole(m.membership_id, role), 'admin.roster.role_changed'),
     move: (m: RosterMember, toOrgId: string) => act(() => memberMove(m.membership_id, toOrgId), 'admin.roster.moved'),
     remove: (m: RosterMember, reason: string) => act(() => memberRemove(m.membership_id, reason), 'admin.roster.removed'),
+    setCadre: (m: RosterMember, on: boolean) => act(() => setCadre(m.membership_id, on), on ? 'research.cadre.marked' : 'research.cadre.unmarked'),
     withdraw: (pendingId: string) => act(() => pendingRemove(pendingId), 'admin.roster.withdrawn'),
   }
 }

@@ -8,7 +8,10 @@ import { toBlocks } from './blocks'
  */
 export async function collectionDocx(c: Collection, labels: { contents: string, foreword: string, org: string }): Promise<Blob> {
   const { Document, Packer, Paragraph, TextRun, HeadingLevel, AlignmentType, Header, Footer, PageNumber, TableOfContents } = await import('docx')
-  const para = (text: string) => new Paragraph({ children: [new TextRun({ text, size: 28 })], indent: { firstLine: 560 }, spacing: { line: 400 } })
+  // as in the printed book: no lone first or last line of a paragraph on a page, no heading left
+  // at a page's foot without what it heads
+  const para = (text: string) => new Paragraph({ children: [new TextRun({ text, size: 28 })], indent: { firstLine: 560 }, spacing: { line: 400 }, widowControl: true })
+  const heading = (text: string) => new Paragraph({ heading: HeadingLevel.HEADING_2, keepNext: true, keepLines: true, children: [new TextRun(text)] })
   const children = [
     new Paragraph({ alignment: AlignmentType.CENTER, spacing: { before: 3000 }, children: [new TextRun({ text: labels.org, size: 32 })] }),
     new Paragraph({ alignment: AlignmentType.CENTER, spacing: { before: 800 }, children: [new TextRun({ text: c.title, size: 56, bold: true })] }),
@@ -16,7 +19,7 @@ export async function collectionDocx(c: Collection, labels: { contents: string, 
   if (c.foreword.trim()) {
     children.push(new Paragraph({ heading: HeadingLevel.HEADING_1, pageBreakBefore: true, children: [new TextRun(labels.foreword)] }))
     for (const b of toBlocks(c.foreword))
-      children.push(b.kind === 'heading' ? new Paragraph({ heading: HeadingLevel.HEADING_2, children: [new TextRun(b.text)] }) : para(b.text))
+      children.push(b.kind === 'heading' ? heading(b.text) : para(b.text))
   }
   children.push(new Paragraph({ heading: HeadingLevel.HEADING_1, pageBreakBefore: true, children: [new TextRun(labels.contents)] }))
   const toc: InstanceType<typeof Paragraph | typeof TableOfContents>[] = [new TableOfContents(labels.contents, { hyperlink: true, headingStyleRange: '1-1' })]
@@ -24,10 +27,10 @@ export async function collectionDocx(c: Collection, labels: { contents: string, 
     toc.push(new Paragraph({ children: [new TextRun({ text: `${a.title}　${a.author_name}`, size: 26 })] }))
   const body: (InstanceType<typeof Paragraph>)[] = []
   for (const a of c.articles) {
-    body.push(new Paragraph({ heading: HeadingLevel.HEADING_1, pageBreakBefore: true, alignment: AlignmentType.CENTER, children: [new TextRun(a.title)] }))
-    body.push(new Paragraph({ alignment: AlignmentType.CENTER, children: [new TextRun({ text: [a.author_name, a.school, a.position].filter(Boolean).join('　'), size: 26 })] }))
+    body.push(new Paragraph({ heading: HeadingLevel.HEADING_1, pageBreakBefore: true, keepNext: true, alignment: AlignmentType.CENTER, children: [new TextRun(a.title)] }))
+    body.push(new Paragraph({ alignment: AlignmentType.CENTER, keepNext: true, children: [new TextRun({ text: [a.author_name, a.school, a.position].filter(Boolean).join('　'), size: 26 })] }))
     for (const b of toBlocks(a.body))
-      body.push(b.kind === 'heading' ? new Paragraph({ heading: HeadingLevel.HEADING_2, children: [new TextRun(b.text)] }) : para(b.text))
+      body.push(b.kind === 'heading' ? heading(b.text) : para(b.text))
   }
   const doc = new Document({
     title: c.title,

@@ -2,6 +2,7 @@ import type { ManagedOrg, SessionKind } from '@/api/sessions'
 import dayjs from 'dayjs'
 import { reactive, ref } from 'vue'
 import { errorKey } from '@/api/errors'
+import { linkSession } from '@/api/research'
 import { getSession, orgsIManage, saveSession } from '@/api/sessions'
 import { newId } from '@/offline/outbox'
 
@@ -18,6 +19,8 @@ export interface SessionFormState {
   opens_before: number | string
   closes_after: number | string
   late_after_minutes: number | string
+  /** a 专题调研 session's research topic (linked after the session is saved) */
+  research_topic_id: string | null
 }
 
 /** Create (no id) or edit a session. The id of a new one is made once, so a retry never duplicates. */
@@ -40,7 +43,9 @@ export function useSessionForm(existingId: string | null) {
     opens_before: 30,
     closes_after: 15,
     late_after_minutes: 5,
+    research_topic_id: null,
   })
+  let linkedTopic: string | null = null
 
   async function load() {
     loading.value = true
@@ -61,7 +66,9 @@ export function useSessionForm(existingId: string | null) {
           opens_before: dayjs(s.starts_at).diff(s.checkin_opens_at, 'minute'),
           closes_after: dayjs(s.checkin_closes_at).diff(s.starts_at, 'minute'),
           late_after_minutes: s.late_after_minutes,
+          research_topic_id: s.research_topic?.id ?? null,
         })
+        linkedTopic = s.research_topic?.id ?? null
       }
       else if (orgs.value[0]) {
         form.org_id = orgs.value.find(o => o.kind === 'branch')?.id ?? orgs.value[0].id
@@ -81,7 +88,7 @@ export function useSessionForm(existingId: string | null) {
     error.value = null
     try {
       const start = dayjs(form.starts_at)
-      return await saveSession({
+      const s = await saveSession({
         id,
         org_id: form.org_id,
         kind: form.kind,
@@ -96,6 +103,12 @@ export function useSessionForm(existingId: string | null) {
         checkin_closes_at: start.add(Number(form.closes_after), 'minute').toISOString(),
         late_after_minutes: Number(form.late_after_minutes),
       })
+      // the link is the research area's (its own table); a retry of the save sends it again
+      if (form.kind === 'research' && form.research_topic_id !== linkedTopic) {
+        await linkSession(s.id, form.research_topic_id)
+        linkedTopic = form.research_topic_id
+      }
+      return s
     }
     catch (err) {
       error.value = errorKey(err)

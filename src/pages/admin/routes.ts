@@ -5,7 +5,7 @@ import type { RouteRecordRaw } from 'vue-router'
 export const routes: RouteRecordRaw[] = [
   { path: '/admin', name: 'admin', component: () => import('./AdminPage.vue'), meta: { title: 'common.manage', manage: true, tabbar: false } },
   { path: '/admin/orgs', name: 'admin-orgs', component: () => import('./AdminOrgsPage.vue'), meta: { title: 'admin.orgs.title', manage: true, tabbar: false } },
-  { path: '/admin/roster', name: 'admin-roster', component: () => import('./AdminRosterPage.vue'), meta: { title: 'admin.roster.title', manage: true, tabbar: false } },
+  { path: '/admin/roster', name: 'admin-roster', component: () => import('./AdminRosterPage.vue'), meta: { title: 'admin.roster.title', manage: true, tabbar: false, i18n: ['research'] } },
   { path: '/admin/import', name: 'admin-import', component: () => import('./AdminImportPage.vue'), meta: { title: 'admin.import.title', manage: true, tabbar: false } },
   { path: '/admin/invites', name: 'admin-invites', component: () => import('./AdminInvitesPage.vue'), meta: { title: 'admin.invites.title', manage: true, tabbar: false } },
   { path: '/admin/reports', name: 'admin-reports', component: () => import('./AdminReportsPage.vue'), meta: { title: 'admin.reports.title', manage: true, tabbar: false } },

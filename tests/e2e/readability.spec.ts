@@ -203,6 +203,9 @@ async function phone(login: string | null, opts: { width?: number, fontPx?: numb
   return page
 }
 
+/** Twenty screens, each measured and run through axe-core, on a shared machine. */
+const LONG = { timeout: 300_000 }
+
 function report(problems: string[]) {
   expect(problems, `\n${problems.join('\n')}\n`).toEqual([])
 }
@@ -233,7 +236,7 @@ describe.each([
   ['the bureau admin', 'admin@demo.example', ADMIN],
   ['someone signed out', null, PUBLIC],
 ] as const)('the main screens of %s read comfortably', (_who, login, screens) => {
-  it('at 390×844: no text under 14 px, no control under 44×44, no axe-core violation', async () => {
+  it('at 390×844: no text under 14 px, no control under 44×44, no axe-core violation', LONG, async () => {
     const page = await phone(login)
     const problems: string[] = []
     for (const screen of screens) {
@@ -248,7 +251,7 @@ describe.each([
     report(problems)
   })
 
-  it('in dark mode: no axe-core violation (contrast included)', async () => {
+  it('in dark mode: no axe-core violation (contrast included)', LONG, async () => {
     const page = await phone(login, { dark: true })
     const problems: string[] = []
     for (const screen of screens) {
@@ -259,7 +262,7 @@ describe.each([
     report(problems)
   })
 
-  it('at 320 px wide nothing runs off the side', async () => {
+  it('at 320 px wide nothing runs off the side', LONG, async () => {
     const page = await phone(login, { width: 320 })
     const problems: string[] = []
     for (const screen of screens) {
@@ -272,7 +275,7 @@ describe.each([
     report(problems)
   })
 
-  it('with the browser\'s text size at 200% the text doubles and nothing runs off the side', async () => {
+  it('with the browser\'s text size at 200% the text doubles and nothing runs off the side', LONG, async () => {
     const page = await phone(login, { fontPx: 32 })
     const problems: string[] = []
     for (const screen of screens) {

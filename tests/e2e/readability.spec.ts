@@ -230,6 +230,25 @@ describe('我的 → 字号', () => {
   })
 })
 
+describe('report charts (a canvas, which CSS does not reach)', () => {
+  const labelPx = async (page: Page) => {
+    await visit(page, ['/admin/reports', '[data-test="report-charts"]'])
+    await page.locator('[data-test="report-charts"] canvas').first().waitFor()
+    return page.locator('[data-test="report-charts"]').getAttribute('data-label-px')
+  }
+  it('label at the metadata size of the type scale: 14 px by default, 28 at 200% text, 18 with 字号 125%', LONG, async () => {
+    expect(await labelPx(await phone('secretary1@demo.example'))).toBe('14')
+    const large = await phone('secretary1@demo.example', { fontPx: 32 })
+    expect(await labelPx(large)).toBe('28')
+    await shot(large, 'text200', '/admin/reports#charts')
+    const scaled = await phone('secretary1@demo.example')
+    await visit(scaled, ['/me', '[data-test="me-version"]'])
+    await scaled.locator('[data-test="me-font-larger"]').click()
+    await scaled.locator('[data-test="me-font-larger"]').click()
+    expect(await labelPx(scaled)).toBe('18')
+  })
+})
+
 describe.each([
   ['a teacher', 'teacher1@demo.example', TEACHER],
   ['a secretary', 'secretary1@demo.example', SECRETARY],

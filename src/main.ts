@@ -7,6 +7,7 @@ import { yieldToMain } from './modules/idle'
 import { install as outbox } from './modules/outbox'
 import { install as pwa } from './modules/pwa'
 import { install as guards } from './modules/router-guards'
+import { install as textSize } from './modules/text-size'
 import { createAppRouter } from './router'
 // Vant's function APIs (showToast, showDialog, showNotify) need their styles imported by hand;
 // components used in templates get theirs from the resolver in vite.config.ts.
@@ -27,7 +28,7 @@ async function main() {
   app.use(pinia)
   await yieldToMain()
   // Order matters: i18n first (guards set titles), guards before the router starts.
-  const modules: AppModule[] = [i18n, guards, pwa, outbox]
+  const modules: AppModule[] = [i18n, guards, textSize, pwa, outbox]
   for (const install of modules)
     await install({ app, router, pinia })
   await yieldToMain()

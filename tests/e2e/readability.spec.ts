@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core'
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { apiSession, ROOT, storeSession, useBrowser } from './support'
+import { apiSession, DEMO_INVITE, ROOT, storeSession, useBrowser } from './support'
 
 // The readability bar of issue #14 over the main screens, as each screen's real users see it:
 // no text under 14 px, no control under 44×44 CSS px, nothing running off the side at 320 px or
@@ -35,6 +35,11 @@ const READING = '00000000-0000-4000-9100-000000000001'
 const SECTION = '00000000-0000-4000-9200-000000010001'
 const TOPIC = '00000000-0000-4000-9300-000000000003'
 const SESSION = '00000000-0000-4000-d000-000000000001'
+/** A past session of branch A, with its minutes and printed record. */
+const PAST = '00000000-0000-4000-d000-000000000005'
+const ARTICLE = '00000000-0000-4000-f000-000000000001'
+/** Last year's published collection (seeds/50_research.sql). */
+const LAST_YEAR = new Date(Date.now() + 8 * 3600_000).getUTCFullYear() - 1
 
 /** [path, what shows the screen has its content] */
 type Screen = readonly [string, string]
@@ -50,6 +55,13 @@ const TEACHER: Screen[] = [
   [`/sessions/${SESSION}`, '[data-test="session-page"] .van-cell'],
   [`/sessions/${SESSION}/checkin`, '[data-test="checkin-code"], [data-test="checkin-done"]'],
   ['/me', '[data-test="me-version"]'],
+  ['/me/profile', '[data-test="profile-form"]'],
+  ['/me/password', '[data-test="me-password-page"] form'],
+  ['/inbox', '[data-test="inbox-page"] [data-test^="inbox-day-"], [data-test="inbox-empty"]'],
+  ['/inbox/settings', '[data-test="inbox-settings-page"] .van-cell'],
+  ['/topics/new', '[data-test="topic-form"]'],
+  ['/research', '[data-test="research-mine"]'],
+  [`/research/collections/${LAST_YEAR}`, '[data-test="research-collection-article"]'],
 ]
 const SECRETARY: Screen[] = [
   ['/admin', '[data-test="admin-page"] .van-cell'],
@@ -62,6 +74,28 @@ const SECRETARY: Screen[] = [
   [`/sessions/${SESSION}/code`, '[data-test="code-digits"]'],
   [`/sessions/${SESSION}/sheet`, '[data-test="sheet-row"]'],
   ['/sessions/rates', '[data-test="rates-page"] .van-cell, [data-test="rates-page"] table'],
+  [`/sessions/${PAST}/minutes`, '[data-test="minutes-topic"]'],
+  [`/sessions/${PAST}/print`, '[data-test="print-record"]'],
+  ['/readings/plans/new', '[data-test="plan-form"]'],
+  ['/readings/new', '[data-test="readings-reading-new-page"] form'],
+  ['/research/review', '[data-test="research-owed"]'],
+  [`/research/write/00000000-0000-4000-f0e2-000000000001`, '[data-test="research-editor"] textarea'],
+]
+// The bureau's own screens (the organisation tree and the audit log are the bureau's only). The
+// printed book (/research/collections/:year/book) is A4 paper, not a phone screen, and is left
+// out; the plan and reading edit screens are not on main yet.
+const ADMIN: Screen[] = [
+  ['/admin/orgs', '[data-test="org-tree"] .van-cell'],
+  ['/admin/audit', '[data-test^="audit-entry-"], [data-test="admin-audit-page"] .van-empty'],
+  ['/admin/reports', '[data-test="admin-reports-page"] .van-cell, [data-test="admin-reports-page"] table'],
+  ['/research/bureau', '[data-test="research-recommended"]'],
+  [`/research/articles/${ARTICLE}`, '[data-test="research-article-title"]'],
+]
+/** Signed out. */
+const PUBLIC: Screen[] = [
+  ['/login', '[data-test="login-form"]'],
+  ['/join', '[data-test="invite-code-form"]'],
+  [`/join?code=${DEMO_INVITE}`, '[data-test="join-form"]'],
 ]
 
 /** The browser text size each phone of a test is set to (see `phone`). */
@@ -147,13 +181,14 @@ async function axe(page: Page): Promise<string[]> {
   })
 }
 
-/** A signed-in phone at 390×844 for an account; `fontPx` is the browser's text size (default 16). */
-async function phone(login: string, opts: { width?: number, fontPx?: number, dark?: boolean } = {}) {
+/** A signed-in phone at 390×844 for an account (null: signed out); `fontPx` is the browser's text size (default 16). */
+async function phone(login: string | null, opts: { width?: number, fontPx?: number, dark?: boolean } = {}) {
   const page = await b.open()
   await page.setViewportSize({ width: opts.width ?? 390, height: 844 })
   if (opts.dark)
     await page.emulateMedia({ colorScheme: 'dark' })
-  await storeSession(page, await apiSession(login, 'demo1234'))
+  if (login)
+    await storeSession(page, await apiSession(login, 'demo1234'))
   if (opts.fontPx) {
     // The browser's own text-size setting (Chrome's font size, Android's text scaling): the root
     // size every rem follows, as a phone set to large text gives it. Given again after each
@@ -167,6 +202,9 @@ async function phone(login: string, opts: { width?: number, fontPx?: number, dar
   }
   return page
 }
+
+/** Twenty screens, each measured and run through axe-core, on a shared machine. */
+const LONG = { timeout: 300_000 }
 
 function report(problems: string[]) {
   expect(problems, `\n${problems.join('\n')}\n`).toEqual([])
@@ -192,11 +230,32 @@ describe('我的 → 字号', () => {
   })
 })
 
+describe('report charts (a canvas, which CSS does not reach)', () => {
+  const labelPx = async (page: Page) => {
+    await visit(page, ['/admin/reports', '[data-test="report-charts"]'])
+    await page.locator('[data-test="report-charts"] canvas').first().waitFor()
+    return page.locator('[data-test="report-charts"]').getAttribute('data-label-px')
+  }
+  it('label at the metadata size of the type scale: 14 px by default, 28 at 200% text, 18 with 字号 125%', LONG, async () => {
+    expect(await labelPx(await phone('secretary1@demo.example'))).toBe('14')
+    const large = await phone('secretary1@demo.example', { fontPx: 32 })
+    expect(await labelPx(large)).toBe('28')
+    await shot(large, 'text200', '/admin/reports#charts')
+    const scaled = await phone('secretary1@demo.example')
+    await visit(scaled, ['/me', '[data-test="me-version"]'])
+    await scaled.locator('[data-test="me-font-larger"]').click()
+    await scaled.locator('[data-test="me-font-larger"]').click()
+    expect(await labelPx(scaled)).toBe('18')
+  })
+})
+
 describe.each([
   ['a teacher', 'teacher1@demo.example', TEACHER],
   ['a secretary', 'secretary1@demo.example', SECRETARY],
+  ['the bureau admin', 'admin@demo.example', ADMIN],
+  ['someone signed out', null, PUBLIC],
 ] as const)('the main screens of %s read comfortably', (_who, login, screens) => {
-  it('at 390×844: no text under 14 px, no control under 44×44, no axe-core violation', async () => {
+  it('at 390×844: no text under 14 px, no control under 44×44, no axe-core violation', LONG, async () => {
     const page = await phone(login)
     const problems: string[] = []
     for (const screen of screens) {
@@ -211,7 +270,7 @@ describe.each([
     report(problems)
   })
 
-  it('in dark mode: no axe-core violation (contrast included)', async () => {
+  it('in dark mode: no axe-core violation (contrast included)', LONG, async () => {
     const page = await phone(login, { dark: true })
     const problems: string[] = []
     for (const screen of screens) {
@@ -222,7 +281,7 @@ describe.each([
     report(problems)
   })
 
-  it('at 320 px wide nothing runs off the side', async () => {
+  it('at 320 px wide nothing runs off the side', LONG, async () => {
     const page = await phone(login, { width: 320 })
     const problems: string[] = []
     for (const screen of screens) {
@@ -235,7 +294,7 @@ describe.each([
     report(problems)
   })
 
-  it('with the browser\'s text size at 200% the text doubles and nothing runs off the side', async () => {
+  it('with the browser\'s text size at 200% the text doubles and nothing runs off the side', LONG, async () => {
     const page = await phone(login, { fontPx: 32 })
     const problems: string[] = []
     for (const screen of screens) {

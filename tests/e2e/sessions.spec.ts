@@ -11,7 +11,7 @@ import ws from 'ws'
 import { afterAll, describe, expect, it } from 'vitest'
 import { LoginPage } from './pages/LoginPage'
 import { SessionPages } from './pages/SessionPages'
-import { ANON_KEY, ROOT, STACK_URL, useBrowser } from './support'
+import { ANON_KEY, ROOT, STACK_URL, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
 const BRANCH_A = '00000000-0000-4000-8000-000000000011'
@@ -162,6 +162,63 @@ describe('sessions', () => {
     expect(await t1.myStatus()).toBe('present')
     await t1.done.waitFor()
     await shot(t1.page, '08-member-marked-present')
+  })
+
+  it('the grace period set in the form decides 已签到 or 迟到, for the member and on the sheet and record', { timeout: 180_000 }, async () => {
+    const organiser = new SessionPages(await signedIn('secretary1@demo.example'))
+    // Two sessions made in the form, both started two to three minutes ago (the start is placed
+    // in the past rather than the test waiting for the clock): a check-in now is inside a grace
+    // of 5 minutes and after a grace of 1.
+    const make = async (title: string, grace: string) => {
+      await organiser.page.goto('/sessions/new')
+      await organiser.page.locator('[data-test="session-form"]').waitFor()
+      const start = await organiser.page.evaluate(() => {
+        const d = new Date(Date.now() - 2 * 60_000)
+        const p = (n: number) => String(n).padStart(2, '0')
+        return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`
+      })
+      await organiser.page.locator('[data-test="form-title"] input').fill(title)
+      await organiser.page.locator('[data-test="form-starts"] input').fill(start)
+      await organiser.page.locator('[data-test="form-late-after"] input').fill(grace)
+      const saved = waitForRpc(organiser.page, 'save_session')
+      await organiser.page.locator('[data-test="form-save"]').click()
+      expect((await saved).status()).toBe(200)
+      await organiser.page.waitForURL(/\/sessions\/[0-9a-f-]{36}$/)
+      await organiser.detail.waitFor()
+      return { id: new URL(organiser.page.url()).pathname.split('/').pop()!, start }
+    }
+    const inside = await make('宽限内签到（E2E）', '5')
+    const after = await make('宽限后签到（E2E）', '1')
+
+    const member = new SessionPages(await signedIn('teacher1@demo.example'))
+    for (const [s, grace, status, word] of [[inside, 5, 'present', '已签到'], [after, 1, 'late', '迟到']] as const) {
+      await organiser.openCode(s.id)
+      await member.openDetail(s.id)
+      // the member reads the rule before checking in
+      expect(await member.page.locator('[data-test="session-late-rule"]').textContent()).toContain(`开始 ${grace} 分钟后签到记为迟到`)
+      expect((await member.typeCode(await organiser.shownCode())).status()).toBe(200)
+      await member.done.waitFor()
+      expect(await member.done.textContent()).toContain(word)
+      await expect.poll(() => member.myStatus()).toBe(status)
+      await shot(member.page, `20-member-${status}`)
+
+      // the organiser's sheet: the row, the count and the rule it was judged by
+      await organiser.openSheet(s.id)
+      await expect.poll(() => organiser.rowStatus('张老师（示例）')).toBe(status)
+      expect(await organiser.count(status).textContent()).toBe('1')
+      expect(await organiser.count(status === 'late' ? 'present' : 'late').textContent()).toBe('0')
+      // the start as typed (the phone's local time), plus the grace
+      const late = new Date(new Date(s.start).getTime() + grace * 60_000).toTimeString().slice(0, 5)
+      expect(await organiser.page.locator('[data-test="sheet-rule"]').textContent()).toContain(`${late} 以后签到记为迟到`)
+      await shot(organiser.page, `21-sheet-${status}`)
+
+      // and the printed record
+      await organiser.page.goto(`/sessions/${s.id}/print`)
+      await organiser.page.locator('[data-test="print-record"]').waitFor()
+      expect(await organiser.page.locator('[data-test="print-rule"]').textContent()).toBe(`${s.start.slice(11)} 开始，${late} 以后签到记为迟到`)
+      const line = organiser.page.locator('[data-test="print-record"] tr', { has: organiser.page.locator('th', { hasText: new RegExp(`^${word}$`) }) })
+      expect(await line.locator('td').textContent()).toContain('张老师（示例）')
+    }
   })
 
   it('opening the QR link signed out signs in first and then checks in', { timeout: 90_000 }, async () => {

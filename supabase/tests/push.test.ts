@@ -16,7 +16,7 @@ const auth = 'tBHItJI5svbpez7KI4CCXg'
 const endpoint = () => `https://push.example.test/send/${randomUUID()}`
 const sub = (id: string, ep: string, extra: Record<string, unknown> = {}) =>
   ({ p_id: id, p_endpoint: ep, p_p256dh: key, p_auth: auth, ...extra })
-const rows = (ep: string) => count(db, 'select count(*) from app.push_subscriptions where endpoint = $1', [ep])
+const rows = (ep: string) => count(db, 'select 1 from app.push_subscriptions where endpoint = $1', [ep])
 
 async function asService<T>(sql: string, params: unknown[]): Promise<T> {
   return db.transaction(async (tx) => {
@@ -52,12 +52,12 @@ describe('push subscriptions', () => {
   })
 
   it('refuses bad input and anonymous callers, changing nothing', async () => {
-    const before = await count(db, 'select count(*) from app.push_subscriptions')
+    const before = await count(db, 'select 1 from app.push_subscriptions')
     await expectError(as(db, ids.teacherA).rpc('push_subscribe', sub(randomUUID(), 'http://insecure.example/x')), 'push.invalid')
     await expectError(as(db, ids.teacherA).rpc('push_subscribe', sub(randomUUID(), endpoint(), { p_p256dh: 'short' })), 'push.invalid')
     await expectError(as(db, ids.teacherA).rpc('push_subscribe', sub(randomUUID(), endpoint(), { p_auth: '<script>' })), 'push.invalid')
     await expect(as(db, null).rpc('push_subscribe', sub(randomUUID(), endpoint()))).rejects.toThrow(/permission denied/)
-    expect(await count(db, 'select count(*) from app.push_subscriptions')).toBe(before)
+    expect(await count(db, 'select 1 from app.push_subscriptions')).toBe(before)
   })
 
   it('removes only my own', async () => {
@@ -85,6 +85,6 @@ describe('push subscriptions', () => {
     await as(db, ids.teacherA).rpc('push_subscribe', sub(randomUUID(), endpoint()))
     await db.query(`insert into app.push_settings (function_url, secret) values ('http://127.0.0.1:1/push', 'a-secret-of-16-chars') on conflict do nothing`)
     await db.query(`insert into app.inbox_items (user_id, kind, dedupe_key, link) values ($1, 'plan_assigned', 'push-test:' || gen_random_uuid(), '/inbox')`, [ids.teacherA])
-    expect(await count(db, `select count(*) from app.inbox_items where dedupe_key like 'push-test:%'`)).toBe(1)
+    expect(await count(db, `select 1 from app.inbox_items where dedupe_key like 'push-test:%'`)).toBe(1)
   })
 })

@@ -43,7 +43,8 @@ create index push_subscriptions_user_idx on app.push_subscriptions (user_id);
 
 alter table app.push_subscriptions enable row level security;
 alter table app.push_settings enable row level security;
--- no policies on push_settings: only the database's owner reads it
+-- push_settings holds the function's secret: no member reads it (the trigger is security definer)
+create policy push_settings_select on app.push_settings for select to authenticated using (false);
 
 create policy push_subscriptions_select on app.push_subscriptions for select to authenticated
   using (user_id = (select auth.uid()));

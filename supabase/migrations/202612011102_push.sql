@@ -51,6 +51,7 @@ create policy push_subscriptions_select on app.push_subscriptions for select to 
 create policy push_subscriptions_delete on app.push_subscriptions for delete to authenticated
   using (user_id = (select auth.uid()));
 grant select, delete on app.push_subscriptions to authenticated;
+grant all on app.push_subscriptions, app.push_settings to service_role;
 
 -- functions ---------------------------------------------------------------------------------
 

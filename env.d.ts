@@ -5,6 +5,8 @@ interface ImportMetaEnv {
   readonly VITE_SUPABASE_URL?: string
   /** anon key; defaults to the Supabase CLI's well-known local anon key */
   readonly VITE_SUPABASE_ANON_KEY?: string
+  /** the push Edge Function's VAPID public key (base64url); unset: no Web Push switch */
+  readonly VITE_VAPID_PUBLIC_KEY?: string
 }
 
 interface ImportMeta {

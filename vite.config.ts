@@ -257,6 +257,8 @@ export default defineConfig({
         // API traffic is never answered by the service worker.
         navigateFallbackDenylist: [/^\/auth\//, /^\/rest\//, /^\/realtime\//, /^\/storage\//],
         cleanupOutdatedCaches: true,
+        // Web Push: shows a pushed inbox item and opens its screen (public/push-sw.js)
+        importScripts: ['/push-sw.js'],
         // Only the app's own hashed chunks (in case one was not precached); no API caching.
         runtimeCaching: [
           {

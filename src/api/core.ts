@@ -56,6 +56,8 @@ export interface HomeSummary {
   manage: { pending_members: number, active_invites: number } | null
   /** my_context(), so the first screen needs one call */
   context: MyContext
+  /** the inbox's unread count (reminders now due included), for the tab bar and home */
+  unread: number
 }
 
 export const invitePreview = (code: string) => rpc<InvitePreview>('invite_preview', { p_code: code.trim() })

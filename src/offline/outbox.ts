@@ -67,6 +67,8 @@ export function createOutbox<K extends KindMap<K> = OutboxKinds>(opts: OutboxOpt
   let failures = 0
   let retryHandle: unknown = null
   let flushing: Promise<void> | null = null
+  /** flush() was called while a run was under way */
+  let again = false
   let dbp: Promise<OfflineDatabase> | null = null
   const db = () => (dbp ??= openOfflineDb(opts.dbName))
 
@@ -127,10 +129,25 @@ export function createOutbox<K extends KindMap<K> = OutboxKinds>(opts: OutboxOpt
     return Promise.race([send(payload, { signal: ctrl.signal }), limit]).finally(() => cancel(handle))
   }
 
-  /** Send everything that can be sent, oldest first. Concurrent calls share one run. */
+  /**
+   * Send everything that can be sent, oldest first. Concurrent calls share one run, but a call
+   * made while a run is under way gets one more run after it: that run may have looked at the
+   * network or the queue before what prompted the call (the online event, a new entry, a sender
+   * registered) and would otherwise swallow it until the next safety-net tick.
+   */
   function flush(): Promise<void> {
-    // a storage failure (private mode, the database closed under us) leaves entries for next time
-    flushing ??= run().catch(() => {}).finally(() => {
+    if (flushing) {
+      again = true
+      return flushing
+    }
+    flushing = (async () => {
+      do {
+        again = false
+        // a storage failure (private mode, the database closed under us) leaves entries for next time
+        await run().catch(() => {})
+        // a transient failure scheduled a retry: the back-off decides when, not the extra call
+      } while (again && retryHandle === null)
+    })().finally(() => {
       flushing = null
     })
     return flushing

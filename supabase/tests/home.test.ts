@@ -9,7 +9,7 @@ afterAll(async () => { await db?.close() })
 describe('home_summary', () => {
   it('gives a seeded teacher something to do now from every area', async () => {
     const home = await as(db, ids.teacherA).rpc('home_summary')
-    expect(Object.keys(home).sort()).toEqual(['context', 'continue_reading', 'due_plan', 'manage', 'next_session', 'study_minutes_year', 'topics'])
+    expect(Object.keys(home).sort()).toEqual(['context', 'continue_reading', 'due_plan', 'manage', 'next_session', 'study_minutes_year', 'topics', 'unread'])
     // who the member is comes along, so the first screen needs no second call
     expect(home.context).toEqual(await as(db, ids.teacherA).rpc('my_context'))
     expect(home.next_session).toMatchObject({ id: expect.any(String), title: expect.any(String) })
@@ -17,6 +17,17 @@ describe('home_summary', () => {
     expect(home.due_plan).toMatchObject({ id: expect.any(String), total: expect.any(Number) })
     expect(Array.isArray(home.topics)).toBe(true)
     expect(home.manage).toBeNull()
+  })
+
+  it('carries the inbox\'s unread count (with the reminders now due), so the tab bar needs no second call', async () => {
+    const me = as(db, ids.teacherA)
+    const home = await me.rpc('home_summary')
+    expect(home.unread).toBe((await me.rpc('inbox_unread')).unread)
+    // an item arriving later shows in the next summary; reading them all brings it to 0
+    await db.query(`insert into app.inbox_items (user_id, kind, dedupe_key, link) values ($1, 'plan_assigned', 'home-test:' || gen_random_uuid(), '/inbox')`, [ids.teacherA])
+    expect((await me.rpc('home_summary')).unread).toBe(home.unread + 1)
+    await me.rpc('inbox_mark_read')
+    expect((await me.rpc('home_summary')).unread).toBe(0)
   })
 
   it('tells a secretary what waits in management', async () => {

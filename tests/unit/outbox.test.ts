@@ -130,6 +130,32 @@ describe('outbox', () => {
     expect(box.pending.value).toBe(0)
   })
 
+  it('sends when the network returns while a run that found it offline is still finishing (the online event is not lost)', async () => {
+    const server = fakeServer()
+    let online = false
+    let stale = false
+    const box = make({
+      // the network returns (and its event fires) just after a run decided it was offline, as
+      // when the app's senders load, each asking for a flush, right as the signal comes back
+      isOnline: () => {
+        const was = online
+        if (stale) {
+          stale = false
+          online = true
+          box.onOnline()
+        }
+        return was
+      },
+    })
+    box.registerSender('t.tick', p => server.send(p))
+    await box.enqueue('t.tick', { id: 'late' })
+    expect(server.seen.size).toBe(0)
+    stale = true
+    await box.flush()
+    expect(server.order).toEqual(['late'])
+    expect(box.pending.value).toBe(0)
+  })
+
   it('backs off exponentially while the server cannot be reached, then recovers', async () => {
     const server = fakeServer()
     server.mode = 'down'

@@ -1,6 +1,7 @@
 import type { HomeSummary } from '@/api/core'
 import { homeSummary } from '@/api/core'
 import { ensureAreas } from '@/modules/i18n'
+import { useInboxStore } from '@/stores/inbox'
 import { useSessionStore } from '@/stores/session'
 
 let early: Promise<HomeSummary> | null = null
@@ -11,7 +12,10 @@ let early: Promise<HomeSummary> | null = null
  */
 function fetchSummary(): Promise<HomeSummary> {
   const session = useSessionStore()
-  return Promise.all([homeSummary(), ensureAreas(['sessions'])]).then(([s]) => {
+  const call = homeSummary()
+  // the unread count comes with it: the tab bar does not ask for it separately
+  useInboxStore().arriving(call.then(s => s.unread))
+  return Promise.all([call, ensureAreas(['sessions'])]).then(([s]) => {
     session.setContext(s.context)
     return s
   })

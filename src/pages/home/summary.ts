@@ -1,6 +1,7 @@
 import type { HomeSummary } from '@/api/core'
 import { homeSummary } from '@/api/core'
 import { ensureAreas } from '@/modules/i18n'
+import { keepHome } from '@/offline/home-cache'
 import { useSessionStore } from '@/stores/session'
 
 let early: Promise<HomeSummary> | null = null
@@ -11,8 +12,11 @@ let early: Promise<HomeSummary> | null = null
  */
 function fetchSummary(): Promise<HomeSummary> {
   const session = useSessionStore()
+  const userId = session.userId
   return Promise.all([homeSummary(), ensureAreas(['sessions'])]).then(([s]) => {
     session.setContext(s.context)
+    if (session.userId === userId)
+      keepHome(userId, s)
     return s
   })
 }

@@ -49,6 +49,8 @@ describe('the first screen before the app', () => {
       expect(await shell.locator('button[type="submit"]').textContent()).toContain('登录')
       // nothing of the app ran
       expect(await page.locator('#app').innerHTML()).toBe('')
+      if (process.env.E2E_SHOTS)
+        await page.screenshot({ path: `${process.env.E2E_SHOTS}/login-shell-light.png` })
     }
     finally {
       await context.close()
@@ -85,6 +87,8 @@ describe('the first screen before the app', () => {
 
     // Next start: the summary and the app's own script held back. The static shell already shows
     // the member's home (the app has not run: #app is empty) ...
+    // (in dark mode, which the shell must take before it paints, as the app does)
+    await page.emulateMedia({ colorScheme: 'dark' })
     const summary = await hold(page, '**/rest/v1/rpc/home_summary')
     const entry = await hold(page, '**/assets/index-*.js')
     await page.reload({ waitUntil: 'commit' })
@@ -92,6 +96,9 @@ describe('the first screen before the app', () => {
     const kept = page.locator('#app-shell .app-shell__snapshot')
     await kept.getByText(title.slice(0, 8)).first().waitFor()
     expect(await page.locator('#app').innerHTML()).toBe('')
+    expect(await page.evaluate(() => document.documentElement.classList.contains('van-theme-dark'))).toBe(true)
+    if (process.env.E2E_SHOTS)
+      await page.screenshot({ path: `${process.env.E2E_SHOTS}/home-shell-dark.png` })
     // ... and once the app runs, it draws the kept summary itself while home_summary is still held
     await entry.release()
     await summary.first

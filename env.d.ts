@@ -21,3 +21,6 @@ declare module '*.vue' {
   const component: DefineComponent<object, object, unknown>
   export default component
 }
+
+/** this build's id, injected by vite.config.ts (what a kept home's HTML belongs to) */
+declare const __BUILD_ID__: string

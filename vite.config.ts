@@ -9,6 +9,7 @@ import type { Plugin } from 'vite'
 import { defineConfig } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
 import { AUTH_STORAGE_KEY, EARLY_CALLS_GLOBAL, EXPIRY_MARGIN_MS, LOCAL_ANON_KEY, LOCAL_URL } from './src/api/local.ts'
+import { FONT_SCALES, HOME_CACHE_PREFIX, SETTINGS_KEY, SHELL_HTML_GLOBAL } from './src/shell/keys.ts'
 
 /**
  * Locale files are compiled to vue-i18n message ASTs at build time, so the app ships the
@@ -120,6 +121,66 @@ function preloadFirstScreen(): Plugin {
   }
 }
 
+/** Identifies this build: a kept home (src/offline/home-cache.ts) is HTML of one build's components. */
+const BUILD_ID = Date.now().toString(36)
+
+/**
+ * The static first screen (index.html's #app-shell, src/shell): its text comes from the locale
+ * files (zh-CN written into the HTML, en handed to the body script for phones set to English), and
+ * the two inline scripts that pick and fill it go in, the head one before anything else runs.
+ */
+function firstScreenShell(): Plugin {
+  const strings = (locale: string) => (key: string): string => {
+    const [area, ...path] = key.split('.')
+    let v: unknown = JSON.parse(readFileSync(new URL(`./src/locales/${locale}/${area}.json`, import.meta.url), 'utf8'))
+    for (const p of path)
+      v = (v as Record<string, unknown> | undefined)?.[p]
+    if (typeof v !== 'string')
+      throw new Error(`index.html shell: no ${locale} string for ${key}`)
+    return v
+  }
+  const script = (file: string) => readFileSync(new URL(`./src/shell/${file}`, import.meta.url), 'utf8').replace(/^\/\/.*\n/gm, '').trim()
+  const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;')
+  let build = ''
+  return {
+    name: 'first-screen-shell',
+    configResolved(config) {
+      // in dev the components' styles come with their scripts: a kept home could not be drawn
+      build = config.command === 'build' ? BUILD_ID : ''
+    },
+    transformIndexHtml: {
+      order: 'pre',
+      handler(html) {
+        const zh = strings('zh-CN')
+        const en = strings('en')
+        const keys = new Set<string>()
+        html = html
+          .replace(/(<[^>]*\sdata-t="([^"]+)"[^>]*>)(<\/)/g, (_, open: string, key: string, close: string) => {
+            keys.add(key)
+            return `${open}${escape(zh(key))}${close}`
+          })
+          .replace(/\sdata-t-placeholder="([^"]+)"/g, (m, key: string) => {
+            keys.add(key)
+            return `${m} placeholder="${escape(zh(key))}"`
+          })
+        const enStrings = Object.fromEntries([...keys].map(k => [k, en(k)]))
+        const body = `<script>${script('shell-body.js')}(${JSON.stringify(enStrings)},${JSON.stringify(SHELL_HTML_GLOBAL)})</script>`
+        html = html.replace('<!--app-shell-script-->', body)
+        const cfg = {
+          settingsKey: SETTINGS_KEY,
+          authKey: AUTH_STORAGE_KEY,
+          homePrefix: HOME_CACHE_PREFIX,
+          htmlGlobal: SHELL_HTML_GLOBAL,
+          fontScales: FONT_SCALES,
+          publicPaths: ['/login', '/join'],
+          build,
+        }
+        return { html, tags: [{ tag: 'script', injectTo: 'head', children: `${script('shell-head.js')}(${JSON.stringify(cfg)})` }] }
+      },
+    },
+  }
+}
+
 /** Vant's own Icon module, resolved to the lighter src/components/common/vant-icon.ts (see there why). */
 function lightVantIcon(): Plugin {
   const light = fileURLToPath(new URL('./src/components/common/vant-icon.ts', import.meta.url))
@@ -184,6 +245,7 @@ export default defineConfig({
   },
   define: {
     __APP_VERSION__: JSON.stringify(pkg.version),
+    __BUILD_ID__: JSON.stringify(BUILD_ID),
     // Feature flags: drop what the app does not use (Options API, legacy vue-i18n, compilers).
     __VUE_OPTIONS_API__: 'false',
     __VUE_PROD_DEVTOOLS__: 'false',
@@ -219,6 +281,7 @@ export default defineConfig({
     lightVantIcon(),
     listWithoutFeedRole(),
     compileHints(),
+    firstScreenShell(),
     preloadFirstScreen(),
     vue(),
     // Vant components are imported on demand (with their CSS) from templates.

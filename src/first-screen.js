@@ -4,27 +4,30 @@
 // - its chunks and styles (for a stored session on `/`, home; signed out, sign-in);
 // - on home, with a stored token still comfortably valid, the home summary itself, whose answer
 //   the app's first `rpc('home_summary')` takes (src/api/client.ts, fetchFor);
-// and it puts the page in dark mode before anything paints, when the system is dark
-// (the app then keeps it in step: useDarkTheme).
+// and, when the static shell shows the member's last home (src/shell/shell-head.js), that home's
+// styles as render-blocking sheets, since the kept HTML is drawn with them.
 // Plain ES2017 and defensive: an error here must never stop the app.
 (function (plan, api) {
   try {
-    if (matchMedia('(prefers-color-scheme: dark)').matches)
-      document.documentElement.classList.add('van-theme-dark')
     var link = function (href, rel, as) {
       var l = document.createElement('link')
       l.rel = rel
       l.href = href
       if (as)
         l.as = as
+      if (as || rel === 'stylesheet')
+        l.crossOrigin = '' // as the app's own loader asks for them, so the preload is the one used
+      if (rel === 'stylesheet')
+        l.setAttribute('blocking', 'render')
       document.head.appendChild(l)
     }
+    var kept = document.documentElement.getAttribute('data-shell') === 'snapshot'
     var stored = localStorage.getItem(api.storageKey)
     var home = location.pathname === '/'
     var screens = stored ? (home ? ['home'] : []) : ['login']
     screens.forEach(function (name) {
       plan[name][0].forEach(function (href) { link(href, 'modulepreload') })
-      plan[name][1].forEach(function (href) { link(href, 'preload', 'style') })
+      plan[name][1].forEach(function (href) { kept ? link(href, 'stylesheet') : link(href, 'preload', 'style') })
     })
     var session = stored && home ? JSON.parse(stored) : null
     if (session && session.access_token && session.expires_at * 1000 - Date.now() > api.expiryMarginMs) {

@@ -5,6 +5,7 @@ import { computed, ref, shallowRef } from 'vue'
 import * as auth from '@/api/auth'
 import { onAuthExpired, whenSupabaseLoaded } from '@/api/client'
 import { myContext } from '@/api/core'
+import { forgetHomes } from '@/offline/home-cache'
 
 /**
  * Who is signed in and what they may do (`my_context()`), shared by every page.
@@ -54,6 +55,7 @@ export const useSessionStore = defineStore('session', () => {
     session.value = s
     if (!s) {
       context.value = null
+      forgetHomes()
       if (was && !signingOut)
         expired.value = true
     }

@@ -1,11 +1,11 @@
 import { defineStore } from 'pinia'
 import { ref, watch, watchEffect } from 'vue'
+import { FONT_SCALES, SETTINGS_KEY } from '@/shell/keys'
 
 export type Locale = 'zh-CN' | 'en'
 
-const STORAGE_KEY = 'xxdzz-settings'
-/** The app's own 字号, a factor on the root size; never below 1, so text never goes under 14 px. */
-export const FONT_SCALES = [1, 1.125, 1.25, 1.375, 1.5, 1.75] as const
+const STORAGE_KEY = SETTINGS_KEY
+export { FONT_SCALES }
 
 interface Persisted { locale: Locale, fontScale: number }
 

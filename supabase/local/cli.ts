@@ -8,7 +8,8 @@ import { startLocalStack } from './index'
 import { installLastResortGuard } from './server'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-const DATA_DIR = join(ROOT, '.local', 'db')
+// another folder for a throwaway stack (tests/bench/memory.ts starts it afresh and again)
+const DATA_DIR = process.env.LOCAL_STACK_DATA_DIR ?? join(ROOT, '.local', 'db')
 const DEMO_ACCOUNTS = join(ROOT, 'seeds', 'demo-accounts.json')
 const HOST = process.env.HOST ?? '127.0.0.1'
 const PORT = Number(process.env.PORT ?? 54321)

@@ -1,6 +1,10 @@
 // The one entry point other harnesses use: a database, migrated and seeded, behind the HTTP stack.
 import type { Db } from './db'
 import type { AuthOptions } from './auth-runtime'
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { openDb } from './db'
 import { ensureRealtimePartitions, prepareDatabase } from './migrate'
 import { startServer } from './server'
@@ -30,7 +34,40 @@ export interface LocalStack {
   close: () => Promise<void>
 }
 
+const here = dirname(fileURLToPath(import.meta.url))
+
+/**
+ * A PGlite data folder's first start (no database there yet) is prepared by a process of its own
+ * (prepare-child.ts), which exits: the server then opens a migrated, seeded folder as on a restart,
+ * and holds what a restart holds (about half of doing it here; tests/bench/memory.ts measures it).
+ */
+function prepareInChild(dataDir: string, seed: boolean): Promise<void> {
+  const tsx = resolve(here, '../../node_modules/tsx/dist/cli.mjs')
+  const args = [tsx, join(here, 'prepare-child.ts'), dataDir, ...(seed ? [] : ['--no-seed'])]
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    let stdout = ''
+    child.stdout.on('data', (d: Buffer) => { stdout += String(d) })
+    child.stderr.on('data', (d: Buffer) => { stderr += String(d) })
+    child.on('error', fail)
+    child.on('exit', (code) => {
+      if (code !== 0)
+        return fail(new Error(`preparing the database failed: ${stderr.trim() || `exit ${code}`}`))
+      const peak = /"peakRssBytes":(\d+)/.exec(stdout)?.[1]
+      if (peak)
+        prepareChildPeakRss = Number(peak)
+      done()
+    })
+  })
+}
+
+/** The peak RSS of the last first-start preparation child, in bytes (for tests/bench/memory.ts). */
+export let prepareChildPeakRss = 0
+
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  if (!opts.databaseUrl && opts.dataDir && !opts.dataDir.includes('://') && !existsSync(join(opts.dataDir, 'PG_VERSION')))
+    await prepareInChild(opts.dataDir, opts.seed !== false)
   const db = await openDb({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl })
   try {
     await prepareDatabase(db, { seed: opts.seed })

@@ -1,6 +1,7 @@
 import type { HomeSummary } from '@/api/core'
 import { homeSummary } from '@/api/core'
 import { ensureAreas } from '@/modules/i18n'
+import { keepHome } from '@/offline/home-cache'
 import { useInboxStore } from '@/stores/inbox'
 import { useSessionStore } from '@/stores/session'
 
@@ -12,11 +13,14 @@ let early: Promise<HomeSummary> | null = null
  */
 function fetchSummary(): Promise<HomeSummary> {
   const session = useSessionStore()
+  const userId = session.userId
   const call = homeSummary()
   // the unread count comes with it: the tab bar does not ask for it separately
   useInboxStore().arriving(call.then(s => s.unread))
   return Promise.all([call, ensureAreas(['sessions'])]).then(([s]) => {
     session.setContext(s.context)
+    if (session.userId === userId)
+      keepHome(userId, s)
     return s
   })
 }

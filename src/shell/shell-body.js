@@ -1,0 +1,22 @@
+// Not a module: vite.config.ts (firstScreenShell) inlines this right after #app-shell in
+// index.html. The shell's text is zh-CN in the HTML; for a phone set to English it takes the
+// strings the build gave it from src/locales/en. And it puts the member's last home in place.
+// Plain ES2017 and defensive: an error here must never stop the app.
+(function (en, htmlGlobal) {
+  try {
+    var shell = document.getElementById('app-shell')
+    var html = window[htmlGlobal]
+    if (html)
+      shell.querySelector('.app-shell__snapshot').innerHTML = html
+    delete window[htmlGlobal]
+    if (document.documentElement.lang === 'en') {
+      shell.querySelectorAll('[data-t]').forEach(function (el) {
+        el.textContent = en[el.getAttribute('data-t')]
+      })
+      shell.querySelectorAll('[data-t-placeholder]').forEach(function (el) {
+        el.setAttribute('placeholder', en[el.getAttribute('data-t-placeholder')])
+      })
+    }
+  }
+  catch (e) {}
+})

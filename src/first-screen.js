@@ -7,35 +7,41 @@
 // and it puts the page in dark mode before anything paints, when the system is dark
 // (the app then keeps it in step: useDarkTheme).
 // Plain ES2017 and defensive: an error here must never stop the app.
+// eslint-disable-next-line no-unused-expressions -- the file is this one function expression, whose source vite.config.ts inlines
 (function (plan, api) {
   try {
     if (matchMedia('(prefers-color-scheme: dark)').matches)
       document.documentElement.classList.add('van-theme-dark')
-    var link = function (href, rel, as) {
-      var l = document.createElement('link')
+    const link = function (href, rel, as) {
+      const l = document.createElement('link')
       l.rel = rel
       l.href = href
       if (as)
         l.as = as
       document.head.appendChild(l)
     }
-    var stored = localStorage.getItem(api.storageKey)
-    var home = location.pathname === '/'
-    var screens = stored ? (home ? ['home'] : []) : ['login']
-    screens.forEach(function (name) {
-      plan[name][0].forEach(function (href) { link(href, 'modulepreload') })
-      plan[name][1].forEach(function (href) { link(href, 'preload', 'style') })
+    const stored = localStorage.getItem(api.storageKey)
+    const home = location.pathname === '/'
+    const screens = stored ? (home ? ['home'] : []) : ['login']
+    screens.forEach((name) => {
+      plan[name][0].forEach((href) => {
+        link(href, 'modulepreload')
+      })
+      plan[name][1].forEach((href) => {
+        link(href, 'preload', 'style')
+      })
     })
-    var session = stored && home ? JSON.parse(stored) : null
+    const session = stored && home ? JSON.parse(stored) : null
     if (session && session.access_token && session.expires_at * 1000 - Date.now() > api.expiryMarginMs) {
-      var answer = fetch(api.url + '/rest/v1/rpc/home_summary', {
+      const answer = fetch(`${api.url}/rest/v1/rpc/home_summary`, {
         method: 'POST',
-        headers: { 'apikey': api.anonKey, 'Authorization': 'Bearer ' + session.access_token, 'Content-Type': 'application/json' },
+        headers: { 'apikey': api.anonKey, 'Authorization': `Bearer ${session.access_token}`, 'Content-Type': 'application/json' },
         body: '{}',
       })
-      answer.catch(function () {}) // the app reports a failure when it takes the answer
+      answer.catch(() => {}) // the app reports a failure when it takes the answer
       window[api.earlyCallsGlobal] = { home_summary: answer }
     }
   }
+  // eslint-disable-next-line unused-imports/no-unused-vars -- ES2017 has no `catch {}` without a binding
   catch (e) {}
 })

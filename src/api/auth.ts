@@ -19,7 +19,7 @@ export function localPhone(stored: string | null | undefined): string {
 }
 
 export function isEmail(login: string): boolean {
-  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(login.trim())
+  return /^[^\s@]+@[^\s@][^\s.@]*\.[^\s@]+$/.test(login.trim())
 }
 
 function credentials(login: string): { phone: string } | { email: string } {

@@ -46,7 +46,9 @@ export const useInboxStore = defineStore('inbox', () => {
         if (session.userId !== id || unwatch)
           return
         void refresh()
-        unwatch = watchInbox(id, (n) => { unread.value = n })
+        unwatch = watchInbox(id, (n) => {
+          unread.value = n
+        })
       }, 3000)
     }, { immediate: true })
     document.addEventListener('visibilitychange', onVisible)

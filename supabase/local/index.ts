@@ -1,6 +1,6 @@
+import type { AuthOptions } from './auth-runtime'
 // The one entry point other harnesses use: a database, migrated and seeded, behind the HTTP stack.
 import type { Db } from './db'
-import type { AuthOptions } from './auth-runtime'
 import { openDb } from './db'
 import { ensureRealtimePartitions, prepareDatabase } from './migrate'
 import { startServer } from './server'

@@ -165,7 +165,7 @@ describe('research articles', () => {
       starts.push(n)
       // that page is where the article begins: its title, byline, and the running header naming it
       expect(all[n - 1]).toContain(a.author_name)
-      expect(all[n - 2]).not.toContain(`${a.author_name}　${a.school}`)
+      expect(all[n - 2]).not.toContain(`${a.author_name}\u3000${a.school}`)
     }
     // the first article is long enough to take more than one page
     expect(starts[1]! - starts[0]!).toBeGreaterThan(1)
@@ -192,7 +192,8 @@ describe('research screens on a phone', () => {
         .filter((el) => {
           const r = (el.closest('.van-field') ?? el).getBoundingClientRect()
           return r.height < 44 || r.width < 44
-        }).map(el => `${el.tagName}.${el.className}`)
+        })
+        .map(el => `${el.tagName}.${el.className}`)
       return { overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth, small, tiny }
     })
     mkdirSync(join(ROOT, 'test-results', 'research'), { recursive: true })

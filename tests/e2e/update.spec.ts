@@ -42,7 +42,11 @@ describe('a new version', () => {
     await shell.tab('me').click()
     await shell.me.waitFor()
     // a mark on this page: gone only if the page reloads
-    await page.evaluate(() => { (window as unknown as { beforeUpdate: boolean }).beforeUpdate = true })
+    await page.evaluate(() => {
+      (window as unknown as {
+        beforeUpdate: boolean
+      }).beforeUpdate = true
+    })
     const samePage = () => page.evaluate(() => (window as unknown as { beforeUpdate?: boolean }).beforeUpdate === true)
 
     site.release()

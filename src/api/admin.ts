@@ -211,6 +211,3 @@ export function auditLog(filter: AuditFilter, before: number | null, limit = 30)
 export const reportOrg = (orgId: string, from: string, to: string) => rpc<Report>('report_org', { p_org_id: orgId, p_from: from, p_to: to })
 export const reportBureau = (from: string, to: string) => rpc<Report>('report_bureau', { p_from: from, p_to: to })
 export const myStudyHours = (from: string, to: string) => rpc<StudyHours>('my_study_hours', { p_from: from, p_to: to })
-export function orgStudyHours(orgId: string, from: string, to: string) {
-  return rpc<StudyHours & { org_id: string }>('org_study_hours', { p_org_id: orgId, p_from: from, p_to: to })
-}

@@ -154,17 +154,9 @@ describe('plans and readings through the API', () => {
     expect(b.my_note).toBeNull()
   })
 
-  it('section_text and reading_texts: the text, with neighbours; a section without text says where to read', async () => {
-    const s = await as(db, ids.teacherA).rpc('section_text', { p_section_id: S(1, 2) })
-    expect(s.body_md).toContain('掀起学习党的基本理论知识新热潮')
-    expect(s.prev_id).toBe(S(1, 1))
-    expect(s.next_id).toBe(S(1, 3))
-    const t = await as(db, ids.teacherA).rpc('section_text', { p_section_id: S(2, 2) })
-    expect(t.body_md).toBeNull()
-    expect(t.where_to_read).toContain('邓小平文选')
+  it('reading_texts: every section\'s text, in order', async () => {
     const all = await as(db, ids.teacherA).rpc('reading_texts', { p_reading_id: R(1) })
     expect(all.sections.map((x: any) => x.position)).toEqual([1, 2, 3, 4, 5, 6])
-    await expectError(as(db, ids.teacherA).rpc('section_text', { p_section_id: randomUUID() }), 'readings.section_not_found')
     await expectError(as(db, ids.teacherA).rpc('reading_texts', { p_reading_id: randomUUID() }), 'readings.reading_not_found')
   })
 })

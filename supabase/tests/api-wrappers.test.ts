@@ -12,32 +12,42 @@ const API = join(__dirname, '../../src/api')
 
 interface Call { file: string, line: number, fn: string, args: string[] | null }
 
-/** The rpc() calls of src/api; `args` is null when they are not an object literal. */
+/**
+ * The argument names a call can pass: one list for an object literal (or none given), one per
+ * branch of `cond ? { … } : { … }`; null for anything else, which cannot be checked.
+ */
+function argVariants(arg: ts.Expression | undefined): (string[] | null)[] {
+  if (!arg)
+    return [[]]
+  if (ts.isParenthesizedExpression(arg))
+    return argVariants(arg.expression)
+  if (ts.isConditionalExpression(arg))
+    return [...argVariants(arg.whenTrue), ...argVariants(arg.whenFalse)]
+  if (!ts.isObjectLiteralExpression(arg))
+    return [null]
+  const names: string[] = []
+  for (const p of arg.properties) {
+    if ((ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)))
+      names.push(p.name.text)
+    else
+      return [null]
+  }
+  return [names]
+}
+
+/** The rpc() calls of src/api; `args` is null when they are not object literals. */
 function wrapperCalls(): Call[] {
   const calls: Call[] = []
   for (const file of readdirSync(API).filter(f => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
     const src = ts.createSourceFile(file, readFileSync(join(API, file), 'utf8'), ts.ScriptTarget.Latest, true)
     const visit = (node: ts.Node): void => {
       if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'rpc') {
-        const [name, args] = node.arguments
+        const [name, arg] = node.arguments
         const line = src.getLineAndCharacterOfPosition(node.getStart()).line + 1
         // rpc's own definition forwards its parameters: not a wrapper
         if (name && ts.isStringLiteralLike(name)) {
-          let names: string[] | null = []
-          if (args && ts.isObjectLiteralExpression(args)) {
-            for (const p of args.properties) {
-              if ((ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)))
-                names.push(p.name.text)
-              else
-                names = null
-              if (!names)
-                break
-            }
-          }
-          else if (args) {
-            names = null
-          }
-          calls.push({ file, line, fn: name.text, args: names })
+          for (const args of argVariants(arg))
+            calls.push({ file, line, fn: name.text, args })
         }
       }
       ts.forEachChild(node, visit)

@@ -106,6 +106,7 @@ async function main(): Promise<void> {
 
   try {
     const deadline = Date.now() + TIMEOUT_MS
+    // eslint-disable-next-line no-control-regex -- the ESC that starts the colour codes npm run dev prints is what is removed
     const plain = (): string => out.replace(/\x1B\[[0-9;]*m/g, '')
     const apiUrl = `http://127.0.0.1:${stackPort}`
     await until('the API', async () => (await fetch(`${apiUrl}/auth/v1/health`)).ok || undefined, deadline)

@@ -86,7 +86,7 @@ describe('RLS on research tables', () => {
     await as(db, ids.teacherA).rpc('research_submit', { p_id: a })
     // the secretary can see and decide on it, but not change its words
     await expectError(as(db, ids.secretaryA).query(`update app.research_articles set body = 'x' where id = '${a}'`), 'research.not_editable')
-    expect((await as(db, ids.teacherA2).query(`update app.research_articles set body = 'x' where id = '${a}'`)).affectedRows ?? 0).toBe(0)
+    expect((await as(db, ids.teacherA2).query(`update app.research_articles set body = 'x' where id = '${a}' returning id`)).rows).toEqual([])
     const { rows } = await db.query<{ body: string }>('select body from app.research_articles where id = $1', [a])
     expect(rows[0].body).toBe(body)
   })

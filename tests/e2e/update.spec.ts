@@ -60,8 +60,8 @@ describe('a new version', () => {
     // though the check that found the version is still finishing (it waits 1.5 s)
     await dialog.locator('.van-dialog__cancel').click()
     await dialog.waitFor({ state: 'hidden' })
-    // the version cell is busy while the check runs: wait for it to end
-    await page.locator('[data-test="me-version"][aria-busy="false"]').waitFor()
+    // the version cell says while the check runs: wait for it to end
+    await page.locator('[data-test="me-version"][data-checking="false"]').waitFor()
     expect(await dialog.isVisible()).toBe(false)
     expect(await samePage()).toBe(true)
 

@@ -1,11 +1,12 @@
-/// <reference types="vitest/config" />
+import type { Plugin } from 'vite'
+// the `test` block's types (an import rather than a triple-slash reference, which import sorting moves)
+import type {} from 'vitest/config'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath, URL } from 'node:url'
+import { baseCompile } from '@intlify/message-compiler'
 import { VantResolver } from '@vant/auto-import-resolver'
 import vue from '@vitejs/plugin-vue'
 import Components from 'unplugin-vue-components/vite'
-import { baseCompile } from '@intlify/message-compiler'
-import type { Plugin } from 'vite'
 import { defineConfig } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
 import { AUTH_STORAGE_KEY, EARLY_CALLS_GLOBAL, EXPIRY_MARGIN_MS, LOCAL_ANON_KEY, LOCAL_URL } from './src/api/local.ts'

@@ -26,7 +26,8 @@ const asRoot = process.getuid?.() === 0
 let passed = 0
 let failed = 0
 function check(what: string, ok: boolean, detail = ''): void {
-  if (ok) passed++
+  if (ok)
+    passed++
   else failed++
   console.log(`[supabase-shaped] ${ok ? 'ok' : 'FAILED'}: ${what}${ok || !detail ? '' : ` — ${detail}`}`)
 }
@@ -36,7 +37,8 @@ function pgTool(tool: string, args: string[]): void {
   const cmd = asRoot ? 'runuser' : join(PG_BIN, tool)
   const argv = asRoot ? ['-u', 'postgres', '--', join(PG_BIN, tool), ...args] : args
   const r = spawnSync(cmd, argv, { stdio: ['ignore', 'inherit', 'inherit'] })
-  if (r.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed (${r.status ?? r.signal})`)
+  if (r.status !== 0)
+    throw new Error(`${tool} ${args.join(' ')} failed (${r.status ?? r.signal})`)
 }
 
 function freePort(): Promise<number> {
@@ -55,24 +57,20 @@ async function checkShape(url: string, migrations: string[], seeded: boolean): P
   const db = await openDb({ databaseUrl: url })
   try {
     const one = async <T>(sql: string): Promise<T> => (await db.query<{ v: T }>(`select (${sql}) as v`)).rows[0]!.v
-    check('postgres is not a superuser but has CREATEROLE, CREATEDB, REPLICATION, BYPASSRLS, LOGIN',
-      await one(`select not rolsuper and rolcreaterole and rolcreatedb and rolreplication and rolbypassrls and rolcanlogin from pg_roles where rolname = 'postgres'`))
-    check('postgres may become anon, authenticated, service_role and authenticator, and inherits supabase_realtime_admin',
-      await one(`select bool_and(pg_has_role('postgres', r, 'member')) and pg_has_role('postgres', 'supabase_realtime_admin', 'usage')
+    check('postgres is not a superuser but has CREATEROLE, CREATEDB, REPLICATION, BYPASSRLS, LOGIN', await one(`select not rolsuper and rolcreaterole and rolcreatedb and rolreplication and rolbypassrls and rolcanlogin from pg_roles where rolname = 'postgres'`))
+    check('postgres may become anon, authenticated, service_role and authenticator, and inherits supabase_realtime_admin', await one(`select bool_and(pg_has_role('postgres', r, 'member')) and pg_has_role('postgres', 'supabase_realtime_admin', 'usage')
                    from unnest(array['anon', 'authenticated', 'service_role', 'authenticator']) r`))
-    check('auth\'s tables belong to supabase_auth_admin',
-      await one(`select bool_and(pg_get_userbyid(relowner) = 'supabase_auth_admin') and count(*) >= 5 from pg_class where relnamespace = 'auth'::regnamespace and relkind = 'r'`))
+    check('auth\'s tables belong to supabase_auth_admin', await one(`select bool_and(pg_get_userbyid(relowner) = 'supabase_auth_admin') and count(*) >= 5 from pg_class where relnamespace = 'auth'::regnamespace and relkind = 'r'`))
     check('realtime.messages belongs to supabase_realtime_admin', await one(`select pg_get_userbyid(relowner) = 'supabase_realtime_admin' from pg_class where oid = 'realtime.messages'::regclass`))
-    check('pgcrypto and uuid-ossp live in extensions',
-      await one(`select count(*) = 2 from pg_extension where extname in ('pgcrypto', 'uuid-ossp') and extnamespace = 'extensions'::regnamespace`))
+    check('pgcrypto and uuid-ossp live in extensions', await one(`select count(*) = 2 from pg_extension where extname in ('pgcrypto', 'uuid-ossp') and extnamespace = 'extensions'::regnamespace`))
     const files = (await db.query<{ version: string }>('select version from supabase_migrations.schema_migrations')).rows.length
     check(`every migration applied as postgres, one transaction per file (${migrations.length})`, migrations.length > 0 && files === migrations.length)
     check('the seeds applied as postgres after them', seeded && await one<boolean>(`select count(*) > 0 from auth.users`))
-    check('every object of the app schema belongs to postgres',
-      await one(`select bool_and(pg_get_userbyid(relowner) = 'postgres') from pg_class where relnamespace = 'app'::regnamespace and relkind in ('r', 'p', 'v')`))
+    check('every object of the app schema belongs to postgres', await one(`select bool_and(pg_get_userbyid(relowner) = 'postgres') from pg_class where relnamespace = 'app'::regnamespace and relkind in ('r', 'p', 'v')`))
     const definers = await db.query<{ f: string }>(
       `select p.oid::regprocedure::text as f from pg_proc p where p.prosecdef and p.pronamespace in ('app'::regnamespace, 'public'::regnamespace)
-          and (pg_get_userbyid(p.proowner) <> 'postgres' or not coalesce('search_path=""' = any (p.proconfig), false))`)
+          and (pg_get_userbyid(p.proowner) <> 'postgres' or not coalesce('search_path=""' = any (p.proconfig), false))`,
+    )
     check('every security definer function is owned by postgres with an empty search_path', definers.rows.length === 0, definers.rows.map(r => r.f).join(', '))
   }
   finally {
@@ -83,7 +81,8 @@ async function checkShape(url: string, migrations: string[], seeded: boolean): P
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'supabase-shaped-'))
   const data = join(dir, 'data')
-  if (asRoot) chownSync(dir, Number(spawnSync('id', ['-u', 'postgres']).stdout.toString().trim()), Number(spawnSync('id', ['-g', 'postgres']).stdout.toString().trim()))
+  if (asRoot)
+    chownSync(dir, Number(spawnSync('id', ['-u', 'postgres']).stdout.toString().trim()), Number(spawnSync('id', ['-g', 'postgres']).stdout.toString().trim()))
   const port = await freePort()
   let started = false
   try {
@@ -110,7 +109,8 @@ async function main(): Promise<void> {
     check('the stage ran to its end', false, (e as Error).message)
   }
   finally {
-    if (started) pgTool('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'])
+    if (started)
+      pgTool('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop'])
     rmSync(dir, { recursive: true, force: true })
   }
   console.log(`supabase-shaped: ${passed} passed, ${failed} failed`)

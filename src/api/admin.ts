@@ -167,8 +167,9 @@ export interface StudyHours {
 
 // organisation tree (bureau admins write; managers read their subtree)
 export const orgTree = (includeRetired = false) => rpc<OrgNode[]>('org_tree', { p_include_retired: includeRetired })
-export const orgCreate = (id: string, parentId: string, kind: OrgKind, name: string) =>
-  rpc<OrgNode>('org_create', { p_id: id, p_parent_id: parentId, p_kind: kind, p_name: name.trim() })
+export function orgCreate(id: string, parentId: string, kind: OrgKind, name: string) {
+  return rpc<OrgNode>('org_create', { p_id: id, p_parent_id: parentId, p_kind: kind, p_name: name.trim() })
+}
 export const orgRename = (orgId: string, name: string) => rpc<OrgNode>('org_rename', { p_org_id: orgId, p_name: name.trim() })
 export const orgMove = (orgId: string, parentId: string) => rpc<OrgNode>('org_move', { p_org_id: orgId, p_parent_id: parentId })
 export const orgRetire = (orgId: string) => rpc<OrgNode>('org_retire', { p_org_id: orgId })
@@ -186,32 +187,35 @@ export const pendingRemove = (pendingId: string) => rpc<{ id: string, removed: b
 
 // roster import: check first, then save the good rows (the id makes a retry harmless)
 export const rosterImportCheck = (orgId: string, rows: ImportRow[]) => rpc<ImportCheck>('roster_import_check', { p_org_id: orgId, p_rows: rows })
-export const rosterImport = (id: string, orgId: string, rows: ImportRow[]) =>
-  rpc<ImportResult>('roster_import', { p_id: id, p_org_id: orgId, p_rows: rows })
+export function rosterImport(id: string, orgId: string, rows: ImportRow[]) {
+  return rpc<ImportResult>('roster_import', { p_id: id, p_org_id: orgId, p_rows: rows })
+}
 
 // requests to join that reached me through another organisation's roster
 export const myRosterRequests = () => rpc<RosterRequest[]>('my_roster_requests')
-export const rosterRequestAnswer = (pendingId: string, accept: boolean) =>
-  rpc<{ id: string, org_id: string, accepted: boolean }>('roster_request_answer', { p_pending_id: pendingId, p_accept: accept })
+export function rosterRequestAnswer(pendingId: string, accept: boolean) {
+  return rpc<{ id: string, org_id: string, accepted: boolean }>('roster_request_answer', { p_pending_id: pendingId, p_accept: accept })
+}
 
 // invites
-export const inviteCreate = (id: string, orgId: string, expiresAt: Date, maxUses: number | null, role: 'member' | 'committee' = 'member') =>
-  rpc<Invite>('invite_create', { p_id: id, p_org_id: orgId, p_expires_at: expiresAt.toISOString(), p_max_uses: maxUses, p_role: role })
+export function inviteCreate(id: string, orgId: string, expiresAt: Date, maxUses: number | null, role: 'member' | 'committee' = 'member') {
+  return rpc<Invite>('invite_create', { p_id: id, p_org_id: orgId, p_expires_at: expiresAt.toISOString(), p_max_uses: maxUses, p_role: role })
+}
 export const inviteList = (orgId: string) => rpc<Invite[]>('invite_list', { p_org_id: orgId })
 export const inviteRevoke = (inviteId: string) => rpc<Invite>('invite_revoke', { p_invite_id: inviteId })
 
 // audit log (bureau admins), newest first, keyset by id
-export const auditLog = (filter: AuditFilter, before: number | null, limit = 30) => rpc<AuditEntry[]>('audit_log', {
-  p_org_id: filter.orgId || null,
-  p_actor_id: filter.actorId || null,
-  p_action: filter.action || null,
-  p_before: before,
-  p_limit: limit,
-})
+export function auditLog(filter: AuditFilter, before: number | null, limit = 30) {
+  return rpc<AuditEntry[]>('audit_log', {
+    p_org_id: filter.orgId || null,
+    p_actor_id: filter.actorId || null,
+    p_action: filter.action || null,
+    p_before: before,
+    p_limit: limit,
+  })
+}
 
 // reports and 学时; dates are 'YYYY-MM-DD'
 export const reportOrg = (orgId: string, from: string, to: string) => rpc<Report>('report_org', { p_org_id: orgId, p_from: from, p_to: to })
 export const reportBureau = (from: string, to: string) => rpc<Report>('report_bureau', { p_from: from, p_to: to })
 export const myStudyHours = (from: string, to: string) => rpc<StudyHours>('my_study_hours', { p_from: from, p_to: to })
-export const orgStudyHours = (orgId: string, from: string, to: string) =>
-  rpc<StudyHours & { org_id: string }>('org_study_hours', { p_org_id: orgId, p_from: from, p_to: to })

@@ -19,7 +19,7 @@ export function localPhone(stored: string | null | undefined): string {
 }
 
 export function isEmail(login: string): boolean {
-  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(login.trim())
+  return /^[^\s@]+@[^\s@][^\s.@]*\.[^\s@]+$/.test(login.trim())
 }
 
 function credentials(login: string): { phone: string } | { email: string } {
@@ -141,12 +141,6 @@ export async function signOut(): Promise<void> {
 
 /** The stored session, synchronously (may be expired: supabase-js refreshes it on first use). */
 export { storedSession }
-
-/** The session after supabase-js checked it (refreshing an expired access token). */
-export async function currentSession(): Promise<Session | null> {
-  const { data } = await (await getSupabase()).auth.getSession()
-  return data.session
-}
 
 export async function onAuthChange(fn: (event: string, session: Session | null) => void): Promise<() => void> {
   const { data } = (await getSupabase()).auth.onAuthStateChange((event, session) => fn(event, session))

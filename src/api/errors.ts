@@ -1,5 +1,5 @@
-import { ApiError, toApiError } from './client'
 import { i18n } from '@/modules/i18n'
+import { ApiError, toApiError } from './client'
 
 // Keys here are computed strings: skip vue-i18n's key-path types.
 const g = () => i18n.global as unknown as { te: (key: string, locale?: string) => boolean, t: (key: string) => string }

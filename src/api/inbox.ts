@@ -54,4 +54,3 @@ export function watchInbox(userId: string, onUnread: (unread: number) => void): 
     })
   })
 }
-

@@ -96,21 +96,29 @@ export const retireTopic = (id: string, retired: boolean) =>
 export const linkSession = (sessionId: string, topicId: string | null) =>
   rpc<{ session_id: string, topic_id: string | null }>('research_link_session', { p_session_id: sessionId, p_topic_id: topicId })
 
-export const setCadre = (membershipId: string, isCadre: boolean) =>
-  rpc<{ membership_id: string, is_cadre: boolean }>('research_set_cadre', { p_membership_id: membershipId, p_is_cadre: isCadre })
+export function setCadre(membershipId: string, isCadre: boolean) {
+  return rpc<{ membership_id: string, is_cadre: boolean }>('research_set_cadre', { p_membership_id: membershipId, p_is_cadre: isCadre })
+}
 
 export function saveDraft(d: DraftInput) {
   return rpc<Article>('research_save_draft', {
-    p_id: d.id, p_title: d.title, p_body: d.body, p_topic_id: d.topic_id, p_org_id: d.org_id ?? null, p_rev: d.rev,
+    p_id: d.id,
+    p_title: d.title,
+    p_body: d.body,
+    p_topic_id: d.topic_id,
+    p_org_id: d.org_id ?? null,
+    p_rev: d.rev,
   })
 }
 
 export const submitArticle = (id: string) => rpc<Article>('research_submit', { p_id: id })
 export const withdrawArticle = (id: string) => rpc<Article>('research_withdraw', { p_id: id })
-export const reviewArticle = (id: string, decision: 'return' | 'recommend', comment: string) =>
-  rpc<Article>('research_review', { p_id: id, p_decision: decision, p_comment: comment })
-export const selectArticle = (id: string, selected = true) =>
-  rpc<Article>('research_select', { p_id: id, p_selected: selected, p_section_id: null })
+export function reviewArticle(id: string, decision: 'return' | 'recommend', comment: string) {
+  return rpc<Article>('research_review', { p_id: id, p_decision: decision, p_comment: comment })
+}
+export function selectArticle(id: string, selected = true) {
+  return rpc<Article>('research_select', { p_id: id, p_selected: selected, p_section_id: null })
+}
 
 export const myArticles = () => rpc<ArticleSummary[]>('research_my_articles')
 export const getArticle = (id: string) => rpc<Article>('research_article', { p_id: id })
@@ -130,6 +138,11 @@ export function saveCollection(c: {
   published?: boolean | null
 }) {
   return rpc<Collection>('research_save_collection', {
-    p_year: c.year, p_title: c.title, p_foreword: c.foreword, p_sections: c.sections, p_order: c.order, p_published: c.published ?? null,
+    p_year: c.year,
+    p_title: c.title,
+    p_foreword: c.foreword,
+    p_sections: c.sections,
+    p_order: c.order,
+    p_published: c.published ?? null,
   })
 }

@@ -113,58 +113,68 @@ export interface Makeup { session_id: string, title: string, kind: SessionKind, 
 export interface InviteeCandidate { user_id: string, display_name: string, school: string, org_name: string | null }
 export interface ManagedOrg { id: string, name: string, kind: string, parent_id: string | null }
 
-export const listMySessions = (scope: 'upcoming' | 'past', before: string | null = null, limit = 20) =>
-  rpc<SessionListItem[]>('list_my_sessions', { p_scope: scope, p_before: before, p_limit: limit })
+export function listMySessions(scope: 'upcoming' | 'past', before: string | null = null, limit = 20) {
+  return rpc<SessionListItem[]>('list_my_sessions', { p_scope: scope, p_before: before, p_limit: limit })
+}
 
 export const getSession = (id: string) => rpc<SessionDetail>('get_session', { p_session_id: id })
 
-export const saveSession = (s: SessionInput) => rpc<SessionDetail>('save_session', {
-  p_id: s.id,
-  p_org_id: s.org_id,
-  p_kind: s.kind,
-  p_title: s.title,
-  p_starts_at: s.starts_at,
-  p_duration_minutes: s.duration_minutes,
-  p_place: s.place,
-  p_expected_org_ids: s.expected_org_ids ?? null,
-  p_invitee_ids: s.invitee_ids ?? [],
-  p_checkin_opens_at: s.checkin_opens_at ?? null,
-  p_checkin_closes_at: s.checkin_closes_at ?? null,
-  p_reading_ids: s.reading_ids ?? [],
-  p_late_after_minutes: s.late_after_minutes ?? 5,
-})
+export function saveSession(s: SessionInput) {
+  return rpc<SessionDetail>('save_session', {
+    p_id: s.id,
+    p_org_id: s.org_id,
+    p_kind: s.kind,
+    p_title: s.title,
+    p_starts_at: s.starts_at,
+    p_duration_minutes: s.duration_minutes,
+    p_place: s.place,
+    p_expected_org_ids: s.expected_org_ids ?? null,
+    p_invitee_ids: s.invitee_ids ?? [],
+    p_checkin_opens_at: s.checkin_opens_at ?? null,
+    p_checkin_closes_at: s.checkin_closes_at ?? null,
+    p_reading_ids: s.reading_ids ?? [],
+    p_late_after_minutes: s.late_after_minutes ?? 5,
+  })
+}
 
 export const cancelSession = (id: string) => rpc<SessionDetail>('cancel_session', { p_session_id: id })
 
-export const checkIn = (c: CheckinInput) => rpc<CheckinResult>('check_in', {
-  p_id: c.id,
-  p_session_id: c.sessionId,
-  p_code: c.code,
-  p_method: c.method,
-  p_claimed_at: c.claimedAt ?? null,
-})
+export function checkIn(c: CheckinInput) {
+  return rpc<CheckinResult>('check_in', {
+    p_id: c.id,
+    p_session_id: c.sessionId,
+    p_code: c.code,
+    p_method: c.method,
+    p_claimed_at: c.claimedAt ?? null,
+  })
+}
 
 export const sessionCodeNow = (id: string) => rpc<CodeNow>('session_code_now', { p_session_id: id })
 export const sessionCounts = (id: string) => rpc<Counts>('session_counts', { p_session_id: id })
 export const attendanceSheet = (id: string) => rpc<Sheet>('attendance_sheet', { p_session_id: id })
 
-export const markAttendance = (sessionId: string, userId: string, status: 'present' | 'late', reason: string) =>
-  rpc<Checkin>('mark_attendance', { p_session_id: sessionId, p_user_id: userId, p_status: status, p_reason: reason })
+export function markAttendance(sessionId: string, userId: string, status: 'present' | 'late', reason: string) {
+  return rpc<Checkin>('mark_attendance', { p_session_id: sessionId, p_user_id: userId, p_status: status, p_reason: reason })
+}
 
-export const requestLeave = (id: string, sessionId: string, reason: string) =>
-  rpc<{ id: string, status: LeaveStatus, reason: string }>('request_leave', { p_id: id, p_session_id: sessionId, p_reason: reason })
+export function requestLeave(id: string, sessionId: string, reason: string) {
+  return rpc<{ id: string, status: LeaveStatus, reason: string }>('request_leave', { p_id: id, p_session_id: sessionId, p_reason: reason })
+}
 
-export const decideLeave = (leaveId: string, approve: boolean) =>
-  rpc<{ id: string, status: LeaveStatus }>('decide_leave', { p_leave_id: leaveId, p_approve: approve })
+export function decideLeave(leaveId: string, approve: boolean) {
+  return rpc<{ id: string, status: LeaveStatus }>('decide_leave', { p_leave_id: leaveId, p_approve: approve })
+}
 
-export const saveMinutes = (sessionId: string, m: Pick<Minutes, 'topic' | 'speakers' | 'decisions'>) =>
-  rpc<Minutes>('save_minutes', { p_session_id: sessionId, p_topic: m.topic, p_speakers: m.speakers, p_decisions: m.decisions })
+export function saveMinutes(sessionId: string, m: Pick<Minutes, 'topic' | 'speakers' | 'decisions'>) {
+  return rpc<Minutes>('save_minutes', { p_session_id: sessionId, p_topic: m.topic, p_speakers: m.speakers, p_decisions: m.decisions })
+}
 
 export const myMakeups = () => rpc<Makeup[]>('my_makeups')
 export const completeMakeup = (sessionId: string) => rpc<{ session_id: string, completed_at: string }>('complete_makeup', { p_session_id: sessionId })
 
-export const attendanceSummary = (orgId: string, from: string, to: string) =>
-  rpc<Summary>('attendance_summary', { p_org_id: orgId, p_from: from, p_to: to })
+export function attendanceSummary(orgId: string, from: string, to: string) {
+  return rpc<Summary>('attendance_summary', { p_org_id: orgId, p_from: from, p_to: to })
+}
 
 /** Members a secretary may name as invitees, by name or school (1..40 characters, at most 20). */
 export const inviteeCandidates = (query: string) => rpc<InviteeCandidate[]>('session_invitee_candidates', { p_query: query })

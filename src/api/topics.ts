@@ -1,5 +1,5 @@
-import type { OrgKind } from './core'
 import type { RpcOptions } from './client'
+import type { OrgKind } from './core'
 import { joinChannels, rpc } from './client'
 
 export type TopicStatus = 'draft' | 'open' | 'locked' | 'closed' | 'archived'
@@ -115,8 +115,9 @@ export function saveTopic(t: TopicInput) {
   })
 }
 
-export const setTopicStatus = (topicId: string, status: Exclude<TopicStatus, 'draft'>) =>
-  rpc<Topic>('topic_set_status', { p_topic_id: topicId, p_status: status })
+export function setTopicStatus(topicId: string, status: Exclude<TopicStatus, 'draft'>) {
+  return rpc<Topic>('topic_set_status', { p_topic_id: topicId, p_status: status })
+}
 
 export interface NewPost { id: string, topic_id: string, body: string, quote_post_id: string | null }
 
@@ -134,22 +135,25 @@ export const editPost = (postId: string, body: string) => rpc<Post>('topic_post_
 
 export const deletePost = (postId: string) => rpc<Post>('topic_post_delete', { p_post_id: postId })
 
-export const likePost = (postId: string, liked: boolean) =>
-  rpc<{ post_id: string, liked: boolean, like_count: number }>('topic_post_like', { p_post_id: postId, p_liked: liked })
+export function likePost(postId: string, liked: boolean) {
+  return rpc<{ post_id: string, liked: boolean, like_count: number }>('topic_post_like', { p_post_id: postId, p_liked: liked })
+}
 
-export const moderatePost = (postId: string, action: ModerationAction, reason: string | null = null) =>
-  rpc<Post>('topic_post_moderate', { p_post_id: postId, p_action: action, p_reason: reason })
+export function moderatePost(postId: string, action: ModerationAction, reason: string | null = null) {
+  return rpc<Post>('topic_post_moderate', { p_post_id: postId, p_action: action, p_reason: reason })
+}
 
-export const writeSummary = (topicId: string, id: string, body: string) =>
-  rpc<Post>('topic_write_summary', { p_topic_id: topicId, p_id: id, p_body: body })
+export function writeSummary(topicId: string, id: string, body: string) {
+  return rpc<Post>('topic_write_summary', { p_topic_id: topicId, p_id: id, p_body: body })
+}
 
 export const markTopicRead = (topicId: string) => rpc<{ topic_id: string, new_replies: number }>('topic_mark_read', { p_topic_id: topicId })
 
-export type TopicEvent =
-  | { event: 'post_created' | 'post_updated', post_id: string, topic_id: string }
-  | { event: 'topic_updated', topic_id: string, status: TopicStatus }
+export type TopicEvent
+  = | { event: 'post_created' | 'post_updated', post_id: string, topic_id: string }
+    | { event: 'topic_updated', topic_id: string, status: TopicStatus }
   /** 赞同 changed: the post's new count (sent by the database on every like and unlike) */
-  | { event: 'post_liked', post_id: string, topic_id: string, like_count: number }
+    | { event: 'post_liked', post_id: string, topic_id: string, like_count: number }
 
 /**
  * Live signals of one topic over its private channel (only members who may see the topic can

@@ -12,7 +12,7 @@ export interface CalendarSession {
   org_name: string
 }
 
-const utc = (iso: string): [number, number, number, number, number] => {
+function utc(iso: string): [number, number, number, number, number] {
   const d = new Date(iso)
   return [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes()]
 }

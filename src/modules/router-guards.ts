@@ -1,7 +1,7 @@
 import type { ModuleContext } from './types'
 import { watch } from 'vue'
-import { i18n } from './i18n'
 import { useSessionStore } from '@/stores/session'
+import { i18n } from './i18n'
 
 /** Where a signed-out user goes, remembering where they were. */
 export function loginLocation(redirect?: string) {

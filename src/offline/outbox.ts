@@ -278,7 +278,18 @@ export function createOutbox<K extends KindMap<K> = OutboxKinds>(opts: OutboxOpt
   return {
     pending: readonly(pending),
     failed: readonly(failed),
-    enqueue, registerSender, onSent, queued, flush, retryFailed, discardFailed, refresh, start, stop, close, setOwner,
+    enqueue,
+    registerSender,
+    onSent,
+    queued,
+    flush,
+    retryFailed,
+    discardFailed,
+    refresh,
+    start,
+    stop,
+    close,
+    setOwner,
     onOnline,
   }
 }

@@ -8,11 +8,13 @@ import { toApiError } from '@/api/client'
 
 const DB_NAME = 'xxdzz-readings'
 let dbp: Promise<IDBPDatabase> | null = null
-const db = () => (dbp ??= openDB(DB_NAME, 1, {
-  upgrade(d) {
-    d.createObjectStore('responses')
-  },
-}))
+function db() {
+  return dbp ??= openDB(DB_NAME, 1, {
+    upgrade(d) {
+      d.createObjectStore('responses')
+    },
+  })
+}
 
 let owner: () => string | null = () => null
 

@@ -16,5 +16,6 @@ export const cachedTopicList = (fetch: () => Promise<Topic[]>) => cachedFetch(ke
 
 export const cachedTopic = (id: string, fetch: () => Promise<TopicDetail>) => cachedFetch(keys.topic(id), fetch)
 
-export const cachedFeedPage = (id: string, after: FeedCursor | null, fetch: () => Promise<FeedPage>) =>
-  cachedFetch(keys.page(id, after), fetch)
+export function cachedFeedPage(id: string, after: FeedCursor | null, fetch: () => Promise<FeedPage>) {
+  return cachedFetch(keys.page(id, after), fetch)
+}

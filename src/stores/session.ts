@@ -149,8 +149,24 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   return {
-    session, context, ready, expired,
-    userId, isSignedIn, profile, memberships, isAdmin, canManage, displayName,
-    start, loadContext, setContext, signIn, signUp, verifySignUp, verifyPhoneChange, signOut,
+    session,
+    context,
+    ready,
+    expired,
+    userId,
+    isSignedIn,
+    profile,
+    memberships,
+    isAdmin,
+    canManage,
+    displayName,
+    start,
+    loadContext,
+    setContext,
+    signIn,
+    signUp,
+    verifySignUp,
+    verifyPhoneChange,
+    signOut,
   }
 })

@@ -59,9 +59,11 @@ export const CLI_DEFAULTS: AuthConfig = {
 
 /** Go's time.ParseDuration for the forms config.toml uses ("5s", "1m30s", "250ms"). */
 export function parseDuration(v: unknown, fallback: number): number {
-  if (typeof v === 'number') return v * 1000
-  if (typeof v !== 'string') return fallback
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g
+  if (typeof v === 'number')
+    return v * 1000
+  if (typeof v !== 'string')
+    return fallback
+  const re = /(\d+(?:\.\d+)?)(ms|[smh])/g
   const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
   let total = 0
   let matched = ''
@@ -89,7 +91,8 @@ export function authConfigFrom(doc: Table): AuthConfig {
   const d = CLI_DEFAULTS
   const testOtp: Record<string, string> = {}
   for (const [phone, code] of Object.entries(table(sms.test_otp))) {
-    if (typeof code === 'string') testOtp[phone.replace(/^\+/, '')] = code
+    if (typeof code === 'string')
+      testOtp[phone.replace(/^\+/, '')] = code
   }
   // The template is written for the CLI, which runs it through Go's text/template once
   // ({{ `{{ .Code }}` }} → {{ .Code }}) before GoTrue sees it.
@@ -124,7 +127,8 @@ function rateLimitsFromEnv(env: NodeJS.ProcessEnv): Partial<RateLimits> {
   const out: Partial<RateLimits> = {}
   const pick = (name: string, key: keyof RateLimits): void => {
     const v = Number(env[name])
-    if (env[name] && Number.isFinite(v) && v > 0) out[key] = v
+    if (env[name] && Number.isFinite(v) && v > 0)
+      out[key] = v
   }
   pick('GOTRUE_RATE_LIMIT_OTP', 'signInSignUps')
   pick('GOTRUE_RATE_LIMIT_TOKEN_REFRESH', 'tokenRefresh')

@@ -26,21 +26,25 @@ class TokenBuckets {
       b.at = t
     }
     else {
-      if (this.buckets.size >= MAX_KEYS) this.sweep(t)
+      if (this.buckets.size >= MAX_KEYS)
+        this.sweep(t)
       b = { tokens: this.burst, at: t }
       this.buckets.set(key, b)
     }
-    if (b.tokens < 1) return false
+    if (b.tokens < 1)
+      return false
     b.tokens -= 1
     return true
   }
 
   private sweep(t: number): void {
     for (const [k, b] of this.buckets) {
-      if (t - b.at > IDLE_MS) this.buckets.delete(k)
+      if (t - b.at > IDLE_MS)
+        this.buckets.delete(k)
     }
     // Still full of live keys (a flood of fresh addresses): start over rather than grow without bound.
-    if (this.buckets.size >= MAX_KEYS) this.buckets.clear()
+    if (this.buckets.size >= MAX_KEYS)
+      this.buckets.clear()
   }
 }
 
@@ -58,7 +62,8 @@ class IntervalLimiter {
       this.last += n * this.intervalMs
       this.count = 0
     }
-    if (this.count >= this.events) return false
+    if (this.count >= this.events)
+      return false
     this.count += 1
     return true
   }
@@ -85,14 +90,16 @@ export class AuthLimits {
     if (h) {
       const raw = req.headers[h.toLowerCase()]
       const first = (Array.isArray(raw) ? raw[0] : raw)?.split(',')[0]?.trim()
-      if (first) return first
+      if (first)
+        return first
     }
     return req.socket.remoteAddress ?? 'unknown'
   }
 
   /** GoTrue's limitHandler: 429 over_request_rate_limit before the handler runs. */
   checkIp(name: LimitName, req: IncomingMessage): void {
-    if (!this.perIp[name].take(this.clientAddress(req))) throw new AuthError(429, 'over_request_rate_limit', 'Request rate limit reached')
+    if (!this.perIp[name].take(this.clientAddress(req)))
+      throw new AuthError(429, 'over_request_rate_limit', 'Request rate limit reached')
   }
 
   /**
@@ -100,11 +107,13 @@ export class AuthLimits {
    * limit; it is here so that many addresses cannot share out guesses at one account (README).
    */
   checkAccount(name: LimitName, account: string | undefined): void {
-    if (account && !this.perAccount[name].take(account.toLowerCase())) throw new AuthError(429, 'over_request_rate_limit', 'Request rate limit reached')
+    if (account && !this.perAccount[name].take(account.toLowerCase()))
+      throw new AuthError(429, 'over_request_rate_limit', 'Request rate limit reached')
   }
 
   /** GoTrue's Phone limiter, consulted only when a real SMS is about to go out. */
   checkSmsSent(): void {
-    if (!this.sms.allow()) throw new AuthError(429, 'over_sms_send_rate_limit', 'SMS rate limit exceeded')
+    if (!this.sms.allow())
+      throw new AuthError(429, 'over_sms_send_rate_limit', 'SMS rate limit exceeded')
   }
 }

@@ -1,9 +1,9 @@
+import type { Queryable } from './db'
+import type { JsonObject } from './http'
 // SQL side of the GoTrue subset: every user is a real auth.users row (so the app's triggers and
 // foreign keys fire), passwords are bcrypt-hashed and checked by pgcrypto inside Postgres, and
 // Postgres renders the User JSON so timestamps never pass through JS date parsing.
 import { randomBytes } from 'node:crypto'
-import type { Queryable } from './db'
-import type { JsonObject } from './http'
 import { AuthError } from './auth-errors'
 
 const ts = (col: string): string => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
@@ -52,12 +52,14 @@ export interface AuthUser extends JsonObject {
 function parseUser(text: string): AuthUser {
   const user = JSON.parse(text) as AuthUser
   for (const k of OPTIONAL_USER_KEYS) {
-    if (user[k] === null) delete user[k]
+    if (user[k] === null)
+      delete user[k]
   }
   const identities = user.identities
   if (Array.isArray(identities)) {
     for (const i of identities) {
-      if (i && typeof i === 'object' && !Array.isArray(i) && i.email === null) delete i.email
+      if (i && typeof i === 'object' && !Array.isArray(i) && i.email === null)
+        delete i.email
     }
   }
   return user
@@ -69,13 +71,13 @@ function parseUser(text: string): AuthUser {
  * querying schema" wherever it loads that user; the local stack does the same, so such a row
  * fails here before it fails on Supabase.
  */
-export const GOTRUE_STRING_COLUMNS = ['aud', 'role', 'confirmation_token', 'recovery_token', 'email_change_token_new',
-  'email_change_token_current', 'email_change', 'phone_change_token', 'phone_change', 'reauthentication_token'] as const
+export const GOTRUE_STRING_COLUMNS = ['aud', 'role', 'confirmation_token', 'recovery_token', 'email_change_token_new', 'email_change_token_current', 'email_change', 'phone_change_token', 'phone_change', 'reauthentication_token'] as const
 const SCANNABLE = `(${GOTRUE_STRING_COLUMNS.map(c => `u.${c} is not null`).join(' and ')} and u.instance_id is not null
   and u.created_at is not null and u.updated_at is not null and u.email_change_confirm_status is not null)`
 
 function assertScannable(rows: { scannable: boolean }[]): void {
-  if (rows.some(r => !r.scannable)) throw new AuthError(500, 'unexpected_failure', 'Database error querying schema')
+  if (rows.some(r => !r.scannable))
+    throw new AuthError(500, 'unexpected_failure', 'Database error querying schema')
 }
 
 export async function loadUser(q: Queryable, id: string): Promise<AuthUser | undefined> {
@@ -141,8 +143,7 @@ export async function insertUser(q: Queryable, u: NewUser): Promise<string> {
              '', '', '', '', '', '', '', '',
              $7::jsonb, $8::jsonb, false, false, now(), now())
      returning id::text`,
-    [u.id ?? null, email ?? null, phone ?? null, u.password ?? null, u.emailConfirmed && !!email, u.phoneConfirmed && !!phone,
-      JSON.stringify(appMetadata), JSON.stringify(u.userMetadata)],
+    [u.id ?? null, email ?? null, phone ?? null, u.password ?? null, u.emailConfirmed && !!email, u.phoneConfirmed && !!phone, JSON.stringify(appMetadata), JSON.stringify(u.userMetadata)],
   )
   const id = rows[0]!.id
   for (const provider of providers) {
@@ -174,10 +175,14 @@ export async function checkPassword(q: Queryable, c: Credentials): Promise<strin
   )
   assertScannable(rows)
   const row = rows[0]
-  if (!row || !row.ok) throw new AuthError(400, 'invalid_credentials', 'Invalid login credentials')
-  if (row.banned) throw new AuthError(400, 'user_banned', 'User is banned')
-  if (c.email && !row.email_ok) throw new AuthError(400, 'email_not_confirmed', 'Email not confirmed')
-  if (c.phone && !row.phone_ok) throw new AuthError(400, 'phone_not_confirmed', 'Phone not confirmed')
+  if (!row || !row.ok)
+    throw new AuthError(400, 'invalid_credentials', 'Invalid login credentials')
+  if (row.banned)
+    throw new AuthError(400, 'user_banned', 'User is banned')
+  if (c.email && !row.email_ok)
+    throw new AuthError(400, 'email_not_confirmed', 'Email not confirmed')
+  if (c.phone && !row.phone_ok)
+    throw new AuthError(400, 'phone_not_confirmed', 'Phone not confirmed')
   return row.id
 }
 
@@ -213,14 +218,17 @@ export async function rotateRefreshToken(q: Queryable, token: string): Promise<I
     [token],
   )
   const row = rows[0]
-  if (!row || !row.has_session || !row.session_id) throw new AuthError(400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
+  if (!row || !row.has_session || !row.session_id)
+    throw new AuthError(400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
   if (row.revoked) {
     await q.query('update auth.refresh_tokens set revoked = true, updated_at = now() where session_id = $1::uuid', [row.session_id])
     throw new AuthError(400, 'refresh_token_already_used', 'Invalid Refresh Token: Already Used')
   }
   const user = await q.query<{ banned: boolean }>('select coalesce(banned_until > now(), false) as banned from auth.users where id = $1::uuid and deleted_at is null', [row.user_id])
-  if (!user.rows[0]) throw new AuthError(400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
-  if (user.rows[0].banned) throw new AuthError(400, 'user_banned', 'User is banned')
+  if (!user.rows[0])
+    throw new AuthError(400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
+  if (user.rows[0].banned)
+    throw new AuthError(400, 'user_banned', 'User is banned')
   const next = newRefreshToken()
   await q.query('update auth.refresh_tokens set revoked = true, updated_at = now() where id = $1::bigint', [row.id])
   await q.query(
@@ -293,7 +301,8 @@ async function syncIdentity(q: Queryable, userId: string, provider: 'email' | 'p
       where user_id = $1::uuid and provider = $2 returning id`,
     [userId, provider, provider, value],
   )
-  if (updated.rows.length > 0) return
+  if (updated.rows.length > 0)
+    return
   await q.query(
     `insert into auth.identities (id, provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
      values (gen_random_uuid(), $1::text, $1::uuid, jsonb_build_object('sub', $1::text, $2::text, $3::text, 'email_verified', false, 'phone_verified', false), $2, now(), now(), now())`,
@@ -343,18 +352,25 @@ const PHONE_USER_COLS = `u.id::text as id, coalesce(u.phone, '') as phone, u.pho
 interface PhoneUserRow { id: string, phone: string, confirmed: boolean, banned: boolean, confirmation_token: string, confirmation_sent_at: number | null, phone_change: string, phone_change_token: string, phone_change_sent_at: number | null }
 
 function phoneUser(r: PhoneUserRow | undefined): PhoneUser | undefined {
-  if (!r) return undefined
+  if (!r)
+    return undefined
   const n = (v: number | string | null): number | null => (v === null ? null : Number(v))
   return {
-    id: r.id, phone: r.phone, confirmed: r.confirmed, banned: r.banned,
-    confirmationToken: r.confirmation_token, confirmationSentAt: n(r.confirmation_sent_at),
-    phoneChange: r.phone_change, phoneChangeToken: r.phone_change_token, phoneChangeSentAt: n(r.phone_change_sent_at),
+    id: r.id,
+    phone: r.phone,
+    confirmed: r.confirmed,
+    banned: r.banned,
+    confirmationToken: r.confirmation_token,
+    confirmationSentAt: n(r.confirmation_sent_at),
+    phoneChange: r.phone_change,
+    phoneChangeToken: r.phone_change_token,
+    phoneChangeSentAt: n(r.phone_change_sent_at),
   }
 }
 
 /** `for update`: a code check and its use happen in one transaction, so a code works once. */
 export async function phoneUserBy(q: Queryable, by: 'phone' | 'phone_change' | 'id', value: string): Promise<PhoneUser | undefined> {
-  const where = by === 'id' ? 'u.id = $1::uuid' : by === 'phone' ? 'u.phone = $1' : "u.phone_change = $1 and u.phone_change <> ''"
+  const where = by === 'id' ? 'u.id = $1::uuid' : by === 'phone' ? 'u.phone = $1' : 'u.phone_change = $1 and u.phone_change <> \'\''
   const { rows } = await q.query<PhoneUserRow>(`select ${PHONE_USER_COLS} from auth.users u where ${where} and u.deleted_at is null limit 1 for update`, [value])
   return phoneUser(rows[0])
 }

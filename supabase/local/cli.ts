@@ -3,8 +3,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { loadKeys } from './keys'
 import { startLocalStack } from './index'
+import { loadKeys } from './keys'
 import { installLastResortGuard } from './server'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
@@ -17,7 +17,8 @@ const PORT = Number(process.env.PORT ?? 54321)
 interface DemoAccount { label: string, login: string, password: string }
 
 function demoAccounts(): DemoAccount[] {
-  if (!existsSync(DEMO_ACCOUNTS)) return []
+  if (!existsSync(DEMO_ACCOUNTS))
+    return []
   try {
     const list: unknown = JSON.parse(readFileSync(DEMO_ACCOUNTS, 'utf8'))
     return Array.isArray(list) ? list.filter((a): a is DemoAccount => typeof a?.login === 'string' && typeof a?.password === 'string') : []
@@ -48,7 +49,8 @@ async function start(): Promise<void> {
   console.log(lines.join('\n'))
   let stopping = false
   const stop = (): void => {
-    if (stopping) return
+    if (stopping)
+      return
     stopping = true
     stack.close().then(() => process.exit(0), () => process.exit(1))
   }
@@ -60,8 +62,7 @@ async function status(format: string | undefined): Promise<void> {
   const keys = await loadKeys()
   const url = `http://${HOST}:${PORT}`
   if (format === 'env') {
-    console.log([`API_URL="${url}"`, `ANON_KEY="${keys.anonKey}"`, `SERVICE_ROLE_KEY="${keys.serviceRoleKey}"`, `JWT_SECRET="${keys.jwtSecret}"`,
-      `PUBLISHABLE_KEY="${keys.publishableKey}"`, `SECRET_KEY="${keys.secretKey}"`].join('\n'))
+    console.log([`API_URL="${url}"`, `ANON_KEY="${keys.anonKey}"`, `SERVICE_ROLE_KEY="${keys.serviceRoleKey}"`, `JWT_SECRET="${keys.jwtSecret}"`, `PUBLISHABLE_KEY="${keys.publishableKey}"`, `SECRET_KEY="${keys.secretKey}"`].join('\n'))
     return
   }
   let up = false

@@ -1,7 +1,7 @@
+import type { AuthRuntime } from './auth-runtime'
 // What every handler needs; built once by startServer.
 import type { Db } from './db'
 import type { StackKeys } from './keys'
-import type { AuthRuntime } from './auth-runtime'
 
 export interface StackContext {
   db: Db

@@ -69,7 +69,9 @@ async function openPglite(opts: OpenDbOptions): Promise<Db> {
     transaction: fn => pgl.transaction(tx => fn(wrap(tx))),
     listen: async (channel, onNotify) => {
       const unlisten = await pgl.listen(channel, onNotify)
-      return async () => { await unlisten() }
+      return async () => {
+        await unlisten()
+      }
     },
     close: () => pgl.close(),
   }
@@ -119,7 +121,10 @@ async function openPostgres(url: string): Promise<Db> {
       const client = new pg.Client({ connectionString: url })
       client.on('error', (e: Error) => console.error(`[db] listen ${channel}`, e.message))
       await client.connect()
-      client.on('notification', (n) => { if (n.channel === channel) onNotify(n.payload ?? '') })
+      client.on('notification', (n) => {
+        if (n.channel === channel)
+          onNotify(n.payload ?? '')
+      })
       await client.query(`listen ${pg.escapeIdentifier(channel)}`)
       listeners.push(client)
       return async () => {

@@ -24,7 +24,8 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
     let size = 0
     let failed = false
     req.on('data', (chunk: Buffer) => {
-      if (failed) return
+      if (failed)
+        return
       size += chunk.length
       if (size > limit) {
         failed = true
@@ -34,10 +35,12 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
       chunks.push(chunk)
     })
     req.on('end', () => {
-      if (!failed) resolve(Buffer.concat(chunks).toString('utf8'))
+      if (!failed)
+        resolve(Buffer.concat(chunks).toString('utf8'))
     })
     req.on('error', (e) => {
-      if (!failed) reject(e)
+      if (!failed)
+        reject(e)
     })
   })
 }
@@ -48,7 +51,7 @@ export function decodePathSegment(segment: string): string {
     return decodeURIComponent(segment)
   }
   catch {
-    return segment.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    return segment.replace(/(?:%[0-9A-F]{2})+/gi, (run) => {
       try {
         return decodeURIComponent(run)
       }
@@ -65,7 +68,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** For JSON text Postgres produced: passed through without a parse/serialise round trip. */
 export function sendRawJson(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return
+  if (res.headersSent)
+    return
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': String(Buffer.byteLength(text)),
@@ -75,7 +79,8 @@ export function sendRawJson(res: ServerResponse, status: number, text: string, h
 }
 
 export function sendEmpty(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return
+  if (res.headersSent)
+    return
   res.writeHead(status, headers)
   res.end()
 }
@@ -89,13 +94,14 @@ export function header(req: IncomingMessage, name: string): string | undefined {
 export function lowerCasedHeaders(req: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(req.headers)) {
-    if (v === undefined) continue
+    if (v === undefined)
+      continue
     out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v
   }
   return out
 }
 
-export type JsonObject = { [key: string]: JsonValue }
+export interface JsonObject { [key: string]: JsonValue }
 export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject
 
 export function isObject(v: unknown): v is JsonObject {

@@ -1,3 +1,4 @@
+import type { AuthOptions } from './auth-runtime'
 // The one entry point other harnesses use: a database, migrated and seeded, behind the HTTP stack.
 import type { Db } from './db'
 import type { AuthOptions } from './auth-runtime'

@@ -12,9 +12,9 @@ export const MAX_JSON_BYTES = 1024 * 1024
 
 export type JsonRefusal = 'invalid' | 'too_deep' | 'too_large'
 
-export type JsonParseResult =
-  | { ok: true, value: JsonValue }
-  | { ok: false, reason: JsonRefusal, message: string }
+export type JsonParseResult
+  = | { ok: true, value: JsonValue }
+    | { ok: false, reason: JsonRefusal, message: string }
 
 export interface JsonLimits {
   maxDepth?: number
@@ -39,8 +39,10 @@ export function nestingDepth(text: string, stopAt = Number.POSITIVE_INFINITY): n
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
     if (inString) {
-      if (c === BACKSLASH) i++
-      else if (c === QUOTE) inString = false
+      if (c === BACKSLASH)
+        i++
+      else if (c === QUOTE)
+        inString = false
       continue
     }
     if (c === QUOTE) {
@@ -50,7 +52,8 @@ export function nestingDepth(text: string, stopAt = Number.POSITIVE_INFINITY): n
       depth++
       if (depth > max) {
         max = depth
-        if (max >= stopAt) return max
+        if (max >= stopAt)
+          return max
       }
     }
     else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
@@ -66,13 +69,16 @@ export function valueDepth(value: unknown, stopAt = Number.POSITIVE_INFINITY): n
   const stack: Array<[unknown, number]> = [[value, 1]]
   while (stack.length) {
     const [v, d] = stack.pop()!
-    if (typeof v !== 'object' || v === null) continue
+    if (typeof v !== 'object' || v === null)
+      continue
     if (d > max) {
       max = d
-      if (max >= stopAt) return max
+      if (max >= stopAt)
+        return max
     }
     for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (typeof child === 'object' && child !== null) stack.push([child, d + 1])
+      if (typeof child === 'object' && child !== null)
+        stack.push([child, d + 1])
     }
   }
   return max

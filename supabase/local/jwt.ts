@@ -1,7 +1,7 @@
-// HS256 signing/verification shared by auth, rest and realtime, so all three agree on what a valid token is.
-import { errors, jwtVerify, SignJWT } from 'jose'
 import type { JWTPayload } from 'jose'
 import type { StackKeys } from './keys'
+// HS256 signing/verification shared by auth, rest and realtime, so all three agree on what a valid token is.
+import { errors, jwtVerify, SignJWT } from 'jose'
 
 export interface Claims extends JWTPayload {
   role?: string
@@ -12,9 +12,9 @@ export interface Claims extends JWTPayload {
   [key: string]: unknown
 }
 
-export type VerifyResult =
-  | { ok: true, claims: Claims }
-  | { ok: false, expired: boolean, message: string, expiredSecondsAgo?: number }
+export type VerifyResult
+  = | { ok: true, claims: Claims }
+    | { ok: false, expired: boolean, message: string, expiredSecondsAgo?: number }
 
 /** Tokens a client reuses for an hour; a phone holds one or two at a time. */
 const TOKEN_CACHE_SIZE = 2000
@@ -33,9 +33,11 @@ function hmacKey(keys: StackKeys): Promise<CryptoKey> {
 }
 
 export async function verifyJwt(token: string, keys: StackKeys): Promise<VerifyResult> {
-  if (token === '') return { ok: false, expired: false, message: 'Empty JWT is sent in Authorization header' }
+  if (token === '')
+    return { ok: false, expired: false, message: 'Empty JWT is sent in Authorization header' }
   let verified = verifiedBySecret.get(keys.secretBytes)
-  if (!verified) verifiedBySecret.set(keys.secretBytes, verified = new Map())
+  if (!verified)
+    verifiedBySecret.set(keys.secretBytes, verified = new Map())
   const hit = verified.get(token)
   if (hit) {
     verified.delete(token)
@@ -46,14 +48,16 @@ export async function verifyJwt(token: string, keys: StackKeys): Promise<VerifyR
     }
   }
   const parts = token.split('.').length
-  if (parts !== 3) return { ok: false, expired: false, message: `Expected 3 parts in JWT; got ${parts}` }
+  if (parts !== 3)
+    return { ok: false, expired: false, message: `Expected 3 parts in JWT; got ${parts}` }
   try {
     const { payload } = await jwtVerify(token, await hmacKey(keys), { algorithms: ['HS256'] })
     const claims = Object.freeze({ ...payload }) as Claims
     // Only tokens that expire are cached, and only until then; the key is the whole signed text
     // under one secret, so an entry can never answer for another token or another stack's secret.
     if (typeof claims.exp === 'number') {
-      if (verified.size >= TOKEN_CACHE_SIZE) verified.delete(verified.keys().next().value!)
+      if (verified.size >= TOKEN_CACHE_SIZE)
+        verified.delete(verified.keys().next().value!)
       verified.set(token, { claims, exp: claims.exp })
     }
     return { ok: true, claims }
@@ -63,8 +67,10 @@ export async function verifyJwt(token: string, keys: StackKeys): Promise<VerifyR
       const exp = typeof e.payload.exp === 'number' ? e.payload.exp : Math.floor(Date.now() / 1000)
       return { ok: false, expired: true, message: 'JWT expired', expiredSecondsAgo: Math.max(0, Math.floor(Date.now() / 1000) - exp) }
     }
-    if (e instanceof errors.JWTClaimValidationFailed) return { ok: false, expired: false, message: e.message }
-    if (e instanceof errors.JOSEAlgNotAllowed) return { ok: false, expired: false, message: 'No suitable key or wrong key type' }
+    if (e instanceof errors.JWTClaimValidationFailed)
+      return { ok: false, expired: false, message: e.message }
+    if (e instanceof errors.JOSEAlgNotAllowed)
+      return { ok: false, expired: false, message: 'No suitable key or wrong key type' }
     return { ok: false, expired: false, message: 'JWT cryptographic operation failed' }
   }
 }

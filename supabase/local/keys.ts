@@ -40,8 +40,10 @@ export async function loadKeys(jwtSecret: string = process.env.JWT_SECRET || DEF
 
 /** Maps an opaque `sb_` key to the JWT Kong substitutes for it; other values are returned as they are. */
 export function mapApiKey(key: string, keys: StackKeys): string {
-  if (key === keys.secretKey) return keys.serviceRoleKey
-  if (key === keys.publishableKey) return keys.anonKey
+  if (key === keys.secretKey)
+    return keys.serviceRoleKey
+  if (key === keys.publishableKey)
+    return keys.anonKey
   return key
 }
 
@@ -54,12 +56,14 @@ export function bearerFor(authorization: string | undefined, apikey: string | un
   const auth = authorization?.trim()
   if (auth && /^bearer\s+/i.test(auth)) {
     const token = auth.replace(/^bearer\s+/i, '').trim()
-    if (!token.startsWith('sb_')) return token
+    if (!token.startsWith('sb_'))
+      return token
   }
   else if (auth) {
     // A non-Bearer Authorization is passed through; the verifier reports it as malformed.
     return auth
   }
-  if (apikey) return mapApiKey(apikey.trim(), keys)
+  if (apikey)
+    return mapApiKey(apikey.trim(), keys)
   return undefined
 }

@@ -1,3 +1,4 @@
+import type { Db } from './db'
 // Brings a database to the project's schema the way a Supabase project gets it: the platform's
 // own objects first (bootstrap.sql), then supabase/migrations in order, each recorded in
 // supabase_migrations.schema_migrations as the Supabase CLI does, then the seeds once.
@@ -5,7 +6,6 @@ import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Db } from './db'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const migrationsDir = join(root, 'supabase/migrations')
@@ -30,7 +30,8 @@ export async function bootstrap(db: Db): Promise<void> {
     // bootstrap.sql runs once per database: one made before auth.users had GoTrue's shape stays so
     const shaped = await db.query<{ ok: boolean }>(
       `select to_regclass('auth.one_time_tokens') is not null and exists (select 1 from information_schema.columns
-        where table_schema = 'auth' and table_name = 'users' and column_name = 'reauthentication_token') as ok`)
+        where table_schema = 'auth' and table_name = 'users' and column_name = 'reauthentication_token') as ok`,
+    )
     if (!shaped.rows[0]?.ok)
       throw new Error('this database was bootstrapped by an older local stack (auth.users without GoTrue\'s columns): start afresh with `npx tsx supabase/local/cli.ts reset` (PGlite) or a new database')
     return

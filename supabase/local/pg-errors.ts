@@ -9,9 +9,11 @@ export interface PgErrorLike {
 }
 
 export function asPgError(e: unknown): PgErrorLike | undefined {
-  if (typeof e !== 'object' || e === null) return undefined
+  if (typeof e !== 'object' || e === null)
+    return undefined
   const o = e as Record<string, unknown>
-  if (typeof o.code !== 'string' || !/^[0-9A-Z]{5}$/.test(o.code)) return undefined
+  if (typeof o.code !== 'string' || !/^[0-9A-Z]{5}$/.test(o.code))
+    return undefined
   return {
     code: o.code,
     message: typeof o.message === 'string' ? o.message : String(o.message),
@@ -26,16 +28,26 @@ export function httpStatusFor(err: PgErrorLike, role: string, anonRole = 'anon')
     const n = Number(code.slice(2))
     return Number.isInteger(n) && n >= 100 && n <= 599 ? n : 500
   }
-  if (code === '42501') return role === anonRole ? 401 : 403
-  if (code === '23503' || code === '23505') return 409
-  if (code === '25006') return 405
-  if (code === '42883' || code === '42P01') return 404
-  if (code === '42P17') return 500
-  if (code === '22023' && /^role .* does not exist/.test(err.message)) return 401
-  if (code === '21000') return /requires a WHERE clause/.test(err.message) ? 400 : 500
-  if (code === 'P0001') return 400
-  if (code === '57P01') return 503
-  if (code === '53400') return 500
+  if (code === '42501')
+    return role === anonRole ? 401 : 403
+  if (code === '23503' || code === '23505')
+    return 409
+  if (code === '25006')
+    return 405
+  if (code === '42883' || code === '42P01')
+    return 404
+  if (code === '42P17')
+    return 500
+  if (code === '22023' && /^role .* does not exist/.test(err.message))
+    return 401
+  if (code === '21000')
+    return /requires a WHERE clause/.test(err.message) ? 400 : 500
+  if (code === 'P0001')
+    return 400
+  if (code === '57P01')
+    return 503
+  if (code === '53400')
+    return 500
   const cls = code.slice(0, 2)
   switch (cls) {
     case '08': return 503

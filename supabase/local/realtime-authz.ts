@@ -14,7 +14,8 @@ class Rollback extends Error {
 /** `extension` is what the probe rows carry: 'broadcast' or 'presence', checked separately as Supabase does. */
 export async function authorizeTopic(db: Db, topic: string, role: string, claims: Claims, extension: 'broadcast' | 'presence' = 'broadcast'): Promise<TopicPermissions> {
   // service_role bypasses RLS on Supabase too; skip the round trips.
-  if (role === 'service_role') return { read: true, write: true }
+  if (role === 'service_role')
+    return { read: true, write: true }
   try {
     await db.transaction(async (tx) => {
       const probe = await tx.query<{ id: string }>(
@@ -57,7 +58,8 @@ export async function authorizeTopic(db: Db, topic: string, role: string, claims
     })
   }
   catch (e) {
-    if (e instanceof Rollback) return e.result
+    if (e instanceof Rollback)
+      return e.result
     console.error('[realtime] authorisation failed', e)
   }
   return { read: false, write: false }

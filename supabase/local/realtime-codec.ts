@@ -32,8 +32,10 @@ export function decodeText(text: string): PhxMessage | undefined {
 }
 
 function refOf(v: unknown): string | null {
-  if (typeof v === 'string') return v
-  if (typeof v === 'number') return String(v)
+  if (typeof v === 'string')
+    return v
+  if (typeof v === 'number')
+    return String(v)
   return null
 }
 
@@ -42,7 +44,8 @@ function refOf(v: unknown): string | null {
  * and the payload. The client writes each header string char by char as one byte, so latin1 is exact.
  */
 export function decodeBinary(buf: Buffer): PhxMessage | undefined {
-  if (buf.length < 7 || buf[0] !== KIND_USER_BROADCAST_PUSH) return undefined
+  if (buf.length < 7 || buf[0] !== KIND_USER_BROADCAST_PUSH)
+    return undefined
   const [joinRefLen, refLen, topicLen, eventLen, metaLen, encoding] = [buf[1]!, buf[2]!, buf[3]!, buf[4]!, buf[5]!, buf[6]!]
   let offset = 7
   const take = (n: number): string => {
@@ -55,7 +58,8 @@ export function decodeBinary(buf: Buffer): PhxMessage | undefined {
   const topic = take(topicLen)
   const userEvent = take(eventLen)
   const metaText = take(metaLen)
-  if (offset > buf.length) return undefined
+  if (offset > buf.length)
+    return undefined
   const rest = buf.subarray(offset)
   let userPayload: JsonValue
   if (encoding === ENCODING_JSON) {
@@ -74,7 +78,8 @@ export function decodeBinary(buf: Buffer): PhxMessage | undefined {
   if (metaText) {
     try {
       const meta: unknown = JSON.parse(metaText)
-      if (isObject(meta)) Object.assign(payload, meta)
+      if (isObject(meta))
+        Object.assign(payload, meta)
     }
     catch { /* meta is optional decoration */ }
   }
@@ -82,6 +87,7 @@ export function decodeBinary(buf: Buffer): PhxMessage | undefined {
 }
 
 export function encode(m: PhxMessage, vsn: '1.0.0' | '2.0.0'): string {
-  if (vsn === '1.0.0') return JSON.stringify({ join_ref: m.joinRef, ref: m.ref, topic: m.topic, event: m.event, payload: m.payload })
+  if (vsn === '1.0.0')
+    return JSON.stringify({ join_ref: m.joinRef, ref: m.ref, topic: m.topic, event: m.event, payload: m.payload })
   return JSON.stringify([m.joinRef, m.ref, m.topic, m.event, m.payload])
 }

@@ -1,21 +1,21 @@
-// Supabase Realtime subset over the Phoenix websocket at /realtime/v1/websocket: heartbeats, joins,
-// broadcast (client → clients, and from the database via realtime.send), presence, token refresh.
-// postgres_changes is refused with a clear reason: the app uses broadcast from the database instead.
-import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { WebSocket, WebSocketServer } from 'ws'
 import type { RawData } from 'ws'
 import type { StackContext } from './context'
 import type { JsonObject, JsonValue } from './http'
 import type { Claims } from './jwt'
 import type { PhxMessage } from './realtime-codec'
+// Supabase Realtime subset over the Phoenix websocket at /realtime/v1/websocket: heartbeats, joins,
+// broadcast (client → clients, and from the database via realtime.send), presence, token refresh.
+// postgres_changes is refused with a clear reason: the app uses broadcast from the database instead.
+import { randomUUID } from 'node:crypto'
+import { WebSocket, WebSocketServer } from 'ws'
 import { BodyTooLargeError, decodePathSegment, isObject, readBody, sendJson } from './http'
 import { MAX_JSON_DEPTH, parseJson, withinDepth } from './json'
-import { mapApiKey } from './keys'
 import { verifyJwt } from './jwt'
-import { decodeBinary, decodeText, encode } from './realtime-codec'
+import { mapApiKey } from './keys'
 import { authorizeTopic } from './realtime-authz'
+import { decodeBinary, decodeText, encode } from './realtime-codec'
 import { identify } from './request-auth'
 
 const WEBSOCKET_PATH = '/websocket'
@@ -50,9 +50,12 @@ interface Subscription {
 }
 
 function flag(v: JsonValue | undefined, fallback: boolean): boolean {
-  if (typeof v === 'boolean') return v
-  if (v === 'true') return true
-  if (v === 'false') return false
+  if (typeof v === 'boolean')
+    return v
+  if (v === 'true')
+    return true
+  if (v === 'false')
+    return false
   return fallback
 }
 
@@ -71,7 +74,8 @@ class Connection {
   constructor(readonly ws: WebSocket, readonly vsn: '1.0.0' | '2.0.0', readonly apikey: string) {}
 
   send(m: PhxMessage): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return
+    if (this.ws.readyState !== WebSocket.OPEN)
+      return
     // Every payload was depth-checked on the way in, but a frame that cannot be encoded must cost
     // this one message, never the handler that was sending it (a close handler, a fan-out loop).
     let frame: string
@@ -83,7 +87,8 @@ class Connection {
       return
     }
     this.ws.send(frame, (e) => {
-      if (e) console.error('[realtime] send', e.message)
+      if (e)
+        console.error('[realtime] send', e.message)
     })
   }
 
@@ -122,19 +127,24 @@ export class RealtimeServer {
     const reject = (status: number, text: string): void => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify({ message: text })}`)
     }
-    if (subPath.replace(/\/+$/, '') !== WEBSOCKET_PATH) return reject(404, 'Not Found')
+    if (subPath.replace(/\/+$/, '') !== WEBSOCKET_PATH)
+      return reject(404, 'Not Found')
     const headerKey = req.headers['x-api-key']
     const apikey = query.get('apikey') ?? (Array.isArray(headerKey) ? headerKey[0] : headerKey)
-    if (!apikey) return reject(401, 'No API key found in request')
+    if (!apikey)
+      return reject(401, 'No API key found in request')
     const vsn = query.get('vsn') === '1.0.0' ? '1.0.0' : '2.0.0'
     this.checkToken(mapApiKey(apikey, this.ctx.keys)).then((check) => {
-      if (!check.ok) return reject(403, 'Forbidden')
+      if (!check.ok)
+        return reject(403, 'Forbidden')
       // The client may have gone while the token was checked.
-      if (socket.destroyed) return
+      if (socket.destroyed)
+        return
       this.wss.handleUpgrade(req, socket, head, ws => this.accept(ws, vsn, apikey))
     }).catch((e: unknown) => {
       console.error('[realtime] upgrade', e)
-      if (!socket.destroyed) reject(500, 'Internal Server Error')
+      if (!socket.destroyed)
+        reject(500, 'Internal Server Error')
     })
   }
 
@@ -148,7 +158,8 @@ export class RealtimeServer {
         const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)
         // Undecodable frames are dropped, as they carry no ref to answer to.
         const msg = isBinary ? decodeBinary(buf) : decodeText(buf.toString('utf8'))
-        if (!msg) return
+        if (!msg)
+          return
         conn.enqueue(() => this.onMessage(conn, msg))
       }
       catch (e) {
@@ -171,13 +182,17 @@ export class RealtimeServer {
   }
 
   private async onMessage(conn: Connection, m: PhxMessage): Promise<void> {
-    if (m.topic === 'phoenix' && m.event === 'heartbeat') return conn.reply(m, 'ok', {})
+    if (m.topic === 'phoenix' && m.event === 'heartbeat')
+      return conn.reply(m, 'ok', {})
     // Bounded before anything is kept or re-encoded for others (presence metas, broadcasts).
-    if (!withinDepth(m.payload, MAX_JSON_DEPTH)) return conn.reply(m, 'error', { reason: `InvalidPayload: nested deeper than ${MAX_JSON_DEPTH} levels` })
-    if (m.event === 'phx_join') return this.join(conn, m)
+    if (!withinDepth(m.payload, MAX_JSON_DEPTH))
+      return conn.reply(m, 'error', { reason: `InvalidPayload: nested deeper than ${MAX_JSON_DEPTH} levels` })
+    if (m.event === 'phx_join')
+      return this.join(conn, m)
     const sub = conn.channels.get(m.topic)
     if (!sub) {
-      if (m.event === 'phx_leave') return conn.reply(m, 'ok', {})
+      if (m.event === 'phx_leave')
+        return conn.reply(m, 'ok', {})
       return conn.reply(m, 'error', { reason: 'unmatched topic' })
     }
     switch (m.event) {
@@ -200,7 +215,8 @@ export class RealtimeServer {
   private async checkToken(token: string): Promise<TokenCheck> {
     const v = await verifyJwt(token, this.ctx.keys)
     if (!v.ok) {
-      if (v.expired) return { ok: false, reason: `InvalidJWTToken: Token has expired ${v.expiredSecondsAgo ?? 0} seconds ago` }
+      if (v.expired)
+        return { ok: false, reason: `InvalidJWTToken: Token has expired ${v.expiredSecondsAgo ?? 0} seconds ago` }
       return { ok: false, reason: `InvalidJWTToken: ${v.message}` }
     }
     if (typeof v.claims.role !== 'string' || typeof v.claims.exp !== 'number') {
@@ -234,7 +250,8 @@ export class RealtimeServer {
     }
     const raw = typeof payload.access_token === 'string' && !payload.access_token.startsWith('sb_') ? payload.access_token : conn.apikey
     const check = await this.checkToken(mapApiKey(raw, this.ctx.keys))
-    if (!check.ok) return conn.reply(m, 'error', { reason: check.reason })
+    if (!check.ok)
+      return conn.reply(m, 'error', { reason: check.reason })
 
     const presenceEnabled = flag(presence.enabled, false)
     let policies: Subscription['policies']
@@ -242,11 +259,13 @@ export class RealtimeServer {
       // As Supabase: presence rows are probed only when presence is on; either read admits the join.
       const b = await authorizeTopic(this.ctx.db, name, check.role, check.claims, 'broadcast')
       const p = presenceEnabled ? await authorizeTopic(this.ctx.db, name, check.role, check.claims, 'presence') : undefined
-      if (!b.read && !p?.read) return conn.reply(m, 'error', { reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${name}` })
+      if (!b.read && !p?.read)
+        return conn.reply(m, 'error', { reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${name}` })
       policies = { broadcastWrite: b.write, presenceRead: p?.read, presenceWrite: p?.write }
     }
     // The socket may have closed during the checks; its close handler has run, so nothing may be added.
-    if (!this.connections.has(conn)) return
+    if (!this.connections.has(conn))
+      return
     const presenceKey = typeof presence.key === 'string' && presence.key !== '' ? presence.key : randomUUID()
     const sub: Subscription = {
       conn,
@@ -267,7 +286,8 @@ export class RealtimeServer {
     this.armExpiry(sub)
     conn.reply(m, 'ok', { postgres_changes: [] })
     // Presence buffers diffs until it has a state, so the state must follow the join at once.
-    if (sub.presenceEnabled) this.sendPresenceState(sub)
+    if (sub.presenceEnabled)
+      this.sendPresenceState(sub)
   }
 
   private subsOf(name: string, isPrivate: boolean, create = false): Set<Subscription> {
@@ -275,16 +295,19 @@ export class RealtimeServer {
     let set = this.topics.get(key)
     if (!set) {
       set = new Set()
-      if (create) this.topics.set(key, set)
+      if (create)
+        this.topics.set(key, set)
     }
     return set
   }
 
   private removeSub(sub: Subscription): void {
-    if (sub.expiryTimer) clearTimeout(sub.expiryTimer)
+    if (sub.expiryTimer)
+      clearTimeout(sub.expiryTimer)
     const set = this.subsOf(sub.name, sub.isPrivate)
     set.delete(sub)
-    if (set.size === 0) this.topics.delete(subKey(sub.name, sub.isPrivate))
+    if (set.size === 0)
+      this.topics.delete(subKey(sub.name, sub.isPrivate))
     if (sub.presence) {
       const left = sub.presence
       sub.presence = undefined
@@ -301,29 +324,36 @@ export class RealtimeServer {
   }
 
   private armExpiry(sub: Subscription): void {
-    if (sub.expiryTimer) clearTimeout(sub.expiryTimer)
+    if (sub.expiryTimer)
+      clearTimeout(sub.expiryTimer)
     sub.expiryTimer = undefined
     const exp = typeof sub.claims.exp === 'number' ? sub.claims.exp * 1000 : undefined
-    if (exp === undefined) return
+    if (exp === undefined)
+      return
     const wait = exp - Date.now()
-    if (wait > MAX_TIMER_MS) return
+    if (wait > MAX_TIMER_MS)
+      return
     sub.expiryTimer = setTimeout(() => this.shutdown(sub, 'Token has expired 0 seconds ago'), Math.max(0, wait))
     sub.expiryTimer.unref()
   }
 
   private async refreshToken(sub: Subscription, token: JsonValue | undefined): Promise<void> {
     // Realtime ignores opaque keys here and sends no reply either way.
-    if (typeof token !== 'string' || token.startsWith('sb_')) return
+    if (typeof token !== 'string' || token.startsWith('sb_'))
+      return
     const check = await this.checkToken(token)
-    if (!check.ok) return this.shutdown(sub, check.reason.replace(/^InvalidJWTToken: /, ''))
+    if (!check.ok)
+      return this.shutdown(sub, check.reason.replace(/^InvalidJWTToken: /, ''))
     if (sub.isPrivate) {
       const b = await authorizeTopic(this.ctx.db, sub.name, check.role, check.claims, 'broadcast')
       const p = sub.presenceEnabled ? await authorizeTopic(this.ctx.db, sub.name, check.role, check.claims, 'presence') : undefined
-      if (!b.read && !p?.read) return this.shutdown(sub, `You do not have permissions to read from this Channel topic: ${sub.name}`)
+      if (!b.read && !p?.read)
+        return this.shutdown(sub, `You do not have permissions to read from this Channel topic: ${sub.name}`)
       sub.policies = { broadcastWrite: b.write, presenceRead: p?.read, presenceWrite: p?.write }
     }
     // Closed meanwhile: no timer for a channel that is gone.
-    if (sub.conn.channels.get(sub.topic) !== sub) return
+    if (sub.conn.channels.get(sub.topic) !== sub)
+      return
     sub.role = check.role
     sub.claims = check.claims
     this.armExpiry(sub)
@@ -334,7 +364,8 @@ export class RealtimeServer {
   private presenceState(name: string, isPrivate: boolean): JsonObject {
     const state: Record<string, { metas: JsonObject[] }> = {}
     for (const s of this.subsOf(name, isPrivate)) {
-      if (!s.presence) continue
+      if (!s.presence)
+        continue
       const entry = state[s.presence.key] ?? (state[s.presence.key] = { metas: [] })
       entry.metas.push(s.presence.meta)
     }
@@ -347,7 +378,8 @@ export class RealtimeServer {
   }
 
   private sendPresenceState(sub: Subscription): void {
-    if (!this.seesPresence(sub)) return
+    if (!this.seesPresence(sub))
+      return
     sub.conn.send({ joinRef: sub.joinRef, ref: null, topic: sub.topic, event: 'presence_state', payload: this.presenceState(sub.name, sub.isPrivate) })
   }
 
@@ -355,7 +387,8 @@ export class RealtimeServer {
     const joins: JsonObject = joined ? { [joined.key]: { metas: [joined.meta] } } : {}
     const leaves: JsonObject = left ? { [left.key]: { metas: [left.meta] } } : {}
     for (const s of this.subsOf(from.name, from.isPrivate)) {
-      if (this.seesPresence(s)) s.conn.send({ joinRef: null, ref: null, topic: s.topic, event: 'presence_diff', payload: { joins, leaves } })
+      if (this.seesPresence(s))
+        s.conn.send({ joinRef: null, ref: null, topic: s.topic, event: 'presence_diff', payload: { joins, leaves } })
     }
   }
 
@@ -363,16 +396,19 @@ export class RealtimeServer {
     const p = obj(m.payload)
     const event = typeof p.event === 'string' ? p.event.toLowerCase() : undefined
     if (event === 'track') {
-      if (p.payload !== undefined && !isObject(p.payload)) return sub.conn.reply(m, 'error', { reason: 'Presence track payload must be a map' })
+      if (p.payload !== undefined && !isObject(p.payload))
+        return sub.conn.reply(m, 'error', { reason: 'Presence track payload must be a map' })
       if (sub.isPrivate && sub.policies?.presenceWrite === undefined) {
         // Presence switched on by this track: probe its policies now, as Supabase does.
         const perms = await authorizeTopic(this.ctx.db, sub.name, sub.role, sub.claims, 'presence')
         sub.policies = { ...sub.policies, presenceRead: sub.policies?.presenceRead ?? perms.read, presenceWrite: perms.write }
         // Closed or left meanwhile: tracking now would leave a presence no leave will ever remove.
-        if (sub.conn.channels.get(sub.topic) !== sub) return
+        if (sub.conn.channels.get(sub.topic) !== sub)
+          return
       }
       // Supabase answers an unauthorised track with a bare error reply.
-      if (sub.isPrivate && !sub.policies?.presenceWrite) return sub.conn.reply(m, 'error', {})
+      if (sub.isPrivate && !sub.policies?.presenceWrite)
+        return sub.conn.reply(m, 'error', {})
       if (!sub.presenceEnabled) {
         // Tracking implies wanting presence; the state must precede the first diff.
         sub.presenceEnabled = true
@@ -380,7 +416,8 @@ export class RealtimeServer {
       }
       const previous = sub.presence
       const meta: JsonObject = { ...obj(p.payload), phx_ref: randomUUID().replace(/-/g, '').slice(0, 20) }
-      if (previous) meta.phx_ref_prev = previous.meta.phx_ref ?? null
+      if (previous)
+        meta.phx_ref_prev = previous.meta.phx_ref ?? null
       sub.presence = { key: sub.presenceKey, meta }
       sub.conn.reply(m, 'ok', {})
       this.presenceDiff(sub, sub.presence, previous)
@@ -390,7 +427,8 @@ export class RealtimeServer {
       const previous = sub.presence
       sub.presence = undefined
       sub.conn.reply(m, 'ok', {})
-      if (previous) this.presenceDiff(sub, undefined, previous)
+      if (previous)
+        this.presenceDiff(sub, undefined, previous)
       return
     }
     sub.conn.reply(m, 'error', { reason: 'unknown presence event' })
@@ -402,15 +440,18 @@ export class RealtimeServer {
     const p = obj(m.payload)
     // Supabase drops, without a reply even with ack, a broadcast no insert policy on
     // realtime.messages allows (extension 'broadcast', realtime.topic() = the channel's name).
-    if (sub.isPrivate && !sub.policies?.broadcastWrite) return
+    if (sub.isPrivate && !sub.policies?.broadcastWrite)
+      return
     const message: JsonObject = { type: 'broadcast', event: typeof p.event === 'string' ? p.event : '', payload: p.payload ?? {} }
     this.fanOut(sub.name, sub.isPrivate, message, sub.self ? undefined : sub)
-    if (sub.ack) sub.conn.reply(m, 'ok', {})
+    if (sub.ack)
+      sub.conn.reply(m, 'ok', {})
   }
 
   private fanOut(name: string, isPrivate: boolean, message: JsonObject, except?: Subscription): void {
     for (const s of this.subsOf(name, isPrivate)) {
-      if (s === except) continue
+      if (s === except)
+        continue
       s.conn.send({ joinRef: null, ref: null, topic: s.topic, event: 'broadcast', payload: message })
     }
   }
@@ -421,9 +462,11 @@ export class RealtimeServer {
       [id],
     )
     const row = rows[0]
-    if (!row || row.extension !== 'broadcast') return
+    if (!row || row.extension !== 'broadcast')
+      return
     const isPrivate = row.private !== false
-    if (this.subsOf(row.topic, isPrivate).size === 0) return
+    if (this.subsOf(row.topic, isPrivate).size === 0)
+      return
     const message: JsonObject = {
       type: 'broadcast',
       event: row.event ?? '',
@@ -437,21 +480,25 @@ export class RealtimeServer {
   async handleHttp(req: IncomingMessage, res: ServerResponse, subPath: string, query: URLSearchParams): Promise<void> {
     try {
       const m = subPath.replace(/\/+$/, '').match(/^\/api\/broadcast(?:\/([^/]+)\/events\/([^/]+))?$/)
-      if (!m || req.method !== 'POST') return sendJson(res, 404, { message: 'Not Found' })
+      if (!m || req.method !== 'POST')
+        return sendJson(res, 404, { message: 'Not Found' })
       const who = await identify(req, this.ctx.keys)
-      if (!who.ok) return sendJson(res, 401, { message: who.message })
+      if (!who.ok)
+        return sendJson(res, 401, { message: who.message })
       let body: JsonValue = {}
       let text: string
       try {
         text = await readBody(req)
       }
       catch (e) {
-        if (e instanceof BodyTooLargeError) return sendJson(res, 413, { message: 'Payload Too Large' })
+        if (e instanceof BodyTooLargeError)
+          return sendJson(res, 413, { message: 'Payload Too Large' })
         throw e
       }
       if (text.trim() !== '') {
         const parsed = parseJson(text)
-        if (!parsed.ok) return sendJson(res, 400, { message: parsed.reason === 'invalid' ? 'Invalid JSON body' : parsed.message })
+        if (!parsed.ok)
+          return sendJson(res, 400, { message: parsed.reason === 'invalid' ? 'Invalid JSON body' : parsed.message })
         body = parsed.value
       }
       const messages: { topic: string, event: string, payload: JsonValue, isPrivate: boolean }[] = []
@@ -461,12 +508,14 @@ export class RealtimeServer {
       else {
         const list = isObject(body) && Array.isArray(body.messages) ? body.messages : []
         for (const item of list) {
-          if (!isObject(item) || typeof item.topic !== 'string') continue
+          if (!isObject(item) || typeof item.topic !== 'string')
+            continue
           messages.push({ topic: item.topic.replace(/^realtime:/, ''), event: typeof item.event === 'string' ? item.event : '', payload: item.payload ?? {}, isPrivate: flag(item.private, false) })
         }
       }
       for (const msg of messages) {
-        if (msg.isPrivate && !(await authorizeTopic(this.ctx.db, msg.topic, who.role, who.claims)).write) continue
+        if (msg.isPrivate && !(await authorizeTopic(this.ctx.db, msg.topic, who.role, who.claims)).write)
+          continue
         this.fanOut(msg.topic, msg.isPrivate, { type: 'broadcast', event: msg.event, payload: msg.payload })
       }
       res.writeHead(202, { 'Content-Length': '0' })

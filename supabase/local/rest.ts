@@ -3,11 +3,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { StackContext } from './context'
 import type { JsonObject, JsonValue } from './http'
+import type { PgrstErrorBody } from './pg-errors'
 import type { Routine } from './schema-cache'
 import { BodyTooLargeError, decodePathSegment, header, isObject, lowerCasedHeaders, MAX_BODY_BYTES, readBody, sendEmpty, sendJson, sendRawJson } from './http'
 import { MAX_JSON_DEPTH, nestingDepth, parseJson } from './json'
 import { asPgError, httpStatusFor, pgErrorBody } from './pg-errors'
-import type { PgrstErrorBody } from './pg-errors'
 import { identify } from './request-auth'
 import { matchRoutine, SchemaCache, takesWholeBody } from './schema-cache'
 
@@ -33,8 +33,7 @@ const qi = (name: string): string => `"${name.replace(/"/g, '""')}"`
  * escapes whatever standard_conforming_strings says, so escaping both is right under any setting;
  * NUL cannot be sent at all (refused before).
  */
-const lit = (value: string): string => `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`
-
+const lit = (value: string): string => `E'${value.replace(/\\/g, '\\\\').replace(/'/g, '\'\'')}'`
 
 export class RestApi {
   readonly cache = new SchemaCache(EXPOSED_SCHEMA)
@@ -76,7 +75,8 @@ export class RestApi {
       // Tables are deliberately not exposed; answer as PostgREST does for an unknown table.
       throw pgrst(404, 'PGRST205', `Could not find the table '${EXPOSED_SCHEMA}.${table}' in the schema cache`)
     }
-    if (method !== 'POST' && !read) throw pgrst(405, 'PGRST117', `Unsupported HTTP method: ${method}`)
+    if (method !== 'POST' && !read)
+      throw pgrst(405, 'PGRST117', `Unsupported HTTP method: ${method}`)
     const fn = decodePathSegment(m[1]!)
 
     const who = await identify(req, this.ctx.keys)
@@ -91,7 +91,8 @@ export class RestApi {
     if (read) {
       args = {}
       for (const [k, v] of query) {
-        if (RESERVED_PARAMS.has(k)) continue
+        if (RESERVED_PARAMS.has(k))
+          continue
         // Arguments that look like JSON or an array literal reach PostgreSQL's json/array parsers,
         // which fail with a 500 past max_stack_depth; plain text is left alone.
         if (/^\s*[[{]/.test(v) && nestingDepth(v, MAX_JSON_DEPTH + 1) > MAX_JSON_DEPTH) {
@@ -105,18 +106,22 @@ export class RestApi {
         rawBody = await readBody(req)
       }
       catch (e) {
-        if (e instanceof BodyTooLargeError) throw pgrst(413, 'PGRST413', 'Payload Too Large', `The request body is larger than ${MAX_BODY_BYTES} bytes`)
+        if (e instanceof BodyTooLargeError)
+          throw pgrst(413, 'PGRST413', 'Payload Too Large', `The request body is larger than ${MAX_BODY_BYTES} bytes`)
         throw e
       }
       let parsed: JsonValue = {}
       if (rawBody.trim() !== '') {
         const p = parseJson(rawBody)
-        if (!p.ok) throw pgrst(400, 'PGRST102', 'Empty or invalid json', p.reason === 'invalid' ? null : p.message)
+        if (!p.ok)
+          throw pgrst(400, 'PGRST102', 'Empty or invalid json', p.reason === 'invalid' ? null : p.message)
         parsed = p.value
       }
-      if (!isObject(parsed)) throw pgrst(400, 'PGRST102', 'Empty or invalid json', 'The request body must be a JSON object')
+      if (!isObject(parsed))
+        throw pgrst(400, 'PGRST102', 'Empty or invalid json', 'The request body must be a JSON object')
       args = parsed
-      if (rawBody.trim() === '') rawBody = '{}'
+      if (rawBody.trim() === '')
+        rawBody = '{}'
     }
 
     const routine = await this.resolve(fn, Object.keys(args), !read)
@@ -139,7 +144,8 @@ export class RestApi {
       ['request.headers', JSON.stringify(lowerCasedHeaders(req))],
       ['request.cookies', '{}'],
     ]
-    if (settings.some(([, v]) => v.includes('\0')) || call.includes('\0')) throw pgrst(400, 'PGRST102', 'Empty or invalid json', 'The request contains a NUL character')
+    if (settings.some(([, v]) => v.includes('\0')) || call.includes('\0'))
+      throw pgrst(400, 'PGRST102', 'Empty or invalid json', 'The request contains a NUL character')
     const pre = `select ${settings.map(([k, v]) => `set_config(${lit(k)}, ${lit(v)}, true)`).join(', ')}`
 
     let row: { body: string | null, n: number, status: string | null }
@@ -151,7 +157,8 @@ export class RestApi {
           await tx.query(pre)
           const { rows } = await tx.query<{ body: string | null, n: number, status: string | null }>(call)
           const r = rows[0] ?? { body: null, n: 0, status: null }
-          if (Number(r.n) !== 1) throw pgrst(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${Number(r.n)} rows`)
+          if (Number(r.n) !== 1)
+            throw pgrst(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${Number(r.n)} rows`)
           return r
         })
       }
@@ -161,13 +168,16 @@ export class RestApi {
       }
     }
     catch (e) {
-      if (e instanceof RestError) throw e
+      if (e instanceof RestError)
+        throw e
       const pg = asPgError(e)
-      if (!pg) throw e
+      if (!pg)
+        throw e
       throw new RestError(httpStatusFor(pg, who.role), pgErrorBody(pg))
     }
     const status = responseStatus(row.status)
-    if (routine.returnKind === 'void') return sendEmpty(res, status ?? 204)
+    if (routine.returnKind === 'void')
+      return sendEmpty(res, status ?? 204)
     const n = Number(row.n)
     // An empty set is "*/0" whether or not a count was asked for (PostgREST).
     const range = n === 0 ? '*/0' : `0-${n - 1}/${countExact ? n : '*'}`
@@ -182,11 +192,11 @@ export class RestApi {
       await this.reload()
       found = matchRoutine(this.cache.get(fn), keys, allowWholeBody)
     }
-    if (found && !Array.isArray(found)) return found
+    if (found && !Array.isArray(found))
+      return found
     if (Array.isArray(found)) {
       const sig = (r: Routine): string => `${r.schema}.${r.name}(${r.inArgs.map(a => `${a.name} => ${a.type}`).join(', ')})`
-      throw pgrst(300, 'PGRST203', `Could not choose the best candidate function between: ${found.map(sig).join(', ')}`, null,
-        'Try renaming the parameters or the function itself in the database so function overloading can be resolved')
+      throw pgrst(300, 'PGRST203', `Could not choose the best candidate function between: ${found.map(sig).join(', ')}`, null, 'Try renaming the parameters or the function itself in the database so function overloading can be resolved')
     }
     const sorted = [...keys].sort()
     const qualified = `${EXPOSED_SCHEMA}.${fn}`
@@ -201,17 +211,20 @@ export class RestApi {
 
   private hint(fn: string): string | null {
     // No identifier is longer than 63 bytes; a longer name is hostile and the edit distance is quadratic.
-    if (fn.length > 66) return null
+    if (fn.length > 66)
+      return null
     const same = this.cache.get(fn)[0]
     const near = same ?? this.cache.names().map(n => ({ n, d: distance(n, fn) })).filter(x => x.d <= 3).sort((a, b) => a.d - b.d).map(x => this.cache.get(x.n)[0]!)[0]
-    if (!near) return null
+    if (!near)
+      return null
     return `Perhaps you meant to call the function ${near.schema}.${near.name}(${near.inArgs.map(a => a.name).join(', ')})`
   }
 }
 
 /** The status a function set with set_config('response.status', …, true), as PostgREST reads it. */
 function responseStatus(v: string | null | undefined): number | null {
-  if (!v) return null
+  if (!v)
+    return null
   const n = Number(v)
   return Number.isInteger(n) && n >= 100 && n <= 599 ? n : null
 }

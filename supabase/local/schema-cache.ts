@@ -107,18 +107,21 @@ export function takesWholeBody(r: Routine): boolean {
 export function matchRoutine(candidates: Routine[], keys: string[], allowWholeBody: boolean): Routine | Routine[] | undefined {
   const given = new Set(keys)
   const matches = candidates.filter((r) => {
-    if (r.inArgs.some(a => a.name === '')) return false
+    if (r.inArgs.some(a => a.name === ''))
+      return false
     const names = new Set(r.inArgs.map(a => a.name))
     const required = r.inArgs.slice(0, r.inArgs.length - r.nDefaults)
     return keys.every(k => names.has(k)) && required.every(a => given.has(a.name))
   })
-  if (matches.length === 1) return matches[0]
+  if (matches.length === 1)
+    return matches[0]
   if (matches.length > 1) {
     // Prefer the overload whose parameter count equals what was given, as PostgREST does.
     const exact = matches.filter(r => r.inArgs.length === keys.length)
     return exact.length === 1 ? exact[0] : matches
   }
-  if (allowWholeBody) return candidates.find(takesWholeBody)
+  if (allowWholeBody)
+    return candidates.find(takesWholeBody)
   return undefined
 }
 

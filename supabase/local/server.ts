@@ -1,13 +1,13 @@
-// One HTTP port for the whole stack, laid out like the Supabase gateway: /auth/v1, /rest/v1, /realtime/v1.
-import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
-import type { Db } from './db'
-import type { StackContext } from './context'
-import type { StackKeys } from './keys'
-import { handleAuth } from './auth'
 import type { AuthOptions } from './auth-runtime'
+import type { StackContext } from './context'
+import type { Db } from './db'
+import type { StackKeys } from './keys'
+// One HTTP port for the whole stack, laid out like the Supabase gateway: /auth/v1, /rest/v1, /realtime/v1.
+import { createServer } from 'node:http'
+import { handleAuth } from './auth'
 import { createAuthRuntime } from './auth-runtime'
 import { sendJson } from './http'
 import { loadKeys } from './keys'
@@ -44,11 +44,13 @@ const CORS_HEADERS: Record<string, string> = {
 function applyCors(req: IncomingMessage, res: ServerResponse): void {
   const origin = req.headers.origin
   res.setHeader('Access-Control-Allow-Origin', origin ?? '*')
-  if (origin) res.setHeader('Vary', 'Origin')
+  if (origin)
+    res.setHeader('Vary', 'Origin')
   for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v)
   const requested = req.headers['access-control-request-headers']
   // Echo anything else the browser asks for, so a new client header never breaks preflight.
-  if (typeof requested === 'string' && requested) res.setHeader('Access-Control-Allow-Headers', `${CORS_HEADERS['Access-Control-Allow-Headers']}, ${requested}`)
+  if (typeof requested === 'string' && requested)
+    res.setHeader('Access-Control-Allow-Headers', `${CORS_HEADERS['Access-Control-Allow-Headers']}, ${requested}`)
 }
 
 /**
@@ -61,8 +63,10 @@ export function splitTarget(target: string | undefined): { path: string, query: 
   const q = raw.indexOf('?')
   const pathPart = q < 0 ? raw : raw.slice(0, q)
   const queryPart = q < 0 ? '' : raw.slice(q + 1)
-  if (pathPart.startsWith('/')) return { path: pathPart, query: new URLSearchParams(queryPart) }
-  if (!/^https?:\/\//i.test(pathPart)) return undefined
+  if (pathPart.startsWith('/'))
+    return { path: pathPart, query: new URLSearchParams(queryPart) }
+  if (!/^https?:\/\//i.test(pathPart))
+    return undefined
   try {
     return { path: new URL(pathPart).pathname, query: new URLSearchParams(queryPart) }
   }
@@ -81,7 +85,8 @@ export function installLastResortGuard(): void {
 }
 
 function under(path: string, prefix: string): string | undefined {
-  if (path === prefix) return '/'
+  if (path === prefix)
+    return '/'
   return path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : undefined
 }
 
@@ -107,7 +112,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // body that says nothing about the stack's insides.
   const failed = (res: ServerResponse, e: unknown): void => {
     console.error('[server]', e)
-    if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' })
+    if (!res.headersSent)
+      sendJson(res, 500, { message: 'Internal Server Error' })
     else res.destroy()
   }
   const server = createServer((req, res) => {
@@ -122,14 +128,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         return
       }
       const target = splitTarget(req.url)
-      if (!target) return sendJson(res, 400, { message: 'Bad Request' })
+      if (!target)
+        return sendJson(res, 400, { message: 'Bad Request' })
       const { path, query } = target
-      let sub: string | undefined
-      if ((sub = under(path, '/auth/v1')) !== undefined) return done(handleAuth(ctx, req, res, sub, query))
-      if ((sub = under(path, '/rest/v1')) !== undefined) return done(rest.handle(req, res, sub, query))
-      if ((sub = under(path, '/realtime/v1')) !== undefined) return done(realtime.handleHttp(req, res, sub, query))
+      const authPath = under(path, '/auth/v1')
+      if (authPath !== undefined)
+        return done(handleAuth(ctx, req, res, authPath, query))
+      const restPath = under(path, '/rest/v1')
+      if (restPath !== undefined)
+        return done(rest.handle(req, res, restPath, query))
+      const realtimePath = under(path, '/realtime/v1')
+      if (realtimePath !== undefined)
+        return done(realtime.handleHttp(req, res, realtimePath, query))
       // The development SMS outbox (the local stack's mail catcher for SMS); Supabase has no such route.
-      if (req.method === 'GET' && (path === '/sms' || path === '/sms.json')) return ctx.auth.sms.respond(res, path === '/sms' ? 'html' : 'json', query.get('phone') ?? undefined)
+      if (req.method === 'GET' && (path === '/sms' || path === '/sms.json'))
+        return ctx.auth.sms.respond(res, path === '/sms' ? 'html' : 'json', query.get('phone') ?? undefined)
       sendJson(res, 404, { message: 'no Route matched with those values' })
     }
     catch (e) {
@@ -142,14 +155,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     socket.on('error', (e: Error) => console.error('[realtime] upgrade socket', e.message))
     const refuse = (status: string, message: string): void => {
       const body = JSON.stringify({ message })
-      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+      if (socket.writable)
+        socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
       else socket.destroy()
     }
     try {
       const target = splitTarget(req.url)
-      if (!target) return refuse('400 Bad Request', 'Bad Request')
+      if (!target)
+        return refuse('400 Bad Request', 'Bad Request')
       const sub = under(target.path, '/realtime/v1')
-      if (sub === undefined) return refuse('404 Not Found', 'no Route matched with those values')
+      if (sub === undefined)
+        return refuse('404 Not Found', 'no Route matched with those values')
       realtime.handleUpgrade(req, socket, head, sub, target.query)
     }
     catch (e) {

@@ -1,3 +1,4 @@
+import type { Db } from '../local/db'
 // A roster row and the role it carries go only to an account whose phone is verified
 // (migration 20261201030100): not on an unconfirmed insert, yes when /verify sets
 // phone_confirmed_at later, yes when a confirmed phone change moves auth.users.phone, and never
@@ -5,16 +6,23 @@
 // belongs somewhere is asked instead (migration 20261201100100): the row waits as its invitation.
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Db } from '../local/db'
 import { addMember, as, count, createUser, freshDb, ids } from './db'
 
 let db: Db
-beforeAll(async () => { db = await freshDb() })
-afterAll(async () => { await db?.close() })
+beforeAll(async () => {
+  db = await freshDb()
+})
+afterAll(async () => {
+  await db?.close()
+})
 
 const J = (v: unknown) => JSON.stringify(v)
-const memberships = async (u: string) => (await db.query<{ org_id: string, role: string }>(
-  'select org_id, role from app.memberships where user_id = $1 and ended_at is null order by org_id', [u])).rows
+async function memberships(u: string) {
+  return (await db.query<{ org_id: string, role: string }>(
+    'select org_id, role from app.memberships where user_id = $1 and ended_at is null order by org_id',
+    [u],
+  )).rows
+}
 
 async function importRow(phone: string, role = '书记'): Promise<void> {
   const res = await as(db, ids.admin).rpc('roster_import', { p_id: randomUUID(), p_org_id: ids.branchB, p_rows: J([{ name: '名册上的人', phone, org: '', role }]) })

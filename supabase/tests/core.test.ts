@@ -1,10 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Db } from '../local/db'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addMember, as, count, createUser, expectError, freshDb, ids } from './db'
 
 let db: Db
-beforeAll(async () => { db = await freshDb() })
-afterAll(async () => { await db?.close() })
+beforeAll(async () => {
+  db = await freshDb()
+})
+afterAll(async () => {
+  await db?.close()
+})
 
 describe('organisation visibility', () => {
   it('a teacher sees their branch and everything above it, not a sibling school', async () => {

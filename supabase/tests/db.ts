@@ -1,10 +1,11 @@
+import type { Db, Queryable } from '../local/db'
 // SQL tests run the real migrations on a real engine: PGlite by default, the PostgreSQL
 // server named by DATABASE_URL otherwise. The schema is built once per run (global setup)
 // and each test file starts from a copy of it.
 import { randomUUID } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { expect } from 'vitest'
-import { openDb, type Db, type Queryable } from '../local/db'
+import { openDb } from '../local/db'
 
 export const templatePath = '.local/test-template.tar.gz'
 export const templateDbName = 'xxdzz_template'

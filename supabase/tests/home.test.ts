@@ -1,10 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Db } from '../local/db'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { as, createUser, freshDb, ids } from './db'
 
 let db: Db
-beforeAll(async () => { db = await freshDb() })
-afterAll(async () => { await db?.close() })
+beforeAll(async () => {
+  db = await freshDb()
+})
+afterAll(async () => {
+  await db?.close()
+})
 
 describe('home_summary', () => {
   it('gives a seeded teacher something to do now from every area', async () => {

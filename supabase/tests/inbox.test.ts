@@ -1,22 +1,28 @@
+import type { Db } from '../local/db'
 // Inbox: each event makes exactly one item for exactly the members it concerns, switches are
 // respected, nobody reads another's inbox, and reminders appear at the right moment (the
 // clock is moved through app.inbox_refresh's p_now, never slept on).
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Db } from '../local/db'
 import { as, expectError, freshDb, ids } from './db'
 
 let db: Db
-beforeAll(async () => { db = await freshDb() })
-afterAll(async () => { await db?.close() })
+beforeAll(async () => {
+  db = await freshDb()
+})
+afterAll(async () => {
+  await db?.close()
+})
 
-type Item = { user_id: string, kind: string, link: string, params: any, created_at: Date }
+interface Item { user_id: string, kind: string, link: string, params: any, created_at: Date }
 
 /** Items about one subject (its id appears in the dedupe key), by kind. */
 async function itemsAbout(subject: string, kind?: string): Promise<Item[]> {
   const { rows } = await db.query<Item>(
     `select user_id::text, kind, link, params, created_at from app.inbox_items
-      where dedupe_key like '%' || $1 || '%' and ($2::text is null or kind = $2) order by user_id`, [subject, kind ?? null])
+      where dedupe_key like '%' || $1 || '%' and ($2::text is null or kind = $2) order by user_id`,
+    [subject, kind ?? null],
+  )
   return rows
 }
 const users = (items: Item[]) => items.map(i => i.user_id).sort()
@@ -24,8 +30,15 @@ const branchA = [ids.teacherA, ids.teacherA2].sort() // secretary A is the actor
 
 async function saveSession(id: string, startsAt: Date, place = '党员活动室', invitees: string[] = []) {
   return as(db, ids.secretaryA).rpc('save_session', {
-    p_id: id, p_org_id: ids.branchA, p_kind: 'general_meeting', p_title: '支部党员大会', p_starts_at: startsAt.toISOString(),
-    p_duration_minutes: 60, p_place: place, p_expected_org_ids: [ids.branchA], p_invitee_ids: invitees,
+    p_id: id,
+    p_org_id: ids.branchA,
+    p_kind: 'general_meeting',
+    p_title: '支部党员大会',
+    p_starts_at: startsAt.toISOString(),
+    p_duration_minutes: 60,
+    p_place: place,
+    p_expected_org_ids: [ids.branchA],
+    p_invitee_ids: invitees,
   })
 }
 const inHours = (h: number) => new Date(Date.now() + h * 3600_000)
@@ -64,8 +77,7 @@ describe('sessions', () => {
   })
 
   it('nobody in branch B hears about branch A', async () => {
-    const { rows } = await db.query(`select 1 from app.inbox_items where user_id in ($1, $2, $3) and link like $4`,
-      [ids.teacherB, ids.secretaryB, ids.teacherBgroup, `%${s}%`])
+    const { rows } = await db.query(`select 1 from app.inbox_items where user_id in ($1, $2, $3) and link like $4`, [ids.teacherB, ids.secretaryB, ids.teacherBgroup, `%${s}%`])
     expect(rows).toHaveLength(0)
   })
 })
@@ -96,7 +108,11 @@ describe('plans, topics, roster', () => {
     const plan = randomUUID()
     const due = new Date(Date.now() + 20 * 86400_000).toISOString().slice(0, 10)
     await as(db, ids.secretaryA).rpc('create_plan', {
-      p_id: plan, p_title: '十二月学习计划', p_due_on: due, p_reading_ids: [rows[0].id], p_org_ids: [ids.branchA],
+      p_id: plan,
+      p_title: '十二月学习计划',
+      p_due_on: due,
+      p_reading_ids: [rows[0].id],
+      p_org_ids: [ids.branchA],
     })
     const items = await itemsAbout(plan, 'plan_assigned')
     expect(users(items)).toEqual(branchA)
@@ -106,7 +122,11 @@ describe('plans, topics, roster', () => {
   it('a reply quoting a post tells its author, not when quoting oneself; closing tells those who posted', async () => {
     const topic = randomUUID()
     await as(db, ids.secretaryA).rpc('topic_save', {
-      p_id: topic, p_org_id: ids.branchA, p_title: '如何提高课堂效率', p_prompt: '请谈谈', p_deadline: null,
+      p_id: topic,
+      p_org_id: ids.branchA,
+      p_title: '如何提高课堂效率',
+      p_prompt: '请谈谈',
+      p_deadline: null,
     })
     await as(db, ids.secretaryA).rpc('topic_set_status', { p_topic_id: topic, p_status: 'open' })
     const p1 = randomUUID()
@@ -128,7 +148,9 @@ describe('plans, topics, roster', () => {
   it('a roster import tells the importer and the branch\'s secretaries', async () => {
     const imp = randomUUID()
     await as(db, ids.secretaryA).rpc('roster_import', {
-      p_id: imp, p_org_id: ids.branchA, p_rows: JSON.stringify([{ name: '新老师', phone: '13900001111' }]),
+      p_id: imp,
+      p_org_id: ids.branchA,
+      p_rows: JSON.stringify([{ name: '新老师', phone: '13900001111' }]),
     })
     const items = await itemsAbout(imp, 'roster_imported')
     expect(users(items)).toEqual([ids.secretaryA])
@@ -158,7 +180,8 @@ describe('switches and RLS', () => {
     await expect(as(db, ids.teacherA2).query(`select app.inbox_refresh('${ids.teacherA}', now())`)).rejects.toThrow(/inbox\.forbidden/)
     await expect(as(db, null).query('select * from app.inbox_items')).rejects.toThrow(/permission denied/)
     await expect(as(db, ids.teacherA).query(`insert into app.inbox_items (user_id, kind, dedupe_key, link) values ('${ids.teacherA}', 'plan_due', 'x', '/')`))
-      .rejects.toThrow(/permission denied/)
+      .rejects
+      .toThrow(/permission denied/)
 
     const before = mine.unread
     const one = await as(db, ids.teacherA).rpc('inbox_mark_read', { p_id: other })
@@ -170,7 +193,9 @@ describe('switches and RLS', () => {
     // the member's private channel heard their own count, though the secretary caused the event
     const { rows } = await db.query<{ payload: any }>(
       `select payload from realtime.messages where topic = $1 and event = 'inbox'
-        order by inserted_at desc, (payload ->> 'unread')::int desc limit 1`, [`user:${ids.teacherA2}`])
+        order by inserted_at desc, (payload ->> 'unread')::int desc limit 1`,
+      [`user:${ids.teacherA2}`],
+    )
     expect(rows[0].payload.unread).toBe(theirs)
   })
 
@@ -217,8 +242,7 @@ describe('reminders, with the clock moved', () => {
     const s = randomUUID()
     const start = inHours(5)
     await saveSession(s, start)
-    await db.query(`insert into app.checkins (id, session_id, user_id, status, method) values ($1, $2, $3, 'present', 'code')`,
-      [randomUUID(), s, ids.teacherA2])
+    await db.query(`insert into app.checkins (id, session_id, user_id, status, method) values ($1, $2, $3, 'present', 'code')`, [randomUUID(), s, ids.teacherA2])
     const closes = new Date(start.getTime() + 15 * 60_000)
     await refresh(ids.teacherA, new Date(closes.getTime() - 60_000))
     expect(await itemsAbout(s, 'makeup_assigned')).toHaveLength(0)
@@ -229,7 +253,9 @@ describe('reminders, with the clock moved', () => {
 
   it('a plan due in three days with sections unread, once; not for a member who read everything', async () => {
     const { rows } = await db.query<{ id: string }>(
-      `select r.id from app.readings r where r.org_id = $1 and exists (select 1 from app.reading_sections s where s.reading_id = r.id) limit 1`, [ids.bureau])
+      `select r.id from app.readings r where r.org_id = $1 and exists (select 1 from app.reading_sections s where s.reading_id = r.id) limit 1`,
+      [ids.bureau],
+    )
     const reading = rows[0].id
     const plan = randomUUID()
     const due = new Date(Date.now() + 10 * 86400_000)

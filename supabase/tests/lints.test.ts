@@ -1,12 +1,16 @@
+import type { Db } from '../local/db'
 // The rules of Supabase's database advisors (the splinter project) that apply to this schema,
 // written as queries over the catalog. Each test names the advisor lint it stands for.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Db } from '../local/db'
 import { freshDb } from './db'
 
 let db: Db
-beforeAll(async () => { db = await freshDb() })
-afterAll(async () => { await db?.close() })
+beforeAll(async () => {
+  db = await freshDb()
+})
+afterAll(async () => {
+  await db?.close()
+})
 
 const ours = `('public', 'app')`
 

@@ -1,16 +1,21 @@
+import type { Db } from '../local/db'
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Db } from '../local/db'
 import { as, count, createUser, expectError, freshDb, ids } from './db'
 
 let db: Db
-beforeAll(async () => { db = await freshDb() })
-afterAll(async () => { await db?.close() })
+beforeAll(async () => {
+  db = await freshDb()
+})
+afterAll(async () => {
+  await db?.close()
+})
 
 const q = (actor: ReturnType<typeof as>) => actor as unknown as Db
 // jsonb arrays go as JSON text: node-postgres would send a JS array as a Postgres array
 const J = (v: unknown) => JSON.stringify(v)
-const snapshot = async () => (await db.query(`select
+async function snapshot() {
+  return (await db.query(`select
   (select count(*) from app.organisations)::int as orgs,
   (select count(*) from app.memberships)::int as memberships,
   (select count(*) from app.memberships where ended_at is null)::int as active,
@@ -20,6 +25,7 @@ const snapshot = async () => (await db.query(`select
   (select count(*) from app.roster_imports)::int as imports,
   (select count(*) from app.audit_log)::int as audit,
   (select string_agg(name || coalesce(parent_id::text, '') || coalesce(retired_at::text, ''), ',' order by id) from app.organisations) as tree`)).rows[0]
+}
 
 async function membershipId(orgId: string, userId: string): Promise<string> {
   const { rows } = await db.query<{ id: string }>('select id from app.memberships where org_id = $1 and user_id = $2 and ended_at is null', [orgId, userId])
@@ -433,7 +439,7 @@ describe('RLS matrix on pending_members and roster_imports', () => {
   })
 
   it('direct SQL writes: a secretary cannot insert outside reach or above rank, a teacher not at all', async () => {
-    const ins = (org: string, role = 'member', by = ids.secretaryA) => `insert into app.pending_members (org_id, phone, display_name, role, invited_by) values ('${org}', '8613922220001', '丙', '${role}', '${by}')`
+    const ins = (org: string, role = 'member', by: string = ids.secretaryA) => `insert into app.pending_members (org_id, phone, display_name, role, invited_by) values ('${org}', '8613922220001', '丙', '${role}', '${by}')`
     await expect(as(db, ids.secretaryA).exec(ins(ids.branchB))).rejects.toThrow(/row-level security/)
     await expect(as(db, ids.teacherA).exec(ins(ids.branchA, 'member', ids.teacherA))).rejects.toThrow(/row-level security/)
     await expect(as(db, ids.secretaryA).exec(ins(ids.branchA, 'member', ids.admin))).rejects.toThrow(/row-level security/)
@@ -473,7 +479,12 @@ describe('reports and study hours', () => {
 
   async function seedActivity() {
     // a plan for branch A with two sections, one ticked by teacher A; a 90-minute session attended
-    const r = randomUUID(); const s1 = randomUUID(); const s2 = randomUUID(); const plan = randomUUID(); const sess = randomUUID(); const topic = randomUUID()
+    const r = randomUUID()
+    const s1 = randomUUID()
+    const s2 = randomUUID()
+    const plan = randomUUID()
+    const sess = randomUUID()
+    const topic = randomUUID()
     await db.query(`insert into app.readings (id, org_id, title) values ($1, $2, '报告测试读物')`, [r, ids.branchA])
     await db.query(`insert into app.reading_sections (id, reading_id, position, title, est_minutes) values ($1, $3, 1, '一', 20), ($2, $3, 2, '二', 30)`, [s1, s2, r])
     await db.query(`insert into app.study_plans (id, org_id, title, due_on, created_at) values ($1, $2, '报告测试计划', '2024-03-30', '2024-03-01')`, [plan, ids.branchA])
@@ -508,7 +519,8 @@ describe('reports and study hours', () => {
   })
 
   it('a plan assigned to several organisations is reported under each of them', async () => {
-    const r = randomUUID(); const plan = randomUUID()
+    const r = randomUUID()
+    const plan = randomUUID()
     await db.query(`insert into app.readings (id, org_id, title) values ($1, $2, '两支部读物')`, [r, ids.school1])
     await db.query(`insert into app.reading_sections (reading_id, position, title) values ($1, 1, '一')`, [r])
     await db.query(`insert into app.study_plans (id, org_id, title, due_on, created_at) values ($1, $2, '两支部计划', '2024-03-30', '2024-03-01')`, [plan, ids.branchA])
@@ -549,7 +561,8 @@ describe('reports and study hours', () => {
   it('periods are days in Asia/Shanghai, whatever the server\'s time zone', async () => {
     // a session late on 31 March in the county is 31 March 15:30 UTC; one early on 1 April is
     // still 31 March in UTC: the first belongs to March, the second to April
-    const late = randomUUID(); const early = randomUUID()
+    const late = randomUUID()
+    const early = randomUUID()
     for (const [id, at] of [[late, '2024-03-31 23:30 Asia/Shanghai'], [early, '2024-04-01 00:30 Asia/Shanghai']]) {
       await db.query(`insert into app.sessions (id, org_id, kind, title, starts_at, duration_minutes, organiser_id, checkin_opens_at, checkin_closes_at, created_by)
         values ($1, $2, 'lecture', '时区测试', $3::timestamptz, 30, $4, $3::timestamptz - interval '30 minutes', $3::timestamptz + interval '15 minutes', $4)`, [id, ids.branchB, at, ids.secretaryB])

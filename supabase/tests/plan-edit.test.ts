@@ -1,8 +1,8 @@
+import type { Db } from '../local/db'
 // Correcting a study plan: title, due date, readings added/removed/reordered, archive; ticks
 // stay with their sections; every change audited; only those who manage all its organisations.
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Db } from '../local/db'
 import { as, count, expectError, freshDb, ids } from './db'
 
 let db: Db
@@ -14,16 +14,20 @@ beforeAll(async () => {
   db = await freshDb()
   const { rows } = await db.query<{ id: string }>(
     `select r.id from app.readings r where r.org_id = $1 and exists (select 1 from app.reading_sections s where s.reading_id = r.id)
-      order by r.title limit 3`, [ids.bureau])
+      order by r.title limit 3`,
+    [ids.bureau],
+  )
   readings = rows.map(r => r.id)
   plan = randomUUID()
   await as(db, ids.secretaryA).rpc('create_plan', { p_id: plan, p_title: '原计划', p_due_on: due(20), p_reading_ids: readings.slice(0, 2), p_org_ids: [ids.branchA] })
   // the teacher has read the first reading's sections
   await db.query(`insert into app.section_ticks (user_id, section_id) select $1, id from app.reading_sections where reading_id = $2 on conflict do nothing`, [ids.teacherA, readings[0]])
 })
-afterAll(async () => { await db?.close() })
+afterAll(async () => {
+  await db?.close()
+})
 
-const progress = async () => {
+async function progress() {
   const list = await as(db, ids.teacherA).rpc('plans_list')
   return list.find((p: any) => p.id === plan)
 }
@@ -34,7 +38,10 @@ describe('plan_update', () => {
     const before = await progress()
     expect(before.done).toBeGreaterThan(0)
     await as(db, ids.secretaryA).rpc('plan_update', {
-      p_plan_id: plan, p_title: '修改后的计划', p_due_on: due(30), p_reading_ids: [readings[2], readings[0]],
+      p_plan_id: plan,
+      p_title: '修改后的计划',
+      p_due_on: due(30),
+      p_reading_ids: [readings[2], readings[0]],
     })
     const { rows } = await db.query<{ reading_id: string }>('select reading_id from app.plan_readings where plan_id = $1 order by position', [plan])
     expect(rows.map(x => x.reading_id)).toEqual([readings[2], readings[0]])

@@ -1,6 +1,6 @@
+import type { Db } from '../local/db'
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Db } from '../local/db'
 import { addMember, as, count, createUser, expectError, freshDb, ids } from './db'
 
 // Seeded content (seeds/10_readings.sql)
@@ -12,8 +12,12 @@ const sharedNoteA2 = '00000000-0000-4000-9400-000000000001'
 const privateNoteA = '00000000-0000-4000-9400-000000000002'
 
 let db: Db
-beforeAll(async () => { db = await freshDb() })
-afterAll(async () => { await db?.close() })
+beforeAll(async () => {
+  db = await freshDb()
+})
+afterAll(async () => {
+  await db?.close()
+})
 
 const n = (sql: string, params?: unknown[]) => count(db, sql, params)
 const seen = (uid: string | null, sql: string) => as(db, uid).query(sql).then(r => r.rows.length)
@@ -79,7 +83,8 @@ describe('RLS matrix: direct SQL under each role', () => {
 
   it('a member cannot tick for another, nor delete another\'s tick', async () => {
     await expect(as(db, ids.teacherA).exec(`insert into app.section_ticks (user_id, section_id) values ('${ids.teacherB}', '${S(1, 5)}')`))
-      .rejects.toThrow(/row-level security/)
+      .rejects
+      .toThrow(/row-level security/)
     const before = await n(`select 1 from app.section_ticks where user_id = '${ids.teacherA2}'`)
     await as(db, ids.teacherA).exec(`delete from app.section_ticks where user_id = '${ids.teacherA2}'`)
     await as(db, ids.secretaryA).exec(`delete from app.section_ticks where user_id = '${ids.teacherA2}'`)
@@ -149,17 +154,9 @@ describe('plans and readings through the API', () => {
     expect(b.my_note).toBeNull()
   })
 
-  it('section_text and reading_texts: the text, with neighbours; a section without text says where to read', async () => {
-    const s = await as(db, ids.teacherA).rpc('section_text', { p_section_id: S(1, 2) })
-    expect(s.body_md).toContain('掀起学习党的基本理论知识新热潮')
-    expect(s.prev_id).toBe(S(1, 1))
-    expect(s.next_id).toBe(S(1, 3))
-    const t = await as(db, ids.teacherA).rpc('section_text', { p_section_id: S(2, 2) })
-    expect(t.body_md).toBeNull()
-    expect(t.where_to_read).toContain('邓小平文选')
+  it('reading_texts: every section\'s text, in order', async () => {
     const all = await as(db, ids.teacherA).rpc('reading_texts', { p_reading_id: R(1) })
     expect(all.sections.map((x: any) => x.position)).toEqual([1, 2, 3, 4, 5, 6])
-    await expectError(as(db, ids.teacherA).rpc('section_text', { p_section_id: randomUUID() }), 'readings.section_not_found')
     await expectError(as(db, ids.teacherA).rpc('reading_texts', { p_reading_id: randomUUID() }), 'readings.reading_not_found')
   })
 })
@@ -458,7 +455,9 @@ describe('home_readings', () => {
     const holding = await db.query<{ id: string }>(
       `select p.id from app.study_plans p join app.plan_readings pr on pr.plan_id = p.id
         where pr.reading_id = $1 and exists (select 1 from app.plan_orgs po where po.plan_id = p.id and po.org_id in ($2, $3))
-        order by p.due_on, p.title, p.id`, [R(1), ids.branchA, ids.bureau])
+        order by p.due_on, p.title, p.id`,
+      [R(1), ids.branchA, ids.bureau],
+    )
     expect(holding.rows.map(r => r.id)).toContain(countyPlan)
     expect(after.continue_reading).toEqual({ plan_id: holding.rows[0]!.id, reading_id: R(1), section_id: S(1, 2), reading_title: '2012年党建工作要点', section_title: '一、强化理论武装，开创凝心聚力共谋教育发展新局面' })
     expect((await home(u)).continue_reading).toEqual(after.continue_reading)

@@ -1,11 +1,15 @@
+import type { Db } from '../local/db'
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Db } from '../local/db'
 import { addMember, as, count, createUser, expectError, freshDb, ids } from './db'
 
 let db: Db
-beforeAll(async () => { db = await freshDb() })
-afterAll(async () => { await db?.close() })
+beforeAll(async () => {
+  db = await freshDb()
+})
+afterAll(async () => {
+  await db?.close()
+})
 
 /**
  * A session of branch A organised by secretary A, inserted directly so that its window can lie
@@ -114,8 +118,13 @@ describe('RLS matrix on session tables', () => {
 
 describe('save_session', () => {
   const base = () => ({
-    p_id: randomUUID(), p_org_id: ids.branchA, p_kind: 'party_class', p_title: '党课：学习十八大报告',
-    p_starts_at: new Date(Date.now() + 86400_000).toISOString(), p_duration_minutes: 60, p_place: '党员活动室',
+    p_id: randomUUID(),
+    p_org_id: ids.branchA,
+    p_kind: 'party_class',
+    p_title: '党课：学习十八大报告',
+    p_starts_at: new Date(Date.now() + 86400_000).toISOString(),
+    p_duration_minutes: 60,
+    p_place: '党员活动室',
   })
   const nSessions = () => count(db, 'select 1 from app.sessions')
 
@@ -296,7 +305,7 @@ describe('check_in', () => {
   })
 
   it('offline: accepted with the code of the claimed time inside the window, refused otherwise', async () => {
-    const s = await mkSession({ startMin: -20, }) // window: 50 minutes ago .. 5 minutes ago
+    const s = await mkSession({ startMin: -20 }) // window: 50 minutes ago .. 5 minutes ago
     const t = as(db, ids.teacherA)
     const claimedOk = new Date(Date.now() - 30 * 60_000).toISOString() // 10 minutes before the start
     const future = new Date(Date.now() + 10 * 60_000).toISOString()
@@ -330,7 +339,9 @@ describe('check_in', () => {
     const s = await mkSession()
     await as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) })
     const { rows } = await db.query<{ topic: string, payload: any }>(
-      `select topic, payload from realtime.messages where topic in ($1, $2) and event = 'attendance' order by inserted_at`, [`attendance:${s}`, `session:${s}`])
+      `select topic, payload from realtime.messages where topic in ($1, $2) and event = 'attendance' order by inserted_at`,
+      [`attendance:${s}`, `session:${s}`],
+    )
     // one when the expected list was written, one for the check-in
     expect(rows.map(r => r.topic)).toEqual([`attendance:${s}`, `attendance:${s}`])
     const last = rows.at(-1)!.payload
@@ -421,7 +432,8 @@ describe('check-in codes cannot be guessed or replayed', () => {
 describe('kept counts (session_tallies)', () => {
   const mismatches = async () => (await db.query<{ id: string, kept: any, recount: any }>(
     `select s.id, app.session_counts(s.id) as kept, app.session_recount(s.id) as recount
-       from app.sessions s where app.session_counts(s.id) <> app.session_recount(s.id)`)).rows
+       from app.sessions s where app.session_counts(s.id) <> app.session_recount(s.id)`,
+  )).rows
 
   it('equal the direct recount after the seeded activity', async () => {
     expect(await count(db, 'select 1 from app.sessions')).toBeGreaterThan(0)
@@ -432,7 +444,10 @@ describe('kept counts (session_tallies)', () => {
   it('equal the direct recount after a series of random writes of every kind that changes them', async () => {
     // a seeded pseudo-random series, so that a failure can be replayed
     let seed = 20261201
-    const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n }
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
     const pick = <T>(xs: readonly T[]) => xs[rnd(xs.length)]!
     const people = [ids.teacherA, ids.teacherA2, ids.teacherA2branch, ids.secretaryA, ids.teacherB, ids.teacherBgroup, ids.principal]
     const orgs = [ids.branchA, ids.branchA2, ids.school1, ids.branchB, ids.groupB]
@@ -443,8 +458,7 @@ describe('kept counts (session_tallies)', () => {
       const u = pick(people)
       switch (rnd(9)) {
         case 0:
-          await db.query(`insert into app.checkins (id, session_id, user_id, status, method) values ($1, $2, $3, $4, 'code') on conflict do nothing`,
-            [randomUUID(), s, u, pick(['present', 'late', 'excused', 'absent'])])
+          await db.query(`insert into app.checkins (id, session_id, user_id, status, method) values ($1, $2, $3, $4, 'code') on conflict do nothing`, [randomUUID(), s, u, pick(['present', 'late', 'excused', 'absent'])])
           break
         case 1:
           await db.query(`update app.checkins set status = $3 where session_id = $1 and user_id = $2`, [s, u, pick(['present', 'late', 'excused', 'absent'])])
@@ -463,11 +477,13 @@ describe('kept counts (session_tallies)', () => {
           await db.query('delete from app.leave_requests where session_id = $1 and user_id = $2', [s, u])
           break
         case 6:
-          if (rnd(2)) await db.query('insert into app.session_orgs (session_id, org_id) values ($1, $2) on conflict do nothing', [s, pick(orgs)])
+          if (rnd(2))
+            await db.query('insert into app.session_orgs (session_id, org_id) values ($1, $2) on conflict do nothing', [s, pick(orgs)])
           else await db.query('delete from app.session_orgs where session_id = $1 and org_id = $2', [s, pick(orgs)])
           break
         case 7:
-          if (rnd(2)) await db.query('insert into app.session_invitees (session_id, user_id) values ($1, $2) on conflict do nothing', [s, u])
+          if (rnd(2))
+            await db.query('insert into app.session_invitees (session_id, user_id) values ($1, $2) on conflict do nothing', [s, u])
           else await db.query('delete from app.session_invitees where session_id = $1 and user_id = $2', [s, u])
           break
         default: {

@@ -1,13 +1,17 @@
+import type { Db } from '../local/db'
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Db } from '../local/db'
 import { POST_MAX_CHARS, postLength } from '../../src/api/topics'
-import { as, count, createUser, addMember, expectError, freshDb, ids } from './db'
+import { addMember, as, count, createUser, expectError, freshDb, ids } from './db'
 
 let db: Db
-beforeAll(async () => { db = await freshDb() })
-afterAll(async () => { await db?.close() })
+beforeAll(async () => {
+  db = await freshDb()
+})
+afterAll(async () => {
+  await db?.close()
+})
 
 const seeded = {
   countyOpen: '00000000-0000-4000-9300-000000000001',
@@ -36,13 +40,15 @@ async function newTeacher(orgId = ids.branchA): Promise<string> {
   return u
 }
 
-const snapshot = async () => (await db.query(
-  `select (select count(*) from app.topics)::int t, (select count(*) from app.posts)::int p,
+async function snapshot() {
+  return (await db.query(
+    `select (select count(*) from app.topics)::int t, (select count(*) from app.posts)::int p,
           (select coalesce(sum(post_count), 0) from app.topics)::int c,
           (select count(*) from app.post_reactions)::int r, (select count(*) from app.audit_log)::int a,
           (select md5(string_agg(p::text, ',' order by id)) from app.posts p) h,
           (select md5(string_agg(t::text, ',' order by id)) from app.topics t) th`,
-)).rows[0]
+  )).rows[0]
+}
 
 describe('topics: visibility (RLS matrix)', () => {
   it('a branch topic is seen in its branch, by managers above, and nowhere else', async () => {
@@ -217,7 +223,9 @@ describe('topics: posting', () => {
     expect(reply.quote).toMatchObject({ id, excerpt: '第一条\n第二行' })
     // the live signal carries ids only, to the topic's channel and its organisation's
     const { rows } = await db.query<{ topic: string, event: string, payload: any }>(
-      `select topic, event, payload from realtime.messages where payload ->> 'topic_id' = $1 order by inserted_at`, [topic])
+      `select topic, event, payload from realtime.messages where payload ->> 'topic_id' = $1 order by inserted_at`,
+      [topic],
+    )
     expect(rows.filter(r => r.event === 'post_created').map(r => r.topic)).toEqual([`topic:${topic}`, `topic:${topic}`])
     expect(rows.filter(r => r.event === 'topic_activity').every(r => r.topic === `org:${ids.branchA}`)).toBe(true)
     expect(rows.find(r => r.event === 'post_created')!.payload.post_id).toBe(id)
@@ -425,7 +433,9 @@ describe('topics: follow-up (feed checked once per page, live 赞同, one length
       const rest = await as(db, uid).rpc('topic_feed', { p_topic_id: topic, p_after_created_at: feed.next.created_at, p_after_id: feed.next.id })
       const { rows } = await as(db, uid).query<{ j: unknown }>(
         `select app.shipped_topic_post_json(p, $2, $3) j from app.posts p
-          where p.topic_id = $1 and not p.is_summary order by p.created_at, p.id`, [topic, uid, manager])
+          where p.topic_id = $1 and not p.is_summary order by p.created_at, p.id`,
+        [topic, uid, manager],
+      )
       expect([...feed.items, ...rest.items]).toEqual(rows.map(r => r.j))
       expect(rows).toHaveLength(5)
     }
@@ -440,7 +450,9 @@ describe('topics: follow-up (feed checked once per page, live 赞同, one length
     await as(db, u2).rpc('topic_post_like', { p_post_id: p.id, p_liked: true }) // a retry: no change, no signal
     await as(db, u1).rpc('topic_post_like', { p_post_id: p.id, p_liked: false })
     const { rows } = await db.query<{ topic: string, payload: any, private: boolean }>(
-      `select topic, payload, private from realtime.messages where event = 'post_liked' and payload ->> 'post_id' = $1 order by inserted_at, id`, [p.id])
+      `select topic, payload, private from realtime.messages where event = 'post_liked' and payload ->> 'post_id' = $1 order by inserted_at, id`,
+      [p.id],
+    )
     expect(rows.map(r => r.payload.like_count)).toEqual([1, 2, 1])
     expect(rows.every(r => r.topic === `topic:${topic}` && r.private && r.payload.topic_id === topic)).toBe(true)
   })
@@ -449,7 +461,7 @@ describe('topics: follow-up (feed checked once per page, live 赞同, one length
     const topic = await openTopic(ids.branchA, ids.secretaryA)
     const u = await newTeacher()
     // counted in characters (code points) after trimming, as the reply box counts (postLength)
-    const longest = '𠀀'.repeat(POST_MAX_CHARS - 1) + '字'
+    const longest = `${'𠀀'.repeat(POST_MAX_CHARS - 1)}字`
     expect(postLength(`  ${longest}\r\n`)).toBe(POST_MAX_CHARS)
     const ok = await post(u, topic, `  ${longest}\r\n`)
     expect([...ok.body].length).toBe(POST_MAX_CHARS)
@@ -458,7 +470,8 @@ describe('topics: follow-up (feed checked once per page, live 赞同, one length
     expect(await snapshot()).toEqual(before)
     // and the table's own check is the same number
     const { rows } = await db.query<{ def: string }>(
-      `select pg_get_constraintdef(c.oid) def from pg_constraint c where c.conrelid = 'app.posts'::regclass and c.contype = 'c' and pg_get_constraintdef(c.oid) like '%char_length(body)%'`)
+      `select pg_get_constraintdef(c.oid) def from pg_constraint c where c.conrelid = 'app.posts'::regclass and c.contype = 'c' and pg_get_constraintdef(c.oid) like '%char_length(body)%'`,
+    )
     expect(rows[0]!.def).toContain(`<= ${POST_MAX_CHARS}`)
   })
 })

@@ -1,10 +1,10 @@
+import type { WebSocketLikeConstructor } from '@supabase/realtime-js'
+import type { Session, SupabaseClient } from '@supabase/supabase-js'
 // What api tests need: the URL and keys the global setup provided, and supabase-js clients made
 // the way the app makes them (plus the `ws` transport Node 20 needs for Realtime).
 import { randomUUID } from 'node:crypto'
 import { createClient } from '@supabase/supabase-js'
-import type { Session, SupabaseClient } from '@supabase/supabase-js'
 import { inject } from 'vitest'
-import type { WebSocketLikeConstructor } from '@supabase/realtime-js'
 import ws from 'ws'
 
 export const env = {
@@ -34,7 +34,8 @@ export function clientWithToken(token: string): SupabaseClient {
 }
 
 export function serviceClient(): SupabaseClient {
-  if (!env.serviceRoleKey) throw new Error('SUPABASE_SERVICE_ROLE_KEY is required for this test')
+  if (!env.serviceRoleKey)
+    throw new Error('SUPABASE_SERVICE_ROLE_KEY is required for this test')
   return client(env.serviceRoleKey)
 }
 
@@ -43,7 +44,8 @@ export async function signedInClient(login: string, password: string): Promise<S
   const c = anonClient()
   const creds = /^\+?\d+$/.test(login) ? { phone: login, password } : { email: login, password }
   const { error } = await c.auth.signInWithPassword(creds)
-  if (error) throw error
+  if (error)
+    throw error
   return c
 }
 
@@ -61,10 +63,12 @@ export async function newUser(metadata: Record<string, unknown> = {}): Promise<T
   const password = `pw-${randomUUID().slice(0, 8)}`
   const admin = serviceClient()
   const created = await admin.auth.admin.createUser({ email, password, email_confirm: true, user_metadata: metadata })
-  if (created.error) throw created.error
+  if (created.error)
+    throw created.error
   const c = anonClient()
   const signedIn = await c.auth.signInWithPassword({ email, password })
-  if (signedIn.error) throw signedIn.error
+  if (signedIn.error)
+    throw signedIn.error
   return { id: created.data.user.id, email, password, client: c, session: signedIn.data.session }
 }
 
@@ -75,8 +79,10 @@ export function uniqueEmail(): string {
 /** Raw fetch with the headers supabase-js would send, for wire-level assertions. */
 export function api(path: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
   const headers = new Headers(init.headers)
-  if (!headers.has('apikey')) headers.set('apikey', env.anonKey)
-  if (!headers.has('authorization')) headers.set('authorization', `Bearer ${init.token ?? env.anonKey}`)
+  if (!headers.has('apikey'))
+    headers.set('apikey', env.anonKey)
+  if (!headers.has('authorization'))
+    headers.set('authorization', `Bearer ${init.token ?? env.anonKey}`)
   return fetch(`${env.url}${path}`, { ...init, headers })
 }
 
@@ -86,8 +92,10 @@ export function api(path: string, init: RequestInit & { token?: string } = {}): 
  */
 export async function smsCode(phone: string): Promise<string> {
   const res = await fetch(`${env.url}/sms.json?phone=${encodeURIComponent(phone.replace(/^\+/, ''))}`)
-  if (!res.ok) throw new Error(`no SMS outbox at ${env.url} (${res.status})`)
+  if (!res.ok)
+    throw new Error(`no SMS outbox at ${env.url} (${res.status})`)
   const list = await res.json() as { otp: string }[]
-  if (!list[0]) throw new Error(`no SMS sent to ${phone}`)
+  if (!list[0])
+    throw new Error(`no SMS sent to ${phone}`)
   return list[0].otp
 }

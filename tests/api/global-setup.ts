@@ -1,9 +1,9 @@
+import type { TestProject } from 'vitest/node'
 // Starts the local stack once for the api project (fresh temp PGlite folder, or DATABASE_URL), unless
 // SUPABASE_URL + SUPABASE_ANON_KEY point the contract tests at a real Supabase instead.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { TestProject } from 'vitest/node'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -41,6 +41,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   project.provide('localStack', true)
   return async () => {
     await stack.close()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+    if (dataDir)
+      rmSync(dataDir, { recursive: true, force: true })
   }
 }

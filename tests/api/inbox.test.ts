@@ -1,14 +1,16 @@
+import type { SupabaseClient } from '@supabase/supabase-js'
 // The inbox over HTTP and the live count over a private realtime channel, as the app uses them.
 import { randomUUID } from 'node:crypto'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { SupabaseClient } from '@supabase/supabase-js'
 import { signedInClient } from './env'
 import { subscribe, waitFor } from './realtime-helpers'
 
 const BRANCH_A = '00000000-0000-4000-8000-000000000011'
 const TEACHER_A = '00000000-0000-4000-a000-000000000004'
 const clients: SupabaseClient[] = []
-afterAll(async () => { await Promise.all(clients.map(c => c.removeAllChannels())) })
+afterAll(async () => {
+  await Promise.all(clients.map(c => c.removeAllChannels()))
+})
 
 describe('inbox over HTTP and realtime', () => {
   it('a session moved by the secretary reaches the teacher\'s user:<uuid> channel with the new count; another member cannot join it', async () => {
@@ -32,8 +34,7 @@ describe('inbox over HTTP and realtime', () => {
     expect((await subscribe(spy)).status).not.toBe('SUBSCRIBED')
 
     const id = randomUUID()
-    const args = { p_id: id, p_org_id: BRANCH_A, p_kind: 'party_class', p_title: 'API 消息', p_duration_minutes: 60,
-      p_starts_at: new Date(Date.now() + 72 * 3600_000).toISOString(), p_place: '党员活动室' }
+    const args = { p_id: id, p_org_id: BRANCH_A, p_kind: 'party_class', p_title: 'API 消息', p_duration_minutes: 60, p_starts_at: new Date(Date.now() + 72 * 3600_000).toISOString(), p_place: '党员活动室' }
     expect((await secretary.rpc('save_session', args)).error).toBeNull()
     await waitFor(() => heard.includes(d0.unread + 1) || undefined, 5000)
     expect((await secretary.rpc('save_session', { ...args, p_place: '三楼' })).error).toBeNull()

@@ -1,16 +1,16 @@
+import type { WebSocketLikeConstructor } from '@supabase/realtime-js'
+import type { SupabaseClient } from '@supabase/supabase-js'
+import type { LocalStack } from '../../supabase/local/index'
+import { randomUUID } from 'node:crypto'
 // Behaviour that needs the database itself (functions created for the test, realtime.send run on the
 // Db), so this file starts its own stack through startLocalStack. Skipped against a real Supabase.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { randomUUID } from 'node:crypto'
 import { createClient } from '@supabase/supabase-js'
-import type { SupabaseClient } from '@supabase/supabase-js'
 import { SignJWT } from 'jose'
-import type { WebSocketLikeConstructor } from '@supabase/realtime-js'
-import ws from 'ws'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { LocalStack } from '../../supabase/local/index'
+import ws from 'ws'
 import { startLocalStack } from '../../supabase/local/index'
 import { env } from './env'
 import { sleep, subscribe, waitFor } from './realtime-helpers'
@@ -51,15 +51,14 @@ create function public.lst_slow() returns int language plpgsql as $$ begin perfo
 create function public.lst_timeout() returns text language sql stable as $$ select current_setting('statement_timeout') $$;
 `
 
-function sign(claims: Record<string, unknown>): Promise<string> {
-  const now = Math.floor(Date.now() / 1000)
-  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt(now).setExpirationTime(now + 600)
-    .sign(new TextEncoder().encode(stack.jwtSecret))
-}
-
 let stack: LocalStack
 let dataDir: string | undefined
 let anon: SupabaseClient
+
+function sign(claims: Record<string, unknown>): Promise<string> {
+  const now = Math.floor(Date.now() / 1000)
+  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt(now).setExpirationTime(now + 600).sign(new TextEncoder().encode(stack.jwtSecret))
+}
 
 function client(token?: string): SupabaseClient {
   return createClient(stack.url, stack.anonKey, {
@@ -73,7 +72,8 @@ async function user(): Promise<{ id: string, client: SupabaseClient, token: stri
   const email = `lst-${randomUUID().slice(0, 8)}@example.com`
   const c = client()
   const { data, error } = await c.auth.signUp({ email, password: 'secret123' })
-  if (error) throw error
+  if (error)
+    throw error
   return { id: data.user!.id, client: c, token: data.session!.access_token }
 }
 
@@ -92,7 +92,8 @@ describe.skipIf(!env.localStack)('local stack (own instance)', () => {
         where n.nspname = 'public' and p.proname like 'lst\\_%' loop execute 'drop function ' || f.sig; end loop; end $$;`)
     }
     await stack?.close()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+    if (dataDir)
+      rmSync(dataDir, { recursive: true, force: true })
   })
 
   describe('rpc shapes', () => {
@@ -152,7 +153,8 @@ describe.skipIf(!env.localStack)('local stack (own instance)', () => {
       expect((await service.rpc('lst_whoami')).data).toMatchObject({ role: 'service_role' })
       // The settings were transaction-local: nothing of the requests stays on the connection.
       const { rows } = await stack.db.query<{ claims: string, role: string }>(
-        `select coalesce(current_setting('request.jwt.claims', true), '') as claims, current_user::text as role`)
+        `select coalesce(current_setting('request.jwt.claims', true), '') as claims, current_user::text as role`,
+      )
       expect(rows[0]).toEqual({ claims: '', role: expect.not.stringMatching(/^(anon|authenticated|service_role)$/) })
     })
 
@@ -288,7 +290,9 @@ describe.skipIf(!env.localStack)('local stack (own instance)', () => {
     it('refuses a join with an expired token', async () => {
       const now = Math.floor(Date.now() / 1000)
       const expired = await new SignJWT({ sub: randomUUID(), role: 'authenticated' })
-        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt(now - 100).setExpirationTime(now - 30)
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setIssuedAt(now - 100)
+        .setExpirationTime(now - 30)
         .sign(new TextEncoder().encode(stack.jwtSecret))
       const c = client()
       c.realtime.setAuth(expired)

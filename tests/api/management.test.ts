@@ -1,8 +1,8 @@
+import type { SupabaseClient } from '@supabase/supabase-js'
 // The management API through supabase-js over HTTP: status codes and error keys for refusals
 // outside a secretary's subtree, idempotent retries with client-made ids, an imported roster
 // attached at sign-up by phone, an existing member asked before joining, and invites refused once revoked or expired.
 import { randomUUID } from 'node:crypto'
-import type { SupabaseClient } from '@supabase/supabase-js'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { anonClient, signedInClient, smsCode } from './env'
 

@@ -1,7 +1,7 @@
+import type { SupabaseClient } from '@supabase/supabase-js'
 // The readings API through supabase-js over HTTP: status codes, error keys, idempotent retries,
 // who sees what. Demo accounts read; new members (joined through the demo invite) write.
 import { randomUUID } from 'node:crypto'
-import type { SupabaseClient } from '@supabase/supabase-js'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { anonClient, newUser, signedInClient } from './env'
 

@@ -15,8 +15,10 @@ export function waitFor<T>(fn: () => T | undefined, timeoutMs = 2000): Promise<T
   return new Promise((resolve, reject) => {
     const tick = (): void => {
       const v = fn()
-      if (v !== undefined && v !== false) return resolve(v)
-      if (Date.now() - started > timeoutMs) return reject(new Error('timed out waiting'))
+      if (v !== undefined && v !== false)
+        return resolve(v)
+      if (Date.now() - started > timeoutMs)
+        return reject(new Error('timed out waiting'))
       setTimeout(tick, 20)
     }
     tick()

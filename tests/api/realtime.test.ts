@@ -1,7 +1,7 @@
+import type { SupabaseClient } from '@supabase/supabase-js'
 // Realtime contract between real supabase-js clients: broadcast, presence, private-channel refusal.
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { SupabaseClient } from '@supabase/supabase-js'
 import { newUser } from './env'
 import { sleep, subscribe, waitFor } from './realtime-helpers'
 

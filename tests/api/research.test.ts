@@ -1,8 +1,8 @@
+import type { SupabaseClient } from '@supabase/supabase-js'
 // Research articles through supabase-js over HTTP: the status each refusal maps to, idempotent
 // retries of saves and submissions, and the way of an article from a new member's draft to the
 // bureau's collection. The writer is a new member of branch A (joined through the demo invite).
 import { randomUUID } from 'node:crypto'
-import type { SupabaseClient } from '@supabase/supabase-js'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { anonClient, newUser, signedInClient } from './env'
 

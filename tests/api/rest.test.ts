@@ -70,7 +70,8 @@ describe('the app\'s functions', () => {
   it('my_context answers a signed-in user with a JSON object', async (ctx) => {
     const u = await newUser({ display_name: '测试用户' })
     const { data, error, status } = await u.client.rpc('my_context')
-    if (error?.code === 'PGRST202') return ctx.skip() // core migration not there yet
+    if (error?.code === 'PGRST202')
+      return ctx.skip() // core migration not there yet
     expect(error).toBeNull()
     expect(status).toBe(200)
     expect(typeof data).toBe('object')
@@ -78,7 +79,8 @@ describe('the app\'s functions', () => {
 
   it('invite_preview of an unknown code is refused with a stable key, not a crash', async (ctx) => {
     const { error, status } = await anonClient().rpc('invite_preview', { p_code: 'NO-SUCH-CODE' })
-    if (error?.code === 'PGRST202') return ctx.skip()
+    if (error?.code === 'PGRST202')
+      return ctx.skip()
     if (error) {
       expect(status).toBeGreaterThanOrEqual(400)
       expect(status).toBeLessThan(500)

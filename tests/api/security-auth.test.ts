@@ -1,3 +1,5 @@
+import type { WebSocketLikeConstructor } from '@supabase/realtime-js'
+import type { SupabaseClient } from '@supabase/supabase-js'
 // Attacks on sign-in and phone ownership, against a stack of its own with config.toml's
 // [auth] settings (SMS confirmations, max_frequency, the CLI's rate limits) and a clock the test
 // steps: phone takeover by sign-up and by phone change, wrong, expired and reused codes, password
@@ -5,21 +7,19 @@
 // code and for nothing having changed. Skipped against a real Supabase (it needs the stack's
 // clock and its SMS outbox).
 import type { IncomingMessage } from 'node:http'
+import type { LocalStack } from '../../supabase/local/index'
+import { randomUUID } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { randomUUID } from 'node:crypto'
 import { createClient } from '@supabase/supabase-js'
-import type { SupabaseClient } from '@supabase/supabase-js'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { LocalStack } from '../../supabase/local/index'
-import { startLocalStack } from '../../supabase/local/index'
+import ws from 'ws'
 import { authConfigFrom, readConfigToml } from '../../supabase/local/auth-config'
 import { AuthLimits } from '../../supabase/local/auth-limits'
+import { startLocalStack } from '../../supabase/local/index'
 import { env } from './env'
-import type { WebSocketLikeConstructor } from '@supabase/realtime-js'
-import ws from 'ws'
 
 const fileConfig = authConfigFrom(readConfigToml())
 const branchB = '00000000-0000-4000-8000-000000000021'
@@ -36,7 +36,8 @@ let admin: SupabaseClient
  */
 function client(ip: string, token?: string): SupabaseClient {
   const headers: Record<string, string> = { 'x-forwarded-for': ip }
-  if (token) headers.Authorization = `Bearer ${token}`
+  if (token)
+    headers.Authorization = `Bearer ${token}`
   return createClient(stack.url, stack.anonKey, {
     global: { headers },
     realtime: { transport: ws as unknown as WebSocketLikeConstructor },
@@ -93,7 +94,8 @@ async function onServer(server: string, sql: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!env.localStack) return
+  if (!env.localStack)
+    return
   let databaseUrl: string | undefined
   if (process.env.DATABASE_URL) {
     ownDb = { server: process.env.DATABASE_URL, name: `xxdzz_sec_${randomUUID().slice(0, 8)}` }
@@ -117,8 +119,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.close()
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  if (ownDb) await onServer(ownDb.server, `drop database if exists ${ownDb.name} with (force)`)
+  if (dataDir)
+    rmSync(dataDir, { recursive: true, force: true })
+  if (ownDb)
+    await onServer(ownDb.server, `drop database if exists ${ownDb.name} with (force)`)
 })
 
 describe.runIf(env.localStack)('phone takeover', () => {
@@ -245,7 +249,9 @@ describe.runIf(env.localStack)('phone takeover', () => {
     expect((await client(newIp()).auth.signUp({ phone, password: 'secret123' })).error).toBeNull()
     const code = (await outbox(phone))[0]!.otp
     const { rows } = await stack.db.query<{ confirmation_token: string, token_hash: string, token_type: string, relates_to: string }>(
-      `select u.confirmation_token, t.token_hash, t.token_type::text, t.relates_to from auth.users u join auth.one_time_tokens t on t.user_id = u.id where u.phone = $1`, [phone])
+      `select u.confirmation_token, t.token_hash, t.token_type::text, t.relates_to from auth.users u join auth.one_time_tokens t on t.user_id = u.id where u.phone = $1`,
+      [phone],
+    )
     const { createHash } = await import('node:crypto')
     const expected = createHash('sha224').update(phone + code).digest('hex')
     expect(rows).toEqual([{ confirmation_token: expected, token_hash: expected, token_type: 'confirmation_token', relates_to: phone }])

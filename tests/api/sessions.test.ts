@@ -1,7 +1,7 @@
+import type { SupabaseClient } from '@supabase/supabase-js'
 // Check-in through supabase-js over HTTP: every refusal the issue lists, each with its error
 // key and no row added, the friendly repeat, offline claims, the attempt limit, and the live count on attendance:<id>.
 import { randomUUID } from 'node:crypto'
-import type { SupabaseClient } from '@supabase/supabase-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signedInClient } from './env'
 import { subscribe, waitFor } from './realtime-helpers'
@@ -14,7 +14,8 @@ let teacherB: SupabaseClient
 
 async function call<T = any>(c: SupabaseClient, fn: string, args: Record<string, unknown>): Promise<T> {
   const { data, error } = await c.rpc(fn, args)
-  if (error) throw Object.assign(new Error(error.message), { key: error.message, details: error.details, hint: error.hint })
+  if (error)
+    throw Object.assign(new Error(error.message), { key: error.message, details: error.details, hint: error.hint })
   return data as T
 }
 
@@ -25,14 +26,22 @@ async function refused(p: Promise<unknown>, key: string) {
 async function newSession(startMin: number, title = 'API 测试会议'): Promise<string> {
   const id = randomUUID()
   await call(secretary, 'save_session', {
-    p_id: id, p_org_id: BRANCH_A, p_kind: 'general_meeting', p_title: title,
-    p_starts_at: new Date(Date.now() + startMin * 60_000).toISOString(), p_duration_minutes: 60, p_place: '党员活动室',
+    p_id: id,
+    p_org_id: BRANCH_A,
+    p_kind: 'general_meeting',
+    p_title: title,
+    p_starts_at: new Date(Date.now() + startMin * 60_000).toISOString(),
+    p_duration_minutes: 60,
+    p_place: '党员活动室',
   })
   return id
 }
 
 const counts = async (s: string) => (await call(secretary, 'session_counts', { p_session_id: s })) as { present: number, late: number, expected: number }
-const checkedIn = async (s: string) => { const c = await counts(s); return c.present + c.late }
+async function checkedIn(s: string) {
+  const c = await counts(s)
+  return c.present + c.late
+}
 
 beforeAll(async () => {
   ;[secretary, teacher1, teacher2, teacherB] = await Promise.all([
@@ -103,8 +112,13 @@ describe('check-in over HTTP', () => {
     expect(await checkIn(await newSession(-8))).toBe('late')
     const s = randomUUID()
     const saved = await call(secretary, 'save_session', {
-      p_id: s, p_org_id: BRANCH_A, p_kind: 'lecture', p_title: '宽限十分钟', p_starts_at: new Date(Date.now() - 8 * 60_000).toISOString(),
-      p_duration_minutes: 60, p_late_after_minutes: 10,
+      p_id: s,
+      p_org_id: BRANCH_A,
+      p_kind: 'lecture',
+      p_title: '宽限十分钟',
+      p_starts_at: new Date(Date.now() - 8 * 60_000).toISOString(),
+      p_duration_minutes: 60,
+      p_late_after_minutes: 10,
     })
     expect(saved.late_after_minutes).toBe(10)
     expect(await checkIn(s)).toBe('present')

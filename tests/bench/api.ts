@@ -1,13 +1,13 @@
+import type { BenchContext } from './context'
 // `npm run bench:api` — a benchmark, not a test: starts the local stack on a throwaway database and
 // runs the sections in order. Add a section as tests/bench/<area>.ts exporting `run(ctx)` and list it
 // below; `npm run bench:api -- <area> …` runs only the named ones.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startLocalStack } from '../../supabase/local/index'
-import { SUITE_RATE_LIMIT_ENV } from '../../supabase/local/auth-config'
-import type { BenchContext } from './context'
 import { withThrowawayDatabase } from '../../scripts/throwaway-db'
+import { SUITE_RATE_LIMIT_ENV } from '../../supabase/local/auth-config'
+import { startLocalStack } from '../../supabase/local/index'
 import { makeContext } from './context'
 
 type Section = () => Promise<{ run: (ctx: BenchContext) => Promise<void> }>
@@ -26,7 +26,8 @@ const SECTIONS: Record<string, Section> = {
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter(a => !a.startsWith('-'))
   const unknown = wanted.filter(w => !(w in SECTIONS))
-  if (unknown.length) throw new Error(`unknown section(s): ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`)
+  if (unknown.length)
+    throw new Error(`unknown section(s): ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`)
   // DATABASE_URL names a server: the stack gets a throwaway database there
   if (process.env.DATABASE_URL)
     return withThrowawayDatabase(process.env.DATABASE_URL, 'xxdzz_bench', databaseUrl => runSections(wanted, { databaseUrl }))
@@ -46,7 +47,8 @@ async function runSections(wanted: string[], where: { dataDir?: string, database
   try {
     const ctx = makeContext(stack)
     for (const [name, load] of Object.entries(SECTIONS)) {
-      if (wanted.length && !wanted.includes(name)) continue
+      if (wanted.length && !wanted.includes(name))
+        continue
       const mod = await load()
       await mod.run(ctx)
     }

@@ -1,11 +1,11 @@
+import type { WebSocketLikeConstructor } from '@supabase/realtime-js'
+import type { SupabaseClient } from '@supabase/supabase-js'
+import type { Db } from '../../supabase/local/db'
 // What every benchmark section gets: a running local stack and a few conveniences. A section is a
 // module `tests/bench/<area>.ts` exporting `async function run(ctx: BenchContext)`.
 import { randomUUID } from 'node:crypto'
 import { createClient } from '@supabase/supabase-js'
-import type { SupabaseClient } from '@supabase/supabase-js'
-import type { WebSocketLikeConstructor } from '@supabase/realtime-js'
 import ws from 'ws'
-import type { Db } from '../../supabase/local/db'
 
 export interface BenchUser { id: string, email: string, password: string, client: SupabaseClient, accessToken: string }
 
@@ -42,10 +42,12 @@ export function makeContext(stack: { url: string, anonKey: string, serviceRoleKe
       const email = `bench-${randomUUID().slice(0, 12)}@example.com`
       const password = `pw-${randomUUID().slice(0, 8)}`
       const created = await admin.auth.admin.createUser({ email, password, email_confirm: true, user_metadata: metadata })
-      if (created.error) throw created.error
+      if (created.error)
+        throw created.error
       const c = client()
       const signedIn = await c.auth.signInWithPassword({ email, password })
-      if (signedIn.error) throw signedIn.error
+      if (signedIn.error)
+        throw signedIn.error
       return { id: created.data.user.id, email, password, client: c, accessToken: signedIn.data.session.access_token }
     },
     report: (section, rows) => {

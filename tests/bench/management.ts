@@ -95,7 +95,9 @@ export async function run(ctx: BenchContext): Promise<void> {
     const { rows: src } = await ctx.db.query<{ def: string }>(`select pg_get_functiondef('app.report_data(uuid, date, date)'::regprocedure) as def`)
     const body = src[0]!.def
     return body.slice(body.indexOf('  with\n'), body.indexOf(' into v_result;'))
-      .replaceAll('p_root', `'${BUREAU}'::uuid`).replaceAll('p_from', `'${from}'::date`).replaceAll('p_to', `'${to}'::date`)
+      .replaceAll('p_root', `'${BUREAU}'::uuid`)
+      .replaceAll('p_from', `'${from}'::date`)
+      .replaceAll('p_to', `'${to}'::date`)
   }
   if (process.env.BENCH_PLAN_ONLY) {
     const stmt = await stmtOf()
@@ -123,12 +125,13 @@ export async function run(ctx: BenchContext): Promise<void> {
   const n = Math.min(ctx.n, Number(process.env.BENCH_REPORT_N) || 5)
   const viaHttp = await time(n, async () => {
     const { data, error } = await admin.client.rpc('report_bureau', { p_from: from, p_to: to })
-    if (error) throw new Error(`${error.message} ${error.details ?? ''}`)
+    if (error)
+      throw new Error(`${error.message} ${error.details ?? ''}`)
     bytes = JSON.stringify(data).length
     orgs = data.orgs.length
   })
   ctx.report(`management: report_bureau(${from}, ${to}) × ${n}`, [{
-    organisations: orgs,
+    'organisations': orgs,
     'KB json': Math.round(bytes / 1024),
     'ms/call': viaHttp.perCallMs.toFixed(0),
     'p95 ms': viaHttp.p95Ms.toFixed(0),

@@ -99,8 +99,10 @@ export async function run(ctx: BenchContext): Promise<void> {
     // may have been closed under the client: one retry on a network error.
     for (let attempt = 0; ; attempt++) {
       const { error, data } = await c.client.rpc('plan_progress', { p_plan_id: PLAN, p_org_id: org })
-      if (!error) return data
-      if (attempt > 0 || !/fetch failed|other side closed|ECONNRESET/i.test(error.message)) throw new Error(error.message)
+      if (!error)
+        return data
+      if (attempt > 0 || !/fetch failed|other side closed|ECONNRESET/i.test(error.message))
+        throw new Error(error.message)
     }
   }
   const check = await call(secretary, null)() as { members: unknown[], total: number }
@@ -121,9 +123,9 @@ export async function run(ctx: BenchContext): Promise<void> {
   const countyData = await call(admin, BUREAU)() as { members: unknown[] }
 
   ctx.report(`readings: plan_progress (${READINGS} readings × ${SECTIONS} sections), ms per call over HTTP`, [
-    { view: 'branch of 40 (secretary)', county: `${10 * PER_BRANCH} members, ${smallTicks.toLocaleString('en')} ticks`, 'ms/call': branchSmall.perCallMs.toFixed(1), 'p95 ms': branchSmall.p95Ms.toFixed(1), calls: n },
-    { view: 'branch of 40 (secretary)', county: `${BRANCHES * PER_BRANCH} members, ${fullTicks.toLocaleString('en')} ticks`, 'ms/call': branchFull.perCallMs.toFixed(1), 'p95 ms': branchFull.p95Ms.toFixed(1), calls: n },
-    { view: `whole county (admin, ${countyData.members.length} members)`, county: `${BRANCHES * PER_BRANCH} members, ${fullTicks.toLocaleString('en')} ticks`, 'ms/call': county.perCallMs.toFixed(1), 'p95 ms': county.p95Ms.toFixed(1), calls: 3 },
+    { 'view': 'branch of 40 (secretary)', 'county': `${10 * PER_BRANCH} members, ${smallTicks.toLocaleString('en')} ticks`, 'ms/call': branchSmall.perCallMs.toFixed(1), 'p95 ms': branchSmall.p95Ms.toFixed(1), 'calls': n },
+    { 'view': 'branch of 40 (secretary)', 'county': `${BRANCHES * PER_BRANCH} members, ${fullTicks.toLocaleString('en')} ticks`, 'ms/call': branchFull.perCallMs.toFixed(1), 'p95 ms': branchFull.p95Ms.toFixed(1), 'calls': n },
+    { 'view': `whole county (admin, ${countyData.members.length} members)`, 'county': `${BRANCHES * PER_BRANCH} members, ${fullTicks.toLocaleString('en')} ticks`, 'ms/call': county.perCallMs.toFixed(1), 'p95 ms': county.p95Ms.toFixed(1), 'calls': 3 },
   ])
   console.log(`branch view, full county / small county: ${(branchFull.perCallMs / branchSmall.perCallMs).toFixed(2)}× (ticks ×${(fullTicks / smallTicks).toFixed(1)})`)
   console.log(`generated the other ${BRANCHES - 10} branches in ${(genMs / 1000).toFixed(1)} s; section total ${((performance.now() - started) / 1000).toFixed(1)} s`)

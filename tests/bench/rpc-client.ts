@@ -1,8 +1,8 @@
+import type { WebSocketLikeConstructor } from '@supabase/realtime-js'
 // Child process of rpc-roundtrip.ts: the supabase-js side of the round trip, so that the client's own
 // work (building the request, parsing the answer) is not counted in the stack's process, as on a phone.
 // argv: url anonKey accessToken fn n — prints one JSON line with the timings.
 import { createClient } from '@supabase/supabase-js'
-import type { WebSocketLikeConstructor } from '@supabase/realtime-js'
 import ws from 'ws'
 import { time } from './context'
 
@@ -13,8 +13,8 @@ const client = createClient(url, anonKey, {
   realtime: { transport: ws as unknown as WebSocketLikeConstructor },
   global: { headers: { Authorization: `Bearer ${token}` } },
 })
-const t = await time(Number(n), async () => {
+time(Number(n), async () => {
   const { error } = await client.rpc(fn)
-  if (error) throw new Error(error.message)
-})
-console.log(JSON.stringify(t))
+  if (error)
+    throw new Error(error.message)
+}).then(t => console.log(JSON.stringify(t)))

@@ -1,10 +1,10 @@
+import type { BenchContext } from './context'
 // Section 1: the price of the HTTP stack. The same simple RPC through supabase-js (HTTP, JWT check,
 // set_config, JSON) versus the same settings and call run in-engine on the Db. The ratio that counts
 // (issue #15: ≤ 1.5×) has the client in another process, as a phone is, against the call in-engine
 // in one message; the in-process client and the four-statement transaction are printed for comparison.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { BenchContext } from './context'
 import { time } from './context'
 
 function viaChildProcess(args: string[]): Promise<{ totalMs: number, perCallMs: number, p95Ms: number }> {
@@ -12,13 +12,15 @@ function viaChildProcess(args: string[]): Promise<{ totalMs: number, perCallMs: 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
-    child.stdout.on('data', (c: Buffer) => { out += c.toString() })
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString()
+    })
     child.on('error', reject)
     child.on('close', code => code === 0 ? resolve(JSON.parse(out.trim().split('\n').pop()!)) : reject(new Error(`rpc-client exited ${code}`)))
   })
 }
 
-type Timing = { totalMs: number, perCallMs: number, p95Ms: number }
+interface Timing { totalMs: number, perCallMs: number, p95Ms: number }
 
 /**
  * Also the CPU this (the stack's) process spent per call: unlike wall time it barely moves when the
@@ -50,11 +52,12 @@ export async function run(ctx: BenchContext): Promise<void> {
 
   const viaHttp = await withCpu(ctx.n, () => time(ctx.n, async () => {
     const { error } = await user.client.rpc(fn)
-    if (error) throw new Error(error.message)
+    if (error)
+      throw new Error(error.message)
   }))
   const otherProcess = await withCpu(ctx.n, () => viaChildProcess([ctx.url, ctx.anonKey, user.accessToken, fn, String(ctx.n)]))
   const claims = JSON.parse(Buffer.from(user.accessToken.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>
-  const lit = (v: string): string => `'${v.replace(/'/g, "''")}'`
+  const lit = (v: string): string => `'${v.replace(/'/g, '\'\'')}'`
   const oneMessage = await withCpu(ctx.n, () => time(ctx.n, () => ctx.db.script(
     `select set_config('transaction_read_only', 'on', true), set_config('search_path', 'public, extensions', true),
             set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${lit(JSON.stringify(claims))}, true),

@@ -1,3 +1,4 @@
+import type { BenchContext } from './context'
 // Section: study sessions. (1) 500 members of one branch check in at one session within ten
 // seconds, through supabase-js over HTTP, some of them twice (a repeat must be acknowledged, never
 // stored twice): errors, duplicates, p50/p95. (2) The period summary for the whole county — 5,000
@@ -9,7 +10,6 @@
 // with the stack's JWT secret so that 500 members need no 500 sign-ins.
 import { randomUUID } from 'node:crypto'
 import { SignJWT } from 'jose'
-import type { BenchContext } from './context'
 import { time } from './context'
 
 const BUREAU = '00000000-0000-4000-8000-000000000001'
@@ -53,7 +53,11 @@ async function crowd(ctx: BenchContext) {
   // what the organiser's screen shows, refreshed every second (one step of tolerance covers a turn)
   const codeNow = async () => (await ctx.db.query<{ c: string }>('select app.session_code($1, app.step_of(now())) as c', [session])).rows[0]!.c
   let code = await codeNow()
-  const ticker = setInterval(() => { void codeNow().then((c) => { code = c }) }, 1000)
+  const ticker = setInterval(() => {
+    void codeNow().then((c) => {
+      code = c
+    })
+  }, 1000)
 
   const members = await Promise.all(Array.from({ length: CROWD }, async (_, i) => {
     const u = String(i + 1).padStart(12, '0')
@@ -71,9 +75,12 @@ async function crowd(ctx: BenchContext) {
     latencies.push(performance.now() - t)
     if (error) {
       errors++
-      if (firstErrors.length < 3) firstErrors.push(error.message)
+      if (firstErrors.length < 3)
+        firstErrors.push(error.message)
     }
-    else if ((data as { status: string }).status === 'ok') { ok++ }
+    else if ((data as {
+      status: string
+    }).status === 'ok') { ok++ }
     else { already++ }
   }
   const started = performance.now()
@@ -85,7 +92,9 @@ async function crowd(ctx: BenchContext) {
   const wall = performance.now() - started
   clearInterval(ticker)
   const { rows } = await ctx.db.query<{ n: number, d: number }>(
-    'select count(*)::int as n, count(distinct user_id)::int as d from app.checkins where session_id = $1', [session])
+    'select count(*)::int as n, count(distinct user_id)::int as d from app.checkins where session_id = $1',
+    [session],
+  )
   latencies.sort((a, b) => a - b)
   ctx.report(`check-in: ${CROWD} members at one session within 10 s (supabase-js over HTTP)`, [{
     'requests': latencies.length,
@@ -99,7 +108,8 @@ async function crowd(ctx: BenchContext) {
     'max ms': (latencies.at(-1) ?? 0).toFixed(1),
     'wall s': (wall / 1000).toFixed(1),
   }])
-  if (firstErrors.length) console.log('first errors:', firstErrors)
+  if (firstErrors.length)
+    console.log('first errors:', firstErrors)
 }
 
 async function county(ctx: BenchContext) {
@@ -173,12 +183,17 @@ async function county(ctx: BenchContext) {
   const n = Number(process.env.BENCH_SUMMARY_N) || 3
   const t = await time(n, async () => {
     const { data, error } = await admin.rpc('attendance_summary', { p_org_id: BUREAU, p_from: from, p_to: to })
-    if (error) throw new Error(error.message)
+    if (error)
+      throw new Error(error.message)
     members = (data as { members: unknown[] }).members.length
   })
   ctx.report(`attendance_summary: whole county over a year × ${n} (supabase-js over HTTP)`, [{
-    'sessions': sizes[0]!.s, 'check-ins': sizes[0]!.c, 'leave': sizes[0]!.l, 'members in answer': members,
-    'ms/call': t.perCallMs.toFixed(0), 'p95 ms': t.p95Ms.toFixed(0),
+    'sessions': sizes[0]!.s,
+    'check-ins': sizes[0]!.c,
+    'leave': sizes[0]!.l,
+    'members in answer': members,
+    'ms/call': t.perCallMs.toFixed(0),
+    'p95 ms': t.p95Ms.toFixed(0),
   }])
 
   // the plan of the expected-pairs and status query inside app.attendance_summary
@@ -253,14 +268,15 @@ async function checkinScale(ctx: BenchContext) {
     for (const s of sessions) {
       const code = (await ctx.db.query<{ c: string }>('select app.session_code($1, app.step_of(now())) as c', [s.id])).rows[0]!.c
       const ms = await ctx.db.transaction(async (tx) => {
-        await tx.query(`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`,
-          [JSON.stringify({ sub, role: 'authenticated', aud: 'authenticated' })])
+        await tx.query(`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub, role: 'authenticated', aud: 'authenticated' })])
         const t = performance.now()
         const { rows } = await tx.query<{ r: { status: string } }>('select public.check_in($1, $2, $3, \'code\', null) as r', [randomUUID(), s.id, code])
-        if (rows[0]!.r.status !== 'ok') throw new Error(`check_in answered ${JSON.stringify(rows[0]!.r)}`)
+        if (rows[0]!.r.status !== 'ok')
+          throw new Error(`check_in answered ${JSON.stringify(rows[0]!.r)}`)
         return performance.now() - t
       })
-      if (i > 20) s.lat.push(ms) // the first calls warm the plans
+      if (i > 20)
+        s.lat.push(ms) // the first calls warm the plans
     }
   }
   const results: { label: string, expected: number, ms: number, p95: number, recountMs: number }[] = []

@@ -2,8 +2,8 @@
 // keyset paging should make them cost the same (ratio under 1.5); (2) the time from a post's
 // commit to its arrival at 200 websocket clients subscribed to the topic's private channel.
 import type { SupabaseClient } from '@supabase/supabase-js'
-import { randomUUID } from 'node:crypto'
 import type { BenchContext } from './context'
+import { randomUUID } from 'node:crypto'
 import { time } from './context'
 
 const BUREAU = '00000000-0000-4000-8000-000000000001' // seeds/00_core.sql
@@ -35,12 +35,16 @@ async function feedTimes(ctx: BenchContext, reader: SupabaseClient, topicId: str
   // a cursor near the end: page (size/20 - 5) of 20
   const { rows } = await ctx.db.query<{ created_at: string, id: string }>(
     `select to_json(created_at)#>>'{}' as created_at, id::text from app.posts
-      where topic_id = $1 and not is_summary order by created_at, id offset $2 limit 1`, [topicId, size - 100])
+      where topic_id = $1 and not is_summary order by created_at, id offset $2 limit 1`,
+    [topicId, size - 100],
+  )
   const deep = rows[0]!
   const page = (after: { created_at: string, id: string } | null) => async () => {
     const r = await reader.rpc('topic_feed', { p_topic_id: topicId, p_after_created_at: after?.created_at ?? null, p_after_id: after?.id ?? null, p_limit: 20 })
-    if (r.error) throw new Error(r.error.message)
-    if (r.data.items.length !== 20) throw new Error(`expected a full page, got ${r.data.items.length}`)
+    if (r.error)
+      throw new Error(r.error.message)
+    if (r.data.items.length !== 20)
+      throw new Error(`expected a full page, got ${r.data.items.length}`)
   }
   // The bulk load blocked the event loop (PGlite runs in this process) past the server's
   // keep-alive: let the stale sockets close, and retry once a request that hit one of them.
@@ -61,7 +65,7 @@ async function feedSection(ctx: BenchContext, reader: SupabaseClient, authors: s
   }
   const [small, big] = results as [typeof results[0], typeof results[0]]
   ctx.report(`topic feed (keyset, 20 a page) × ${ctx.n} calls, ms/call`, results.map(r => ({
-    posts: r.size.toLocaleString(),
+    'posts': r.size.toLocaleString(),
     'first page': r.first.perCallMs.toFixed(2),
     'first p95': r.first.p95Ms.toFixed(2),
     'deep page (last but 5)': r.deep.perCallMs.toFixed(2),
@@ -85,13 +89,14 @@ async function feedRoleSection(ctx: BenchContext, reader: { accessToken: string 
   const call = (asRole: boolean) => () => ctx.db.transaction(async (tx) => {
     await tx.query(`select set_config('request.jwt.claims', $1, true)${asRole ? `, set_config('role', 'authenticated', true)` : ''}`, [claims])
     const { rows } = await tx.query<{ n: number }>(`select jsonb_array_length(public.topic_feed($1, null, null, 20) -> 'items') as n`, [topicId])
-    if (rows[0]?.n !== 20) throw new Error(`expected a full page, got ${rows[0]?.n}`)
+    if (rows[0]?.n !== 20)
+      throw new Error(`expected a full page, got ${rows[0]?.n}`)
   })
   const su = await time(ctx.n, call(false))
   const auth = await time(ctx.n, call(true))
   ctx.report(`topic_feed first page in-engine × ${ctx.n}, ms/call`, [
-    { as: 'superuser (RLS bypassed)', 'ms/call': su.perCallMs.toFixed(2), 'p95 ms': su.p95Ms.toFixed(2) },
-    { as: 'authenticated (RLS on)', 'ms/call': auth.perCallMs.toFixed(2), 'p95 ms': auth.p95Ms.toFixed(2) },
+    { 'as': 'superuser (RLS bypassed)', 'ms/call': su.perCallMs.toFixed(2), 'p95 ms': su.p95Ms.toFixed(2) },
+    { 'as': 'authenticated (RLS on)', 'ms/call': auth.perCallMs.toFixed(2), 'p95 ms': auth.p95Ms.toFixed(2) },
   ])
   const ratio = auth.perCallMs / su.perCallMs
   console.log(`ratio authenticated / superuser: ${ratio.toFixed(2)}× — ${ratio <= 2 ? 'OK (≤ 2)' : 'OVER 2'}`)
@@ -119,7 +124,8 @@ async function liveSection(ctx: BenchContext, reader: { accessToken: string }, w
         arrivals.set(id, list)
       })
     const status = await new Promise<string>(resolve => ch.subscribe(s => resolve(s)))
-    if (status !== 'SUBSCRIBED') throw new Error(`client ${i}: ${status}`)
+    if (status !== 'SUBSCRIBED')
+      throw new Error(`client ${i}: ${status}`)
     clients.push(c)
   }
   console.log(`  ${CLIENTS} clients joined topic:${topicId.slice(0, 8)}… in ${((performance.now() - joinStarted) / 1000).toFixed(1)} s`)
@@ -132,7 +138,8 @@ async function liveSection(ctx: BenchContext, reader: { accessToken: string }, w
     // the commit happened before the answer: measuring from the answer errs on the short side by
     // the answer's transit time (sub-millisecond on loopback); arrivals before it count as 0
     const committed = performance.now()
-    if (r.error) throw new Error(r.error.message)
+    if (r.error)
+      throw new Error(r.error.message)
     const deadline = Date.now() + 5_000
     while ((arrivals.get(id)?.length ?? 0) < CLIENTS && Date.now() < deadline)
       await new Promise(res => setTimeout(res, 5))
@@ -145,7 +152,7 @@ async function liveSection(ctx: BenchContext, reader: { accessToken: string }, w
   }
   latencies.sort((a, b) => a - b)
   ctx.report(`live: post commit → arrival at ${CLIENTS} subscribed websocket clients (${POSTS_LIVE} posts)`, [{
-    deliveries: latencies.length,
+    'deliveries': latencies.length,
     missing,
     'p50 ms': percentile(latencies, 0.5).toFixed(1),
     'p95 ms': percentile(latencies, 0.95).toFixed(1),
@@ -159,7 +166,8 @@ export async function run(ctx: BenchContext): Promise<void> {
   const writer = await ctx.newUser({ display_name: '基准作者' })
   for (const u of [reader, writer]) {
     const r = await u.client.rpc('redeem_invite', { p_code: 'DEMO2026' })
-    if (r.error) throw new Error(`redeem_invite: ${r.error.message}`)
+    if (r.error)
+      throw new Error(`redeem_invite: ${r.error.message}`)
   }
   const topicId = await feedSection(ctx, reader.client, [reader.id, writer.id])
   await feedRoleSection(ctx, reader, topicId)

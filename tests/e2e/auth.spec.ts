@@ -14,7 +14,7 @@ async function anAccount() {
   if (demo)
     return demo
   const login = uniqueEmail('signin')
-  const client = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false } , realtime: { transport: ws as never } })
+  const client = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false }, realtime: { transport: ws as never } })
   const { error } = await client.auth.signUp({ email: login, password: 'secret-123', options: { data: { display_name: '测试党员' } } })
   if (error)
     throw error

@@ -7,8 +7,8 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createClient } from '@supabase/supabase-js'
 import ICAL from 'ical.js'
-import ws from 'ws'
 import { afterAll, describe, expect, it } from 'vitest'
+import ws from 'ws'
 import { ANON_KEY, ROOT, signInAs, STACK_URL, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
@@ -31,13 +31,20 @@ async function shot(page: Page, name: string) {
 async function newSession(startsAt: Date): Promise<string> {
   const c = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: ws as never } })
   const { error: e1 } = await c.auth.signInWithPassword({ email: 'secretary1@demo.example', password: 'demo1234' })
-  if (e1) throw e1
+  if (e1)
+    throw e1
   const id = randomUUID()
   const { error } = await c.rpc('save_session', {
-    p_id: id, p_org_id: BRANCH_A, p_kind: 'party_class', p_title: '党课：学习十八大报告（E2E 消息）',
-    p_starts_at: startsAt.toISOString(), p_duration_minutes: 60, p_place: '党员活动室',
+    p_id: id,
+    p_org_id: BRANCH_A,
+    p_kind: 'party_class',
+    p_title: '党课：学习十八大报告（E2E 消息）',
+    p_starts_at: startsAt.toISOString(),
+    p_duration_minutes: 60,
+    p_place: '党员活动室',
   })
-  if (error) throw error
+  if (error)
+    throw error
   return id
 }
 

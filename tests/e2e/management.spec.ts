@@ -168,7 +168,9 @@ describe('management', () => {
     const admin = new AdminPages(page)
     // the organisations are held until the loading sign has been seen
     let release!: () => void
-    const held = new Promise<void>((r) => { release = r })
+    const held = new Promise<void>((r) => {
+      release = r
+    })
     await page.route('**/rest/v1/rpc/org_tree', async (route) => {
       await held
       await route.continue()

@@ -1,10 +1,10 @@
+import type { Page } from 'playwright-core'
 // A new member whose secretary put them on the branch roster signs up by phone: the app asks for
 // the SMS code, the member reads it (here: from the local stack's SMS outbox, /sms.json, where a
 // phone would show the text message), enters a wrong one first, then the right one, and lands in
 // the branch their roster row names, with the role it carries.
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
 import { createClient } from '@supabase/supabase-js'
 import { describe, expect, it } from 'vitest'
 import ws from 'ws'

@@ -14,6 +14,9 @@ const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8')
 /** E2E_SHOTS=dir keeps a full-page screenshot of every screen in every setting, to look at. */
 const SHOTS = process.env.E2E_SHOTS ?? ''
 
+/** The browser text size each phone of a test is set to (see `phone`). */
+const textSize = new WeakMap<Page, () => Promise<void>>()
+
 async function shot(page: Page, setting: string, path: string) {
   if (!SHOTS)
     return
@@ -97,9 +100,6 @@ const PUBLIC: Screen[] = [
   ['/join', '[data-test="invite-code-form"]'],
   [`/join?code=${DEMO_INVITE}`, '[data-test="join-form"]'],
 ]
-
-/** The browser text size each phone of a test is set to (see `phone`). */
-const textSize = new WeakMap<Page, () => Promise<void>>()
 
 /** Open a screen and wait until it shows its content and nothing on it is still loading. */
 async function visit(page: Page, [path, ready]: Screen) {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import ExcelJS from 'exceljs'
 import { createClient } from '@supabase/supabase-js'
+import ExcelJS from 'exceljs'
 import { describe, expect, it } from 'vitest'
 import ws from 'ws'
 import { JoinPage } from './pages/JoinPage'
@@ -84,7 +84,10 @@ describe('readings', () => {
     expect(header).toContain('已读节数')
     expect(header).toContain('完成率')
     const rows: unknown[][] = []
-    ws.eachRow((row, i) => { if (i > 1) rows.push((row.values as unknown[]).slice(1)) })
+    ws.eachRow((row, i) => {
+      if (i > 1)
+        rows.push((row.values as unknown[]).slice(1))
+    })
     const mine = rows.find(x => x[0] === name)!
     expect(mine).toBeTruthy()
     expect(mine[header.indexOf('已读节数')]).toBe(3)
@@ -98,7 +101,10 @@ describe('readings', () => {
       open.onerror = () => reject(open.error)
       open.onsuccess = () => {
         const count = open.result.transaction('responses').objectStore('responses').count()
-        count.onsuccess = () => { open.result.close(); resolve(count.result) }
+        count.onsuccess = () => {
+          open.result.close()
+          resolve(count.result)
+        }
       }
     }))
     expect(await copies()).toBeGreaterThan(0)

@@ -222,7 +222,7 @@ describe('research articles', () => {
       starts.push(n)
       // that page is where the article begins: its title, byline, and the running header naming it
       expect(all[n - 1]).toContain(a.author_name)
-      expect(all[n - 2]).not.toContain(`${a.author_name}　${a.school}`)
+      expect(all[n - 2]).not.toContain(`${a.author_name}\u3000${a.school}`)
     }
     // the first article is long enough to take more than one page; its pages carry the running
     // header naming the book and the article, and the long paragraph reads whole, in order, across them

@@ -1,3 +1,4 @@
+import type { WebSocketLikeConstructor } from '@supabase/realtime-js'
 // The check-in journey in a real Chromium: the organiser's code screen, a member typing the code,
 // the count rising live, a member checking in offline and appearing once back online, and the
 // exported .xlsx with the right statuses.
@@ -5,10 +6,9 @@ import type { Page } from 'playwright-core'
 import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { WebSocketLikeConstructor } from '@supabase/realtime-js'
 import { createClient } from '@supabase/supabase-js'
-import ws from 'ws'
 import { afterAll, describe, expect, it } from 'vitest'
+import ws from 'ws'
 import { LoginPage } from './pages/LoginPage'
 import { SessionPages } from './pages/SessionPages'
 import { ANON_KEY, ROOT, STACK_URL, useBrowser, waitForRpc } from './support'
@@ -38,7 +38,8 @@ async function shot(page: Page, name: string) {
 async function apiClient(email: string) {
   const c = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: ws as unknown as WebSocketLikeConstructor } })
   const { error } = await c.auth.signInWithPassword({ email, password: 'demo1234' })
-  if (error) throw error
+  if (error)
+    throw error
   return c
 }
 
@@ -47,10 +48,16 @@ async function newSession(): Promise<string> {
   const c = await apiClient('secretary1@demo.example')
   const id = randomUUID()
   const { error } = await c.rpc('save_session', {
-    p_id: id, p_org_id: BRANCH_A, p_kind: 'party_class', p_title: '党课：学习十八大报告（E2E）',
-    p_starts_at: new Date(Date.now() + 10 * 60_000).toISOString(), p_duration_minutes: 60, p_place: '党员活动室',
+    p_id: id,
+    p_org_id: BRANCH_A,
+    p_kind: 'party_class',
+    p_title: '党课：学习十八大报告（E2E）',
+    p_starts_at: new Date(Date.now() + 10 * 60_000).toISOString(),
+    p_duration_minutes: 60,
+    p_place: '党员活动室',
   })
-  if (error) throw error
+  if (error)
+    throw error
   return id
 }
 
@@ -103,7 +110,10 @@ describe('sessions', () => {
     await wb.xlsx.readFile(file!)
     const ws = wb.getWorksheet('签到表')!
     const rows = new Map<string, string>()
-    ws.eachRow((row, n) => { if (n > 1) rows.set(String(row.getCell(1).value), String(row.getCell(3).value)) })
+    ws.eachRow((row, n) => {
+      if (n > 1)
+        rows.set(String(row.getCell(1).value), String(row.getCell(3).value))
+    })
     expect(ws.getRow(1).getCell(3).value).toBe('状态')
     expect(rows.get('张老师（示例）')).toBe('已签到')
     expect(rows.get('陈老师（示例）')).toBe('已签到')
@@ -115,7 +125,8 @@ describe('sessions', () => {
     // two members ask for leave before the start
     for (const login of ['teacher1@demo.example', 'teacher2@demo.example']) {
       const { error } = await (await apiClient(login)).rpc('request_leave', { p_id: randomUUID(), p_session_id: id, p_reason: '外出培训' })
-      if (error) throw error
+      if (error)
+        throw error
     }
     const organiser = new SessionPages(await signedIn('secretary1@demo.example'))
     await organiser.openSheet(id)

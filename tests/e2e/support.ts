@@ -1,7 +1,7 @@
+import type { Session } from '@supabase/supabase-js'
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import type { Session } from '@supabase/supabase-js'
 import { createClient } from '@supabase/supabase-js'
 import { chromium } from 'playwright-core'
 import { afterAll, afterEach, beforeAll } from 'vitest'
@@ -99,7 +99,6 @@ export async function signInAs(page: Page, login: string, password = 'demo1234')
   await screen.signIn(login, password)
   await page.locator('[data-test="home-page"]').waitFor()
 }
-
 
 /** The newest SMS code the local stack "sent" to a phone (86…), from its outbox (/sms.json). */
 export async function smsCode(phone: string): Promise<string> {

@@ -198,7 +198,7 @@ describe('discussion threads', () => {
     const topic = new TopicPage(page)
     await topic.goto(topicId)
     const head = unique('很长的发言')
-    const long = `${head}\n${'这是一段很长的发言内容，用来检查折叠。\n'.repeat(260)}`.slice(0, 4999) + '完'
+    const long = `${`${head}\n${'这是一段很长的发言内容，用来检查折叠。\n'.repeat(260)}`.slice(0, 4999)}完`
     await topic.write(`${long}多`)
     await topic.tooLong.waitFor()
     expect(await topic.tooLong.textContent()).toContain('请删去1字')

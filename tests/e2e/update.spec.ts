@@ -42,7 +42,11 @@ describe('a new version', () => {
     await shell.tab('me').click()
     await shell.me.waitFor()
     // a mark on this page: gone only if the page reloads
-    await page.evaluate(() => { (window as unknown as { beforeUpdate: boolean }).beforeUpdate = true })
+    await page.evaluate(() => {
+      (window as unknown as {
+        beforeUpdate: boolean
+      }).beforeUpdate = true
+    })
     const samePage = () => page.evaluate(() => (window as unknown as { beforeUpdate?: boolean }).beforeUpdate === true)
 
     site.release()
@@ -56,7 +60,8 @@ describe('a new version', () => {
     // though the check that found the version is still finishing (it waits 1.5 s)
     await dialog.locator('.van-dialog__cancel').click()
     await dialog.waitFor({ state: 'hidden' })
-    await page.waitForTimeout(2_000)
+    // the version cell says while the check runs: wait for it to end
+    await page.locator('[data-test="me-version"][data-checking="false"]').waitFor()
     expect(await dialog.isVisible()).toBe(false)
     expect(await samePage()).toBe(true)
 

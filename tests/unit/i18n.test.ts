@@ -6,7 +6,7 @@ const ROOT = join(__dirname, '../..')
 const LOCALES = join(ROOT, 'src/locales')
 const SOURCE = 'zh-CN'
 
-type Tree = { [k: string]: string | Tree }
+interface Tree { [k: string]: string | Tree }
 
 function leaves(tree: Tree, prefix = ''): string[] {
   return Object.entries(tree).flatMap(([k, v]) =>
@@ -83,7 +83,10 @@ describe('locales', () => {
     const kinds = senders.flatMap(f => [...readFileSync(f, 'utf8').matchAll(/registerSender\(\s*'([\w.]+)'/g)].map(m => m[1]!))
     expect(kinds.length).toBeGreaterThan(0)
     // src/components/common/OutboxFailedList.vue: readings.tick → readings.outbox.tick
-    const label = (kind: string) => { const [area, ...rest] = kind.split('.'); return `${area}.outbox.${rest.join('_')}` }
+    const label = (kind: string) => {
+      const [area, ...rest] = kind.split('.')
+      return `${area}.outbox.${rest.join('_')}`
+    }
     expect(kinds.map(label).filter(k => !keys.has(k))).toEqual([])
   })
 })

@@ -1,8 +1,8 @@
-import 'fake-indexeddb/auto'
 import type { OutboxOptions } from '@/offline/outbox'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ApiError } from '@/api/client'
 import { createOutbox } from '@/offline/outbox'
+import 'fake-indexeddb/auto'
 
 interface TestPayload { id: string, bad?: boolean }
 type TestKinds = Record<'t.tick' | 't.note' | 't.checkin' | 'a.x' | 'b.y', { payload: TestPayload, result: { id: string } }>
@@ -17,7 +17,12 @@ function fakeServer() {
   return {
     seen,
     order,
-    set mode(m: typeof mode) { mode = m },
+    get mode() {
+      return mode
+    },
+    set mode(m: typeof mode) {
+      mode = m
+    },
     async send(p: TestPayload) {
       if (mode === 'down')
         throw new ApiError('network', 0, 'Failed to fetch')
@@ -262,7 +267,9 @@ describe('outbox', () => {
     await box.enqueue('t.tick', { id: 'h1' })
     await box.enqueue('t.tick', { id: 'h2' })
     let settled = false
-    const run = box.flush().then(() => { settled = true })
+    const run = box.flush().then(() => {
+      settled = true
+    })
     await vi.waitFor(() => expect(clock.limitsRunning()).toBe(1))
     expect(settled).toBe(false)
     expect(box.pending.value).toBe(2)
@@ -306,7 +313,9 @@ describe('outbox', () => {
     const heard: string[] = []
     const stop = box.onSent('t.note', (result, payload) => heard.push(`${result.id}:${payload.id}`))
     box.onSent('t.tick', () => heard.push('wrong kind'))
-    box.onSent('t.note', () => { throw new Error('a screen failing') })
+    box.onSent('t.note', () => {
+      throw new Error('a screen failing')
+    })
     box.registerSender('t.note', p => server.send(p))
     await box.enqueue('t.note', { id: 'n1' })
     await box.flush()

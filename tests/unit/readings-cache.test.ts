@@ -1,7 +1,7 @@
-import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '@/api/client'
 import { cachedFetch, cacheGet, cachePut, clearCachedCopies, setCacheOwner } from '@/offline/readings-cache'
+import 'fake-indexeddb/auto'
 
 describe('offline copies of readings', () => {
   it('belong to the member who made them: another account on the same phone never reads them', async () => {

@@ -1,7 +1,7 @@
-import 'fake-indexeddb/auto'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { ApiError } from '@/api/client'
 import { openOfflineDb } from '@/offline/db'
+import 'fake-indexeddb/auto'
 
 const checkIn = vi.fn()
 vi.mock('@/api/sessions', () => ({ checkIn: (...a: unknown[]) => checkIn(...a) }))

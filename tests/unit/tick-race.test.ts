@@ -1,6 +1,6 @@
-import 'fake-indexeddb/auto'
 import { describe, expect, it } from 'vitest'
 import { tick, withLocalTicks } from '@/composables/readings/useTick'
+import 'fake-indexeddb/auto'
 
 describe('a tick made on this phone (offline)', () => {
   it('is known at once, before anything is saved', async () => {

@@ -6,7 +6,11 @@ import { i18n } from '@/modules/i18n'
 describe('useSubmit', () => {
   it('is loading while the action runs and clears a previous error', async () => {
     let finish!: () => void
-    const { loading, error, submit } = useSubmit(() => new Promise<void>((r) => { finish = r }))
+    const {
+      loading,
+      error,
+      submit,
+    } = useSubmit(() => new Promise<void>((r) => { finish = r }))
     error.value = 'old'
     const running = submit()
     expect(loading.value).toBe(true)

@@ -19,7 +19,9 @@ export async function readRosterFile(file: File): Promise<ImportRow[]> {
 export interface Line { line: number, cells: string[] }
 
 /** CSV records are Excel's rows, one each, from 1. */
-export const numbered = (table: string[][]): Line[] => table.map((cells, i) => ({ line: i + 1, cells }))
+export function numbered(table: string[][]): Line[] {
+  return table.map((cells, i) => ({ line: i + 1, cells }))
+}
 
 type Column = 'name' | 'phone' | 'org' | 'role' | 'cadre'
 const HEADERS: Record<Column, RegExp> = {
@@ -126,7 +128,9 @@ const columns = (t: T) => [t('admin.import.col_name'), t('admin.import.col_phone
 function rosterSheet(wb: Workbook, name: string, head: string[]) {
   const ws = wb.addWorksheet(name)
   ws.addRow(head).font = { bold: true }
-  ws.columns.forEach((c, i) => { c.width = i === 2 ? 28 : 16 })
+  ws.columns.forEach((c, i) => {
+    c.width = i === 2 ? 28 : 16
+  })
   // a phone typed into a number column loses nothing, but Excel shows 1.38E+10: keep it text
   ws.getColumn(2).numFmt = '@'
   ws.views = [{ state: 'frozen', ySplit: 1 }]

@@ -13,7 +13,7 @@ function shape(component: unknown, props: Record<string, unknown>) {
     classes: [...el.classList].filter(c => c !== 'van-badge__wrapper').sort(),
     style: el.getAttribute('style') ?? '',
     badge: el.querySelector('.van-badge')?.outerHTML ?? null,
-    html: el.innerHTML.replace(/<div class="van-badge[^]*$/, '').replaceAll('<!---->', ''),
+    html: el.innerHTML.replace(/<div class="van-badge[\s\S]*$/, '').replaceAll('<!---->', ''),
   }
 }
 

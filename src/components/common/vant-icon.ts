@@ -1,8 +1,8 @@
 import type { PropType } from 'vue'
-import { defineComponent, h, inject } from 'vue'
 import { Badge } from 'vant/es/badge'
 import { CONFIG_PROVIDER_KEY } from 'vant/es/config-provider/ConfigProvider'
 import { addUnit } from 'vant/es/utils'
+import { defineComponent, h, inject } from 'vue'
 
 /**
  * Vant's Icon, minus the Badge component it wraps every icon in. Home shows 17 icons (cells, their

@@ -24,7 +24,7 @@ export async function collectionDocx(c: Collection, labels: { contents: string, 
   children.push(new Paragraph({ heading: HeadingLevel.HEADING_1, pageBreakBefore: true, children: [new TextRun(labels.contents)] }))
   const toc: InstanceType<typeof Paragraph | typeof TableOfContents>[] = [new TableOfContents(labels.contents, { hyperlink: true, headingStyleRange: '1-1' })]
   for (const a of c.articles)
-    toc.push(new Paragraph({ children: [new TextRun({ text: `${a.title}　${a.author_name}`, size: 26 })] }))
+    toc.push(new Paragraph({ children: [new TextRun({ text: `${a.title}\u3000${a.author_name}`, size: 26 })] }))
   const body: (InstanceType<typeof Paragraph>)[] = []
   for (const a of c.articles) {
     body.push(new Paragraph({ heading: HeadingLevel.HEADING_1, pageBreakBefore: true, keepNext: true, alignment: AlignmentType.CENTER, children: [new TextRun(a.title)] }))

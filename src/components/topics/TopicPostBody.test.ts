@@ -1,7 +1,7 @@
 import { mount } from '@vue/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import TopicPostBody from './TopicPostBody.vue'
 import { linkify } from './linkify'
+import TopicPostBody from './TopicPostBody.vue'
 
 // Classic payloads: each must come out as the very text typed, with nothing that runs.
 const PAYLOADS = [

@@ -1,11 +1,11 @@
 /** A piece of a post's plain text: words, a line break, or an http(s) link. */
-export type Segment =
-  | { kind: 'text', text: string }
-  | { kind: 'br' }
-  | { kind: 'link', text: string, href: string }
+export type Segment
+  = | { kind: 'text', text: string }
+    | { kind: 'br' }
+    | { kind: 'link', text: string, href: string }
 
 // http(s) only: no javascript:, data: or other schemes ever become links.
-const URL_RE = /\bhttps?:\/\/[^\s<>"'\u3000-\u303F\uFF00-\uFFEF]+/gi
+const URL_RE = /\bhttps?:\/\/[^\s<>"'\u3001-\u303F\uFF00-\uFFEF]+/gi
 // punctuation that usually ends a sentence rather than a URL
 const TRAILING = /[.,;:!?)\]}'"]+$/
 

@@ -30,7 +30,10 @@ export function useTopicDialogs(
   const showPostSheet = ref(false)
   const showManage = ref(false)
   const dialog = ref<Dialog>(null)
-  const showDialog = computed({ get: () => dialog.value !== null, set: (v) => { if (!v) dialog.value = null } })
+  const showDialog = computed({ get: () => dialog.value !== null, set: (v) => {
+    if (!v)
+      dialog.value = null
+  } })
 
   function more(p: Post) {
     sheetPost.value = p
@@ -68,10 +71,12 @@ export function useTopicDialogs(
   async function onDialog(text: string, done: (ok: boolean) => void) {
     const d = dialog.value
     let ok = false
-    if (d?.kind === 'edit' && d.post)
+    if (d?.kind === 'edit' && d.post) {
       ok = await actions.edit(d.post, text)
-    else if (d?.kind === 'hide' && d.post)
+    }
+    else if (d?.kind === 'hide' && d.post) {
       ok = await actions.moderate(d.post, 'hide', text)
+    }
     else if (d?.kind === 'summary') {
       try {
         await writeSummary(topicId.value, d.post?.id ?? newId(), text)

@@ -42,10 +42,10 @@ export function useTopicList() {
     stop?.()
     stop = orgIds.value.length
       ? watchTopicActivity(orgIds.value, () => {
-        if (timer)
-          clearTimeout(timer)
-        timer = setTimeout(() => void load(), 300)
-      })
+          if (timer)
+            clearTimeout(timer)
+          timer = setTimeout(() => void load(), 300)
+        })
       : null
   })
 

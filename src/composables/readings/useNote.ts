@@ -2,8 +2,8 @@ import type { Note, ReadingDetail, SaveNoteResult, Visibility } from '@/api/read
 import { showToast } from 'vant'
 import { computed, onScopeDispose, ref, watch } from 'vue'
 import { useI18n } from 'vue-i18n'
-import { deleteNote } from '@/api/readings'
 import { errorMessage } from '@/api/errors'
+import { deleteNote } from '@/api/readings'
 import { enqueue, newId, onSent } from '@/offline/outbox'
 import { cacheGet, cachePut, keys } from '@/offline/readings-cache'
 

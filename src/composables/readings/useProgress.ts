@@ -46,10 +46,13 @@ export function useProgress(planId: () => string) {
   })
 
   function sortBy(k: SortKey) {
-    if (sortKey.value === k)
+    if (sortKey.value === k) {
       asc.value = !asc.value
-    else
-      (sortKey.value = k, asc.value = k === 'name')
+    }
+    else {
+      sortKey.value = k
+      asc.value = k === 'name'
+    }
   }
 
   async function load() {

@@ -23,11 +23,12 @@ export async function exportSheet(sheet: Sheet, title: string, t: T): Promise<vo
   const ws = wb.addWorksheet('签到表')
   ws.addRow(['姓名', '所在组织', '状态', '签到时间', '方式', '请假事由', '补签原因', '补签人'])
   for (const r of sheet.rows) {
-    ws.addRow([r.display_name, r.org_name, t(`sessions.status.${r.status}`), time(r.checked_at),
-      r.method ? t(`sessions.method.${r.method}`) : '', r.leave?.reason ?? '', r.reason ?? '', r.marked_by_name ?? ''])
+    ws.addRow([r.display_name, r.org_name, t(`sessions.status.${r.status}`), time(r.checked_at), r.method ? t(`sessions.method.${r.method}`) : '', r.leave?.reason ?? '', r.reason ?? '', r.marked_by_name ?? ''])
   }
   ws.getRow(1).font = { bold: true }
-  ws.columns.forEach((c) => { c.width = 16 })
+  ws.columns.forEach((c) => {
+    c.width = 16
+  })
   download(await wb.xlsx.writeBuffer() as ArrayBuffer, `${title}-签到表.xlsx`)
 }
 
@@ -47,7 +48,9 @@ export async function exportSummary(s: Summary, t: T): Promise<void> {
     ws.getRow(1).font = { bold: true }
     ws.addRow([])
     ws.addRow([t('sessions.rates.formula_text')])
-    ws.columns.forEach((c) => { c.width = 14 })
+    ws.columns.forEach((c) => {
+      c.width = 14
+    })
   }
   download(await wb.xlsx.writeBuffer() as ArrayBuffer, `出勤统计-${s.from}至${s.to}.xlsx`)
 }

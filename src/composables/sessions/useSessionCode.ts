@@ -49,7 +49,9 @@ export function useSessionCode(sessionId: string) {
   onMounted(async () => {
     await fetchCode()
     timer = setInterval(tick, 500)
-    off = onAttendance(sessionId, (c) => { counts.value = c })
+    off = onAttendance(sessionId, (c) => {
+      counts.value = c
+    })
   })
   onBeforeUnmount(() => {
     if (timer)

@@ -1,7 +1,7 @@
 import type { SessionListItem } from '@/api/sessions'
 import { ref } from 'vue'
-import { listMySessions } from '@/api/sessions'
 import { errorKey } from '@/api/errors'
+import { listMySessions } from '@/api/sessions'
 
 const PAGE = 15
 

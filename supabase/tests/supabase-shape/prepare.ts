@@ -51,7 +51,8 @@ export async function prepareSupabaseShaped(superuserUrl: string, name: string):
   const postgres = await openDb({ databaseUrl: withDb(superuserUrl, name, { name: 'postgres', password: POSTGRES_PASSWORD }) })
   try {
     const { rows } = await postgres.query<{ su: boolean }>('select rolsuper as su from pg_roles where rolname = current_user')
-    if (rows[0]?.su !== false) throw new Error('postgres must not be a superuser here')
+    if (rows[0]?.su !== false)
+      throw new Error('postgres must not be a superuser here')
     await ensureRealtimePartitions(postgres)
     const migrations = await applyMigrations(postgres)
     const seeded = await applySeeds(postgres)

@@ -10,8 +10,8 @@
 // eslint-disable-next-line no-unused-expressions -- the file is this one function expression, whose source vite.config.ts inlines
 (function (plan, api) {
   try {
-    var link = function (href, rel, as) {
-      var l = document.createElement('link')
+    const link = function (href, rel, as) {
+      const l = document.createElement('link')
       l.rel = rel
       l.href = href
       if (as)
@@ -22,13 +22,20 @@
         l.setAttribute('blocking', 'render')
       document.head.appendChild(l)
     }
-    var kept = document.documentElement.getAttribute('data-shell') === 'snapshot'
-    var stored = localStorage.getItem(api.storageKey)
-    var home = location.pathname === '/'
-    var screens = stored ? (home ? ['home'] : []) : ['login']
-    screens.forEach(function (name) {
-      plan[name][0].forEach(function (href) { link(href, 'modulepreload') })
-      plan[name][1].forEach(function (href) { kept ? link(href, 'stylesheet') : link(href, 'preload', 'style') })
+    const kept = document.documentElement.getAttribute('data-shell') === 'snapshot'
+    const stored = localStorage.getItem(api.storageKey)
+    const home = location.pathname === '/'
+    const screens = stored ? (home ? ['home'] : []) : ['login']
+    screens.forEach((name) => {
+      plan[name][0].forEach((href) => {
+        link(href, 'modulepreload')
+      })
+      plan[name][1].forEach((href) => {
+        if (kept)
+          link(href, 'stylesheet')
+        else
+          link(href, 'preload', 'style')
+      })
     })
     const session = stored && home ? JSON.parse(stored) : null
     if (session && session.access_token && session.expires_at * 1000 - Date.now() > api.expiryMarginMs) {

@@ -58,9 +58,9 @@ export interface Roster {
 /** One row of a roster file as the secretary wrote it; `line` is its row number as Excel shows it. */
 export interface ImportRow { name: string, phone: string, org: string, role: string, cadre?: string, line?: number }
 
-export type ImportRowError =
-  | 'row_invalid' | 'name_required' | 'name_too_long' | 'phone_required' | 'phone_invalid' | 'phone_duplicate'
-  | 'org_not_found' | 'org_ambiguous' | 'role_invalid' | 'role_above_own' | 'already_member' | 'cadre_invalid'
+export type ImportRowError
+  = | 'row_invalid' | 'name_required' | 'name_too_long' | 'phone_required' | 'phone_invalid' | 'phone_duplicate'
+    | 'org_not_found' | 'org_ambiguous' | 'role_invalid' | 'role_above_own' | 'already_member' | 'cadre_invalid'
 
 export interface ImportCheckedRow {
   /** place in the rows sent (0-based) */
@@ -177,12 +177,15 @@ export const orgRetire = (orgId: string) => rpc<OrgNode>('org_retire', { p_org_i
 // roster and roles
 /** The roster of an organisation and below, a page at a time (at most 500). */
 export const roster = (orgId: string, after: string | null = null, limit = 100) => rpc<Roster>('roster', { p_org_id: orgId, p_after: after, p_limit: limit })
-export const memberSetRole = (membershipId: string, role: Role) =>
-  rpc<{ membership_id: string, role: Role }>('member_set_role', { p_membership_id: membershipId, p_role: role })
-export const memberMove = (membershipId: string, toOrgId: string) =>
-  rpc<{ membership_id: string, org_id: string, org_name: string }>('member_move', { p_membership_id: membershipId, p_to_org_id: toOrgId })
-export const memberRemove = (membershipId: string, reason: string) =>
-  rpc<{ membership_id: string, ended: boolean }>('member_remove', { p_membership_id: membershipId, p_reason: reason.trim() })
+export function memberSetRole(membershipId: string, role: Role) {
+  return rpc<{ membership_id: string, role: Role }>('member_set_role', { p_membership_id: membershipId, p_role: role })
+}
+export function memberMove(membershipId: string, toOrgId: string) {
+  return rpc<{ membership_id: string, org_id: string, org_name: string }>('member_move', { p_membership_id: membershipId, p_to_org_id: toOrgId })
+}
+export function memberRemove(membershipId: string, reason: string) {
+  return rpc<{ membership_id: string, ended: boolean }>('member_remove', { p_membership_id: membershipId, p_reason: reason.trim() })
+}
 export const pendingRemove = (pendingId: string) => rpc<{ id: string, removed: boolean }>('pending_remove', { p_pending_id: pendingId })
 
 // roster import: check first, then save the good rows (the id makes a retry harmless)

@@ -90,11 +90,13 @@ export function saveTopic(t: { id: string, org_id: string, title: string, brief:
   return rpc<ResearchTopic>('research_save_topic', { p_id: t.id, p_org_id: t.org_id, p_title: t.title, p_brief: t.brief, p_year: t.year ?? null })
 }
 
-export const retireTopic = (id: string, retired: boolean) =>
-  rpc<{ id: string, retired_at: string | null }>('research_retire_topic', { p_id: id, p_retired: retired })
+export function retireTopic(id: string, retired: boolean) {
+  return rpc<{ id: string, retired_at: string | null }>('research_retire_topic', { p_id: id, p_retired: retired })
+}
 
-export const linkSession = (sessionId: string, topicId: string | null) =>
-  rpc<{ session_id: string, topic_id: string | null }>('research_link_session', { p_session_id: sessionId, p_topic_id: topicId })
+export function linkSession(sessionId: string, topicId: string | null) {
+  return rpc<{ session_id: string, topic_id: string | null }>('research_link_session', { p_session_id: sessionId, p_topic_id: topicId })
+}
 
 export function setCadre(membershipId: string, isCadre: boolean) {
   return rpc<{ membership_id: string, is_cadre: boolean }>('research_set_cadre', { p_membership_id: membershipId, p_is_cadre: isCadre })

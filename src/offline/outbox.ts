@@ -141,12 +141,14 @@ export function createOutbox<K extends KindMap<K> = OutboxKinds>(opts: OutboxOpt
       return flushing
     }
     flushing = (async () => {
-      do {
+      for (;;) {
         again = false
         // a storage failure (private mode, the database closed under us) leaves entries for next time
         await run().catch(() => {})
         // a transient failure scheduled a retry: the back-off decides when, not the extra call
-      } while (again && retryHandle === null)
+        if (!again || retryHandle !== null)
+          break
+      }
     })().finally(() => {
       flushing = null
     })

@@ -6,28 +6,33 @@
 // - signed out: the sign-in screen; a returning member on home: the home they saw last
 //   (src/offline/home-cache.ts, kept only for this build and locale) or else its skeleton.
 // Plain ES2017 and defensive: an error here must never stop the app.
+// eslint-disable-next-line no-unused-expressions -- the file is this one function expression, whose source vite.config.ts inlines
 (function (cfg) {
   try {
-    var root = document.documentElement
+    const root = document.documentElement
     if (matchMedia('(prefers-color-scheme: dark)').matches)
       root.classList.add('van-theme-dark')
-    var read = function (key) {
-      try { return JSON.parse(localStorage.getItem(key) || 'null') }
+    const read = function (key) {
+      try {
+        return JSON.parse(localStorage.getItem(key) || 'null')
+      }
+      // eslint-disable-next-line unused-imports/no-unused-vars -- ES2017 has no `catch {}` without a binding
       catch (e) { return null }
     }
-    var settings = read(cfg.settingsKey) || {}
-    if (cfg.fontScales.indexOf(settings.fontScale) >= 0)
+    const settings = read(cfg.settingsKey) || {}
+    if (cfg.fontScales.includes(settings.fontScale))
       root.style.setProperty('--app-font-scale', String(settings.fontScale))
-    var locale = settings.locale === 'en' ? 'en' : 'zh-CN'
+    const locale = settings.locale === 'en' ? 'en' : 'zh-CN'
     root.lang = locale
-    var session = read(cfg.authKey)
-    var user = session && session.access_token && session.user && session.user.id
-    var path = location.pathname
-    var shell = 'none'
-    if (!user)
-      shell = cfg.publicPaths.indexOf(path) >= 0 && path !== '/login' ? 'none' : 'login'
+    const session = read(cfg.authKey)
+    const user = session && session.access_token && session.user && session.user.id
+    const path = location.pathname
+    let shell = 'none'
+    if (!user) {
+      shell = cfg.publicPaths.includes(path) && path !== '/login' ? 'none' : 'login'
+    }
     else if (path === '/') {
-      var home = read(cfg.homePrefix + user)
+      const home = read(cfg.homePrefix + user)
       if (home && home.html && cfg.build && home.build === cfg.build && home.locale === locale) {
         window[cfg.htmlGlobal] = home.html
         shell = 'snapshot'
@@ -38,5 +43,6 @@
     }
     root.setAttribute('data-shell', shell)
   }
+  // eslint-disable-next-line unused-imports/no-unused-vars -- ES2017 has no `catch {}` without a binding
   catch (e) {}
 })

@@ -15,6 +15,8 @@ export const useInboxStore = defineStore('inbox', () => {
   const session = useSessionStore()
   /** whose count another answer brings (or brought): then there is no need to ask for it */
   let brought: { user: string | null, settled: boolean, ok: boolean } | null = null
+  /** whether start() has run (the count is then asked for when no other answer brings it) */
+  let started = false
 
   /** A count on its way with another answer (home_summary) for the member signed in now. */
   function arriving(count: Promise<unknown>) {
@@ -52,7 +54,6 @@ export const useInboxStore = defineStore('inbox', () => {
       void refresh()
   }
 
-  let started = false
   let unwatch: (() => void) | null = null
   function start() {
     if (started)
@@ -71,7 +72,9 @@ export const useInboxStore = defineStore('inbox', () => {
           return
         if (!countComing(id))
           void refresh()
-        unwatch = watchInbox(id, (n) => { unread.value = n })
+        unwatch = watchInbox(id, (n) => {
+          unread.value = n
+        })
       }, 3000)
     }, { immediate: true })
     document.addEventListener('visibilitychange', onVisible)

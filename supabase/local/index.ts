@@ -1,7 +1,6 @@
 import type { AuthOptions } from './auth-runtime'
 // The one entry point other harnesses use: a database, migrated and seeded, behind the HTTP stack.
 import type { Db } from './db'
-import type { AuthOptions } from './auth-runtime'
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -46,25 +45,20 @@ function prepareInChild(dataDir: string, seed: boolean): Promise<void> {
   const tsx = resolve(here, '../../node_modules/tsx/dist/cli.mjs')
   const args = [tsx, join(here, 'prepare-child.ts'), dataDir, ...(seed ? [] : ['--no-seed'])]
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    // its stdout (a line with its own peak RSS) is for tests/bench/memory.ts run by hand, not needed here
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
-    let stdout = ''
-    child.stdout.on('data', (d: Buffer) => { stdout += String(d) })
-    child.stderr.on('data', (d: Buffer) => { stderr += String(d) })
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += String(d)
+    })
     child.on('error', fail)
     child.on('exit', (code) => {
       if (code !== 0)
         return fail(new Error(`preparing the database failed: ${stderr.trim() || `exit ${code}`}`))
-      const peak = /"peakRssBytes":(\d+)/.exec(stdout)?.[1]
-      if (peak)
-        prepareChildPeakRss = Number(peak)
       done()
     })
   })
 }
-
-/** The peak RSS of the last first-start preparation child, in bytes (for tests/bench/memory.ts). */
-export let prepareChildPeakRss = 0
 
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
   if (!opts.databaseUrl && opts.dataDir && !opts.dataDir.includes('://') && !existsSync(join(opts.dataDir, 'PG_VERSION')))

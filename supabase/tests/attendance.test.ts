@@ -1,15 +1,19 @@
+import type { Db } from '../local/db'
 // Attendance by who belonged on the day (#16.5) and its summary (#15): app.attendance_facts and
 // the counters, reports and 学时 built on it are compared with a direct computation written here
 // from the raw tables (memberships with their dates, session_orgs, invitees, check-ins, leave),
 // on the seeds and after a seeded series of random writes; and the moved member's record.
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Db } from '../local/db'
 import { as, createUser, freshDb, ids } from './db'
 
 let db: Db
-beforeAll(async () => { db = await freshDb() })
-afterAll(async () => { await db?.close() })
+beforeAll(async () => {
+  db = await freshDb()
+})
+afterAll(async () => {
+  await db?.close()
+})
 
 // Expected (session, member) pairs as the issue words it, independently of app.session_members:
 // members of an expected organisation or one below it whose membership covered the start.
@@ -57,8 +61,9 @@ async function tallyMismatches(): Promise<unknown[]> {
   return rows
 }
 
-const shanghaiDay = async (offsetDays: number) =>
-  (await db.query<{ d: string }>(`select ((now() at time zone 'Asia/Shanghai')::date + $1::int)::text as d`, [offsetDays])).rows[0]!.d
+async function shanghaiDay(offsetDays: number) {
+  return (await db.query<{ d: string }>(`select ((now() at time zone 'Asia/Shanghai')::date + $1::int)::text as d`, [offsetDays])).rows[0]!.d
+}
 
 // The report's attendance and session 学时 per organisation, recomputed: each expected pair in
 // the rows of the organisations that brought the member and everything above them.
@@ -94,8 +99,7 @@ async function reportMismatches(from: string, to: string): Promise<unknown[]> {
   const bad: unknown[] = []
   for (const o of rep.orgs as any[]) {
     const want = direct.rows.filter(r => r.org_id === o.id).map(r => ({ kind: r.kind, expected: r.expected, attended: r.attended, excused: r.excused }))
-    const got = (o.attendance as any[]).map(a => ({ kind: a.kind, expected: a.expected, attended: a.attended, excused: a.excused }))
-      .sort((a, b) => a.kind.localeCompare(b.kind))
+    const got = (o.attendance as any[]).map(a => ({ kind: a.kind, expected: a.expected, attended: a.attended, excused: a.excused })).sort((a, b) => a.kind.localeCompare(b.kind))
     want.sort((a, b) => a.kind.localeCompare(b.kind))
     if (JSON.stringify(got) !== JSON.stringify(want))
       bad.push({ org: o.id, got, want })
@@ -130,8 +134,7 @@ async function summaryMismatches(org: string, manager: string, from: string, to:
            count(*) filter (where status = 'late')::int as late, count(*) filter (where status = 'excused')::int as excused,
            count(*) filter (where status = 'absent')::int as absent
       from st group by 1 order by 1`, [org, from, to])
-  const mine = (got.members as any[]).map(m => ({ user_id: m.user_id, expected: m.expected, present: m.present, late: m.late, excused: m.excused, absent: m.absent }))
-    .sort((a, b) => a.user_id.localeCompare(b.user_id))
+  const mine = (got.members as any[]).map(m => ({ user_id: m.user_id, expected: m.expected, present: m.present, late: m.late, excused: m.excused, absent: m.absent })).sort((a, b) => a.user_id.localeCompare(b.user_id))
   return JSON.stringify(mine) === JSON.stringify(rows) ? [] : [{ got: mine, want: rows }]
 }
 
@@ -184,7 +187,8 @@ async function mkSession(opts: { startDays: number, org?: string, orgs?: string[
 async function join(org: string, user: string, daysAgo: number): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `insert into app.memberships (org_id, user_id, role, joined_at) values ($1, $2, 'member', now() - make_interval(days => $3)) returning id`,
-    [org, user, daysAgo])
+    [org, user, daysAgo],
+  )
   return rows[0]!.id
 }
 
@@ -195,8 +199,9 @@ async function mkBranch(parent: string, name: string): Promise<string> {
   return id
 }
 
-const checkIn = (s: string, u: string, status = 'present') =>
-  db.query(`insert into app.checkins (id, session_id, user_id, status, method) values ($1, $2, $3, $4, 'code')`, [randomUUID(), s, u, status])
+function checkIn(s: string, u: string, status = 'present') {
+  return db.query(`insert into app.checkins (id, session_id, user_id, status, method) values ($1, $2, $3, $4, 'code')`, [randomUUID(), s, u, status])
+}
 
 describe('the summary equals the direct computation', () => {
   it('on the seeded activity: facts, expected counters, the bureau report, summaries and 学时', async () => {
@@ -212,7 +217,10 @@ describe('the summary equals the direct computation', () => {
 
   it('after a seeded series of random writes of every kind that changes them', async () => {
     let seed = 20261202
-    const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n }
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
     const pick = <T>(xs: readonly T[]) => xs[rnd(xs.length)]!
     const orgs = [ids.branchA, ids.branchA2, ids.school1, ids.branchB, ids.groupB, ids.school2]
     const people: string[] = [ids.teacherA, ids.teacherA2, ids.teacherA2branch, ids.teacherB, ids.teacherBgroup, ids.principal]
@@ -229,10 +237,18 @@ describe('the summary equals the direct computation', () => {
       const s = pick(sessions)
       const u = pick(people)
       switch (rnd(12)) {
-        case 0: await db.query(`insert into app.checkins (id, session_id, user_id, status, method) values ($1, $2, $3, $4, 'code') on conflict do nothing`, [randomUUID(), s, u, pick(kinds)]); break
-        case 1: await db.query('update app.checkins set status = $3 where session_id = $1 and user_id = $2', [s, u, pick(kinds)]); break
-        case 2: await db.query('delete from app.checkins where session_id = $1 and user_id = $2', [s, u]); break
-        case 3: await db.query(`insert into app.leave_requests (id, session_id, user_id, reason) values ($1, $2, $3, '出差') on conflict do nothing`, [randomUUID(), s, u]); break
+        case 0:
+          await db.query(`insert into app.checkins (id, session_id, user_id, status, method) values ($1, $2, $3, $4, 'code') on conflict do nothing`, [randomUUID(), s, u, pick(kinds)])
+          break
+        case 1:
+          await db.query('update app.checkins set status = $3 where session_id = $1 and user_id = $2', [s, u, pick(kinds)])
+          break
+        case 2:
+          await db.query('delete from app.checkins where session_id = $1 and user_id = $2', [s, u])
+          break
+        case 3:
+          await db.query(`insert into app.leave_requests (id, session_id, user_id, reason) values ($1, $2, $3, '出差') on conflict do nothing`, [randomUUID(), s, u])
+          break
         case 4: {
           const st = pick(['approved', 'declined', 'pending'])
           await db.query(`update app.leave_requests set status = $3, decided_at = case when $3 = 'pending' then null else now() end
@@ -240,11 +256,13 @@ describe('the summary equals the direct computation', () => {
           break
         }
         case 5:
-          if (rnd(2)) await db.query('insert into app.session_orgs (session_id, org_id) values ($1, $2) on conflict do nothing', [s, pick(orgs)])
+          if (rnd(2))
+            await db.query('insert into app.session_orgs (session_id, org_id) values ($1, $2) on conflict do nothing', [s, pick(orgs)])
           else await db.query('delete from app.session_orgs where session_id = $1 and org_id = $2', [s, pick(orgs)])
           break
         case 6:
-          if (rnd(2)) await db.query('insert into app.session_invitees (session_id, user_id) values ($1, $2) on conflict do nothing', [s, u])
+          if (rnd(2))
+            await db.query('insert into app.session_invitees (session_id, user_id) values ($1, $2) on conflict do nothing', [s, u])
           else await db.query('delete from app.session_invitees where session_id = $1 and user_id = $2', [s, u])
           break
         case 7: {
@@ -254,17 +272,19 @@ describe('the summary equals the direct computation', () => {
             const { rows } = await tx.query<{ id: string, org_id: string }>(
               `update app.memberships set ended_at = greatest(joined_at, now() - make_interval(days => $2))
                 where id = (select id from app.memberships where user_id = $1 and ended_at is null order by id limit 1)
-                returning id, org_id`, [u, at])
+                returning id, org_id`,
+              [u, at],
+            )
             if (rows[0]) {
               await tx.query(`insert into app.memberships (org_id, user_id, role, joined_at)
-                              select $1, $2, 'member', ended_at from app.memberships where id = $3 on conflict do nothing`,
-              [pick(orgs.filter(o => o !== rows[0]!.org_id)), u, rows[0].id])
+                              select $1, $2, 'member', ended_at from app.memberships where id = $3 on conflict do nothing`, [pick(orgs.filter(o => o !== rows[0]!.org_id)), u, rows[0].id])
             }
           })
           break
         }
         case 8:
-          if (rnd(2)) await db.query(`update app.memberships set ended_at = greatest(joined_at, now() - make_interval(days => $2)) where user_id = $1 and ended_at is null`, [u, rnd(90)])
+          if (rnd(2))
+            await db.query(`update app.memberships set ended_at = greatest(joined_at, now() - make_interval(days => $2)) where user_id = $1 and ended_at is null`, [u, rnd(90)])
           else await db.query(`insert into app.memberships (org_id, user_id, role, joined_at) values ($1, $2, 'member', now() - make_interval(days => $3)) on conflict do nothing`, [pick(orgs), u, rnd(300)])
           break
         case 9: {
@@ -275,8 +295,7 @@ describe('the summary equals the direct computation', () => {
           break
         }
         case 10:
-          await db.query(`update app.sessions set cancelled_at = case when cancelled_at is null then now() end, kind = $2, duration_minutes = $3 where id = $1`,
-            [s, pick(['general_meeting', 'party_class', 'lecture']), 30 + rnd(90)])
+          await db.query(`update app.sessions set cancelled_at = case when cancelled_at is null then now() end, kind = $2, duration_minutes = $3 where id = $1`, [s, pick(['general_meeting', 'party_class', 'lecture']), 30 + rnd(90)])
           break
         default:
           await db.query('delete from app.memberships where id = (select id from app.memberships where user_id = $1 and ended_at is not null order by id limit 1)', [u])
@@ -328,8 +347,16 @@ describe('a member moved or removed keeps the record of where they belonged', ()
     const sheetHas = async (s: string) => ((await as(db, ids.admin).rpc('attendance_sheet', { p_session_id: s })).rows as any[]).some(r => r.user_id === t)
 
     const before = {
-      reportA: await reportA(), reportB: await reportB(), bureau: await bureau(), summaryA: await summaryA(), summaryB: await summaryB(),
-      mine: await mine(), hoursA: await hoursA(), hoursB: await hoursB(), countsA: await counts(a[0]!), countsB: await counts(lastB),
+      reportA: await reportA(),
+      reportB: await reportB(),
+      bureau: await bureau(),
+      summaryA: await summaryA(),
+      summaryB: await summaryB(),
+      mine: await mine(),
+      hoursA: await hoursA(),
+      hoursB: await hoursB(),
+      countsA: await counts(a[0]!),
+      countsB: await counts(lastB),
     }
     const row = (before.summaryA.members as any[]).find(m => m.user_id === t)
     expect(row).toMatchObject({ expected: 4, present: 3, absent: 1, rate: 0.75 })

@@ -1,21 +1,26 @@
+import type { Db } from '../local/db'
 // Web Push subscriptions: a member saves and removes only their own, a retry with the same
 // client-made id never doubles, an endpoint moves to whoever subscribed last on a shared phone,
 // bad input changes nothing, and only the sender (service_role) reads where to push. The trigger
 // that posts new inbox items to the push function does nothing without pg_net (as here).
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Db } from '../local/db'
 import { as, count, expectError, freshDb, ids } from './db'
 
 let db: Db
-beforeAll(async () => { db = await freshDb() })
-afterAll(async () => { await db?.close() })
+beforeAll(async () => {
+  db = await freshDb()
+})
+afterAll(async () => {
+  await db?.close()
+})
 
 const key = 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM'
 const auth = 'tBHItJI5svbpez7KI4CCXg'
 const endpoint = () => `https://push.example.test/send/${randomUUID()}`
-const sub = (id: string, ep: string, extra: Record<string, unknown> = {}) =>
-  ({ p_id: id, p_endpoint: ep, p_p256dh: key, p_auth: auth, ...extra })
+function sub(id: string, ep: string, extra: Record<string, unknown> = {}) {
+  return { p_id: id, p_endpoint: ep, p_p256dh: key, p_auth: auth, ...extra }
+}
 const rows = (ep: string) => count(db, 'select 1 from app.push_subscriptions where endpoint = $1', [ep])
 
 async function asService<T>(sql: string, params: unknown[]): Promise<T> {

@@ -1,3 +1,4 @@
+import type { Db } from '../local/db'
 // Correcting a reading: sections edited, reordered, added and removed keep their ids, so ticks
 // stay on them; a removed section's ticks move to history and stop counting (progress, home,
 // reports); only a manager of the reading's organisation may edit; every change audited once.
@@ -5,7 +6,6 @@
 // member's lists and home, and a member joining tells the organisation's secretaries, once.
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Db } from '../local/db'
 import { as, count, createUser, expectError, freshDb, ids } from './db'
 
 let db: Db
@@ -18,7 +18,10 @@ const section = (id: string, title: string, body: string | null = null) => ({ id
 beforeAll(async () => {
   db = await freshDb()
   await call(ids.secretaryA, 'create_reading', {
-    p_id: reading, p_org_id: ids.branchA, p_title: '支部读物', p_sections: [{ title: '第一节' }, { title: '第二节' }, { title: '第三节' }],
+    p_id: reading,
+    p_org_id: ids.branchA,
+    p_title: '支部读物',
+    p_sections: [{ title: '第一节' }, { title: '第二节' }, { title: '第三节' }],
   })
   // the sections create_reading made, in order: give the test names to their real ids
   const { rows } = await db.query<{ id: string }>('select id from app.reading_sections where reading_id = $1 order by position', [reading])
@@ -28,14 +31,21 @@ beforeAll(async () => {
   for (const s of [sec[0], sec[2]])
     await as(db, ids.teacherA).rpc('tick_section', { p_section_id: s, p_read: true })
 })
-afterAll(async () => { await db?.close() })
+afterAll(async () => {
+  await db?.close()
+})
 
 // jsonb arguments go as JSON text, as PostgREST sends them
-const call = (user: string, fn: string, args: Record<string, unknown>) =>
-  as(db, user).rpc(fn, { ...args, p_sections: JSON.stringify(args.p_sections) })
+function call(user: string, fn: string, args: Record<string, unknown>) {
+  return as(db, user).rpc(fn, { ...args, p_sections: JSON.stringify(args.p_sections) })
+}
 const teacherPlan = async () => (await as(db, ids.teacherA).rpc('plans_list')).find((p: any) => p.id === plan)
-const ticks = async (user: string) => (await db.query<{ section_id: string, read_at: Date }>(
-  'select section_id, read_at from app.section_ticks where user_id = $1 and section_id = any ($2) order by read_at', [user, sec])).rows
+async function ticks(user: string) {
+  return (await db.query<{ section_id: string, read_at: Date }>(
+    'select section_id, read_at from app.section_ticks where user_id = $1 and section_id = any ($2) order by read_at',
+    [user, sec],
+  )).rows
+}
 const audits = () => count(db, `select 1 from app.audit_log where action = 'reading.update' and subject_id = $1`, [reading])
 
 describe('reading_update', () => {
@@ -44,7 +54,8 @@ describe('reading_update', () => {
     expect(before).toHaveLength(2)
     expect((await teacherPlan())).toMatchObject({ done: 2, total: 3 })
     const out = await call(ids.secretaryA, 'reading_update', {
-      p_reading_id: reading, p_title: '支部读物（修订）',
+      p_reading_id: reading,
+      p_title: '支部读物（修订）',
       p_sections: [section(sec[2], '第三节（改）', '第三节的正文'), section(sec[0], '第一节'), section(sec[1], '第二节')],
     })
     expect(out.sections.map((s: any) => s.id)).toEqual([sec[2], sec[0], sec[1]])
@@ -64,7 +75,8 @@ describe('reading_update', () => {
 
   it('saving the same again (a retry) changes nothing and audits nothing', async () => {
     await call(ids.secretaryA, 'reading_update', {
-      p_reading_id: reading, p_title: '支部读物（修订）',
+      p_reading_id: reading,
+      p_title: '支部读物（修订）',
       p_sections: [section(sec[2], '第三节（改）', '第三节的正文'), section(sec[0], '第一节'), section(sec[1], '第二节')],
     })
     expect(await audits()).toBe(1)
@@ -90,7 +102,9 @@ describe('reading_update', () => {
     // history: the section as it was and the teacher's tick on it
     const { rows: hist } = await db.query<{ title: string, removed_by: string, read_at: Date }>(
       `select s.title, s.removed_by, t.read_at from app.removed_sections s join app.removed_section_ticks t on t.section_id = s.id
-        where s.id = $1 and t.user_id = $2`, [sec[2], ids.teacherA])
+        where s.id = $1 and t.user_id = $2`,
+      [sec[2], ids.teacherA],
+    )
     expect(hist).toEqual([expect.objectContaining({ title: '第三节（改）', removed_by: ids.secretaryA })])
     expect((await as(db, ids.teacherA).query('select 1 from app.removed_section_ticks where section_id = $1', [sec[2]])).rows).toHaveLength(1)
     expect((await as(db, ids.teacherB).query('select 1 from app.removed_section_ticks where section_id = $1', [sec[2]])).rows).toHaveLength(0)
@@ -173,7 +187,9 @@ describe('plan edits and the inbox', () => {
 
 describe('a member joins', () => {
   const joined = (membership?: string) => db.query<{ user_id: string, params: any, link: string }>(
-    `select user_id, params, link from app.inbox_items where kind = 'member_joined' and ($1::text is null or dedupe_key = 'member_joined:' || $1)`, [membership ?? null])
+    `select user_id, params, link from app.inbox_items where kind = 'member_joined' and ($1::text is null or dedupe_key = 'member_joined:' || $1)`,
+    [membership ?? null],
+  )
 
   it('tells the organisation\'s secretaries once, nobody else, not the member', async () => {
     const before = (await joined()).rows.length

@@ -1,17 +1,21 @@
+import type { Db } from '../local/db'
 // Reading progress summaries (202612011401): every figure the summaries hold is compared with the
 // direct count from the ticks and memberships, on the seeded activity and after seeded random
 // writes of every kind that changes them; plan_progress paged end to end gives the same members
 // as the direct computation, in order.
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Db } from '../local/db'
 import { addMember, as, createUser, expectError, freshDb, ids } from './db'
 
 const countyPlan = '00000000-0000-4000-9300-000000000001'
 
 let db: Db
-beforeAll(async () => { db = await freshDb() })
-afterAll(async () => { await db?.close() })
+beforeAll(async () => {
+  db = await freshDb()
+})
+afterAll(async () => {
+  await db?.close()
+})
 
 // Direct computation, written as the progress view read it before the summaries: members of an
 // organisation's view are the active members below it and below one of the plan's organisations;
@@ -208,8 +212,7 @@ describe('reading progress summaries', () => {
     }
     users.push(ids.teacherA, ids.teacherA2, ids.teacherB, ids.teacherBgroup)
     const readingIds = (await q<{ id: string }>(`select id from app.readings order by id`)).map(r => r.id)
-    const kinds = ['tick', 'tick', 'tick', 'untick', 'bulk', 'join', 'leave', 'move', 'plan_readings', 'plan_org',
-      'section_add', 'section_delete', 'rename', 'org_move', 'new_plan'] as const
+    const kinds = ['tick', 'tick', 'tick', 'untick', 'bulk', 'join', 'leave', 'move', 'plan_readings', 'plan_org', 'section_add', 'section_delete', 'rename', 'org_move', 'new_plan'] as const
     const done: Record<string, number> = {}
     for (let step = 1; step <= 60; step++) {
       const kind = pick([...kinds])
@@ -257,11 +260,13 @@ describe('reading progress summaries', () => {
         case 'plan_org': {
           const plan = pick(await q<{ id: string }>(`select id from app.study_plans order by id`)).id
           const org = pick(orgs)
-          if (rnd() < 0.5)
+          if (rnd() < 0.5) {
             await q(`insert into app.plan_orgs (plan_id, org_id) values ($1, $2) on conflict do nothing`, [plan, org])
-          else
+          }
+          else {
             await q(`delete from app.plan_orgs po using app.study_plans p
                       where po.plan_id = $1 and po.org_id = $2 and p.id = po.plan_id and p.org_id <> po.org_id`, [plan, org])
+          }
           break
         }
         case 'section_add': {

@@ -1,7 +1,6 @@
 import type { Db } from '../local/db'
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Db } from '../local/db'
 import { as, count, createUser, expectError, freshDb, ids } from './db'
 
 let db: Db
@@ -295,7 +294,8 @@ describe('topics retired, linked within their school, shown on the session', () 
     await db.query(
       `insert into app.sessions (id, org_id, kind, title, starts_at, duration_minutes, organiser_id, checkin_opens_at, checkin_closes_at, created_by)
        values ($1, $2, 'research', '专题调研', now(), 60, $3, now() - interval '30 minutes', now() + interval '15 minutes', $3)`,
-      [id, org, organiser])
+      [id, org, organiser],
+    )
     await db.query('insert into app.session_orgs (session_id, org_id) values ($1, $2)', [id, org])
     return id
   }
@@ -382,8 +382,7 @@ describe('the cadre flag on the roster and from the roster file', () => {
 
   it('a cadre moved to another branch stays a cadre; someone who merely joins another does not become one', async () => {
     const sec = as(db, ids.admin)
-    const m = (await sec.rpc('roster', { p_org_id: ids.school1 })).members
-      .find((x: any) => x.user_id === ids.teacherA2 && x.org_id === ids.branchA)
+    const m = (await sec.rpc('roster', { p_org_id: ids.school1 })).members.find((x: any) => x.user_id === ids.teacherA2 && x.org_id === ids.branchA)
     await sec.rpc('research_set_cadre', { p_membership_id: m.membership_id, p_is_cadre: true })
     const moved = await sec.rpc('member_move', { p_membership_id: m.membership_id, p_to_org_id: ids.branchA2 })
     expect(await count(db, 'select 1 from app.memberships where id = $1 and is_cadre and ended_at is null', [moved.membership_id])).toBe(1)

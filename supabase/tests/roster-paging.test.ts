@@ -1,12 +1,16 @@
+import type { Db } from '../local/db'
 // The roster paged (202612011402): pages put together are the whole roster in its order, with
 // the per-organisation counts of the whole roster on the first page; bad pages are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Db } from '../local/db'
 import { addMember, as, createUser, expectError, freshDb, ids } from './db'
 
 let db: Db
-beforeAll(async () => { db = await freshDb() })
-afterAll(async () => { await db?.close() })
+beforeAll(async () => {
+  db = await freshDb()
+})
+afterAll(async () => {
+  await db?.close()
+})
 
 describe('roster pages', () => {
   it('put together give the whole roster in order, with counts of all of it', async () => {

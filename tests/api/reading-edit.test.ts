@@ -1,7 +1,7 @@
+import type { SupabaseClient } from '@supabase/supabase-js'
 // Correcting plans and readings over HTTP: refusals are 4xx with their keys and change nothing;
 // a retried save (same client-made section ids) answers the same and adds nothing.
 import { randomUUID } from 'node:crypto'
-import type { SupabaseClient } from '@supabase/supabase-js'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { signedInClient } from './env'
 

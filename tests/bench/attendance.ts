@@ -1,3 +1,4 @@
+import type { BenchContext } from './context'
 // Section: attendance and 学时 from the summary (app.attendance_facts, #15 / #16.5). A county —
 // 20 schools × 4 branches, 5,000 members who joined two years ago, 12 branch sessions a year and
 // 4 county-wide ones, about 80% present — loaded in bulk with triggers off and then summarised
@@ -7,7 +8,6 @@
 // Ids in the a7a7a7a7-… range. `npm run bench:api -- attendance` runs it alone.
 import { randomUUID } from 'node:crypto'
 import { SignJWT } from 'jose'
-import type { BenchContext } from './context'
 import { time } from './context'
 
 const BUREAU = '00000000-0000-4000-8000-000000000001'
@@ -22,7 +22,9 @@ const user = (u: string) => `('a7a7a7a7-0000-4000-a000-' || lpad((${u})::text, 1
 
 async function token(ctx: BenchContext, sub: string): Promise<string> {
   return new SignJWT({ sub, role: 'authenticated', aud: 'authenticated' })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt().setExpirationTime('2h')
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt()
+    .setExpirationTime('2h')
     .sign(new TextEncoder().encode(ctx.jwtSecret))
 }
 
@@ -105,10 +107,11 @@ export async function run(ctx: BenchContext): Promise<void> {
     let bytes = 0
     const t = await time(n, async () => {
       const { data, error } = await client.rpc(fn, args)
-      if (error) throw new Error(`${fn}: ${error.message}`)
+      if (error)
+        throw new Error(`${fn}: ${error.message}`)
       bytes = JSON.stringify(data).length
     })
-    rows.push({ call: label, 'KB json': Math.round(bytes / 1024), 'ms/call': t.perCallMs.toFixed(0), 'p95 ms': t.p95Ms.toFixed(0) })
+    rows.push({ 'call': label, 'KB json': Math.round(bytes / 1024), 'ms/call': t.perCallMs.toFixed(0), 'p95 ms': t.p95Ms.toFixed(0) })
   }
   await call('report_bureau (county, a year)', admin, 'report_bureau', { p_from: from, p_to: to })
   await call('attendance_summary (county, a year)', admin, 'attendance_summary', { p_org_id: BUREAU, p_from: from, p_to: to })
@@ -119,7 +122,9 @@ export async function run(ctx: BenchContext): Promise<void> {
   // in the engine: what the writes pay to keep the summary
   const engine: Record<string, string | number>[] = []
   const { rows: ms } = await ctx.db.query<{ id: string }>(
-    `select id from app.memberships where user_id = $1 and ended_at is null`, [member])
+    `select id from app.memberships where user_id = $1 and ended_at is null`,
+    [member],
+  )
   const target = (await ctx.db.query<{ id: string }>(`select ${branch('2 * 10 + 1')} as id`)).rows[0]!.id
   let t = performance.now()
   await ctx.db.transaction(async (tx) => {
@@ -130,8 +135,7 @@ export async function run(ctx: BenchContext): Promise<void> {
   const session = randomUUID()
   await ctx.db.query(`
     insert into app.sessions (id, org_id, kind, title, starts_at, duration_minutes, organiser_id, checkin_opens_at, checkin_closes_at, created_by)
-    values ($1, $2, 'report', '考勤基准：签到', now() + interval '10 minutes', 60, $3, now() - interval '20 minutes', now() + interval '40 minutes', $3)`,
-  [session, BUREAU, ADMIN])
+    values ($1, $2, 'report', '考勤基准：签到', now() + interval '10 minutes', 60, $3, now() - interval '20 minutes', now() + interval '40 minutes', $3)`, [session, BUREAU, ADMIN])
   t = performance.now()
   await ctx.db.query('insert into app.session_orgs (session_id, org_id) values ($1, $2)', [session, BUREAU])
   engine.push({ write: 'a county-wide session\'s expected list (every member\'s row made)', ms: (performance.now() - t).toFixed(1) })
@@ -141,7 +145,9 @@ export async function run(ctx: BenchContext): Promise<void> {
     await ctx.db.query(`insert into app.checkins (id, session_id, user_id, status, method) values ($1, $2, $3, 'present', 'code')`, [randomUUID(), session, u])
   engine.push({ write: 'a check-in row at a county-wide session (one summary row updated), mean of 300', ms: ((performance.now() - t) / users.length).toFixed(2) })
   const { rows: check } = await ctx.db.query<{ n: number }>(
-    `select count(*)::int as n from app.attendance_facts where session_id = $1 and checkin_status = 'present'`, [session])
+    `select count(*)::int as n from app.attendance_facts where session_id = $1 and checkin_status = 'present'`,
+    [session],
+  )
   engine.push({ write: 'summary rows present after the 300 check-ins', ms: check[0]!.n })
   ctx.report('attendance: keeping the summary, in the engine', engine)
 }

@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path'
 const ROOT = resolve(import.meta.dirname, '../..')
 const IDLE_MS = Number(process.env.BENCH_MEMORY_IDLE_MS ?? 10_000)
 const SAMPLE_MS = 50
+const mb = (n: number) => Math.round(n / 1048576)
 
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -105,8 +106,6 @@ async function measure(dataDir: string, label: string) {
     await exited
   }
 }
-
-const mb = (n: number) => Math.round(n / 1048576)
 
 async function main() {
   const dataDir = join(mkdtempSync(join(tmpdir(), 'xxdzz-bench-mem-')), 'db')

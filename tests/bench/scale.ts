@@ -82,10 +82,12 @@ async function county(ctx: BenchContext, c: number) {
   })
 }
 
-const analyze = (ctx: BenchContext) => ctx.db.exec(`analyze app.section_ticks; analyze app.reading_progress; analyze app.memberships;
+function analyze(ctx: BenchContext) {
+  return ctx.db.exec(`analyze app.section_ticks; analyze app.reading_progress; analyze app.memberships;
   analyze app.organisations; analyze app.plan_org_member; analyze app.plan_member_progress; analyze app.plan_org_progress`)
+}
 
-type Call = { name: string, who: string, fn: () => Promise<unknown>, n?: number }
+interface Call { name: string, who: string, fn: () => Promise<unknown>, n?: number }
 
 export async function run(ctx: BenchContext): Promise<void> {
   if (ctx.db.kind !== 'postgres')
@@ -114,8 +116,10 @@ export async function run(ctx: BenchContext): Promise<void> {
     // after a long load a kept-alive socket may have been closed under the client: one retry
     for (let attempt = 0; ; attempt++) {
       const { data, error } = await c.rpc(fn, args)
-      if (!error) return data
-      if (attempt > 0 || !/fetch failed|other side closed|ECONNRESET/i.test(error.message)) throw new Error(`${fn}: ${error.message}`)
+      if (!error)
+        return data
+      if (attempt > 0 || !/fetch failed|other side closed|ECONNRESET/i.test(error.message))
+        throw new Error(`${fn}: ${error.message}`)
     }
   }
   let tickOn = false
@@ -182,7 +186,7 @@ export async function run(ctx: BenchContext): Promise<void> {
   for (const [key, c] of atCounty) {
     const p = atProvince.get(key)!
     const [who, name] = key.split('|')
-    rows.push({ who: who!, call: name!, 'county ms': c.error ?? c.ms.toFixed(1), 'province ms': p.error ?? p.ms.toFixed(1), 'province/county': (p.ms / c.ms).toFixed(2), 'province p95': p.p95.toFixed(1) })
+    rows.push({ 'who': who!, 'call': name!, 'county ms': c.error ?? c.ms.toFixed(1), 'province ms': p.error ?? p.ms.toFixed(1), 'province/county': (p.ms / c.ms).toFixed(2), 'province p95': p.p95.toFixed(1) })
   }
   ctx.report(`scale: calls over HTTP at county size (${PER_COUNTY.toLocaleString('en')} members) and province size (${(COUNTIES * PER_COUNTY).toLocaleString('en')} members, ${ticks.toLocaleString('en')} ticks; top view ${top.member_count.toLocaleString('en')} members), ms per call`, rows)
   console.log(`county plan_progress first page: ${(bytesCounty / 1024).toFixed(0)} KB JSON`)

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { createClient } from '@supabase/supabase-js'
 import { describe, expect, it } from 'vitest'
 import ws from 'ws'
-import { ANON_KEY, ROOT, STACK_URL, signInAs, useBrowser, waitForRpc } from './support'
+import { ANON_KEY, ROOT, signInAs, STACK_URL, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
 const BRANCH_A = '00000000-0000-4000-8000-000000000011'
@@ -30,8 +30,10 @@ async function shot(page: Page, name: string, fullPage = true) {
 }
 
 /** The smallest text on the screen, in CSS px: at 200% it must have doubled. */
-const minText = (page: Page) => page.evaluate(() => Math.min(...[...document.querySelectorAll('.van-field__label, .van-cell__title, .van-button__text, .plan-edit__name')]
-  .map(el => Number.parseFloat(getComputedStyle(el).fontSize))))
+function minText(page: Page) {
+  return page.evaluate(() => Math.min(...[...document.querySelectorAll('.van-field__label, .van-cell__title, .van-button__text, .plan-edit__name')]
+    .map(el => Number.parseFloat(getComputedStyle(el).fontSize))))
+}
 
 /** The browser's own text size (a phone set to large text): every rem follows it. */
 async function largeText(page: Page, px = 32) {

@@ -17,7 +17,9 @@ function teacher() {
 async function hold(page: import('playwright-core').Page, pattern: string) {
   const held: Route[] = []
   let seen!: () => void
-  const first = new Promise<void>((resolve) => { seen = resolve })
+  const first = new Promise<void>((resolve) => {
+    seen = resolve
+  })
   let open = false
   await page.route(pattern, (route) => {
     if (open)

@@ -52,7 +52,8 @@ async function check(page: Page, name: string) {
       .filter((el) => {
         const r = (el.closest('.van-field') ?? el).getBoundingClientRect()
         return r.height < 44 || r.width < 44
-      }).map(el => `${el.tagName}.${el.className}`)
+      })
+      .map(el => `${el.tagName}.${el.className}`)
     return { overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth, small, tiny }
   })
   mkdirSync(join(ROOT, 'test-results', 'research'), { recursive: true })

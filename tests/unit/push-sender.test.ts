@@ -5,13 +5,13 @@
 // a VAPID token that verifies with the public key for that push service's origin, the body
 // decrypts (aes128gcm) with the browser's keys to the payload, and 410 drops the subscription.
 import type { AddressInfo } from 'node:net'
+import type { PushDeps, Target } from '../../supabase/functions/push/send'
 import { createECDH, createPublicKey, randomBytes, verify } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import ece from 'http_ece'
-import webpush from 'web-push'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { PushDeps, Target } from '../../supabase/functions/push/send'
+import webpush from 'web-push'
 import { buildPayload, handlePush } from '../../supabase/functions/push/send'
 
 const b64u = (b: Buffer) => b.toString('base64url')
@@ -54,14 +54,18 @@ const record = {
   link: '/sessions/00000000-0000-4000-c000-000000000001',
 }
 const SECRET = 'a-secret-of-16-chars-or-more'
-const request = (body: unknown, secret = SECRET) => new Request('http://functions.local/push', {
-  method: 'POST',
-  headers: { 'Authorization': `Bearer ${secret}`, 'Content-Type': 'application/json' },
-  body: JSON.stringify(body),
-})
+function request(body: unknown, secret = SECRET) {
+  return new Request('http://functions.local/push', {
+    method: 'POST',
+    headers: { 'Authorization': `Bearer ${secret}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+}
 
 function deps(targets: Target[], gone: string[] = []): PushDeps {
-  return { secret: SECRET, vapid, messages, targets: async () => targets, gone: async (e) => { gone.push(e) }, webpush }
+  return { secret: SECRET, vapid, messages, targets: async () => targets, gone: async (e) => {
+    gone.push(e)
+  }, webpush }
 }
 
 describe('push sender', () => {

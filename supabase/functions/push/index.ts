@@ -1,3 +1,4 @@
+import type { Target } from './send.ts'
 // Supabase Edge Function `push`: called by the database (app.push_on_inbox_item, through pg_net,
 // as a database webhook) for each new inbox item; pushes it to the member's browsers.
 // Secrets (supabase secrets set …): PUSH_WEBHOOK_SECRET (= app.push_settings.secret),
@@ -5,11 +6,11 @@
 // SUPABASE_SERVICE_ROLE_KEY are set by the platform.
 import { createClient } from 'npm:@supabase/supabase-js@2'
 import webpush from 'npm:web-push@3.6.7'
-import en from '../../../src/locales/en/inbox.json' with { type: 'json' }
-import zh from '../../../src/locales/zh-CN/inbox.json' with { type: 'json' }
 import enCommon from '../../../src/locales/en/common.json' with { type: 'json' }
+import en from '../../../src/locales/en/inbox.json' with { type: 'json' }
 import zhCommon from '../../../src/locales/zh-CN/common.json' with { type: 'json' }
-import { handlePush, type Target } from './send.ts'
+import zh from '../../../src/locales/zh-CN/inbox.json' with { type: 'json' }
+import { handlePush } from './send.ts'
 
 declare const Deno: { env: { get: (k: string) => string | undefined }, serve: (h: (req: Request) => Promise<Response>) => void }
 

@@ -57,8 +57,9 @@ export function buildPayload(record: InboxRecord, messages: Messages): { title: 
   return { title: messages.appName, body: body.slice(0, 200), url, tag: record.id }
 }
 
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
+function json(status: number, body: unknown) {
+  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
+}
 
 /** Constant-time comparison of the bearer secret. */
 function sameSecret(given: string, expected: string): boolean {

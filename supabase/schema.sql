@@ -3,6 +3,26 @@
 
 -- tables
 
+create table app.attendance_facts (
+  session_id uuid not null,
+  user_id uuid not null,
+  org_id uuid,
+  orgs uuid[] not null default '{}'::uuid[],
+  session_org_id uuid not null,
+  kind text not null,
+  starts_at timestamp with time zone not null,
+  closes_at timestamp with time zone not null,
+  duration_minutes integer not null,
+  cancelled boolean not null default false,
+  checkin_status text,
+  leave_status text,
+  constraint attendance_facts_org_id_fkey FOREIGN KEY (org_id) REFERENCES app.organisations(id),
+  constraint attendance_facts_pkey PRIMARY KEY (session_id, user_id),
+  constraint attendance_facts_session_id_fkey FOREIGN KEY (session_id) REFERENCES app.sessions(id) ON DELETE CASCADE,
+  constraint attendance_facts_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.profiles(user_id) ON DELETE CASCADE
+);
+alter table app.attendance_facts enable row level security;
+
 create table app.audit_log (
   id bigint not null generated always as identity,
   at timestamp with time zone not null default now(),
@@ -61,7 +81,7 @@ create table app.inbox_items (
   created_at timestamp with time zone not null default now(),
   read_at timestamp with time zone,
   constraint inbox_items_dedupe_key_check CHECK ((char_length(dedupe_key) <= 200)),
-  constraint inbox_items_kind_check CHECK ((kind = ANY (ARRAY['session_scheduled'::text, 'session_moved'::text, 'session_cancelled'::text, 'session_tomorrow'::text, 'session_soon'::text, 'leave_approved'::text, 'leave_declined'::text, 'makeup_assigned'::text, 'plan_assigned'::text, 'plan_due'::text, 'post_quoted'::text, 'topic_closed'::text, 'leave_waiting'::text, 'roster_imported'::text]))),
+  constraint inbox_items_kind_check CHECK ((kind = ANY (ARRAY['session_scheduled'::text, 'session_moved'::text, 'session_cancelled'::text, 'session_tomorrow'::text, 'session_soon'::text, 'leave_approved'::text, 'leave_declined'::text, 'makeup_assigned'::text, 'plan_assigned'::text, 'plan_due'::text, 'post_quoted'::text, 'topic_closed'::text, 'leave_waiting'::text, 'roster_imported'::text, 'member_joined'::text]))),
   constraint inbox_items_link_check CHECK ((link ~ '^/[A-Za-z0-9/_-]*$'::text)),
   constraint inbox_items_once UNIQUE (user_id, dedupe_key),
   constraint inbox_items_params_check CHECK ((jsonb_typeof(params) = 'object'::text)),
@@ -150,6 +170,7 @@ create table app.memberships (
   ended_at timestamp with time zone,
   created_by uuid,
   is_cadre boolean not null default false,
+  during tstzrange generated always as (tstzrange(joined_at, ended_at, '[)'::text)) stored,
   constraint memberships_created_by_fkey FOREIGN KEY (created_by) REFERENCES app.profiles(user_id) ON DELETE SET NULL,
   constraint memberships_org_id_fkey FOREIGN KEY (org_id) REFERENCES app.organisations(id),
   constraint memberships_pkey PRIMARY KEY (id),
@@ -210,6 +231,7 @@ create table app.pending_members (
   created_at timestamp with time zone not null default now(),
   attached_user_id uuid,
   attached_at timestamp with time zone,
+  is_cadre boolean not null default false,
   constraint pending_members_attached_together CHECK (((attached_at IS NULL) OR (attached_user_id IS NOT NULL))),
   constraint pending_members_attached_user_id_fkey FOREIGN KEY (attached_user_id) REFERENCES app.profiles(user_id) ON DELETE SET NULL,
   constraint pending_members_display_name_check CHECK (((char_length(btrim(display_name)) >= 1) AND (char_length(btrim(display_name)) <= 40))),
@@ -221,6 +243,45 @@ create table app.pending_members (
   constraint pending_members_role_check CHECK ((role = ANY (ARRAY['member'::text, 'committee'::text, 'secretary'::text])))
 );
 alter table app.pending_members enable row level security;
+
+create table app.plan_member_progress (
+  plan_id uuid not null,
+  user_id uuid not null,
+  done integer not null,
+  cells integer[] not null,
+  constraint plan_member_progress_pkey PRIMARY KEY (plan_id, user_id),
+  constraint plan_member_progress_plan_id_fkey FOREIGN KEY (plan_id) REFERENCES app.study_plans(id) ON DELETE CASCADE,
+  constraint plan_member_progress_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.profiles(user_id) ON DELETE CASCADE
+);
+alter table app.plan_member_progress enable row level security;
+
+create table app.plan_org_member (
+  plan_id uuid not null,
+  org_id uuid not null,
+  user_id uuid not null,
+  display_name text not null,
+  done integer not null,
+  cells integer[] not null,
+  constraint plan_org_member_org_id_fkey FOREIGN KEY (org_id) REFERENCES app.organisations(id) ON DELETE CASCADE,
+  constraint plan_org_member_pkey PRIMARY KEY (plan_id, org_id, user_id),
+  constraint plan_org_member_plan_id_fkey FOREIGN KEY (plan_id) REFERENCES app.study_plans(id) ON DELETE CASCADE,
+  constraint plan_org_member_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.profiles(user_id) ON DELETE CASCADE
+);
+alter table app.plan_org_member enable row level security;
+
+create table app.plan_org_progress (
+  plan_id uuid not null,
+  org_id uuid not null,
+  members integer not null,
+  complete integer not null,
+  full_counts integer[] not null,
+  constraint plan_org_progress_complete_check CHECK ((complete >= 0)),
+  constraint plan_org_progress_members_check CHECK ((members >= 0)),
+  constraint plan_org_progress_org_id_fkey FOREIGN KEY (org_id) REFERENCES app.organisations(id) ON DELETE CASCADE,
+  constraint plan_org_progress_pkey PRIMARY KEY (plan_id, org_id),
+  constraint plan_org_progress_plan_id_fkey FOREIGN KEY (plan_id) REFERENCES app.study_plans(id) ON DELETE CASCADE
+);
+alter table app.plan_org_progress enable row level security;
 
 create table app.plan_orgs (
   plan_id uuid not null,
@@ -243,6 +304,16 @@ create table app.plan_readings (
   constraint plan_readings_reading_id_fkey FOREIGN KEY (reading_id) REFERENCES app.readings(id)
 );
 alter table app.plan_readings enable row level security;
+
+create table app.plan_totals (
+  plan_id uuid not null,
+  reading_ids uuid[] not null,
+  totals integer[] not null,
+  total integer not null,
+  constraint plan_totals_pkey PRIMARY KEY (plan_id),
+  constraint plan_totals_plan_id_fkey FOREIGN KEY (plan_id) REFERENCES app.study_plans(id) ON DELETE CASCADE
+);
+alter table app.plan_totals enable row level security;
 
 create table app.post_reactions (
   post_id uuid not null,
@@ -307,6 +378,35 @@ create table app.profiles (
 );
 alter table app.profiles enable row level security;
 
+create table app.push_settings (
+  id boolean not null default true,
+  function_url text not null,
+  secret text not null,
+  constraint push_settings_function_url_check CHECK ((function_url ~ '^https?://'::text)),
+  constraint push_settings_id_check CHECK (id),
+  constraint push_settings_pkey PRIMARY KEY (id),
+  constraint push_settings_secret_check CHECK ((char_length(secret) >= 16))
+);
+alter table app.push_settings enable row level security;
+
+create table app.push_subscriptions (
+  id uuid not null,
+  user_id uuid not null,
+  endpoint text not null,
+  p256dh text not null,
+  auth text not null,
+  lang text not null default 'zh-CN'::text,
+  created_at timestamp with time zone not null default now(),
+  constraint push_subscriptions_auth_check CHECK ((auth ~ '^[A-Za-z0-9_-]{8,100}=*$'::text)),
+  constraint push_subscriptions_endpoint_check CHECK (((endpoint ~ '^https://'::text) AND (char_length(endpoint) <= 1000))),
+  constraint push_subscriptions_endpoint_key UNIQUE (endpoint),
+  constraint push_subscriptions_lang_check CHECK ((lang = ANY (ARRAY['zh-CN'::text, 'en'::text]))),
+  constraint push_subscriptions_p256dh_check CHECK ((p256dh ~ '^[A-Za-z0-9_-]{40,200}=*$'::text)),
+  constraint push_subscriptions_pkey PRIMARY KEY (id),
+  constraint push_subscriptions_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.profiles(user_id) ON DELETE CASCADE
+);
+alter table app.push_subscriptions enable row level security;
+
 create table app.reading_progress (
   user_id uuid not null,
   reading_id uuid not null,
@@ -330,7 +430,7 @@ create table app.reading_sections (
   constraint reading_sections_est_minutes_check CHECK (((est_minutes >= 1) AND (est_minutes <= 600))),
   constraint reading_sections_pkey PRIMARY KEY (id),
   constraint reading_sections_position_check CHECK ((("position" >= 1) AND ("position" <= 200))),
-  constraint reading_sections_position_key UNIQUE (reading_id, "position"),
+  constraint reading_sections_position_key UNIQUE (reading_id, "position") DEFERRABLE,
   constraint reading_sections_reading_id_fkey FOREIGN KEY (reading_id) REFERENCES app.readings(id) ON DELETE CASCADE,
   constraint reading_sections_title_check CHECK (((char_length(btrim(title)) >= 1) AND (char_length(btrim(title)) <= 120))),
   constraint reading_sections_where_to_read_check CHECK ((char_length(where_to_read) <= 300))
@@ -353,6 +453,32 @@ create table app.readings (
   constraint readings_where_to_read_check CHECK ((char_length(where_to_read) <= 300))
 );
 alter table app.readings enable row level security;
+
+create table app.removed_section_ticks (
+  user_id uuid not null,
+  section_id uuid not null,
+  read_at timestamp with time zone not null,
+  constraint removed_section_ticks_pkey PRIMARY KEY (user_id, section_id),
+  constraint removed_section_ticks_section_id_fkey FOREIGN KEY (section_id) REFERENCES app.removed_sections(id) ON DELETE CASCADE,
+  constraint removed_section_ticks_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.profiles(user_id) ON DELETE CASCADE
+);
+alter table app.removed_section_ticks enable row level security;
+
+create table app.removed_sections (
+  id uuid not null,
+  reading_id uuid not null,
+  "position" integer not null,
+  title text not null,
+  body_md text,
+  where_to_read text not null default ''::text,
+  est_minutes integer,
+  removed_at timestamp with time zone not null default now(),
+  removed_by uuid,
+  constraint removed_sections_pkey PRIMARY KEY (id),
+  constraint removed_sections_reading_id_fkey FOREIGN KEY (reading_id) REFERENCES app.readings(id) ON DELETE CASCADE,
+  constraint removed_sections_removed_by_fkey FOREIGN KEY (removed_by) REFERENCES app.profiles(user_id) ON DELETE SET NULL
+);
+alter table app.removed_sections enable row level security;
 
 create table app.research_articles (
   id uuid not null,
@@ -459,6 +585,7 @@ create table app.research_topics (
   created_by uuid,
   created_at timestamp with time zone not null default now(),
   updated_at timestamp with time zone not null default now(),
+  retired_at timestamp with time zone,
   constraint research_topics_brief_check CHECK ((char_length(brief) <= 2000)),
   constraint research_topics_created_by_fkey FOREIGN KEY (created_by) REFERENCES app.profiles(user_id) ON DELETE SET NULL,
   constraint research_topics_org_id_fkey FOREIGN KEY (org_id) REFERENCES app.organisations(id),
@@ -650,6 +777,12 @@ alter table app.topics enable row level security;
 
 -- indexes (besides those of constraints)
 
+CREATE INDEX attendance_facts_org_id_idx ON app.attendance_facts USING btree (org_id);
+
+CREATE INDEX attendance_facts_starts_idx ON app.attendance_facts USING btree (starts_at);
+
+CREATE INDEX attendance_facts_user_idx ON app.attendance_facts USING btree (user_id, starts_at);
+
 CREATE INDEX audit_log_action_idx ON app.audit_log USING btree (action, id DESC);
 
 CREATE INDEX audit_log_actor_id_idx ON app.audit_log USING btree (actor_id);
@@ -686,6 +819,8 @@ CREATE UNIQUE INDEX memberships_one_active_idx ON app.memberships USING btree (o
 
 CREATE INDEX memberships_org_id_idx ON app.memberships USING btree (org_id);
 
+CREATE INDEX memberships_user_during_idx ON app.memberships USING btree (user_id);
+
 CREATE INDEX memberships_user_id_idx ON app.memberships USING btree (user_id) WHERE (ended_at IS NULL);
 
 CREATE INDEX notes_org_id_idx ON app.notes USING btree (org_id);
@@ -708,6 +843,16 @@ CREATE INDEX pending_members_phone_idx ON app.pending_members USING btree (phone
 
 CREATE UNIQUE INDEX pending_members_waiting_idx ON app.pending_members USING btree (org_id, phone) WHERE (attached_at IS NULL);
 
+CREATE INDEX plan_member_progress_user_id_idx ON app.plan_member_progress USING btree (user_id);
+
+CREATE INDEX plan_org_member_org_id_idx ON app.plan_org_member USING btree (org_id);
+
+CREATE INDEX plan_org_member_page_idx ON app.plan_org_member USING btree (plan_id, org_id, done, display_name, user_id);
+
+CREATE INDEX plan_org_member_user_id_idx ON app.plan_org_member USING btree (user_id);
+
+CREATE INDEX plan_org_progress_org_id_idx ON app.plan_org_progress USING btree (org_id);
+
 CREATE INDEX plan_orgs_org_id_idx ON app.plan_orgs USING btree (org_id);
 
 CREATE INDEX plan_readings_reading_id_idx ON app.plan_readings USING btree (reading_id);
@@ -726,11 +871,19 @@ CREATE INDEX posts_pinned_idx ON app.posts USING btree (topic_id, pinned_at) WHE
 
 CREATE INDEX posts_quote_idx ON app.posts USING btree (topic_id, quote_post_id) WHERE (quote_post_id IS NOT NULL);
 
+CREATE INDEX push_subscriptions_user_idx ON app.push_subscriptions USING btree (user_id);
+
 CREATE INDEX reading_progress_reading_id_idx ON app.reading_progress USING btree (reading_id);
 
 CREATE INDEX readings_created_by_idx ON app.readings USING btree (created_by);
 
 CREATE INDEX readings_org_id_idx ON app.readings USING btree (org_id);
+
+CREATE INDEX removed_section_ticks_section_id_idx ON app.removed_section_ticks USING btree (section_id);
+
+CREATE INDEX removed_sections_reading_id_idx ON app.removed_sections USING btree (reading_id);
+
+CREATE INDEX removed_sections_removed_by_idx ON app.removed_sections USING btree (removed_by);
 
 CREATE INDEX research_articles_author_idx ON app.research_articles USING btree (author_id, year);
 
@@ -788,7 +941,23 @@ CREATE INDEX topics_org_activity_idx ON app.topics USING btree (org_id, last_act
 
 CREATE INDEX topics_summary_post_idx ON app.topics USING btree (id, summary_post_id);
 
+-- views
+
+create view app.session_members as
+ SELECT so.session_id,
+    m.user_id,
+    m.org_id,
+    o.path,
+    cardinality(o.path) AS depth
+   FROM (((app.session_orgs so
+     JOIN app.sessions s ON ((s.id = so.session_id)))
+     JOIN app.organisations o ON ((o.path @> ARRAY[so.org_id])))
+     JOIN app.memberships m ON (((m.org_id = o.id) AND (m.during @> s.starts_at))));
+
 -- policies
+
+create policy attendance_facts_select on app.attendance_facts as permissive for select to authenticated
+  using (false);
 
 create policy audit_log_select on app.audit_log as permissive for select to authenticated
   using (( SELECT app.is_bureau_admin() AS is_bureau_admin));
@@ -902,6 +1071,15 @@ create policy pending_members_update on app.pending_members as permissive for up
   using (((org_id IN ( SELECT app.managed_org_ids() AS managed_org_ids)) AND (attached_at IS NULL)))
   with check (((org_id IN ( SELECT app.managed_org_ids() AS managed_org_ids)) AND (app.rank_of(role) <= app.org_rank(org_id))));
 
+create policy plan_member_progress_select on app.plan_member_progress as permissive for select to authenticated
+  using ((user_id = ( SELECT auth.uid() AS uid)));
+
+create policy plan_org_member_select on app.plan_org_member as permissive for select to authenticated
+  using ((org_id IN ( SELECT app.managed_org_ids() AS managed_org_ids)));
+
+create policy plan_org_progress_select on app.plan_org_progress as permissive for select to authenticated
+  using ((org_id IN ( SELECT app.managed_org_ids() AS managed_org_ids)));
+
 create policy plan_orgs_insert on app.plan_orgs as permissive for insert to authenticated
   with check (((org_id IN ( SELECT app.managed_org_ids() AS managed_org_ids)) AND (plan_id IN ( SELECT p.id
    FROM app.study_plans p
@@ -916,6 +1094,10 @@ create policy plan_readings_insert on app.plan_readings as permissive for insert
   WHERE (p.org_id IN ( SELECT app.managed_org_ids() AS managed_org_ids)))));
 
 create policy plan_readings_select on app.plan_readings as permissive for select to authenticated
+  using ((plan_id IN ( SELECT p.id
+   FROM app.study_plans p)));
+
+create policy plan_totals_select on app.plan_totals as permissive for select to authenticated
   using ((plan_id IN ( SELECT p.id
    FROM app.study_plans p)));
 
@@ -965,6 +1147,15 @@ create policy profiles_update on app.profiles as permissive for update to authen
   using ((user_id = ( SELECT auth.uid() AS uid)))
   with check ((user_id = ( SELECT auth.uid() AS uid)));
 
+create policy push_settings_select on app.push_settings as permissive for select to authenticated
+  using (false);
+
+create policy push_subscriptions_delete on app.push_subscriptions as permissive for delete to authenticated
+  using ((user_id = ( SELECT auth.uid() AS uid)));
+
+create policy push_subscriptions_select on app.push_subscriptions as permissive for select to authenticated
+  using ((user_id = ( SELECT auth.uid() AS uid)));
+
 create policy reading_progress_select on app.reading_progress as permissive for select to authenticated
   using (((user_id = ( SELECT auth.uid() AS uid)) OR (user_id IN ( SELECT m.user_id
    FROM app.memberships m
@@ -984,6 +1175,15 @@ create policy readings_insert on app.readings as permissive for insert to authen
 
 create policy readings_select on app.readings as permissive for select to authenticated
   using ((org_id IN ( SELECT app.visible_org_ids() AS visible_org_ids)));
+
+create policy removed_section_ticks_select on app.removed_section_ticks as permissive for select to authenticated
+  using (((user_id = ( SELECT auth.uid() AS uid)) OR (user_id IN ( SELECT m.user_id
+   FROM app.memberships m
+  WHERE ((m.ended_at IS NULL) AND (m.org_id IN ( SELECT app.managed_org_ids() AS managed_org_ids)))))));
+
+create policy removed_sections_select on app.removed_sections as permissive for select to authenticated
+  using ((reading_id IN ( SELECT r.id
+   FROM app.readings r)));
 
 create policy research_articles_insert on app.research_articles as permissive for insert to authenticated
   with check (((author_id = ( SELECT auth.uid() AS uid)) AND (state = 'draft'::text) AND (EXISTS ( SELECT 1
@@ -1255,6 +1455,59 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.attendance_rebuild()
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  delete from app.attendance_facts;
+  perform app.attendance_refresh(array(select s.id from app.sessions s), null);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.attendance_refresh(p_sessions uuid[], p_users uuid[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if cardinality(p_sessions) = 0 or cardinality(p_users) = 0 then
+    return;
+  end if;
+  delete from app.attendance_facts f
+   where f.session_id = any (p_sessions) and (p_users is null or f.user_id = any (p_users));
+  with x as (
+    select sm.session_id, sm.user_id, sm.org_id, sm.depth, sm.path
+      from app.session_members sm
+     where sm.session_id = any (p_sessions) and (p_users is null or sm.user_id = any (p_users))
+    union all
+    select i.session_id, i.user_id, null, 0, null
+      from app.session_invitees i
+     where i.session_id = any (p_sessions) and (p_users is null or i.user_id = any (p_users))
+  ),
+  e as (
+    select x.session_id, x.user_id, (array_agg(x.org_id order by x.depth desc, x.org_id))[1] as org_id
+      from x group by x.session_id, x.user_id
+  ),
+  p as (
+    select x.session_id, x.user_id, array_agg(distinct a.org_id order by a.org_id) as orgs
+      from x cross join lateral unnest(x.path) as a(org_id) group by x.session_id, x.user_id
+  )
+  insert into app.attendance_facts (session_id, user_id, org_id, orgs, session_org_id, kind, starts_at, closes_at,
+                                    duration_minutes, cancelled, checkin_status, leave_status)
+  select e.session_id, e.user_id, e.org_id, coalesce(p.orgs, '{}'), s.org_id, s.kind, s.starts_at, s.checkin_closes_at,
+         s.duration_minutes, s.cancelled_at is not null, c.status, l.status
+    from e
+    join app.sessions s on s.id = e.session_id
+    left join p on p.session_id = e.session_id and p.user_id = e.user_id
+    left join app.checkins c on c.session_id = e.session_id and c.user_id = e.user_id
+    left join app.leave_requests l on l.session_id = e.session_id and l.user_id = e.user_id;
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.attendance_sheet(p_session uuid)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -1296,6 +1549,7 @@ CREATE OR REPLACE FUNCTION app.attendance_summary(p_org uuid, p_from date, p_to 
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO ''
+ SET jit TO 'off'
 AS $function$
 begin
   perform app.require_user();
@@ -1310,29 +1564,20 @@ begin
       select o.id, o.name, o.path from app.organisations o where o.path @> array[p_org]
     ),
     ss as (
-      select s.* from app.sessions s
+      select s.id from app.sessions s
        where s.org_id in (select id from sub) and s.cancelled_at is null
          and s.starts_at >= p_from::timestamptz and s.starts_at < (p_to + 1)::timestamptz
          and s.checkin_closes_at < now()
     ),
-    -- expected (session, member) pairs, from the members up their organisation paths to the
-    -- sessions' expected organisations (hash joins, not one tree walk per session)
-    pairs as (
-      select distinct on (so.session_id, m.user_id) so.session_id, m.user_id, m.org_id
-        from app.memberships m
-        join sub on sub.id = m.org_id
-        cross join lateral unnest(sub.path) as a(anc)
-        join app.session_orgs so on so.org_id = a.anc
-        join ss on ss.id = so.session_id
-       where m.ended_at is null
-       order by so.session_id, m.user_id, array_length(sub.path, 1) desc
-    ),
+    -- expected (session, member) pairs from the summary: those who belonged on the day to an
+    -- organisation of the subtree, counted in the deepest one that brought them
     st as (
-      select p.user_id, p.org_id,
-             coalesce(c.status, case when l.status = 'approved' then 'excused' else 'absent' end) as status
-        from pairs p
-        left join app.checkins c on c.session_id = p.session_id and c.user_id = p.user_id
-        left join app.leave_requests l on l.session_id = p.session_id and l.user_id = p.user_id
+      select f.user_id, f.org_id,
+             coalesce(f.checkin_status, case when f.leave_status = 'approved' then 'excused' else 'absent' end) as status
+        from app.attendance_facts f
+       where f.session_org_id in (select id from sub) and not f.cancelled
+         and f.starts_at >= p_from::timestamptz and f.starts_at < (p_to + 1)::timestamptz
+         and f.closes_at < now() and f.org_id in (select id from sub)
     ),
     per_member as (
       select st.user_id, min(st.org_id::text)::uuid as org_id, count(*) as expected,
@@ -1610,6 +1855,28 @@ CREATE OR REPLACE FUNCTION app.checkin_max_attempts()
  SET search_path TO ''
 AS $function$ begin return 10; end $function$;
 
+CREATE OR REPLACE FUNCTION app.checkins_attendance_fact()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if tg_op = 'DELETE' then
+    update app.attendance_facts f set checkin_status = null
+     where f.session_id = old.session_id and f.user_id = old.user_id;
+  else
+    if tg_op = 'UPDATE' and (old.session_id, old.user_id) is distinct from (new.session_id, new.user_id) then
+      update app.attendance_facts f set checkin_status = null
+       where f.session_id = old.session_id and f.user_id = old.user_id;
+    end if;
+    update app.attendance_facts f set checkin_status = new.status
+     where f.session_id = new.session_id and f.user_id = new.user_id and f.checkin_status is distinct from new.status;
+  end if;
+  return null;
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.checkins_tally()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1652,17 +1919,62 @@ $function$;
 
 CREATE OR REPLACE FUNCTION app.expected_count(p_session uuid)
  RETURNS integer
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO ''
 AS $function$
-  select count(*)::int from (
-    select m.user_id from app.session_orgs so
-      join app.organisations o on o.path @> array[so.org_id]
-      join app.memberships m on m.org_id = o.id and m.ended_at is null
-     where so.session_id = p_session
+begin
+  return (select count(*)::int from (
+    select sm.user_id from app.session_members sm where sm.session_id = p_session
     union
-    select i.user_id from app.session_invitees i where i.session_id = p_session) x
+    select i.user_id from app.session_invitees i where i.session_id = p_session) x);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.get_session_without_research(p_session_id uuid)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_s app.sessions := app.session_or_404(p_session_id);
+  v_run boolean := app.can_run_session(v_s.id);
+  v_c app.checkins;
+  v_l app.leave_requests;
+begin
+  select * into v_c from app.checkins c where c.session_id = v_s.id and c.user_id = v_uid;
+  select * into v_l from app.leave_requests l where l.session_id = v_s.id and l.user_id = v_uid;
+  return jsonb_build_object(
+    'id', v_s.id, 'org_id', v_s.org_id, 'kind', v_s.kind, 'title', v_s.title,
+    'starts_at', v_s.starts_at, 'duration_minutes', v_s.duration_minutes,
+    'ends_at', v_s.starts_at + make_interval(mins => v_s.duration_minutes),
+    'place', v_s.place, 'checkin_opens_at', v_s.checkin_opens_at, 'checkin_closes_at', v_s.checkin_closes_at,
+    'late_after_minutes', v_s.late_after_minutes,
+    'cancelled_at', v_s.cancelled_at, 'server_time', now(),
+    'org_name', (select o.name from app.organisations o where o.id = v_s.org_id),
+    'organiser_id', v_s.organiser_id,
+    'organiser_name', (select p.display_name from app.profiles p where p.user_id = v_s.organiser_id),
+    'expected_orgs', coalesce((select jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name) order by o.path)
+        from app.session_orgs so join app.organisations o on o.id = so.org_id where so.session_id = v_s.id), '[]'::jsonb),
+    'invitees', coalesce((select jsonb_agg(jsonb_build_object('user_id', p.user_id, 'display_name', p.display_name) order by p.display_name)
+        from app.session_invitees i join app.profiles p on p.user_id = i.user_id where i.session_id = v_s.id), '[]'::jsonb),
+    'reading_ids', coalesce((select jsonb_agg(r.reading_id order by r.sort_order)
+        from app.session_readings r where r.session_id = v_s.id), '[]'::jsonb),
+    'readings', coalesce((select jsonb_agg(jsonb_build_object('id', rd.id, 'title', rd.title) order by r.sort_order)
+        from app.session_readings r join app.readings rd on rd.id = r.reading_id where r.session_id = v_s.id), '[]'::jsonb),
+    'minutes', jsonb_build_object('topic', v_s.minutes_topic, 'speakers', v_s.minutes_speakers,
+        'decisions', v_s.minutes_decisions, 'updated_at', v_s.minutes_updated_at),
+    'expected', app.is_expected(v_s.id, v_uid),
+    'can_run', v_run,
+    'my_status', app.status_of(v_s, v_c.status, v_l.status),
+    'my_checkin', case when v_c.id is null then null else app.checkin_json(v_c) end,
+    'my_leave', case when v_l.id is null then null else jsonb_build_object('id', v_l.id, 'status', v_l.status,
+        'reason', v_l.reason, 'created_at', v_l.created_at, 'decided_at', v_l.decided_at) end,
+    'makeup_completed_at', (select m.completed_at from app.makeups m where m.session_id = v_s.id and m.user_id = v_uid),
+    'counts', case when v_run then app.session_counts(v_s.id) else null end);
+end
 $function$;
 
 CREATE OR REPLACE FUNCTION app.handle_new_user()
@@ -1729,16 +2041,16 @@ declare
   v_due jsonb;
 begin
   with plans as (
-    select p.id, p.title, p.due_on,
-           count(s.id)::int as total,
-           count(t.section_id)::int as done,
-           max(t.read_at) as last_read
+    select p.id, p.title, p.due_on, st.total, st.done,
+           (select max(t.read_at)
+              from app.plan_readings pr
+              join app.reading_sections s on s.reading_id = pr.reading_id
+              join app.section_ticks t on t.section_id = s.id and t.user_id = v_uid
+             where pr.plan_id = p.id and app.section_counts(s)) as last_read
       from app.study_plans p
-      join app.plan_readings pr on pr.plan_id = p.id
-      join app.reading_sections s on s.reading_id = pr.reading_id
-      left join app.section_ticks t on t.section_id = s.id and t.user_id = v_uid
+      cross join lateral app.my_plan_progress(p.id, v_uid) st
      where p.id in (select po.plan_id from app.plan_orgs po where po.org_id in (select app.my_reach_org_ids()))
-     group by p.id
+       and st.total > 0
   )
   select
     (select jsonb_build_object('id', x.id, 'title', x.title, 'due_on', x.due_on, 'done', x.done, 'total', x.total)
@@ -1757,7 +2069,7 @@ begin
       from app.plan_readings pr
       join app.readings r on r.id = pr.reading_id
       join app.reading_sections s on s.reading_id = r.id
-     where pr.plan_id = v_plan
+     where pr.plan_id = v_plan and app.section_counts(s)
        and not exists (select 1 from app.section_ticks t where t.user_id = v_uid and t.section_id = s.id)
      order by pr.position, s.position
      limit 1;
@@ -1876,7 +2188,7 @@ CREATE OR REPLACE FUNCTION app.inbox_kinds()
 AS $function$
   select array['session_scheduled', 'session_moved', 'session_cancelled', 'session_tomorrow', 'session_soon',
     'leave_approved', 'leave_declined', 'makeup_assigned', 'plan_assigned', 'plan_due', 'post_quoted',
-    'topic_closed', 'leave_waiting', 'roster_imported']
+    'topic_closed', 'leave_waiting', 'roster_imported', 'member_joined']
 $function$;
 
 CREATE OR REPLACE FUNCTION app.inbox_on_leave()
@@ -1899,6 +2211,22 @@ begin
     perform app.inbox_add(array[new.user_id], 'leave_' || new.status, 'leave_' || new.status || ':' || new.id,
       '/sessions/' || v_s.id, v_params, now(), null);
   end if;
+  return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.inbox_on_membership()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  perform app.inbox_add(array(select x from unnest(app.org_secretaries(new.org_id)) x where x <> new.user_id),
+    'member_joined', 'member_joined:' || new.id, '/admin/roster',
+    jsonb_build_object('org_id', new.org_id, 'membership_id', new.id,
+      'org', (select o.name from app.organisations o where o.id = new.org_id),
+      'member', (select p.display_name from app.profiles p where p.user_id = new.user_id)));
   return null;
 end
 $function$;
@@ -2201,11 +2529,7 @@ CREATE OR REPLACE FUNCTION app.is_expected(p_session uuid, p_user uuid)
 AS $function$
 begin
   return exists (select 1 from app.session_invitees i where i.session_id = p_session and i.user_id = p_user)
-      or exists (
-        select 1 from app.memberships m
-          join app.organisations o on o.id = m.org_id
-          join app.session_orgs so on so.session_id = p_session and so.org_id = any (o.path)
-         where m.user_id = p_user and m.ended_at is null);
+      or exists (select 1 from app.session_members sm where sm.session_id = p_session and sm.user_id = p_user);
 end
 $function$;
 
@@ -2216,6 +2540,28 @@ CREATE OR REPLACE FUNCTION app.is_member_anywhere()
  SET search_path TO ''
 AS $function$
   select exists (select 1 from app.memberships m where m.user_id = auth.uid() and m.ended_at is null)
+$function$;
+
+CREATE OR REPLACE FUNCTION app.leave_requests_attendance_fact()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if tg_op = 'DELETE' then
+    update app.attendance_facts f set leave_status = null
+     where f.session_id = old.session_id and f.user_id = old.user_id;
+  else
+    if tg_op = 'UPDATE' and (old.session_id, old.user_id) is distinct from (new.session_id, new.user_id) then
+      update app.attendance_facts f set leave_status = null
+       where f.session_id = old.session_id and f.user_id = old.user_id;
+    end if;
+    update app.attendance_facts f set leave_status = new.status
+     where f.session_id = new.session_id and f.user_id = new.user_id and f.leave_status is distinct from new.status;
+  end if;
+  return null;
+end
 $function$;
 
 CREATE OR REPLACE FUNCTION app.leave_requests_tally()
@@ -2276,6 +2622,23 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.memberships_attendance_facts()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  perform app.attendance_refresh(
+    array(select distinct so.session_id
+            from changed x
+            join app.organisations o on o.id = x.org_id
+            join app.session_orgs so on so.org_id = any (o.path)),
+    array(select distinct x.user_id from changed x));
+  return null;
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.memberships_check_role()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -2289,6 +2652,34 @@ begin
     raise exception using message = 'member.admin_only_at_bureau', errcode = 'P0001';
   end if;
   return new;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.memberships_keep_cadre()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if exists (select 1 from app.memberships m
+              where m.user_id = new.user_id and m.is_cadre and m.ended_at is not null
+                and m.xmin::text = (pg_current_xact_id()::text::numeric % 4294967296)::text) then
+    new.is_cadre := true;
+  end if;
+  return new;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.memberships_progress_summaries()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  perform app.progress_refresh(null, array(select distinct c.user_id from changed c));
+  return null;
 end
 $function$;
 
@@ -2306,6 +2697,17 @@ begin
       join app.session_orgs so on so.org_id = any (o.path)));
   return null;
 end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.my_plan_progress(p_plan_id uuid, p_user uuid, OUT readings integer, OUT total integer, OUT done integer)
+ RETURNS record
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select coalesce(cardinality(t.reading_ids), 0), coalesce(t.total, 0),
+         coalesce((select mp.done from app.plan_member_progress mp where mp.plan_id = p_plan_id and mp.user_id = p_user), 0)
+    from (select 1) one left join app.plan_totals t on t.plan_id = p_plan_id
 $function$;
 
 CREATE OR REPLACE FUNCTION app.my_reach_org_ids()
@@ -2448,6 +2850,37 @@ AS $function$
    where m.org_id = p_org and m.ended_at is null and m.role in ('secretary', 'admin')
 $function$;
 
+CREATE OR REPLACE FUNCTION app.organisations_attendance_facts()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  perform app.attendance_refresh(array(
+    select distinct so.session_id
+      from (select o.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path
+            union all
+            select n.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path) p
+      join app.session_orgs so on so.org_id = any (p.path)), null);
+  return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.organisations_progress_summaries()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  perform app.progress_refresh(null, array(
+    select distinct m.user_id from new_orgs n join old_orgs o on o.id = n.id and o.path is distinct from n.path
+      join app.memberships m on m.org_id = n.id and m.ended_at is null));
+  return null;
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.organisations_repath_descendants()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -2504,6 +2937,21 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.parse_cadre(p_value text)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  select case lower(btrim(coalesce(p_value, '')))
+    when '' then false when '否' then false when 'n' then false when 'no' then false when 'false' then false when '0' then false
+    when '×' then false when '不是' then false
+    when '是' then true when 'y' then true when 'yes' then true when 'true' then true when '1' then true
+    when '√' then true when '✓' then true when '副校级以上' then true when '副校级以上干部' then true
+    else null
+  end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.parse_role(p_role text)
  RETURNS text
  LANGUAGE sql
@@ -2516,6 +2964,19 @@ AS $function$
     when 'secretary' then 'secretary' when '书记' then 'secretary'
     else null
   end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.pending_members_carry_cadre()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  update app.memberships m set is_cadre = true
+   where m.org_id = new.org_id and m.user_id = new.attached_user_id and m.ended_at is null and not m.is_cadre;
+  return new;
+end
 $function$;
 
 CREATE OR REPLACE FUNCTION app.plan_apply(p_plan_id uuid, p_title text, p_description text, p_due_on date, p_reading_ids uuid[], p_archived boolean)
@@ -2573,6 +3034,92 @@ AS $function$
     join app.study_plans p on p.id = po.plan_id
     join app.organisations o on o.id = po.org_id
    where po.plan_id = p_plan_id
+$function$;
+
+CREATE OR REPLACE FUNCTION app.plan_parts_progress_summaries()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  perform app.progress_refresh(array(select distinct c.plan_id from changed c
+                                      where exists (select 1 from app.study_plans p where p.id = c.plan_id)), null);
+  return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.plan_progress_data(p_plan_id uuid, p_org uuid, p_plan_orgs uuid[], p_after_done integer, p_after_name text, p_after_user uuid, p_limit integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_totals app.plan_totals;
+  v_counts app.plan_org_progress;
+  v_page jsonb;
+  v_next jsonb;
+begin
+  if auth.uid() is null or not app.can_manage(p_org) then
+    raise exception using message = 'readings.not_allowed', errcode = '42501';
+  end if;
+  select * into v_totals from app.plan_totals t where t.plan_id = p_plan_id;
+  select * into v_counts from app.plan_org_progress c where c.plan_id = p_plan_id and c.org_id = p_org;
+
+  with page as (
+    select m.user_id, m.display_name, m.done, m.cells
+      from app.plan_org_member m
+     where m.plan_id = p_plan_id and m.org_id = p_org
+       and (p_after_user is null or (m.done, m.display_name, m.user_id) > (p_after_done, p_after_name, p_after_user))
+     order by m.done, m.display_name, m.user_id
+     limit p_limit + 1
+  ), numbered as (
+    select p.*, row_number() over (order by p.done, p.display_name, p.user_id) as n from page p
+  )
+  select coalesce(jsonb_agg(jsonb_build_object(
+             'user_id', r.user_id, 'name', r.display_name,
+             'org_name', (select o.name
+                            from app.memberships mm join app.organisations o on o.id = mm.org_id
+                           where mm.user_id = r.user_id and mm.ended_at is null
+                             and o.path @> array[p_org] and o.path && p_plan_orgs
+                           order by array_length(o.path, 1) desc, o.id limit 1),
+             'cells', to_jsonb(r.cells), 'done', r.done)
+             order by r.n) filter (where r.n <= p_limit), '[]'::jsonb),
+         (select jsonb_build_object('done', l.done, 'name', l.display_name, 'user_id', l.user_id)
+            from numbered l where l.n = p_limit and exists (select 1 from numbered z where z.n > p_limit))
+    into v_page, v_next
+    from numbered r;
+
+  return jsonb_build_object(
+    'total', coalesce(v_totals.total, 0),
+    'readings', coalesce((select jsonb_agg(jsonb_build_object('id', r.id, 'title', rd.title, 'total', v_totals.totals[r.i],
+                  'done_members', coalesce(v_counts.full_counts[r.i], 0)) order by r.i)
+                from unnest(v_totals.reading_ids) with ordinality r(id, i)
+                join app.readings rd on rd.id = r.id), '[]'::jsonb),
+    'member_count', coalesce(v_counts.members, 0),
+    'complete_count', coalesce(v_counts.complete, 0),
+    'members', v_page,
+    'next', v_next,
+    -- first page only: the notes shared by the view's members on the plan's readings
+    'shared_notes', case when p_after_user is null then coalesce((select jsonb_agg(jsonb_build_object(
+                  'id', n.id, 'reading_id', n.reading_id, 'author_name', pm.display_name, 'body', n.body,
+                  'updated_at', n.updated_at) order by n.updated_at desc)
+                from app.notes n
+                join app.plan_org_member pm on pm.plan_id = p_plan_id and pm.org_id = p_org and pm.user_id = n.user_id
+               where n.visibility = 'branch' and n.reading_id = any (v_totals.reading_ids)
+                 and n.org_id in (select app.visible_org_ids())), '[]'::jsonb)
+               else '[]'::jsonb end);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.plans_of_readings(p_readings uuid[])
+ RETURNS uuid[]
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select coalesce(array_agg(distinct pr.plan_id), '{}') from app.plan_readings pr where pr.reading_id = any (p_readings)
 $function$;
 
 CREATE OR REPLACE FUNCTION app.post_for_me(p_post uuid)
@@ -2715,6 +3262,193 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.profiles_progress_summaries()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  update app.plan_org_member m set display_name = n.display_name
+    from new_profiles n join old_profiles o on o.user_id = n.user_id
+   where m.user_id = n.user_id and n.display_name is distinct from o.display_name;
+  return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.progress_contributions(p_plans uuid[], p_users uuid[])
+ RETURNS TABLE(plan_id uuid, org_id uuid, members integer, complete integer, full_counts integer[])
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  with mm as (
+    select m.plan_id, m.org_id, m.done, m.cells, t.total, t.totals
+      from app.plan_org_member m join app.plan_totals t on t.plan_id = m.plan_id
+     where m.plan_id = any (p_plans) and (p_users is null or m.user_id = any (p_users))
+  ), per_reading as (
+    select x.plan_id, x.org_id, array_agg(x.n order by x.i) as full_counts
+      from (select mm.plan_id, mm.org_id, c.i, count(*) filter (where c.v >= mm.totals[c.i])::int as n
+              from mm cross join unnest(mm.cells) with ordinality c(v, i)
+             group by mm.plan_id, mm.org_id, c.i) x
+     group by x.plan_id, x.org_id
+  )
+  select a.plan_id, a.org_id, a.members, a.complete, coalesce(r.full_counts, '{}')
+    from (select mm.plan_id, mm.org_id, count(*)::int as members,
+                 count(*) filter (where mm.done >= mm.total)::int as complete
+            from mm group by mm.plan_id, mm.org_id) a
+    left join per_reading r on r.plan_id = a.plan_id and r.org_id = a.org_id
+$function$;
+
+CREATE OR REPLACE FUNCTION app.progress_int_add(a integer[], b integer[], sign integer)
+ RETURNS integer[]
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  select coalesce(array_agg(x.v + sign * coalesce(b[x.i], 0) order by x.i), '{}')
+    from unnest(a) with ordinality x(v, i)
+$function$;
+
+CREATE OR REPLACE FUNCTION app.progress_refresh(p_plans uuid[], p_users uuid[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_plans uuid[] := coalesce(p_plans, array(select p.id from app.study_plans p));
+begin
+  if cardinality(v_plans) = 0 or cardinality(p_users) = 0 then
+    return;
+  end if;
+
+  if p_users is null then
+    delete from app.plan_org_progress where plan_id = any (v_plans);
+    delete from app.plan_org_member where plan_id = any (v_plans);
+    delete from app.plan_member_progress where plan_id = any (v_plans);
+    delete from app.plan_totals where plan_id = any (v_plans);
+    insert into app.plan_totals (plan_id, reading_ids, totals, total)
+    select p.id,
+           coalesce(array_agg(r.reading_id order by r.position) filter (where r.reading_id is not null), '{}'),
+           coalesce(array_agg(r.n order by r.position) filter (where r.reading_id is not null), '{}'),
+           coalesce(sum(r.n), 0)::int
+      from app.study_plans p
+      left join lateral (
+        select pr.reading_id, pr.position, count(*)::int as n
+          from app.plan_readings pr join app.reading_sections s on s.reading_id = pr.reading_id
+         where pr.plan_id = p.id and app.section_counts(s)
+         group by pr.reading_id, pr.position) r on true
+     where p.id = any (v_plans)
+     group by p.id;
+  else
+    -- take the members' contributions out of the organisation counts
+    update app.plan_org_progress c
+       set members = c.members - d.members, complete = c.complete - d.complete,
+           full_counts = app.progress_int_add(c.full_counts, d.full_counts, -1)
+      from app.progress_contributions(v_plans, p_users) d
+     where c.plan_id = d.plan_id and c.org_id = d.org_id;
+    delete from app.plan_org_member where plan_id = any (v_plans) and user_id = any (p_users);
+    delete from app.plan_member_progress where plan_id = any (v_plans) and user_id = any (p_users);
+  end if;
+
+  -- per (plan, member): everyone the plan reaches, and anyone who ticked in it
+  insert into app.plan_member_progress (plan_id, user_id, done, cells)
+  select x.plan_id, x.user_id, c.done, c.cells
+    from (
+      select po.plan_id, m.user_id
+        from app.plan_orgs po
+        join app.organisations o on o.path @> array[po.org_id]
+        join app.memberships m on m.org_id = o.id and m.ended_at is null
+       where po.plan_id = any (v_plans) and (p_users is null or m.user_id = any (p_users))
+      union
+      select pr.plan_id, rp.user_id
+        from app.plan_readings pr join app.reading_progress rp on rp.reading_id = pr.reading_id
+       where pr.plan_id = any (v_plans) and rp.done > 0 and (p_users is null or rp.user_id = any (p_users))
+    ) x
+    join app.profiles pf on pf.user_id = x.user_id
+    join app.plan_totals t on t.plan_id = x.plan_id
+    cross join lateral (
+      select coalesce(sum(v.n), 0)::int as done, coalesce(array_agg(v.n order by v.i), '{}') as cells
+        from (select r.i, coalesce(rp.done, 0) as n
+                from unnest(t.reading_ids) with ordinality r(id, i)
+                left join app.reading_progress rp on rp.user_id = x.user_id and rp.reading_id = r.id) v
+    ) c;
+
+  -- per (plan, organisation, member): each organisation on the path of a membership the plan reaches
+  insert into app.plan_org_member (plan_id, org_id, user_id, display_name, done, cells)
+  select distinct po.plan_id, a.org_id, m.user_id, pf.display_name, mp.done, mp.cells
+    from app.plan_orgs po
+    join app.organisations o on o.path @> array[po.org_id]
+    join app.memberships m on m.org_id = o.id and m.ended_at is null
+    join app.profiles pf on pf.user_id = m.user_id
+    join app.plan_member_progress mp on mp.plan_id = po.plan_id and mp.user_id = m.user_id
+    cross join unnest(o.path) a(org_id)
+   where po.plan_id = any (v_plans) and (p_users is null or m.user_id = any (p_users));
+
+  -- put the contributions (back) in
+  insert into app.plan_org_progress as c (plan_id, org_id, members, complete, full_counts)
+  select d.plan_id, d.org_id, d.members, d.complete, d.full_counts
+    from app.progress_contributions(v_plans, p_users) d
+  on conflict (plan_id, org_id) do update
+    set members = c.members + excluded.members, complete = c.complete + excluded.complete,
+        full_counts = app.progress_int_add(c.full_counts, excluded.full_counts, 1);
+  delete from app.plan_org_progress c where c.plan_id = any (v_plans) and c.members = 0;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.push_on_inbox_item()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_settings app.push_settings;
+begin
+  if to_regprocedure('net.http_post(text, jsonb, jsonb, jsonb, integer)') is null then
+    return null;
+  end if;
+  select * into v_settings from app.push_settings where id;
+  if not found or not exists (select 1 from app.push_subscriptions s where s.user_id = new.user_id) then
+    return null;
+  end if;
+  execute 'select net.http_post(url := $1, body := $2, params := $3, headers := $4, timeout_milliseconds := $5)'
+    using v_settings.function_url,
+          jsonb_build_object('type', 'INSERT', 'table', 'inbox_items', 'schema', 'app', 'record', to_jsonb(new), 'old_record', null),
+          '{}'::jsonb,
+          jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || v_settings.secret),
+          5000;
+  return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.push_save(p_id uuid, p_endpoint text, p_p256dh text, p_auth text, p_lang text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_row app.push_subscriptions;
+begin
+  if p_id is null or p_endpoint is null or p_endpoint !~ '^https://' or char_length(p_endpoint) > 1000
+     or coalesce(p_p256dh, '') !~ '^[A-Za-z0-9_-]{40,200}=*$' or coalesce(p_auth, '') !~ '^[A-Za-z0-9_-]{8,100}=*$' then
+    raise exception using message = 'push.invalid', errcode = 'P0001';
+  end if;
+  if exists (select 1 from app.push_subscriptions s where s.id = p_id and s.user_id <> v_uid) then
+    raise exception using message = 'push.conflict', errcode = 'PT409';
+  end if;
+  delete from app.push_subscriptions s where s.endpoint = p_endpoint and s.id <> p_id;
+  insert into app.push_subscriptions as s (id, user_id, endpoint, p256dh, auth, lang)
+  values (p_id, v_uid, p_endpoint, p_p256dh, p_auth, case when p_lang = 'en' then 'en' else 'zh-CN' end)
+  on conflict (id) do update set endpoint = excluded.endpoint, p256dh = excluded.p256dh, auth = excluded.auth, lang = excluded.lang
+  returning * into v_row;
+  return jsonb_build_object('id', v_row.id, 'endpoint', v_row.endpoint, 'created_at', v_row.created_at);
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.rank_of(p_role text)
  RETURNS integer
  LANGUAGE sql
@@ -2722,6 +3456,169 @@ CREATE OR REPLACE FUNCTION app.rank_of(p_role text)
  SET search_path TO ''
 AS $function$
   select case p_role when 'member' then 1 when 'committee' then 2 when 'secretary' then 3 when 'admin' then 4 else 0 end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.reading_apply(p_reading_id uuid, p_title text, p_author text, p_where text, p_sections jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_removed uuid[];
+  v_added uuid[];
+  v_edited uuid[];
+  v_moved boolean;
+begin
+  if auth.uid() is null or not exists (select 1 from app.readings r where r.id = p_reading_id and app.can_manage(r.org_id)) then
+    raise exception using message = 'readings.not_allowed', errcode = '42501';
+  end if;
+  update app.readings r set title = p_title, author = p_author, where_to_read = p_where
+   where r.id = p_reading_id and (r.title, r.author, r.where_to_read) is distinct from (p_title, p_author, p_where);
+  if p_sections is null then
+    return jsonb_build_object('sections', false);
+  end if;
+
+  v_removed := array(select s.id from app.reading_sections s where s.reading_id = p_reading_id
+                      and s.id not in (select e.id from app.reading_edit_rows(p_sections) e) order by s.position);
+  v_added := array(select e.id from app.reading_edit_rows(p_sections) e
+                    where not exists (select 1 from app.reading_sections s where s.id = e.id) order by e.position);
+  v_edited := array(select s.id from app.reading_sections s join app.reading_edit_rows(p_sections) e on e.id = s.id
+                     where (s.title, s.body_md, s.where_to_read, s.est_minutes)
+                           is distinct from (e.title, e.body_md, e.where_to_read, e.est_minutes) order by e.position);
+  -- reordered: the kept sections are not in the order they were
+  v_moved := array(select s.id from app.reading_sections s where s.reading_id = p_reading_id and s.id <> all (v_removed) order by s.position)
+             is distinct from array(select e.id from app.reading_edit_rows(p_sections) e where e.id <> all (v_added) order by e.position);
+
+  -- a removed section and its ticks go to history first: the tick counter's delete trigger
+  -- still finds the section to know which reading to count down
+  if cardinality(v_removed) > 0 then
+    insert into app.removed_sections (id, reading_id, position, title, body_md, where_to_read, est_minutes, removed_by)
+    select s.id, s.reading_id, s.position, s.title, s.body_md, s.where_to_read, s.est_minutes, auth.uid()
+      from app.reading_sections s where s.id = any (v_removed);
+    insert into app.removed_section_ticks (user_id, section_id, read_at)
+    select t.user_id, t.section_id, t.read_at from app.section_ticks t where t.section_id = any (v_removed);
+    delete from app.section_ticks t where t.section_id = any (v_removed);
+    delete from app.reading_sections s where s.id = any (v_removed);
+  end if;
+
+  set constraints app.reading_sections_position_key deferred;
+  update app.reading_sections s
+     set position = e.position, title = e.title, body_md = e.body_md, where_to_read = e.where_to_read, est_minutes = e.est_minutes
+    from app.reading_edit_rows(p_sections) e
+   where e.id = s.id and s.reading_id = p_reading_id
+     and (s.position, s.title, s.body_md, s.where_to_read, s.est_minutes)
+         is distinct from (e.position, e.title, e.body_md, e.where_to_read, e.est_minutes);
+  insert into app.reading_sections (id, reading_id, position, title, body_md, where_to_read, est_minutes)
+  select e.id, p_reading_id, e.position, e.title, e.body_md, e.where_to_read, e.est_minutes
+    from app.reading_edit_rows(p_sections) e where e.id = any (v_added);
+  set constraints app.reading_sections_position_key immediate;
+
+  return jsonb_build_object('sections', true, 'added', to_jsonb(v_added), 'removed', to_jsonb(v_removed),
+    'edited', to_jsonb(v_edited), 'reordered', v_moved);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.reading_edit_rows(p_sections jsonb)
+ RETURNS TABLE(id uuid, "position" integer, title text, body_md text, where_to_read text, est_minutes integer)
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  select (s ->> 'id')::uuid, i::int, btrim(s ->> 'title'), nullif(btrim(coalesce(s ->> 'body_md', '')), ''),
+         btrim(coalesce(s ->> 'where_to_read', '')),
+         case when jsonb_typeof(s -> 'est_minutes') = 'number' then (s ->> 'est_minutes')::int end
+    from jsonb_array_elements(p_sections) with ordinality as u(s, i)
+$function$;
+
+CREATE OR REPLACE FUNCTION app.reading_for_change(p_reading_id uuid)
+ RETURNS app.readings
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+declare
+  v app.readings;
+begin
+  select * into v from app.readings r where r.id = p_reading_id;
+  if not found then
+    raise exception using message = 'readings.reading_not_found', errcode = 'PT404';
+  end if;
+  if not app.can_manage(v.org_id) then
+    raise exception using message = 'readings.not_allowed', errcode = '42501';
+  end if;
+  return v;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.reading_progress_recount(p_readings uuid[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  perform set_config('app.progress_rebuilding', 'on', true);
+  delete from app.reading_progress where reading_id = any (p_readings);
+  insert into app.reading_progress (user_id, reading_id, done)
+  select t.user_id, s.reading_id, count(*)::int
+    from app.reading_sections s join app.section_ticks t on t.section_id = s.id
+   where s.reading_id = any (p_readings) and app.section_counts(s)
+   group by t.user_id, s.reading_id;
+  perform set_config('app.progress_rebuilding', 'off', true);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.reading_progress_summaries()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if current_setting('app.progress_rebuilding', true) = 'on' then
+    return null;
+  end if;
+  perform app.progress_refresh(app.plans_of_readings(array(select distinct c.reading_id from changed c)),
+                               array(select distinct c.user_id from changed c));
+  return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.reading_sections_progress_summaries()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_readings uuid[] := array(select distinct c.reading_id from changed c);
+begin
+  perform app.reading_progress_recount(v_readings);
+  perform app.progress_refresh(app.plans_of_readings(v_readings), null);
+  return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.reading_sections_progress_summaries_update()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_readings uuid[] := array(
+    select distinct x.reading_id
+      from old_sections o join new_sections n on n.id = o.id
+     cross join lateral (values (o.reading_id), (n.reading_id)) x(reading_id)
+     where o.reading_id <> n.reading_id or app.section_counts(o) is distinct from app.section_counts(n));
+begin
+  if cardinality(v_readings) > 0 then
+    perform app.reading_progress_recount(v_readings);
+    perform app.progress_refresh(app.plans_of_readings(v_readings), null);
+  end if;
+  return null;
+end
 $function$;
 
 CREATE OR REPLACE FUNCTION app.readings_set_created_by()
@@ -2800,6 +3697,47 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.report_attendance(p_root uuid, p_from date, p_to date)
+ RETURNS TABLE(org_id uuid, attendance jsonb, expected integer, attended integer, session_minutes integer)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+ SET "TimeZone" TO 'Asia/Shanghai'
+ SET jit TO 'off'
+AS $function$
+declare
+  v_orgs uuid[] := array(select o.id from app.organisations o where o.path @> array[p_root] and o.retired_at is null);
+begin
+  return query
+  -- grouped by the set of report rows first (a few hundred distinct sets in a county), then
+  -- spread over those rows: the spreading does not grow with the number of check-ins
+  with g as (
+    select x.orgs, x.kind, x.starts_at <= now() as held,
+           coalesce(x.checkin_status in ('present', 'late'), false) as attended,
+           coalesce(x.checkin_status = 'excused', false) as excused,
+           count(*)::int as n, sum(x.duration_minutes)::int as minutes
+      from app.attendance_facts x
+     where not x.cancelled and x.starts_at >= p_from and x.starts_at < (p_to + 1) and x.org_id is not null
+     group by 1, 2, 3, 4, 5
+  ),
+  k as (
+    select r.org_id, g.kind,
+           coalesce(sum(g.n) filter (where g.held), 0)::int as expected,
+           coalesce(sum(g.n) filter (where g.held and g.attended), 0)::int as attended,
+           coalesce(sum(g.n) filter (where g.held and g.excused), 0)::int as excused,
+           coalesce(sum(g.minutes) filter (where g.attended), 0)::int as minutes
+      from g cross join lateral unnest(g.orgs) as r(org_id)
+     where r.org_id = any (v_orgs)
+     group by 1, 2
+  )
+  select k.org_id,
+         coalesce(jsonb_agg(jsonb_build_object('kind', k.kind, 'expected', k.expected, 'attended', k.attended,
+           'excused', k.excused) order by k.kind) filter (where k.expected > 0), '[]'::jsonb),
+         sum(k.expected)::int, sum(k.attended)::int, sum(k.minutes)::int
+    from k group by k.org_id;
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.report_data(p_root uuid, p_from date, p_to date)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2846,25 +3784,6 @@ begin
      where pr.plan_id in (select plans.id from plans) and t.read_at < (p_to + 1)
        and t.user_id in (select users.user_id from users)
      group by 1, 2),
-  sess as (
-    select s.id, s.kind, s.duration_minutes from app.sessions s
-     where s.cancelled_at is null and s.starts_at >= p_from and s.starts_at < (p_to + 1) and s.starts_at <= now()),
-  expected as (
-    select distinct s.id as session_id, s.kind, s.duration_minutes, mem.user_id
-      from sess s join app.session_orgs so on so.session_id = s.id
-      join anc a on a.ancestor_id = so.org_id join mem on mem.org_id = a.org_id),
-  att as (
-    select e.user_id, e.kind, count(*)::int as expected,
-           count(c.id) filter (where c.status in ('present', 'late'))::int as attended,
-           count(c.id) filter (where c.status = 'excused')::int as excused
-      from expected e left join app.checkins c on c.session_id = e.session_id and c.user_id = e.user_id
-     group by 1, 2),
-  session_min as (
-    select c.user_id, sum(s.duration_minutes)::int as minutes
-      from app.checkins c join app.sessions s on s.id = c.session_id
-     where c.status in ('present', 'late') and s.cancelled_at is null
-       and s.starts_at >= p_from and s.starts_at < (p_to + 1) and c.user_id in (select users.user_id from users)
-     group by 1),
   reading_min as (
     select t.user_id, coalesce(sum(s.est_minutes), 0)::int as minutes
       from app.section_ticks t join app.reading_sections s on s.id = t.section_id
@@ -2877,24 +3796,16 @@ begin
        and p.author_id in (select users.user_id from users)),
   post_counts as (select posts.user_id, count(*)::int as n from posts group by 1),
   per_user as (
-    select u.user_id, coalesce(sm.minutes, 0) as session_minutes, coalesce(rm.minutes, 0) as reading_minutes,
-           coalesce(pc.n, 0) as posts
-      from users u left join session_min sm on sm.user_id = u.user_id left join reading_min rm on rm.user_id = u.user_id
+    select u.user_id, coalesce(rm.minutes, 0) as reading_minutes, coalesce(pc.n, 0) as posts
+      from users u left join reading_min rm on rm.user_id = u.user_id
       left join post_counts pc on pc.user_id = u.user_id),
   org_stats as (
     select ru.org_id, count(*)::int as members, count(*) filter (where pu.posts > 0)::int as posters,
-           sum(pu.posts)::int as posts, sum(pu.session_minutes)::int as session_minutes,
+           sum(pu.posts)::int as posts,
            sum(pu.reading_minutes)::int as reading_minutes
       from row_users ru join per_user pu on pu.user_id = ru.user_id
      group by 1),
-  org_att as (
-    select a.org_id, jsonb_agg(jsonb_build_object('kind', a.kind, 'expected', a.expected, 'attended', a.attended,
-             'excused', a.excused) order by a.kind) as attendance,
-           sum(a.expected)::int as expected, sum(a.attended)::int as attended
-      from (select ru.org_id, a.kind, sum(a.expected)::int as expected, sum(a.attended)::int as attended,
-                   sum(a.excused)::int as excused
-              from row_users ru join att a on a.user_id = ru.user_id group by 1, 2) a
-     group by 1),
+  org_att as (select x.* from app.report_attendance(p_root, p_from, p_to) x),
   org_read as (
     select x.org_id, jsonb_agg(jsonb_build_object('plan_id', x.plan_id, 'members', x.members, 'done', x.done,
              'total', x.total, 'done_members', x.done_members) order by x.plan_id) as reading,
@@ -2930,7 +3841,7 @@ begin
           'depth', cardinality(r.path) - cardinality(root.path),
           'members', coalesce(st.members, 0), 'pending', coalesce(op.pending, 0),
           'posters', coalesce(st.posters, 0), 'posts', coalesce(st.posts, 0),
-          'session_minutes', coalesce(st.session_minutes, 0), 'reading_minutes', coalesce(st.reading_minutes, 0),
+          'session_minutes', coalesce(oa.session_minutes, 0), 'reading_minutes', coalesce(st.reading_minutes, 0),
           'attendance', coalesce(oa.attendance, '[]'::jsonb), 'expected', coalesce(oa.expected, 0),
           'attended', coalesce(oa.attended, 0),
           'reading', coalesce(orr.reading, '[]'::jsonb), 'read_done', coalesce(orr.done, 0),
@@ -3143,6 +4054,21 @@ $function$;
 
 CREATE OR REPLACE FUNCTION app.roster_check_rows(p_org uuid, p_rows jsonb)
  RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select coalesce(jsonb_agg(
+           case when jsonb_typeof(p_rows -> (c ->> 'index')::int) <> 'object' then c
+                when app.parse_cadre(p_rows -> (c ->> 'index')::int ->> 'cadre') is null
+                  then jsonb_set(c, '{errors}', (c -> 'errors') || '["cadre_invalid"]'::jsonb) || jsonb_build_object('is_cadre', null)
+                else c || jsonb_build_object('is_cadre', app.parse_cadre(p_rows -> (c ->> 'index')::int ->> 'cadre')) end
+           order by n), '[]'::jsonb)
+    from jsonb_array_elements(app.roster_check_rows_without_research(p_org, p_rows)) with ordinality as e(c, n)
+$function$;
+
+CREATE OR REPLACE FUNCTION app.roster_check_rows_without_research(p_org uuid, p_rows jsonb)
+ RETURNS jsonb
  LANGUAGE plpgsql
  STABLE
  SET search_path TO ''
@@ -3234,6 +4160,52 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.roster_import_without_research(p_id uuid, p_org_id uuid, p_rows jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_manage(p_org_id);
+  v_rows jsonb;
+  v_good jsonb;
+  v_bad jsonb;
+  v_done app.roster_imports;
+  v_result jsonb;
+begin
+  if p_id is null then
+    raise exception using message = 'admin.id_required', errcode = 'P0001';
+  end if;
+  select * into v_done from app.roster_imports i where i.id = p_id;
+  if found then
+    if v_done.org_id <> p_org_id or v_done.created_by is distinct from v_uid then
+      raise exception using message = 'admin.id_conflict', errcode = 'PT409';
+    end if;
+    return coalesce(v_done.result, jsonb_build_object('import_id', v_done.id, 'saved', v_done.row_count, 'bad', '[]'::jsonb));
+  end if;
+  v_rows := app.roster_check_rows(p_org_id, p_rows);
+  select coalesce(jsonb_agg(r order by (r ->> 'index')::int) filter (where jsonb_array_length(r -> 'errors') = 0), '[]'),
+         coalesce(jsonb_agg(jsonb_build_object('index', r -> 'index', 'row', r -> 'row', 'errors', r -> 'errors')
+                            order by (r ->> 'index')::int) filter (where jsonb_array_length(r -> 'errors') > 0), '[]')
+    into v_good, v_bad
+    from jsonb_array_elements(v_rows) r;
+  v_result := jsonb_build_object('import_id', p_id, 'total', jsonb_array_length(v_rows),
+    'saved', jsonb_array_length(v_good), 'bad', v_bad);
+  insert into app.roster_imports (id, org_id, created_by, row_count, result)
+  values (p_id, p_org_id, v_uid, jsonb_array_length(v_rows), v_result);
+  insert into app.pending_members (import_id, org_id, phone, display_name, role, invited_by)
+  select p_id, (r ->> 'org_id')::uuid, r ->> 'phone', r ->> 'name', r ->> 'role', v_uid
+    from jsonb_array_elements(v_good) r
+  on conflict (org_id, phone) where attached_at is null
+  do update set display_name = excluded.display_name, role = excluded.role,
+                import_id = excluded.import_id, invited_by = excluded.invited_by;
+  perform app.audit(p_org_id, 'roster.import', p_id,
+    jsonb_build_object('rows', jsonb_array_length(v_rows), 'saved', jsonb_array_length(v_good),
+                       'bad', jsonb_array_length(v_bad)));
+  return v_result;
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.roster_request_answer(p_pending uuid, p_accept boolean)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3308,6 +4280,24 @@ AS $function$
      and not exists (select 1 from app.memberships m where m.org_id = pm.org_id and m.user_id = auth.uid() and m.ended_at is null)
 $function$;
 
+CREATE OR REPLACE FUNCTION app.section_counts(p_section app.reading_sections)
+ RETURNS boolean
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  select true
+$function$;
+
+CREATE OR REPLACE FUNCTION app.section_ids_taken(p_reading_id uuid, p_ids uuid[])
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select exists (select 1 from app.reading_sections s where s.id = any (p_ids) and s.reading_id <> p_reading_id)
+$function$;
+
 CREATE OR REPLACE FUNCTION app.section_ticks_count_delete()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -3318,6 +4308,7 @@ begin
   update app.reading_progress rp set done = greatest(rp.done - d.n, 0)
     from (select o.user_id, s.reading_id, count(*)::int as n
             from old_ticks o join app.reading_sections s on s.id = o.section_id
+           where app.section_counts(s)
            group by o.user_id, s.reading_id) d
    where rp.user_id = d.user_id and rp.reading_id = d.reading_id;
   return null;
@@ -3334,6 +4325,7 @@ begin
   insert into app.reading_progress as rp (user_id, reading_id, done)
   select n.user_id, s.reading_id, count(*)::int
     from new_ticks n join app.reading_sections s on s.id = n.section_id
+   where app.section_counts(s)
    group by n.user_id, s.reading_id
   on conflict (user_id, reading_id) do update set done = rp.done + excluded.done;
   return null;
@@ -3394,15 +4386,27 @@ CREATE OR REPLACE FUNCTION app.session_expected(p_session uuid)
 AS $function$
   select distinct on (x.user_id) x.user_id, x.org_id
     from (
-      select m.user_id, m.org_id, array_length(o.path, 1) as depth
-        from app.session_orgs so
-        join app.organisations o on o.path @> array[so.org_id]
-        join app.memberships m on m.org_id = o.id and m.ended_at is null
-       where so.session_id = p_session
+      select sm.user_id, sm.org_id, sm.depth from app.session_members sm where sm.session_id = p_session
       union all
       select i.user_id, null::uuid, 0 from app.session_invitees i where i.session_id = p_session
     ) x
-   order by x.user_id, x.depth desc
+   order by x.user_id, x.depth desc, x.org_id
+$function$;
+
+CREATE OR REPLACE FUNCTION app.session_invitees_attendance_facts()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  r record;
+begin
+  for r in select x.session_id, array_agg(distinct x.user_id) as users from changed x group by x.session_id loop
+    perform app.attendance_refresh(array[r.session_id], r.users);
+  end loop;
+  return null;
+end
 $function$;
 
 CREATE OR REPLACE FUNCTION app.session_links_tally()
@@ -3431,6 +4435,18 @@ begin
     raise exception using message = 'sessions.not_found', errcode = 'PT404';
   end if;
   return v;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.session_orgs_attendance_facts()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  perform app.attendance_refresh(array(select distinct x.session_id from changed x), null);
+  return null;
 end
 $function$;
 
@@ -3479,6 +4495,27 @@ begin
     absent = t.absent + new.absent, pending_leave = t.pending_leave + new.pending_leave
    where t.session_id = new.session_id;
   delete from app.session_tally_deltas d where d.id = new.id;
+  return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.sessions_attendance_facts()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if new.starts_at is distinct from old.starts_at then
+    perform app.attendance_refresh(array[new.id], null);
+    perform app.tally_expected(array[new.id]);
+  elsif (new.kind, new.checkin_closes_at, new.duration_minutes, new.cancelled_at is not null)
+        is distinct from (old.kind, old.checkin_closes_at, old.duration_minutes, old.cancelled_at is not null) then
+    update app.attendance_facts f
+       set kind = new.kind, closes_at = new.checkin_closes_at, duration_minutes = new.duration_minutes,
+           cancelled = new.cancelled_at is not null
+     where f.session_id = new.id;
+  end if;
   return null;
 end
 $function$;
@@ -3549,6 +4586,7 @@ CREATE OR REPLACE FUNCTION app.study_ledger(p_user uuid, p_org uuid, p_from date
  STABLE SECURITY DEFINER
  SET search_path TO ''
  SET "TimeZone" TO 'Asia/Shanghai'
+ SET jit TO 'off'
 AS $function$
 declare
   v_result jsonb;
@@ -3565,16 +4603,32 @@ begin
     union
     select distinct m.user_id from app.memberships m join app.organisations o on o.id = m.org_id
      where p_user is null and m.ended_at is null and o.path @> array[p_org]),
+  -- who belonged to p_org's subtree, and when
+  spans as (
+    select m.user_id, m.during from app.memberships m join app.organisations o on o.id = m.org_id
+     where p_user is null and o.path @> array[p_org]),
   items as (
-    select date_trunc('month', s.starts_at)::date as month, s.duration_minutes as session_minutes, 0 as reading_minutes,
+    -- sessions attended where the member was expected on the day (the summary)
+    select date_trunc('month', f.starts_at)::date as month, f.duration_minutes as session_minutes, 0 as reading_minutes,
            1 as sessions, 0 as sections
-      from app.checkins c join app.sessions s on s.id = c.session_id
-     where c.status in ('present', 'late') and s.cancelled_at is null
-       and s.starts_at >= p_from and s.starts_at < (p_to + 1) and c.user_id in (select users.user_id from users)
+      from app.attendance_facts f
+     where p_user is not null and f.user_id = p_user and f.checkin_status in ('present', 'late') and not f.cancelled
+       and f.starts_at >= p_from and f.starts_at < (p_to + 1)
+    union all
+    select date_trunc('month', f.starts_at)::date, f.duration_minutes, 0, 1, 0
+      from app.attendance_facts f
+     where p_user is null and f.orgs @> array[p_org] and f.checkin_status in ('present', 'late') and not f.cancelled
+       and f.starts_at >= p_from and f.starts_at < (p_to + 1)
+    union all
+    -- sections read; for an organisation, by those who belonged to it when they read
+    select date_trunc('month', t.read_at)::date, 0, coalesce(s.est_minutes, 0), 0, 1
+      from app.section_ticks t join app.reading_sections s on s.id = t.section_id
+     where p_user is not null and t.user_id = p_user and t.read_at >= p_from and t.read_at < (p_to + 1)
     union all
     select date_trunc('month', t.read_at)::date, 0, coalesce(s.est_minutes, 0), 0, 1
       from app.section_ticks t join app.reading_sections s on s.id = t.section_id
-     where t.read_at >= p_from and t.read_at < (p_to + 1) and t.user_id in (select users.user_id from users)),
+     where p_user is null and t.read_at >= p_from and t.read_at < (p_to + 1)
+       and exists (select 1 from spans sp where sp.user_id = t.user_id and sp.during @> t.read_at)),
   months as (
     select month, sum(session_minutes)::int as session_minutes, sum(reading_minutes)::int as reading_minutes,
            sum(sessions)::int as sessions, sum(sections)::int as sections
@@ -3602,6 +4656,18 @@ CREATE OR REPLACE FUNCTION app.study_plans_own_org()
 AS $function$
 begin
   insert into app.plan_orgs (plan_id, org_id) values (new.id, new.org_id) on conflict do nothing;
+  return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.study_plans_progress_summaries()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  perform app.progress_refresh(array(select c.id from changed c), null);
   return null;
 end
 $function$;
@@ -4102,57 +5168,30 @@ $function$;
 
 CREATE OR REPLACE FUNCTION public.get_session(p_session_id uuid)
  RETURNS jsonb
- LANGUAGE plpgsql
- STABLE
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_user();
-  v_s app.sessions := app.session_or_404(p_session_id);
-  v_run boolean := app.can_run_session(v_s.id);
-  v_c app.checkins;
-  v_l app.leave_requests;
-begin
-  select * into v_c from app.checkins c where c.session_id = v_s.id and c.user_id = v_uid;
-  select * into v_l from app.leave_requests l where l.session_id = v_s.id and l.user_id = v_uid;
-  return jsonb_build_object(
-    'id', v_s.id, 'org_id', v_s.org_id, 'kind', v_s.kind, 'title', v_s.title,
-    'starts_at', v_s.starts_at, 'duration_minutes', v_s.duration_minutes,
-    'ends_at', v_s.starts_at + make_interval(mins => v_s.duration_minutes),
-    'place', v_s.place, 'checkin_opens_at', v_s.checkin_opens_at, 'checkin_closes_at', v_s.checkin_closes_at,
-    'late_after_minutes', v_s.late_after_minutes,
-    'cancelled_at', v_s.cancelled_at, 'server_time', now(),
-    'org_name', (select o.name from app.organisations o where o.id = v_s.org_id),
-    'organiser_id', v_s.organiser_id,
-    'organiser_name', (select p.display_name from app.profiles p where p.user_id = v_s.organiser_id),
-    'expected_orgs', coalesce((select jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name) order by o.path)
-        from app.session_orgs so join app.organisations o on o.id = so.org_id where so.session_id = v_s.id), '[]'::jsonb),
-    'invitees', coalesce((select jsonb_agg(jsonb_build_object('user_id', p.user_id, 'display_name', p.display_name) order by p.display_name)
-        from app.session_invitees i join app.profiles p on p.user_id = i.user_id where i.session_id = v_s.id), '[]'::jsonb),
-    'reading_ids', coalesce((select jsonb_agg(r.reading_id order by r.sort_order)
-        from app.session_readings r where r.session_id = v_s.id), '[]'::jsonb),
-    'readings', coalesce((select jsonb_agg(jsonb_build_object('id', rd.id, 'title', rd.title) order by r.sort_order)
-        from app.session_readings r join app.readings rd on rd.id = r.reading_id where r.session_id = v_s.id), '[]'::jsonb),
-    'minutes', jsonb_build_object('topic', v_s.minutes_topic, 'speakers', v_s.minutes_speakers,
-        'decisions', v_s.minutes_decisions, 'updated_at', v_s.minutes_updated_at),
-    'expected', app.is_expected(v_s.id, v_uid),
-    'can_run', v_run,
-    'my_status', app.status_of(v_s, v_c.status, v_l.status),
-    'my_checkin', case when v_c.id is null then null else app.checkin_json(v_c) end,
-    'my_leave', case when v_l.id is null then null else jsonb_build_object('id', v_l.id, 'status', v_l.status,
-        'reason', v_l.reason, 'created_at', v_l.created_at, 'decided_at', v_l.decided_at) end,
-    'makeup_completed_at', (select m.completed_at from app.makeups m where m.session_id = v_s.id and m.user_id = v_uid),
-    'counts', case when v_run then app.session_counts(v_s.id) else null end);
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION public.home_summary()
- RETURNS jsonb
  LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
-  select app.home_todo() || jsonb_build_object('context', public.my_context())
+  select app.get_session_without_research(p_session_id) || jsonb_build_object('research_topic', (
+    select jsonb_build_object('id', t.id, 'title', t.title, 'brief', t.brief, 'org_name', o.name)
+      from app.research_topic_sessions l
+      join app.research_topics t on t.id = l.topic_id
+      join app.organisations o on o.id = t.org_id
+      join app.sessions s on s.id = l.session_id
+     where l.session_id = p_session_id and s.kind = 'research'))
+$function$;
+
+CREATE OR REPLACE FUNCTION public.home_summary()
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+begin
+  perform app.inbox_refresh(v_uid, now());
+  return app.home_todo() || jsonb_build_object('context', public.my_context(), 'unread', app.inbox_unread_count(v_uid));
+end
 $function$;
 
 CREATE OR REPLACE FUNCTION public.inbox_list(p_before timestamp with time zone DEFAULT NULL::timestamp with time zone, p_limit integer DEFAULT 50)
@@ -4829,6 +5868,8 @@ AS $function$
 declare
   v_uid uuid := app.require_user();
   v_plan app.study_plans := app.visible_plan(p_plan_id);
+  v_ids uuid[] := (select t.reading_ids from app.plan_totals t where t.plan_id = p_plan_id);
+  v_cells int[] := (select mp.cells from app.plan_member_progress mp where mp.plan_id = p_plan_id and mp.user_id = v_uid);
 begin
   return jsonb_build_object(
     'plan', (select jsonb_build_object(
@@ -4838,23 +5879,37 @@ begin
     'readings', coalesce((
       select jsonb_agg(jsonb_build_object(
           'id', r.id, 'title', r.title, 'author', r.author, 'where_to_read', r.where_to_read,
-          'position', pr.position, 'total', st.total, 'done', st.done, 'est_minutes', st.minutes,
+          'position', pr.position, 'total', st.total,
+          'done', coalesce(v_cells[array_position(v_ids, r.id)], 0), 'est_minutes', st.minutes,
           'has_text', st.has_text)
           order by pr.position)
         from app.plan_readings pr
         join app.readings r on r.id = pr.reading_id
         cross join lateral (
-          select count(*)::int as total, count(t.section_id)::int as done,
+          select count(*) filter (where app.section_counts(s))::int as total,
                  sum(s.est_minutes)::int as minutes, bool_or(s.body_md is not null) as has_text
             from app.reading_sections s
-            left join app.section_ticks t on t.section_id = s.id and t.user_id = v_uid
            where s.reading_id = r.id) st
        where pr.plan_id = v_plan.id), '[]'::jsonb)
   );
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION public.plan_progress(p_plan_id uuid, p_org_id uuid DEFAULT NULL::uuid)
+CREATE OR REPLACE FUNCTION public.plan_edit_data(p_plan_id uuid)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+declare
+  v app.study_plans := app.plan_for_change(p_plan_id);
+  v_detail jsonb := public.plan_detail(p_plan_id);
+begin
+  return jsonb_set(v_detail, '{plan}', (v_detail -> 'plan') || jsonb_build_object('archived_at', v.archived_at));
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.plan_progress(p_plan_id uuid, p_org_id uuid DEFAULT NULL::uuid, p_after jsonb DEFAULT NULL::jsonb, p_limit integer DEFAULT 100)
  RETURNS jsonb
  LANGUAGE plpgsql
  STABLE
@@ -4865,79 +5920,49 @@ declare
   v_plan app.study_plans := app.visible_plan(p_plan_id);
   v_org uuid := p_org_id;
   v_plan_orgs uuid[] := array(select po.org_id from app.plan_orgs po where po.plan_id = v_plan.id);
+  v_managed uuid[] := array(select app.managed_org_ids());
+  v_after_done int;
+  v_after_name text;
+  v_after_user uuid;
 begin
+  if p_limit is null or p_limit < 1 or p_limit > 500 then
+    raise exception using message = 'readings.page_size_invalid', errcode = 'P0001';
+  end if;
+  if p_after is not null then
+    begin
+      v_after_done := (p_after ->> 'done')::int;
+      v_after_name := p_after ->> 'name';
+      v_after_user := (p_after ->> 'user_id')::uuid;
+    exception when others then
+      raise exception using message = 'readings.cursor_invalid', errcode = 'P0001';
+    end;
+    if jsonb_typeof(p_after) <> 'object' or v_after_done is null or v_after_name is null or v_after_user is null then
+      raise exception using message = 'readings.cursor_invalid', errcode = 'P0001';
+    end if;
+  end if;
   if v_org is null then
-    -- the highest of the plan's organisations I manage, else the highest I manage below them
     select o.id into v_org from app.organisations o
-     where o.id in (select app.managed_org_ids()) and o.path && v_plan_orgs
+     where o.id = any (v_managed) and o.path && v_plan_orgs
      order by (o.id = any (v_plan_orgs)) desc, array_length(o.path, 1), o.sort_order, o.name
      limit 1;
   end if;
   if v_org is null or not app.can_manage(v_org) then
     raise exception using message = 'readings.not_allowed', errcode = '42501';
   end if;
-  -- the organisation must be on the line of one of the plan's: below it, or above it
   if not exists (select 1 from app.organisations o where o.id = v_org and o.path && v_plan_orgs)
      and not exists (select 1 from app.organisations o where o.id = any (v_plan_orgs) and o.path @> array[v_org]) then
     raise exception using message = 'readings.org_not_in_plan', errcode = 'P0001';
   end if;
 
-  return (
-    with members as (
-      -- below v_org and below one of the plan's organisations (the plan reaches everyone below them)
-      select distinct on (m.user_id) m.user_id, p.display_name, o.name as org_name
-        from app.organisations o
-        join app.memberships m on m.org_id = o.id and m.ended_at is null
-        join app.profiles p on p.user_id = m.user_id
-       where o.path @> array[v_org] and o.path && v_plan_orgs
-       order by m.user_id, array_length(o.path, 1) desc
-    ),
-    rs as (
-      select pr.reading_id, pr.position, r.title, count(s.id)::int as total
-        from app.plan_readings pr
-        join app.readings r on r.id = pr.reading_id
-        join app.reading_sections s on s.reading_id = pr.reading_id
-       where pr.plan_id = v_plan.id
-       group by pr.reading_id, pr.position, r.title
-    ),
-    done as (
-      select rp.user_id, rp.reading_id, rp.done as n
-        from members mb
-        join app.reading_progress rp on rp.user_id = mb.user_id
-       where rp.reading_id in (select reading_id from rs) and rp.done > 0
-    ),
-    grid as (
-      select mb.user_id, mb.display_name, mb.org_name,
-             array_agg(coalesce(d.n, 0) order by rs.position) as cells,
-             sum(coalesce(d.n, 0))::int as done
-        from members mb
-        cross join rs
-        left join done d on d.user_id = mb.user_id and d.reading_id = rs.reading_id
-       group by mb.user_id, mb.display_name, mb.org_name
-    )
-    select jsonb_build_object(
-      'plan', jsonb_build_object('id', v_plan.id, 'title', v_plan.title, 'due_on', v_plan.due_on,
-                                 'overdue', v_plan.due_on < current_date),
-      'org', (select jsonb_build_object('id', o.id, 'name', o.name) from app.organisations o where o.id = v_org),
-      'orgs', coalesce((select jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name)
-                    order by array_length(o.path, 1), o.sort_order, o.name)
-                  from app.organisations o
-                 where o.id = any (v_plan_orgs) and o.id in (select app.managed_org_ids())), '[]'::jsonb),
-      'total', (select coalesce(sum(total), 0)::int from rs),
-      'readings', coalesce((select jsonb_agg(jsonb_build_object('id', reading_id, 'title', title, 'total', total,
-                    'done_members', (select count(*) from done d where d.reading_id = rs.reading_id and d.n >= rs.total)::int)
-                    order by position) from rs), '[]'::jsonb),
-      'members', coalesce((select jsonb_agg(jsonb_build_object(
-                    'user_id', r.user_id, 'name', r.display_name, 'org_name', r.org_name,
-                    'cells', to_jsonb(r.cells), 'done', r.done)
-                    order by r.done, r.display_name) from grid r), '[]'::jsonb),
-      'shared_notes', coalesce((select jsonb_agg(jsonb_build_object(
-                    'id', n.id, 'reading_id', n.reading_id, 'author_name', mb.display_name, 'body', n.body,
-                    'updated_at', n.updated_at) order by n.updated_at desc)
-                  from app.notes n join members mb on mb.user_id = n.user_id
-                 where n.visibility = 'branch' and n.reading_id in (select reading_id from rs)), '[]'::jsonb)
-    )
-  );
+  return jsonb_build_object(
+    'plan', jsonb_build_object('id', v_plan.id, 'title', v_plan.title, 'due_on', v_plan.due_on,
+                               'overdue', v_plan.due_on < current_date),
+    'org', (select jsonb_build_object('id', o.id, 'name', o.name) from app.organisations o where o.id = v_org),
+    'orgs', coalesce((select jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name)
+                  order by array_length(o.path, 1), o.sort_order, o.name)
+                from app.organisations o
+               where o.id = any (v_plan_orgs) and o.id = any (v_managed)), '[]'::jsonb)
+  ) || app.plan_progress_data(v_plan.id, v_org, v_plan_orgs, v_after_done, v_after_name, v_after_user, p_limit);
 end
 $function$;
 
@@ -5012,14 +6037,51 @@ begin
         order by (st.done = st.total and st.total > 0), (p.due_on < current_date), p.due_on, p.title)
       from app.study_plans p
       cross join lateral app.plan_org_list(p.id) po
-      cross join lateral (
-        select count(distinct pr.reading_id)::int as readings, count(s.id)::int as total,
-               count(t.section_id)::int as done
-          from app.plan_readings pr
-          join app.reading_sections s on s.reading_id = pr.reading_id
-          left join app.section_ticks t on t.section_id = s.id and t.user_id = v_uid
-         where pr.plan_id = p.id) st
+      cross join lateral app.my_plan_progress(p.id, v_uid) st
   ), '[]'::jsonb);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.push_gone(p_endpoint text)
+ RETURNS void
+ LANGUAGE sql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  delete from app.push_subscriptions s where s.endpoint = p_endpoint
+$function$;
+
+CREATE OR REPLACE FUNCTION public.push_subscribe(p_id uuid, p_endpoint text, p_p256dh text, p_auth text, p_lang text DEFAULT 'zh-CN'::text)
+ RETURNS jsonb
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+  select app.push_save(p_id, p_endpoint, p_p256dh, p_auth, p_lang)
+$function$;
+
+CREATE OR REPLACE FUNCTION public.push_targets(p_user uuid)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select coalesce(jsonb_agg(jsonb_build_object('endpoint', s.endpoint, 'p256dh', s.p256dh, 'auth', s.auth, 'lang', s.lang)
+    order by s.created_at), '[]'::jsonb)
+    from app.push_subscriptions s where s.user_id = p_user
+$function$;
+
+CREATE OR REPLACE FUNCTION public.push_unsubscribe(p_endpoint text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_n int;
+begin
+  delete from app.push_subscriptions s where s.endpoint = p_endpoint and s.user_id = v_uid;
+  get diagnostics v_n = row_count;
+  return jsonb_build_object('removed', v_n > 0);
 end
 $function$;
 
@@ -5089,6 +6151,28 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION public.reading_edit_data(p_reading_id uuid)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+declare
+  v app.readings := app.reading_for_change(p_reading_id);
+begin
+  return jsonb_build_object(
+    'reading', jsonb_build_object('id', v.id, 'title', v.title, 'author', v.author, 'where_to_read', v.where_to_read,
+      'org_id', v.org_id, 'org_name', (select o.name from app.organisations o where o.id = v.org_id)),
+    'sections', coalesce((
+      select jsonb_agg(jsonb_build_object('id', s.id, 'position', s.position, 'title', s.title, 'body_md', s.body_md,
+          'where_to_read', s.where_to_read, 'est_minutes', s.est_minutes,
+          'readers', (select count(*)::int from app.section_ticks t where t.section_id = s.id))
+          order by s.position)
+        from app.reading_sections s where s.reading_id = v.id), '[]'::jsonb),
+    'removed', (select count(*)::int from app.removed_sections r where r.reading_id = v.id));
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION public.reading_texts(p_reading_id uuid)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -5114,6 +6198,80 @@ begin
         from app.reading_sections s
         left join app.section_ticks t on t.section_id = s.id and t.user_id = v_uid
        where s.reading_id = v_reading.id), '[]'::jsonb));
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.reading_update(p_reading_id uuid, p_title text, p_sections jsonb, p_author text DEFAULT NULL::text, p_where_to_read text DEFAULT NULL::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_old app.readings := app.reading_for_change(p_reading_id);
+  v_title text := app.readings_text(p_title, 120, true, 'title');
+  v_author text := case when p_author is null then v_old.author else app.readings_text(p_author, 120, false, 'author') end;
+  v_where text := case when p_where_to_read is null then v_old.where_to_read else app.readings_text(p_where_to_read, 300, false, 'where') end;
+  v_sec jsonb;
+  v_ids uuid[] := '{}';
+  v_id uuid;
+  v_changes jsonb;
+begin
+  if p_sections is not null then
+    if jsonb_typeof(p_sections) <> 'array' or jsonb_array_length(p_sections) = 0 then
+      raise exception using message = 'readings.sections_required', errcode = 'P0001';
+    elsif jsonb_array_length(p_sections) > 100 then
+      raise exception using message = 'readings.too_many_sections', errcode = 'P0001';
+    end if;
+    -- the same rules as create_reading, and an id on every section
+    for v_sec in select value from jsonb_array_elements(p_sections) loop
+      if jsonb_typeof(v_sec) <> 'object'
+         or jsonb_typeof(coalesce(v_sec -> 'title', '""')) <> 'string'
+         or jsonb_typeof(coalesce(v_sec -> 'body_md', 'null')) not in ('string', 'null')
+         or jsonb_typeof(coalesce(v_sec -> 'where_to_read', 'null')) not in ('string', 'null')
+         or jsonb_typeof(coalesce(v_sec -> 'est_minutes', 'null')) not in ('number', 'null')
+         or jsonb_typeof(coalesce(v_sec -> 'id', 'null')) <> 'string'
+         or (v_sec ->> 'id') !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
+        raise exception using message = 'readings.section_invalid', errcode = 'P0001';
+      end if;
+      perform app.readings_text(v_sec ->> 'title', 120, true, 'section_title');
+      perform app.readings_text(v_sec ->> 'where_to_read', 300, false, 'where');
+      if char_length(coalesce(v_sec ->> 'body_md', '')) > 50000 then
+        raise exception using message = 'readings.body_too_long', errcode = 'P0001';
+      end if;
+      if jsonb_typeof(v_sec -> 'est_minutes') = 'number'
+         and ((v_sec ->> 'est_minutes')::numeric not between 1 and 600 or (v_sec ->> 'est_minutes')::numeric % 1 <> 0) then
+        raise exception using message = 'readings.minutes_invalid', errcode = 'P0001';
+      end if;
+      v_id := (v_sec ->> 'id')::uuid;
+      if v_id = any (v_ids) then
+        raise exception using message = 'readings.section_duplicate', errcode = 'P0001';
+      end if;
+      v_ids := v_ids || v_id;
+    end loop;
+    -- an id already used elsewhere (another reading's section, seen or not) is not a new section;
+    -- a removed one stays removed (its ticks are history)
+    if exists (select 1 from app.removed_sections s where s.id = any (v_ids)) then
+      raise exception using message = 'readings.section_removed', errcode = 'PT409';
+    end if;
+    if app.section_ids_taken(p_reading_id, v_ids) then
+      raise exception using message = 'readings.id_conflict', errcode = 'PT409';
+    end if;
+  end if;
+
+  v_changes := app.reading_apply(p_reading_id, v_title, v_author, v_where, p_sections);
+  if (v_old.title, v_old.author, v_old.where_to_read) is distinct from (v_title, v_author, v_where)
+     or cardinality(array(select jsonb_array_elements_text(coalesce(v_changes -> 'added', '[]')))) > 0
+     or cardinality(array(select jsonb_array_elements_text(coalesce(v_changes -> 'removed', '[]')))) > 0
+     or cardinality(array(select jsonb_array_elements_text(coalesce(v_changes -> 'edited', '[]')))) > 0
+     or coalesce((v_changes ->> 'reordered')::boolean, false) then
+    perform app.audit(v_old.org_id, 'reading.update', p_reading_id, jsonb_build_object(
+      'title', v_title,
+      'before', jsonb_build_object('title', v_old.title, 'author', v_old.author, 'where_to_read', v_old.where_to_read),
+      'after', jsonb_build_object('title', v_title, 'author', v_author, 'where_to_read', v_where))
+      || (v_changes - 'sections'));
+  end if;
+  return public.reading_edit_data(p_reading_id);
 end
 $function$;
 
@@ -5279,6 +6437,7 @@ declare
   v_uid uuid := app.require_user();
   v_kind text;
   v_org uuid;
+  v_t app.research_topics;
 begin
   select s.kind, s.org_id into v_kind, v_org from app.sessions s where s.id = p_session_id;
   if not found then
@@ -5291,8 +6450,12 @@ begin
   if p_topic_id is null then
     delete from app.research_topic_sessions l where l.session_id = p_session_id;
   else
-    if not exists (select 1 from app.research_topics t where t.id = p_topic_id) then
+    select * into v_t from app.research_topics t where t.id = p_topic_id;
+    if not found or not exists (select 1 from app.organisations o where o.id = v_org and o.path @> array[v_t.org_id]) then
       raise exception using message = 'research.topic_not_found', errcode = 'PT404';
+    elsif v_t.retired_at is not null
+      and not exists (select 1 from app.research_topic_sessions l where l.session_id = p_session_id and l.topic_id = p_topic_id) then
+      raise exception using message = 'research.topic_retired', errcode = 'PT409';
     end if;
     insert into app.research_topic_sessions (session_id, topic_id, linked_by) values (p_session_id, p_topic_id, v_uid)
     on conflict (session_id) do update set topic_id = excluded.topic_id, linked_by = excluded.linked_by, linked_at = now();
@@ -5349,6 +6512,40 @@ begin
     select jsonb_agg(app.research_article_json(a) - 'body' order by a.state, o.sort_order, a.submitted_at)
       from app.research_articles a join app.organisations o on o.id = a.org_id
      where a.year = coalesce(p_year, app.research_year()) and a.state in ('recommended', 'selected')), '[]'::jsonb);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.research_retire_topic(p_id uuid, p_retired boolean DEFAULT true)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_t app.research_topics;
+begin
+  perform app.require_user();
+  if p_retired is null then
+    raise exception using message = 'research.decision_invalid', errcode = 'P0001';
+  end if;
+  -- read first, not locked: a lock needs the update policy, and a member who may read the topic
+  -- but not change it is told so rather than that it does not exist
+  select * into v_t from app.research_topics t where t.id = p_id;
+  if not found then
+    raise exception using message = 'research.topic_not_found', errcode = 'PT404';
+  elsif not app.can_manage(v_t.org_id) then
+    raise exception using message = 'research.not_allowed', errcode = '42501';
+  end if;
+  -- only the call that changes it is audited (a retry, or a concurrent twin, finds it done)
+  update app.research_topics t set retired_at = case when p_retired then now() end
+   where t.id = p_id and (t.retired_at is not null) <> p_retired
+  returning * into v_t;
+  if found then
+    perform app.audit(v_t.org_id, case when p_retired then 'research.retire_topic' else 'research.restore_topic' end, p_id,
+      jsonb_build_object('title', v_t.title));
+  else
+    select * into v_t from app.research_topics t where t.id = p_id;
+  end if;
+  return jsonb_build_object('id', v_t.id, 'retired_at', v_t.retired_at);
 end
 $function$;
 
@@ -5678,13 +6875,14 @@ CREATE OR REPLACE FUNCTION public.research_topics(p_year integer DEFAULT NULL::i
 AS $function$
   select coalesce(jsonb_agg(jsonb_build_object(
            'id', t.id, 'title', t.title, 'brief', t.brief, 'year', t.year, 'org_id', t.org_id,
-           'org_name', o.name, 'can_edit', app.can_manage(t.org_id),
+           'org_name', o.name, 'can_edit', app.can_manage(t.org_id), 'retired_at', t.retired_at,
            'sessions', coalesce((select jsonb_agg(jsonb_build_object('id', s.id, 'title', s.title, 'starts_at', s.starts_at) order by s.starts_at)
                                    from app.research_topic_sessions l join app.sessions s on s.id = l.session_id
                                   where l.topic_id = t.id), '[]'::jsonb))
-           order by array_length(o.path, 1), t.sort_order, t.title), '[]'::jsonb)
+           order by t.retired_at nulls first, array_length(o.path, 1), t.sort_order, t.title), '[]'::jsonb)
     from app.research_topics t join app.organisations o on o.id = t.org_id
    where t.year = coalesce(p_year, app.research_year())
+     and (t.retired_at is null or app.can_manage(t.org_id))
 $function$;
 
 CREATE OR REPLACE FUNCTION public.research_withdraw(p_id uuid)
@@ -5705,7 +6903,7 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION public.roster(p_org_id uuid)
+CREATE OR REPLACE FUNCTION public.roster(p_org_id uuid, p_after uuid DEFAULT NULL::uuid, p_limit integer DEFAULT 200)
  RETURNS jsonb
  LANGUAGE plpgsql
  STABLE
@@ -5713,28 +6911,67 @@ CREATE OR REPLACE FUNCTION public.roster(p_org_id uuid)
 AS $function$
 declare
   v_uid uuid := app.require_manage(p_org_id);
+  v_path uuid[];
+  v_rank int;
+  v_name text;
+  v_members jsonb;
+  v_next uuid;
 begin
+  if p_limit is null or p_limit < 1 or p_limit > 500 then
+    raise exception using message = 'admin.page_size_invalid', errcode = 'P0001';
+  end if;
+  if p_after is not null then
+    select o.path, -app.rank_of(m.role), p.display_name into v_path, v_rank, v_name
+      from app.memberships m
+      join app.organisations o on o.id = m.org_id
+      join app.profiles p on p.user_id = m.user_id
+     where m.id = p_after and o.path @> array[p_org_id];
+    if not found then
+      raise exception using message = 'admin.cursor_invalid', errcode = 'P0001';
+    end if;
+  end if;
+
+  with page as (
+    select m.id, m.user_id, p.display_name, p.school, p.position, c.phone, m.role, o.id as org_id, o.name as org_name,
+           m.joined_at, m.is_cadre, row_number() over (order by o.path, -app.rank_of(m.role), p.display_name, m.id) as n
+      from app.memberships m
+      join app.organisations o on o.id = m.org_id
+      join app.profiles p on p.user_id = m.user_id
+      left join app.profile_contacts c on c.user_id = m.user_id
+     where o.path @> array[p_org_id] and m.ended_at is null
+       and (p_after is null or (o.path, -app.rank_of(m.role), p.display_name, m.id) > (v_path, v_rank, v_name, p_after))
+     order by o.path, -app.rank_of(m.role), p.display_name, m.id
+     limit p_limit + 1
+  )
+  select coalesce(jsonb_agg(jsonb_build_object(
+             'membership_id', x.id, 'user_id', x.user_id, 'display_name', x.display_name,
+             'school', x.school, 'position', x.position, 'phone', x.phone, 'role', x.role,
+             'org_id', x.org_id, 'org_name', x.org_name, 'joined_at', x.joined_at, 'is_me', x.user_id = v_uid,
+             'is_cadre', x.is_cadre)
+             order by x.n) filter (where x.n <= p_limit), '[]'::jsonb),
+         (select l.id from page l where l.n = p_limit and exists (select 1 from page z where z.n > p_limit))
+    into v_members, v_next
+    from page x;
+
   return jsonb_build_object(
     'org_id', p_org_id,
     'my_rank', app.org_rank(p_org_id),
-    'members', coalesce((
-      select jsonb_agg(jsonb_build_object(
-          'membership_id', m.id, 'user_id', m.user_id, 'display_name', p.display_name,
-          'school', p.school, 'position', p.position, 'phone', c.phone, 'role', m.role,
-          'org_id', o.id, 'org_name', o.name, 'joined_at', m.joined_at, 'is_me', m.user_id = v_uid)
-          order by o.path, app.rank_of(m.role) desc, p.display_name)
-        from app.memberships m
-        join app.organisations o on o.id = m.org_id
-        join app.profiles p on p.user_id = m.user_id
-        left join app.profile_contacts c on c.user_id = m.user_id
-       where o.path @> array[p_org_id] and m.ended_at is null), '[]'::jsonb),
-    'pending', coalesce((
+    'members', v_members,
+    'next', v_next,
+    -- first page only: active members per organisation, and the roster rows still waiting
+    'org_counts', case when p_after is null then coalesce((
+        select jsonb_object_agg(x.org_id, x.n)
+          from (select m.org_id, count(*)::int as n
+                  from app.memberships m join app.organisations o on o.id = m.org_id
+                 where o.path @> array[p_org_id] and m.ended_at is null
+                 group by m.org_id) x), '{}'::jsonb) end,
+    'pending', case when p_after is null then coalesce((
       select jsonb_agg(jsonb_build_object(
           'id', pm.id, 'display_name', pm.display_name, 'phone', pm.phone, 'role', pm.role,
-          'org_id', o.id, 'org_name', o.name, 'created_at', pm.created_at)
+          'org_id', o.id, 'org_name', o.name, 'created_at', pm.created_at, 'is_cadre', pm.is_cadre)
           order by o.path, pm.display_name)
         from app.pending_members pm join app.organisations o on o.id = pm.org_id
-       where o.path @> array[p_org_id] and pm.attached_at is null), '[]'::jsonb)
+       where o.path @> array[p_org_id] and pm.attached_at is null), '[]'::jsonb) else '[]'::jsonb end
   );
 end
 $function$;
@@ -5745,42 +6982,15 @@ CREATE OR REPLACE FUNCTION public.roster_import(p_id uuid, p_org_id uuid, p_rows
  SET search_path TO ''
 AS $function$
 declare
-  v_uid uuid := app.require_manage(p_org_id);
-  v_rows jsonb;
-  v_good jsonb;
-  v_bad jsonb;
-  v_done app.roster_imports;
-  v_result jsonb;
+  v_retry boolean := exists (select 1 from app.roster_imports i where i.id = p_id);
+  v_result jsonb := app.roster_import_without_research(p_id, p_org_id, p_rows);
 begin
-  if p_id is null then
-    raise exception using message = 'admin.id_required', errcode = 'P0001';
+  if not v_retry then
+    update app.pending_members pm set is_cadre = x.cadre
+      from (select app.normalise_phone(r ->> 'phone') as phone, app.parse_cadre(r ->> 'cadre') as cadre
+              from jsonb_array_elements(p_rows) r where jsonb_typeof(r) = 'object') x
+     where pm.import_id = p_id and pm.attached_at is null and pm.phone = x.phone and x.cadre is not null;
   end if;
-  select * into v_done from app.roster_imports i where i.id = p_id;
-  if found then
-    if v_done.org_id <> p_org_id or v_done.created_by is distinct from v_uid then
-      raise exception using message = 'admin.id_conflict', errcode = 'PT409';
-    end if;
-    return coalesce(v_done.result, jsonb_build_object('import_id', v_done.id, 'saved', v_done.row_count, 'bad', '[]'::jsonb));
-  end if;
-  v_rows := app.roster_check_rows(p_org_id, p_rows);
-  select coalesce(jsonb_agg(r order by (r ->> 'index')::int) filter (where jsonb_array_length(r -> 'errors') = 0), '[]'),
-         coalesce(jsonb_agg(jsonb_build_object('index', r -> 'index', 'row', r -> 'row', 'errors', r -> 'errors')
-                            order by (r ->> 'index')::int) filter (where jsonb_array_length(r -> 'errors') > 0), '[]')
-    into v_good, v_bad
-    from jsonb_array_elements(v_rows) r;
-  v_result := jsonb_build_object('import_id', p_id, 'total', jsonb_array_length(v_rows),
-    'saved', jsonb_array_length(v_good), 'bad', v_bad);
-  insert into app.roster_imports (id, org_id, created_by, row_count, result)
-  values (p_id, p_org_id, v_uid, jsonb_array_length(v_rows), v_result);
-  insert into app.pending_members (import_id, org_id, phone, display_name, role, invited_by)
-  select p_id, (r ->> 'org_id')::uuid, r ->> 'phone', r ->> 'name', r ->> 'role', v_uid
-    from jsonb_array_elements(v_good) r
-  on conflict (org_id, phone) where attached_at is null
-  do update set display_name = excluded.display_name, role = excluded.role,
-                import_id = excluded.import_id, invited_by = excluded.invited_by;
-  perform app.audit(p_org_id, 'roster.import', p_id,
-    jsonb_build_object('rows', jsonb_array_length(v_rows), 'saved', jsonb_array_length(v_good),
-                       'bad', jsonb_array_length(v_bad)));
   return v_result;
 end
 $function$;
@@ -6564,11 +7774,35 @@ $function$;
 
 -- triggers
 
+CREATE TRIGGER checkins_attendance_fact AFTER INSERT OR DELETE OR UPDATE ON app.checkins FOR EACH ROW EXECUTE FUNCTION app.checkins_attendance_fact();
+
 CREATE TRIGGER checkins_tally AFTER INSERT OR DELETE OR UPDATE ON app.checkins FOR EACH ROW EXECUTE FUNCTION app.checkins_tally();
+
+CREATE TRIGGER inbox_items_push AFTER INSERT ON app.inbox_items FOR EACH ROW EXECUTE FUNCTION app.push_on_inbox_item();
+
+CREATE TRIGGER leave_requests_attendance_fact AFTER INSERT OR DELETE OR UPDATE ON app.leave_requests FOR EACH ROW EXECUTE FUNCTION app.leave_requests_attendance_fact();
 
 CREATE TRIGGER leave_requests_inbox AFTER INSERT OR UPDATE OF status ON app.leave_requests FOR EACH ROW EXECUTE FUNCTION app.inbox_on_leave();
 
 CREATE TRIGGER leave_requests_tally AFTER INSERT OR DELETE OR UPDATE ON app.leave_requests FOR EACH ROW EXECUTE FUNCTION app.leave_requests_tally();
+
+CREATE TRIGGER memberships_attendance_facts_del AFTER DELETE ON app.memberships REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_attendance_facts();
+
+CREATE TRIGGER memberships_attendance_facts_ins AFTER INSERT ON app.memberships REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_attendance_facts();
+
+CREATE TRIGGER memberships_attendance_facts_upd_new AFTER UPDATE ON app.memberships REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_attendance_facts();
+
+CREATE TRIGGER memberships_attendance_facts_upd_old AFTER UPDATE ON app.memberships REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_attendance_facts();
+
+CREATE TRIGGER memberships_inbox AFTER INSERT ON app.memberships FOR EACH ROW WHEN (((new.created_by IS NOT NULL) AND (new.ended_at IS NULL))) EXECUTE FUNCTION app.inbox_on_membership();
+
+CREATE TRIGGER memberships_keep_cadre BEFORE INSERT ON app.memberships FOR EACH ROW WHEN ((NOT new.is_cadre)) EXECUTE FUNCTION app.memberships_keep_cadre();
+
+CREATE TRIGGER memberships_progress_summaries_delete AFTER DELETE ON app.memberships REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_progress_summaries();
+
+CREATE TRIGGER memberships_progress_summaries_insert AFTER INSERT ON app.memberships REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_progress_summaries();
+
+CREATE TRIGGER memberships_progress_summaries_update AFTER UPDATE ON app.memberships REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_progress_summaries();
 
 CREATE TRIGGER memberships_role BEFORE INSERT OR UPDATE OF role, org_id ON app.memberships FOR EACH ROW EXECUTE FUNCTION app.memberships_check_role();
 
@@ -6580,7 +7814,11 @@ CREATE TRIGGER memberships_tally_upd_new AFTER UPDATE ON app.memberships REFEREN
 
 CREATE TRIGGER memberships_tally_upd_old AFTER UPDATE ON app.memberships REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_tally();
 
+CREATE TRIGGER organisations_attendance_facts AFTER UPDATE ON app.organisations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.organisations_attendance_facts();
+
 CREATE TRIGGER organisations_path BEFORE INSERT OR UPDATE OF parent_id ON app.organisations FOR EACH ROW EXECUTE FUNCTION app.organisations_set_path();
+
+CREATE TRIGGER organisations_progress_summaries AFTER UPDATE ON app.organisations REFERENCING OLD TABLE AS old_orgs NEW TABLE AS new_orgs FOR EACH STATEMENT EXECUTE FUNCTION app.organisations_progress_summaries();
 
 CREATE TRIGGER organisations_repath AFTER UPDATE OF parent_id ON app.organisations FOR EACH ROW WHEN ((old.parent_id IS DISTINCT FROM new.parent_id)) EXECUTE FUNCTION app.organisations_repath_descendants();
 
@@ -6588,7 +7826,19 @@ CREATE TRIGGER organisations_tally AFTER UPDATE ON app.organisations REFERENCING
 
 CREATE TRIGGER organisations_touch BEFORE UPDATE ON app.organisations FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
 
+CREATE TRIGGER pending_members_carry_cadre AFTER UPDATE OF attached_at ON app.pending_members FOR EACH ROW WHEN (((old.attached_at IS NULL) AND (new.attached_at IS NOT NULL) AND new.is_cadre)) EXECUTE FUNCTION app.pending_members_carry_cadre();
+
 CREATE CONSTRAINT TRIGGER plan_orgs_inbox AFTER INSERT ON app.plan_orgs DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION app.inbox_on_plan_org();
+
+CREATE TRIGGER plan_orgs_progress_summaries_delete AFTER DELETE ON app.plan_orgs REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.plan_parts_progress_summaries();
+
+CREATE TRIGGER plan_orgs_progress_summaries_insert AFTER INSERT ON app.plan_orgs REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.plan_parts_progress_summaries();
+
+CREATE TRIGGER plan_readings_progress_summaries_delete AFTER DELETE ON app.plan_readings REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.plan_parts_progress_summaries();
+
+CREATE TRIGGER plan_readings_progress_summaries_insert AFTER INSERT ON app.plan_readings REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.plan_parts_progress_summaries();
+
+CREATE TRIGGER plan_readings_progress_summaries_update AFTER UPDATE ON app.plan_readings REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.plan_parts_progress_summaries();
 
 CREATE TRIGGER post_reactions_after_change AFTER INSERT OR DELETE ON app.post_reactions FOR EACH ROW EXECUTE FUNCTION app.post_reactions_after_change();
 
@@ -6602,7 +7852,21 @@ CREATE TRIGGER posts_inbox AFTER INSERT ON app.posts FOR EACH ROW WHEN ((new.quo
 
 CREATE TRIGGER profile_contacts_touch BEFORE UPDATE ON app.profile_contacts FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
 
+CREATE TRIGGER profiles_progress_summaries AFTER UPDATE ON app.profiles REFERENCING OLD TABLE AS old_profiles NEW TABLE AS new_profiles FOR EACH STATEMENT EXECUTE FUNCTION app.profiles_progress_summaries();
+
 CREATE TRIGGER profiles_touch BEFORE UPDATE ON app.profiles FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
+
+CREATE TRIGGER reading_progress_summaries_delete AFTER DELETE ON app.reading_progress REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.reading_progress_summaries();
+
+CREATE TRIGGER reading_progress_summaries_insert AFTER INSERT ON app.reading_progress REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.reading_progress_summaries();
+
+CREATE TRIGGER reading_progress_summaries_update AFTER UPDATE ON app.reading_progress REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.reading_progress_summaries();
+
+CREATE TRIGGER reading_sections_progress_summaries_delete AFTER DELETE ON app.reading_sections REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.reading_sections_progress_summaries();
+
+CREATE TRIGGER reading_sections_progress_summaries_insert AFTER INSERT ON app.reading_sections REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.reading_sections_progress_summaries();
+
+CREATE TRIGGER reading_sections_progress_summaries_update AFTER UPDATE ON app.reading_sections REFERENCING OLD TABLE AS old_sections NEW TABLE AS new_sections FOR EACH STATEMENT EXECUTE FUNCTION app.reading_sections_progress_summaries_update();
 
 CREATE TRIGGER readings_created_by BEFORE INSERT ON app.readings FOR EACH ROW EXECUTE FUNCTION app.readings_set_created_by();
 
@@ -6618,11 +7882,19 @@ CREATE TRIGGER section_ticks_count_delete AFTER DELETE ON app.section_ticks REFE
 
 CREATE TRIGGER section_ticks_count_insert AFTER INSERT ON app.section_ticks REFERENCING NEW TABLE AS new_ticks FOR EACH STATEMENT EXECUTE FUNCTION app.section_ticks_count_insert();
 
+CREATE TRIGGER session_invitees_attendance_facts_del AFTER DELETE ON app.session_invitees REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.session_invitees_attendance_facts();
+
+CREATE TRIGGER session_invitees_attendance_facts_ins AFTER INSERT ON app.session_invitees REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.session_invitees_attendance_facts();
+
 CREATE CONSTRAINT TRIGGER session_invitees_inbox AFTER INSERT ON app.session_invitees DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION app.inbox_on_session_expected();
 
 CREATE TRIGGER session_invitees_tally_del AFTER DELETE ON app.session_invitees REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.session_links_tally();
 
 CREATE TRIGGER session_invitees_tally_ins AFTER INSERT ON app.session_invitees REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.session_links_tally();
+
+CREATE TRIGGER session_orgs_attendance_facts_del AFTER DELETE ON app.session_orgs REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.session_orgs_attendance_facts();
+
+CREATE TRIGGER session_orgs_attendance_facts_ins AFTER INSERT ON app.session_orgs REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.session_orgs_attendance_facts();
 
 CREATE CONSTRAINT TRIGGER session_orgs_inbox AFTER INSERT ON app.session_orgs DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION app.inbox_on_session_expected();
 
@@ -6633,6 +7905,8 @@ CREATE TRIGGER session_orgs_tally_ins AFTER INSERT ON app.session_orgs REFERENCI
 CREATE TRIGGER session_tallies_broadcast AFTER UPDATE ON app.session_tallies FOR EACH ROW WHEN ((old.* IS DISTINCT FROM new.*)) EXECUTE FUNCTION app.tallies_broadcast();
 
 CREATE CONSTRAINT TRIGGER session_tally_deltas_fold AFTER INSERT ON app.session_tally_deltas DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION app.session_tally_fold();
+
+CREATE TRIGGER sessions_attendance_facts AFTER UPDATE ON app.sessions FOR EACH ROW EXECUTE FUNCTION app.sessions_attendance_facts();
 
 CREATE TRIGGER sessions_fixed BEFORE UPDATE ON app.sessions FOR EACH ROW EXECUTE FUNCTION app.sessions_keep_fixed();
 
@@ -6647,6 +7921,8 @@ CREATE TRIGGER sessions_touch BEFORE UPDATE ON app.sessions FOR EACH ROW EXECUTE
 CREATE TRIGGER study_plans_created_by BEFORE INSERT ON app.study_plans FOR EACH ROW EXECUTE FUNCTION app.readings_set_created_by();
 
 CREATE TRIGGER study_plans_own_org AFTER INSERT ON app.study_plans FOR EACH ROW EXECUTE FUNCTION app.study_plans_own_org();
+
+CREATE TRIGGER study_plans_progress_summaries AFTER INSERT ON app.study_plans REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.study_plans_progress_summaries();
 
 CREATE TRIGGER topics_after_update AFTER UPDATE ON app.topics FOR EACH ROW WHEN ((((((old.status IS DISTINCT FROM new.status) OR (old.title IS DISTINCT FROM new.title)) OR (old.prompt IS DISTINCT FROM new.prompt)) OR (old.deadline IS DISTINCT FROM new.deadline)) OR (old.summary_post_id IS DISTINCT FROM new.summary_post_id))) EXECUTE FUNCTION app.topics_after_update();
 
@@ -6663,6 +7939,10 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.attach_pending_on_signup(): postgres=X/postgres
 
 -- function app.attach_pending_phone(p_phone text, p_user uuid): postgres=X/postgres
+
+-- function app.attendance_rebuild(): postgres=X/postgres service_role=X/postgres
+
+-- function app.attendance_refresh(p_sessions uuid[], p_users uuid[]): postgres=X/postgres
 
 -- function app.attendance_sheet(p_session uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
@@ -6690,11 +7970,15 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.checkin_max_attempts(): postgres=X/postgres service_role=X/postgres
 
+-- function app.checkins_attendance_fact(): postgres=X/postgres
+
 -- function app.checkins_tally(): postgres=X/postgres
 
 -- function app.code_of(p_secret bytea, p_step bigint): postgres=X/postgres service_role=X/postgres
 
 -- function app.expected_count(p_session uuid): postgres=X/postgres service_role=X/postgres
+
+-- function app.get_session_without_research(p_session_id uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.handle_new_user(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
@@ -6715,6 +7999,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.inbox_kinds(): authenticated=X/postgres postgres=X/postgres
 
 -- function app.inbox_on_leave(): postgres=X/postgres
+
+-- function app.inbox_on_membership(): postgres=X/postgres
 
 -- function app.inbox_on_plan_org(): postgres=X/postgres
 
@@ -6746,15 +8032,25 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.is_member_anywhere(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
+-- function app.leave_requests_attendance_fact(): postgres=X/postgres
+
 -- function app.leave_requests_tally(): postgres=X/postgres
 
 -- function app.managed_org_ids(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.membership_for_change(p_membership uuid): authenticated=X/postgres postgres=X/postgres
 
+-- function app.memberships_attendance_facts(): postgres=X/postgres
+
 -- function app.memberships_check_role(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
+-- function app.memberships_keep_cadre(): postgres=X/postgres
+
+-- function app.memberships_progress_summaries(): default (PUBLIC may execute)
+
 -- function app.memberships_tally(): postgres=X/postgres
+
+-- function app.my_plan_progress(p_plan_id uuid, p_user uuid, OUT readings integer, OUT total integer, OUT done integer): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.my_reach_org_ids(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
@@ -6778,19 +8074,33 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.org_secretaries(p_org uuid): postgres=X/postgres
 
+-- function app.organisations_attendance_facts(): postgres=X/postgres
+
+-- function app.organisations_progress_summaries(): default (PUBLIC may execute)
+
 -- function app.organisations_repath_descendants(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.organisations_set_path(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.organisations_tally(): postgres=X/postgres
 
+-- function app.parse_cadre(p_value text): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
 -- function app.parse_role(p_role text): authenticated=X/postgres postgres=X/postgres
+
+-- function app.pending_members_carry_cadre(): postgres=X/postgres
 
 -- function app.plan_apply(p_plan_id uuid, p_title text, p_description text, p_due_on date, p_reading_ids uuid[], p_archived boolean): authenticated=X/postgres postgres=X/postgres
 
 -- function app.plan_for_change(p_plan_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function app.plan_org_list(p_plan_id uuid, OUT ids uuid[], OUT names text, OUT can_manage boolean): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
+-- function app.plan_parts_progress_summaries(): default (PUBLIC may execute)
+
+-- function app.plan_progress_data(p_plan_id uuid, p_org uuid, p_plan_orgs uuid[], p_after_done integer, p_after_name text, p_after_user uuid, p_limit integer): authenticated=X/postgres postgres=X/postgres
+
+-- function app.plans_of_readings(p_readings uuid[]): postgres=X/postgres service_role=X/postgres
 
 -- function app.post_for_me(p_post uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
@@ -6804,7 +8114,33 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.preview_invite(p_code text): anon=X/postgres authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
+-- function app.profiles_progress_summaries(): default (PUBLIC may execute)
+
+-- function app.progress_contributions(p_plans uuid[], p_users uuid[]): postgres=X/postgres service_role=X/postgres
+
+-- function app.progress_int_add(a integer[], b integer[], sign integer): postgres=X/postgres service_role=X/postgres
+
+-- function app.progress_refresh(p_plans uuid[], p_users uuid[]): postgres=X/postgres service_role=X/postgres
+
+-- function app.push_on_inbox_item(): postgres=X/postgres
+
+-- function app.push_save(p_id uuid, p_endpoint text, p_p256dh text, p_auth text, p_lang text): authenticated=X/postgres postgres=X/postgres
+
 -- function app.rank_of(p_role text): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
+-- function app.reading_apply(p_reading_id uuid, p_title text, p_author text, p_where text, p_sections jsonb): authenticated=X/postgres postgres=X/postgres
+
+-- function app.reading_edit_rows(p_sections jsonb): authenticated=X/postgres postgres=X/postgres
+
+-- function app.reading_for_change(p_reading_id uuid): authenticated=X/postgres postgres=X/postgres
+
+-- function app.reading_progress_recount(p_readings uuid[]): postgres=X/postgres service_role=X/postgres
+
+-- function app.reading_progress_summaries(): default (PUBLIC may execute)
+
+-- function app.reading_sections_progress_summaries(): default (PUBLIC may execute)
+
+-- function app.reading_sections_progress_summaries_update(): default (PUBLIC may execute)
 
 -- function app.readings_set_created_by(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
@@ -6813,6 +8149,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.redeem_invite(p_code text): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.refusal(p_key text, p_status integer, p_code text): postgres=X/postgres service_role=X/postgres
+
+-- function app.report_attendance(p_root uuid, p_from date, p_to date): authenticated=X/postgres postgres=X/postgres
 
 -- function app.report_data(p_root uuid, p_from date, p_to date): authenticated=X/postgres postgres=X/postgres
 
@@ -6838,11 +8176,19 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.research_year(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
--- function app.roster_check_rows(p_org uuid, p_rows jsonb): authenticated=X/postgres postgres=X/postgres
+-- function app.roster_check_rows(p_org uuid, p_rows jsonb): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
+-- function app.roster_check_rows_without_research(p_org uuid, p_rows jsonb): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
+-- function app.roster_import_without_research(p_id uuid, p_org_id uuid, p_rows jsonb): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.roster_request_answer(p_pending uuid, p_accept boolean): authenticated=X/postgres postgres=X/postgres
 
 -- function app.roster_requests_for_me(): authenticated=X/postgres postgres=X/postgres
+
+-- function app.section_counts(p_section app.reading_sections): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
+-- function app.section_ids_taken(p_reading_id uuid, p_ids uuid[]): authenticated=X/postgres postgres=X/postgres
 
 -- function app.section_ticks_count_delete(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
@@ -6856,15 +8202,21 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.session_expected(p_session uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
+-- function app.session_invitees_attendance_facts(): postgres=X/postgres
+
 -- function app.session_links_tally(): postgres=X/postgres
 
 -- function app.session_or_404(p_session uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
+-- function app.session_orgs_attendance_facts(): postgres=X/postgres
 
 -- function app.session_params(s app.sessions): authenticated=X/postgres postgres=X/postgres
 
 -- function app.session_recount(p_session uuid): postgres=X/postgres service_role=X/postgres
 
 -- function app.session_tally_fold(): postgres=X/postgres
+
+-- function app.sessions_attendance_facts(): postgres=X/postgres
 
 -- function app.sessions_keep_fixed(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
@@ -6879,6 +8231,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.study_ledger(p_user uuid, p_org uuid, p_from date, p_to date): authenticated=X/postgres postgres=X/postgres
 
 -- function app.study_plans_own_org(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
+-- function app.study_plans_progress_summaries(): default (PUBLIC may execute)
 
 -- function app.tallies_broadcast(): postgres=X/postgres
 
@@ -6982,17 +8336,31 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function public.plan_detail(p_plan_id uuid): authenticated=X/postgres postgres=X/postgres
 
--- function public.plan_progress(p_plan_id uuid, p_org_id uuid): authenticated=X/postgres postgres=X/postgres
+-- function public.plan_edit_data(p_plan_id uuid): authenticated=X/postgres postgres=X/postgres
+
+-- function public.plan_progress(p_plan_id uuid, p_org_id uuid, p_after jsonb, p_limit integer): authenticated=X/postgres postgres=X/postgres
 
 -- function public.plan_update(p_plan_id uuid, p_title text, p_due_on date, p_reading_ids uuid[], p_description text): authenticated=X/postgres postgres=X/postgres
 
 -- function public.plans_list(): authenticated=X/postgres postgres=X/postgres
 
+-- function public.push_gone(p_endpoint text): postgres=X/postgres service_role=X/postgres
+
+-- function public.push_subscribe(p_id uuid, p_endpoint text, p_p256dh text, p_auth text, p_lang text): authenticated=X/postgres postgres=X/postgres
+
+-- function public.push_targets(p_user uuid): postgres=X/postgres service_role=X/postgres
+
+-- function public.push_unsubscribe(p_endpoint text): authenticated=X/postgres postgres=X/postgres
+
 -- function public.reading_catalog(): authenticated=X/postgres postgres=X/postgres
 
 -- function public.reading_detail(p_reading_id uuid): authenticated=X/postgres postgres=X/postgres
 
+-- function public.reading_edit_data(p_reading_id uuid): authenticated=X/postgres postgres=X/postgres
+
 -- function public.reading_texts(p_reading_id uuid): authenticated=X/postgres postgres=X/postgres
+
+-- function public.reading_update(p_reading_id uuid, p_title text, p_sections jsonb, p_author text, p_where_to_read text): authenticated=X/postgres postgres=X/postgres
 
 -- function public.redeem_invite(p_code text): authenticated=X/postgres postgres=X/postgres
 
@@ -7016,6 +8384,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function public.research_recommended(p_year integer): authenticated=X/postgres postgres=X/postgres
 
+-- function public.research_retire_topic(p_id uuid, p_retired boolean): authenticated=X/postgres postgres=X/postgres
+
 -- function public.research_review(p_id uuid, p_decision text, p_comment text): authenticated=X/postgres postgres=X/postgres
 
 -- function public.research_review_list(p_year integer): authenticated=X/postgres postgres=X/postgres
@@ -7036,7 +8406,7 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function public.research_withdraw(p_id uuid): authenticated=X/postgres postgres=X/postgres
 
--- function public.roster(p_org_id uuid): authenticated=X/postgres postgres=X/postgres
+-- function public.roster(p_org_id uuid, p_after uuid, p_limit integer): authenticated=X/postgres postgres=X/postgres
 
 -- function public.roster_import(p_id uuid, p_org_id uuid, p_rows jsonb): authenticated=X/postgres postgres=X/postgres
 
@@ -7094,6 +8464,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- schema public: =U/pg_database_owner anon=U/pg_database_owner authenticated=U/pg_database_owner pg_database_owner=UC/pg_database_owner service_role=U/pg_database_owner
 
+-- table app.attendance_facts: postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+
 -- table app.audit_log: authenticated=r/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
 
 -- table app.audit_log_id_seq: 
@@ -7122,9 +8494,17 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- table app.pending_members: authenticated=arwd/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
 
+-- table app.plan_member_progress: authenticated=r/postgres postgres=arwdDxtm/postgres service_role=arwd/postgres
+
+-- table app.plan_org_member: authenticated=r/postgres postgres=arwdDxtm/postgres service_role=arwd/postgres
+
+-- table app.plan_org_progress: authenticated=r/postgres postgres=arwdDxtm/postgres service_role=arwd/postgres
+
 -- table app.plan_orgs: authenticated=ar/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
 
 -- table app.plan_readings: authenticated=ar/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+
+-- table app.plan_totals: authenticated=r/postgres postgres=arwdDxtm/postgres service_role=arwd/postgres
 
 -- table app.post_reactions: authenticated=ard/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
 
@@ -7134,11 +8514,19 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- table app.profiles: authenticated=rw/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
 
+-- table app.push_settings: postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+
+-- table app.push_subscriptions: authenticated=rd/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+
 -- table app.reading_progress: authenticated=r/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
 
 -- table app.reading_sections: authenticated=ar/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
 
 -- table app.readings: authenticated=ar/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+
+-- table app.removed_section_ticks: authenticated=r/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+
+-- table app.removed_sections: authenticated=r/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
 
 -- table app.research_articles: authenticated=arw/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
 
@@ -7162,6 +8550,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- table app.session_invitees: authenticated=ard/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
 
+-- table app.session_members: postgres=arwdDxtm/postgres service_role=r/postgres
+
 -- table app.session_orgs: authenticated=ard/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
 
 -- table app.session_readings: authenticated=ard/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
@@ -7184,13 +8574,21 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- comments
 
+comment on column app.memberships.during is 'The period the member belonged: [joined_at, ended_at). "Belonged at t" is during @> t, everywhere.';
+
 comment on column app.memberships.is_cadre is 'A cadre of vice-principal level or above (副校级以上干部): owes one research article a year.';
+
+comment on column app.pending_members.is_cadre is 'From the roster file''s 副校级以上干部 column: copied to the membership when the row attaches.';
+
+comment on column app.research_topics.retired_at is 'Set when the publisher retires the topic: no longer offered for new articles or sessions; kept for those that have it.';
 
 comment on column app.roster_imports.result is 'The answer of the import (saved count, bad rows with reasons), returned again to a retry.';
 
 comment on column app.sessions.late_after_minutes is 'Grace period: a check-in up to this many minutes after starts_at counts as present, later as late.';
 
 comment on column app.study_plans.archived_at is 'Set when a secretary archives the plan: members no longer see it.';
+
+comment on table app.attendance_facts is 'Who was expected at each session (app.session_members and invitees), with their check-in and leave: org_id is the deepest organisation that brought them (null: invited only), orgs that organisation and everything above it for every membership that brought them (the report rows they count in). A summary kept by triggers; app.attendance_rebuild() recomputes it.';
 
 comment on table app.audit_log is 'What secretaries and admins did, by whom, where. Written only through app.audit().';
 
@@ -7218,9 +8616,17 @@ comment on table app.organisations is 'The Party organisation tree: 局党委 �
 
 comment on table app.pending_members is 'Roster rows imported by a secretary, waiting for the person to sign up with that phone number.';
 
+comment on table app.plan_member_progress is 'Sections of a plan a member has read (and per reading), for every member the plan reaches and anyone who ticked in it: "my done/total" everywhere.';
+
+comment on table app.plan_org_member is 'The members of the progress view of (plan, organisation): active members of the organisation and below it whom the plan reaches, with their progress, so that a page is an index range.';
+
+comment on table app.plan_org_progress is 'Counts of the progress view of (plan, organisation), rolled up through the organisation tree: members, finished, finished per reading.';
+
 comment on table app.plan_orgs is 'The organisations a plan is for: their members and the members of everything below them. Always holds the plan''s own org_id.';
 
 comment on table app.plan_readings is 'Which readings a plan holds, in order.';
+
+comment on table app.plan_totals is 'A plan''s readings (in order) with their counted sections, and the plan''s total: the columns of every progress view. Rebuilt with the plan.';
 
 comment on table app.post_reactions is '赞同: one per member and post.';
 
@@ -7230,11 +8636,19 @@ comment on table app.profile_contacts is 'Private contact details: seen only by 
 
 comment on table app.profiles is 'A member''s public face inside the county system: name, school, position.';
 
+comment on table app.push_settings is 'Where the push Edge Function is and the secret it checks; one row, written by the operator (no row: no pushes).';
+
+comment on table app.push_subscriptions is 'Web Push subscriptions of members'' browsers (one per endpoint); written only through push_subscribe/push_unsubscribe.';
+
 comment on table app.reading_progress is 'Sections of a reading a member has ticked, kept by triggers on section_ticks, so that progress views read members × readings rather than every tick.';
 
 comment on table app.reading_sections is 'The parts of a reading, in order. A section is what a member ticks off.';
 
 comment on table app.readings is 'A theory text (or a document) members study, split into sections. Scoped to an organisation; the bureau''s are county-wide.';
+
+comment on table app.removed_section_ticks is 'Ticks members made on a section before it was removed: kept as history, no longer counted.';
+
+comment on table app.removed_sections is 'Sections taken out of a reading by an edit, as they were: history, counted nowhere.';
 
 comment on table app.research_articles is 'A research article (调研文章): plain text with headings; written by its author, reviewed by the secretary of its organisation, selected by the bureau.';
 
@@ -7255,6 +8669,8 @@ comment on table app.roster_imports is 'One saved roster import; its client-made
 comment on table app.section_ticks is 'A member marked a section as read. Untick deletes the row; a re-tick keeps the first time.';
 
 comment on table app.session_invitees is 'Named people from other organisations expected at a session (双重组织生活).';
+
+comment on table app.session_members is 'Members expected at a session through its organisations: those who belonged at its start. The one place that rule is written.';
 
 comment on table app.session_orgs is 'Organisations expected at a session: their members and the members of everything below them.';
 

@@ -11,7 +11,7 @@ import { as, count, createUser, expectError, freshDb, ids } from './db'
 let db: Db
 const reading = randomUUID()
 const plan = randomUUID()
-const sec = [randomUUID(), randomUUID(), randomUUID()]
+const sec: string[] = [randomUUID(), randomUUID(), randomUUID()]
 const due = (days: number) => new Date(Date.now() + days * 86400_000 + 8 * 3600_000).toISOString().slice(0, 10)
 const section = (id: string, title: string, body: string | null = null) => ({ id, title, body_md: body, where_to_read: '', est_minutes: null })
 

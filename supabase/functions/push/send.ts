@@ -107,7 +107,7 @@ export async function handlePush(req: Request, deps: PushDeps): Promise<Response
         urgency: 'normal',
       })
       const headers = Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, String(v)]))
-      const res = await (deps.fetch ?? fetch)(r.endpoint, { method: r.method, headers, body: r.body, signal: AbortSignal.timeout(10_000) })
+      const res = await (deps.fetch ?? fetch)(r.endpoint, { method: r.method, headers, body: r.body ? new Uint8Array(r.body) : null, signal: AbortSignal.timeout(10_000) })
       await res.body?.cancel()
       if (res.status === 404 || res.status === 410) {
         await deps.gone(t.endpoint)

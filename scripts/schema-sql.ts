@@ -82,7 +82,8 @@ export async function schemaSql(db: Queryable): Promise<string> {
         from pg_namespace n where n.nspname in ${SCHEMAS}
       union all
       select 'table', format('%I.%I', n.nspname, c.relname),
-             (select string_agg(a::text, ' ' order by a::text) from unnest(c.relacl) a)
+             -- without MAINTAIN (m), which PostgreSQL 17 (PGlite) grants and 15 (Supabase's) has not
+             (select string_agg(regexp_replace(a::text, '=([^/]*)m([^/]*)/', '=\\1\\2/'), ' ' order by a::text) from unnest(c.relacl) a)
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
        where n.nspname in ${SCHEMAS} and c.relkind in ('r', 'p', 'v', 'S')
       union all

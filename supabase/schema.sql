@@ -8464,113 +8464,113 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- schema public: =U/pg_database_owner anon=U/pg_database_owner authenticated=U/pg_database_owner pg_database_owner=UC/pg_database_owner service_role=U/pg_database_owner
 
--- table app.attendance_facts: postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.attendance_facts: postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.audit_log: authenticated=r/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.audit_log: authenticated=r/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
 -- table app.audit_log_id_seq: 
 
--- table app.checkin_attempts: postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.checkin_attempts: postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.checkins: authenticated=arw/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.checkins: authenticated=arw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.inbox_items: authenticated=r/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.inbox_items: authenticated=r/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.inbox_muted: authenticated=ard/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.inbox_muted: authenticated=ard/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.invite_redemptions: authenticated=r/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.invite_redemptions: authenticated=r/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.invites: authenticated=arw/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.invites: authenticated=arw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.leave_requests: authenticated=arw/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.leave_requests: authenticated=arw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.makeups: authenticated=ar/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.makeups: authenticated=ar/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.memberships: authenticated=arw/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.memberships: authenticated=arw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.notes: authenticated=arwd/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.notes: authenticated=arwd/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.organisations: authenticated=arw/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.organisations: authenticated=arw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.pending_members: authenticated=arwd/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.pending_members: authenticated=arwd/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.plan_member_progress: authenticated=r/postgres postgres=arwdDxtm/postgres service_role=arwd/postgres
+-- table app.plan_member_progress: authenticated=r/postgres postgres=arwdDxt/postgres service_role=arwd/postgres
 
--- table app.plan_org_member: authenticated=r/postgres postgres=arwdDxtm/postgres service_role=arwd/postgres
+-- table app.plan_org_member: authenticated=r/postgres postgres=arwdDxt/postgres service_role=arwd/postgres
 
--- table app.plan_org_progress: authenticated=r/postgres postgres=arwdDxtm/postgres service_role=arwd/postgres
+-- table app.plan_org_progress: authenticated=r/postgres postgres=arwdDxt/postgres service_role=arwd/postgres
 
--- table app.plan_orgs: authenticated=ar/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.plan_orgs: authenticated=ar/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.plan_readings: authenticated=ar/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.plan_readings: authenticated=ar/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.plan_totals: authenticated=r/postgres postgres=arwdDxtm/postgres service_role=arwd/postgres
+-- table app.plan_totals: authenticated=r/postgres postgres=arwdDxt/postgres service_role=arwd/postgres
 
--- table app.post_reactions: authenticated=ard/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.post_reactions: authenticated=ard/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.posts: authenticated=arw/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.posts: authenticated=arw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.profile_contacts: authenticated=rw/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.profile_contacts: authenticated=rw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.profiles: authenticated=rw/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.profiles: authenticated=rw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.push_settings: postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.push_settings: postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.push_subscriptions: authenticated=rd/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.push_subscriptions: authenticated=rd/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.reading_progress: authenticated=r/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.reading_progress: authenticated=r/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.reading_sections: authenticated=ar/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.reading_sections: authenticated=ar/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.readings: authenticated=ar/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.readings: authenticated=ar/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.removed_section_ticks: authenticated=r/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.removed_section_ticks: authenticated=r/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.removed_sections: authenticated=r/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.removed_sections: authenticated=r/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.research_articles: authenticated=arw/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.research_articles: authenticated=arw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.research_collection_items: authenticated=arwd/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.research_collection_items: authenticated=arwd/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.research_collections: authenticated=arw/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.research_collections: authenticated=arw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.research_events: authenticated=ar/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.research_events: authenticated=ar/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
 -- table app.research_events_id_seq: 
 
--- table app.research_sections: authenticated=arwd/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.research_sections: authenticated=arwd/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.research_topic_sessions: authenticated=arwd/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.research_topic_sessions: authenticated=arwd/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.research_topics: authenticated=arw/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.research_topics: authenticated=arw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.roster_imports: authenticated=ar/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.roster_imports: authenticated=ar/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.section_ticks: authenticated=ard/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.section_ticks: authenticated=ard/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.session_invitees: authenticated=ard/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.session_invitees: authenticated=ard/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.session_members: postgres=arwdDxtm/postgres service_role=r/postgres
+-- table app.session_members: postgres=arwdDxt/postgres service_role=r/postgres
 
--- table app.session_orgs: authenticated=ard/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.session_orgs: authenticated=ard/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.session_readings: authenticated=ard/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.session_readings: authenticated=ard/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.session_secrets: postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.session_secrets: postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.session_tallies: postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.session_tallies: postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.session_tally_deltas: postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.session_tally_deltas: postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
 -- table app.session_tally_deltas_id_seq: 
 
--- table app.sessions: authenticated=arw/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.sessions: authenticated=arw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.study_plans: authenticated=ar/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.study_plans: authenticated=ar/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.topic_reads: authenticated=arw/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.topic_reads: authenticated=arw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
--- table app.topics: authenticated=arw/postgres postgres=arwdDxtm/postgres service_role=arwdDxtm/postgres
+-- table app.topics: authenticated=arw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
 -- comments
 

@@ -123,4 +123,35 @@ describe('asking to join', () => {
     await teacher.locator(`[data-test="me-membership"]:has-text("${ORG}")`).waitFor()
     await shot(teacher, 'me-membership')
   })
+
+  it('in English: the approval invite, the requests screen and the invite form say what happens', { timeout: 120_000 }, async () => {
+    const english = async (page: Page) => {
+      await page.goto('/favicon.svg')
+      await page.evaluate(() => localStorage.setItem('xxdzz-settings', JSON.stringify({ locale: 'en', fontScale: 1 })))
+    }
+    const visitor = await b.open()
+    pages.push(visitor)
+    await english(visitor)
+    await visitor.goto('/join?code=DEMOASK1')
+    const note = visitor.locator('[data-test="invite-needs-approval"]')
+    await note.waitFor()
+    expect(await note.textContent()).toContain('approval')
+    expect(await visitor.locator('[data-test="join-submit"]').textContent()).toContain('Sign up and ask to join')
+    await shot(visitor, 'en-join-preview')
+
+    const page = await b.open()
+    pages.push(page)
+    await english(page)
+    await signInAs(page, 'secretary2@demo.example')
+    await page.goto('/admin/join-requests')
+    // the request approved above is listed as answered
+    await page.locator('[data-test="join-answered"]').waitFor()
+    expect(await page.locator('[data-test="join-answered"]').textContent()).toContain('Approved')
+    await shot(page, 'en-join-requests')
+    await page.goto('/admin/invites')
+    await page.locator('[data-test="invite-new"]').click()
+    await page.locator('[data-test="invite-approval"]').waitFor()
+    expect(await page.locator('[data-test="invite-form"]').textContent()).toContain('Needs approval')
+    await shot(page, 'en-invite-form')
+  })
 })

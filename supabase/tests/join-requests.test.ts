@@ -114,6 +114,13 @@ describe('asking to join', () => {
     expect(users(answer)).toEqual([teacher])
     expect(answer[0].link).toBe('/me')
     await expectError(as(db, ids.secretaryA).rpc('join_request_answer', { p_id: id, p_approve: false }), 'join.already_answered')
+    // the other secretary of the branch hears the member joined, once; the one who approved does not
+    const joined = await db.query<{ user_id: string }>(
+      `select i.user_id::text from app.inbox_items i join app.memberships m on i.dedupe_key = 'member_joined:' || m.id
+        where m.user_id = $1 and m.org_id = $2`,
+      [teacher, ids.branchA],
+    )
+    expect(joined.rows).toEqual([{ user_id: secretaryA2 }])
     // the teacher sees the membership
     const ctx = await as(db, teacher).rpc('my_context')
     expect(ctx.memberships.map((m: any) => m.org_id)).toContain(ids.branchA)

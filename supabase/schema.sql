@@ -81,7 +81,7 @@ create table app.inbox_items (
   created_at timestamp with time zone not null default now(),
   read_at timestamp with time zone,
   constraint inbox_items_dedupe_key_check CHECK ((char_length(dedupe_key) <= 200)),
-  constraint inbox_items_kind_check CHECK ((kind = ANY (ARRAY['session_scheduled'::text, 'session_moved'::text, 'session_cancelled'::text, 'session_tomorrow'::text, 'session_soon'::text, 'leave_approved'::text, 'leave_declined'::text, 'makeup_assigned'::text, 'plan_assigned'::text, 'plan_due'::text, 'post_quoted'::text, 'topic_closed'::text, 'leave_waiting'::text, 'roster_imported'::text, 'member_joined'::text]))),
+  constraint inbox_items_kind_check CHECK ((kind = ANY (ARRAY['session_scheduled'::text, 'session_moved'::text, 'session_cancelled'::text, 'session_tomorrow'::text, 'session_soon'::text, 'leave_approved'::text, 'leave_declined'::text, 'makeup_assigned'::text, 'plan_assigned'::text, 'plan_due'::text, 'post_quoted'::text, 'topic_closed'::text, 'leave_waiting'::text, 'roster_imported'::text, 'member_joined'::text, 'join_requested'::text, 'join_approved'::text, 'join_declined'::text]))),
   constraint inbox_items_link_check CHECK ((link ~ '^/[A-Za-z0-9/_-]*$'::text)),
   constraint inbox_items_once UNIQUE (user_id, dedupe_key),
   constraint inbox_items_params_check CHECK ((jsonb_typeof(params) = 'object'::text)),
@@ -119,6 +119,7 @@ create table app.invites (
   revoked_at timestamp with time zone,
   created_by uuid,
   created_at timestamp with time zone not null default now(),
+  needs_approval boolean not null default false,
   constraint invites_code_check CHECK ((code ~ '^[A-Z0-9]{6,12}$'::text)),
   constraint invites_code_key UNIQUE (code),
   constraint invites_created_by_fkey FOREIGN KEY (created_by) REFERENCES app.profiles(user_id) ON DELETE SET NULL,
@@ -130,6 +131,28 @@ create table app.invites (
   constraint invites_uses_within_max CHECK (((max_uses IS NULL) OR (use_count <= max_uses)))
 );
 alter table app.invites enable row level security;
+
+create table app.join_requests (
+  id uuid not null,
+  invite_id uuid not null,
+  org_id uuid not null,
+  user_id uuid not null,
+  role text not null,
+  status text not null default 'pending'::text,
+  created_at timestamp with time zone not null default now(),
+  answered_at timestamp with time zone,
+  answered_by uuid,
+  constraint join_requests_answered CHECK (((status = 'pending'::text) = (answered_at IS NULL))),
+  constraint join_requests_answered_by_fkey FOREIGN KEY (answered_by) REFERENCES app.profiles(user_id) ON DELETE SET NULL,
+  constraint join_requests_invite_id_fkey FOREIGN KEY (invite_id) REFERENCES app.invites(id) ON DELETE CASCADE,
+  constraint join_requests_once UNIQUE (invite_id, user_id),
+  constraint join_requests_org_id_fkey FOREIGN KEY (org_id) REFERENCES app.organisations(id),
+  constraint join_requests_pkey PRIMARY KEY (id),
+  constraint join_requests_role_check CHECK ((role = ANY (ARRAY['member'::text, 'committee'::text]))),
+  constraint join_requests_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'approved'::text, 'declined'::text]))),
+  constraint join_requests_user_id_fkey FOREIGN KEY (user_id) REFERENCES app.profiles(user_id) ON DELETE CASCADE
+);
+alter table app.join_requests enable row level security;
 
 create table app.leave_requests (
   id uuid not null,
@@ -807,6 +830,14 @@ CREATE INDEX invites_created_by_idx ON app.invites USING btree (created_by);
 
 CREATE INDEX invites_org_id_idx ON app.invites USING btree (org_id);
 
+CREATE INDEX join_requests_answered_by_idx ON app.join_requests USING btree (answered_by);
+
+CREATE INDEX join_requests_org_id_idx ON app.join_requests USING btree (org_id);
+
+CREATE INDEX join_requests_org_pending_idx ON app.join_requests USING btree (org_id, created_at DESC) WHERE (status = 'pending'::text);
+
+CREATE INDEX join_requests_user_id_idx ON app.join_requests USING btree (user_id);
+
 CREATE INDEX leave_requests_decided_by_idx ON app.leave_requests USING btree (decided_by);
 
 CREATE INDEX leave_requests_user_id_idx ON app.leave_requests USING btree (user_id);
@@ -1003,6 +1034,9 @@ create policy invites_select on app.invites as permissive for select to authenti
 create policy invites_update on app.invites as permissive for update to authenticated
   using ((org_id IN ( SELECT app.managed_org_ids() AS managed_org_ids)))
   with check ((org_id IN ( SELECT app.managed_org_ids() AS managed_org_ids)));
+
+create policy join_requests_select on app.join_requests as permissive for select to authenticated
+  using (((user_id = ( SELECT auth.uid() AS uid)) OR (org_id IN ( SELECT app.managed_org_ids() AS managed_org_ids))));
 
 create policy leave_requests_insert on app.leave_requests as permissive for insert to authenticated
   with check (((user_id = ( SELECT auth.uid() AS uid)) AND (status = 'pending'::text) AND app.is_expected(session_id, ( SELECT auth.uid() AS uid))));
@@ -2188,7 +2222,29 @@ CREATE OR REPLACE FUNCTION app.inbox_kinds()
 AS $function$
   select array['session_scheduled', 'session_moved', 'session_cancelled', 'session_tomorrow', 'session_soon',
     'leave_approved', 'leave_declined', 'makeup_assigned', 'plan_assigned', 'plan_due', 'post_quoted',
-    'topic_closed', 'leave_waiting', 'roster_imported', 'member_joined']
+    'topic_closed', 'leave_waiting', 'roster_imported', 'member_joined', 'join_requested', 'join_approved', 'join_declined']
+$function$;
+
+CREATE OR REPLACE FUNCTION app.inbox_on_join_request()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_params jsonb := jsonb_build_object('request_id', new.id, 'org_id', new.org_id,
+    'org', (select o.name from app.organisations o where o.id = new.org_id),
+    'member', (select p.display_name from app.profiles p where p.user_id = new.user_id));
+begin
+  if tg_op = 'INSERT' then
+    perform app.inbox_add(array(select x from unnest(app.org_secretaries(new.org_id)) x where x <> new.user_id),
+      'join_requested', 'join_requested:' || new.id, '/admin/join-requests', v_params, new.created_at, new.user_id);
+  elsif new.status <> 'pending' and old.status = 'pending' then
+    perform app.inbox_add(array[new.user_id], 'join_' || new.status, 'join_answered:' || new.id, '/me',
+      v_params, new.answered_at, new.answered_by);
+  end if;
+  return null;
+end
 $function$;
 
 CREATE OR REPLACE FUNCTION app.inbox_on_leave()
@@ -2509,6 +2565,19 @@ AS $function$
       else 'active' end)
 $function$;
 
+CREATE OR REPLACE FUNCTION app.invite_needs_approval(p_code text)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select exists (
+    select 1 from app.invites i
+     where i.code = upper(btrim(coalesce(p_code, ''))) and i.needs_approval
+       and not exists (select 1 from app.memberships m
+                        where m.org_id = i.org_id and m.user_id = auth.uid() and m.ended_at is null))
+$function$;
+
 CREATE OR REPLACE FUNCTION app.is_bureau_admin()
  RETURNS boolean
  LANGUAGE sql
@@ -2540,6 +2609,129 @@ CREATE OR REPLACE FUNCTION app.is_member_anywhere()
  SET search_path TO ''
 AS $function$
   select exists (select 1 from app.memberships m where m.user_id = auth.uid() and m.ended_at is null)
+$function$;
+
+CREATE OR REPLACE FUNCTION app.join_request_answer(p_id uuid, p_approve boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_req app.join_requests;
+  v_status text := case when p_approve then 'approved' else 'declined' end;
+begin
+  if p_approve is null then
+    raise exception using message = 'join.answer_required', errcode = 'P0001';
+  end if;
+  select * into v_req from app.join_requests r where r.id = p_id for update;
+  if not found or not (v_req.user_id = v_uid or app.can_manage(v_req.org_id)) then
+    raise exception using message = 'join.not_found', errcode = 'PT404';
+  end if;
+  if not app.can_manage(v_req.org_id) then
+    raise exception using message = 'join.not_allowed', errcode = '42501';
+  end if;
+  if v_req.status = v_status then
+    return app.join_request_json(v_req);
+  elsif v_req.status <> 'pending' then
+    raise exception using message = 'join.already_answered', errcode = 'PT409';
+  end if;
+  if p_approve then
+    if exists (select 1 from app.organisations o where o.id = v_req.org_id and o.retired_at is not null) then
+      raise exception using message = 'invite.org_retired', errcode = 'P0001';
+    end if;
+    if not exists (select 1 from app.memberships m where m.org_id = v_req.org_id and m.user_id = v_req.user_id and m.ended_at is null) then
+      insert into app.memberships (org_id, user_id, role, created_by) values (v_req.org_id, v_req.user_id, v_req.role, v_uid);
+    end if;
+    -- the invite counts the person once they are in; a limit reached meanwhile does not undo
+    -- the secretary's yes
+    update app.invites i set use_count = i.use_count + 1
+     where i.id = v_req.invite_id and (i.max_uses is null or i.use_count < i.max_uses);
+    insert into app.invite_redemptions (invite_id, user_id) values (v_req.invite_id, v_req.user_id) on conflict do nothing;
+  end if;
+  update app.join_requests r set status = v_status, answered_at = now(), answered_by = v_uid
+   where r.id = v_req.id returning * into v_req;
+  perform app.audit(v_req.org_id, 'join.' || case when p_approve then 'approve' else 'decline' end, v_req.id,
+    jsonb_build_object('name', (select p.display_name from app.profiles p where p.user_id = v_req.user_id), 'role', v_req.role));
+  return app.join_request_json(v_req);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.join_request_create(p_id uuid, p_code text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_req app.join_requests;
+  v_invite app.invites;
+begin
+  if p_id is null then
+    raise exception using message = 'join.id_required', errcode = 'P0001';
+  end if;
+  select * into v_req from app.join_requests r where r.id = p_id;
+  if found then
+    if v_req.user_id <> v_uid then
+      raise exception using message = 'join.id_conflict', errcode = 'PT409';
+    end if;
+    return app.join_request_json(v_req);
+  end if;
+  v_invite := app.invite_by_code(p_code);
+  select * into v_req from app.join_requests r where r.invite_id = v_invite.id and r.user_id = v_uid;
+  if found then
+    return app.join_request_json(v_req);
+  end if;
+  if not v_invite.needs_approval then
+    raise exception using message = 'join.no_approval_needed', errcode = 'P0001';
+  end if;
+  if exists (select 1 from app.memberships m where m.org_id = v_invite.org_id and m.user_id = v_uid and m.ended_at is null) then
+    raise exception using message = 'join.already_member', errcode = 'PT409';
+  end if;
+  if v_invite.max_uses is not null and v_invite.use_count >= v_invite.max_uses then
+    raise exception using message = 'invite.used_up', errcode = 'P0001';
+  end if;
+  if exists (select 1 from app.organisations o where o.id = v_invite.org_id and o.retired_at is not null) then
+    raise exception using message = 'invite.org_retired', errcode = 'P0001';
+  end if;
+  insert into app.join_requests (id, invite_id, org_id, user_id, role)
+  values (p_id, v_invite.id, v_invite.org_id, v_uid, v_invite.role)
+  on conflict do nothing
+  returning * into v_req;
+  if v_req.id is null then
+    -- the same person asked at the same moment through another id: answer with that request
+    select * into v_req from app.join_requests r where r.invite_id = v_invite.id and r.user_id = v_uid;
+  end if;
+  return app.join_request_json(v_req);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.join_request_json(r app.join_requests)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select jsonb_build_object('id', r.id, 'org_id', r.org_id, 'org_name', o.name, 'role', r.role,
+    'status', r.status, 'created_at', r.created_at, 'answered_at', r.answered_at,
+    'user_id', r.user_id, 'display_name', p.display_name, 'school', p.school, 'position', p.position)
+    from app.organisations o, app.profiles p
+   where o.id = r.org_id and p.user_id = r.user_id
+$function$;
+
+CREATE OR REPLACE FUNCTION app.join_requests_for_manager()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select coalesce(jsonb_agg(app.join_request_json(r) order by (r.status = 'pending') desc, r.created_at desc), '[]')
+    from (select * from app.join_requests r
+           where r.org_id in (select app.managed_org_ids())
+             and (r.status = 'pending' or r.answered_at > now() - interval '30 days')
+           order by (r.status = 'pending') desc, r.created_at desc limit 200) r
 $function$;
 
 CREATE OR REPLACE FUNCTION app.leave_requests_attendance_fact()
@@ -5344,7 +5536,8 @@ AS $function$
 begin
   perform app.require_manage(p_org_id);
   return coalesce((
-    select jsonb_agg(app.invite_json(i) order by (i.revoked_at is null) desc, i.created_at desc)
+    select jsonb_agg(app.invite_json(i) || jsonb_build_object('needs_approval', i.needs_approval)
+                     order by (i.revoked_at is null) desc, i.created_at desc)
       from app.invites i where i.org_id = p_org_id
   ), '[]'::jsonb);
 end
@@ -5356,7 +5549,7 @@ CREATE OR REPLACE FUNCTION public.invite_preview(p_code text)
  STABLE
  SET search_path TO ''
 AS $function$
-  select app.preview_invite(p_code)
+  select app.preview_invite(p_code) || jsonb_build_object('needs_approval', app.invite_needs_approval(p_code))
 $function$;
 
 CREATE OR REPLACE FUNCTION public.invite_revoke(p_invite_id uuid)
@@ -5378,6 +5571,57 @@ begin
   end if;
   return app.invite_json(v_invite);
 end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.invite_set_approval(p_invite_id uuid, p_needs_approval boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_invite app.invites;
+begin
+  perform app.require_user();
+  select * into v_invite from app.invites i where i.id = p_invite_id;
+  if not found then
+    raise exception using message = 'admin.invite_not_found', errcode = 'PT404';
+  end if;
+  perform app.require_manage(v_invite.org_id);
+  if p_needs_approval is null then
+    raise exception using message = 'admin.approval_invalid', errcode = 'P0001';
+  end if;
+  if v_invite.needs_approval <> p_needs_approval then
+    update app.invites i set needs_approval = p_needs_approval where i.id = v_invite.id returning * into v_invite;
+    perform app.audit(v_invite.org_id, 'invite.approval', v_invite.id,
+      jsonb_build_object('code', v_invite.code, 'needs_approval', p_needs_approval));
+  end if;
+  return app.invite_json(v_invite) || jsonb_build_object('needs_approval', v_invite.needs_approval);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.join_request_answer(p_id uuid, p_approve boolean)
+ RETURNS jsonb
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+  select app.join_request_answer(p_id, p_approve)
+$function$;
+
+CREATE OR REPLACE FUNCTION public.join_request_create(p_id uuid, p_code text)
+ RETURNS jsonb
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+  select app.join_request_create(p_id, p_code)
+$function$;
+
+CREATE OR REPLACE FUNCTION public.join_requests_list()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select app.join_requests_for_manager()
 $function$;
 
 CREATE OR REPLACE FUNCTION public.list_my_sessions(p_scope text DEFAULT 'upcoming'::text, p_before timestamp with time zone DEFAULT NULL::timestamp with time zone, p_limit integer DEFAULT 20)
@@ -6277,10 +6521,15 @@ $function$;
 
 CREATE OR REPLACE FUNCTION public.redeem_invite(p_code text)
  RETURNS jsonb
- LANGUAGE sql
+ LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
-  select app.redeem_invite(p_code)
+begin
+  if app.invite_needs_approval(p_code) then
+    raise exception using message = 'invite.needs_approval', errcode = 'P0001';
+  end if;
+  return app.redeem_invite(p_code);
+end
 $function$;
 
 CREATE OR REPLACE FUNCTION public.report_bureau(p_from date, p_to date)
@@ -7780,6 +8029,8 @@ CREATE TRIGGER checkins_tally AFTER INSERT OR DELETE OR UPDATE ON app.checkins F
 
 CREATE TRIGGER inbox_items_push AFTER INSERT ON app.inbox_items FOR EACH ROW EXECUTE FUNCTION app.push_on_inbox_item();
 
+CREATE TRIGGER join_requests_inbox AFTER INSERT OR UPDATE OF status ON app.join_requests FOR EACH ROW EXECUTE FUNCTION app.inbox_on_join_request();
+
 CREATE TRIGGER leave_requests_attendance_fact AFTER INSERT OR DELETE OR UPDATE ON app.leave_requests FOR EACH ROW EXECUTE FUNCTION app.leave_requests_attendance_fact();
 
 CREATE TRIGGER leave_requests_inbox AFTER INSERT OR UPDATE OF status ON app.leave_requests FOR EACH ROW EXECUTE FUNCTION app.inbox_on_leave();
@@ -7998,6 +8249,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.inbox_kinds(): authenticated=X/postgres postgres=X/postgres
 
+-- function app.inbox_on_join_request(): postgres=X/postgres
+
 -- function app.inbox_on_leave(): postgres=X/postgres
 
 -- function app.inbox_on_membership(): postgres=X/postgres
@@ -8026,11 +8279,21 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.invite_json(p_invite app.invites): authenticated=X/postgres postgres=X/postgres
 
+-- function app.invite_needs_approval(p_code text): anon=X/postgres authenticated=X/postgres postgres=X/postgres
+
 -- function app.is_bureau_admin(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.is_expected(p_session uuid, p_user uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.is_member_anywhere(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
+-- function app.join_request_answer(p_id uuid, p_approve boolean): authenticated=X/postgres postgres=X/postgres
+
+-- function app.join_request_create(p_id uuid, p_code text): authenticated=X/postgres postgres=X/postgres
+
+-- function app.join_request_json(r app.join_requests): postgres=X/postgres
+
+-- function app.join_requests_for_manager(): authenticated=X/postgres postgres=X/postgres
 
 -- function app.leave_requests_attendance_fact(): postgres=X/postgres
 
@@ -8298,6 +8561,14 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function public.invite_revoke(p_invite_id uuid): authenticated=X/postgres postgres=X/postgres
 
+-- function public.invite_set_approval(p_invite_id uuid, p_needs_approval boolean): authenticated=X/postgres postgres=X/postgres
+
+-- function public.join_request_answer(p_id uuid, p_approve boolean): authenticated=X/postgres postgres=X/postgres
+
+-- function public.join_request_create(p_id uuid, p_code text): authenticated=X/postgres postgres=X/postgres
+
+-- function public.join_requests_list(): authenticated=X/postgres postgres=X/postgres
+
 -- function public.list_my_sessions(p_scope text, p_before timestamp with time zone, p_limit integer): authenticated=X/postgres postgres=X/postgres
 
 -- function public.mark_attendance(p_session_id uuid, p_user_id uuid, p_status text, p_reason text): authenticated=X/postgres postgres=X/postgres
@@ -8482,6 +8753,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- table app.invites: authenticated=arw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
+-- table app.join_requests: authenticated=r/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
+
 -- table app.leave_requests: authenticated=arw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
 -- table app.makeups: authenticated=ar/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
@@ -8574,6 +8847,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- comments
 
+comment on column app.invites.needs_approval is 'True: opening the invite asks to join (app.join_requests) instead of admitting at once.';
+
 comment on column app.memberships.during is 'The period the member belonged: [joined_at, ended_at). "Belonged at t" is during @> t, everywhere.';
 
 comment on column app.memberships.is_cadre is 'A cadre of vice-principal level or above (副校级以上干部): owes one research article a year.';
@@ -8603,6 +8878,8 @@ comment on table app.inbox_muted is 'Kinds of inbox items a member turned off in
 comment on table app.invite_redemptions is 'Who joined through which invite.';
 
 comment on table app.invites is 'Codes a secretary shares so new members can join their organisation at sign-up.';
+
+comment on table app.join_requests is 'A person asking to join an organisation through an invite that needs approval; answered by its secretaries.';
 
 comment on table app.leave_requests is '请假: a member asks before the session; the secretary approves or declines.';
 

@@ -107,6 +107,8 @@ export interface Invite {
   revoked_at: string | null
   created_at: string
   status: InviteStatus
+  /** from invite_list and invite_set_approval (invite_create makes invites that admit at once) */
+  needs_approval?: boolean
 }
 
 export interface AuditEntry {
@@ -206,6 +208,31 @@ export function inviteCreate(id: string, orgId: string, expiresAt: Date, maxUses
 }
 export const inviteList = (orgId: string) => rpc<Invite[]>('invite_list', { p_org_id: orgId })
 export const inviteRevoke = (inviteId: string) => rpc<Invite>('invite_revoke', { p_invite_id: inviteId })
+/** 需审批: opening the invite asks the secretaries instead of admitting at once. */
+export function inviteSetApproval(inviteId: string, needsApproval: boolean) {
+  return rpc<Invite>('invite_set_approval', { p_invite_id: inviteId, p_needs_approval: needsApproval })
+}
+
+// join requests (through an invite that needs approval)
+export interface JoinRequest {
+  id: string
+  org_id: string
+  org_name: string
+  role: 'member' | 'committee'
+  status: 'pending' | 'approved' | 'declined'
+  created_at: string
+  answered_at: string | null
+  user_id: string
+  display_name: string
+  school: string | null
+  position: string | null
+}
+/** Waiting ones first, then those answered in the last 30 days, in the organisations I manage. */
+export const joinRequestsList = () => rpc<JoinRequest[]>('join_requests_list')
+/** Keyed by the request: answering again the same way returns the same and changes nothing. */
+export function joinRequestAnswer(id: string, approve: boolean) {
+  return rpc<JoinRequest>('join_request_answer', { p_id: id, p_approve: approve })
+}
 
 // audit log (bureau admins), newest first, keyset by id
 export function auditLog(filter: AuditFilter, before: number | null, limit = 30) {

@@ -10,6 +10,8 @@ export interface InvitePreview {
   org_kind: OrgKind
   parent_name: string | null
   role: Role
+  /** true: joining asks the organisation's secretaries first (join_request_create) */
+  needs_approval: boolean
 }
 
 export interface Redeemed { org_id: string, org_name: string, role: Role }
@@ -63,6 +65,11 @@ export interface HomeSummary {
 export const invitePreview = (code: string) => rpc<InvitePreview>('invite_preview', { p_code: code.trim() })
 
 export const redeemInvite = (code: string) => rpc<Redeemed>('redeem_invite', { p_code: code.trim() })
+
+/** Asks to join through an invite that needs approval; `id` is made once by the client, so a retry asks once. */
+export function joinRequestCreate(id: string, code: string) {
+  return rpc<{ id: string, status: 'pending' | 'approved' | 'declined', org_id: string, org_name: string }>('join_request_create', { p_id: id, p_code: code.trim() })
+}
 
 export const myContext = () => rpc<MyContext>('my_context')
 

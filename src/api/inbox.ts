@@ -1,9 +1,9 @@
 import { joinChannels, rpc } from './client'
 
-export const INBOX_KINDS = ['session_scheduled', 'session_moved', 'session_cancelled', 'session_tomorrow', 'session_soon', 'leave_approved', 'leave_declined', 'makeup_assigned', 'plan_assigned', 'plan_due', 'post_quoted', 'topic_closed', 'leave_waiting', 'roster_imported', 'member_joined'] as const
+export const INBOX_KINDS = ['session_scheduled', 'session_moved', 'session_cancelled', 'session_tomorrow', 'session_soon', 'leave_approved', 'leave_declined', 'makeup_assigned', 'plan_assigned', 'plan_due', 'post_quoted', 'topic_closed', 'leave_waiting', 'roster_imported', 'member_joined', 'join_requested', 'join_approved', 'join_declined'] as const
 export type InboxKind = typeof INBOX_KINDS[number]
 /** Kinds only secretaries receive: 我的 shows their switches to secretaries only. */
-export const SECRETARY_KINDS: readonly InboxKind[] = ['leave_waiting', 'roster_imported', 'member_joined']
+export const SECRETARY_KINDS: readonly InboxKind[] = ['leave_waiting', 'roster_imported', 'member_joined', 'join_requested']
 
 export interface InboxItem {
   id: string

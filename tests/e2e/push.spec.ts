@@ -29,6 +29,20 @@ describe('push notifications in 我的', () => {
       await page.screenshot({ path: 'test-results/me/push-unsupported.png' })
   })
 
+  it('a build without a VAPID key (as here) says push is not set up, in a browser that could push; no switch', async () => {
+    const page = await b.open()
+    await signInAs(page, 'teacher4@demo.example')
+    expect(await page.evaluate(() => 'PushManager' in window && 'Notification' in window && 'serviceWorker' in navigator)).toBe(true)
+    const shell = new Shell(page)
+    await shell.tab('me').click()
+    const note = page.locator('[data-test="me-push-unavailable"]')
+    await note.waitFor()
+    expect(await note.getAttribute('data-state')).toBe('unconfigured')
+    expect(await note.textContent()).toContain('本系统尚未开通推送通知')
+    expect(await note.textContent()).toContain('“消息”照常可用')
+    expect(await page.locator('[data-test="me-push-switch"]').count()).toBe(0)
+  })
+
   it('the service worker the app installs handles push and notification clicks', async () => {
     const page = await b.open()
     await signInAs(page, 'teacher4@demo.example')

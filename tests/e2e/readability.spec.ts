@@ -71,6 +71,7 @@ const SECRETARY: Screen[] = [
   ['/admin/roster', '[data-test="admin-roster-page"] .van-cell'],
   ['/admin/import', '[data-test="admin-import-page"] .van-cell'],
   ['/admin/invites', '[data-test="admin-invites-page"] .van-cell'],
+  ['/admin/join-requests', '[data-test="join-empty"], [data-test="join-waiting"], [data-test="join-answered"]'],
   ['/admin/reports', '[data-test="admin-reports-page"] .van-cell, [data-test="admin-reports-page"] table'],
   [`/readings/plans/${PLAN}/progress`, '[data-test="readings-progress-page"] [data-test^="progress-row-"]'],
   ['/sessions/new', '[data-test="session-edit-page"] form'],
@@ -99,6 +100,7 @@ const PUBLIC: Screen[] = [
   ['/login', '[data-test="login-form"]'],
   ['/join', '[data-test="invite-code-form"]'],
   [`/join?code=${DEMO_INVITE}`, '[data-test="join-form"]'],
+  ['/join?code=DEMOASK1', '[data-test="invite-needs-approval"]'],
 ]
 
 /** Open a screen and wait until it shows its content and nothing on it is still loading. */

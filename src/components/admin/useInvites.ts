@@ -2,7 +2,7 @@ import type { Invite } from '@/api/admin'
 import { showSuccessToast, showToast } from 'vant'
 import { ref, shallowRef } from 'vue'
 import { useI18n } from 'vue-i18n'
-import { inviteCreate, inviteList, inviteRevoke } from '@/api/admin'
+import { inviteCreate, inviteList, inviteRevoke, inviteSetApproval } from '@/api/admin'
 import { errorKey, errorMessage } from '@/api/errors'
 
 /** The invites of one organisation: list, create (client-made id: a retry makes no second invite), revoke. */
@@ -27,11 +27,15 @@ export function useInvites() {
     }
   }
 
-  async function create(days: number, maxUses: number | null, role: 'member' | 'committee'): Promise<Invite | null> {
+  async function create(days: number, maxUses: number | null, role: 'member' | 'committee', needsApproval = false): Promise<Invite | null> {
     creating.value = true
     pendingId ??= crypto.randomUUID()
     try {
-      const inv = await inviteCreate(pendingId, orgId, new Date(Date.now() + days * 86_400_000), maxUses, role)
+      let inv = await inviteCreate(pendingId, orgId, new Date(Date.now() + days * 86_400_000), maxUses, role)
+      // before the code is shown for sharing; a failure here keeps pendingId, so the retry
+      // finds the same invite and marks it
+      if (needsApproval)
+        inv = await inviteSetApproval(inv.id, true)
       pendingId = null
       await load()
       return inv

@@ -238,7 +238,7 @@ describe('research articles', () => {
     const flat = Array.from({ length: starts[1]! - starts[0]! }, (_, i) => lines(starts[0]! - 1 + i).slice(1, -1).join('')).join('').replace(/\s+/g, '')
     expect(flat).toContain(longParagraph)
     expect(flat).toContain(paragraphs.at(-1))
-  })
+  }, 180_000) // five people, a PDF and a .docx in one journey: twice the e2e default, which a loaded CI machine exceeded
 })
 
 describe('research screens on a phone', () => {

@@ -2759,7 +2759,7 @@ AS $function$
     when v ~ '^861[3-9][0-9]{9}$' then v
     else null
   end
-  from (select regexp_replace(coalesce(p_phone, ''), '[\s+()-]', '', 'g') as v) x
+  from (select regexp_replace(coalesce(p_phone, ''), '[ \t\n\r\f\v\u00a0\u3000+()-]', '', 'g') as v) x
 $function$;
 
 CREATE OR REPLACE FUNCTION app.note_json(p_note app.notes)
@@ -7751,7 +7751,8 @@ AS $function$
 declare
   v_uid uuid := app.require_user();
   v_name text := btrim(coalesce(p_display_name, ''));
-  v_phone text := nullif(regexp_replace(coalesce(p_phone, ''), '[\s+-]', '', 'g'), '');
+  v_given boolean := btrim(coalesce(p_phone, '')) <> '';
+  v_phone text := app.normalise_phone(p_phone);
 begin
   if v_name = '' then
     raise exception using message = 'profile.name_required', errcode = 'P0001';
@@ -7761,7 +7762,7 @@ begin
     raise exception using message = 'profile.school_too_long', errcode = 'P0001';
   elsif char_length(coalesce(p_position, '')) > 40 then
     raise exception using message = 'profile.position_too_long', errcode = 'P0001';
-  elsif v_phone is not null and v_phone !~ '^[0-9]{6,15}$' then
+  elsif v_given and v_phone is null then
     raise exception using message = 'profile.phone_invalid', errcode = 'P0001';
   end if;
   update app.profiles set display_name = v_name, school = btrim(coalesce(p_school, '')),

@@ -2598,6 +2598,17 @@ AS $function$
    where m.user_id = auth.uid() and m.ended_at is null and app.rank_of(m.role) >= 3
 $function$;
 
+CREATE OR REPLACE FUNCTION app.managed_orgs(p_include_retired boolean DEFAULT false)
+ RETURNS SETOF app.organisations
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select o.* from app.organisations o
+   where o.id in (select app.managed_org_ids())
+     and (coalesce(p_include_retired, false) or o.retired_at is null)
+$function$;
+
 CREATE OR REPLACE FUNCTION app.membership_for_change(p_membership uuid)
  RETURNS app.memberships
  LANGUAGE plpgsql
@@ -5814,9 +5825,7 @@ begin
         'member_count', (select count(*) from app.memberships m where m.org_id = o.id and m.ended_at is null),
         'path_names', (select jsonb_agg(a.name order by array_position(o.path, a.id)) from app.organisations a where a.id = any (o.path)))
         order by o.path)
-      from app.organisations o
-     where o.id in (select app.managed_org_ids())
-       and (coalesce(p_include_retired, false) or o.retired_at is null)
+      from app.managed_orgs(p_include_retired) o
   ), '[]'::jsonb);
 end
 $function$;
@@ -6102,8 +6111,7 @@ begin
     'orgs', coalesce((
       select jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name, 'kind', o.kind)
                order by array_length(o.path, 1), o.sort_order, o.name)
-        from app.organisations o
-       where o.id in (select app.managed_org_ids()) and o.retired_at is null), '[]'::jsonb));
+        from app.managed_orgs() o), '[]'::jsonb));
 end
 $function$;
 
@@ -7277,8 +7285,7 @@ CREATE OR REPLACE FUNCTION public.session_orgs_i_manage()
 AS $function$
   select coalesce(jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name, 'kind', o.kind,
       'parent_id', o.parent_id) order by o.path), '[]'::jsonb)
-    from app.organisations o
-   where o.id in (select app.managed_org_ids()) and o.retired_at is null
+    from app.managed_orgs() o
 $function$;
 
 CREATE OR REPLACE FUNCTION public.tick_section(p_section_id uuid, p_read boolean, p_client_time timestamp with time zone DEFAULT NULL::timestamp with time zone)
@@ -8038,6 +8045,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.leave_requests_tally(): postgres=X/postgres
 
 -- function app.managed_org_ids(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
+-- function app.managed_orgs(p_include_retired boolean): authenticated=X/postgres postgres=X/postgres
 
 -- function app.membership_for_change(p_membership uuid): authenticated=X/postgres postgres=X/postgres
 

@@ -1836,6 +1836,54 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.check_reading_sections(p_sections jsonb, p_with_ids boolean)
+ RETURNS uuid[]
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+declare
+  v_sec jsonb;
+  v_ids uuid[] := '{}';
+  v_id uuid;
+begin
+  if p_sections is null or jsonb_typeof(p_sections) <> 'array' or jsonb_array_length(p_sections) = 0 then
+    raise exception using message = 'readings.sections_required', errcode = 'P0001';
+  elsif jsonb_array_length(p_sections) > 100 then
+    raise exception using message = 'readings.too_many_sections', errcode = 'P0001';
+  end if;
+  -- every section is checked before anything is written
+  for v_sec in select value from jsonb_array_elements(p_sections) loop
+    if jsonb_typeof(v_sec) <> 'object'
+       or jsonb_typeof(coalesce(v_sec -> 'title', '""')) <> 'string'
+       or jsonb_typeof(coalesce(v_sec -> 'body_md', 'null')) not in ('string', 'null')
+       or jsonb_typeof(coalesce(v_sec -> 'where_to_read', 'null')) not in ('string', 'null')
+       or jsonb_typeof(coalesce(v_sec -> 'est_minutes', 'null')) not in ('number', 'null')
+       or (p_with_ids and (jsonb_typeof(coalesce(v_sec -> 'id', 'null')) <> 'string'
+           or (v_sec ->> 'id') !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')) then
+      raise exception using message = 'readings.section_invalid', errcode = 'P0001';
+    end if;
+    perform app.readings_text(v_sec ->> 'title', 120, true, 'section_title');
+    perform app.readings_text(v_sec ->> 'where_to_read', 300, false, 'where');
+    if char_length(coalesce(v_sec ->> 'body_md', '')) > 50000 then
+      raise exception using message = 'readings.body_too_long', errcode = 'P0001';
+    end if;
+    if jsonb_typeof(v_sec -> 'est_minutes') = 'number'
+       and ((v_sec ->> 'est_minutes')::numeric not between 1 and 600 or (v_sec ->> 'est_minutes')::numeric % 1 <> 0) then
+      raise exception using message = 'readings.minutes_invalid', errcode = 'P0001';
+    end if;
+    if p_with_ids then
+      v_id := (v_sec ->> 'id')::uuid;
+      if v_id = any (v_ids) then
+        raise exception using message = 'readings.section_duplicate', errcode = 'P0001';
+      end if;
+      v_ids := v_ids || v_id;
+    end if;
+  end loop;
+  return v_ids;
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.checkin_json(c app.checkins)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2020,9 +2068,7 @@ begin
   return jsonb_build_object(
     'can_manage', exists (select 1 from app.managed_org_ids()),
     'pending_members', (select count(*) from app.pending_members pm where pm.attached_at is null)::int,
-    'active_invites', (select count(*) from app.invites i where i.revoked_at is null
-                         and (i.expires_at is null or i.expires_at > now())
-                         and (i.max_uses is null or i.use_count < i.max_uses))::int,
+    'active_invites', (select count(*) from app.invites i where app.invite_status(i) = 'active')::int,
     'study_minutes_year', (select (l ->> 'session_minutes')::int + (l ->> 'reading_minutes')::int
                              from app.study_ledger(v_uid, null, v_year, current_date) l));
 end
@@ -2478,16 +2524,15 @@ CREATE OR REPLACE FUNCTION app.invite_by_code(p_code text)
 AS $function$
 declare
   v_invite app.invites;
+  v_status text;
 begin
   select * into v_invite from app.invites i where i.code = upper(btrim(coalesce(p_code, '')));
   if not found then
     raise exception using message = 'invite.not_found', errcode = 'PT404';
   end if;
-  if v_invite.revoked_at is not null then
-    raise exception using message = 'invite.revoked', errcode = 'P0001';
-  end if;
-  if v_invite.expires_at is not null and v_invite.expires_at <= now() then
-    raise exception using message = 'invite.expired', errcode = 'P0001';
+  v_status := app.invite_status(v_invite);
+  if v_status in ('revoked', 'expired') then
+    raise exception using message = 'invite.' || v_status, errcode = 'P0001';
   end if;
   return v_invite;
 end
@@ -2502,11 +2547,20 @@ AS $function$
   select jsonb_build_object('id', p_invite.id, 'org_id', p_invite.org_id, 'code', p_invite.code,
     'role', p_invite.role, 'expires_at', p_invite.expires_at, 'max_uses', p_invite.max_uses,
     'use_count', p_invite.use_count, 'revoked_at', p_invite.revoked_at, 'created_at', p_invite.created_at,
-    'status', case
-      when p_invite.revoked_at is not null then 'revoked'
-      when p_invite.expires_at is not null and p_invite.expires_at <= now() then 'expired'
-      when p_invite.max_uses is not null and p_invite.use_count >= p_invite.max_uses then 'used_up'
-      else 'active' end)
+    'status', app.invite_status(p_invite))
+$function$;
+
+CREATE OR REPLACE FUNCTION app.invite_status(p_invite app.invites)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select case
+    when p_invite.revoked_at is not null then 'revoked'
+    when p_invite.expires_at is not null and p_invite.expires_at <= now() then 'expired'
+    when p_invite.max_uses is not null and p_invite.use_count >= p_invite.max_uses then 'used_up'
+    else 'active' end
 $function$;
 
 CREATE OR REPLACE FUNCTION app.is_bureau_admin()
@@ -3260,7 +3314,7 @@ AS $function$
 declare
   v_invite app.invites := app.invite_by_code(p_code);
 begin
-  if v_invite.max_uses is not null and v_invite.use_count >= v_invite.max_uses then
+  if app.invite_status(v_invite) = 'used_up' then
     raise exception using message = 'invite.used_up', errcode = 'P0001';
   end if;
   return (
@@ -3536,7 +3590,8 @@ CREATE OR REPLACE FUNCTION app.reading_edit_rows(p_sections jsonb)
  IMMUTABLE
  SET search_path TO ''
 AS $function$
-  select (s ->> 'id')::uuid, i::int, btrim(s ->> 'title'), nullif(btrim(coalesce(s ->> 'body_md', '')), ''),
+  select case when (s ->> 'id') ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then (s ->> 'id')::uuid end,
+         i::int, btrim(s ->> 'title'), nullif(btrim(coalesce(s ->> 'body_md', '')), ''),
          btrim(coalesce(s ->> 'where_to_read', '')),
          case when jsonb_typeof(s -> 'est_minutes') = 'number' then (s ->> 'est_minutes')::int end
     from jsonb_array_elements(p_sections) with ordinality as u(s, i)
@@ -3557,6 +3612,23 @@ begin
   end if;
   if not app.can_manage(v.org_id) then
     raise exception using message = 'readings.not_allowed', errcode = '42501';
+  end if;
+  return v;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.reading_or_404(p_reading_id uuid)
+ RETURNS app.readings
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+declare
+  v app.readings;
+begin
+  select * into v from app.readings r where r.id = p_reading_id;
+  if not found then
+    raise exception using message = 'readings.reading_not_found', errcode = 'PT404';
   end if;
   return v;
 end
@@ -4307,6 +4379,18 @@ CREATE OR REPLACE FUNCTION app.section_ids_taken(p_reading_id uuid, p_ids uuid[]
  SET search_path TO ''
 AS $function$
   select exists (select 1 from app.reading_sections s where s.id = any (p_ids) and s.reading_id <> p_reading_id)
+$function$;
+
+CREATE OR REPLACE FUNCTION app.section_json(p_section app.reading_sections, p_read_at timestamp with time zone, p_with_body boolean)
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  select jsonb_build_object('id', p_section.id, 'position', p_section.position, 'title', p_section.title,
+      'where_to_read', p_section.where_to_read, 'est_minutes', p_section.est_minutes, 'read_at', p_read_at)
+    || case when p_with_body then jsonb_build_object('body_md', p_section.body_md)
+            else jsonb_build_object('has_text', p_section.body_md is not null) end
 $function$;
 
 CREATE OR REPLACE FUNCTION app.section_ticks_count_delete()
@@ -5063,10 +5147,6 @@ declare
   v_title text := app.readings_text(p_title, 120, true, 'title');
   v_author text := app.readings_text(p_author, 120, false, 'author');
   v_where text := app.readings_text(p_where_to_read, 300, false, 'where');
-  v_sec jsonb;
-  v_i int := 0;
-  v_min int;
-  v_body text;
   v_owner uuid;
 begin
   if p_id is null then
@@ -5083,30 +5163,7 @@ begin
   if p_org_id is null or not app.can_manage(p_org_id) then
     raise exception using message = 'readings.not_allowed', errcode = '42501';
   end if;
-  if p_sections is null or jsonb_typeof(p_sections) <> 'array' or jsonb_array_length(p_sections) = 0 then
-    raise exception using message = 'readings.sections_required', errcode = 'P0001';
-  elsif jsonb_array_length(p_sections) > 100 then
-    raise exception using message = 'readings.too_many_sections', errcode = 'P0001';
-  end if;
-  -- validate every section before writing anything
-  for v_sec in select value from jsonb_array_elements(p_sections) loop
-    if jsonb_typeof(v_sec) <> 'object'
-       or jsonb_typeof(coalesce(v_sec -> 'title', '""')) <> 'string'
-       or jsonb_typeof(coalesce(v_sec -> 'body_md', 'null')) not in ('string', 'null')
-       or jsonb_typeof(coalesce(v_sec -> 'where_to_read', 'null')) not in ('string', 'null')
-       or jsonb_typeof(coalesce(v_sec -> 'est_minutes', 'null')) not in ('number', 'null') then
-      raise exception using message = 'readings.section_invalid', errcode = 'P0001';
-    end if;
-    perform app.readings_text(v_sec ->> 'title', 120, true, 'section_title');
-    perform app.readings_text(v_sec ->> 'where_to_read', 300, false, 'where');
-    if char_length(coalesce(v_sec ->> 'body_md', '')) > 50000 then
-      raise exception using message = 'readings.body_too_long', errcode = 'P0001';
-    end if;
-    if v_sec ? 'est_minutes' and jsonb_typeof(v_sec -> 'est_minutes') = 'number'
-       and ((v_sec ->> 'est_minutes')::numeric not between 1 and 600 or (v_sec ->> 'est_minutes')::numeric % 1 <> 0) then
-      raise exception using message = 'readings.minutes_invalid', errcode = 'P0001';
-    end if;
-  end loop;
+  perform app.check_reading_sections(p_sections, false);
 
   begin
     insert into app.readings (id, org_id, title, author, where_to_read)
@@ -5115,13 +5172,9 @@ begin
     -- the id is taken by a reading I cannot see
     raise exception using message = 'readings.id_conflict', errcode = 'PT409';
   end;
-  for v_sec in select value from jsonb_array_elements(p_sections) loop
-    v_i := v_i + 1;
-    v_min := case when jsonb_typeof(v_sec -> 'est_minutes') = 'number' then (v_sec ->> 'est_minutes')::int end;
-    v_body := nullif(btrim(coalesce(v_sec ->> 'body_md', '')), '');
-    insert into app.reading_sections (reading_id, position, title, body_md, where_to_read, est_minutes)
-    values (p_id, v_i, btrim(v_sec ->> 'title'), v_body, btrim(coalesce(v_sec ->> 'where_to_read', '')), v_min);
-  end loop;
+  insert into app.reading_sections (reading_id, position, title, body_md, where_to_read, est_minutes)
+  select p_id, e.position, e.title, e.body_md, e.where_to_read, e.est_minutes
+    from app.reading_edit_rows(p_sections) e;
   perform app.audit(p_org_id, 'reading.create', p_id, jsonb_build_object('title', v_title));
   return public.reading_detail(p_id);
 end
@@ -6123,22 +6176,15 @@ CREATE OR REPLACE FUNCTION public.reading_detail(p_reading_id uuid)
 AS $function$
 declare
   v_uid uuid := app.require_user();
-  v_reading app.readings;
+  v_reading app.readings := app.reading_or_404(p_reading_id);
 begin
-  select * into v_reading from app.readings r where r.id = p_reading_id;
-  if not found then
-    raise exception using message = 'readings.reading_not_found', errcode = 'PT404';
-  end if;
   return jsonb_build_object(
     'reading', jsonb_build_object(
       'id', v_reading.id, 'title', v_reading.title, 'author', v_reading.author,
       'where_to_read', v_reading.where_to_read,
       'est_minutes', (select sum(s.est_minutes)::int from app.reading_sections s where s.reading_id = v_reading.id)),
     'sections', coalesce((
-      select jsonb_agg(jsonb_build_object(
-          'id', s.id, 'position', s.position, 'title', s.title, 'has_text', s.body_md is not null,
-          'where_to_read', s.where_to_read, 'est_minutes', s.est_minutes, 'read_at', t.read_at)
-          order by s.position)
+      select jsonb_agg(app.section_json(s, t.read_at, false) order by s.position)
         from app.reading_sections s
         left join app.section_ticks t on t.section_id = s.id and t.user_id = v_uid
        where s.reading_id = v_reading.id), '[]'::jsonb),
@@ -6189,20 +6235,13 @@ CREATE OR REPLACE FUNCTION public.reading_texts(p_reading_id uuid)
 AS $function$
 declare
   v_uid uuid := app.require_user();
-  v_reading app.readings;
+  v_reading app.readings := app.reading_or_404(p_reading_id);
 begin
-  select * into v_reading from app.readings r where r.id = p_reading_id;
-  if not found then
-    raise exception using message = 'readings.reading_not_found', errcode = 'PT404';
-  end if;
   return jsonb_build_object(
     'id', v_reading.id, 'title', v_reading.title, 'author', v_reading.author,
     'where_to_read', v_reading.where_to_read,
     'sections', coalesce((
-      select jsonb_agg(jsonb_build_object(
-          'id', s.id, 'position', s.position, 'title', s.title, 'body_md', s.body_md,
-          'where_to_read', s.where_to_read, 'est_minutes', s.est_minutes, 'read_at', t.read_at)
-          order by s.position)
+      select jsonb_agg(app.section_json(s, t.read_at, true) order by s.position)
         from app.reading_sections s
         left join app.section_ticks t on t.section_id = s.id and t.user_id = v_uid
        where s.reading_id = v_reading.id), '[]'::jsonb));
@@ -6220,43 +6259,12 @@ declare
   v_title text := app.readings_text(p_title, 120, true, 'title');
   v_author text := case when p_author is null then v_old.author else app.readings_text(p_author, 120, false, 'author') end;
   v_where text := case when p_where_to_read is null then v_old.where_to_read else app.readings_text(p_where_to_read, 300, false, 'where') end;
-  v_sec jsonb;
-  v_ids uuid[] := '{}';
-  v_id uuid;
+  v_ids uuid[];
   v_changes jsonb;
 begin
   if p_sections is not null then
-    if jsonb_typeof(p_sections) <> 'array' or jsonb_array_length(p_sections) = 0 then
-      raise exception using message = 'readings.sections_required', errcode = 'P0001';
-    elsif jsonb_array_length(p_sections) > 100 then
-      raise exception using message = 'readings.too_many_sections', errcode = 'P0001';
-    end if;
     -- the same rules as create_reading, and an id on every section
-    for v_sec in select value from jsonb_array_elements(p_sections) loop
-      if jsonb_typeof(v_sec) <> 'object'
-         or jsonb_typeof(coalesce(v_sec -> 'title', '""')) <> 'string'
-         or jsonb_typeof(coalesce(v_sec -> 'body_md', 'null')) not in ('string', 'null')
-         or jsonb_typeof(coalesce(v_sec -> 'where_to_read', 'null')) not in ('string', 'null')
-         or jsonb_typeof(coalesce(v_sec -> 'est_minutes', 'null')) not in ('number', 'null')
-         or jsonb_typeof(coalesce(v_sec -> 'id', 'null')) <> 'string'
-         or (v_sec ->> 'id') !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
-        raise exception using message = 'readings.section_invalid', errcode = 'P0001';
-      end if;
-      perform app.readings_text(v_sec ->> 'title', 120, true, 'section_title');
-      perform app.readings_text(v_sec ->> 'where_to_read', 300, false, 'where');
-      if char_length(coalesce(v_sec ->> 'body_md', '')) > 50000 then
-        raise exception using message = 'readings.body_too_long', errcode = 'P0001';
-      end if;
-      if jsonb_typeof(v_sec -> 'est_minutes') = 'number'
-         and ((v_sec ->> 'est_minutes')::numeric not between 1 and 600 or (v_sec ->> 'est_minutes')::numeric % 1 <> 0) then
-        raise exception using message = 'readings.minutes_invalid', errcode = 'P0001';
-      end if;
-      v_id := (v_sec ->> 'id')::uuid;
-      if v_id = any (v_ids) then
-        raise exception using message = 'readings.section_duplicate', errcode = 'P0001';
-      end if;
-      v_ids := v_ids || v_id;
-    end loop;
+    v_ids := app.check_reading_sections(p_sections, true);
     -- an id already used elsewhere (another reading's section, seen or not) is not a new section;
     -- a removed one stays removed (its ticks are history)
     if exists (select 1 from app.removed_sections s where s.id = any (v_ids)) then
@@ -7974,6 +7982,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.check_period(p_from date, p_to date): authenticated=X/postgres postgres=X/postgres
 
+-- function app.check_reading_sections(p_sections jsonb, p_with_ids boolean): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
 -- function app.checkin_json(c app.checkins): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.checkin_max_attempts(): postgres=X/postgres service_role=X/postgres
@@ -8033,6 +8043,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.invite_by_code(p_code text): anon=X/postgres authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.invite_json(p_invite app.invites): authenticated=X/postgres postgres=X/postgres
+
+-- function app.invite_status(p_invite app.invites): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.is_bureau_admin(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
@@ -8144,6 +8156,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.reading_for_change(p_reading_id uuid): authenticated=X/postgres postgres=X/postgres
 
+-- function app.reading_or_404(p_reading_id uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
 -- function app.reading_progress_recount(p_readings uuid[]): postgres=X/postgres service_role=X/postgres
 
 -- function app.reading_progress_summaries(): default (PUBLIC may execute)
@@ -8199,6 +8213,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.section_counts(p_section app.reading_sections): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.section_ids_taken(p_reading_id uuid, p_ids uuid[]): authenticated=X/postgres postgres=X/postgres
+
+-- function app.section_json(p_section app.reading_sections, p_read_at timestamp with time zone, p_with_body boolean): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.section_ticks_count_delete(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 

@@ -1979,52 +1979,6 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION app.get_session_without_research(p_session_id uuid)
- RETURNS jsonb
- LANGUAGE plpgsql
- STABLE
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_user();
-  v_s app.sessions := app.session_or_404(p_session_id);
-  v_run boolean := app.can_run_session(v_s.id);
-  v_c app.checkins;
-  v_l app.leave_requests;
-begin
-  select * into v_c from app.checkins c where c.session_id = v_s.id and c.user_id = v_uid;
-  select * into v_l from app.leave_requests l where l.session_id = v_s.id and l.user_id = v_uid;
-  return jsonb_build_object(
-    'id', v_s.id, 'org_id', v_s.org_id, 'kind', v_s.kind, 'title', v_s.title,
-    'starts_at', v_s.starts_at, 'duration_minutes', v_s.duration_minutes,
-    'ends_at', v_s.starts_at + make_interval(mins => v_s.duration_minutes),
-    'place', v_s.place, 'checkin_opens_at', v_s.checkin_opens_at, 'checkin_closes_at', v_s.checkin_closes_at,
-    'late_after_minutes', v_s.late_after_minutes,
-    'cancelled_at', v_s.cancelled_at, 'server_time', now(),
-    'org_name', (select o.name from app.organisations o where o.id = v_s.org_id),
-    'organiser_id', v_s.organiser_id,
-    'organiser_name', (select p.display_name from app.profiles p where p.user_id = v_s.organiser_id),
-    'expected_orgs', coalesce((select jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name) order by o.path)
-        from app.session_orgs so join app.organisations o on o.id = so.org_id where so.session_id = v_s.id), '[]'::jsonb),
-    'invitees', coalesce((select jsonb_agg(jsonb_build_object('user_id', p.user_id, 'display_name', p.display_name) order by p.display_name)
-        from app.session_invitees i join app.profiles p on p.user_id = i.user_id where i.session_id = v_s.id), '[]'::jsonb),
-    'reading_ids', coalesce((select jsonb_agg(r.reading_id order by r.sort_order)
-        from app.session_readings r where r.session_id = v_s.id), '[]'::jsonb),
-    'readings', coalesce((select jsonb_agg(jsonb_build_object('id', rd.id, 'title', rd.title) order by r.sort_order)
-        from app.session_readings r join app.readings rd on rd.id = r.reading_id where r.session_id = v_s.id), '[]'::jsonb),
-    'minutes', jsonb_build_object('topic', v_s.minutes_topic, 'speakers', v_s.minutes_speakers,
-        'decisions', v_s.minutes_decisions, 'updated_at', v_s.minutes_updated_at),
-    'expected', app.is_expected(v_s.id, v_uid),
-    'can_run', v_run,
-    'my_status', app.status_of(v_s, v_c.status, v_l.status),
-    'my_checkin', case when v_c.id is null then null else app.checkin_json(v_c) end,
-    'my_leave', case when v_l.id is null then null else jsonb_build_object('id', v_l.id, 'status', v_l.status,
-        'reason', v_l.reason, 'created_at', v_l.created_at, 'decided_at', v_l.decided_at) end,
-    'makeup_completed_at', (select m.completed_at from app.makeups m where m.session_id = v_s.id and m.user_id = v_uid),
-    'counts', case when v_run then app.session_counts(v_s.id) else null end);
-end
-$function$;
-
 CREATE OR REPLACE FUNCTION app.handle_new_user()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -4137,21 +4091,6 @@ $function$;
 
 CREATE OR REPLACE FUNCTION app.roster_check_rows(p_org uuid, p_rows jsonb)
  RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-  select coalesce(jsonb_agg(
-           case when jsonb_typeof(p_rows -> (c ->> 'index')::int) <> 'object' then c
-                when app.parse_cadre(p_rows -> (c ->> 'index')::int ->> 'cadre') is null
-                  then jsonb_set(c, '{errors}', (c -> 'errors') || '["cadre_invalid"]'::jsonb) || jsonb_build_object('is_cadre', null)
-                else c || jsonb_build_object('is_cadre', app.parse_cadre(p_rows -> (c ->> 'index')::int ->> 'cadre')) end
-           order by n), '[]'::jsonb)
-    from jsonb_array_elements(app.roster_check_rows_without_research(p_org, p_rows)) with ordinality as e(c, n)
-$function$;
-
-CREATE OR REPLACE FUNCTION app.roster_check_rows_without_research(p_org uuid, p_rows jsonb)
- RETURNS jsonb
  LANGUAGE plpgsql
  STABLE
  SET search_path TO ''
@@ -4169,6 +4108,7 @@ declare
   v_org uuid;
   v_orgs int;
   v_seen text[] := '{}';
+  v_cadre boolean;
 begin
   if p_rows is null or jsonb_typeof(p_rows) <> 'array' then
     raise exception using message = 'admin.rows_invalid', errcode = 'P0001';
@@ -4236,55 +4176,14 @@ begin
     ) then
       v_errors := array_append(v_errors, 'already_member');
     end if;
-    v_result := v_result || jsonb_build_object('index', v_i - 1, 'row', v_line, 'name', v_name, 'phone', v_phone,
-      'org_id', v_org, 'role', v_role, 'errors', to_jsonb(v_errors));
-  end loop;
-  return v_result;
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION app.roster_import_without_research(p_id uuid, p_org_id uuid, p_rows jsonb)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_manage(p_org_id);
-  v_rows jsonb;
-  v_good jsonb;
-  v_bad jsonb;
-  v_done app.roster_imports;
-  v_result jsonb;
-begin
-  if p_id is null then
-    raise exception using message = 'admin.id_required', errcode = 'P0001';
-  end if;
-  select * into v_done from app.roster_imports i where i.id = p_id;
-  if found then
-    if v_done.org_id <> p_org_id or v_done.created_by is distinct from v_uid then
-      raise exception using message = 'admin.id_conflict', errcode = 'PT409';
+    -- the 副校级以上干部 column (research, #18): a value parse_cadre does not know is a mistake
+    v_cadre := app.parse_cadre(v_row ->> 'cadre');
+    if v_cadre is null then
+      v_errors := array_append(v_errors, 'cadre_invalid');
     end if;
-    return coalesce(v_done.result, jsonb_build_object('import_id', v_done.id, 'saved', v_done.row_count, 'bad', '[]'::jsonb));
-  end if;
-  v_rows := app.roster_check_rows(p_org_id, p_rows);
-  select coalesce(jsonb_agg(r order by (r ->> 'index')::int) filter (where jsonb_array_length(r -> 'errors') = 0), '[]'),
-         coalesce(jsonb_agg(jsonb_build_object('index', r -> 'index', 'row', r -> 'row', 'errors', r -> 'errors')
-                            order by (r ->> 'index')::int) filter (where jsonb_array_length(r -> 'errors') > 0), '[]')
-    into v_good, v_bad
-    from jsonb_array_elements(v_rows) r;
-  v_result := jsonb_build_object('import_id', p_id, 'total', jsonb_array_length(v_rows),
-    'saved', jsonb_array_length(v_good), 'bad', v_bad);
-  insert into app.roster_imports (id, org_id, created_by, row_count, result)
-  values (p_id, p_org_id, v_uid, jsonb_array_length(v_rows), v_result);
-  insert into app.pending_members (import_id, org_id, phone, display_name, role, invited_by)
-  select p_id, (r ->> 'org_id')::uuid, r ->> 'phone', r ->> 'name', r ->> 'role', v_uid
-    from jsonb_array_elements(v_good) r
-  on conflict (org_id, phone) where attached_at is null
-  do update set display_name = excluded.display_name, role = excluded.role,
-                import_id = excluded.import_id, invited_by = excluded.invited_by;
-  perform app.audit(p_org_id, 'roster.import', p_id,
-    jsonb_build_object('rows', jsonb_array_length(v_rows), 'saved', jsonb_array_length(v_good),
-                       'bad', jsonb_array_length(v_bad)));
+    v_result := v_result || jsonb_build_object('index', v_i - 1, 'row', v_line, 'name', v_name, 'phone', v_phone,
+      'org_id', v_org, 'role', v_role, 'errors', to_jsonb(v_errors), 'is_cadre', v_cadre);
+  end loop;
   return v_result;
 end
 $function$;
@@ -5232,17 +5131,56 @@ $function$;
 
 CREATE OR REPLACE FUNCTION public.get_session(p_session_id uuid)
  RETURNS jsonb
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE
  SET search_path TO ''
 AS $function$
-  select app.get_session_without_research(p_session_id) || jsonb_build_object('research_topic', (
-    select jsonb_build_object('id', t.id, 'title', t.title, 'brief', t.brief, 'org_name', o.name)
-      from app.research_topic_sessions l
-      join app.research_topics t on t.id = l.topic_id
-      join app.organisations o on o.id = t.org_id
-      join app.sessions s on s.id = l.session_id
-     where l.session_id = p_session_id and s.kind = 'research'))
+declare
+  v_uid uuid := app.require_user();
+  v_s app.sessions := app.session_or_404(p_session_id);
+  v_run boolean := app.can_run_session(v_s.id);
+  v_c app.checkins;
+  v_l app.leave_requests;
+begin
+  select * into v_c from app.checkins c where c.session_id = v_s.id and c.user_id = v_uid;
+  select * into v_l from app.leave_requests l where l.session_id = v_s.id and l.user_id = v_uid;
+  return jsonb_build_object(
+    'id', v_s.id, 'org_id', v_s.org_id, 'kind', v_s.kind, 'title', v_s.title,
+    'starts_at', v_s.starts_at, 'duration_minutes', v_s.duration_minutes,
+    'ends_at', v_s.starts_at + make_interval(mins => v_s.duration_minutes),
+    'place', v_s.place, 'checkin_opens_at', v_s.checkin_opens_at, 'checkin_closes_at', v_s.checkin_closes_at,
+    'late_after_minutes', v_s.late_after_minutes,
+    'cancelled_at', v_s.cancelled_at, 'server_time', now(),
+    'org_name', (select o.name from app.organisations o where o.id = v_s.org_id),
+    'organiser_id', v_s.organiser_id,
+    'organiser_name', (select p.display_name from app.profiles p where p.user_id = v_s.organiser_id),
+    'expected_orgs', coalesce((select jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name) order by o.path)
+        from app.session_orgs so join app.organisations o on o.id = so.org_id where so.session_id = v_s.id), '[]'::jsonb),
+    'invitees', coalesce((select jsonb_agg(jsonb_build_object('user_id', p.user_id, 'display_name', p.display_name) order by p.display_name)
+        from app.session_invitees i join app.profiles p on p.user_id = i.user_id where i.session_id = v_s.id), '[]'::jsonb),
+    'reading_ids', coalesce((select jsonb_agg(r.reading_id order by r.sort_order)
+        from app.session_readings r where r.session_id = v_s.id), '[]'::jsonb),
+    'readings', coalesce((select jsonb_agg(jsonb_build_object('id', rd.id, 'title', rd.title) order by r.sort_order)
+        from app.session_readings r join app.readings rd on rd.id = r.reading_id where r.session_id = v_s.id), '[]'::jsonb),
+    'minutes', jsonb_build_object('topic', v_s.minutes_topic, 'speakers', v_s.minutes_speakers,
+        'decisions', v_s.minutes_decisions, 'updated_at', v_s.minutes_updated_at),
+    'expected', app.is_expected(v_s.id, v_uid),
+    'can_run', v_run,
+    'my_status', app.status_of(v_s, v_c.status, v_l.status),
+    'my_checkin', case when v_c.id is null then null else app.checkin_json(v_c) end,
+    'my_leave', case when v_l.id is null then null else jsonb_build_object('id', v_l.id, 'status', v_l.status,
+        'reason', v_l.reason, 'created_at', v_l.created_at, 'decided_at', v_l.decided_at) end,
+    'makeup_completed_at', (select m.completed_at from app.makeups m where m.session_id = v_s.id and m.user_id = v_uid),
+    'counts', case when v_run then app.session_counts(v_s.id) else null end,
+    -- the research topic a 专题调研 works on (null for other kinds, even if one was linked
+    -- before its kind was changed)
+    'research_topic', case when v_s.kind = 'research' then (
+        select jsonb_build_object('id', t.id, 'title', t.title, 'brief', t.brief, 'org_name', o.name)
+          from app.research_topic_sessions l
+          join app.research_topics t on t.id = l.topic_id
+          join app.organisations o on o.id = t.org_id
+         where l.session_id = v_s.id) end);
+end
 $function$;
 
 CREATE OR REPLACE FUNCTION public.home_summary()
@@ -6998,15 +6936,42 @@ CREATE OR REPLACE FUNCTION public.roster_import(p_id uuid, p_org_id uuid, p_rows
  SET search_path TO ''
 AS $function$
 declare
-  v_retry boolean := exists (select 1 from app.roster_imports i where i.id = p_id);
-  v_result jsonb := app.roster_import_without_research(p_id, p_org_id, p_rows);
+  v_uid uuid := app.require_manage(p_org_id);
+  v_rows jsonb;
+  v_good jsonb;
+  v_bad jsonb;
+  v_done app.roster_imports;
+  v_result jsonb;
 begin
-  if not v_retry then
-    update app.pending_members pm set is_cadre = x.cadre
-      from (select app.normalise_phone(r ->> 'phone') as phone, app.parse_cadre(r ->> 'cadre') as cadre
-              from jsonb_array_elements(p_rows) r where jsonb_typeof(r) = 'object') x
-     where pm.import_id = p_id and pm.attached_at is null and pm.phone = x.phone and x.cadre is not null;
+  if p_id is null then
+    raise exception using message = 'admin.id_required', errcode = 'P0001';
   end if;
+  select * into v_done from app.roster_imports i where i.id = p_id;
+  if found then
+    if v_done.org_id <> p_org_id or v_done.created_by is distinct from v_uid then
+      raise exception using message = 'admin.id_conflict', errcode = 'PT409';
+    end if;
+    return coalesce(v_done.result, jsonb_build_object('import_id', v_done.id, 'saved', v_done.row_count, 'bad', '[]'::jsonb));
+  end if;
+  v_rows := app.roster_check_rows(p_org_id, p_rows);
+  select coalesce(jsonb_agg(r order by (r ->> 'index')::int) filter (where jsonb_array_length(r -> 'errors') = 0), '[]'),
+         coalesce(jsonb_agg(jsonb_build_object('index', r -> 'index', 'row', r -> 'row', 'errors', r -> 'errors')
+                            order by (r ->> 'index')::int) filter (where jsonb_array_length(r -> 'errors') > 0), '[]')
+    into v_good, v_bad
+    from jsonb_array_elements(v_rows) r;
+  v_result := jsonb_build_object('import_id', p_id, 'total', jsonb_array_length(v_rows),
+    'saved', jsonb_array_length(v_good), 'bad', v_bad);
+  insert into app.roster_imports (id, org_id, created_by, row_count, result)
+  values (p_id, p_org_id, v_uid, jsonb_array_length(v_rows), v_result);
+  insert into app.pending_members (import_id, org_id, phone, display_name, role, invited_by, is_cadre)
+  select p_id, (r ->> 'org_id')::uuid, r ->> 'phone', r ->> 'name', r ->> 'role', v_uid, (r ->> 'is_cadre')::boolean
+    from jsonb_array_elements(v_good) r
+  on conflict (org_id, phone) where attached_at is null
+  do update set display_name = excluded.display_name, role = excluded.role,
+                import_id = excluded.import_id, invited_by = excluded.invited_by, is_cadre = excluded.is_cadre;
+  perform app.audit(p_org_id, 'roster.import', p_id,
+    jsonb_build_object('rows', jsonb_array_length(v_rows), 'saved', jsonb_array_length(v_good),
+                       'bad', jsonb_array_length(v_bad)));
   return v_result;
 end
 $function$;
@@ -7996,8 +7961,6 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.expected_count(p_session uuid): postgres=X/postgres service_role=X/postgres
 
--- function app.get_session_without_research(p_session_id uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
-
 -- function app.handle_new_user(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.home_admin(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
@@ -8201,10 +8164,6 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.research_year(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.roster_check_rows(p_org uuid, p_rows jsonb): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
-
--- function app.roster_check_rows_without_research(p_org uuid, p_rows jsonb): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
-
--- function app.roster_import_without_research(p_id uuid, p_org_id uuid, p_rows jsonb): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.roster_request_answer(p_pending uuid, p_accept boolean): authenticated=X/postgres postgres=X/postgres
 

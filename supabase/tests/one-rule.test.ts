@@ -43,11 +43,13 @@ describe('an invite\'s state, once', () => {
 
 describe('a reading\'s sections, once', () => {
   const section = (title: string, extra: Record<string, unknown> = {}) => ({ title, body_md: `# ${title}`, est_minutes: 10, ...extra })
+  // jsonb arguments go as JSON text, as PostgREST sends them (a JS array would be a SQL array)
+  const j = (v: unknown) => JSON.stringify(v)
 
   it('create_reading and reading_update refuse the same sections with the same keys', async () => {
     const sec = as(db, ids.secretaryA)
     const id = randomUUID()
-    await sec.rpc('create_reading', { p_id: id, p_org_id: ids.branchA, p_title: '一处规则', p_sections: [section('一')] })
+    await sec.rpc('create_reading', { p_id: id, p_org_id: ids.branchA, p_title: '一处规则', p_sections: j([section('一')]) })
     const bad: [unknown, string][] = [
       [[], 'readings.sections_required'],
       [{}, 'readings.sections_required'],
@@ -60,16 +62,16 @@ describe('a reading\'s sections, once', () => {
       [[section('分', { est_minutes: 1.5 })], 'readings.minutes_invalid'],
     ]
     for (const [sections, key] of bad) {
-      await expectError(sec.rpc('create_reading', { p_id: randomUUID(), p_org_id: ids.branchA, p_title: 'x', p_sections: sections }), key)
+      await expectError(sec.rpc('create_reading', { p_id: randomUUID(), p_org_id: ids.branchA, p_title: 'x', p_sections: j(sections) }), key)
       const withIds = Array.isArray(sections) ? sections.map(s => (s && typeof s === 'object' ? { id: randomUUID(), ...s } : s)) : sections
-      await expectError(sec.rpc('reading_update', { p_reading_id: id, p_title: '一处规则', p_sections: withIds }), key)
+      await expectError(sec.rpc('reading_update', { p_reading_id: id, p_title: '一处规则', p_sections: j(withIds) }), key)
     }
     // only an edit needs ids, each once
-    await expectError(sec.rpc('reading_update', { p_reading_id: id, p_title: '一处规则', p_sections: [section('无号')] }), 'readings.section_invalid')
+    await expectError(sec.rpc('reading_update', { p_reading_id: id, p_title: '一处规则', p_sections: j([section('无号')]) }), 'readings.section_invalid')
     const dup = randomUUID()
-    await expectError(sec.rpc('reading_update', { p_reading_id: id, p_title: '一处规则', p_sections: [{ id: dup, ...section('甲') }, { id: dup, ...section('乙') }] }), 'readings.section_duplicate')
+    await expectError(sec.rpc('reading_update', { p_reading_id: id, p_title: '一处规则', p_sections: j([{ id: dup, ...section('甲') }, { id: dup, ...section('乙') }]) }), 'readings.section_duplicate')
     // a new reading ignores whatever id a section carries, as it did
-    const made = await sec.rpc<{ reading: { id: string } }>('create_reading', { p_id: randomUUID(), p_org_id: ids.branchA, p_title: '带号', p_sections: [section('甲', { id: 'not-a-uuid' }), section('乙')] })
+    const made = await sec.rpc<{ reading: { id: string } }>('create_reading', { p_id: randomUUID(), p_org_id: ids.branchA, p_title: '带号', p_sections: j([section('甲', { id: 'not-a-uuid' }), section('乙')]) })
     const { rows } = await db.query<{ title: string, position: number }>('select title, position from app.reading_sections where reading_id = $1 order by position', [made.reading.id])
     expect(rows).toEqual([{ title: '甲', position: 1 }, { title: '乙', position: 2 }])
   })

@@ -1870,6 +1870,54 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.check_reading_sections(p_sections jsonb, p_with_ids boolean)
+ RETURNS uuid[]
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+declare
+  v_sec jsonb;
+  v_ids uuid[] := '{}';
+  v_id uuid;
+begin
+  if p_sections is null or jsonb_typeof(p_sections) <> 'array' or jsonb_array_length(p_sections) = 0 then
+    raise exception using message = 'readings.sections_required', errcode = 'P0001';
+  elsif jsonb_array_length(p_sections) > 100 then
+    raise exception using message = 'readings.too_many_sections', errcode = 'P0001';
+  end if;
+  -- every section is checked before anything is written
+  for v_sec in select value from jsonb_array_elements(p_sections) loop
+    if jsonb_typeof(v_sec) <> 'object'
+       or jsonb_typeof(coalesce(v_sec -> 'title', '""')) <> 'string'
+       or jsonb_typeof(coalesce(v_sec -> 'body_md', 'null')) not in ('string', 'null')
+       or jsonb_typeof(coalesce(v_sec -> 'where_to_read', 'null')) not in ('string', 'null')
+       or jsonb_typeof(coalesce(v_sec -> 'est_minutes', 'null')) not in ('number', 'null')
+       or (p_with_ids and (jsonb_typeof(coalesce(v_sec -> 'id', 'null')) <> 'string'
+           or (v_sec ->> 'id') !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')) then
+      raise exception using message = 'readings.section_invalid', errcode = 'P0001';
+    end if;
+    perform app.readings_text(v_sec ->> 'title', 120, true, 'section_title');
+    perform app.readings_text(v_sec ->> 'where_to_read', 300, false, 'where');
+    if char_length(coalesce(v_sec ->> 'body_md', '')) > 50000 then
+      raise exception using message = 'readings.body_too_long', errcode = 'P0001';
+    end if;
+    if jsonb_typeof(v_sec -> 'est_minutes') = 'number'
+       and ((v_sec ->> 'est_minutes')::numeric not between 1 and 600 or (v_sec ->> 'est_minutes')::numeric % 1 <> 0) then
+      raise exception using message = 'readings.minutes_invalid', errcode = 'P0001';
+    end if;
+    if p_with_ids then
+      v_id := (v_sec ->> 'id')::uuid;
+      if v_id = any (v_ids) then
+        raise exception using message = 'readings.section_duplicate', errcode = 'P0001';
+      end if;
+      v_ids := v_ids || v_id;
+    end if;
+  end loop;
+  return v_ids;
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.checkin_json(c app.checkins)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -1965,52 +2013,6 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION app.get_session_without_research(p_session_id uuid)
- RETURNS jsonb
- LANGUAGE plpgsql
- STABLE
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_user();
-  v_s app.sessions := app.session_or_404(p_session_id);
-  v_run boolean := app.can_run_session(v_s.id);
-  v_c app.checkins;
-  v_l app.leave_requests;
-begin
-  select * into v_c from app.checkins c where c.session_id = v_s.id and c.user_id = v_uid;
-  select * into v_l from app.leave_requests l where l.session_id = v_s.id and l.user_id = v_uid;
-  return jsonb_build_object(
-    'id', v_s.id, 'org_id', v_s.org_id, 'kind', v_s.kind, 'title', v_s.title,
-    'starts_at', v_s.starts_at, 'duration_minutes', v_s.duration_minutes,
-    'ends_at', v_s.starts_at + make_interval(mins => v_s.duration_minutes),
-    'place', v_s.place, 'checkin_opens_at', v_s.checkin_opens_at, 'checkin_closes_at', v_s.checkin_closes_at,
-    'late_after_minutes', v_s.late_after_minutes,
-    'cancelled_at', v_s.cancelled_at, 'server_time', now(),
-    'org_name', (select o.name from app.organisations o where o.id = v_s.org_id),
-    'organiser_id', v_s.organiser_id,
-    'organiser_name', (select p.display_name from app.profiles p where p.user_id = v_s.organiser_id),
-    'expected_orgs', coalesce((select jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name) order by o.path)
-        from app.session_orgs so join app.organisations o on o.id = so.org_id where so.session_id = v_s.id), '[]'::jsonb),
-    'invitees', coalesce((select jsonb_agg(jsonb_build_object('user_id', p.user_id, 'display_name', p.display_name) order by p.display_name)
-        from app.session_invitees i join app.profiles p on p.user_id = i.user_id where i.session_id = v_s.id), '[]'::jsonb),
-    'reading_ids', coalesce((select jsonb_agg(r.reading_id order by r.sort_order)
-        from app.session_readings r where r.session_id = v_s.id), '[]'::jsonb),
-    'readings', coalesce((select jsonb_agg(jsonb_build_object('id', rd.id, 'title', rd.title) order by r.sort_order)
-        from app.session_readings r join app.readings rd on rd.id = r.reading_id where r.session_id = v_s.id), '[]'::jsonb),
-    'minutes', jsonb_build_object('topic', v_s.minutes_topic, 'speakers', v_s.minutes_speakers,
-        'decisions', v_s.minutes_decisions, 'updated_at', v_s.minutes_updated_at),
-    'expected', app.is_expected(v_s.id, v_uid),
-    'can_run', v_run,
-    'my_status', app.status_of(v_s, v_c.status, v_l.status),
-    'my_checkin', case when v_c.id is null then null else app.checkin_json(v_c) end,
-    'my_leave', case when v_l.id is null then null else jsonb_build_object('id', v_l.id, 'status', v_l.status,
-        'reason', v_l.reason, 'created_at', v_l.created_at, 'decided_at', v_l.decided_at) end,
-    'makeup_completed_at', (select m.completed_at from app.makeups m where m.session_id = v_s.id and m.user_id = v_uid),
-    'counts', case when v_run then app.session_counts(v_s.id) else null end);
-end
-$function$;
-
 CREATE OR REPLACE FUNCTION app.handle_new_user()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -2054,9 +2056,7 @@ begin
   return jsonb_build_object(
     'can_manage', exists (select 1 from app.managed_org_ids()),
     'pending_members', (select count(*) from app.pending_members pm where pm.attached_at is null)::int,
-    'active_invites', (select count(*) from app.invites i where i.revoked_at is null
-                         and (i.expires_at is null or i.expires_at > now())
-                         and (i.max_uses is null or i.use_count < i.max_uses))::int,
+    'active_invites', (select count(*) from app.invites i where app.invite_status(i) = 'active')::int,
     'study_minutes_year', (select (l ->> 'session_minutes')::int + (l ->> 'reading_minutes')::int
                              from app.study_ledger(v_uid, null, v_year, current_date) l));
 end
@@ -2534,16 +2534,15 @@ CREATE OR REPLACE FUNCTION app.invite_by_code(p_code text)
 AS $function$
 declare
   v_invite app.invites;
+  v_status text;
 begin
   select * into v_invite from app.invites i where i.code = upper(btrim(coalesce(p_code, '')));
   if not found then
     raise exception using message = 'invite.not_found', errcode = 'PT404';
   end if;
-  if v_invite.revoked_at is not null then
-    raise exception using message = 'invite.revoked', errcode = 'P0001';
-  end if;
-  if v_invite.expires_at is not null and v_invite.expires_at <= now() then
-    raise exception using message = 'invite.expired', errcode = 'P0001';
+  v_status := app.invite_status(v_invite);
+  if v_status in ('revoked', 'expired') then
+    raise exception using message = 'invite.' || v_status, errcode = 'P0001';
   end if;
   return v_invite;
 end
@@ -2558,11 +2557,7 @@ AS $function$
   select jsonb_build_object('id', p_invite.id, 'org_id', p_invite.org_id, 'code', p_invite.code,
     'role', p_invite.role, 'expires_at', p_invite.expires_at, 'max_uses', p_invite.max_uses,
     'use_count', p_invite.use_count, 'revoked_at', p_invite.revoked_at, 'created_at', p_invite.created_at,
-    'status', case
-      when p_invite.revoked_at is not null then 'revoked'
-      when p_invite.expires_at is not null and p_invite.expires_at <= now() then 'expired'
-      when p_invite.max_uses is not null and p_invite.use_count >= p_invite.max_uses then 'used_up'
-      else 'active' end)
+    'status', app.invite_status(p_invite))
 $function$;
 
 CREATE OR REPLACE FUNCTION app.invite_needs_approval(p_code text)
@@ -2576,6 +2571,19 @@ AS $function$
      where i.code = upper(btrim(coalesce(p_code, ''))) and i.needs_approval
        and not exists (select 1 from app.memberships m
                         where m.org_id = i.org_id and m.user_id = auth.uid() and m.ended_at is null))
+$function$;
+
+CREATE OR REPLACE FUNCTION app.invite_status(p_invite app.invites)
+ RETURNS text
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select case
+    when p_invite.revoked_at is not null then 'revoked'
+    when p_invite.expires_at is not null and p_invite.expires_at <= now() then 'expired'
+    when p_invite.max_uses is not null and p_invite.use_count >= p_invite.max_uses then 'used_up'
+    else 'active' end
 $function$;
 
 CREATE OR REPLACE FUNCTION app.is_bureau_admin()
@@ -2690,7 +2698,7 @@ begin
   if exists (select 1 from app.memberships m where m.org_id = v_invite.org_id and m.user_id = v_uid and m.ended_at is null) then
     raise exception using message = 'join.already_member', errcode = 'PT409';
   end if;
-  if v_invite.max_uses is not null and v_invite.use_count >= v_invite.max_uses then
+  if app.invite_status(v_invite) = 'used_up' then
     raise exception using message = 'invite.used_up', errcode = 'P0001';
   end if;
   if exists (select 1 from app.organisations o where o.id = v_invite.org_id and o.retired_at is not null) then
@@ -2788,6 +2796,17 @@ AS $function$
   select o.id from app.organisations o
     join app.memberships m on o.path @> array[m.org_id]
    where m.user_id = auth.uid() and m.ended_at is null and app.rank_of(m.role) >= 3
+$function$;
+
+CREATE OR REPLACE FUNCTION app.managed_orgs(p_include_retired boolean DEFAULT false)
+ RETURNS SETOF app.organisations
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select o.* from app.organisations o
+   where o.id in (select app.managed_org_ids())
+     and (coalesce(p_include_retired, false) or o.retired_at is null)
 $function$;
 
 CREATE OR REPLACE FUNCTION app.membership_for_change(p_membership uuid)
@@ -2951,7 +2970,7 @@ AS $function$
     when v ~ '^861[3-9][0-9]{9}$' then v
     else null
   end
-  from (select regexp_replace(coalesce(p_phone, ''), '[\s+()-]', '', 'g') as v) x
+  from (select regexp_replace(coalesce(p_phone, ''), '[ \t\n\r\f\v\u00a0\u3000+()-]', '', 'g') as v) x
 $function$;
 
 CREATE OR REPLACE FUNCTION app.note_json(p_note app.notes)
@@ -3441,7 +3460,7 @@ AS $function$
 declare
   v_invite app.invites := app.invite_by_code(p_code);
 begin
-  if v_invite.max_uses is not null and v_invite.use_count >= v_invite.max_uses then
+  if app.invite_status(v_invite) = 'used_up' then
     raise exception using message = 'invite.used_up', errcode = 'P0001';
   end if;
   return (
@@ -3717,7 +3736,8 @@ CREATE OR REPLACE FUNCTION app.reading_edit_rows(p_sections jsonb)
  IMMUTABLE
  SET search_path TO ''
 AS $function$
-  select (s ->> 'id')::uuid, i::int, btrim(s ->> 'title'), nullif(btrim(coalesce(s ->> 'body_md', '')), ''),
+  select case when (s ->> 'id') ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then (s ->> 'id')::uuid end,
+         i::int, btrim(s ->> 'title'), nullif(btrim(coalesce(s ->> 'body_md', '')), ''),
          btrim(coalesce(s ->> 'where_to_read', '')),
          case when jsonb_typeof(s -> 'est_minutes') = 'number' then (s ->> 'est_minutes')::int end
     from jsonb_array_elements(p_sections) with ordinality as u(s, i)
@@ -3738,6 +3758,23 @@ begin
   end if;
   if not app.can_manage(v.org_id) then
     raise exception using message = 'readings.not_allowed', errcode = '42501';
+  end if;
+  return v;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.reading_or_404(p_reading_id uuid)
+ RETURNS app.readings
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+declare
+  v app.readings;
+begin
+  select * into v from app.readings r where r.id = p_reading_id;
+  if not found then
+    raise exception using message = 'readings.reading_not_found', errcode = 'PT404';
   end if;
   return v;
 end
@@ -4246,21 +4283,6 @@ $function$;
 
 CREATE OR REPLACE FUNCTION app.roster_check_rows(p_org uuid, p_rows jsonb)
  RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-  select coalesce(jsonb_agg(
-           case when jsonb_typeof(p_rows -> (c ->> 'index')::int) <> 'object' then c
-                when app.parse_cadre(p_rows -> (c ->> 'index')::int ->> 'cadre') is null
-                  then jsonb_set(c, '{errors}', (c -> 'errors') || '["cadre_invalid"]'::jsonb) || jsonb_build_object('is_cadre', null)
-                else c || jsonb_build_object('is_cadre', app.parse_cadre(p_rows -> (c ->> 'index')::int ->> 'cadre')) end
-           order by n), '[]'::jsonb)
-    from jsonb_array_elements(app.roster_check_rows_without_research(p_org, p_rows)) with ordinality as e(c, n)
-$function$;
-
-CREATE OR REPLACE FUNCTION app.roster_check_rows_without_research(p_org uuid, p_rows jsonb)
- RETURNS jsonb
  LANGUAGE plpgsql
  STABLE
  SET search_path TO ''
@@ -4278,6 +4300,7 @@ declare
   v_org uuid;
   v_orgs int;
   v_seen text[] := '{}';
+  v_cadre boolean;
 begin
   if p_rows is null or jsonb_typeof(p_rows) <> 'array' then
     raise exception using message = 'admin.rows_invalid', errcode = 'P0001';
@@ -4345,55 +4368,14 @@ begin
     ) then
       v_errors := array_append(v_errors, 'already_member');
     end if;
-    v_result := v_result || jsonb_build_object('index', v_i - 1, 'row', v_line, 'name', v_name, 'phone', v_phone,
-      'org_id', v_org, 'role', v_role, 'errors', to_jsonb(v_errors));
-  end loop;
-  return v_result;
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION app.roster_import_without_research(p_id uuid, p_org_id uuid, p_rows jsonb)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_manage(p_org_id);
-  v_rows jsonb;
-  v_good jsonb;
-  v_bad jsonb;
-  v_done app.roster_imports;
-  v_result jsonb;
-begin
-  if p_id is null then
-    raise exception using message = 'admin.id_required', errcode = 'P0001';
-  end if;
-  select * into v_done from app.roster_imports i where i.id = p_id;
-  if found then
-    if v_done.org_id <> p_org_id or v_done.created_by is distinct from v_uid then
-      raise exception using message = 'admin.id_conflict', errcode = 'PT409';
+    -- the 副校级以上干部 column (research, #18): a value parse_cadre does not know is a mistake
+    v_cadre := app.parse_cadre(v_row ->> 'cadre');
+    if v_cadre is null then
+      v_errors := array_append(v_errors, 'cadre_invalid');
     end if;
-    return coalesce(v_done.result, jsonb_build_object('import_id', v_done.id, 'saved', v_done.row_count, 'bad', '[]'::jsonb));
-  end if;
-  v_rows := app.roster_check_rows(p_org_id, p_rows);
-  select coalesce(jsonb_agg(r order by (r ->> 'index')::int) filter (where jsonb_array_length(r -> 'errors') = 0), '[]'),
-         coalesce(jsonb_agg(jsonb_build_object('index', r -> 'index', 'row', r -> 'row', 'errors', r -> 'errors')
-                            order by (r ->> 'index')::int) filter (where jsonb_array_length(r -> 'errors') > 0), '[]')
-    into v_good, v_bad
-    from jsonb_array_elements(v_rows) r;
-  v_result := jsonb_build_object('import_id', p_id, 'total', jsonb_array_length(v_rows),
-    'saved', jsonb_array_length(v_good), 'bad', v_bad);
-  insert into app.roster_imports (id, org_id, created_by, row_count, result)
-  values (p_id, p_org_id, v_uid, jsonb_array_length(v_rows), v_result);
-  insert into app.pending_members (import_id, org_id, phone, display_name, role, invited_by)
-  select p_id, (r ->> 'org_id')::uuid, r ->> 'phone', r ->> 'name', r ->> 'role', v_uid
-    from jsonb_array_elements(v_good) r
-  on conflict (org_id, phone) where attached_at is null
-  do update set display_name = excluded.display_name, role = excluded.role,
-                import_id = excluded.import_id, invited_by = excluded.invited_by;
-  perform app.audit(p_org_id, 'roster.import', p_id,
-    jsonb_build_object('rows', jsonb_array_length(v_rows), 'saved', jsonb_array_length(v_good),
-                       'bad', jsonb_array_length(v_bad)));
+    v_result := v_result || jsonb_build_object('index', v_i - 1, 'row', v_line, 'name', v_name, 'phone', v_phone,
+      'org_id', v_org, 'role', v_role, 'errors', to_jsonb(v_errors), 'is_cadre', v_cadre);
+  end loop;
   return v_result;
 end
 $function$;
@@ -4488,6 +4470,18 @@ CREATE OR REPLACE FUNCTION app.section_ids_taken(p_reading_id uuid, p_ids uuid[]
  SET search_path TO ''
 AS $function$
   select exists (select 1 from app.reading_sections s where s.id = any (p_ids) and s.reading_id <> p_reading_id)
+$function$;
+
+CREATE OR REPLACE FUNCTION app.section_json(p_section app.reading_sections, p_read_at timestamp with time zone, p_with_body boolean)
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  select jsonb_build_object('id', p_section.id, 'position', p_section.position, 'title', p_section.title,
+      'where_to_read', p_section.where_to_read, 'est_minutes', p_section.est_minutes, 'read_at', p_read_at)
+    || case when p_with_body then jsonb_build_object('body_md', p_section.body_md)
+            else jsonb_build_object('has_text', p_section.body_md is not null) end
 $function$;
 
 CREATE OR REPLACE FUNCTION app.section_ticks_count_delete()
@@ -5244,10 +5238,6 @@ declare
   v_title text := app.readings_text(p_title, 120, true, 'title');
   v_author text := app.readings_text(p_author, 120, false, 'author');
   v_where text := app.readings_text(p_where_to_read, 300, false, 'where');
-  v_sec jsonb;
-  v_i int := 0;
-  v_min int;
-  v_body text;
   v_owner uuid;
 begin
   if p_id is null then
@@ -5264,30 +5254,7 @@ begin
   if p_org_id is null or not app.can_manage(p_org_id) then
     raise exception using message = 'readings.not_allowed', errcode = '42501';
   end if;
-  if p_sections is null or jsonb_typeof(p_sections) <> 'array' or jsonb_array_length(p_sections) = 0 then
-    raise exception using message = 'readings.sections_required', errcode = 'P0001';
-  elsif jsonb_array_length(p_sections) > 100 then
-    raise exception using message = 'readings.too_many_sections', errcode = 'P0001';
-  end if;
-  -- validate every section before writing anything
-  for v_sec in select value from jsonb_array_elements(p_sections) loop
-    if jsonb_typeof(v_sec) <> 'object'
-       or jsonb_typeof(coalesce(v_sec -> 'title', '""')) <> 'string'
-       or jsonb_typeof(coalesce(v_sec -> 'body_md', 'null')) not in ('string', 'null')
-       or jsonb_typeof(coalesce(v_sec -> 'where_to_read', 'null')) not in ('string', 'null')
-       or jsonb_typeof(coalesce(v_sec -> 'est_minutes', 'null')) not in ('number', 'null') then
-      raise exception using message = 'readings.section_invalid', errcode = 'P0001';
-    end if;
-    perform app.readings_text(v_sec ->> 'title', 120, true, 'section_title');
-    perform app.readings_text(v_sec ->> 'where_to_read', 300, false, 'where');
-    if char_length(coalesce(v_sec ->> 'body_md', '')) > 50000 then
-      raise exception using message = 'readings.body_too_long', errcode = 'P0001';
-    end if;
-    if v_sec ? 'est_minutes' and jsonb_typeof(v_sec -> 'est_minutes') = 'number'
-       and ((v_sec ->> 'est_minutes')::numeric not between 1 and 600 or (v_sec ->> 'est_minutes')::numeric % 1 <> 0) then
-      raise exception using message = 'readings.minutes_invalid', errcode = 'P0001';
-    end if;
-  end loop;
+  perform app.check_reading_sections(p_sections, false);
 
   begin
     insert into app.readings (id, org_id, title, author, where_to_read)
@@ -5296,13 +5263,9 @@ begin
     -- the id is taken by a reading I cannot see
     raise exception using message = 'readings.id_conflict', errcode = 'PT409';
   end;
-  for v_sec in select value from jsonb_array_elements(p_sections) loop
-    v_i := v_i + 1;
-    v_min := case when jsonb_typeof(v_sec -> 'est_minutes') = 'number' then (v_sec ->> 'est_minutes')::int end;
-    v_body := nullif(btrim(coalesce(v_sec ->> 'body_md', '')), '');
-    insert into app.reading_sections (reading_id, position, title, body_md, where_to_read, est_minutes)
-    values (p_id, v_i, btrim(v_sec ->> 'title'), v_body, btrim(coalesce(v_sec ->> 'where_to_read', '')), v_min);
-  end loop;
+  insert into app.reading_sections (reading_id, position, title, body_md, where_to_read, est_minutes)
+  select p_id, e.position, e.title, e.body_md, e.where_to_read, e.est_minutes
+    from app.reading_edit_rows(p_sections) e;
   perform app.audit(p_org_id, 'reading.create', p_id, jsonb_build_object('title', v_title));
   return public.reading_detail(p_id);
 end
@@ -5360,17 +5323,56 @@ $function$;
 
 CREATE OR REPLACE FUNCTION public.get_session(p_session_id uuid)
  RETURNS jsonb
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE
  SET search_path TO ''
 AS $function$
-  select app.get_session_without_research(p_session_id) || jsonb_build_object('research_topic', (
-    select jsonb_build_object('id', t.id, 'title', t.title, 'brief', t.brief, 'org_name', o.name)
-      from app.research_topic_sessions l
-      join app.research_topics t on t.id = l.topic_id
-      join app.organisations o on o.id = t.org_id
-      join app.sessions s on s.id = l.session_id
-     where l.session_id = p_session_id and s.kind = 'research'))
+declare
+  v_uid uuid := app.require_user();
+  v_s app.sessions := app.session_or_404(p_session_id);
+  v_run boolean := app.can_run_session(v_s.id);
+  v_c app.checkins;
+  v_l app.leave_requests;
+begin
+  select * into v_c from app.checkins c where c.session_id = v_s.id and c.user_id = v_uid;
+  select * into v_l from app.leave_requests l where l.session_id = v_s.id and l.user_id = v_uid;
+  return jsonb_build_object(
+    'id', v_s.id, 'org_id', v_s.org_id, 'kind', v_s.kind, 'title', v_s.title,
+    'starts_at', v_s.starts_at, 'duration_minutes', v_s.duration_minutes,
+    'ends_at', v_s.starts_at + make_interval(mins => v_s.duration_minutes),
+    'place', v_s.place, 'checkin_opens_at', v_s.checkin_opens_at, 'checkin_closes_at', v_s.checkin_closes_at,
+    'late_after_minutes', v_s.late_after_minutes,
+    'cancelled_at', v_s.cancelled_at, 'server_time', now(),
+    'org_name', (select o.name from app.organisations o where o.id = v_s.org_id),
+    'organiser_id', v_s.organiser_id,
+    'organiser_name', (select p.display_name from app.profiles p where p.user_id = v_s.organiser_id),
+    'expected_orgs', coalesce((select jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name) order by o.path)
+        from app.session_orgs so join app.organisations o on o.id = so.org_id where so.session_id = v_s.id), '[]'::jsonb),
+    'invitees', coalesce((select jsonb_agg(jsonb_build_object('user_id', p.user_id, 'display_name', p.display_name) order by p.display_name)
+        from app.session_invitees i join app.profiles p on p.user_id = i.user_id where i.session_id = v_s.id), '[]'::jsonb),
+    'reading_ids', coalesce((select jsonb_agg(r.reading_id order by r.sort_order)
+        from app.session_readings r where r.session_id = v_s.id), '[]'::jsonb),
+    'readings', coalesce((select jsonb_agg(jsonb_build_object('id', rd.id, 'title', rd.title) order by r.sort_order)
+        from app.session_readings r join app.readings rd on rd.id = r.reading_id where r.session_id = v_s.id), '[]'::jsonb),
+    'minutes', jsonb_build_object('topic', v_s.minutes_topic, 'speakers', v_s.minutes_speakers,
+        'decisions', v_s.minutes_decisions, 'updated_at', v_s.minutes_updated_at),
+    'expected', app.is_expected(v_s.id, v_uid),
+    'can_run', v_run,
+    'my_status', app.status_of(v_s, v_c.status, v_l.status),
+    'my_checkin', case when v_c.id is null then null else app.checkin_json(v_c) end,
+    'my_leave', case when v_l.id is null then null else jsonb_build_object('id', v_l.id, 'status', v_l.status,
+        'reason', v_l.reason, 'created_at', v_l.created_at, 'decided_at', v_l.decided_at) end,
+    'makeup_completed_at', (select m.completed_at from app.makeups m where m.session_id = v_s.id and m.user_id = v_uid),
+    'counts', case when v_run then app.session_counts(v_s.id) else null end,
+    -- the research topic a 专题调研 works on (null for other kinds, even if one was linked
+    -- before its kind was changed)
+    'research_topic', case when v_s.kind = 'research' then (
+        select jsonb_build_object('id', t.id, 'title', t.title, 'brief', t.brief, 'org_name', o.name)
+          from app.research_topic_sessions l
+          join app.research_topics t on t.id = l.topic_id
+          join app.organisations o on o.id = t.org_id
+         where l.session_id = v_s.id) end);
+end
 $function$;
 
 CREATE OR REPLACE FUNCTION public.home_summary()
@@ -6058,9 +6060,7 @@ begin
         'member_count', (select count(*) from app.memberships m where m.org_id = o.id and m.ended_at is null),
         'path_names', (select jsonb_agg(a.name order by array_position(o.path, a.id)) from app.organisations a where a.id = any (o.path)))
         order by o.path)
-      from app.organisations o
-     where o.id in (select app.managed_org_ids())
-       and (coalesce(p_include_retired, false) or o.retired_at is null)
+      from app.managed_orgs(p_include_retired) o
   ), '[]'::jsonb);
 end
 $function$;
@@ -6346,8 +6346,7 @@ begin
     'orgs', coalesce((
       select jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name, 'kind', o.kind)
                order by array_length(o.path, 1), o.sort_order, o.name)
-        from app.organisations o
-       where o.id in (select app.managed_org_ids()) and o.retired_at is null), '[]'::jsonb));
+        from app.managed_orgs() o), '[]'::jsonb));
 end
 $function$;
 
@@ -6359,22 +6358,15 @@ CREATE OR REPLACE FUNCTION public.reading_detail(p_reading_id uuid)
 AS $function$
 declare
   v_uid uuid := app.require_user();
-  v_reading app.readings;
+  v_reading app.readings := app.reading_or_404(p_reading_id);
 begin
-  select * into v_reading from app.readings r where r.id = p_reading_id;
-  if not found then
-    raise exception using message = 'readings.reading_not_found', errcode = 'PT404';
-  end if;
   return jsonb_build_object(
     'reading', jsonb_build_object(
       'id', v_reading.id, 'title', v_reading.title, 'author', v_reading.author,
       'where_to_read', v_reading.where_to_read,
       'est_minutes', (select sum(s.est_minutes)::int from app.reading_sections s where s.reading_id = v_reading.id)),
     'sections', coalesce((
-      select jsonb_agg(jsonb_build_object(
-          'id', s.id, 'position', s.position, 'title', s.title, 'has_text', s.body_md is not null,
-          'where_to_read', s.where_to_read, 'est_minutes', s.est_minutes, 'read_at', t.read_at)
-          order by s.position)
+      select jsonb_agg(app.section_json(s, t.read_at, false) order by s.position)
         from app.reading_sections s
         left join app.section_ticks t on t.section_id = s.id and t.user_id = v_uid
        where s.reading_id = v_reading.id), '[]'::jsonb),
@@ -6425,20 +6417,13 @@ CREATE OR REPLACE FUNCTION public.reading_texts(p_reading_id uuid)
 AS $function$
 declare
   v_uid uuid := app.require_user();
-  v_reading app.readings;
+  v_reading app.readings := app.reading_or_404(p_reading_id);
 begin
-  select * into v_reading from app.readings r where r.id = p_reading_id;
-  if not found then
-    raise exception using message = 'readings.reading_not_found', errcode = 'PT404';
-  end if;
   return jsonb_build_object(
     'id', v_reading.id, 'title', v_reading.title, 'author', v_reading.author,
     'where_to_read', v_reading.where_to_read,
     'sections', coalesce((
-      select jsonb_agg(jsonb_build_object(
-          'id', s.id, 'position', s.position, 'title', s.title, 'body_md', s.body_md,
-          'where_to_read', s.where_to_read, 'est_minutes', s.est_minutes, 'read_at', t.read_at)
-          order by s.position)
+      select jsonb_agg(app.section_json(s, t.read_at, true) order by s.position)
         from app.reading_sections s
         left join app.section_ticks t on t.section_id = s.id and t.user_id = v_uid
        where s.reading_id = v_reading.id), '[]'::jsonb));
@@ -6456,43 +6441,12 @@ declare
   v_title text := app.readings_text(p_title, 120, true, 'title');
   v_author text := case when p_author is null then v_old.author else app.readings_text(p_author, 120, false, 'author') end;
   v_where text := case when p_where_to_read is null then v_old.where_to_read else app.readings_text(p_where_to_read, 300, false, 'where') end;
-  v_sec jsonb;
-  v_ids uuid[] := '{}';
-  v_id uuid;
+  v_ids uuid[];
   v_changes jsonb;
 begin
   if p_sections is not null then
-    if jsonb_typeof(p_sections) <> 'array' or jsonb_array_length(p_sections) = 0 then
-      raise exception using message = 'readings.sections_required', errcode = 'P0001';
-    elsif jsonb_array_length(p_sections) > 100 then
-      raise exception using message = 'readings.too_many_sections', errcode = 'P0001';
-    end if;
     -- the same rules as create_reading, and an id on every section
-    for v_sec in select value from jsonb_array_elements(p_sections) loop
-      if jsonb_typeof(v_sec) <> 'object'
-         or jsonb_typeof(coalesce(v_sec -> 'title', '""')) <> 'string'
-         or jsonb_typeof(coalesce(v_sec -> 'body_md', 'null')) not in ('string', 'null')
-         or jsonb_typeof(coalesce(v_sec -> 'where_to_read', 'null')) not in ('string', 'null')
-         or jsonb_typeof(coalesce(v_sec -> 'est_minutes', 'null')) not in ('number', 'null')
-         or jsonb_typeof(coalesce(v_sec -> 'id', 'null')) <> 'string'
-         or (v_sec ->> 'id') !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
-        raise exception using message = 'readings.section_invalid', errcode = 'P0001';
-      end if;
-      perform app.readings_text(v_sec ->> 'title', 120, true, 'section_title');
-      perform app.readings_text(v_sec ->> 'where_to_read', 300, false, 'where');
-      if char_length(coalesce(v_sec ->> 'body_md', '')) > 50000 then
-        raise exception using message = 'readings.body_too_long', errcode = 'P0001';
-      end if;
-      if jsonb_typeof(v_sec -> 'est_minutes') = 'number'
-         and ((v_sec ->> 'est_minutes')::numeric not between 1 and 600 or (v_sec ->> 'est_minutes')::numeric % 1 <> 0) then
-        raise exception using message = 'readings.minutes_invalid', errcode = 'P0001';
-      end if;
-      v_id := (v_sec ->> 'id')::uuid;
-      if v_id = any (v_ids) then
-        raise exception using message = 'readings.section_duplicate', errcode = 'P0001';
-      end if;
-      v_ids := v_ids || v_id;
-    end loop;
+    v_ids := app.check_reading_sections(p_sections, true);
     -- an id already used elsewhere (another reading's section, seen or not) is not a new section;
     -- a removed one stays removed (its ticks are history)
     if exists (select 1 from app.removed_sections s where s.id = any (v_ids)) then
@@ -7231,15 +7185,42 @@ CREATE OR REPLACE FUNCTION public.roster_import(p_id uuid, p_org_id uuid, p_rows
  SET search_path TO ''
 AS $function$
 declare
-  v_retry boolean := exists (select 1 from app.roster_imports i where i.id = p_id);
-  v_result jsonb := app.roster_import_without_research(p_id, p_org_id, p_rows);
+  v_uid uuid := app.require_manage(p_org_id);
+  v_rows jsonb;
+  v_good jsonb;
+  v_bad jsonb;
+  v_done app.roster_imports;
+  v_result jsonb;
 begin
-  if not v_retry then
-    update app.pending_members pm set is_cadre = x.cadre
-      from (select app.normalise_phone(r ->> 'phone') as phone, app.parse_cadre(r ->> 'cadre') as cadre
-              from jsonb_array_elements(p_rows) r where jsonb_typeof(r) = 'object') x
-     where pm.import_id = p_id and pm.attached_at is null and pm.phone = x.phone and x.cadre is not null;
+  if p_id is null then
+    raise exception using message = 'admin.id_required', errcode = 'P0001';
   end if;
+  select * into v_done from app.roster_imports i where i.id = p_id;
+  if found then
+    if v_done.org_id <> p_org_id or v_done.created_by is distinct from v_uid then
+      raise exception using message = 'admin.id_conflict', errcode = 'PT409';
+    end if;
+    return coalesce(v_done.result, jsonb_build_object('import_id', v_done.id, 'saved', v_done.row_count, 'bad', '[]'::jsonb));
+  end if;
+  v_rows := app.roster_check_rows(p_org_id, p_rows);
+  select coalesce(jsonb_agg(r order by (r ->> 'index')::int) filter (where jsonb_array_length(r -> 'errors') = 0), '[]'),
+         coalesce(jsonb_agg(jsonb_build_object('index', r -> 'index', 'row', r -> 'row', 'errors', r -> 'errors')
+                            order by (r ->> 'index')::int) filter (where jsonb_array_length(r -> 'errors') > 0), '[]')
+    into v_good, v_bad
+    from jsonb_array_elements(v_rows) r;
+  v_result := jsonb_build_object('import_id', p_id, 'total', jsonb_array_length(v_rows),
+    'saved', jsonb_array_length(v_good), 'bad', v_bad);
+  insert into app.roster_imports (id, org_id, created_by, row_count, result)
+  values (p_id, p_org_id, v_uid, jsonb_array_length(v_rows), v_result);
+  insert into app.pending_members (import_id, org_id, phone, display_name, role, invited_by, is_cadre)
+  select p_id, (r ->> 'org_id')::uuid, r ->> 'phone', r ->> 'name', r ->> 'role', v_uid, (r ->> 'is_cadre')::boolean
+    from jsonb_array_elements(v_good) r
+  on conflict (org_id, phone) where attached_at is null
+  do update set display_name = excluded.display_name, role = excluded.role,
+                import_id = excluded.import_id, invited_by = excluded.invited_by, is_cadre = excluded.is_cadre;
+  perform app.audit(p_org_id, 'roster.import', p_id,
+    jsonb_build_object('rows', jsonb_array_length(v_rows), 'saved', jsonb_array_length(v_good),
+                       'bad', jsonb_array_length(v_bad)));
   return v_result;
 end
 $function$;
@@ -7526,8 +7507,7 @@ CREATE OR REPLACE FUNCTION public.session_orgs_i_manage()
 AS $function$
   select coalesce(jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name, 'kind', o.kind,
       'parent_id', o.parent_id) order by o.path), '[]'::jsonb)
-    from app.organisations o
-   where o.id in (select app.managed_org_ids()) and o.retired_at is null
+    from app.managed_orgs() o
 $function$;
 
 CREATE OR REPLACE FUNCTION public.tick_section(p_section_id uuid, p_read boolean, p_client_time timestamp with time zone DEFAULT NULL::timestamp with time zone)
@@ -8000,7 +7980,8 @@ AS $function$
 declare
   v_uid uuid := app.require_user();
   v_name text := btrim(coalesce(p_display_name, ''));
-  v_phone text := nullif(regexp_replace(coalesce(p_phone, ''), '[\s+-]', '', 'g'), '');
+  v_given boolean := btrim(coalesce(p_phone, '')) <> '';
+  v_phone text := app.normalise_phone(p_phone);
 begin
   if v_name = '' then
     raise exception using message = 'profile.name_required', errcode = 'P0001';
@@ -8010,7 +7991,7 @@ begin
     raise exception using message = 'profile.school_too_long', errcode = 'P0001';
   elsif char_length(coalesce(p_position, '')) > 40 then
     raise exception using message = 'profile.position_too_long', errcode = 'P0001';
-  elsif v_phone is not null and v_phone !~ '^[0-9]{6,15}$' then
+  elsif v_given and v_phone is null then
     raise exception using message = 'profile.phone_invalid', errcode = 'P0001';
   end if;
   update app.profiles set display_name = v_name, school = btrim(coalesce(p_school, '')),
@@ -8217,6 +8198,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.check_period(p_from date, p_to date): authenticated=X/postgres postgres=X/postgres
 
+-- function app.check_reading_sections(p_sections jsonb, p_with_ids boolean): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
 -- function app.checkin_json(c app.checkins): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.checkin_max_attempts(): postgres=X/postgres service_role=X/postgres
@@ -8228,8 +8211,6 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.code_of(p_secret bytea, p_step bigint): postgres=X/postgres service_role=X/postgres
 
 -- function app.expected_count(p_session uuid): postgres=X/postgres service_role=X/postgres
-
--- function app.get_session_without_research(p_session_id uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.handle_new_user(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
@@ -8281,6 +8262,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.invite_needs_approval(p_code text): anon=X/postgres authenticated=X/postgres postgres=X/postgres
 
+-- function app.invite_status(p_invite app.invites): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
 -- function app.is_bureau_admin(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.is_expected(p_session uuid, p_user uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
@@ -8300,6 +8283,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.leave_requests_tally(): postgres=X/postgres
 
 -- function app.managed_org_ids(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
+-- function app.managed_orgs(p_include_retired boolean): authenticated=X/postgres postgres=X/postgres
 
 -- function app.membership_for_change(p_membership uuid): authenticated=X/postgres postgres=X/postgres
 
@@ -8397,6 +8382,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.reading_for_change(p_reading_id uuid): authenticated=X/postgres postgres=X/postgres
 
+-- function app.reading_or_404(p_reading_id uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
 -- function app.reading_progress_recount(p_readings uuid[]): postgres=X/postgres service_role=X/postgres
 
 -- function app.reading_progress_summaries(): default (PUBLIC may execute)
@@ -8441,10 +8428,6 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.roster_check_rows(p_org uuid, p_rows jsonb): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
--- function app.roster_check_rows_without_research(p_org uuid, p_rows jsonb): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
-
--- function app.roster_import_without_research(p_id uuid, p_org_id uuid, p_rows jsonb): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
-
 -- function app.roster_request_answer(p_pending uuid, p_accept boolean): authenticated=X/postgres postgres=X/postgres
 
 -- function app.roster_requests_for_me(): authenticated=X/postgres postgres=X/postgres
@@ -8452,6 +8435,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.section_counts(p_section app.reading_sections): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.section_ids_taken(p_reading_id uuid, p_ids uuid[]): authenticated=X/postgres postgres=X/postgres
+
+-- function app.section_json(p_section app.reading_sections, p_read_at timestamp with time zone, p_with_body boolean): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.section_ticks_count_delete(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 

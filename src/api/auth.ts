@@ -2,13 +2,19 @@ import type { Session } from '@supabase/supabase-js'
 import { getSupabase, storedSession, toApiError } from './client'
 
 /**
- * A login is a phone number when it looks like a mainland mobile (11 digits starting with 1),
- * optionally written with +86 / 86 and spaces or dashes. GoTrue stores phones as digits with
- * the country code, so it is sent as `86138…`.
+ * The separators a phone may be written with: ASCII white space, the no-break and ideographic
+ * (full-width) spaces, '+', brackets and dashes. The same list as app.normalise_phone's.
+ */
+const PHONE_SEPARATORS = /[ \t\n\r\f\v\u00A0\u3000+()-]/g
+
+/**
+ * A login is a phone number when it is a mainland mobile (1[3-9] and nine digits), optionally
+ * written with +86 / 86 and separators. GoTrue stores phones as digits with the country code, so
+ * it is sent as `86138…`. This is the app's copy of app.normalise_phone (the definition, SQL),
+ * for sign-in and instant feedback; supabase/tests/phone-rule.test.ts fails if the two differ.
  */
 export function phoneOf(login: string): string | null {
-  const digits = login.replace(/[\s\-()]/g, '').replace(/^\+/, '')
-  const m = /^(?:86)?(1\d{10})$/.exec(digits)
+  const m = /^(?:86)?(1[3-9]\d{9})$/.exec(login.replace(PHONE_SEPARATORS, ''))
   return m ? `86${m[1]}` : null
 }
 

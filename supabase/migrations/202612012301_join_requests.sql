@@ -109,7 +109,7 @@ begin
   if exists (select 1 from app.memberships m where m.org_id = v_invite.org_id and m.user_id = v_uid and m.ended_at is null) then
     raise exception using message = 'join.already_member', errcode = 'PT409';
   end if;
-  if v_invite.max_uses is not null and v_invite.use_count >= v_invite.max_uses then
+  if app.invite_status(v_invite) = 'used_up' then
     raise exception using message = 'invite.used_up', errcode = 'P0001';
   end if;
   if exists (select 1 from app.organisations o where o.id = v_invite.org_id and o.retired_at is not null) then

@@ -20,6 +20,8 @@ const BRANCH_TOPIC = '00000000-0000-4000-9300-000000000005'
 const COUNTY_TOPIC = '00000000-0000-4000-9300-000000000003'
 // seeds/00_core.sql: 示例一中第一党支部, led by secretary1
 const FIRST_BRANCH = '00000000-0000-4000-8000-000000000011'
+// seeds/00_core.sql: the Party group under secretary2's branch
+const GROUP_B = '00000000-0000-4000-8000-000000000022'
 
 /** A signed-in phone in its own browser context. */
 async function phone(login: string): Promise<Page> {
@@ -246,6 +248,25 @@ describe('discussion threads', () => {
     expect((await author.rpc('topic_post_like', { p_post_id: postId, p_liked: true })).error).toBeNull()
     await expect.poll(() => watcher.likeCount(text), { timeout: 3_000 }).toBe(2)
     await expect.poll(() => a.likeCount(text), { timeout: 3_000 }).toBe(2)
+  })
+
+  it('a branch secretary picks the branch\'s Party group from the organisations SQL says they manage, and posts there', async () => {
+    const page = await phone('secretary2@demo.example')
+    const orgs = waitForRpc(page, 'session_orgs_i_manage')
+    await page.goto('/topics/new')
+    expect((await orgs).status()).toBe(200)
+    const select = page.locator('[data-test="topic-form-org"]')
+    await expect.poll(() => select.locator('option').allTextContents()).toEqual(['示例实验小学教师党支部', '示例实验小学低年级党小组'])
+    await select.selectOption(GROUP_B)
+    await shot(page, 'topic-form-group')
+    const title = unique('党小组专题讨论')
+    await page.locator('[data-test="topic-form-title"] input').fill(title)
+    await page.locator('[data-test="topic-form-prompt"] textarea').fill('结合本组实际谈谈体会')
+    const saved = waitForRpc(page, 'topic_save')
+    await page.locator('[data-test="topic-form-submit"]').click()
+    const res = await saved
+    expect(res.status()).toBe(200)
+    expect((await res.json()).org_id).toBe(GROUP_B)
   })
 })
 

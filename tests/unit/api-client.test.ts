@@ -86,7 +86,7 @@ describe('phoneOf', () => {
     ['8613800138000', '8613800138000'],
   ])('%s → %s', (input, out) => expect(phoneOf(input)).toBe(out))
 
-  it.each(['a@b.cn', '1380013800', '23800138000', ''])('%s is not a phone', input => expect(phoneOf(input)).toBeNull())
+  it.each(['a@b.cn', '1380013800', '23800138000', '12800138000', ''])('%s is not a phone', input => expect(phoneOf(input)).toBeNull())
 })
 
 describe('localPhone', () => {

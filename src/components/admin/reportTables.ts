@@ -1,4 +1,5 @@
 import type { Report, ReportOrg } from '@/api/admin'
+import { studyHours as hours } from './studyHours'
 import { downloadWorkbook } from './xlsx'
 
 type T = (key: string, named?: Record<string, unknown>) => string
@@ -6,7 +7,6 @@ type T = (key: string, named?: Record<string, unknown>) => string
 export interface Table { key: string, title: string, head: string[], rows: (string | number)[][] }
 
 const pct = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 10 : 0)
-const hours = (min: number) => Math.round((min / 60) * 10) / 10
 const indent = (o: ReportOrg) => `${'\u3000'.repeat(o.depth)}${o.name}`
 
 /** The report as plain tables: shown on the screen and written to .xlsx, the same numbers. */

@@ -1953,11 +1953,11 @@ begin
     'place', v_s.place, 'checkin_opens_at', v_s.checkin_opens_at, 'checkin_closes_at', v_s.checkin_closes_at,
     'late_after_minutes', v_s.late_after_minutes,
     'cancelled_at', v_s.cancelled_at, 'server_time', now(),
-    'org_name', (select o.name from app.organisations o where o.id = v_s.org_id),
+    'org_name', app.session_org_name(v_s.id, v_s.org_id),
     'organiser_id', v_s.organiser_id,
     'organiser_name', (select p.display_name from app.profiles p where p.user_id = v_s.organiser_id),
-    'expected_orgs', coalesce((select jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name) order by o.path)
-        from app.session_orgs so join app.organisations o on o.id = so.org_id where so.session_id = v_s.id), '[]'::jsonb),
+    'expected_orgs', coalesce((select jsonb_agg(jsonb_build_object('id', so.org_id, 'name', coalesce(o.name, app.session_org_name(v_s.id, so.org_id))) order by o.path nulls last)
+        from app.session_orgs so left join app.organisations o on o.id = so.org_id where so.session_id = v_s.id), '[]'::jsonb),
     'invitees', coalesce((select jsonb_agg(jsonb_build_object('user_id', p.user_id, 'display_name', p.display_name) order by p.display_name)
         from app.session_invitees i join app.profiles p on p.user_id = i.user_id where i.session_id = v_s.id), '[]'::jsonb),
     'reading_ids', coalesce((select jsonb_agg(r.reading_id order by r.sort_order)
@@ -2736,6 +2736,9 @@ AS $function$
       where m.user_id = auth.uid() and m.ended_at is null)
   union
   select i.session_id from app.session_invitees i where i.user_id = auth.uid()
+  union
+  -- expected on the day, wherever the member belongs now
+  select f.session_id from app.attendance_facts f where f.user_id = auth.uid()
 $function$;
 
 CREATE OR REPLACE FUNCTION app.my_verified_phone()
@@ -4438,6 +4441,20 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.session_org_name(p_session_id uuid, p_org_id uuid)
+ RETURNS text
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select o.name from app.organisations o
+   where o.id = p_org_id
+     and (o.id in (select app.visible_org_ids())
+          or ((exists (select 1 from app.sessions s where s.id = p_session_id and s.org_id = p_org_id)
+               or exists (select 1 from app.session_orgs so where so.session_id = p_session_id and so.org_id = p_org_id))
+              and app.can_see_session(p_session_id)))
+$function$;
+
 CREATE OR REPLACE FUNCTION app.session_orgs_attendance_facts()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -5402,11 +5419,10 @@ begin
             'id', s.id, 'kind', s.kind, 'title', s.title, 'starts_at', s.starts_at,
             'duration_minutes', s.duration_minutes, 'place', s.place, 'cancelled_at', s.cancelled_at,
             'checkin_opens_at', s.checkin_opens_at, 'checkin_closes_at', s.checkin_closes_at,
-            'org_name', o.name,
+            'org_name', app.session_org_name(s.id, s.org_id),
             'can_run', s.org_id in (select app.managed_org_ids()) or s.organiser_id = v_uid,
             'my_status', case when app.is_expected(s.id, v_uid) then app.status_of(s, c.status, l.status) end) as j
           from app.sessions s
-          join app.organisations o on o.id = s.org_id
           left join app.checkins c on c.session_id = s.id and c.user_id = v_uid
           left join app.leave_requests l on l.session_id = s.id and l.user_id = v_uid
          where case when p_scope = 'upcoming' then s.checkin_closes_at >= now()
@@ -8207,6 +8223,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.session_links_tally(): postgres=X/postgres
 
 -- function app.session_or_404(p_session uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
+-- function app.session_org_name(p_session_id uuid, p_org_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function app.session_orgs_attendance_facts(): postgres=X/postgres
 

@@ -26,4 +26,12 @@ export default antfu(
     files: ['tests/bench/**', 'tests/e2e/run.ts', 'scripts/**', 'supabase/local/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // Times are shown and read in Asia/Shanghai whatever the phone's zone: through one module.
+    files: ['src/**'],
+    ignores: ['src/modules/time.ts', 'src/components/admin/periods.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'dayjs', message: 'Use src/modules/time.ts: it formats and reads times in Asia/Shanghai.' }] }],
+    },
+  },
 )

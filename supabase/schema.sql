@@ -2013,6 +2013,52 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.get_session_without_research(p_session_id uuid)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_s app.sessions := app.session_or_404(p_session_id);
+  v_run boolean := app.can_run_session(v_s.id);
+  v_c app.checkins;
+  v_l app.leave_requests;
+begin
+  select * into v_c from app.checkins c where c.session_id = v_s.id and c.user_id = v_uid;
+  select * into v_l from app.leave_requests l where l.session_id = v_s.id and l.user_id = v_uid;
+  return jsonb_build_object(
+    'id', v_s.id, 'org_id', v_s.org_id, 'kind', v_s.kind, 'title', v_s.title,
+    'starts_at', v_s.starts_at, 'duration_minutes', v_s.duration_minutes,
+    'ends_at', v_s.starts_at + make_interval(mins => v_s.duration_minutes),
+    'place', v_s.place, 'checkin_opens_at', v_s.checkin_opens_at, 'checkin_closes_at', v_s.checkin_closes_at,
+    'late_after_minutes', v_s.late_after_minutes,
+    'cancelled_at', v_s.cancelled_at, 'server_time', now(),
+    'org_name', app.session_org_name(v_s.id, v_s.org_id),
+    'organiser_id', v_s.organiser_id,
+    'organiser_name', (select p.display_name from app.profiles p where p.user_id = v_s.organiser_id),
+    'expected_orgs', coalesce((select jsonb_agg(jsonb_build_object('id', so.org_id, 'name', coalesce(o.name, app.session_org_name(v_s.id, so.org_id))) order by o.path nulls last)
+        from app.session_orgs so left join app.organisations o on o.id = so.org_id where so.session_id = v_s.id), '[]'::jsonb),
+    'invitees', coalesce((select jsonb_agg(jsonb_build_object('user_id', p.user_id, 'display_name', p.display_name) order by p.display_name)
+        from app.session_invitees i join app.profiles p on p.user_id = i.user_id where i.session_id = v_s.id), '[]'::jsonb),
+    'reading_ids', coalesce((select jsonb_agg(r.reading_id order by r.sort_order)
+        from app.session_readings r where r.session_id = v_s.id), '[]'::jsonb),
+    'readings', coalesce((select jsonb_agg(jsonb_build_object('id', rd.id, 'title', rd.title) order by r.sort_order)
+        from app.session_readings r join app.readings rd on rd.id = r.reading_id where r.session_id = v_s.id), '[]'::jsonb),
+    'minutes', jsonb_build_object('topic', v_s.minutes_topic, 'speakers', v_s.minutes_speakers,
+        'decisions', v_s.minutes_decisions, 'updated_at', v_s.minutes_updated_at),
+    'expected', app.is_expected(v_s.id, v_uid),
+    'can_run', v_run,
+    'my_status', app.status_of(v_s, v_c.status, v_l.status),
+    'my_checkin', case when v_c.id is null then null else app.checkin_json(v_c) end,
+    'my_leave', case when v_l.id is null then null else jsonb_build_object('id', v_l.id, 'status', v_l.status,
+        'reason', v_l.reason, 'created_at', v_l.created_at, 'decided_at', v_l.decided_at) end,
+    'makeup_completed_at', (select m.completed_at from app.makeups m where m.session_id = v_s.id and m.user_id = v_uid),
+    'counts', case when v_run then app.session_counts(v_s.id) else null end);
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.handle_new_user()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -2947,6 +2993,9 @@ AS $function$
       where m.user_id = auth.uid() and m.ended_at is null)
   union
   select i.session_id from app.session_invitees i where i.user_id = auth.uid()
+  union
+  -- expected on the day, wherever the member belongs now
+  select f.session_id from app.attendance_facts f where f.user_id = auth.uid()
 $function$;
 
 CREATE OR REPLACE FUNCTION app.my_verified_phone()
@@ -4624,6 +4673,20 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.session_org_name(p_session_id uuid, p_org_id uuid)
+ RETURNS text
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select o.name from app.organisations o
+   where o.id = p_org_id
+     and (o.id in (select app.visible_org_ids())
+          or ((exists (select 1 from app.sessions s where s.id = p_session_id and s.org_id = p_org_id)
+               or exists (select 1 from app.session_orgs so where so.session_id = p_session_id and so.org_id = p_org_id))
+              and app.can_see_session(p_session_id)))
+$function$;
+
 CREATE OR REPLACE FUNCTION app.session_orgs_attendance_facts()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -5648,11 +5711,10 @@ begin
             'id', s.id, 'kind', s.kind, 'title', s.title, 'starts_at', s.starts_at,
             'duration_minutes', s.duration_minutes, 'place', s.place, 'cancelled_at', s.cancelled_at,
             'checkin_opens_at', s.checkin_opens_at, 'checkin_closes_at', s.checkin_closes_at,
-            'org_name', o.name,
+            'org_name', app.session_org_name(s.id, s.org_id),
             'can_run', s.org_id in (select app.managed_org_ids()) or s.organiser_id = v_uid,
             'my_status', case when app.is_expected(s.id, v_uid) then app.status_of(s, c.status, l.status) end) as j
           from app.sessions s
-          join app.organisations o on o.id = s.org_id
           left join app.checkins c on c.session_id = s.id and c.user_id = v_uid
           left join app.leave_requests l on l.session_id = s.id and l.user_id = v_uid
          where case when p_scope = 'upcoming' then s.checkin_closes_at >= now()
@@ -8212,6 +8274,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.expected_count(p_session uuid): postgres=X/postgres service_role=X/postgres
 
+-- function app.get_session_without_research(p_session_id uuid): default (PUBLIC may execute)
+
 -- function app.handle_new_user(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.home_admin(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
@@ -8455,6 +8519,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.session_links_tally(): postgres=X/postgres
 
 -- function app.session_or_404(p_session uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
+-- function app.session_org_name(p_session_id uuid, p_org_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function app.session_orgs_attendance_facts(): postgres=X/postgres
 

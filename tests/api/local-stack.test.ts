@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import ws from 'ws'
 import { startLocalStack } from '../../supabase/local/index'
 import { env } from './env'
-import { sleep, subscribe, waitFor } from './realtime-helpers'
+import { drained, subscribe, waitFor } from './realtime-helpers'
 
 const FUNCTIONS = `
 create function public.lst_void() returns void language sql as 'select';
@@ -232,7 +232,8 @@ describe.skipIf(!env.localStack)('local stack (own instance)', () => {
       await waitFor(() => got.length > 0, 1000)
       expect(got[0]!.at - sentAt).toBeLessThan(1000)
       expect(got[0]!.msg).toMatchObject({ type: 'broadcast', event: 'ev', payload: { x: 1 }, meta: { id: expect.any(String) } })
-      await sleep(200)
+      await drained(other.client)
+      await drained(third)
       expect(otherGot).toEqual([])
       expect(publicGot).toEqual([])
       await u.client.removeAllChannels()

@@ -3,7 +3,7 @@ import type { SupabaseClient } from '@supabase/supabase-js'
 import { randomUUID } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { newUser } from './env'
-import { sleep, subscribe, waitFor } from './realtime-helpers'
+import { drained, subscribe, waitFor } from './realtime-helpers'
 
 const clients: SupabaseClient[] = []
 afterEach(async () => {
@@ -32,8 +32,9 @@ describe('realtime', () => {
     // ack:true waits for the server's reply; self:true echoes back to the sender.
     expect(await chB.send({ type: 'broadcast', event: 'ping', payload: { n: 2 } })).toBe('ok')
     await waitFor(() => gotA.length === 1 && gotB.length === 2)
-    await sleep(100)
-    expect(gotA).toHaveLength(1)
+    // and nothing more for A: its own first message, had it been echoed, would be here by now
+    await drained(a)
+    expect(gotA.map(m => (m as { payload: unknown }).payload)).toEqual([{ n: 2 }])
   })
 
   it('shares presence between two clients and reports the leave', async () => {

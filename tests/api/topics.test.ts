@@ -3,7 +3,7 @@ import type { SupabaseClient } from '@supabase/supabase-js'
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newUser, signedInClient } from './env'
-import { sleep, subscribe, waitFor } from './realtime-helpers'
+import { drained, subscribe, waitFor } from './realtime-helpers'
 
 // seeds/20_topics.sql and seeds/00_core.sql
 const BRANCH_TOPIC = '00000000-0000-4000-9300-000000000005'
@@ -97,6 +97,10 @@ describe('topics over the API', () => {
     const orgB: unknown[] = []
     const chOrg = teacherB.channel(`org:${BRANCH_A}`, { config: { private: true } }).on('broadcast', { event: '*' }, m => orgB.push(m))
     expect((await subscribe(chOrg)).status).toBe('CHANNEL_ERROR')
+    // a member of branch A on its channel, who hears the post's topic_activity there
+    const orgA: { event: string, payload: any }[] = []
+    const chOrgA = teacherA.channel(`org:${BRANCH_A}`, { config: { private: true } }).on('broadcast', { event: '*' }, m => orgA.push(m as never))
+    expect((await subscribe(chOrgA)).status).toBe('SUBSCRIBED')
 
     const me = await freshMember()
     const id = randomUUID()
@@ -107,9 +111,13 @@ describe('topics over the API', () => {
     expect(msg.payload).toMatchObject({ post_id: id, topic_id: BRANCH_TOPIC })
     // ids only: no words travel over the socket
     expect(JSON.stringify(msg.payload)).not.toContain('实时')
-    await sleep(200)
+    // once the org channel's message has reached a member who may hear it, and everything sent
+    // to B before now has arrived, B has heard nothing
+    await waitFor(() => orgA.find(m => m.event === 'topic_activity' && m.payload.topic_id === BRANCH_TOPIC), 2000)
+    await drained(teacherB)
     expect(orgB).toEqual([])
     await teacherA.removeChannel(chA)
+    await teacherA.removeChannel(chOrgA)
   })
 
   it('feed pages by keyset cursor, passed back as received', async () => {

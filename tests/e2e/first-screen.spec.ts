@@ -1,7 +1,10 @@
 import type { Route } from 'playwright-core'
+import { randomUUID } from 'node:crypto'
+import { createClient } from '@supabase/supabase-js'
 import { describe, expect, it } from 'vitest'
+import ws from 'ws'
 import { Shell } from './pages/Shell'
-import { apiSession, BASE_URL, demoAccounts, storeSession, useBrowser, waitForRpc } from './support'
+import { ANON_KEY, apiSession, BASE_URL, demoAccounts, STACK_URL, storeSession, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
 
@@ -111,6 +114,98 @@ describe('the first screen before the app', () => {
     const fresh = waitForRpc(page, 'home_summary')
     await summary.release()
     expect((await fresh).status()).toBe(200)
+  })
+
+  it('a hostile title, and hostile markup in the kept HTML, are shown as text on the kept home and run nothing', async () => {
+    const account = teacher()
+    // The teacher's secretary opens a topic whose title is markup; home lists it.
+    const secretary = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false }, realtime: { transport: ws as never } })
+    await secretary.auth.signInWithPassword({ email: 'secretary1@demo.example', password: 'demo1234' })
+    const ctx = await secretary.rpc('my_context')
+    const orgId = (ctx.data as { memberships: { org_id: string, role: string }[] }).memberships.find(m => m.role === 'secretary')!.org_id
+    // (topic titles are at most 80 characters)
+    const title = '<img src=x onerror=__xss=1><script>__xss=2</script><a href=javascript:__xss=3>'
+    const topicId = randomUUID()
+    const saved = await secretary.rpc('topic_save', { p_id: topicId, p_org_id: orgId, p_title: title, p_prompt: '标题是标记', p_deadline: null })
+    expect(saved.error).toBeNull()
+    // a new topic is a draft until it is opened
+    expect((await secretary.rpc('topic_set_status', { p_topic_id: topicId, p_status: 'open' })).error).toBeNull()
+    // home lists topics with replies the member has not read
+    expect((await secretary.rpc('topic_post_create', { p_id: randomUUID(), p_topic_id: topicId, p_body: '第一条回复' })).error).toBeNull()
+    try {
+      const page = await b.open()
+      await storeSession(page, await apiSession(account.login, account.password))
+      await page.goto('/')
+      await new Shell(page).home.locator('[data-test="home-topics"]').getByText(title).waitFor()
+      await page.waitForFunction(() => Object.keys(localStorage).some(k => k.startsWith('xxdzz-home:') && JSON.parse(localStorage.getItem(k)!).html))
+      // As if a render had let markup through: the kept HTML itself carries elements that would
+      // run script or leave the app, which the shell must drop while keeping their text.
+      await page.evaluate(() => {
+        const key = Object.keys(localStorage).find(k => k.startsWith('xxdzz-home:'))!
+        const kept = JSON.parse(localStorage.getItem(key)!) as { html: string }
+        kept.html += '<div class="planted"><img src=x onerror="window.__xss=\'kept-img\'"><script>window.__xss=\'kept-script\'</script>'
+          + '<a href="javascript:window.__xss=\'kept-link\'" onclick="window.__xss=\'kept-click\'">点我</a>'
+          + '<a href="//evil.example/">外链</a><iframe src="javascript:parent.__xss=\'kept-frame\'"></iframe>'
+          + '<svg><a href="javascript:window.__xss=\'kept-svg\'"><text>svg</text></a><animate onbegin="window.__xss=\'kept-anim\'" attributeName="x" dur="1s"/></svg>'
+          + '<form action="https://evil.example/"><input name="password"></form><span style="background:url(https://evil.example/x)">样式</span></div>'
+        localStorage.setItem(key, JSON.stringify(kept))
+      })
+
+      const entry = await hold(page, '**/assets/index-*.js')
+      const summary = await hold(page, '**/rest/v1/rpc/home_summary')
+      const outside: string[] = []
+      await page.route(/^(?!http:\/\/(?:127\.0\.0\.1|localhost))/, (route) => {
+        outside.push(route.request().url())
+        return route.abort()
+      })
+      await page.reload({ waitUntil: 'commit' })
+      await entry.first
+      const kept = page.locator('#app-shell .app-shell__snapshot')
+      await kept.getByText(title).waitFor()
+      expect(await page.locator('#app').innerHTML()).toBe('')
+      // the planted block is there, as text only
+      const planted = kept.locator('.planted')
+      expect(await planted.textContent()).toContain('点我')
+      expect(await planted.locator('img, script, iframe, form, input, animate, [onerror], [onclick], [onbegin]').count()).toBe(0)
+      expect(await kept.locator('script, img[src="x"], iframe').count()).toBe(0)
+      expect(await planted.locator('a').evaluateAll(as => as.map(a => a.getAttribute('href')))).toEqual([null, null, null])
+      expect(await planted.locator('span').last().getAttribute('style')).toBeNull()
+      await planted.locator('a').first().click()
+      expect(await page.evaluate(() => (window as { __xss?: string }).__xss ?? null)).toBeNull()
+      expect(outside).toEqual([])
+      // the app takes over and draws the fresh home, the title still as text
+      await entry.release()
+      await summary.first
+      await summary.release()
+      await page.locator('#app-shell').waitFor({ state: 'detached' })
+      await new Shell(page).home.locator('[data-test="home-topics"]').getByText(title).waitFor()
+      expect(await page.evaluate(() => (window as { __xss?: string }).__xss ?? null)).toBeNull()
+    }
+    finally {
+      await secretary.rpc('topic_set_status', { p_topic_id: topicId, p_status: 'closed' })
+      await secretary.auth.signOut()
+    }
+  })
+
+  it('the kept home loses nothing of what home draws (the shell keeps every element and class it is made of)', async () => {
+    const account = teacher()
+    const page = await b.open()
+    await storeSession(page, await apiSession(account.login, account.password))
+    await page.goto('/')
+    await page.waitForFunction(() => Object.keys(localStorage).some(k => k.startsWith('xxdzz-home:') && JSON.parse(localStorage.getItem(k)!).html))
+    const entry = await hold(page, '**/assets/index-*.js')
+    await page.reload({ waitUntil: 'commit' })
+    await entry.first
+    await page.locator('#app-shell .app-shell__snapshot > *').first().waitFor()
+    const [raw, drawn] = await page.evaluate(() => {
+      const key = Object.keys(localStorage).find(k => k.startsWith('xxdzz-home:'))!
+      const t = document.createElement('template')
+      t.innerHTML = (JSON.parse(localStorage.getItem(key)!) as { html: string }).html
+      const shape = (root: ParentNode) => Array.from(root.querySelectorAll('*'), el => `${el.localName}.${el.getAttribute('class') ?? ''}`).join('|')
+      return [shape(t.content), shape(document.querySelector('#app-shell .app-shell__snapshot')!)]
+    })
+    expect(drawn).toBe(raw)
+    await entry.release()
   })
 
   it('signing out forgets the kept home', async () => {

@@ -9,7 +9,7 @@ import { createClient } from '@supabase/supabase-js'
 import ICAL from 'ical.js'
 import { afterAll, describe, expect, it } from 'vitest'
 import ws from 'ws'
-import { ANON_KEY, ROOT, signInAs, STACK_URL, useBrowser, waitForRpc } from './support'
+import { ANON_KEY, bureauInputTime, ROOT, signInAs, STACK_URL, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
 const BRANCH_A = '00000000-0000-4000-8000-000000000011'
@@ -66,11 +66,7 @@ describe('inbox', () => {
     const secretary = await signedIn('secretary1@demo.example')
     await secretary.goto(`/sessions/${id}/edit`)
     const moved = new Date(start.getTime() + 2 * 3600_000)
-    const local = await secretary.evaluate((ms) => {
-      const d = new Date(ms)
-      const p = (n: number) => String(n).padStart(2, '0')
-      return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`
-    }, moved.getTime())
+    const local = bureauInputTime(moved.getTime())
     await secretary.locator('[data-test="form-starts"] input').fill(local)
     await secretary.locator('[data-test="form-place"] input').fill('三楼会议室')
     const saved = waitForRpc(secretary, 'save_session')

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import ws from 'ws'
 import { LoginPage } from './pages/LoginPage'
 import { SessionPages } from './pages/SessionPages'
-import { ANON_KEY, ROOT, STACK_URL, useBrowser, waitForRpc } from './support'
+import { ANON_KEY, bureauInputTime, fromBureauInputTime, ROOT, STACK_URL, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
 const BRANCH_A = '00000000-0000-4000-8000-000000000011'
@@ -183,11 +183,7 @@ describe('sessions', () => {
     const make = async (title: string, grace: string) => {
       await organiser.page.goto('/sessions/new')
       await organiser.page.locator('[data-test="session-form"]').waitFor()
-      const start = await organiser.page.evaluate(() => {
-        const d = new Date(Date.now() - 2 * 60_000)
-        const p = (n: number) => String(n).padStart(2, '0')
-        return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`
-      })
+      const start = bureauInputTime(Date.now() - 2 * 60_000)
       await organiser.page.locator('[data-test="form-title"] input').fill(title)
       await organiser.page.locator('[data-test="form-starts"] input').fill(start)
       await organiser.page.locator('[data-test="form-late-after"] input').fill(grace)
@@ -218,8 +214,8 @@ describe('sessions', () => {
       await expect.poll(() => organiser.rowStatus('张老师（示例）')).toBe(status)
       expect(await organiser.count(status).textContent()).toBe('1')
       expect(await organiser.count(status === 'late' ? 'present' : 'late').textContent()).toBe('0')
-      // the start as typed (the phone's local time), plus the grace
-      const late = new Date(new Date(s.start).getTime() + grace * 60_000).toTimeString().slice(0, 5)
+      // the start as typed (Asia/Shanghai), plus the grace
+      const late = bureauInputTime(fromBureauInputTime(s.start) + grace * 60_000).slice(11)
       expect(await organiser.page.locator('[data-test="sheet-rule"]').textContent()).toContain(`${late} 以后签到记为迟到`)
       await shot(organiser.page, `21-sheet-${status}`)
 
@@ -229,6 +225,58 @@ describe('sessions', () => {
       expect(await organiser.page.locator('[data-test="print-rule"]').textContent()).toBe(`${s.start.slice(11)} 开始，${late} 以后签到记为迟到`)
       const line = organiser.page.locator('[data-test="print-record"] tr', { has: organiser.page.locator('th', { hasText: new RegExp(`^${word}$`) }) })
       expect(await line.locator('td').textContent()).toContain('张老师（示例）')
+    }
+  })
+
+  it('on a phone set to New York, times are shown and typed in Shanghai time: 14:00 typed is 14:00 +08', { timeout: 120_000 }, async () => {
+    const page = await b.open(undefined, { timezoneId: 'America/New_York' })
+    pages.push(page)
+    const login = new LoginPage(page)
+    await login.goto()
+    await login.signIn('secretary1@demo.example', 'demo1234')
+    await page.locator('[data-test="home-page"]').waitFor()
+    expect(await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)).toBe('America/New_York')
+    const organiser = new SessionPages(page)
+    const api = await apiClient('secretary1@demo.example')
+    const shanghai = (iso: string) => bureauInputTime(Date.parse(iso))
+    const shown = (start: string, end: string) => {
+      const [y, m, d] = shanghai(start).slice(0, 10).split('-').map(Number)
+      return `${y}年${m}月${d}日 ${shanghai(start).slice(11)}–${shanghai(end).slice(11)}`
+    }
+
+    // a seeded session, as the county's clock shows it
+    const seeded = '00000000-0000-4000-d000-000000000005'
+    const { data: past } = await api.rpc('get_session', { p_session_id: seeded })
+    await organiser.openDetail(seeded)
+    expect(await page.locator('[data-test="session-info"]').textContent()).toContain(shown(past.starts_at, past.ends_at))
+
+    // a new one: the form offers tomorrow 15:00 in Shanghai; 14:00 typed is stored as 14:00 +08
+    const tomorrow = bureauInputTime(Date.now() + 86_400_000).slice(0, 10)
+    await page.goto('/sessions/new')
+    await page.locator('[data-test="session-form"]').waitFor()
+    expect(await page.locator('[data-test="form-starts"] input').inputValue()).toBe(`${tomorrow}T15:00`)
+    await page.locator('[data-test="form-title"] input').fill('纽约时区的手机（E2E）')
+    await page.locator('[data-test="form-starts"] input').fill(`${tomorrow}T14:00`)
+    const saved = waitForRpc(page, 'save_session')
+    await page.locator('[data-test="form-save"]').click()
+    expect((await saved).status()).toBe(200)
+    await page.waitForURL(/\/sessions\/[0-9a-f-]{36}$/)
+    await organiser.detail.waitFor()
+    const id = new URL(page.url()).pathname.split('/').pop()!
+    try {
+      const { data: made } = await api.rpc('get_session', { p_session_id: id })
+      expect(new Date(made.starts_at).toISOString()).toBe(new Date(`${tomorrow}T14:00:00+08:00`).toISOString())
+      expect(new Date(made.checkin_opens_at).toISOString()).toBe(new Date(`${tomorrow}T13:30:00+08:00`).toISOString())
+      expect(await page.locator('[data-test="session-info"]').textContent()).toContain(shown(made.starts_at, made.ends_at))
+      expect(shown(made.starts_at, made.ends_at)).toContain(' 14:00–15:00')
+      await organiser.settled()
+      await shot(page, '30-new-york-phone-detail')
+      // and the form shows it back as typed
+      await page.goto(`/sessions/${id}/edit`)
+      await expect.poll(() => page.locator('[data-test="form-starts"] input').inputValue()).toBe(`${tomorrow}T14:00`)
+    }
+    finally {
+      await api.rpc('cancel_session', { p_session_id: id })
     }
   })
 

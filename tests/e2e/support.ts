@@ -1,5 +1,5 @@
 import type { Session } from '@supabase/supabase-js'
-import type { Browser, BrowserContext, Page, Response } from 'playwright-core'
+import type { Browser, BrowserContext, BrowserContextOptions, Page, Response } from 'playwright-core'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createClient } from '@supabase/supabase-js'
@@ -49,9 +49,9 @@ export function useBrowser() {
   })
   return {
     state,
-    /** A fresh phone; `baseURL` for a test that serves a deployment of its own. */
-    async open(baseURL = BASE_URL): Promise<Page> {
-      state.context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN', baseURL, serviceWorkers: 'allow' })
+    /** A fresh phone; `baseURL` for a test that serves a deployment of its own, `options` for one set otherwise (a time zone). */
+    async open(baseURL = BASE_URL, options: BrowserContextOptions = {}): Promise<Page> {
+      state.context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN', baseURL, serviceWorkers: 'allow', ...options })
       state.page = await state.context.newPage()
       state.page.on('pageerror', err => console.warn('[pageerror]', err.message))
       return state.page
@@ -107,4 +107,15 @@ export async function smsCode(phone: string): Promise<string> {
   if (!list[0])
     throw new Error(`no SMS sent to ${phone} (outbox answered ${res.status})`)
   return list[0].otp
+}
+
+/** A moment as the app's datetime-local inputs take it: 'YYYY-MM-DDTHH:mm' in Asia/Shanghai (src/modules/time.ts). */
+export function bureauInputTime(ms: number): string {
+  const f = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+  return f.format(ms).replace(' ', 'T')
+}
+
+/** The moment a datetime-local value of the app's ('YYYY-MM-DDTHH:mm', Asia/Shanghai) stands for. */
+export function fromBureauInputTime(typed: string): number {
+  return Date.parse(`${typed}:00+08:00`)
 }

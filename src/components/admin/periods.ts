@@ -1,11 +1,12 @@
 import dayjs from 'dayjs'
+import { bureauToday } from '@/modules/time'
 
 /**
  * Report periods, as calendar dates in the bureau's time zone (Asia/Shanghai) whatever the
  * phone's own zone: a secretary travelling, or a phone left on UTC, reports on the county's
  * days. All dates are 'YYYY-MM-DD'; the server counts a date as that day in Asia/Shanghai.
  */
-export const BUREAU_TZ = 'Asia/Shanghai'
+export { BUREAU_TZ, bureauToday } from '@/modules/time'
 
 export type Period = 'term' | 'month' | 'year' | 'last_year' | 'custom'
 export const PERIODS: Period[] = ['term', 'month', 'year', 'last_year', 'custom']
@@ -13,12 +14,6 @@ export const PERIODS: Period[] = ['term', 'month', 'year', 'last_year', 'custom'
 export interface Range { from: string, to: string }
 
 const fmt = (d: dayjs.Dayjs) => d.format('YYYY-MM-DD')
-
-/** Today's date in Asia/Shanghai. */
-export function bureauToday(now: Date = new Date()): string {
-  // en-CA formats as YYYY-MM-DD
-  return new Intl.DateTimeFormat('en-CA', { timeZone: BUREAU_TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now)
-}
 
 /**
  * The school term a date falls in. A Chinese school year runs from September: the autumn

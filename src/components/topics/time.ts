@@ -1,16 +1,16 @@
-import dayjs from 'dayjs'
+import { bureauTime } from '@/modules/time'
 
 type T = (key: string, named?: Record<string, unknown>) => string
 
 /** "刚刚", "5 分钟前", "3 小时前", "昨天 14:05", "3 天前", then the date. */
 export function relativeTime(iso: string, t: T, now = Date.now()): string {
-  const d = dayjs(iso)
+  const d = bureauTime(iso)
   const mins = Math.floor((now - d.valueOf()) / 60_000)
   if (mins < 1)
     return t('topics.time.just_now')
   if (mins < 60)
     return t('topics.time.minutes', { n: mins })
-  const n = dayjs(now)
+  const n = bureauTime(now)
   if (d.isSame(n, 'day'))
     return t('topics.time.hours', { n: Math.floor(mins / 60) })
   if (d.isSame(n.subtract(1, 'day'), 'day'))

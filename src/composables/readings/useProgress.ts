@@ -1,11 +1,11 @@
 import type { PlanProgress, ProgressCursor, ProgressMember } from '@/api/readings'
-import dayjs from 'dayjs'
 import { showToast } from 'vant'
 import { computed, ref, shallowRef } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { errorMessage } from '@/api/errors'
 import { planProgress } from '@/api/readings'
 import { useAsyncState } from '@/composables/useAsyncState'
+import { daysFromToday, formatTime } from '@/modules/time'
 import { download, progressWorkbook } from './exportProgress'
 
 export type SortKey = 'done' | 'name' | number
@@ -27,7 +27,7 @@ export function useProgress(planId: () => string) {
   const exporting = ref(false)
 
   /** A member is behind when the plan is due within a week (or past due) and they have not finished. */
-  const dueSoon = computed(() => !!data.value && dayjs(data.value.plan.due_on).diff(dayjs().startOf('day'), 'day') <= 7)
+  const dueSoon = computed(() => !!data.value && daysFromToday(data.value.plan.due_on) <= 7)
   const isBehind = (m: ProgressMember) => dueSoon.value && m.done < (data.value?.total ?? 0)
   // from the view's counts, not the loaded page: everyone not finished, once the plan is due soon
   const behindCount = computed(() => dueSoon.value && data.value ? data.value.member_count - data.value.complete_count : 0)
@@ -114,7 +114,7 @@ export function useProgress(planId: () => string) {
         incomplete: t('readings.progress.incomplete'),
         reading: (title, total) => t('readings.progress.col_reading', { title, total }),
       })
-      download(blob, `${t('readings.progress.sheet')}-${p.plan.title}-${p.org.name}-${dayjs().format('YYYYMMDD')}.xlsx`)
+      download(blob, `${t('readings.progress.sheet')}-${p.plan.title}-${p.org.name}-${formatTime(Date.now(), 'YYYYMMDD')}.xlsx`)
     }
     catch (err) {
       showToast(errorMessage(err))

@@ -1,4 +1,5 @@
 import type { Sheet, Summary } from '@/api/sessions'
+import { formatTime } from '@/modules/time'
 
 type T = (key: string, named?: Record<string, unknown>) => string
 
@@ -13,7 +14,7 @@ function download(buffer: ArrayBuffer, name: string) {
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000)
 }
 
-const time = (s: string | null) => (s ? new Date(s).toLocaleString('zh-CN', { hour12: false }) : '')
+const time = (s: string | null) => (s ? formatTime(s, 'YYYY/M/D HH:mm:ss') : '')
 const pct = (r: number | null) => (r === null ? '' : `${(r * 100).toFixed(1)}%`)
 
 /** The sign-in sheet of one session as .xlsx, headers in Chinese (exceljs is loaded only here). */

@@ -1,9 +1,9 @@
 import type { ManagedOrg, SessionKind } from '@/api/sessions'
-import dayjs from 'dayjs'
 import { reactive, ref } from 'vue'
 import { errorKey } from '@/api/errors'
 import { linkSession } from '@/api/research'
 import { getSession, orgsIManage, saveSession } from '@/api/sessions'
+import { bureauDayFromToday, bureauTime, parseBureauTime, toInputTime } from '@/modules/time'
 import { newId } from '@/offline/outbox'
 
 export interface SessionFormState {
@@ -34,7 +34,7 @@ export function useSessionForm(existingId: string | null) {
     org_id: '',
     kind: 'general_meeting',
     title: '',
-    starts_at: dayjs().add(1, 'day').hour(15).minute(0).format('YYYY-MM-DDTHH:mm'),
+    starts_at: `${bureauDayFromToday(1)}T15:00`,
     duration_minutes: 60,
     place: '党员活动室',
     expected_org_ids: [],
@@ -57,14 +57,14 @@ export function useSessionForm(existingId: string | null) {
           org_id: s.org_id,
           kind: s.kind,
           title: s.title,
-          starts_at: dayjs(s.starts_at).format('YYYY-MM-DDTHH:mm'),
+          starts_at: toInputTime(s.starts_at),
           duration_minutes: s.duration_minutes,
           place: s.place,
           expected_org_ids: s.expected_orgs.map(o => o.id),
           invitees: s.invitees,
           readings: s.readings,
-          opens_before: dayjs(s.starts_at).diff(s.checkin_opens_at, 'minute'),
-          closes_after: dayjs(s.checkin_closes_at).diff(s.starts_at, 'minute'),
+          opens_before: bureauTime(s.starts_at).diff(s.checkin_opens_at, 'minute'),
+          closes_after: bureauTime(s.checkin_closes_at).diff(s.starts_at, 'minute'),
           late_after_minutes: s.late_after_minutes,
           research_topic_id: s.research_topic?.id ?? null,
         })
@@ -87,7 +87,7 @@ export function useSessionForm(existingId: string | null) {
     saving.value = true
     error.value = null
     try {
-      const start = dayjs(form.starts_at)
+      const start = parseBureauTime(form.starts_at)
       const s = await saveSession({
         id,
         org_id: form.org_id,

@@ -7224,7 +7224,8 @@ begin
   select coalesce(jsonb_agg(jsonb_build_object(
              'membership_id', m.id, 'user_id', m.user_id, 'display_name', p.display_name,
              'school', p.school, 'position', p.position, 'phone', c.phone, 'role', m.role,
-             'org_id', o.id, 'org_name', o.name, 'joined_at', m.joined_at, 'is_me', m.user_id = v_uid)
+             'org_id', o.id, 'org_name', o.name, 'joined_at', m.joined_at, 'is_me', m.user_id = v_uid,
+             'is_cadre', m.is_cadre)
              order by u.n), '[]'::jsonb)
     into v_members
     from unnest(v_ids) with ordinality as u(id, n)
@@ -7246,7 +7247,7 @@ begin
     'pending', case when p_after is null then coalesce((
       select jsonb_agg(jsonb_build_object(
           'id', pm.id, 'display_name', pm.display_name, 'phone', pm.phone, 'role', pm.role,
-          'org_id', o.id, 'org_name', o.name, 'created_at', pm.created_at)
+          'org_id', o.id, 'org_name', o.name, 'created_at', pm.created_at, 'is_cadre', pm.is_cadre)
           order by o.path, pm.display_name)
         from app.pending_members pm join app.organisations o on o.id = pm.org_id
        where o.path @> array[p_org_id] and pm.attached_at is null), '[]'::jsonb) else '[]'::jsonb end

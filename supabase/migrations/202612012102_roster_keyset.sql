@@ -1,14 +1,15 @@
 -- The roster paged at the same cost at county and province size (#15).
 --
--- 202612011402 sorted the whole subtree's memberships for every page (its window function and
--- tuple filter are over a join of three tables, which no index can serve): 50,000 members at a
--- province ran past the 8 s statement timeout. The order is unchanged — organisation (path),
--- highest role first, name, membership id — but a page now walks the subtree's organisations in
--- path order on a btree index (a subtree is one contiguous range of it) and takes each
--- organisation's members already sorted (a branch's few dozen), stopping as soon as the page is
--- full: a page reads what it shows and the organisations it passes. The per-organisation counts
--- of the first page come from app.org_member_counts, kept by the writes, instead of a count of
--- every membership of the subtree.
+-- 202612011402 (and 202612011601, which added the cadre flag) sorted the whole subtree's
+-- memberships for every page (its window function and tuple filter are over a join of three
+-- tables, which no index can serve): 50,000 members at a province ran past the 8 s statement
+-- timeout. The order is unchanged — organisation (path), highest role first, name, membership id
+-- — and so is the answer's shape, but a page now walks the subtree's organisations in path order
+-- on a btree index (a subtree is one contiguous range of it) and takes each organisation's members
+-- already sorted (a branch's few dozen), stopping as soon as the page is full: a page reads what
+-- it shows and the organisations it passes. The per-organisation counts of the first page come
+-- from app.org_member_counts, kept by the writes, instead of a count of every membership of the
+-- subtree.
 
 -- tables ------------------------------------------------------------------------------------
 
@@ -145,7 +146,8 @@ begin
   select coalesce(jsonb_agg(jsonb_build_object(
              'membership_id', m.id, 'user_id', m.user_id, 'display_name', p.display_name,
              'school', p.school, 'position', p.position, 'phone', c.phone, 'role', m.role,
-             'org_id', o.id, 'org_name', o.name, 'joined_at', m.joined_at, 'is_me', m.user_id = v_uid)
+             'org_id', o.id, 'org_name', o.name, 'joined_at', m.joined_at, 'is_me', m.user_id = v_uid,
+             'is_cadre', m.is_cadre)
              order by u.n), '[]'::jsonb)
     into v_members
     from unnest(v_ids) with ordinality as u(id, n)
@@ -167,7 +169,7 @@ begin
     'pending', case when p_after is null then coalesce((
       select jsonb_agg(jsonb_build_object(
           'id', pm.id, 'display_name', pm.display_name, 'phone', pm.phone, 'role', pm.role,
-          'org_id', o.id, 'org_name', o.name, 'created_at', pm.created_at)
+          'org_id', o.id, 'org_name', o.name, 'created_at', pm.created_at, 'is_cadre', pm.is_cadre)
           order by o.path, pm.display_name)
         from app.pending_members pm join app.organisations o on o.id = pm.org_id
        where o.path @> array[p_org_id] and pm.attached_at is null), '[]'::jsonb) else '[]'::jsonb end

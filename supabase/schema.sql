@@ -23,6 +23,19 @@ create table app.attendance_facts (
 );
 alter table app.attendance_facts enable row level security;
 
+create table app.attendance_org_sessions (
+  org_id uuid not null,
+  session_id uuid not null,
+  kind text not null,
+  starts_at timestamp with time zone not null,
+  duration_minutes integer not null,
+  expected integer not null,
+  attended integer not null,
+  excused integer not null,
+  constraint attendance_org_sessions_pkey PRIMARY KEY (org_id, session_id)
+);
+alter table app.attendance_org_sessions enable row level security;
+
 create table app.audit_log (
   id bigint not null generated always as identity,
   at timestamp with time zone not null default now(),
@@ -224,6 +237,23 @@ create table app.notes (
   constraint notes_visibility_check CHECK ((visibility = ANY (ARRAY['private'::text, 'branch'::text])))
 );
 alter table app.notes enable row level security;
+
+create table app.org_member_counts (
+  org_id uuid not null,
+  members integer not null,
+  constraint org_member_counts_org_id_fkey FOREIGN KEY (org_id) REFERENCES app.organisations(id) ON DELETE CASCADE,
+  constraint org_member_counts_pkey PRIMARY KEY (org_id)
+);
+alter table app.org_member_counts enable row level security;
+
+create table app.org_reach (
+  user_id uuid not null,
+  org_id uuid not null,
+  rank smallint not null,
+  on_path boolean not null,
+  constraint org_reach_pkey PRIMARY KEY (user_id, org_id)
+);
+alter table app.org_reach enable row level security;
 
 create table app.organisations (
   id uuid not null default gen_random_uuid(),
@@ -806,6 +836,8 @@ CREATE INDEX attendance_facts_starts_idx ON app.attendance_facts USING btree (st
 
 CREATE INDEX attendance_facts_user_idx ON app.attendance_facts USING btree (user_id, starts_at);
 
+CREATE INDEX attendance_org_sessions_org_starts_idx ON app.attendance_org_sessions USING btree (org_id, starts_at);
+
 CREATE INDEX audit_log_action_idx ON app.audit_log USING btree (action, id DESC);
 
 CREATE INDEX audit_log_actor_id_idx ON app.audit_log USING btree (actor_id);
@@ -844,6 +876,8 @@ CREATE INDEX leave_requests_user_id_idx ON app.leave_requests USING btree (user_
 
 CREATE INDEX makeups_user_id_idx ON app.makeups USING btree (user_id);
 
+CREATE INDEX memberships_active_org_idx ON app.memberships USING btree (org_id, role) WHERE (ended_at IS NULL);
+
 CREATE INDEX memberships_created_by_idx ON app.memberships USING btree (created_by);
 
 CREATE UNIQUE INDEX memberships_one_active_idx ON app.memberships USING btree (org_id, user_id) WHERE (ended_at IS NULL);
@@ -863,6 +897,8 @@ CREATE INDEX notes_reading_org_idx ON app.notes USING btree (reading_id, org_id)
 CREATE INDEX organisations_parent_id_idx ON app.organisations USING btree (parent_id);
 
 CREATE INDEX organisations_path_idx ON app.organisations USING gin (path);
+
+CREATE INDEX organisations_path_order_idx ON app.organisations USING btree (path);
 
 CREATE INDEX pending_members_attached_user_id_idx ON app.pending_members USING btree (attached_user_id);
 
@@ -990,6 +1026,9 @@ create view app.session_members as
 create policy attendance_facts_select on app.attendance_facts as permissive for select to authenticated
   using (false);
 
+create policy attendance_org_sessions_select on app.attendance_org_sessions as permissive for select to authenticated
+  using (false);
+
 create policy audit_log_select on app.audit_log as permissive for select to authenticated
   using (( SELECT app.is_bureau_admin() AS is_bureau_admin));
 
@@ -1081,6 +1120,12 @@ create policy notes_update on app.notes as permissive for update to authenticate
   with check (((user_id = ( SELECT auth.uid() AS uid)) AND ((org_id IS NULL) OR (org_id IN ( SELECT m.org_id
    FROM app.memberships m
   WHERE ((m.user_id = ( SELECT auth.uid() AS uid)) AND (m.ended_at IS NULL)))))));
+
+create policy org_member_counts_select on app.org_member_counts as permissive for select to authenticated
+  using ((org_id IN ( SELECT app.managed_org_ids() AS managed_org_ids)));
+
+create policy org_reach_select on app.org_reach as permissive for select to authenticated
+  using (false);
 
 create policy organisations_insert on app.organisations as permissive for insert to authenticated
   with check (( SELECT app.is_bureau_admin() AS is_bureau_admin));
@@ -1489,6 +1534,96 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.attendance_facts_rollup()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_new jsonb;
+  v_old jsonb;
+begin
+  if tg_op in ('INSERT', 'UPDATE') then
+    select jsonb_agg(to_jsonb(x)) into v_new from (
+      select r.org_id, n.session_id, min(n.kind) as kind, min(n.starts_at) as starts_at,
+             min(n.duration_minutes) as duration_minutes, count(*) as expected,
+             count(*) filter (where n.checkin_status in ('present', 'late')) as attended,
+             count(*) filter (where n.checkin_status = 'excused') as excused, true as fresh
+        from new_rows n cross join lateral unnest(n.orgs) as r(org_id)
+       where not n.cancelled and n.org_id is not null
+       group by r.org_id, n.session_id) x;
+  end if;
+  if tg_op in ('DELETE', 'UPDATE') then
+    select jsonb_agg(to_jsonb(x)) into v_old from (
+      select r.org_id, o.session_id, -count(*) as expected,
+             -count(*) filter (where o.checkin_status in ('present', 'late')) as attended,
+             -count(*) filter (where o.checkin_status = 'excused') as excused, false as fresh
+        from old_rows o cross join lateral unnest(o.orgs) as r(org_id)
+       where not o.cancelled and o.org_id is not null
+       group by r.org_id, o.session_id) x;
+  end if;
+  -- what was taken first, then what is there now (with the session's current kind and time)
+  perform app.attendance_org_sessions_apply(v_old);
+  perform app.attendance_org_sessions_apply(v_new);
+  return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.attendance_org_sessions_apply(p_delta jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if p_delta is null then
+    return;
+  end if;
+  with d as (
+    select x.org_id, x.session_id, sum(x.expected)::int as expected, sum(x.attended)::int as attended,
+           sum(x.excused)::int as excused
+      from jsonb_to_recordset(p_delta) as x(org_id uuid, session_id uuid, expected int, attended int, excused int, fresh boolean)
+     where not x.fresh group by 1, 2
+  )
+  update app.attendance_org_sessions t
+     set expected = t.expected + d.expected, attended = t.attended + d.attended, excused = t.excused + d.excused
+    from d where t.org_id = d.org_id and t.session_id = d.session_id;
+  -- in key order, so that concurrent check-ins lock the shared rows (the bureau's) in one order
+  insert into app.attendance_org_sessions as t (org_id, session_id, kind, starts_at, duration_minutes, expected, attended, excused)
+  select x.org_id, x.session_id, x.kind, x.starts_at, x.duration_minutes, x.expected, x.attended, x.excused
+    from jsonb_to_recordset(p_delta) as x(org_id uuid, session_id uuid, kind text, starts_at timestamptz,
+                                          duration_minutes int, expected int, attended int, excused int, fresh boolean)
+   where x.fresh
+   order by x.org_id, x.session_id
+  on conflict (org_id, session_id) do update
+    set expected = t.expected + excluded.expected, attended = t.attended + excluded.attended,
+        excused = t.excused + excluded.excused,
+        kind = excluded.kind, starts_at = excluded.starts_at, duration_minutes = excluded.duration_minutes;
+  delete from app.attendance_org_sessions t
+   using (select distinct x.org_id, x.session_id from jsonb_to_recordset(p_delta) as x(org_id uuid, session_id uuid)) d
+   where t.org_id = d.org_id and t.session_id = d.session_id and t.expected = 0 and t.attended = 0 and t.excused = 0;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.attendance_org_sessions_rebuild()
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  delete from app.attendance_org_sessions;
+  insert into app.attendance_org_sessions (org_id, session_id, kind, starts_at, duration_minutes, expected, attended, excused)
+  select r.org_id, f.session_id, min(f.kind), min(f.starts_at), min(f.duration_minutes), count(*),
+         count(*) filter (where f.checkin_status in ('present', 'late')),
+         count(*) filter (where f.checkin_status = 'excused')
+    from app.attendance_facts f cross join lateral unnest(f.orgs) as r(org_id)
+   where not f.cancelled and f.org_id is not null
+   group by r.org_id, f.session_id;
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.attendance_rebuild()
  RETURNS void
  LANGUAGE plpgsql
@@ -1498,6 +1633,7 @@ AS $function$
 begin
   delete from app.attendance_facts;
   perform app.attendance_refresh(array(select s.id from app.sessions s), null);
+  perform app.attendance_org_sessions_rebuild();
 end
 $function$;
 
@@ -2839,9 +2975,7 @@ CREATE OR REPLACE FUNCTION app.managed_org_ids()
  STABLE SECURITY DEFINER
  SET search_path TO ''
 AS $function$
-  select o.id from app.organisations o
-    join app.memberships m on o.path @> array[m.org_id]
-   where m.user_id = auth.uid() and m.ended_at is null and app.rank_of(m.role) >= 3
+  select r.org_id from app.org_reach r where r.user_id = auth.uid() and r.rank >= 3
 $function$;
 
 CREATE OR REPLACE FUNCTION app.managed_orgs(p_include_retired boolean DEFAULT false)
@@ -2925,6 +3059,57 @@ begin
     new.is_cadre := true;
   end if;
   return new;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.memberships_member_counts()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if tg_op = 'INSERT' then
+    perform app.org_member_counts_apply((
+      select jsonb_object_agg(x.org_id, x.n) from (
+        select n.org_id, count(*) as n from new_rows n where n.ended_at is null group by 1) x));
+  elsif tg_op = 'DELETE' then
+    perform app.org_member_counts_apply((
+      select jsonb_object_agg(x.org_id, x.n) from (
+        select o.org_id, -count(*) as n from old_rows o where o.ended_at is null group by 1) x));
+  else
+    perform app.org_member_counts_apply((
+      select jsonb_object_agg(x.org_id, x.n) from (
+        select y.org_id, sum(y.n) as n from (
+          select o.org_id, -1 as n from old_rows o where o.ended_at is null
+          union all
+          select n.org_id, 1 from new_rows n where n.ended_at is null) y
+         group by 1) x));
+  end if;
+  return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.memberships_org_reach()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if tg_op = 'INSERT' then
+    perform app.org_reach_refresh(array(select distinct n.user_id from new_rows n));
+  elsif tg_op = 'DELETE' then
+    perform app.org_reach_refresh(array(select distinct o.user_id from old_rows o));
+  else
+    perform app.org_reach_refresh(array(
+      select o.user_id from old_rows o join new_rows n on n.id = o.id
+       where (o.user_id, o.org_id, o.role, o.ended_at is null) is distinct from (n.user_id, n.org_id, n.role, n.ended_at is null)
+      union
+      select n.user_id from old_rows o join new_rows n on n.id = o.id
+       where (o.user_id, o.org_id, o.role, o.ended_at is null) is distinct from (n.user_id, n.org_id, n.role, n.ended_at is null)));
+  end if;
+  return null;
 end
 $function$;
 
@@ -3088,16 +3273,84 @@ AS $function$
   end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.org_member_counts_apply(p_delta jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  -- in organisation order, so that concurrent roster writes lock the counters in one order
+  insert into app.org_member_counts as c (org_id, members)
+  select (d.key)::uuid, (d.value)::int from jsonb_each_text(p_delta) d
+   where (d.value)::int <> 0 order by 1
+  on conflict (org_id) do update set members = c.members + excluded.members;
+  delete from app.org_member_counts c
+   where c.members = 0 and c.org_id in (select (d.key)::uuid from jsonb_each_text(p_delta) d);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.org_member_counts_rebuild()
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  delete from app.org_member_counts;
+  insert into app.org_member_counts (org_id, members)
+  select m.org_id, count(*)::int from app.memberships m where m.ended_at is null group by m.org_id;
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.org_rank(p_org uuid)
  RETURNS integer
  LANGUAGE sql
  STABLE SECURITY DEFINER
  SET search_path TO ''
 AS $function$
-  select coalesce(max(app.rank_of(m.role)), 0)
-    from app.organisations o
-    join app.memberships m on m.org_id = any (o.path)
-   where o.id = p_org and m.user_id = auth.uid() and m.ended_at is null
+  select coalesce((select r.rank::int from app.org_reach r where r.user_id = auth.uid() and r.org_id = p_org), 0)
+$function$;
+
+CREATE OR REPLACE FUNCTION app.org_reach_rebuild()
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  delete from app.org_reach;
+  perform app.org_reach_refresh(array(select distinct m.user_id from app.memberships m where m.ended_at is null));
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.org_reach_refresh(p_users uuid[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if cardinality(p_users) = 0 then
+    return;
+  end if;
+  delete from app.org_reach r where r.user_id = any (p_users);
+  insert into app.org_reach (user_id, org_id, rank, on_path)
+  select x.user_id, x.org_id, max(x.rank)::smallint, bool_or(x.on_path)
+    from (
+      select m.user_id, d.id as org_id, app.rank_of(m.role) as rank, d.id = m.org_id as on_path
+        from app.memberships m
+        join app.organisations d on d.path @> array[m.org_id]
+       where m.user_id = any (p_users) and m.ended_at is null
+      union all
+      select m.user_id, a.id, 0, true
+        from app.memberships m
+        join app.organisations o on o.id = m.org_id
+        cross join lateral unnest(o.path) as a(id)
+       where m.user_id = any (p_users) and m.ended_at is null and a.id <> m.org_id
+    ) x
+   group by x.user_id, x.org_id;
+end
 $function$;
 
 CREATE OR REPLACE FUNCTION app.org_secretaries(p_org uuid)
@@ -3123,6 +3376,33 @@ begin
             union all
             select n.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path) p
       join app.session_orgs so on so.org_id = any (p.path)), null);
+  return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.organisations_org_reach()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_orgs uuid[];
+begin
+  if tg_op = 'INSERT' then
+    v_orgs := array(select distinct a.id from new_rows n cross join lateral unnest(n.path) as a(id));
+  elsif tg_op = 'DELETE' then
+    v_orgs := array(select distinct a.id from old_rows o cross join lateral unnest(o.path) as a(id));
+  else
+    v_orgs := array(
+      select a.id from old_rows o join new_rows n on n.id = o.id
+       cross join lateral unnest(o.path || n.path) as a(id)
+       where o.path is distinct from n.path);
+  end if;
+  if cardinality(v_orgs) > 0 then
+    perform app.org_reach_refresh(array(
+      select distinct m.user_id from app.memberships m where m.org_id = any (v_orgs) and m.ended_at is null));
+  end if;
   return null;
 end
 $function$;
@@ -3983,29 +4263,18 @@ CREATE OR REPLACE FUNCTION app.report_attendance(p_root uuid, p_from date, p_to 
  SET "TimeZone" TO 'Asia/Shanghai'
  SET jit TO 'off'
 AS $function$
-declare
-  v_orgs uuid[] := array(select o.id from app.organisations o where o.path @> array[p_root] and o.retired_at is null);
 begin
   return query
-  -- grouped by the set of report rows first (a few hundred distinct sets in a county), then
-  -- spread over those rows: the spreading does not grow with the number of check-ins
-  with g as (
-    select x.orgs, x.kind, x.starts_at <= now() as held,
-           coalesce(x.checkin_status in ('present', 'late'), false) as attended,
-           coalesce(x.checkin_status = 'excused', false) as excused,
-           count(*)::int as n, sum(x.duration_minutes)::int as minutes
-      from app.attendance_facts x
-     where not x.cancelled and x.starts_at >= p_from and x.starts_at < (p_to + 1) and x.org_id is not null
-     group by 1, 2, 3, 4, 5
-  ),
-  k as (
-    select r.org_id, g.kind,
-           coalesce(sum(g.n) filter (where g.held), 0)::int as expected,
-           coalesce(sum(g.n) filter (where g.held and g.attended), 0)::int as attended,
-           coalesce(sum(g.n) filter (where g.held and g.excused), 0)::int as excused,
-           coalesce(sum(g.minutes) filter (where g.attended), 0)::int as minutes
-      from g cross join lateral unnest(g.orgs) as r(org_id)
-     where r.org_id = any (v_orgs)
+  with k as (
+    select t.org_id, t.kind,
+           coalesce(sum(t.expected) filter (where t.starts_at <= now()), 0)::int as expected,
+           coalesce(sum(t.attended) filter (where t.starts_at <= now()), 0)::int as attended,
+           coalesce(sum(t.excused) filter (where t.starts_at <= now()), 0)::int as excused,
+           coalesce(sum(t.attended * t.duration_minutes), 0)::int as minutes
+      from app.organisations o
+      join app.attendance_org_sessions t on t.org_id = o.id
+     where o.path @> array[p_root] and o.retired_at is null
+       and t.starts_at >= p_from and t.starts_at < (p_to + 1)
      group by 1, 2
   )
   select k.org_id,
@@ -5076,16 +5345,7 @@ CREATE OR REPLACE FUNCTION app.visible_org_ids()
  STABLE SECURITY DEFINER
  SET search_path TO ''
 AS $function$
-  with mine as (
-    select m.org_id, m.role, o.path
-      from app.memberships m join app.organisations o on o.id = m.org_id
-     where m.user_id = auth.uid() and m.ended_at is null
-  )
-  select unnest(mine.path) from mine
-  union
-  select o.id from app.organisations o
-    join mine on o.path @> array[mine.org_id]
-   where app.rank_of(mine.role) >= 2
+  select r.org_id from app.org_reach r where r.user_id = auth.uid() and (r.on_path or r.rank >= 2)
 $function$;
 
 CREATE OR REPLACE FUNCTION app.visible_plan(p_plan_id uuid)
@@ -7176,15 +7436,20 @@ CREATE OR REPLACE FUNCTION public.roster(p_org_id uuid, p_after uuid DEFAULT NUL
 AS $function$
 declare
   v_uid uuid := app.require_manage(p_org_id);
+  v_root uuid[];
   v_path uuid[];
   v_rank int;
   v_name text;
-  v_members jsonb;
+  v_org record;
+  v_id uuid;
+  v_ids uuid[] := '{}';
   v_next uuid;
+  v_members jsonb;
 begin
   if p_limit is null or p_limit < 1 or p_limit > 500 then
     raise exception using message = 'admin.page_size_invalid', errcode = 'P0001';
   end if;
+  select o.path into v_root from app.organisations o where o.id = p_org_id;
   if p_after is not null then
     select o.path, -app.rank_of(m.role), p.display_name into v_path, v_rank, v_name
       from app.memberships m
@@ -7196,27 +7461,43 @@ begin
     end if;
   end if;
 
-  with page as (
-    select m.id, m.user_id, p.display_name, p.school, p.position, c.phone, m.role, o.id as org_id, o.name as org_name,
-           m.joined_at, m.is_cadre, row_number() over (order by o.path, -app.rank_of(m.role), p.display_name, m.id) as n
-      from app.memberships m
-      join app.organisations o on o.id = m.org_id
-      join app.profiles p on p.user_id = m.user_id
-      left join app.profile_contacts c on c.user_id = m.user_id
-     where o.path @> array[p_org_id] and m.ended_at is null
-       and (p_after is null or (o.path, -app.rank_of(m.role), p.display_name, m.id) > (v_path, v_rank, v_name, p_after))
-     order by o.path, -app.rank_of(m.role), p.display_name, m.id
-     limit p_limit + 1
-  )
+  -- the subtree from the cursor's organisation on, in path order; each organisation's members in
+  -- (highest role, name, id) order after the cursor; one row past the page says there is more
+  <<orgs>>
+  for v_org in
+    select o.id, o.path from app.organisations o
+     where o.path >= coalesce(v_path, v_root) and o.path @> array[p_org_id]
+     order by o.path
+  loop
+    for v_id in
+      select m.id
+        from app.memberships m join app.profiles p on p.user_id = m.user_id
+       where m.org_id = v_org.id and m.ended_at is null
+         and (v_path is null or v_org.path <> v_path
+              or (-app.rank_of(m.role), p.display_name, m.id) > (v_rank, v_name, p_after))
+       order by -app.rank_of(m.role), p.display_name, m.id
+       limit p_limit + 1 - cardinality(v_ids)
+    loop
+      if cardinality(v_ids) = p_limit then
+        v_next := v_ids[p_limit];
+        exit orgs;
+      end if;
+      v_ids := v_ids || v_id;
+    end loop;
+  end loop;
+
   select coalesce(jsonb_agg(jsonb_build_object(
-             'membership_id', x.id, 'user_id', x.user_id, 'display_name', x.display_name,
-             'school', x.school, 'position', x.position, 'phone', x.phone, 'role', x.role,
-             'org_id', x.org_id, 'org_name', x.org_name, 'joined_at', x.joined_at, 'is_me', x.user_id = v_uid,
-             'is_cadre', x.is_cadre)
-             order by x.n) filter (where x.n <= p_limit), '[]'::jsonb),
-         (select l.id from page l where l.n = p_limit and exists (select 1 from page z where z.n > p_limit))
-    into v_members, v_next
-    from page x;
+             'membership_id', m.id, 'user_id', m.user_id, 'display_name', p.display_name,
+             'school', p.school, 'position', p.position, 'phone', c.phone, 'role', m.role,
+             'org_id', o.id, 'org_name', o.name, 'joined_at', m.joined_at, 'is_me', m.user_id = v_uid,
+             'is_cadre', m.is_cadre)
+             order by u.n), '[]'::jsonb)
+    into v_members
+    from unnest(v_ids) with ordinality as u(id, n)
+    join app.memberships m on m.id = u.id
+    join app.organisations o on o.id = m.org_id
+    join app.profiles p on p.user_id = m.user_id
+    left join app.profile_contacts c on c.user_id = m.user_id;
 
   return jsonb_build_object(
     'org_id', p_org_id,
@@ -7225,11 +7506,9 @@ begin
     'next', v_next,
     -- first page only: active members per organisation, and the roster rows still waiting
     'org_counts', case when p_after is null then coalesce((
-        select jsonb_object_agg(x.org_id, x.n)
-          from (select m.org_id, count(*)::int as n
-                  from app.memberships m join app.organisations o on o.id = m.org_id
-                 where o.path @> array[p_org_id] and m.ended_at is null
-                 group by m.org_id) x), '{}'::jsonb) end,
+        select jsonb_object_agg(c.org_id, c.members)
+          from app.org_member_counts c join app.organisations o on o.id = c.org_id
+         where o.path @> array[p_org_id]), '{}'::jsonb) end,
     'pending', case when p_after is null then coalesce((
       select jsonb_agg(jsonb_build_object(
           'id', pm.id, 'display_name', pm.display_name, 'phone', pm.phone, 'role', pm.role,
@@ -8066,6 +8345,12 @@ $function$;
 
 -- triggers
 
+CREATE TRIGGER attendance_facts_rollup_del AFTER DELETE ON app.attendance_facts REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.attendance_facts_rollup();
+
+CREATE TRIGGER attendance_facts_rollup_ins AFTER INSERT ON app.attendance_facts REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.attendance_facts_rollup();
+
+CREATE TRIGGER attendance_facts_rollup_upd AFTER UPDATE ON app.attendance_facts REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.attendance_facts_rollup();
+
 CREATE TRIGGER checkins_attendance_fact AFTER INSERT OR DELETE OR UPDATE ON app.checkins FOR EACH ROW EXECUTE FUNCTION app.checkins_attendance_fact();
 
 CREATE TRIGGER checkins_tally AFTER INSERT OR DELETE OR UPDATE ON app.checkins FOR EACH ROW EXECUTE FUNCTION app.checkins_tally();
@@ -8092,6 +8377,18 @@ CREATE TRIGGER memberships_inbox AFTER INSERT ON app.memberships FOR EACH ROW WH
 
 CREATE TRIGGER memberships_keep_cadre BEFORE INSERT ON app.memberships FOR EACH ROW WHEN ((NOT new.is_cadre)) EXECUTE FUNCTION app.memberships_keep_cadre();
 
+CREATE TRIGGER memberships_member_counts_del AFTER DELETE ON app.memberships REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_member_counts();
+
+CREATE TRIGGER memberships_member_counts_ins AFTER INSERT ON app.memberships REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_member_counts();
+
+CREATE TRIGGER memberships_member_counts_upd AFTER UPDATE ON app.memberships REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_member_counts();
+
+CREATE TRIGGER memberships_org_reach_del AFTER DELETE ON app.memberships REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_org_reach();
+
+CREATE TRIGGER memberships_org_reach_ins AFTER INSERT ON app.memberships REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_org_reach();
+
+CREATE TRIGGER memberships_org_reach_upd AFTER UPDATE ON app.memberships REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_org_reach();
+
 CREATE TRIGGER memberships_progress_summaries_delete AFTER DELETE ON app.memberships REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_progress_summaries();
 
 CREATE TRIGGER memberships_progress_summaries_insert AFTER INSERT ON app.memberships REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_progress_summaries();
@@ -8109,6 +8406,12 @@ CREATE TRIGGER memberships_tally_upd_new AFTER UPDATE ON app.memberships REFEREN
 CREATE TRIGGER memberships_tally_upd_old AFTER UPDATE ON app.memberships REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_tally();
 
 CREATE TRIGGER organisations_attendance_facts AFTER UPDATE ON app.organisations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.organisations_attendance_facts();
+
+CREATE TRIGGER organisations_org_reach_del AFTER DELETE ON app.organisations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.organisations_org_reach();
+
+CREATE TRIGGER organisations_org_reach_ins AFTER INSERT ON app.organisations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.organisations_org_reach();
+
+CREATE TRIGGER organisations_org_reach_upd AFTER UPDATE ON app.organisations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.organisations_org_reach();
 
 CREATE TRIGGER organisations_path BEFORE INSERT OR UPDATE OF parent_id ON app.organisations FOR EACH ROW EXECUTE FUNCTION app.organisations_set_path();
 
@@ -8234,6 +8537,12 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.attach_pending_phone(p_phone text, p_user uuid): postgres=X/postgres
 
+-- function app.attendance_facts_rollup(): postgres=X/postgres
+
+-- function app.attendance_org_sessions_apply(p_delta jsonb): postgres=X/postgres
+
+-- function app.attendance_org_sessions_rebuild(): postgres=X/postgres service_role=X/postgres
+
 -- function app.attendance_rebuild(): postgres=X/postgres service_role=X/postgres
 
 -- function app.attendance_refresh(p_sessions uuid[], p_users uuid[]): postgres=X/postgres
@@ -8358,6 +8667,10 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.memberships_keep_cadre(): postgres=X/postgres
 
+-- function app.memberships_member_counts(): postgres=X/postgres
+
+-- function app.memberships_org_reach(): postgres=X/postgres
+
 -- function app.memberships_progress_summaries(): default (PUBLIC may execute)
 
 -- function app.memberships_tally(): postgres=X/postgres
@@ -8382,11 +8695,21 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.org_kind_allowed(p_parent_kind text, p_kind text): authenticated=X/postgres postgres=X/postgres
 
+-- function app.org_member_counts_apply(p_delta jsonb): postgres=X/postgres
+
+-- function app.org_member_counts_rebuild(): postgres=X/postgres service_role=X/postgres
+
 -- function app.org_rank(p_org uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
+-- function app.org_reach_rebuild(): postgres=X/postgres service_role=X/postgres
+
+-- function app.org_reach_refresh(p_users uuid[]): postgres=X/postgres
 
 -- function app.org_secretaries(p_org uuid): postgres=X/postgres
 
 -- function app.organisations_attendance_facts(): postgres=X/postgres
+
+-- function app.organisations_org_reach(): postgres=X/postgres
 
 -- function app.organisations_progress_summaries(): default (PUBLIC may execute)
 
@@ -8788,6 +9111,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- table app.attendance_facts: postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
+-- table app.attendance_org_sessions: postgres=arwdDxt/postgres service_role=arwdDxt/postgres
+
 -- table app.audit_log: authenticated=r/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
 -- table app.audit_log_id_seq: 
@@ -8813,6 +9138,10 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- table app.memberships: authenticated=arw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
 -- table app.notes: authenticated=arwd/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
+
+-- table app.org_member_counts: authenticated=r/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
+
+-- table app.org_reach: postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
 -- table app.organisations: authenticated=arw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
@@ -8916,6 +9245,8 @@ comment on column app.study_plans.archived_at is 'Set when a secretary archives 
 
 comment on table app.attendance_facts is 'Who was expected at each session (app.session_members and invitees), with their check-in and leave: org_id is the deepest organisation that brought them (null: invited only), orgs that organisation and everything above it for every membership that brought them (the report rows they count in). A summary kept by triggers; app.attendance_rebuild() recomputes it.';
 
+comment on table app.attendance_org_sessions is 'Per (organisation, session): the not-cancelled facts whose orgs hold the organisation — expected, attended (present or late), excused — with the session''s kind, start and duration. A summary of app.attendance_facts kept by triggers.';
+
 comment on table app.audit_log is 'What secretaries and admins did, by whom, where. Written only through app.audit().';
 
 comment on table app.checkin_attempts is 'Codes a member has tried at a session (written only by app.check_in). At app.checkin_max_attempts() the member must ask the organiser.';
@@ -8939,6 +9270,10 @@ comment on table app.makeups is '补学 done: a member absent or on leave studie
 comment on table app.memberships is 'A user''s place in an organisation with a role; a leader may hold two (双重组织生活). Ended rows are history.';
 
 comment on table app.notes is 'A member''s study note (学习心得) on a reading: private, or shared with one of their organisations.';
+
+comment on table app.org_member_counts is 'Active memberships per organisation (no row: none). A summary kept by a trigger on memberships; app.org_member_counts_rebuild() recomputes it.';
+
+comment on table app.org_reach is 'Per (user, organisation): rank = the highest rank the user holds on it or any organisation above it (app.org_rank; 0 when only on_path), on_path = it is one of the user''s organisations or above one. Active memberships only. A summary kept by triggers on memberships and organisations; app.org_reach_rebuild() recomputes it.';
 
 comment on table app.organisations is 'The Party organisation tree: 局党委 → 党委/党总支/党支部 → 党小组. Retired ones keep their history.';
 

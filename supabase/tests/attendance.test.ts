@@ -5,7 +5,7 @@ import type { Db } from '../local/db'
 // on the seeds and after a seeded series of random writes; and the moved member's record.
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { as, createUser, freshDb, ids } from './db'
+import { as, count, createUser, freshDb, ids } from './db'
 
 let db: Db
 beforeAll(async () => {
@@ -43,6 +43,23 @@ const DIRECT_FACTS = `
 const KEPT_FACTS = `
   select session_id, user_id, org_id, orgs, session_org_id, kind, starts_at, closes_at, duration_minutes, cancelled,
          checkin_status, leave_status from app.attendance_facts`
+
+// the per-(organisation, session) rollup (202612012103), recomputed from the facts
+const ROLLUP_DIRECT = `
+  select r.org_id, f.session_id, min(f.kind) as kind, min(f.starts_at) as starts_at, min(f.duration_minutes) as duration_minutes,
+         count(*)::int as expected, count(*) filter (where f.checkin_status in ('present', 'late'))::int as attended,
+         count(*) filter (where f.checkin_status = 'excused')::int as excused
+    from app.attendance_facts f cross join lateral unnest(f.orgs) as r(org_id)
+   where not f.cancelled and f.org_id is not null group by 1, 2`
+const ROLLUP_KEPT = `select org_id, session_id, kind, starts_at, duration_minutes, expected, attended, excused from app.attendance_org_sessions`
+
+async function rollupMismatches(): Promise<unknown[]> {
+  const { rows } = await db.query(`
+    (select 'missing' as d, * from (${ROLLUP_DIRECT}) x except select 'missing', * from (${ROLLUP_KEPT}) y)
+    union all
+    (select 'extra', * from (${ROLLUP_KEPT}) y except select 'extra', * from (${ROLLUP_DIRECT}) x)`)
+  return rows
+}
 
 async function factMismatches(): Promise<unknown[]> {
   const { rows } = await db.query(`
@@ -207,6 +224,8 @@ describe('the summary equals the direct computation', () => {
   it('on the seeded activity: facts, expected counters, the bureau report, summaries and 学时', async () => {
     expect(Number((await db.query<{ n: string }>('select count(*) as n from app.attendance_facts')).rows[0]!.n)).toBeGreaterThan(0)
     expect(await factMismatches()).toEqual([])
+    expect(await rollupMismatches()).toEqual([])
+    expect(await count(db, ROLLUP_KEPT)).toBeGreaterThan(0)
     expect(await tallyMismatches()).toEqual([])
     const from = await shanghaiDay(-60)
     const to = await shanghaiDay(30)
@@ -304,6 +323,7 @@ describe('the summary equals the direct computation', () => {
     // a branch moved under another school: who is below the schools changes
     await db.query('update app.organisations set parent_id = $1 where id = $2', [ids.school2, ids.branchA2])
     expect(await factMismatches()).toEqual([])
+    expect(await rollupMismatches()).toEqual([])
     expect(await tallyMismatches()).toEqual([])
     const from = await shanghaiDay(-300)
     const to = await shanghaiDay(60)
@@ -313,8 +333,10 @@ describe('the summary equals the direct computation', () => {
     expect(await hoursMismatches(from, to, people.slice(0, 8), ids.school2, ids.admin)).toEqual([])
     // and the whole summary rebuilt from the rule is what the writes kept
     const before = (await db.query(`${KEPT_FACTS} order by session_id, user_id`)).rows
+    const rollupBefore = (await db.query(`${ROLLUP_KEPT} order by org_id, session_id`)).rows
     await db.query('select app.attendance_rebuild()')
     expect((await db.query(`${KEPT_FACTS} order by session_id, user_id`)).rows).toEqual(before)
+    expect((await db.query(`${ROLLUP_KEPT} order by org_id, session_id`)).rows).toEqual(rollupBefore)
   })
 })
 

@@ -41,6 +41,39 @@ describe('roster pages', () => {
     expect(counts).toEqual(byOrg)
   })
 
+  it('pages of every size are ordered, disjoint and complete across ties of role and name', async () => {
+    // ties on (organisation, role, name) broken only by the membership id, some of them falling on
+    // page boundaries; a nested group below a branch and an organisation with no members between
+    for (const org of [ids.branchA, ids.branchA2, ids.groupB]) {
+      for (let i = 0; i < 4; i++)
+        await addMember(db, org, await createUser(db, { name: '并列' }), i % 2 ? 'committee' : 'member')
+    }
+    await db.query(`insert into app.organisations (parent_id, kind, name) values ($1, 'branch', '空支部')`, [ids.school2])
+    const admin = as(db, ids.admin)
+    const { rows } = await db.query<{ id: string }>(`
+      select m.id from app.memberships m join app.organisations o on o.id = m.org_id join app.profiles p on p.user_id = m.user_id
+       where m.ended_at is null and o.path @> array[$1::uuid]
+       order by o.path, app.rank_of(m.role) desc, p.display_name, m.id`, [ids.bureau])
+    const expected = rows.map(r => r.id)
+    for (const size of [1, 2, 3, 5, 7, expected.length - 1, expected.length, expected.length + 1]) {
+      const seen: string[] = []
+      let after: string | null = null
+      let pages = 0
+      do {
+        const page: any = await admin.rpc('roster', { p_org_id: ids.bureau, p_after: after, p_limit: size })
+        expect(page.members.length).toBeLessThanOrEqual(size)
+        if (page.next)
+          expect(page.members.length).toBe(size)
+        seen.push(...page.members.map((m: any) => m.membership_id))
+        after = page.next
+        pages++
+      } while (after)
+      expect(new Set(seen).size).toBe(seen.length)
+      expect(seen).toEqual(expected)
+      expect(pages).toBe(Math.max(1, Math.ceil(expected.length / size)))
+    }
+  })
+
   it('refuses a page size out of range, and a cursor from elsewhere', async () => {
     const sec = as(db, ids.secretaryA)
     await expectError(sec.rpc('roster', { p_org_id: ids.branchA, p_limit: 0 }), 'admin.page_size_invalid')

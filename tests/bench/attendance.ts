@@ -78,6 +78,8 @@ async function seed(ctx: BenchContext): Promise<Record<string, number>> {
   `)
   // the bulk load skipped every trigger: the summary and the counters once, from the rule
   await ctx.db.exec(`
+    select app.org_reach_rebuild();
+    select app.org_member_counts_rebuild();
     select app.attendance_rebuild();
     insert into app.session_tallies (session_id) select s.id from app.sessions s where s.title like '考勤%' on conflict do nothing;
     update app.session_tallies t set expected = (r ->> 'expected')::int, present = (r ->> 'present')::int, late = (r ->> 'late')::int,

@@ -15,6 +15,7 @@
 // build the summaries as a tick would. PostgreSQL only in practice (`DATABASE_URL`).
 // BENCH_SCALE_COUNTIES (default 10) changes the province.
 import type { BenchContext } from './context'
+import { loadavg } from 'node:os'
 import { time } from './context'
 
 const BUREAU = '00000000-0000-4000-8000-000000000001'
@@ -31,6 +32,7 @@ const READ_UP_TO = 5
 const countyId = (c: number | string) => `('cccccccc-0000-4000-8100-' || lpad((${c})::text, 12, '0'))::uuid`
 const branchId = (b: string) => `('cccccccc-0000-4000-8000-' || lpad((${b})::text, 12, '0'))::uuid`
 const userId = (u: string) => `('cccccccc-0000-4000-a000-' || lpad((${u})::text, 12, '0'))::uuid`
+const sessionId = (n: string) => `('cccccccc-0000-4000-d000-' || lpad((${n})::text, 12, '0'))::uuid`
 const readingId = (r: string) => `('cccccccc-0000-4000-9100-' || lpad((${r})::text, 12, '0'))::uuid`
 const uuidOf = (kind: string, n: number) => `cccccccc-0000-4000-${kind}-${String(n).padStart(12, '0')}`
 
@@ -47,7 +49,7 @@ async function content(ctx: BenchContext) {
 }
 
 /** County c: its organisations, 5,000 members, their ticks on every section, and their summaries. */
-async function county(ctx: BenchContext, c: number) {
+async function county(ctx: BenchContext, c: number, organiser: string) {
   const b0 = (c - 1) * BRANCHES + 1
   const b1 = c * BRANCHES
   const u0 = (c - 1) * PER_COUNTY + 1
@@ -72,6 +74,25 @@ async function county(ctx: BenchContext, c: number) {
         from generate_series(${u0}, ${u1}) u
         join app.plan_readings pr on pr.plan_id = '${PLAN}' and pr.position <= u % ${READ_UP_TO + 1}
         join app.reading_sections s on s.reading_id = pr.reading_id;
+      -- two branch meetings in the last month per branch and one county-wide report, about 80% present
+      insert into app.sessions (id, org_id, kind, title, starts_at, duration_minutes, organiser_id, checkin_opens_at, checkin_closes_at, created_by)
+      select ${sessionId('b * 2 + k')}, ${branchId('b')}, 'general_meeting', '规模支部会' || k,
+             now() - (k * 12 + b % 7) * interval '1 day', 90, '${organiser}', now() - (k * 12 + b % 7) * interval '1 day' - interval '30 minutes',
+             now() - (k * 12 + b % 7) * interval '1 day' + interval '60 minutes', '${organiser}'
+        from generate_series(${b0}, ${b1}) b, generate_series(0, 1) k;
+      insert into app.sessions (id, org_id, kind, title, starts_at, duration_minutes, organiser_id, checkin_opens_at, checkin_closes_at, created_by)
+      values (${sessionId(`${c} + 900000`)}, ${countyId(c)}, 'report', '规模县报告会', now() - interval '20 days', 120, '${organiser}',
+              now() - interval '20 days' - interval '30 minutes', now() - interval '20 days' + interval '60 minutes', '${organiser}');
+      insert into app.session_orgs (session_id, org_id)
+      select s.id, s.org_id from app.sessions s
+       where s.org_id = ${countyId(c)} or s.org_id in (select o.id from app.organisations o where o.parent_id = ${countyId(c)});
+      insert into app.checkins (id, session_id, user_id, status, method, checked_at)
+      select gen_random_uuid(), s.id, m.user_id, case when (hashtext(m.user_id::text || s.id::text) & 7) = 0 then 'late' else 'present' end, 'code', s.starts_at
+        from app.sessions s
+        join app.organisations o on o.path @> array[s.org_id]
+        join app.memberships m on m.org_id = o.id and m.ended_at is null
+       where (s.org_id = ${countyId(c)} or s.org_id in (select o2.id from app.organisations o2 where o2.parent_id = ${countyId(c)}))
+         and (hashtext(s.id::text || m.user_id::text) & 15) < 13;
       set local session_replication_role = origin;
       insert into app.reading_progress (user_id, reading_id, done)
       select t.user_id, s.reading_id, count(*)::int
@@ -80,10 +101,16 @@ async function county(ctx: BenchContext, c: number) {
        group by t.user_id, s.reading_id;
     `)
   })
+  // the county's sessions and check-ins went in with triggers off: their attendance facts from the
+  // rule (the rollups follow from the facts' own triggers); a whole-province rebuild instead ran
+  // for more than 13 minutes on the shared machine
+  await ctx.db.exec(`select app.attendance_refresh(array(
+    select s.id from app.sessions s
+     where s.org_id = ${countyId(c)} or s.org_id in (select o.id from app.organisations o where o.parent_id = ${countyId(c)})), null)`)
 }
 
 function analyze(ctx: BenchContext) {
-  return ctx.db.exec(`analyze app.section_ticks; analyze app.reading_progress; analyze app.memberships;
+  return ctx.db.exec(`analyze app.attendance_facts; analyze app.attendance_org_sessions; analyze app.section_ticks; analyze app.reading_progress; analyze app.memberships;
   analyze app.organisations; analyze app.plan_org_member; analyze app.plan_member_progress; analyze app.plan_org_progress`)
 }
 
@@ -98,7 +125,7 @@ export async function run(ctx: BenchContext): Promise<void> {
   const countyHead = await ctx.newUser({ display_name: '规模县委' })
   const admin = await ctx.newUser({ display_name: '规模管理员' })
   const t0 = performance.now()
-  await county(ctx, 1)
+  await county(ctx, 1, admin.id)
   await ctx.db.exec(`insert into app.memberships (org_id, user_id, role) values
     (${branchId('1')}, '${secretary.id}', 'secretary'), (${countyId(1)}, '${countyHead.id}', 'secretary'), ('${BUREAU}', '${admin.id}', 'admin')`)
   await analyze(ctx)
@@ -127,6 +154,7 @@ export async function run(ctx: BenchContext): Promise<void> {
   const n = Math.max(5, Math.min(30, Math.round(ctx.n / 10)))
   const today = new Date().toISOString().slice(0, 10)
   const monthAgo = new Date(Date.now() - 30 * 86400e3).toISOString().slice(0, 10)
+  const yearAgo = new Date(Date.now() - 365 * 86400e3).toISOString().slice(0, 10)
   const calls = (top: string): Call[] => [
     { who: 'member', name: 'home_summary', fn: rpc(teacher, 'home_summary') },
     { who: 'member', name: 'plans_list', fn: rpc(teacher, 'plans_list') },
@@ -146,13 +174,23 @@ export async function run(ctx: BenchContext): Promise<void> {
     { who: 'county secretary', name: 'roster, first page (county)', fn: rpc(countyHead.client, 'roster', { p_org_id: uuidOf('8100', 1) }) },
     { who: 'admin', name: `plan_progress, first page, top view (${top})`, fn: rpc(admin.client, 'plan_progress', { p_plan_id: PLAN, p_org_id: BUREAU }) },
     { who: 'admin', name: `roster, first page, top view (${top})`, fn: rpc(admin.client, 'roster', { p_org_id: BUREAU }) },
-    // report_bureau is left to the management section: at county size it runs past the 8 s statement timeout
-    { who: 'admin', name: 'attendance_summary (bureau, 30 days)', n: 2, fn: rpc(admin.client, 'attendance_summary', { p_org_id: BUREAU, p_from: monthAgo, p_to: today }) },
+    { who: 'member', name: 'my_context', fn: rpc(teacher, 'my_context') },
+    { who: 'member', name: 'list_my_sessions (past)', fn: rpc(teacher, 'list_my_sessions', { p_scope: 'past' }) },
+    { who: 'member', name: 'my_study_hours (year)', fn: rpc(teacher, 'my_study_hours', { p_from: yearAgo, p_to: today }) },
+    { who: 'member', name: 'topic_list', fn: rpc(teacher, 'topic_list') },
+    { who: 'member', name: 'inbox_list', fn: rpc(teacher, 'inbox_list') },
+    { who: 'branch secretary', name: 'attendance_summary (branch, 30 days)', fn: rpc(secretary.client, 'attendance_summary', { p_org_id: uuidOf('8000', 1), p_from: monthAgo, p_to: today }) },
+    { who: 'branch secretary', name: 'report_org (branch, year)', n: 3, fn: rpc(secretary.client, 'report_org', { p_org_id: uuidOf('8000', 1), p_from: yearAgo, p_to: today }) },
+    { who: 'county secretary', name: 'attendance_summary (county, 30 days)', n: 3, fn: rpc(countyHead.client, 'attendance_summary', { p_org_id: uuidOf('8100', 1), p_from: monthAgo, p_to: today }) },
+    { who: 'county secretary', name: 'report_org (county, year)', n: 3, fn: rpc(countyHead.client, 'report_org', { p_org_id: uuidOf('8100', 1), p_from: yearAgo, p_to: today }) },
+    { who: 'admin', name: 'org_tree', fn: rpc(admin.client, 'org_tree') },
+    { who: 'admin', name: `attendance_summary, top view (${top}, 30 days)`, n: 2, fn: rpc(admin.client, 'attendance_summary', { p_org_id: BUREAU, p_from: monthAgo, p_to: today }) },
+    { who: 'admin', name: `report_bureau, top view (${top}, year)`, n: 2, fn: rpc(admin.client, 'report_bureau', { p_from: yearAgo, p_to: today }) },
   ]
   const measure = async (top: string) => {
     const out = new Map<string, { ms: number, p95: number, error?: string }>()
     for (const c of calls(top)) {
-      const key = `${c.who}|${c.name.replace(/ \(top.*\)$|, top view.*$/, ', top view')}`
+      const key = `${c.who}|${c.name.replace(/, top view.*$/, ', top view')}`
       // a call that fails (e.g. the 8 s statement timeout at province size) is printed, not fatal
       try {
         const r = await time(c.n ?? n, c.fn)
@@ -169,17 +207,19 @@ export async function run(ctx: BenchContext): Promise<void> {
   if (first.member_count < PER_COUNTY || first.total !== READINGS * SECTIONS || !first.members.length)
     throw new Error(`unexpected county view: ${first.member_count} members, ${first.total} sections`)
   const bytesCounty = JSON.stringify(first).length
+  const loadCounty = loadavg()
   const atCounty = await measure('county')
 
   const t1 = performance.now()
   for (let c = 2; c <= COUNTIES; c++) {
-    await county(ctx, c)
+    await county(ctx, c, admin.id)
     process.stdout.write(`scale: county ${c}/${COUNTIES} loaded (${((performance.now() - t1) / 1000).toFixed(0)} s)\n`)
   }
   await analyze(ctx)
   const provinceLoadMs = performance.now() - t1
   const ticks = (await ctx.db.query<{ n: number }>(`select count(*)::int as n from app.section_ticks`)).rows[0]!.n
   const top = await rpc(admin.client, 'plan_progress', { p_plan_id: PLAN, p_org_id: BUREAU })() as { member_count: number }
+  const loadProvince = loadavg()
   const atProvince = await measure('province')
 
   const rows: Record<string, string | number>[] = []
@@ -189,6 +229,8 @@ export async function run(ctx: BenchContext): Promise<void> {
     rows.push({ 'who': who!, 'call': name!, 'county ms': c.error ?? c.ms.toFixed(1), 'province ms': p.error ?? p.ms.toFixed(1), 'province/county': (p.ms / c.ms).toFixed(2), 'province p95': p.p95.toFixed(1) })
   }
   ctx.report(`scale: calls over HTTP at county size (${PER_COUNTY.toLocaleString('en')} members) and province size (${(COUNTIES * PER_COUNTY).toLocaleString('en')} members, ${ticks.toLocaleString('en')} ticks; top view ${top.member_count.toLocaleString('en')} members), ms per call`, rows)
+  const la = (l: number[]) => l.map(x => x.toFixed(2)).join(' / ')
+  console.log(`load average (1 / 5 / 15 min) on the shared machine: ${la(loadCounty)} before the county calls, ${la(loadProvince)} before the province calls, ${la(loadavg())} after`)
   console.log(`county plan_progress first page: ${(bytesCounty / 1024).toFixed(0)} KB JSON`)
   console.log(`loaded county 1 in ${(countyLoadMs / 1000).toFixed(0)} s, the other ${COUNTIES - 1} in ${(provinceLoadMs / 1000).toFixed(0)} s; section total ${((performance.now() - started) / 1000).toFixed(0)} s`)
 }

@@ -3,8 +3,8 @@
 // PGlite instance beside the first and a copy of that instance's whole WASM heap (it restores the
 // heap before each of initdb's postgres runs): about 800 MB at its peak, twice what the stack holds
 // once it runs, and 20–40 s. Loading the same cluster from this file costs what a restart costs.
-// It depends only on the PGlite build (catalog version, initdb's options), not on the project's
-// SQL: `npm run pglite:cluster` makes it again after PGlite is upgraded, and
+// It depends only on the PGlite build (catalog version, initdb's options, its pgcrypto), not on the
+// project's SQL: `npm run pglite:cluster` makes it again after PGlite is upgraded, and
 // tests/unit/pglite-cluster.test.ts fails until it is there.
 import { closeSync, createReadStream, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs'
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { brotliCompress, brotliDecompress, constants, createBrotliDecompress } from 'node:zlib'
 import { PGlite } from '@electric-sql/pglite'
+import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto'
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const clusterDir = join(here, 'pglite-cluster')
@@ -136,11 +137,14 @@ export async function extractCluster(dataDir: string): Promise<boolean> {
 
 /** Makes the file for the installed PGlite (its own initdb, in memory) and removes other versions'. */
 export async function buildCluster(): Promise<{ file: string, bytes: number }> {
-  const pgl = await PGlite.create()
+  const pgl = await PGlite.create({ extensions: { pgcrypto } })
   let tar: Blob
   try {
-    // a clean checkpoint, so that the first start from the copy has no WAL to replay
-    await pgl.exec('checkpoint')
+    // pgcrypto in schema extensions, as a Supabase database has it before any migration (bootstrap.sql
+    // says so again, for a server): CREATE EXTENSION costs the first start ~40 MB that stay, more
+    // than the extension's library does when a restart loads it for the first sign-in.
+    // Then a clean checkpoint, so that the first start from the copy has no WAL to replay.
+    await pgl.exec(`create schema extensions; create extension pgcrypto with schema extensions; checkpoint`)
     tar = await pgl.dumpDataDir('none')
   }
   finally {

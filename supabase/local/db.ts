@@ -1,10 +1,12 @@
 // The one database handle the local stack and the SQL tests use: PGlite (PostgreSQL in WASM,
 // data kept in a folder) by default, a PostgreSQL server when a connection URL is given.
 // Both are driven as a superuser, as the Supabase platform drives its own database.
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto'
 import pg from 'pg'
+import { extractCluster, initialCluster } from './pglite-cluster'
 
 export interface Queryable {
   query: <T = Record<string, any>>(sql: string, params?: unknown[]) => Promise<{ rows: T[] }>
@@ -27,6 +29,8 @@ export interface Db extends Queryable {
   close: () => Promise<void>
   /** PGlite only: the data folder as a gzipped tarball, to start copies from (tests). */
   dumpDataDir?: () => Promise<Blob>
+  /** PGlite only: the size of its WASM memory, which grows and never shrinks (tests/bench/memory.ts). */
+  wasmHeapBytes?: () => number
 }
 
 export interface OpenDbOptions {
@@ -47,13 +51,19 @@ export async function openDb(opts: OpenDbOptions = {}): Promise<Db> {
 async function openPglite(opts: OpenDbOptions): Promise<Db> {
   // PGlite makes its data folder but not the folders above it: a fresh clone has no `.local/`.
   // A URL-style dataDir (memory://, idb://) is PGlite's to handle.
-  if (opts.dataDir && !opts.dataDir.includes('://'))
+  // A new database starts from the committed empty cluster (pglite-cluster.ts) rather than from
+  // PGlite's own initdb, which costs twice the memory the stack holds afterwards: a folder gets
+  // the cluster's files before PGlite opens it, an in-memory database loads it as a tarball.
+  let loadDataDir = opts.loadDataDir
+  if (opts.dataDir && !opts.dataDir.includes('://')) {
     mkdirSync(opts.dataDir, { recursive: true })
-  const pgl = await PGlite.create({
-    dataDir: opts.dataDir,
-    loadDataDir: opts.loadDataDir,
-    extensions: { pgcrypto },
-  })
+    if (!loadDataDir && !existsSync(join(opts.dataDir, 'PG_VERSION')))
+      await extractCluster(opts.dataDir)
+  }
+  else if (!loadDataDir && (!opts.dataDir || opts.dataDir.startsWith('memory://'))) {
+    loadDataDir = await initialCluster()
+  }
+  const pgl = await PGlite.create({ dataDir: opts.dataDir, loadDataDir, extensions: { pgcrypto } })
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     query: async <T>(sql: string, params?: unknown[]) => ({ rows: (await q.query<T>(sql, params)).rows }),
     exec: async (sql: string) => { await q.exec(sql) },
@@ -61,6 +71,7 @@ async function openPglite(opts: OpenDbOptions): Promise<Db> {
   return {
     kind: 'pglite',
     dumpDataDir: () => pgl.dumpDataDir('gzip'),
+    wasmHeapBytes: () => pgl.Module.HEAPU8.byteLength,
     ...wrap(pgl),
     script: async <T>(sql: string) => {
       const results = await pgl.exec(sql)

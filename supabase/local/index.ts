@@ -1,10 +1,7 @@
 import type { AuthOptions } from './auth-runtime'
 // The one entry point other harnesses use: a database, migrated and seeded, behind the HTTP stack.
 import type { Db } from './db'
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { readFileSync } from 'node:fs'
 import { openDb } from './db'
 import { ensureRealtimePartitions, prepareDatabase } from './migrate'
 import { startServer } from './server'
@@ -34,39 +31,51 @@ export interface LocalStack {
   close: () => Promise<void>
 }
 
-const here = dirname(fileURLToPath(import.meta.url))
-
 /**
- * A PGlite data folder's first start (no database there yet) is prepared by a process of its own
- * (prepare-child.ts), which exits: the server then opens a migrated, seeded folder as on a restart,
- * and holds what a restart holds (about half of doing it here; tests/bench/memory.ts measures it).
+ * With LOCAL_STACK_MEMORY_TRACE set, one stderr line per start-up phase: the process's RSS and
+ * PGlite's WASM memory (which only grows). tests/bench/memory.ts prints them per phase.
  */
-function prepareInChild(dataDir: string, seed: boolean): Promise<void> {
-  const tsx = resolve(here, '../../node_modules/tsx/dist/cli.mjs')
-  const args = [tsx, join(here, 'prepare-child.ts'), dataDir, ...(seed ? [] : ['--no-seed'])]
-  return new Promise((done, fail) => {
-    // its stdout (a line with its own peak RSS) is for tests/bench/memory.ts run by hand, not needed here
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += String(d)
-    })
-    child.on('error', fail)
-    child.on('exit', (code) => {
-      if (code !== 0)
-        return fail(new Error(`preparing the database failed: ${stderr.trim() || `exit ${code}`}`))
-      done()
-    })
-  })
+function memoryTracer(db: Db, started: number): ((phase: string) => void) | undefined {
+  if (!process.env.LOCAL_STACK_MEMORY_TRACE)
+    return undefined
+  return (phase) => {
+    const wasm = db.wasmHeapBytes?.() ?? null
+    console.error(`[memory] ${JSON.stringify({ phase, ms: Date.now() - started, rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024, wasm, wasmRss: wasm === null ? null : residentOfMapping(wasm) })}`)
+  }
+}
+
+/** The resident part of this process's memory mapping of exactly `bytes` (PGlite's WASM memory), from /proc (Linux). */
+function residentOfMapping(bytes: number): number | null {
+  let smaps: string
+  try {
+    smaps = readFileSync('/proc/self/smaps', 'utf8')
+  }
+  catch {
+    return null
+  }
+  let inIt = false
+  for (const line of smaps.split('\n')) {
+    const range = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line)
+    if (range) {
+      inIt = Number.parseInt(range[2]!, 16) - Number.parseInt(range[1]!, 16) === bytes
+      continue
+    }
+    const rss = inIt && /^Rss:\s+(\d+) kB/.exec(line)
+    if (rss)
+      return Number(rss[1]) * 1024
+  }
+  return null
 }
 
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
-  if (!opts.databaseUrl && opts.dataDir && !opts.dataDir.includes('://') && !existsSync(join(opts.dataDir, 'PG_VERSION')))
-    await prepareInChild(opts.dataDir, opts.seed !== false)
+  const started = Date.now()
   const db = await openDb({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl })
+  const trace = memoryTracer(db, started)
+  trace?.('open')
   try {
-    await prepareDatabase(db, { seed: opts.seed })
+    await prepareDatabase(db, { seed: opts.seed, onPhase: trace })
     const server = await startServer({ db, port: opts.port, host: opts.host, jwtExpiry: opts.jwtExpiry, auth: opts.auth })
+    trace?.('server')
     // Realtime makes the coming days' realtime.messages partitions ahead of time; so does the
     // stack while it runs (a send with no partition for its day would be lost with a warning).
     const janitor = setInterval(() => {

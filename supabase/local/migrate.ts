@@ -101,10 +101,15 @@ export async function ensureRealtimePartitions(db: Db): Promise<void> {
   end $$`)
 }
 
-export async function prepareDatabase(db: Db, opts: { seed?: boolean } = {}): Promise<PrepareResult> {
+/** onPhase is told when each step is done (the stack's memory trace, tests/bench/memory.ts). */
+export async function prepareDatabase(db: Db, opts: { seed?: boolean, onPhase?: (phase: string) => void } = {}): Promise<PrepareResult> {
+  const phase = opts.onPhase ?? (() => {})
   await bootstrap(db)
   await ensureRealtimePartitions(db)
+  phase('bootstrap')
   const applied = await applyMigrations(db)
+  phase(`migrations (${applied.length} applied)`)
   const seeded = opts.seed === false ? false : await applySeeds(db)
+  phase(seeded ? 'seeds' : 'seeds (none to apply)')
   return { applied, seeded }
 }

@@ -16,6 +16,9 @@ const IDLE_MS = Number(process.env.BENCH_MEMORY_IDLE_MS ?? 10_000)
 const SAMPLE_MS = 50
 const mb = (n: number) => Math.round(n / 1048576)
 
+/** A line the stack prints after each start-up phase with LOCAL_STACK_MEMORY_TRACE set (supabase/local/index.ts). */
+interface Phase { phase: string, ms: number, rss: number, maxRss: number, wasm: number | null, wasmRss: number | null }
+
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
@@ -71,8 +74,21 @@ async function measure(dataDir: string, label: string) {
   const started = Date.now()
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'supabase/local/cli.ts', 'start'], {
     cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, PORT: String(port), LOCAL_STACK_DATA_DIR: dataDir, DATABASE_URL: '' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, PORT: String(port), LOCAL_STACK_DATA_DIR: dataDir, DATABASE_URL: '', LOCAL_STACK_MEMORY_TRACE: '1' },
+  })
+  // the stack's own line per start-up phase (its RSS and PGlite's WASM memory); the rest is passed on
+  const phases: Phase[] = []
+  let pending = ''
+  child.stderr!.on('data', (chunk: Buffer) => {
+    const lines = (pending + String(chunk)).split('\n')
+    pending = lines.pop() ?? ''
+    for (const line of lines) {
+      if (line.startsWith('[memory] '))
+        phases.push(JSON.parse(line.slice('[memory] '.length)) as Phase)
+      else
+        process.stderr.write(`${line}\n`)
+    }
   })
   const exited = new Promise<void>(done => child.on('exit', () => done()))
   let peak = 0
@@ -98,7 +114,8 @@ async function measure(dataDir: string, label: string) {
     const readyMs = Date.now() - started
     await new Promise(r => setTimeout(r, IDLE_MS))
     const idle = sample()
-    return { label, readyS: Math.round(readyMs / 100) / 10, peakMB: mb(peak), peakOneProcessMB: mb(peakProcess), idleMB: mb(idle.total) }
+    const row = { label, readyS: Math.round(readyMs / 100) / 10, peakMB: mb(peak), peakOneProcessMB: mb(peakProcess), idleMB: mb(idle.total) }
+    return { row, phases }
   }
   finally {
     clearInterval(timer)
@@ -110,7 +127,12 @@ async function measure(dataDir: string, label: string) {
 async function main() {
   const dataDir = join(mkdtempSync(join(tmpdir(), 'xxdzz-bench-mem-')), 'db')
   try {
-    const rows = [await measure(dataDir, 'first start (migrations + seeds)'), await measure(dataDir, 'restart')]
+    const runs = [await measure(dataDir, 'first start (migrations + seeds)'), await measure(dataDir, 'restart')]
+    for (const { row, phases } of runs) {
+      console.log(`${row.label}: the server process after each phase (RSS now and at its peak so far, PGlite's WASM memory and the part of it resident):`)
+      console.table(phases.map(p => ({ phase: p.phase, atS: Math.round(p.ms / 100) / 10, rssMB: mb(p.rss), peakRssMB: mb(p.maxRss), wasmMB: p.wasm === null ? '-' : mb(p.wasm), wasmResidentMB: p.wasmRss === null ? '-' : mb(p.wasmRss) })))
+    }
+    const rows = runs.map(r => r.row)
     console.log(`local stack on PGlite, RSS of the stack's processes (peak until the API answers, then after ${IDLE_MS / 1000} s idle):`)
     console.table(rows)
     const [first, again] = rows as [typeof rows[0], typeof rows[0]]

@@ -1,4 +1,4 @@
-import type { FeedPost } from './useTopicFeed'
+import type { FeedPost } from '@/composables/topics/useTopicFeed'
 import type { NewPost, PostQuote } from '@/api/topics'
 
 /** The greyed copy of a reply of mine that waits in the outbox, until the server has it. */

@@ -8,7 +8,7 @@ import { ApiError } from '@/api/client'
 import { errorMessage } from '@/api/errors'
 import { createPost, deletePost, editPost, likePost, moderatePost } from '@/api/topics'
 import { enqueue, newId } from '@/offline/outbox'
-import { pendingPost } from './pendingPost'
+import { pendingPost } from '@/components/topics/pendingPost'
 
 interface Feed {
   upsert: (p: FeedPost) => unknown

@@ -1,6 +1,6 @@
 import type { Ref } from 'vue'
-import type { ManageAction } from './TopicManageSheet.vue'
-import type { PostAction } from './TopicPostSheet.vue'
+import type { ManageAction } from '@/components/topics/TopicManageSheet.vue'
+import type { PostAction } from '@/components/topics/TopicPostSheet.vue'
 import type { usePostActions } from './usePostActions'
 import type { Post, TopicDetail } from '@/api/topics'
 import { showFailToast, showSuccessToast } from 'vant'

@@ -6,7 +6,7 @@ import { getPost, getTopic, markTopicRead, topicFeed, watchTopic } from '@/api/t
 import { outbox } from '@/offline/outbox'
 import { cachedFeedPage, cachedTopic } from '@/offline/topics-cache'
 import { useSessionStore } from '@/stores/session'
-import { pendingPost } from './pendingPost'
+import { pendingPost } from '@/components/topics/pendingPost'
 
 /** A reply queued in the outbox, shown greyed until the server has it. */
 export type FeedPost = Post & { pending?: boolean }

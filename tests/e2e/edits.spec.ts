@@ -6,22 +6,13 @@
 import type { Page } from 'playwright-core'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { createClient } from '@supabase/supabase-js'
 import { describe, expect, it } from 'vitest'
-import ws from 'ws'
-import { ANON_KEY, ROOT, signInAs, STACK_URL, useBrowser, waitForRpc } from './support'
+import { apiClient, ROOT, signInAs, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
 const BRANCH_A = '00000000-0000-4000-8000-000000000011'
 const SHOTS = join(ROOT, 'test-results/edits')
 const tag = Date.now().toString(36).slice(-4)
-
-async function client(email: string) {
-  const c = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false }, realtime: { transport: ws as never } })
-  const { error } = await c.auth.signInWithPassword({ email, password: 'demo1234' })
-  expect(error).toBeNull()
-  return c
-}
 
 async function shot(page: Page, name: string, fullPage = true) {
   mkdirSync(SHOTS, { recursive: true })
@@ -48,7 +39,7 @@ describe('edits', () => {
   it('the secretary corrects a plan and a reading; the teacher keeps the tick, the removed section stops counting', async () => {
     // made through the API as the secretary: a reading of three sections and two more readings,
     // one plan for the branch holding all three; the teacher has read sections 1 and 3
-    const sec = await client('secretary1@demo.example')
+    const sec = await apiClient('secretary1@demo.example')
     const reading = crypto.randomUUID()
     const [r2, r3, plan] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()]
     const titles = { reading: `修改测试材料${tag}`, r2: `第二篇${tag}`, r3: `第三篇${tag}` }
@@ -58,7 +49,7 @@ describe('edits', () => {
     }
     const due = new Date(Date.now() + 20 * 86400_000).toISOString().slice(0, 10)
     expect((await sec.rpc('create_plan', { p_id: plan, p_title: `修改测试计划${tag}`, p_due_on: due, p_reading_ids: [reading, r2, r3], p_org_ids: [BRANCH_A] })).error).toBeNull()
-    const teacher = await client('teacher1@demo.example')
+    const teacher = await apiClient('teacher1@demo.example')
     const { data: detail } = await teacher.rpc('reading_detail', { p_reading_id: reading })
     const ids = (detail.sections as { id: string }[]).map(s => s.id)
     for (const s of [ids[0], ids[2]])
@@ -152,7 +143,7 @@ describe('edits', () => {
   }, 180_000) // four phones in one journey: longer than the suite's 90 s on a shared machine
 
   it('archiving asks first; the plan leaves the teacher\'s list', async () => {
-    const sec = await client('secretary1@demo.example')
+    const sec = await apiClient('secretary1@demo.example')
     const plan = crypto.randomUUID()
     const { data: catalog } = await sec.rpc('reading_catalog')
     const mine = (catalog.readings as { id: string, org_id: string }[]).find(r => r.org_id === BRANCH_A) ?? catalog.readings[0]
@@ -172,7 +163,7 @@ describe('edits', () => {
     await page.locator('[data-test="plan-edit-archived"]').waitFor()
     await page.locator('[data-test="plan-edit-unarchive"]').waitFor()
 
-    const teacher = await client('teacher1@demo.example')
+    const teacher = await apiClient('teacher1@demo.example')
     const { data: list } = await teacher.rpc('plans_list')
     expect((list as { id: string }[]).some(p => p.id === plan)).toBe(false)
   })

@@ -5,23 +5,13 @@ import type { Page } from 'playwright-core'
 import { randomUUID } from 'node:crypto'
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createClient } from '@supabase/supabase-js'
 import ICAL from 'ical.js'
-import { afterAll, describe, expect, it } from 'vitest'
-import ws from 'ws'
-import { ANON_KEY, bureauInputTime, ROOT, signInAs, STACK_URL, useBrowser, waitForRpc } from './support'
+import { describe, expect, it } from 'vitest'
+import { apiClient, bureauInputTime, ROOT, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
 const BRANCH_A = '00000000-0000-4000-8000-000000000011'
 const SHOTS = join(ROOT, 'test-results/inbox')
-const pages: Page[] = []
-
-async function signedIn(login: string): Promise<Page> {
-  const page = await b.open()
-  pages.push(page)
-  await signInAs(page, login)
-  return page
-}
 
 async function shot(page: Page, name: string) {
   mkdirSync(SHOTS, { recursive: true })
@@ -29,10 +19,7 @@ async function shot(page: Page, name: string) {
 }
 
 async function newSession(startsAt: Date): Promise<string> {
-  const c = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: ws as never } })
-  const { error: e1 } = await c.auth.signInWithPassword({ email: 'secretary1@demo.example', password: 'demo1234' })
-  if (e1)
-    throw e1
+  const c = await apiClient('secretary1@demo.example')
   const id = randomUUID()
   const { error } = await c.rpc('save_session', {
     p_id: id,
@@ -48,22 +35,18 @@ async function newSession(startsAt: Date): Promise<string> {
   return id
 }
 
-afterAll(async () => {
-  await Promise.all(pages.map(p => p.context().close().catch(() => {})))
-})
-
 describe('inbox', () => {
   it('a moved session: the count rises live, the item opens the session, its .ics has the new time and place', { timeout: 180_000 }, async () => {
     // whole minutes: the edit form's datetime-local has no seconds
     const start = new Date(Math.ceil((Date.now() + 48 * 3600_000) / 60_000) * 60_000)
     const id = await newSession(start)
-    const teacher = await signedIn('teacher1@demo.example')
+    const teacher = await b.signedIn('teacher1@demo.example')
     const badge = teacher.locator('[data-test="tab-inbox-badge"]')
     await badge.waitFor()
     const before = Number(await badge.textContent())
     expect(before).toBeGreaterThan(0) // at least "scheduled"
 
-    const secretary = await signedIn('secretary1@demo.example')
+    const secretary = await b.signedIn('secretary1@demo.example')
     await secretary.goto(`/sessions/${id}/edit`)
     const moved = new Date(start.getTime() + 2 * 3600_000)
     const local = bureauInputTime(moved.getTime())

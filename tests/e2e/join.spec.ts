@@ -6,21 +6,13 @@ import type { Page } from 'playwright-core'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createClient } from '@supabase/supabase-js'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import ws from 'ws'
-import { ANON_KEY, ROOT, signInAs, STACK_URL, uniqueEmail, useBrowser, waitForRpc } from './support'
+import { ANON_KEY, apiClient, ROOT, signInAs, STACK_URL, uniqueEmail, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
 const SHOTS = join(ROOT, 'test-results/join')
-const pages: Page[] = []
 const ORG = '示例实验小学教师党支部'
-
-async function signedIn(login: string, password?: string): Promise<Page> {
-  const page = await b.open()
-  pages.push(page)
-  await signInAs(page, login, password)
-  return page
-}
 
 async function shot(page: Page, name: string) {
   mkdirSync(SHOTS, { recursive: true })
@@ -34,10 +26,7 @@ async function badge(page: Page): Promise<number> {
 }
 
 async function unreadOf(email: string): Promise<number> {
-  const c = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: ws as never } })
-  const { error } = await c.auth.signInWithPassword({ email, password: 'demo1234' })
-  if (error)
-    throw error
+  const c = await apiClient(email)
   const { data, error: e2 } = await c.rpc('inbox_unread')
   if (e2)
     throw e2
@@ -54,13 +43,9 @@ async function loneTeacher(name: string): Promise<{ email: string, id: string }>
   return { email, id: data.user.id }
 }
 
-afterAll(async () => {
-  await Promise.all(pages.map(p => p.context().close().catch(() => {})))
-})
-
 describe('asking to join', () => {
   it('the teacher asks, the secretary\'s badge rises, the secretary approves, the teacher has the membership and the answer', { timeout: 180_000 }, async () => {
-    const secretary = await signedIn('secretary2@demo.example')
+    const secretary = await b.signedIn('secretary2@demo.example')
     await secretary.goto('/admin/invites')
     await secretary.locator('[data-test="invite-new"]').click()
     await secretary.locator('[data-test="invite-approval"]').click()
@@ -80,7 +65,7 @@ describe('asking to join', () => {
       expect(await badge(secretary)).toBe(0)
 
     const t = await loneTeacher('孙老师')
-    const teacher = await signedIn(t.email, 'demo1234')
+    const teacher = await b.signedIn(t.email, 'demo1234')
     await teacher.goto(`/join?code=${invite.code}`)
     await teacher.locator('[data-test="invite-needs-approval"]').waitFor()
     await shot(teacher, 'join-preview')
@@ -130,7 +115,6 @@ describe('asking to join', () => {
       await page.evaluate(() => localStorage.setItem('xxdzz-settings', JSON.stringify({ locale: 'en', fontScale: 1 })))
     }
     const visitor = await b.open()
-    pages.push(visitor)
     await english(visitor)
     await visitor.goto('/join?code=DEMOASK1')
     const note = visitor.locator('[data-test="invite-needs-approval"]')
@@ -140,7 +124,6 @@ describe('asking to join', () => {
     await shot(visitor, 'en-join-preview')
 
     const page = await b.open()
-    pages.push(page)
     await english(page)
     await signInAs(page, 'secretary2@demo.example')
     await page.goto('/admin/join-requests')

@@ -7,28 +7,14 @@
 import type { Page } from 'playwright-core'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { createClient } from '@supabase/supabase-js'
 import ExcelJS from 'exceljs'
-import { afterAll, describe, expect, it } from 'vitest'
-import ws from 'ws'
+import { describe, expect, it } from 'vitest'
 import { AdminPages } from './pages/AdminPages'
 import { JoinPage } from './pages/JoinPage'
-import { LoginPage } from './pages/LoginPage'
-import { ANON_KEY, ROOT, STACK_URL, useBrowser, waitForRpc } from './support'
+import { apiClient, ROOT, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
 const SHOTS = process.env.E2E_SHOTS ? join(ROOT, 'test-results/management') : ''
-const pages: Page[] = []
-
-async function signedIn(login: string): Promise<Page> {
-  const page = await b.open()
-  pages.push(page)
-  const l = new LoginPage(page)
-  await l.goto()
-  await l.signIn(login, 'demo1234')
-  await page.locator('[data-test="home-page"]').waitFor()
-  return page
-}
 
 async function shot(page: Page, name: string) {
   if (!SHOTS)
@@ -36,10 +22,6 @@ async function shot(page: Page, name: string) {
   mkdirSync(SHOTS, { recursive: true })
   await page.screenshot({ path: join(SHOTS, `${name}.png`) })
 }
-
-afterAll(async () => {
-  await Promise.all(pages.map(p => p.context().close().catch(() => {})))
-})
 
 const phone = () => `139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`
 
@@ -49,7 +31,7 @@ describe('management', () => {
     const branchName = `示例一中第三党支部${suffix}`
 
     // 1. the bureau admin creates the branch in the tree
-    const admin = new AdminPages(await signedIn('admin@demo.example'))
+    const admin = new AdminPages(await b.signedIn('admin@demo.example'))
     await admin.page.goto('/admin')
     await admin.t('admin-to-orgs').waitFor()
     await shot(admin.page, '01-admin-home')
@@ -62,15 +44,14 @@ describe('management', () => {
 
     // the admin names its secretary: the principal, who already has an account and belongs to
     // the school's committee. The answer says nothing about that; the principal is only asked.
-    const c = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: ws as never } })
-    await c.auth.signInWithPassword({ email: 'admin@demo.example', password: 'demo1234' })
+    const c = await apiClient('admin@demo.example')
     const importId = crypto.randomUUID()
     const { data: made, error } = await c.rpc('roster_import', { p_id: importId, p_org_id: branchId, p_rows: [{ name: '孙校长（示例）', phone: '13800000009', org: '', role: '书记', line: 2 }] })
     expect(error).toBeNull()
     expect(made).toEqual({ import_id: importId, total: 1, saved: 1, bad: [] })
 
     // 2. the principal sees the invitation on 我的 and accepts; now the branch's secretary
-    const sec = new AdminPages(await signedIn('principal@demo.example'))
+    const sec = new AdminPages(await b.signedIn('principal@demo.example'))
     await sec.openMe()
     await sec.t(`roster-request-${branchId}`).waitFor()
     await expect(sec.t(`roster-request-${branchId}`).textContent()).resolves.toContain(branchName)
@@ -122,7 +103,6 @@ describe('management', () => {
 
     // 5. the teacher signs up with the phone number from the roster and lands in the branch
     const teacherPage = await b.open()
-    pages.push(teacherPage)
     const join = new JoinPage(teacherPage)
     await join.goto(code)
     const redeemed = await join.signUpWithPhone(`新老师甲${suffix}`, p1, 'demo1234')
@@ -164,7 +144,7 @@ describe('management', () => {
   })
 
   it('a management screen shows a loading sign while it fetches, and a tap-to-retry error when that fails', { timeout: 120_000 }, async () => {
-    const page = await signedIn('secretary1@demo.example')
+    const page = await b.signedIn('secretary1@demo.example')
     const admin = new AdminPages(page)
     // the organisations are held until the loading sign has been seen
     let release!: () => void

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import ws from 'ws'
 import { JoinPage } from './pages/JoinPage'
 import { Shell } from './pages/Shell'
-import { ANON_KEY, apiSession, DEMO_INVITE, ROOT, STACK_URL, storeSession, uniqueEmail, useBrowser, waitForAuth, waitForRpc } from './support'
+import { ANON_KEY, apiClient, apiSession, DEMO_INVITE, ROOT, STACK_URL, storeSession, uniqueEmail, useBrowser, waitForAuth, waitForRpc } from './support'
 
 const b = useBrowser()
 const SHOTS = process.env.E2E_SHOTS ? join(ROOT, 'test-results/phone-signup') : ''
@@ -38,8 +38,7 @@ describe('sign-up by phone', () => {
   it('a member on the roster signs up, enters the SMS code and lands in the roster\'s branch', { timeout: 90_000 }, async () => {
     const local = `139${String(Date.now()).slice(-8)}`
     // the roster row: branch B's secretary imports the new member as a committee member
-    const secretary = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false }, realtime: { transport: ws as never } })
-    expect((await secretary.auth.signInWithPassword({ email: 'secretary2@demo.example', password: 'demo1234' })).error).toBeNull()
+    const secretary = await apiClient('secretary2@demo.example')
     const imported = await secretary.rpc('roster_import', { p_id: crypto.randomUUID(), p_org_id: BRANCH_B, p_rows: [{ name: '新委员', phone: local, org: '', role: 'committee' }] })
     expect(imported.error).toBeNull()
 

@@ -1,13 +1,10 @@
 import { readFile } from 'node:fs/promises'
-import { createClient } from '@supabase/supabase-js'
 import ExcelJS from 'exceljs'
 import { describe, expect, it } from 'vitest'
-import ws from 'ws'
 import { JoinPage } from './pages/JoinPage'
-import { LoginPage } from './pages/LoginPage'
 import { Readings } from './pages/Readings'
 import { Shell } from './pages/Shell'
-import { ANON_KEY, DEMO_INVITE, STACK_URL, uniqueEmail, useBrowser, waitForRpc } from './support'
+import { apiClient, DEMO_INVITE, signInAs, uniqueEmail, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
 const countyPlan = '00000000-0000-4000-9300-000000000001'
@@ -61,10 +58,7 @@ describe('readings', () => {
 
     // the secretary's progress view shows the three ticks and the shared note
     const sec = await b.open()
-    const login = new LoginPage(sec)
-    await login.goto()
-    await login.signIn('secretary1@demo.example', 'demo1234')
-    await new Shell(sec).home.waitFor()
+    await signInAs(sec, 'secretary1@demo.example')
     const sr = new Readings(sec)
     expect((await sr.gotoProgress(countyPlan)).status()).toBe(200)
     const row = sr.progressRow(name)
@@ -117,10 +111,7 @@ describe('readings', () => {
 
   it('the admin assigns one plan to two branches and follows each in the progress view', async () => {
     const page = await b.open()
-    const login = new LoginPage(page)
-    await login.goto()
-    await login.signIn('admin@demo.example', 'demo1234')
-    await new Shell(page).home.waitFor()
+    await signInAs(page, 'admin@demo.example')
     await page.goto('/readings/plans/new')
     await page.locator('[data-test="plan-form"]').waitFor()
     await page.locator('[data-test="plan-title"] input').fill('两个支部的共同学习')
@@ -150,9 +141,7 @@ describe('readings', () => {
   })
 
   it('a section text with HTML, images and script links is shown sanitised, loading nothing from elsewhere', async () => {
-    const secretary = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false }, realtime: { transport: ws as never } })
-    const { error: signInError } = await secretary.auth.signInWithPassword({ email: 'secretary1@demo.example', password: 'demo1234' })
-    expect(signInError).toBeNull()
+    const secretary = await apiClient('secretary1@demo.example')
     const id = crypto.randomUUID()
     const { error } = await secretary.rpc('create_reading', {
       p_id: id,
@@ -168,10 +157,7 @@ describe('readings', () => {
       if (!['127.0.0.1', 'localhost'].includes(u.hostname))
         elsewhere.push(req.url())
     })
-    const login = new LoginPage(page)
-    await login.goto()
-    await login.signIn('teacher1@demo.example', 'demo1234')
-    await new Shell(page).home.waitFor()
+    await signInAs(page, 'teacher1@demo.example')
     const r = new Readings(page)
     const detail = waitForRpc(page, 'reading_detail')
     await page.goto(`/readings/${id}`)

@@ -7,22 +7,12 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createClient } from '@supabase/supabase-js'
 import JSZip from 'jszip'
 import { describe, expect, it } from 'vitest'
-import ws from 'ws'
-import { ANON_KEY, ROOT, signInAs, STACK_URL, useBrowser, waitForRpc } from './support'
+import { apiClient, ROOT, signInAs, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
 const seededRecommended = '00000000-0000-4000-f000-000000000001'
-
-async function api(email: string) {
-  const c = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false }, realtime: { transport: ws as never } })
-  const { error } = await c.auth.signInWithPassword({ email, password: 'demo1234' })
-  if (error)
-    throw error
-  return c
-}
 
 async function confirm(page: Page) {
   await page.locator('.van-dialog__confirm').click()
@@ -159,7 +149,7 @@ describe('research articles', () => {
     await admin.locator('[data-test="research-select"]').click()
     expect((await selected).status()).toBe(200)
     await admin.locator('[data-test="research-state-selected"]').waitFor()
-    const bureau = await api('admin@demo.example')
+    const bureau = await apiClient('admin@demo.example')
     expect((await bureau.rpc('research_select', { p_id: seededRecommended })).error).toBeNull()
 
     // the collection: foreword saved, then the .docx and the printed book

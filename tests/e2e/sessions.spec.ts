@@ -1,4 +1,3 @@
-import type { WebSocketLikeConstructor } from '@supabase/realtime-js'
 // The check-in journey in a real Chromium: the organiser's code screen, a member typing the code,
 // the count rising live, a member checking in offline and appearing once back online, and the
 // exported .xlsx with the right statuses.
@@ -6,41 +5,20 @@ import type { Page } from 'playwright-core'
 import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { createClient } from '@supabase/supabase-js'
-import { afterAll, describe, expect, it } from 'vitest'
-import ws from 'ws'
+import { describe, expect, it } from 'vitest'
 import { LoginPage } from './pages/LoginPage'
 import { SessionPages } from './pages/SessionPages'
-import { ANON_KEY, bureauInputTime, fromBureauInputTime, ROOT, STACK_URL, useBrowser, waitForRpc } from './support'
+import { apiClient, bureauInputTime, fromBureauInputTime, ROOT, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
 const BRANCH_A = '00000000-0000-4000-8000-000000000011'
 const SHOTS = process.env.E2E_SHOTS ? join(ROOT, 'test-results/sessions') : ''
-const pages: Page[] = []
-
-async function signedIn(login: string): Promise<Page> {
-  const page = await b.open()
-  pages.push(page)
-  const l = new LoginPage(page)
-  await l.goto()
-  await l.signIn(login, 'demo1234')
-  await page.locator('[data-test="home-page"]').waitFor()
-  return page
-}
 
 async function shot(page: Page, name: string) {
   if (!SHOTS)
     return
   mkdirSync(SHOTS, { recursive: true })
   await page.screenshot({ path: join(SHOTS, `${name}.png`) })
-}
-
-async function apiClient(email: string) {
-  const c = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: ws as unknown as WebSocketLikeConstructor } })
-  const { error } = await c.auth.signInWithPassword({ email, password: 'demo1234' })
-  if (error)
-    throw error
-  return c
 }
 
 /** A session of branch A starting in ten minutes: its check-in window is open now. */
@@ -61,20 +39,16 @@ async function newSession(): Promise<string> {
   return id
 }
 
-afterAll(async () => {
-  await Promise.all(pages.map(p => p.context().close().catch(() => {})))
-})
-
 describe('sessions', () => {
   it('organiser shows the code; members check in online and offline; the count rises live; the sheet exports', { timeout: 180_000 }, async () => {
     const id = await newSession()
-    const organiser = new SessionPages(await signedIn('secretary1@demo.example'))
+    const organiser = new SessionPages(await b.signedIn('secretary1@demo.example'))
     await organiser.openCode(id)
     await expect.poll(() => organiser.count('present').textContent()).toBe('0')
     await shot(organiser.page, '01-code-screen')
 
     // a member in a second context types the code
-    const member = new SessionPages(await signedIn('teacher1@demo.example'))
+    const member = new SessionPages(await b.signedIn('teacher1@demo.example'))
     await member.openDetail(id)
     await shot(member.page, '02-detail-before')
     const res = await member.typeCode(await organiser.shownCode())
@@ -84,7 +58,7 @@ describe('sessions', () => {
     await expect.poll(() => organiser.count('present').textContent(), { timeout: 10_000 }).toBe('1')
 
     // a third member goes offline, checks in, comes back online
-    const offline = new SessionPages(await signedIn('teacher2@demo.example'))
+    const offline = new SessionPages(await b.signedIn('teacher2@demo.example'))
     await offline.openDetail(id)
     const code = await organiser.shownCode()
     await offline.page.context().setOffline(true)
@@ -128,7 +102,7 @@ describe('sessions', () => {
       if (error)
         throw error
     }
-    const organiser = new SessionPages(await signedIn('secretary1@demo.example'))
+    const organiser = new SessionPages(await b.signedIn('secretary1@demo.example'))
     await organiser.openSheet(id)
     expect(await organiser.rowStatus('陈老师（示例）')).toBe('pending')
     expect(await organiser.rowStatus('张老师（示例）')).toBe('pending')
@@ -164,11 +138,11 @@ describe('sessions', () => {
     await shot(organiser.page, '07-sheet-after-actions')
 
     // each member sees it on their own session page
-    const t2 = new SessionPages(await signedIn('teacher2@demo.example'))
+    const t2 = new SessionPages(await b.signedIn('teacher2@demo.example'))
     await t2.openDetail(id)
     expect(await t2.myStatus()).toBe('excused')
     await expect.poll(() => t2.page.locator('[data-test="leave-status"]').textContent()).toContain('请假已批准')
-    const t1 = new SessionPages(await signedIn('teacher1@demo.example'))
+    const t1 = new SessionPages(await b.signedIn('teacher1@demo.example'))
     await t1.openDetail(id)
     expect(await t1.myStatus()).toBe('present')
     await t1.done.waitFor()
@@ -176,7 +150,7 @@ describe('sessions', () => {
   })
 
   it('the grace period set in the form decides 已签到 or 迟到, for the member and on the sheet and record', { timeout: 180_000 }, async () => {
-    const organiser = new SessionPages(await signedIn('secretary1@demo.example'))
+    const organiser = new SessionPages(await b.signedIn('secretary1@demo.example'))
     // Two sessions made in the form, both started two to three minutes ago (the start is placed
     // in the past rather than the test waiting for the clock): a check-in now is inside a grace
     // of 5 minutes and after a grace of 1.
@@ -197,7 +171,7 @@ describe('sessions', () => {
     const inside = await make('宽限内签到（E2E）', '5')
     const after = await make('宽限后签到（E2E）', '1')
 
-    const member = new SessionPages(await signedIn('teacher1@demo.example'))
+    const member = new SessionPages(await b.signedIn('teacher1@demo.example'))
     for (const [s, grace, status, word] of [[inside, 5, 'present', '已签到'], [after, 1, 'late', '迟到']] as const) {
       await organiser.openCode(s.id)
       await member.openDetail(s.id)
@@ -230,7 +204,6 @@ describe('sessions', () => {
 
   it('on a phone set to New York, times are shown and typed in Shanghai time: 14:00 typed is 14:00 +08', { timeout: 120_000 }, async () => {
     const page = await b.open(undefined, { timezoneId: 'America/New_York' })
-    pages.push(page)
     const login = new LoginPage(page)
     await login.goto()
     await login.signIn('secretary1@demo.example', 'demo1234')
@@ -282,11 +255,10 @@ describe('sessions', () => {
 
   it('opening the QR link signed out signs in first and then checks in', { timeout: 90_000 }, async () => {
     const id = await newSession()
-    const organiser = new SessionPages(await signedIn('secretary1@demo.example'))
+    const organiser = new SessionPages(await b.signedIn('secretary1@demo.example'))
     await organiser.openCode(id)
     const code = await organiser.shownCode()
     const page = await b.open()
-    pages.push(page)
     await page.goto(`/sessions/${id}/checkin?code=${code}`)
     const login = new LoginPage(page)
     await login.form.waitFor()
@@ -296,7 +268,7 @@ describe('sessions', () => {
   })
 
   it('screens look right on a phone (screenshots with E2E_SHOTS=1)', { timeout: 90_000 }, async () => {
-    const page = await signedIn('secretary1@demo.example')
+    const page = await b.signedIn('secretary1@demo.example')
     const go = async (path: string, sel: string, name: string) => {
       await page.goto(path)
       await page.locator(sel).first().waitFor()
@@ -332,7 +304,7 @@ describe('sessions', () => {
     await new SessionPages(page).settled()
     await shot(page, '14c-new-grace')
     await go('/sessions/rates', '[data-test="rate-row"]', '15-rates')
-    const teacher = await signedIn('teacher2@demo.example')
+    const teacher = await b.signedIn('teacher2@demo.example')
     // the make-up list (补学) on the 签到 tab shows the past session teacher2 missed
     await teacher.goto('/sessions')
     await teacher.locator('[data-test="sessions-tabs"] .van-tab', { hasText: '补学' }).click()

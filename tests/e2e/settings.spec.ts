@@ -1,17 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { LoginPage } from './pages/LoginPage'
 import { Shell } from './pages/Shell'
-import { useBrowser } from './support'
+import { signInAs, useBrowser } from './support'
 
 const b = useBrowser()
 
 describe('settings', () => {
   it('English can be chosen in 我的: the frame, the areas opened next and Vant speak it, after a reload too; and back to 中文', async () => {
     const page = await b.open()
-    await new LoginPage(page).goto()
-    await new LoginPage(page).signIn('teacher1@demo.example', 'demo1234')
+    await signInAs(page, 'teacher1@demo.example')
     const shell = new Shell(page)
-    await shell.home.waitFor()
     await shell.tab('me').click()
     await shell.me.waitFor()
 

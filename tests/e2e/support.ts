@@ -26,12 +26,14 @@ export function demoAccounts(): DemoAccount[] {
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 
 /**
- * One browser per spec file, a fresh phone-sized context per test (`await b.open()`), closed
- * after each test, with a screenshot into test-results/ when the test failed.
+ * One browser per spec file, a fresh phone-sized context per phone (`await b.open()`, or
+ * `await b.signedIn(login)`); every phone a test opened is closed after it, with a screenshot of
+ * the last one into test-results/ when the test failed.
  */
 export function useBrowser() {
   let browser: Browser
   const state = {} as { context: BrowserContext, page: Page }
+  const opened: BrowserContext[] = []
   beforeAll(async () => {
     browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS })
   })
@@ -42,7 +44,7 @@ export function useBrowser() {
       mkdirSync(dir, { recursive: true })
       await state.page.screenshot({ path: join(dir, `${task.name.replace(/\W+/g, '-').slice(0, 80)}.png`), fullPage: true }).catch(() => {})
     }
-    await state.context?.close()
+    await Promise.all(opened.splice(0).map(c => c.close().catch(() => {})))
   })
   afterAll(async () => {
     await browser?.close()
@@ -52,9 +54,16 @@ export function useBrowser() {
     /** A fresh phone; `baseURL` for a test that serves a deployment of its own, `options` for one set otherwise (a time zone). */
     async open(baseURL = BASE_URL, options: BrowserContextOptions = {}): Promise<Page> {
       state.context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN', baseURL, serviceWorkers: 'allow', ...options })
+      opened.push(state.context)
       state.page = await state.context.newPage()
       state.page.on('pageerror', err => console.warn('[pageerror]', err.message))
       return state.page
+    },
+    /** A fresh phone signed in through the sign-in screen, on home. */
+    async signedIn(login: string, password = 'demo1234'): Promise<Page> {
+      const page = await this.open()
+      await signInAs(page, login, password)
+      return page
     },
   }
 }
@@ -80,6 +89,15 @@ export async function apiSession(email: string, password: string): Promise<Sessi
   if (error || !data.session)
     throw error ?? new Error(`no session for ${email}`)
   return data.session
+}
+
+/** A supabase-js client signed in as an account (no browser): another member or the secretary acting meanwhile. */
+export async function apiClient(email: string, password = 'demo1234') {
+  const client = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: ws as never } })
+  const { error } = await client.auth.signInWithPassword({ email, password })
+  if (error)
+    throw error
+  return client
 }
 
 /** What supabase-js keeps in the app's localStorage, set before the app starts (or read back). */

@@ -3,17 +3,12 @@ import { randomUUID } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createClient } from '@supabase/supabase-js'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import ws from 'ws'
 import { TopicPage } from './pages/TopicPage'
-import { ANON_KEY, DEMO_INVITE, ROOT, signInAs, STACK_URL, uniqueEmail, useBrowser, waitForRpc } from './support'
+import { apiClient, DEMO_INVITE, ROOT, STACK_URL, uniqueEmail, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
-const extra: { close: () => Promise<void> }[] = []
-// the harness closes the last context of each test; the other phones are closed here
-afterEach(async () => {
-  await Promise.all(extra.splice(0).map(c => c.close().catch(() => {})))
-})
 
 // seeds/20_topics.sql: the branch topic of 示例一中第一党支部
 const BRANCH_TOPIC = '00000000-0000-4000-9300-000000000005'
@@ -22,14 +17,6 @@ const COUNTY_TOPIC = '00000000-0000-4000-9300-000000000003'
 const FIRST_BRANCH = '00000000-0000-4000-8000-000000000011'
 // seeds/00_core.sql: the Party group under secretary2's branch
 const GROUP_B = '00000000-0000-4000-8000-000000000022'
-
-/** A signed-in phone in its own browser context. */
-async function phone(login: string): Promise<Page> {
-  const page = await b.open()
-  extra.push(b.state.context)
-  await signInAs(page, login)
-  return page
-}
 
 const SHOTS = process.env.E2E_SHOTS ? join(ROOT, 'test-results/topics') : ''
 async function shot(page: Page, name: string) {
@@ -43,8 +30,8 @@ const unique = (label: string) => `${label} ${Date.now().toString(36)}${Math.ran
 
 describe('discussion threads', () => {
   it('a reply appears live for another member, a quote links back, and hiding updates both views', async () => {
-    const a = new TopicPage(await phone('teacher1@demo.example'))
-    const bb = new TopicPage(await phone('teacher2@demo.example'))
+    const a = new TopicPage(await b.signedIn('teacher1@demo.example'))
+    const bb = new TopicPage(await b.signedIn('teacher2@demo.example'))
     await a.goto(BRANCH_TOPIC)
     // B's channel has joined before A posts
     const bJoined = bb.joined(`topic:${BRANCH_TOPIC}`)
@@ -75,7 +62,7 @@ describe('discussion threads', () => {
     })).toBe(true)
 
     // the secretary hides the first post: A sees why, B a placeholder, without reloading
-    const sec = new TopicPage(await phone('secretary1@demo.example'))
+    const sec = new TopicPage(await b.signedIn('secretary1@demo.example'))
     await sec.goto(BRANCH_TOPIC)
     await sec.post(text).waitFor()
     expect((await sec.hide(text, '与主题无关')).status()).toBe(200)
@@ -86,7 +73,7 @@ describe('discussion threads', () => {
 
   it('keeps a draft across a reload and sends a reply written offline once back online', async () => {
     // a member of the school's second branch, on a county-wide topic
-    const page = await phone('teacher3@demo.example')
+    const page = await b.signedIn('teacher3@demo.example')
     const topic = new TopicPage(page)
     await topic.goto(COUNTY_TOPIC)
     const url = page.url()
@@ -111,7 +98,7 @@ describe('discussion threads', () => {
   })
 
   it('the topic list\'s counts update live when someone replies', async () => {
-    const page = await phone('teacher1@demo.example')
+    const page = await b.signedIn('teacher1@demo.example')
     const joined = new TopicPage(page).joined(`org:${FIRST_BRANCH}`)
     await page.goto('/topics')
     const item = page.locator('[data-test="topic-item"]', { hasText: '把理论学习落到课堂上' })
@@ -119,9 +106,7 @@ describe('discussion threads', () => {
     const count = async () => Number((await item.locator('[data-test="topic-count"]').textContent())!.match(/\d+/)![0])
     const before = await count()
     await joined
-    const other = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false }, realtime: { transport: ws as never } })
-    const { error } = await other.auth.signInWithPassword({ email: 'secretary1@demo.example', password: 'demo1234' })
-    expect(error).toBeNull()
+    const other = await apiClient('secretary1@demo.example')
     const r = await other.rpc('topic_post_create', { p_id: randomUUID(), p_topic_id: BRANCH_TOPIC, p_body: '书记的补充', p_quote_post_id: null })
     expect(r.error).toBeNull()
     await expect.poll(count, { timeout: 3_000 }).toBe(before + 1)
@@ -129,13 +114,12 @@ describe('discussion threads', () => {
   })
   it('a reply written offline that the server then refuses is shown with its reason, and can be discarded', async () => {
     // a topic of its own, so closing it disturbs no other test
-    const sec = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false }, realtime: { transport: ws as never } })
-    expect((await sec.auth.signInWithPassword({ email: 'secretary1@demo.example', password: 'demo1234' })).error).toBeNull()
+    const sec = await apiClient('secretary1@demo.example')
     const topicId = randomUUID()
     expect((await sec.rpc('topic_save', { p_id: topicId, p_org_id: FIRST_BRANCH, p_title: unique('离线被拒'), p_prompt: '讨论离线回复' })).error).toBeNull()
     expect((await sec.rpc('topic_set_status', { p_topic_id: topicId, p_status: 'open' })).error).toBeNull()
 
-    const page = await phone('teacher1@demo.example')
+    const page = await b.signedIn('teacher1@demo.example')
     const topic = new TopicPage(page)
     await topic.goto(topicId)
     await b.state.context.setOffline(true)
@@ -178,7 +162,7 @@ describe('discussion threads', () => {
       for (let j = 0; j < 5; j++)
         expect((await c.rpc('topic_post_create', { p_id: randomUUID(), p_topic_id: topicId, p_body: `第 ${i * 5 + j + 1} 条：${'观点'.repeat(30)}`, p_quote_post_id: null })).error).toBeNull()
     }
-    const topic = new TopicPage(await phone('teacher2@demo.example'))
+    const topic = new TopicPage(await b.signedIn('teacher2@demo.example'))
     await topic.goto(topicId)
     expect(await topic.posts.count()).toBe(20)
     const text = unique('我在长讨论里的回复')
@@ -196,7 +180,7 @@ describe('discussion threads', () => {
 
   it('a long reply is folded with 展开/收起; the reply box counts and refuses past 5,000 characters', async () => {
     const topicId = await topicOf('长发言')
-    const page = await phone('teacher1@demo.example')
+    const page = await b.signedIn('teacher1@demo.example')
     const topic = new TopicPage(page)
     await topic.goto(topicId)
     const head = unique('很长的发言')
@@ -232,8 +216,8 @@ describe('discussion threads', () => {
     const text = unique('值得赞同的观点')
     const postId = randomUUID()
     expect((await author.rpc('topic_post_create', { p_id: postId, p_topic_id: topicId, p_body: text, p_quote_post_id: null })).error).toBeNull()
-    const a = new TopicPage(await phone('teacher1@demo.example'))
-    const watcher = new TopicPage(await phone('teacher2@demo.example'))
+    const a = new TopicPage(await b.signedIn('teacher1@demo.example'))
+    const watcher = new TopicPage(await b.signedIn('teacher2@demo.example'))
     await a.goto(topicId)
     const joined = watcher.joined(`topic:${topicId}`)
     await watcher.goto(topicId)
@@ -251,7 +235,7 @@ describe('discussion threads', () => {
   })
 
   it('a branch secretary picks the branch\'s Party group from the organisations SQL says they manage, and posts there', async () => {
-    const page = await phone('secretary2@demo.example')
+    const page = await b.signedIn('secretary2@demo.example')
     const orgs = waitForRpc(page, 'session_orgs_i_manage')
     await page.goto('/topics/new')
     expect((await orgs).status()).toBe(200)
@@ -269,14 +253,6 @@ describe('discussion threads', () => {
     expect((await res.json()).org_id).toBe(GROUP_B)
   })
 })
-
-/** A signed-in API client (no browser), e.g. another member writing. */
-async function apiClient(email: string, password = 'demo1234') {
-  const c = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false }, realtime: { transport: ws as never } })
-  const { error } = await c.auth.signInWithPassword({ email, password })
-  expect(error).toBeNull()
-  return c
-}
 
 /** A fresh open topic of the first branch, so a test's posts disturb no other test. */
 async function topicOf(label: string): Promise<string> {

@@ -1,5 +1,5 @@
-import type { FeedPost } from './useTopicFeed'
 import type { NewPost, PostQuote } from '@/api/topics'
+import type { FeedPost } from '@/composables/topics/useTopicFeed'
 
 /** The greyed copy of a reply of mine that waits in the outbox, until the server has it. */
 export function pendingPost(p: NewPost, author: FeedPost['author'], quote: PostQuote | null = null): FeedPost {

@@ -1,6 +1,6 @@
 import type { Sheet } from '@/api/sessions'
 import { onBeforeUnmount, onMounted } from 'vue'
-import { attendanceSheet, onAttendance } from '@/api/sessions'
+import { attendanceSheet, getSession, onAttendance } from '@/api/sessions'
 import { useAsyncState } from '@/composables/useAsyncState'
 
 /** The attendance sheet of a session, re-read whenever the database says attendance changed. */
@@ -22,5 +22,7 @@ export function useAttendanceSheet(sessionId: string) {
     if (timer)
       clearTimeout(timer)
   })
-  return state
+  /** the session's title, for the exported file (the sheet does not carry it) */
+  const sessionTitle = async () => (await getSession(sessionId)).title
+  return { ...state, sessionTitle }
 }

@@ -1,9 +1,8 @@
 import type { SheetRow } from '@/api/sessions'
-import { showFailToast, showSuccessToast } from 'vant'
 import { computed, ref } from 'vue'
 import { useI18n } from 'vue-i18n'
-import { errorMessage } from '@/api/errors'
 import { decideLeave, markAttendance } from '@/api/sessions'
+import { useAction } from '@/composables/useAction'
 
 export type SheetActionKey = 'approve' | 'decline' | 'present' | 'late'
 /** An entry of the action sheet; it carries its member, so nothing depends on when the sheet closes. */
@@ -20,7 +19,7 @@ export function useSheetActions(sessionId: string, reload: () => unknown) {
   const target = ref<SheetRow | null>(null)
   const marking = ref<{ row: SheetRow, status: 'present' | 'late' } | null>(null)
   const reason = ref('')
-  const busy = ref(false)
+  const { busy, act: run } = useAction(reload, { failIcon: true })
 
   function actionsFor(row: SheetRow): SheetAction[] {
     const a: SheetAction[] = []
@@ -39,23 +38,6 @@ export function useSheetActions(sessionId: string, reload: () => unknown) {
   function openFor(row: SheetRow) {
     target.value = row
     open.value = true
-  }
-
-  async function run(fn: () => Promise<unknown>, done: string) {
-    busy.value = true
-    try {
-      await fn()
-      showSuccessToast(t(done))
-      await reload()
-      return true
-    }
-    catch (err) {
-      showFailToast(errorMessage(err))
-      return false
-    }
-    finally {
-      busy.value = false
-    }
   }
 
   async function choose(action: SheetAction) {

@@ -1,15 +1,13 @@
 import type { Roster, RosterMember } from '@/api/admin'
 import type { Role } from '@/api/core'
-import { showSuccessToast, showToast } from 'vant'
 import { ref, shallowRef } from 'vue'
-import { useI18n } from 'vue-i18n'
 import { memberMove, memberRemove, memberSetRole, pendingRemove, roster } from '@/api/admin'
-import { errorKey, errorMessage } from '@/api/errors'
+import { errorKey } from '@/api/errors'
 import { setCadre } from '@/api/research'
+import { useAction } from '@/composables/useAction'
 
 /** A roster screen: the members of an organisation and below, and what a secretary does to them. */
 export function useRoster() {
-  const { t } = useI18n()
   const data = shallowRef<Roster | null>(null)
   const loading = ref(false)
   const error = ref<string | null>(null)
@@ -54,18 +52,7 @@ export function useRoster() {
     }
   }
 
-  async function act(fn: () => Promise<unknown>, done: string): Promise<boolean> {
-    try {
-      await fn()
-      showSuccessToast(t(done))
-      await load()
-      return true
-    }
-    catch (err) {
-      showToast(errorMessage(err))
-      return false
-    }
-  }
+  const { act } = useAction(() => load())
 
   return {
     data,

@@ -1,11 +1,11 @@
-import type { Period, Range } from './periods'
 import type { OrgNode, Report } from '@/api/admin'
+import type { Period, Range } from '@/components/admin/periods'
 import { computed, ref, shallowRef } from 'vue'
 import { reportBureau, reportOrg } from '@/api/admin'
 import { errorKey } from '@/api/errors'
-import { periodRange } from './periods'
+import { periodRange } from '@/components/admin/periods'
 
-export { PERIODS } from './periods'
+export { PERIODS } from '@/components/admin/periods'
 
 /** A report over a chosen period: one organisation's subtree, or (the bureau) every organisation. */
 export function useReport() {

@@ -1,22 +1,22 @@
 import type { OrgNode } from '@/api/admin'
 import { computed, ref, shallowRef } from 'vue'
-import { useRoute, useRouter } from 'vue-router'
+import { useRouter } from 'vue-router'
 import { orgTree } from '@/api/admin'
 import { errorKey } from '@/api/errors'
 
 /**
  * The organisations I manage (all of them for a bureau admin) and the one a page works on,
- * kept in the URL (`?org=`) so a reload or a shared link keeps it.
+ * kept in the URL (`?org=`) so a reload or a shared link keeps it; `org` is that query value,
+ * the page's prop.
  */
-export function useManagedOrgs() {
-  const route = useRoute()
+export function useManagedOrgs(org: () => string | undefined) {
   const router = useRouter()
   const orgs = shallowRef<OrgNode[]>([])
   const state = ref<'idle' | 'loading' | 'done' | 'error'>('idle')
   const error = ref<string | null>(null)
 
   const selectedId = computed(() => {
-    const q = typeof route.query.org === 'string' ? route.query.org : ''
+    const q = org() ?? ''
     return orgs.value.some(o => o.id === q) ? q : (orgs.value[0]?.id ?? '')
   })
   const selected = computed(() => orgs.value.find(o => o.id === selectedId.value) ?? null)
@@ -37,7 +37,7 @@ export function useManagedOrgs() {
   }
 
   function select(id: string) {
-    router.replace({ query: { ...route.query, org: id } })
+    router.replace({ query: { ...router.currentRoute.value.query, org: id } })
   }
 
   return { orgs, state, error, selectedId, selected, baseDepth, load, select }

@@ -3,10 +3,10 @@ import type { FeedCursor, NewPost, Post, TopicDetail } from '@/api/topics'
 import { nextTick, onBeforeUnmount, onMounted, ref, shallowRef } from 'vue'
 import { errorKey as toErrorKey } from '@/api/errors'
 import { getPost, getTopic, markTopicRead, topicFeed, watchTopic } from '@/api/topics'
+import { pendingPost } from '@/components/topics/pendingPost'
 import { outbox } from '@/offline/outbox'
 import { cachedFeedPage, cachedTopic } from '@/offline/topics-cache'
 import { useSessionStore } from '@/stores/session'
-import { pendingPost } from './pendingPost'
 
 /** A reply queued in the outbox, shown greyed until the server has it. */
 export type FeedPost = Post & { pending?: boolean }

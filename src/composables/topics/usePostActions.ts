@@ -7,8 +7,8 @@ import { useI18n } from 'vue-i18n'
 import { ApiError } from '@/api/client'
 import { errorMessage } from '@/api/errors'
 import { createPost, deletePost, editPost, likePost, moderatePost } from '@/api/topics'
+import { pendingPost } from '@/components/topics/pendingPost'
 import { enqueue, newId } from '@/offline/outbox'
-import { pendingPost } from './pendingPost'
 
 interface Feed {
   upsert: (p: FeedPost) => unknown

@@ -2,7 +2,7 @@ import type { ImportCheck, ImportResult, ImportRow } from '@/api/admin'
 import { computed, ref, shallowRef } from 'vue'
 import { rosterImport, rosterImportCheck } from '@/api/admin'
 import { errorKey } from '@/api/errors'
-import { readRosterFile } from './rosterFile'
+import { readRosterFile } from '@/components/admin/rosterFile'
 
 /**
  * Pick file → check on the server → fix bad rows (or not) → import the good rows; the rows

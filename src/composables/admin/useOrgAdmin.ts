@@ -1,34 +1,13 @@
 import type { OrgNode } from '@/api/admin'
 import type { OrgKind } from '@/api/core'
-import { showSuccessToast, showToast } from 'vant'
-import { ref } from 'vue'
-import { useI18n } from 'vue-i18n'
 import { orgCreate, orgMove, orgRename, orgRetire } from '@/api/admin'
-import { errorMessage } from '@/api/errors'
+import { useAction } from '@/composables/useAction'
 
 /** The bureau admin's changes to the tree; each reloads the tree after it. */
 export function useOrgAdmin(reload: () => Promise<void>) {
-  const { t } = useI18n()
-  const busy = ref(false)
+  const { busy, act } = useAction(reload)
   // one id per create form, so a double tap or a retry makes one organisation
   let createId: string | null = null
-
-  async function act(fn: () => Promise<unknown>, done: string): Promise<boolean> {
-    busy.value = true
-    try {
-      await fn()
-      showSuccessToast(t(done))
-      await reload()
-      return true
-    }
-    catch (err) {
-      showToast(errorMessage(err))
-      return false
-    }
-    finally {
-      busy.value = false
-    }
-  }
 
   return {
     busy,

@@ -2149,52 +2149,6 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION app.get_session_without_research(p_session_id uuid)
- RETURNS jsonb
- LANGUAGE plpgsql
- STABLE
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_user();
-  v_s app.sessions := app.session_or_404(p_session_id);
-  v_run boolean := app.can_run_session(v_s.id);
-  v_c app.checkins;
-  v_l app.leave_requests;
-begin
-  select * into v_c from app.checkins c where c.session_id = v_s.id and c.user_id = v_uid;
-  select * into v_l from app.leave_requests l where l.session_id = v_s.id and l.user_id = v_uid;
-  return jsonb_build_object(
-    'id', v_s.id, 'org_id', v_s.org_id, 'kind', v_s.kind, 'title', v_s.title,
-    'starts_at', v_s.starts_at, 'duration_minutes', v_s.duration_minutes,
-    'ends_at', v_s.starts_at + make_interval(mins => v_s.duration_minutes),
-    'place', v_s.place, 'checkin_opens_at', v_s.checkin_opens_at, 'checkin_closes_at', v_s.checkin_closes_at,
-    'late_after_minutes', v_s.late_after_minutes,
-    'cancelled_at', v_s.cancelled_at, 'server_time', now(),
-    'org_name', app.session_org_name(v_s.id, v_s.org_id),
-    'organiser_id', v_s.organiser_id,
-    'organiser_name', (select p.display_name from app.profiles p where p.user_id = v_s.organiser_id),
-    'expected_orgs', coalesce((select jsonb_agg(jsonb_build_object('id', so.org_id, 'name', coalesce(o.name, app.session_org_name(v_s.id, so.org_id))) order by o.path nulls last)
-        from app.session_orgs so left join app.organisations o on o.id = so.org_id where so.session_id = v_s.id), '[]'::jsonb),
-    'invitees', coalesce((select jsonb_agg(jsonb_build_object('user_id', p.user_id, 'display_name', p.display_name) order by p.display_name)
-        from app.session_invitees i join app.profiles p on p.user_id = i.user_id where i.session_id = v_s.id), '[]'::jsonb),
-    'reading_ids', coalesce((select jsonb_agg(r.reading_id order by r.sort_order)
-        from app.session_readings r where r.session_id = v_s.id), '[]'::jsonb),
-    'readings', coalesce((select jsonb_agg(jsonb_build_object('id', rd.id, 'title', rd.title) order by r.sort_order)
-        from app.session_readings r join app.readings rd on rd.id = r.reading_id where r.session_id = v_s.id), '[]'::jsonb),
-    'minutes', jsonb_build_object('topic', v_s.minutes_topic, 'speakers', v_s.minutes_speakers,
-        'decisions', v_s.minutes_decisions, 'updated_at', v_s.minutes_updated_at),
-    'expected', app.is_expected(v_s.id, v_uid),
-    'can_run', v_run,
-    'my_status', app.status_of(v_s, v_c.status, v_l.status),
-    'my_checkin', case when v_c.id is null then null else app.checkin_json(v_c) end,
-    'my_leave', case when v_l.id is null then null else jsonb_build_object('id', v_l.id, 'status', v_l.status,
-        'reason', v_l.reason, 'created_at', v_l.created_at, 'decided_at', v_l.decided_at) end,
-    'makeup_completed_at', (select m.completed_at from app.makeups m where m.session_id = v_s.id and m.user_id = v_uid),
-    'counts', case when v_run then app.session_counts(v_s.id) else null end);
-end
-$function$;
-
 CREATE OR REPLACE FUNCTION app.handle_new_user()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -5666,11 +5620,11 @@ begin
     'place', v_s.place, 'checkin_opens_at', v_s.checkin_opens_at, 'checkin_closes_at', v_s.checkin_closes_at,
     'late_after_minutes', v_s.late_after_minutes,
     'cancelled_at', v_s.cancelled_at, 'server_time', now(),
-    'org_name', (select o.name from app.organisations o where o.id = v_s.org_id),
+    'org_name', app.session_org_name(v_s.id, v_s.org_id),
     'organiser_id', v_s.organiser_id,
     'organiser_name', (select p.display_name from app.profiles p where p.user_id = v_s.organiser_id),
-    'expected_orgs', coalesce((select jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name) order by o.path)
-        from app.session_orgs so join app.organisations o on o.id = so.org_id where so.session_id = v_s.id), '[]'::jsonb),
+    'expected_orgs', coalesce((select jsonb_agg(jsonb_build_object('id', so.org_id, 'name', coalesce(o.name, app.session_org_name(v_s.id, so.org_id))) order by o.path nulls last)
+        from app.session_orgs so left join app.organisations o on o.id = so.org_id where so.session_id = v_s.id), '[]'::jsonb),
     'invitees', coalesce((select jsonb_agg(jsonb_build_object('user_id', p.user_id, 'display_name', p.display_name) order by p.display_name)
         from app.session_invitees i join app.profiles p on p.user_id = i.user_id where i.session_id = v_s.id), '[]'::jsonb),
     'reading_ids', coalesce((select jsonb_agg(r.reading_id order by r.sort_order)
@@ -8582,8 +8536,6 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.code_of(p_secret bytea, p_step bigint): postgres=X/postgres service_role=X/postgres
 
 -- function app.expected_count(p_session uuid): postgres=X/postgres service_role=X/postgres
-
--- function app.get_session_without_research(p_session_id uuid): default (PUBLIC may execute)
 
 -- function app.handle_new_user(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 

@@ -41,9 +41,10 @@ $$;
 revoke execute on function app.session_org_name(uuid, uuid) from public, anon;
 grant execute on function app.session_org_name(uuid, uuid) to authenticated;
 
--- get_session and list_my_sessions as before, the organisations' names through the lookup
-create or replace function app.get_session_without_research(p_session_id uuid) returns jsonb
-language plpgsql stable set search_path = '' as $$
+-- get_session (as 202612012005 left it, research topic included) and list_my_sessions as before,
+-- the organisations' names through the lookup
+create or replace function public.get_session(p_session_id uuid) returns jsonb
+language plpgsql stable security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
   v_s app.sessions := app.session_or_404(p_session_id);
@@ -80,9 +81,19 @@ begin
     'my_leave', case when v_l.id is null then null else jsonb_build_object('id', v_l.id, 'status', v_l.status,
         'reason', v_l.reason, 'created_at', v_l.created_at, 'decided_at', v_l.decided_at) end,
     'makeup_completed_at', (select m.completed_at from app.makeups m where m.session_id = v_s.id and m.user_id = v_uid),
-    'counts', case when v_run then app.session_counts(v_s.id) else null end);
+    'counts', case when v_run then app.session_counts(v_s.id) else null end,
+    -- the research topic a 专题调研 works on (null for other kinds, even if one was linked
+    -- before its kind was changed)
+    'research_topic', case when v_s.kind = 'research' then (
+        select jsonb_build_object('id', t.id, 'title', t.title, 'brief', t.brief, 'org_name', o.name)
+          from app.research_topic_sessions l
+          join app.research_topics t on t.id = l.topic_id
+          join app.organisations o on o.id = t.org_id
+         where l.session_id = v_s.id) end);
 end
 $$;
+revoke execute on function public.get_session(uuid) from public, anon;
+grant execute on function public.get_session(uuid) to authenticated;
 
 create or replace function public.list_my_sessions(p_scope text default 'upcoming'::text, p_before timestamp with time zone default NULL::timestamp with time zone, p_limit integer default 20) returns jsonb
 language plpgsql stable set search_path = '' as $$

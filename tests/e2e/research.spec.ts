@@ -279,6 +279,8 @@ describe('research topics', () => {
     expect((await saved).status()).toBe(200)
     const row = admin.locator('.van-cell[data-test^="research-topic-"]', { hasText: topic })
     await row.waitFor()
+    // the list can be back before the form has slid away: measure the screen, not the closing form
+    await admin.locator('[data-test="research-topic-form"]').waitFor({ state: 'hidden' })
     await check(admin, 'topics-390')
 
     // the secretary plans a 专题调研 session on it from the session form

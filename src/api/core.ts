@@ -1,7 +1,12 @@
 import { rpc } from './client'
 
-export type OrgKind = 'bureau' | 'committee' | 'general_branch' | 'branch' | 'group'
-export type Role = 'member' | 'committee' | 'secretary' | 'admin'
+// Values the SQL checks (constraints, app.rank_of); supabase/tests/app-copies.test.ts fails if they part.
+export const ORG_KINDS = ['bureau', 'committee', 'general_branch', 'branch', 'group'] as const
+export type OrgKind = typeof ORG_KINDS[number]
+export const ROLES = ['member', 'committee', 'secretary', 'admin'] as const
+export type Role = typeof ROLES[number]
+/** app.rank_of: what a role may do to another (a secretary makes committee members, not admins) */
+export const ROLE_RANK: Record<Role, number> = { member: 1, committee: 2, secretary: 3, admin: 4 }
 
 export interface InvitePreview {
   code: string

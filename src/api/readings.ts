@@ -1,6 +1,7 @@
 import { rpc } from './client'
 
-export type Visibility = 'private' | 'branch'
+export const VISIBILITIES = ['private', 'branch'] as const
+export type Visibility = typeof VISIBILITIES[number]
 
 export interface PlanSummary {
   id: string

@@ -1,6 +1,7 @@
 import { rpc } from './client'
 
-export type ArticleState = 'draft' | 'submitted' | 'returned' | 'recommended' | 'selected'
+export const ARTICLE_STATES = ['draft', 'submitted', 'returned', 'recommended', 'selected'] as const
+export type ArticleState = typeof ARTICLE_STATES[number]
 
 export interface ResearchTopic {
   id: string

@@ -3,8 +3,11 @@ import { joinChannels, rpc } from './client'
 export const SESSION_KINDS = ['center_group', 'lecture', 'report', 'research', 'self_study', 'general_meeting', 'committee_meeting', 'group_meeting', 'party_class'] as const
 export type SessionKind = typeof SESSION_KINDS[number]
 /** `expected`: on the list, nothing recorded yet; `null`: not on the list (e.g. an organiser). */
-export type AttendanceStatus = 'present' | 'late' | 'excused' | 'absent' | 'expected'
-export type LeaveStatus = 'pending' | 'approved' | 'declined'
+export const CHECKIN_STATUSES = ['present', 'late', 'excused', 'absent'] as const
+/** a check-in's status, or 'expected' for someone expected who has none yet */
+export type AttendanceStatus = typeof CHECKIN_STATUSES[number] | 'expected'
+export const LEAVE_STATUSES = ['pending', 'approved', 'declined'] as const
+export type LeaveStatus = typeof LEAVE_STATUSES[number]
 
 export interface SessionListItem {
   id: string

@@ -2,7 +2,8 @@ import type { RpcOptions } from './client'
 import type { OrgKind } from './core'
 import { joinChannels, rpc } from './client'
 
-export type TopicStatus = 'draft' | 'open' | 'locked' | 'closed' | 'archived'
+export const TOPIC_STATUSES = ['draft', 'open', 'locked', 'closed', 'archived'] as const
+export type TopicStatus = typeof TOPIC_STATUSES[number]
 
 export interface Topic {
   id: string

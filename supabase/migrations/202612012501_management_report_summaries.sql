@@ -160,24 +160,53 @@ begin
 end
 $$;
 
--- The members' facts recomputed: their old facts taken out of the organisations they were summed
--- into, the new ones put into the organisations they reach now.
+-- The members' facts recomputed and the organisations' sums changed by the difference: for a
+-- member who reaches the same organisations as before (a tick, a post), only the facts that
+-- changed, in those organisations; otherwise the old facts out of the old organisations and the
+-- new ones into the new.
 create function app.report_refresh(p_users uuid[]) returns void
 language plpgsql security definer set search_path = '' as $$
 declare
-  v_old jsonb;
   v_new jsonb;
+  v_delta jsonb;
 begin
   if p_users is null or cardinality(p_users) = 0 then
     return;
   end if;
-  select jsonb_agg(to_jsonb(x)) into v_old from (
-    select a.org_id, f.kind, f.key, f.day, f.prev_day, -sum(f.n) as n, -count(*) as users
-      from app.report_user_facts f
-      join app.report_user_reach ur on ur.user_id = f.user_id
-      cross join lateral unnest(ur.orgs) as a(org_id)
-     where f.user_id = any (p_users)
-     group by 1, 2, 3, 4, 5) x;
+  with
+  newf as materialized (select * from app.report_facts_of(p_users)),
+  oldf as (select f.user_id, f.kind, f.key, f.day, f.prev_day, f.n from app.report_user_facts f where f.user_id = any (p_users)),
+  newr as (
+    select r.user_id, array_agg(r.org_id order by r.org_id) as orgs
+      from app.org_reach r where r.user_id = any (p_users) and r.on_path group by r.user_id),
+  oldr as (select ur.user_id, ur.orgs from app.report_user_reach ur where ur.user_id = any (p_users)),
+  same as (select n.user_id, n.orgs from newr n join oldr o on o.user_id = n.user_id and o.orgs = n.orgs),
+  diff as (
+    select coalesce(n.user_id, o.user_id) as user_id, coalesce(n.kind, o.kind) as kind, coalesce(n.key, o.key) as key,
+           coalesce(n.day, o.day) as day, coalesce(n.prev_day, o.prev_day) as prev_day,
+           coalesce(n.n, 0) - coalesce(o.n, 0) as n, (n.user_id is not null)::int - (o.user_id is not null)::int as users
+      from (select * from newf where newf.user_id in (select same.user_id from same)) n
+      full join (select * from oldf where oldf.user_id in (select same.user_id from same)) o
+        on o.user_id = n.user_id and o.kind = n.kind and o.key = n.key and o.day = n.day and o.prev_day = n.prev_day),
+  contrib as (
+    select a.org_id, d.kind, d.key, d.day, d.prev_day, d.n::bigint as n, d.users
+      from diff d join same s on s.user_id = d.user_id cross join lateral unnest(s.orgs) as a(org_id)
+     where d.n <> 0 or d.users <> 0
+    union all
+    select a.org_id, o.kind, o.key, o.day, o.prev_day, -o.n::bigint, -1
+      from oldf o join oldr r on r.user_id = o.user_id cross join lateral unnest(r.orgs) as a(org_id)
+     where o.user_id not in (select same.user_id from same)
+    union all
+    select a.org_id, n.kind, n.key, n.day, n.prev_day, n.n::bigint, 1
+      from newf n join newr r on r.user_id = n.user_id cross join lateral unnest(r.orgs) as a(org_id)
+     where n.user_id not in (select same.user_id from same))
+  select (select jsonb_agg(to_jsonb(newf)) from newf),
+         (select jsonb_agg(to_jsonb(x)) from (
+            select c.org_id, c.kind, c.key, c.day, c.prev_day, sum(c.n) as n, sum(c.users) as users
+              from contrib c group by 1, 2, 3, 4, 5
+            having sum(c.n) <> 0 or sum(c.users) <> 0) x)
+    into v_new, v_delta;
+
   delete from app.report_user_facts f where f.user_id = any (p_users);
   delete from app.report_user_reach ur where ur.user_id = any (p_users);
   insert into app.report_user_reach (user_id, orgs)
@@ -185,20 +214,14 @@ begin
     from app.org_reach r where r.user_id = any (p_users) and r.on_path
    group by r.user_id;
   insert into app.report_user_facts (user_id, kind, key, day, prev_day, n)
-  select * from app.report_facts_of(p_users);
-  select jsonb_agg(to_jsonb(x)) into v_new from (
-    select a.org_id, f.kind, f.key, f.day, f.prev_day, sum(f.n) as n, count(*) as users
-      from app.report_user_facts f
-      join app.report_user_reach ur on ur.user_id = f.user_id
-      cross join lateral unnest(ur.orgs) as a(org_id)
-     where f.user_id = any (p_users)
-     group by 1, 2, 3, 4, 5) x;
-  perform app.report_org_facts_apply(v_old);
-  perform app.report_org_facts_apply(v_new);
+  select x.user_id, x.kind, x.key, x.day, x.prev_day, x.n
+    from jsonb_to_recordset(v_new) as x(user_id uuid, kind text, key uuid, day date, prev_day date, n int);
+
+  perform app.report_org_facts_apply(v_delta);
   -- what no member brings any more
   delete from app.report_org_facts t
    using (select x.org_id, x.kind, x.key, x.day, x.prev_day
-            from jsonb_to_recordset(v_old) as x(org_id uuid, kind text, key uuid, day date, prev_day date)) d
+            from jsonb_to_recordset(v_delta) as x(org_id uuid, kind text, key uuid, day date, prev_day date)) d
    where t.org_id = d.org_id and t.kind = d.kind and t.key = d.key and t.day = d.day and t.prev_day = d.prev_day
      and t.users = 0 and t.n = 0;
 end
@@ -369,8 +392,6 @@ language plpgsql stable security definer set search_path = '' set jit = off
 set timezone = 'Asia/Shanghai' as $$
 declare
   v_result jsonb;
-  v_nil uuid := '00000000-0000-0000-0000-000000000000';
-  v_none date := '-infinity';
 begin
   if not app.can_manage(p_root) then
     raise exception using message = 'admin.forbidden', errcode = '42501';
@@ -394,24 +415,24 @@ begin
            coalesce(sum(f.n) filter (where f.kind = 'posts'), 0)::int as posts,
            coalesce(sum(f.n) filter (where f.kind = 'minutes'), 0)::int as reading_minutes
       from (select x.* from app.report_org_facts x
-             where x.org_id in (select orgs.id from orgs) and x.kind = 'member' and x.key = v_nil and x.day = v_none
+             where x.org_id in (select orgs.id from orgs) and x.kind = 'member' and x.key = '00000000-0000-0000-0000-000000000000'::uuid and x.day = '-infinity'::date
             union all
             select x.* from app.report_org_facts x
-             where x.org_id in (select orgs.id from orgs) and x.kind in ('posts', 'minutes') and x.key = v_nil
+             where x.org_id in (select orgs.id from orgs) and x.kind in ('posts', 'minutes') and x.key = '00000000-0000-0000-0000-000000000000'::uuid
                and x.day between p_from and p_to) f
      group by 1),
   org_att as (select x.* from app.report_attendance(p_root, p_from, p_to) x),
   -- per (organisation, plan): the totals, less what was read after p_to
   plan_rows as (
     select f.org_id, f.key as plan_id,
-           sum(f.users) filter (where f.kind = 'done' and f.day = v_none) as members,
-           sum(f.n) filter (where f.kind = 'done' and f.day = v_none)
+           sum(f.users) filter (where f.kind = 'done' and f.day = '-infinity'::date) as members,
+           sum(f.n) filter (where f.kind = 'done' and f.day = '-infinity'::date)
              - coalesce(sum(f.n) filter (where f.kind = 'done' and f.day > p_to), 0) as done,
-           coalesce(sum(f.users) filter (where f.kind = 'complete' and f.day = v_none), 0)
+           coalesce(sum(f.users) filter (where f.kind = 'complete' and f.day = '-infinity'::date), 0)
              - coalesce(sum(f.users) filter (where f.kind = 'complete' and f.day > p_to), 0) as done_members
       from app.report_org_facts f
      where f.org_id in (select orgs.id from orgs) and f.kind in ('done', 'complete')
-       and f.key in (select plans.id from plans) and (f.day = v_none or f.day > p_to)
+       and f.key in (select plans.id from plans) and (f.day = '-infinity'::date or f.day > p_to)
      group by 1, 2),
   org_read as (
     select x.org_id, jsonb_agg(jsonb_build_object('plan_id', x.plan_id, 'members', x.members, 'done', x.done,

@@ -4469,11 +4469,15 @@ $function$;
 
 CREATE OR REPLACE FUNCTION app.report_facts_of(p_users uuid[])
  RETURNS TABLE(user_id uuid, kind text, key uuid, day date, prev_day date, n integer)
- LANGUAGE sql
+ LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO ''
  SET "TimeZone" TO 'Asia/Shanghai'
+ SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
+#variable_conflict use_column
+begin
+  return query
   with
   nil as (select '00000000-0000-0000-0000-000000000000'::uuid as id, '-infinity'::date as none),
   reached as (
@@ -4528,7 +4532,8 @@ AS $function$
   union all
   select pd.user_id, 'complete', pd.plan_id, x.day, nil.none, 1
     from plan_done pd cross join nil cross join lateral (values (nil.none), (pd.last_day)) x(day)
-   where pd.sections > 0 and pd.n >= pd.sections
+   where pd.sections > 0 and pd.n >= pd.sections;
+end
 $function$;
 
 CREATE OR REPLACE FUNCTION app.report_org_facts_apply(p_delta jsonb)
@@ -4583,6 +4588,7 @@ CREATE OR REPLACE FUNCTION app.report_refresh(p_users uuid[])
  LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO ''
+ SET plan_cache_mode TO 'force_generic_plan'
 AS $function$
 declare
   v_new jsonb;

@@ -313,5 +313,4 @@ describe('report from summaries', () => {
     for (const [k, v] of Object.entries(seen))
       expect({ [k]: v > 0 }).toEqual({ [k]: true })
   })
-
 })

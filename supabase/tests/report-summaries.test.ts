@@ -142,7 +142,7 @@ async function compareAll(): Promise<number> {
       const to = day(b)
       const [expected, actual] = await db.transaction(async (tx) => {
         await tx.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub: ids.admin, role: 'authenticated' })])
-        await tx.exec(`set local timezone = 'Asia/Shanghai'; set local enable_nestloop = off`)
+        await tx.exec(`set local timezone = 'Asia/Shanghai'`)
         const e = (await tx.query<{ report: unknown }>(DIRECT, [root.id, from, to])).rows[0]!.report
         const r = (await tx.query<{ report: unknown }>(`select app.report_data($1, $2, $3) as report`, [root.id, from, to])).rows[0]!.report
         return [e, r]

@@ -533,6 +533,36 @@ create table app.removed_sections (
 );
 alter table app.removed_sections enable row level security;
 
+create table app.report_org_facts (
+  org_id uuid not null,
+  kind text not null,
+  key uuid not null,
+  day date not null,
+  prev_day date not null,
+  n bigint not null,
+  users integer not null,
+  constraint report_org_facts_pkey PRIMARY KEY (org_id, kind, key, day, prev_day)
+);
+alter table app.report_org_facts enable row level security;
+
+create table app.report_user_facts (
+  user_id uuid not null,
+  kind text not null,
+  key uuid not null,
+  day date not null,
+  prev_day date not null,
+  n integer not null,
+  constraint report_user_facts_pkey PRIMARY KEY (user_id, kind, key, day, prev_day)
+);
+alter table app.report_user_facts enable row level security;
+
+create table app.report_user_reach (
+  user_id uuid not null,
+  orgs uuid[] not null,
+  constraint report_user_reach_pkey PRIMARY KEY (user_id)
+);
+alter table app.report_user_reach enable row level security;
+
 create table app.research_articles (
   id uuid not null,
   author_id uuid not null,
@@ -1263,6 +1293,15 @@ create policy removed_section_ticks_select on app.removed_section_ticks as permi
 create policy removed_sections_select on app.removed_sections as permissive for select to authenticated
   using ((reading_id IN ( SELECT r.id
    FROM app.readings r)));
+
+create policy report_org_facts_select on app.report_org_facts as permissive for select to authenticated
+  using (false);
+
+create policy report_user_facts_select on app.report_user_facts as permissive for select to authenticated
+  using (false);
+
+create policy report_user_reach_select on app.report_user_reach as permissive for select to authenticated
+  using (false);
 
 create policy research_articles_insert on app.research_articles as permissive for insert to authenticated
   with check (((author_id = ( SELECT auth.uid() AS uid)) AND (state = 'draft'::text) AND (EXISTS ( SELECT 1
@@ -3307,6 +3346,22 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.org_reach_report()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if tg_op = 'INSERT' then
+    perform app.report_refresh(array(select distinct n.user_id from new_rows n));
+  else
+    perform app.report_refresh(array(select distinct o.user_id from old_rows o));
+  end if;
+  return null;
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.org_secretaries(p_org uuid)
  RETURNS uuid[]
  LANGUAGE sql
@@ -3543,6 +3598,22 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.plan_parts_report()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_rows jsonb := to_jsonb(array(select to_jsonb(c) from changed c));
+begin
+  perform app.report_refresh(app.report_plan_users(
+    array(select (x ->> 'plan_id')::uuid from jsonb_array_elements(v_rows) x),
+    array(select (x ->> 'org_id')::uuid from jsonb_array_elements(v_rows) x where x ? 'org_id')));
+  return null;
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.plan_progress_data(p_plan_id uuid, p_org uuid, p_plan_orgs uuid[], p_after_done integer, p_after_name text, p_after_user uuid, p_limit integer)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -3731,6 +3802,29 @@ begin
     end if;
   end if;
   return new;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.posts_report()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if tg_op = 'INSERT' then
+    perform app.report_refresh(array(select distinct n.author_id from new_rows n));
+  elsif tg_op = 'DELETE' then
+    perform app.report_refresh(array(select distinct o.author_id from old_rows o));
+  else
+    perform app.report_refresh(array(
+      select x.author_id from old_rows o join new_rows n on n.id = o.id
+       cross join lateral (values (o.author_id), (n.author_id)) x(author_id)
+       where (o.author_id, o.topic_id, o.created_at, o.deleted_at is null)
+             is distinct from (n.author_id, n.topic_id, n.created_at, n.deleted_at is null)
+       group by x.author_id));
+  end if;
+  return null;
 end
 $function$;
 
@@ -4133,6 +4227,39 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.reading_sections_report()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_rows jsonb := to_jsonb(array(select to_jsonb(c) from changed c));
+begin
+  perform app.report_refresh(app.report_section_users(
+    array(select (x ->> 'id')::uuid from jsonb_array_elements(v_rows) x),
+    array(select distinct (x ->> 'reading_id')::uuid from jsonb_array_elements(v_rows) x)));
+  return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.reading_sections_report_update()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  perform app.report_refresh(app.report_section_users(
+    array(select o.id from old_sections o join new_sections n on n.id = o.id
+           where (o.reading_id, o.est_minutes) is distinct from (n.reading_id, n.est_minutes)),
+    array(select x.reading_id from old_sections o join new_sections n on n.id = o.id
+           cross join lateral (values (o.reading_id), (n.reading_id)) x(reading_id)
+           where o.reading_id <> n.reading_id)));
+  return null;
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.readings_set_created_by()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -4244,9 +4371,7 @@ CREATE OR REPLACE FUNCTION app.report_data(p_root uuid, p_from date, p_to date)
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO ''
- SET enable_nestloop TO 'off'
  SET jit TO 'off'
- SET work_mem TO '32MB'
  SET "TimeZone" TO 'Asia/Shanghai'
 AS $function$
 declare
@@ -4258,13 +4383,6 @@ begin
   with
   root as (select o.id, o.path from app.organisations o where o.id = p_root),
   orgs as (select o.* from app.organisations o, root where o.path @> array[root.id] and o.retired_at is null),
-  -- (organisation, each organisation above it and itself): turns "in the subtree of" into equality joins
-  anc as (select o.id as org_id, a.ancestor_id from orgs o cross join lateral unnest(o.path) as a(ancestor_id)),
-  mem as (select distinct m.user_id, m.org_id from app.memberships m join orgs o on o.id = m.org_id where m.ended_at is null),
-  row_users as (
-    select distinct a.ancestor_id as org_id, mem.user_id
-      from mem join anc a on a.org_id = mem.org_id join orgs r on r.id = a.ancestor_id),
-  users as (select distinct mem.user_id from mem),
   plans as (
     select p.id, p.title, p.due_on, p.org_id,
            (select count(*) from app.plan_readings pr join app.reading_sections s on s.reading_id = pr.reading_id
@@ -4273,54 +4391,42 @@ begin
      where exists (select 1 from app.plan_orgs po
                     where po.plan_id = p.id and (po.org_id = any (root.path) or po.org_id in (select orgs.id from orgs)))
        and p.due_on >= p_from and p.created_at < (p_to + 1)),
-  plan_users as (
-    select distinct p.id as plan_id, mem.user_id
-      from plans p join app.plan_orgs po on po.plan_id = p.id
-      join anc a on a.ancestor_id = po.org_id join mem on mem.org_id = a.org_id),
-  ticks as (
-    select t.user_id, pr.plan_id, count(*)::int as n
-      from app.section_ticks t
-      join app.reading_sections s on s.id = t.section_id
-      join app.plan_readings pr on pr.reading_id = s.reading_id
-     where pr.plan_id in (select plans.id from plans) and t.read_at < (p_to + 1)
-       and t.user_id in (select users.user_id from users)
-     group by 1, 2),
-  reading_min as (
-    select t.user_id, coalesce(sum(s.est_minutes), 0)::int as minutes
-      from app.section_ticks t join app.reading_sections s on s.id = t.section_id
-     where t.read_at >= p_from and t.read_at < (p_to + 1) and t.user_id in (select users.user_id from users)
-     group by 1),
-  posts as (
-    select p.author_id as user_id, p.topic_id
-      from app.posts p
-     where p.deleted_at is null and p.created_at >= p_from and p.created_at < (p_to + 1)
-       and p.author_id in (select users.user_id from users)),
-  post_counts as (select posts.user_id, count(*)::int as n from posts group by 1),
-  per_user as (
-    select u.user_id, coalesce(rm.minutes, 0) as reading_minutes, coalesce(pc.n, 0) as posts
-      from users u left join reading_min rm on rm.user_id = u.user_id
-      left join post_counts pc on pc.user_id = u.user_id),
+  -- the subtree's facts the period needs: members, and reading and posts on its days
   org_stats as (
-    select ru.org_id, count(*)::int as members, count(*) filter (where pu.posts > 0)::int as posters,
-           sum(pu.posts)::int as posts,
-           sum(pu.reading_minutes)::int as reading_minutes
-      from row_users ru join per_user pu on pu.user_id = ru.user_id
+    select f.org_id,
+           coalesce(sum(f.users) filter (where f.kind = 'member'), 0)::int as members,
+           coalesce(sum(f.users) filter (where f.kind = 'posts' and f.prev_day < p_from), 0)::int as posters,
+           coalesce(sum(f.n) filter (where f.kind = 'posts'), 0)::int as posts,
+           coalesce(sum(f.n) filter (where f.kind = 'minutes'), 0)::int as reading_minutes
+      from (select x.* from app.report_org_facts x
+             where x.org_id in (select orgs.id from orgs) and x.kind = 'member' and x.key = '00000000-0000-0000-0000-000000000000'::uuid and x.day = '-infinity'::date
+            union all
+            select x.* from app.report_org_facts x
+             where x.org_id in (select orgs.id from orgs) and x.kind in ('posts', 'minutes') and x.key = '00000000-0000-0000-0000-000000000000'::uuid
+               and x.day between p_from and p_to) f
      group by 1),
   org_att as (select x.* from app.report_attendance(p_root, p_from, p_to) x),
+  -- per (organisation, plan): the totals, less what was read after p_to
+  plan_rows as (
+    select f.org_id, f.key as plan_id,
+           sum(f.users) filter (where f.kind = 'done' and f.day = '-infinity'::date) as members,
+           sum(f.n) filter (where f.kind = 'done' and f.day = '-infinity'::date)
+             - coalesce(sum(f.n) filter (where f.kind = 'done' and f.day > p_to), 0) as done,
+           coalesce(sum(f.users) filter (where f.kind = 'complete' and f.day = '-infinity'::date), 0)
+             - coalesce(sum(f.users) filter (where f.kind = 'complete' and f.day > p_to), 0) as done_members
+      from app.report_org_facts f
+     where f.org_id in (select orgs.id from orgs) and f.kind in ('done', 'complete')
+       and f.key in (select plans.id from plans) and (f.day = '-infinity'::date or f.day > p_to)
+     group by 1, 2),
   org_read as (
     select x.org_id, jsonb_agg(jsonb_build_object('plan_id', x.plan_id, 'members', x.members, 'done', x.done,
              'total', x.total, 'done_members', x.done_members) order by x.plan_id) as reading,
            sum(x.done)::int as done, sum(x.total)::int as total
       from (
-        select ru.org_id, p.id as plan_id, count(*)::int as members,
-               coalesce(sum(least(coalesce(t.n, 0), p.sections)), 0)::int as done,
-               (count(*) * p.sections)::int as total,
-               count(*) filter (where p.sections > 0 and coalesce(t.n, 0) >= p.sections)::int as done_members
-          from row_users ru
-          join plan_users pu on pu.user_id = ru.user_id
-          join plans p on p.id = pu.plan_id
-          left join ticks t on t.user_id = pu.user_id and t.plan_id = pu.plan_id
-         group by ru.org_id, p.id, p.sections) x
+        select pr.org_id, p.id as plan_id, pr.members::int as members, pr.done::int as done,
+               (pr.members * p.sections)::int as total, pr.done_members::int as done_members
+          from plan_rows pr join plans p on p.id = pr.plan_id
+         where pr.members > 0) x
      group by 1),
   org_pending as (
     select r.id as org_id, count(*)::int as pending
@@ -4328,9 +4434,12 @@ begin
       join orgs po on po.id = pm.org_id and po.path @> array[r.id]
      group by 1),
   topic_rows as (
-    select t.id, t.title, count(*)::int as posts, count(distinct p.user_id)::int as posters
-      from posts p join app.topics t on t.id = p.topic_id
-     group by t.id, t.title order by count(*) desc, t.title limit 30)
+    select t.id, t.title, sum(x.n)::int as posts, (sum(x.users) filter (where x.prev_day < p_from))::int as posters
+      from app.report_org_facts x join app.topics t on t.id = x.key
+     where x.org_id = p_root and x.kind = 'topic' and x.day between p_from and p_to
+     group by t.id, t.title
+    having sum(x.n) > 0
+     order by sum(x.n) desc, t.title limit 30)
   select jsonb_build_object(
     'root_id', p_root, 'from', p_from, 'to', p_to,
     'plans', coalesce((select jsonb_agg(jsonb_build_object('id', p.id, 'title', p.title, 'due_on', p.due_on,
@@ -4356,6 +4465,202 @@ begin
   ) into v_result;
   return v_result;
 end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.report_facts_of(p_users uuid[])
+ RETURNS TABLE(user_id uuid, kind text, key uuid, day date, prev_day date, n integer)
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+ SET "TimeZone" TO 'Asia/Shanghai'
+ SET plan_cache_mode TO 'force_generic_plan'
+AS $function$
+#variable_conflict use_column
+begin
+  return query
+  with
+  nil as (select '00000000-0000-0000-0000-000000000000'::uuid as id, '-infinity'::date as none),
+  reached as (
+    select distinct r.user_id from app.org_reach r where r.user_id = any (p_users) and r.on_path),
+  read as (
+    select t.user_id, s.reading_id, t.section_id, t.read_at, t.read_at::date as day, s.est_minutes
+      from app.section_ticks t join app.reading_sections s on s.id = t.section_id
+     where t.user_id = any (p_users)),
+  post_days as (
+    select p.author_id as user_id, p.topic_id, p.created_at::date as day, count(*)::int as n
+      from app.posts p
+     where p.author_id = any (p_users) and p.deleted_at is null
+     group by 1, 2, 3),
+  day_posts as (select d.user_id, d.day, sum(d.n)::int as n from post_days d group by 1, 2),
+  plan_users as (
+    select distinct po.plan_id, r.user_id
+      from app.plan_orgs po join app.org_reach r on r.org_id = po.org_id and r.on_path
+     where r.user_id = any (p_users)),
+  plan_sections as (
+    select pr.plan_id, count(*)::int as sections
+      from app.plan_readings pr join app.reading_sections s on s.reading_id = pr.reading_id
+     where pr.plan_id in (select pu.plan_id from plan_users pu)
+     group by 1),
+  plan_days as (
+    select pu.plan_id, pu.user_id, rd.day, count(*)::int as n, max(rd.read_at) as last_at
+      from plan_users pu
+      join app.plan_readings pr on pr.plan_id = pu.plan_id
+      join read rd on rd.user_id = pu.user_id and rd.reading_id = pr.reading_id
+     group by 1, 2, 3),
+  plan_done as (
+    select pu.plan_id, pu.user_id, coalesce(sum(d.n), 0)::int as n, max(d.last_at)::date as last_day,
+           coalesce(max(ps.sections), 0) as sections
+      from plan_users pu
+      left join plan_days d on d.plan_id = pu.plan_id and d.user_id = pu.user_id
+      left join plan_sections ps on ps.plan_id = pu.plan_id
+     group by 1, 2)
+  select r.user_id, 'member', nil.id, nil.none, nil.none, 0 from reached r, nil
+  union all
+  select rd.user_id, 'minutes', nil.id, rd.day, nil.none, coalesce(sum(rd.est_minutes), 0)::int
+    from read rd, nil group by rd.user_id, rd.day, nil.id, nil.none
+  union all
+  select d.user_id, 'posts', nil.id, d.day, coalesce(lag(d.day) over (partition by d.user_id order by d.day), nil.none), d.n
+    from day_posts d, nil
+  union all
+  select d.user_id, 'topic', d.topic_id, d.day,
+         coalesce(lag(d.day) over (partition by d.user_id, d.topic_id order by d.day), nil.none), d.n
+    from post_days d, nil
+  union all
+  select pd.user_id, 'done', pd.plan_id, nil.none, nil.none, pd.n from plan_done pd, nil
+  union all
+  select d.user_id, 'done', d.plan_id, d.day, nil.none, d.n from plan_days d, nil
+  union all
+  select pd.user_id, 'complete', pd.plan_id, x.day, nil.none, 1
+    from plan_done pd cross join nil cross join lateral (values (nil.none), (pd.last_day)) x(day)
+   where pd.sections > 0 and pd.n >= pd.sections;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.report_org_facts_apply(p_delta jsonb)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if p_delta is null then
+    return;
+  end if;
+  -- in key order, so that concurrent writers lock the shared rows (the bureau's) in one order
+  insert into app.report_org_facts as t (org_id, kind, key, day, prev_day, n, users)
+  select x.org_id, x.kind, x.key, x.day, x.prev_day, x.n, x.users
+    from jsonb_to_recordset(p_delta) as x(org_id uuid, kind text, key uuid, day date, prev_day date, n bigint, users int)
+   order by x.org_id, x.kind, x.key, x.day, x.prev_day
+  on conflict (org_id, kind, key, day, prev_day) do update
+    set n = t.n + excluded.n, users = t.users + excluded.users;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.report_plan_users(p_plans uuid[], p_orgs uuid[])
+ RETURNS uuid[]
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select coalesce(array_agg(distinct r.user_id), '{}')
+    from app.org_reach r
+   where r.on_path
+     and (r.org_id = any (p_orgs)
+          or r.org_id in (select po.org_id from app.plan_orgs po where po.plan_id = any (p_plans)))
+$function$;
+
+CREATE OR REPLACE FUNCTION app.report_rebuild()
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  delete from app.report_org_facts;
+  delete from app.report_user_facts;
+  delete from app.report_user_reach;
+  perform app.report_refresh(array(select p.user_id from app.profiles p));
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.report_refresh(p_users uuid[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+ SET plan_cache_mode TO 'force_generic_plan'
+AS $function$
+declare
+  v_new jsonb;
+  v_delta jsonb;
+begin
+  if p_users is null or cardinality(p_users) = 0 then
+    return;
+  end if;
+  with
+  newf as materialized (select * from app.report_facts_of(p_users)),
+  oldf as (select f.user_id, f.kind, f.key, f.day, f.prev_day, f.n from app.report_user_facts f where f.user_id = any (p_users)),
+  newr as (
+    select r.user_id, array_agg(r.org_id order by r.org_id) as orgs
+      from app.org_reach r where r.user_id = any (p_users) and r.on_path group by r.user_id),
+  oldr as (select ur.user_id, ur.orgs from app.report_user_reach ur where ur.user_id = any (p_users)),
+  same as (select n.user_id, n.orgs from newr n join oldr o on o.user_id = n.user_id and o.orgs = n.orgs),
+  diff as (
+    select coalesce(n.user_id, o.user_id) as user_id, coalesce(n.kind, o.kind) as kind, coalesce(n.key, o.key) as key,
+           coalesce(n.day, o.day) as day, coalesce(n.prev_day, o.prev_day) as prev_day,
+           coalesce(n.n, 0) - coalesce(o.n, 0) as n, (n.user_id is not null)::int - (o.user_id is not null)::int as users
+      from (select * from newf where newf.user_id in (select same.user_id from same)) n
+      full join (select * from oldf where oldf.user_id in (select same.user_id from same)) o
+        on o.user_id = n.user_id and o.kind = n.kind and o.key = n.key and o.day = n.day and o.prev_day = n.prev_day),
+  contrib as (
+    select a.org_id, d.kind, d.key, d.day, d.prev_day, d.n::bigint as n, d.users
+      from diff d join same s on s.user_id = d.user_id cross join lateral unnest(s.orgs) as a(org_id)
+     where d.n <> 0 or d.users <> 0
+    union all
+    select a.org_id, o.kind, o.key, o.day, o.prev_day, -o.n::bigint, -1
+      from oldf o join oldr r on r.user_id = o.user_id cross join lateral unnest(r.orgs) as a(org_id)
+     where o.user_id not in (select same.user_id from same)
+    union all
+    select a.org_id, n.kind, n.key, n.day, n.prev_day, n.n::bigint, 1
+      from newf n join newr r on r.user_id = n.user_id cross join lateral unnest(r.orgs) as a(org_id)
+     where n.user_id not in (select same.user_id from same))
+  select (select jsonb_agg(to_jsonb(newf)) from newf),
+         (select jsonb_agg(to_jsonb(x)) from (
+            select c.org_id, c.kind, c.key, c.day, c.prev_day, sum(c.n) as n, sum(c.users) as users
+              from contrib c group by 1, 2, 3, 4, 5
+            having sum(c.n) <> 0 or sum(c.users) <> 0) x)
+    into v_new, v_delta;
+
+  delete from app.report_user_facts f where f.user_id = any (p_users);
+  delete from app.report_user_reach ur where ur.user_id = any (p_users);
+  insert into app.report_user_reach (user_id, orgs)
+  select r.user_id, array_agg(r.org_id order by r.org_id)
+    from app.org_reach r where r.user_id = any (p_users) and r.on_path
+   group by r.user_id;
+  insert into app.report_user_facts (user_id, kind, key, day, prev_day, n)
+  select x.user_id, x.kind, x.key, x.day, x.prev_day, x.n
+    from jsonb_to_recordset(v_new) as x(user_id uuid, kind text, key uuid, day date, prev_day date, n int);
+
+  perform app.report_org_facts_apply(v_delta);
+  -- what no member brings any more
+  delete from app.report_org_facts t
+   using (select x.org_id, x.kind, x.key, x.day, x.prev_day
+            from jsonb_to_recordset(v_delta) as x(org_id uuid, kind text, key uuid, day date, prev_day date)) d
+   where t.org_id = d.org_id and t.kind = d.kind and t.key = d.key and t.day = d.day and t.prev_day = d.prev_day
+     and t.users = 0 and t.n = 0;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.report_section_users(p_sections uuid[], p_readings uuid[])
+ RETURNS uuid[]
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select array(
+    select t.user_id from app.section_ticks t where t.section_id = any (p_sections)
+    union
+    select unnest(app.report_plan_users(app.plans_of_readings(p_readings), '{}')))
 $function$;
 
 CREATE OR REPLACE FUNCTION app.require_admin()
@@ -4786,6 +5091,24 @@ begin
    where app.section_counts(s)
    group by n.user_id, s.reading_id
   on conflict (user_id, reading_id) do update set done = rp.done + excluded.done;
+  return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.section_ticks_report()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  if tg_op = 'INSERT' then
+    perform app.report_refresh(array(select distinct n.user_id from new_rows n));
+  elsif tg_op = 'DELETE' then
+    perform app.report_refresh(array(select distinct o.user_id from old_rows o));
+  else
+    perform app.report_refresh(array(select o.user_id from old_rows o union select n.user_id from new_rows n));
+  end if;
   return null;
 end
 $function$;
@@ -8359,6 +8682,10 @@ CREATE TRIGGER memberships_tally_upd_new AFTER UPDATE ON app.memberships REFEREN
 
 CREATE TRIGGER memberships_tally_upd_old AFTER UPDATE ON app.memberships REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_tally();
 
+CREATE TRIGGER org_reach_report_del AFTER DELETE ON app.org_reach REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.org_reach_report();
+
+CREATE TRIGGER org_reach_report_ins AFTER INSERT ON app.org_reach REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.org_reach_report();
+
 CREATE TRIGGER organisations_attendance_facts AFTER UPDATE ON app.organisations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.organisations_attendance_facts();
 
 CREATE TRIGGER organisations_org_reach_del AFTER DELETE ON app.organisations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.organisations_org_reach();
@@ -8385,11 +8712,21 @@ CREATE TRIGGER plan_orgs_progress_summaries_delete AFTER DELETE ON app.plan_orgs
 
 CREATE TRIGGER plan_orgs_progress_summaries_insert AFTER INSERT ON app.plan_orgs REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.plan_parts_progress_summaries();
 
+CREATE TRIGGER plan_orgs_report_del AFTER DELETE ON app.plan_orgs REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.plan_parts_report();
+
+CREATE TRIGGER plan_orgs_report_ins AFTER INSERT ON app.plan_orgs REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.plan_parts_report();
+
 CREATE TRIGGER plan_readings_progress_summaries_delete AFTER DELETE ON app.plan_readings REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.plan_parts_progress_summaries();
 
 CREATE TRIGGER plan_readings_progress_summaries_insert AFTER INSERT ON app.plan_readings REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.plan_parts_progress_summaries();
 
 CREATE TRIGGER plan_readings_progress_summaries_update AFTER UPDATE ON app.plan_readings REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.plan_parts_progress_summaries();
+
+CREATE TRIGGER plan_readings_report_del AFTER DELETE ON app.plan_readings REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.plan_parts_report();
+
+CREATE TRIGGER plan_readings_report_ins AFTER INSERT ON app.plan_readings REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.plan_parts_report();
+
+CREATE TRIGGER plan_readings_report_upd AFTER UPDATE ON app.plan_readings REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.plan_parts_report();
 
 CREATE TRIGGER post_reactions_after_change AFTER INSERT OR DELETE ON app.post_reactions FOR EACH ROW EXECUTE FUNCTION app.post_reactions_after_change();
 
@@ -8400,6 +8737,12 @@ CREATE TRIGGER posts_after_update AFTER UPDATE ON app.posts FOR EACH ROW WHEN ((
 CREATE TRIGGER posts_guard BEFORE UPDATE ON app.posts FOR EACH ROW EXECUTE FUNCTION app.posts_guard();
 
 CREATE TRIGGER posts_inbox AFTER INSERT ON app.posts FOR EACH ROW WHEN ((new.quote_post_id IS NOT NULL)) EXECUTE FUNCTION app.inbox_on_post();
+
+CREATE TRIGGER posts_report_del AFTER DELETE ON app.posts REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.posts_report();
+
+CREATE TRIGGER posts_report_ins AFTER INSERT ON app.posts REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.posts_report();
+
+CREATE TRIGGER posts_report_upd AFTER UPDATE ON app.posts REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.posts_report();
 
 CREATE TRIGGER profile_contacts_touch BEFORE UPDATE ON app.profile_contacts FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
 
@@ -8419,6 +8762,12 @@ CREATE TRIGGER reading_sections_progress_summaries_insert AFTER INSERT ON app.re
 
 CREATE TRIGGER reading_sections_progress_summaries_update AFTER UPDATE ON app.reading_sections REFERENCING OLD TABLE AS old_sections NEW TABLE AS new_sections FOR EACH STATEMENT EXECUTE FUNCTION app.reading_sections_progress_summaries_update();
 
+CREATE TRIGGER reading_sections_report_del AFTER DELETE ON app.reading_sections REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.reading_sections_report();
+
+CREATE TRIGGER reading_sections_report_ins AFTER INSERT ON app.reading_sections REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.reading_sections_report();
+
+CREATE TRIGGER reading_sections_report_upd AFTER UPDATE ON app.reading_sections REFERENCING OLD TABLE AS old_sections NEW TABLE AS new_sections FOR EACH STATEMENT EXECUTE FUNCTION app.reading_sections_report_update();
+
 CREATE TRIGGER readings_created_by BEFORE INSERT ON app.readings FOR EACH ROW EXECUTE FUNCTION app.readings_set_created_by();
 
 CREATE TRIGGER research_articles_guard BEFORE UPDATE ON app.research_articles FOR EACH ROW EXECUTE FUNCTION app.research_articles_guard();
@@ -8432,6 +8781,12 @@ CREATE CONSTRAINT TRIGGER roster_imports_inbox AFTER INSERT ON app.roster_import
 CREATE TRIGGER section_ticks_count_delete AFTER DELETE ON app.section_ticks REFERENCING OLD TABLE AS old_ticks FOR EACH STATEMENT EXECUTE FUNCTION app.section_ticks_count_delete();
 
 CREATE TRIGGER section_ticks_count_insert AFTER INSERT ON app.section_ticks REFERENCING NEW TABLE AS new_ticks FOR EACH STATEMENT EXECUTE FUNCTION app.section_ticks_count_insert();
+
+CREATE TRIGGER section_ticks_report_del AFTER DELETE ON app.section_ticks REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION app.section_ticks_report();
+
+CREATE TRIGGER section_ticks_report_ins AFTER INSERT ON app.section_ticks REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.section_ticks_report();
+
+CREATE TRIGGER section_ticks_report_upd AFTER UPDATE ON app.section_ticks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.section_ticks_report();
 
 CREATE TRIGGER session_invitees_attendance_facts_del AFTER DELETE ON app.session_invitees REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.session_invitees_attendance_facts();
 
@@ -8657,6 +9012,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.org_reach_refresh(p_users uuid[]): postgres=X/postgres
 
+-- function app.org_reach_report(): postgres=X/postgres
+
 -- function app.org_secretaries(p_org uuid): postgres=X/postgres
 
 -- function app.organisations_attendance_facts(): postgres=X/postgres
@@ -8685,6 +9042,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.plan_parts_progress_summaries(): default (PUBLIC may execute)
 
+-- function app.plan_parts_report(): postgres=X/postgres
+
 -- function app.plan_progress_data(p_plan_id uuid, p_org uuid, p_plan_orgs uuid[], p_after_done integer, p_after_name text, p_after_user uuid, p_limit integer): authenticated=X/postgres postgres=X/postgres
 
 -- function app.plans_of_readings(p_readings uuid[]): postgres=X/postgres service_role=X/postgres
@@ -8698,6 +9057,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.posts_after_update(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.posts_guard(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
+-- function app.posts_report(): postgres=X/postgres
 
 -- function app.preview_invite(p_code text): anon=X/postgres authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
@@ -8731,6 +9092,10 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.reading_sections_progress_summaries_update(): default (PUBLIC may execute)
 
+-- function app.reading_sections_report(): postgres=X/postgres
+
+-- function app.reading_sections_report_update(): postgres=X/postgres
+
 -- function app.readings_set_created_by(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.readings_text(p_value text, p_max integer, p_required boolean, p_key text): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
@@ -8742,6 +9107,18 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.report_attendance(p_root uuid, p_from date, p_to date): authenticated=X/postgres postgres=X/postgres
 
 -- function app.report_data(p_root uuid, p_from date, p_to date): authenticated=X/postgres postgres=X/postgres
+
+-- function app.report_facts_of(p_users uuid[]): postgres=X/postgres
+
+-- function app.report_org_facts_apply(p_delta jsonb): postgres=X/postgres
+
+-- function app.report_plan_users(p_plans uuid[], p_orgs uuid[]): postgres=X/postgres
+
+-- function app.report_rebuild(): postgres=X/postgres service_role=X/postgres
+
+-- function app.report_refresh(p_users uuid[]): postgres=X/postgres service_role=X/postgres
+
+-- function app.report_section_users(p_sections uuid[], p_readings uuid[]): postgres=X/postgres
 
 -- function app.require_admin(): authenticated=X/postgres postgres=X/postgres
 
@@ -8780,6 +9157,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.section_ticks_count_delete(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.section_ticks_count_insert(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
+-- function app.section_ticks_report(): postgres=X/postgres
 
 -- function app.session_code(p_session uuid, p_step bigint): postgres=X/postgres service_role=X/postgres
 
@@ -9133,6 +9512,12 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- table app.removed_sections: authenticated=r/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
+-- table app.report_org_facts: postgres=arwdDxt/postgres service_role=arwdDxt/postgres
+
+-- table app.report_user_facts: postgres=arwdDxt/postgres service_role=arwdDxt/postgres
+
+-- table app.report_user_reach: postgres=arwdDxt/postgres service_role=arwdDxt/postgres
+
 -- table app.research_articles: authenticated=arw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
 -- table app.research_collection_items: authenticated=arwd/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
@@ -9264,6 +9649,12 @@ comment on table app.readings is 'A theory text (or a document) members study, s
 comment on table app.removed_section_ticks is 'Ticks members made on a section before it was removed: kept as history, no longer counted.';
 
 comment on table app.removed_sections is 'Sections taken out of a reading by an edit, as they were: history, counted nowhere.';
+
+comment on table app.report_org_facts is 'Per organisation: the report facts of the members at or below it, summed (n), and how many members brought each (users). Rows may stay at zero. A summary kept by triggers.';
+
+comment on table app.report_user_facts is 'Per member: their part of the report (see 202612012501 for the kinds), computed by app.report_facts_of. A summary kept by triggers.';
+
+comment on table app.report_user_reach is 'The organisations a member''s report facts were summed into (their organisations and everything above them).';
 
 comment on table app.research_articles is 'A research article (调研文章): plain text with headings; written by its author, reviewed by the secretary of its organisation, selected by the bureau.';
 

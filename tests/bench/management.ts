@@ -72,10 +72,12 @@ async function seed(ctx: BenchContext, adminId: string): Promise<Record<string, 
            ('30000000-0000-4000-8000-' || lpad((1 + (k * 37) % 5000)::text, 12, '0'))::uuid, '发言', now() - (k % 330) * interval '1 day'
       from generate_series(1, 20000) k;
     set session_replication_role = origin;
-    -- the summaries the skipped triggers keep: what each member reaches, the roster counts, attendance
+    -- the summaries the skipped triggers keep: what each member reaches, the roster counts, attendance,
+    -- the report's reading and discussion facts
     select app.org_reach_rebuild();
     select app.org_member_counts_rebuild();
     select app.attendance_rebuild();
+    select app.report_rebuild();
     analyze;
   `)
   const { rows } = await ctx.db.query<Record<string, number>>(`select

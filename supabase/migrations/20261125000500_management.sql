@@ -1,3 +1,7 @@
+-- As pg_dump does: each function is defined once, where its area first needs it, with its current
+-- body, which may read a table that a later part of this file or a later area makes.
+set check_function_bodies = off;
+
 -- Management: the organisation tree (bureau admins), rosters and roles (secretaries), roster
 -- import into pending members attached at sign-up, invites, the audit log, reports and study
 -- hours (学时). Core owns organisations, memberships, invites and the audit log; this area adds
@@ -6,14 +10,16 @@
 -- types -------------------------------------------------------------------------------------
 
 -- tables ------------------------------------------------------------------------------------
-
 create table app.roster_imports (
   id uuid primary key,
   org_id uuid not null references app.organisations (id),
   created_by uuid references app.profiles (user_id) on delete set null,
   row_count int not null check (row_count between 1 and 2000),
-  created_at timestamptz not null default now()
+  created_at timestamptz not null default now(),
+  -- The first answer of an import, so that a retry with the same client-made id gets it unchanged.
+  result jsonb
 );
+
 comment on table app.roster_imports is 'One saved roster import; its client-made id makes a retried import a no-op.';
 
 create table app.pending_members (
@@ -28,12 +34,13 @@ create table app.pending_members (
   created_at timestamptz not null default now(),
   attached_user_id uuid references app.profiles (user_id) on delete set null,
   attached_at timestamptz,
-  constraint pending_members_attached_together check ((attached_at is null) or (attached_user_id is not null))
+  constraint pending_members_attached_together check ((attached_at is null) or (attached_user_id is not null)),
+  is_cadre boolean not null default false
 );
+
 comment on table app.pending_members is 'Roster rows imported by a secretary, waiting for the person to sign up with that phone number.';
 
 -- indexes -----------------------------------------------------------------------------------
-
 create index roster_imports_org_id_idx on app.roster_imports (org_id);
 create index roster_imports_created_by_idx on app.roster_imports (created_by);
 create unique index pending_members_waiting_idx on app.pending_members (org_id, phone) where attached_at is null;
@@ -51,22 +58,28 @@ create index audit_log_action_idx on app.audit_log (action, id desc);
 create function app.attach_pending_on_signup() returns trigger
 language plpgsql security definer set search_path = '' as $$
 begin
-  if coalesce(new.phone, '') = '' then
+  if coalesce(new.phone, '') = '' or new.phone_confirmed_at is null then
     return new;
   end if;
   perform app.attach_pending_phone(new.phone, new.id);
   return new;
 end
 $$;
+revoke execute on function app.attach_pending_on_signup() from public;
 
--- Attaches every waiting roster row with this phone to the user (memberships made, rows marked).
+-- The one place the rule lives: every path that attaches (sign-up, verify, an import that finds
+-- an existing account) comes through here.
 create function app.attach_pending_phone(p_phone text, p_user uuid) returns int
 language plpgsql security definer set search_path = '' as $$
 declare
   v_n int := 0;
   r record;
 begin
-  if not exists (select 1 from app.profiles p where p.user_id = p_user) then
+  if coalesce(p_phone, '') = ''
+     or not exists (select 1 from auth.users u
+                     where u.id = p_user and u.phone = p_phone and u.phone_confirmed_at is not null)
+     or not exists (select 1 from app.profiles p where p.user_id = p_user)
+     or exists (select 1 from app.memberships m where m.user_id = p_user and m.ended_at is null) then
     return 0;
   end if;
   for r in
@@ -86,28 +99,29 @@ begin
   return v_n;
 end
 $$;
+revoke execute on function app.attach_pending_phone(text, uuid) from public;
 
 create trigger on_auth_user_created_pending_members after insert on auth.users
   for each row execute function app.attach_pending_on_signup();
 
 -- RLS ---------------------------------------------------------------------------------------
-
 alter table app.roster_imports enable row level security;
 alter table app.pending_members enable row level security;
 
 create policy roster_imports_select on app.roster_imports for select to authenticated
   using (org_id in (select app.managed_org_ids()));
+
 create policy roster_imports_insert on app.roster_imports for insert to authenticated
   with check (org_id in (select app.managed_org_ids()) and created_by = (select auth.uid()));
 
-create policy pending_members_select on app.pending_members for select to authenticated
-  using (org_id in (select app.managed_org_ids()));
 create policy pending_members_insert on app.pending_members for insert to authenticated
   with check (org_id in (select app.managed_org_ids()) and app.rank_of(role) <= app.org_rank(org_id)
               and invited_by = (select auth.uid()) and attached_at is null);
+
 create policy pending_members_update on app.pending_members for update to authenticated
   using (org_id in (select app.managed_org_ids()) and attached_at is null)
   with check (org_id in (select app.managed_org_ids()) and app.rank_of(role) <= app.org_rank(org_id));
+
 create policy pending_members_delete on app.pending_members for delete to authenticated
   using (org_id in (select app.managed_org_ids()) and attached_at is null);
 
@@ -124,7 +138,22 @@ language sql immutable set search_path = '' as $$
     else false
   end
 $$;
+revoke execute on function app.org_kind_allowed(text, text) from public;
+grant execute on function app.org_kind_allowed(text, text) to authenticated;
 
+-- One phone rule. app.normalise_phone is the definition of a phone a member may give:
+-- a mainland mobile 1[3-9] and nine digits, written with or without +86 / 86, with spaces,
+-- dashes and brackets anywhere; stored as GoTrue stores phones, digits with the 86. The app's
+-- phoneOf (src/api/auth.ts) is its copy for instant feedback and sign-in, and
+-- supabase/tests/phone-rule.test.ts runs both over one list of inputs and fails on any
+-- difference.
+--
+-- The separators are listed instead of '\s': what '\s' matches beyond ASCII depends on the
+-- database's locale (PGlite's C locale: ASCII only; a server initialised with a libc UTF-8
+-- locale: also U+3000), so the same input would be a phone on one engine and not on another. The
+-- ideographic space U+3000 is what a Chinese keyboard types in full-width mode; it is a
+-- separator here and in the app. Full-width digits are refused on both sides.
+--
 -- '+86 138-0000-0004', '13800000004', '8613800000004' → '8613800000004'; null when not a phone.
 create function app.normalise_phone(p_phone text) returns text
 language sql immutable set search_path = '' as $$
@@ -133,8 +162,10 @@ language sql immutable set search_path = '' as $$
     when v ~ '^861[3-9][0-9]{9}$' then v
     else null
   end
-  from (select regexp_replace(coalesce(p_phone, ''), '[\s+()-]', '', 'g') as v) x
+  from (select regexp_replace(coalesce(p_phone, ''), '[ \t\n\r\f\v\u00a0\u3000+()-]', '', 'g') as v) x
 $$;
+revoke execute on function app.normalise_phone(text) from public;
+grant execute on function app.normalise_phone(text) to authenticated;
 
 -- Role words accepted in a roster file: the API's keys and the Chinese a secretary types.
 create function app.parse_role(p_role text) returns text
@@ -146,6 +177,8 @@ language sql immutable set search_path = '' as $$
     else null
   end
 $$;
+revoke execute on function app.parse_role(text) from public;
+grant execute on function app.parse_role(text) to authenticated;
 
 create function app.require_admin() returns uuid
 language plpgsql stable set search_path = '' as $$
@@ -158,6 +191,8 @@ begin
   return v_uid;
 end
 $$;
+revoke execute on function app.require_admin() from public;
+grant execute on function app.require_admin() to authenticated;
 
 -- The caller must manage p_org: unknown or invisible → not found, visible but not managed → forbidden.
 create function app.require_manage(p_org uuid) returns uuid
@@ -174,6 +209,8 @@ begin
   return v_uid;
 end
 $$;
+revoke execute on function app.require_manage(uuid) from public;
+grant execute on function app.require_manage(uuid) to authenticated;
 
 create function app.org_json(p_org app.organisations) returns jsonb
 language sql stable set search_path = '' as $$
@@ -181,14 +218,17 @@ language sql stable set search_path = '' as $$
     'name', p_org.name, 'depth', cardinality(p_org.path) - 1, 'sort_order', p_org.sort_order,
     'retired_at', p_org.retired_at)
 $$;
+revoke execute on function app.org_json(app.organisations) from public;
+grant execute on function app.org_json(app.organisations) to authenticated;
 
--- Per-row problems of a roster file, as stable keys; one entry per row.
+-- Checks roster rows: name, phone (app.normalise_phone), organisation, role, and the cadre flag.
 create function app.roster_check_rows(p_org uuid, p_rows jsonb) returns jsonb
 language plpgsql stable set search_path = '' as $$
 declare
   v_result jsonb := '[]';
   v_row jsonb;
   v_i int := 0;
+  v_line int;
   v_errors text[];
   v_name text;
   v_phone text;
@@ -197,6 +237,7 @@ declare
   v_org uuid;
   v_orgs int;
   v_seen text[] := '{}';
+  v_cadre boolean;
 begin
   if p_rows is null or jsonb_typeof(p_rows) <> 'array' then
     raise exception using message = 'admin.rows_invalid', errcode = 'P0001';
@@ -211,8 +252,13 @@ begin
     v_i := v_i + 1;
     v_errors := '{}';
     v_org := null;
+    v_line := v_i + 1;
+    if jsonb_typeof(v_row) = 'object' and jsonb_typeof(v_row -> 'line') = 'number'
+       and (v_row ->> 'line') ~ '^[0-9]{1,7}$' and (v_row ->> 'line')::int >= 1 then
+      v_line := (v_row ->> 'line')::int;
+    end if;
     if jsonb_typeof(v_row) <> 'object' then
-      v_result := v_result || jsonb_build_object('row', v_i, 'errors', jsonb_build_array('row_invalid'));
+      v_result := v_result || jsonb_build_object('index', v_i - 1, 'row', v_line, 'errors', jsonb_build_array('row_invalid'));
       continue;
     end if;
     v_name := btrim(coalesce(v_row ->> 'name', ''));
@@ -251,51 +297,27 @@ begin
     elsif v_org is not null and app.rank_of(v_role) > app.org_rank(v_org) then
       v_errors := array_append(v_errors, 'role_above_own');
     end if;
+    -- Only members of an organisation the caller manages (and so already sees with phones):
+    -- this tells nothing about accounts elsewhere.
     if v_phone is not null and v_org is not null and exists (
       select 1 from app.memberships m join app.profile_contacts c on c.user_id = m.user_id
        where m.org_id = v_org and m.ended_at is null and c.phone = v_phone
     ) then
       v_errors := array_append(v_errors, 'already_member');
     end if;
-    v_result := v_result || jsonb_build_object('row', v_i, 'name', v_name, 'phone', v_phone,
-      'org_id', v_org, 'role', v_role, 'errors', to_jsonb(v_errors));
+    -- the 副校级以上干部 column (research, #18): a value parse_cadre does not know is a mistake
+    v_cadre := app.parse_cadre(v_row ->> 'cadre');
+    if v_cadre is null then
+      v_errors := array_append(v_errors, 'cadre_invalid');
+    end if;
+    v_result := v_result || jsonb_build_object('index', v_i - 1, 'row', v_line, 'name', v_name, 'phone', v_phone,
+      'org_id', v_org, 'role', v_role, 'errors', to_jsonb(v_errors), 'is_cadre', v_cadre);
   end loop;
   return v_result;
 end
 $$;
-
--- Attaches waiting roster rows of p_import to accounts that already exist with that phone.
--- Crosses RLS to read auth.users; only for an import the caller made in an organisation they manage.
-create function app.attach_import_existing(p_import uuid) returns int
-language plpgsql security definer set search_path = '' as $$
-declare
-  v_n int := 0;
-  r record;
-begin
-  if not exists (select 1 from app.roster_imports i
-                  where i.id = p_import and i.created_by = auth.uid()
-                    and i.org_id in (select app.managed_org_ids())) then
-    raise exception using message = 'admin.forbidden', errcode = '42501';
-  end if;
-  for r in
-    select distinct u.phone, u.id from app.pending_members pm join auth.users u on u.phone = pm.phone
-     where pm.import_id = p_import and pm.attached_at is null
-  loop
-    v_n := v_n + app.attach_pending_phone(r.phone, r.id);
-  end loop;
-  return v_n;
-end
-$$;
-
-revoke execute on function app.attach_pending_on_signup(), app.attach_pending_phone(text, uuid),
-  app.org_kind_allowed(text, text), app.normalise_phone(text), app.parse_role(text), app.require_admin(),
-  app.require_manage(uuid), app.org_json(app.organisations), app.roster_check_rows(uuid, jsonb),
-  app.attach_import_existing(uuid) from public, anon;
-grant execute on function app.org_kind_allowed(text, text), app.normalise_phone(text), app.parse_role(text),
-  app.require_admin(), app.require_manage(uuid), app.org_json(app.organisations),
-  app.roster_check_rows(uuid, jsonb), app.attach_import_existing(uuid) to authenticated;
-
--- functions: the organisation tree ---------------------------------------------------------
+revoke execute on function app.roster_check_rows(uuid, jsonb) from public;
+grant execute on function app.roster_check_rows(uuid, jsonb) to authenticated, service_role;
 
 -- Organisations I manage (all of them for a bureau admin), flat, parents before children.
 create function public.org_tree(p_include_retired boolean default false) returns jsonb
@@ -307,9 +329,7 @@ begin
         'member_count', (select count(*) from app.memberships m where m.org_id = o.id and m.ended_at is null),
         'path_names', (select jsonb_agg(a.name order by array_position(o.path, a.id)) from app.organisations a where a.id = any (o.path)))
         order by o.path)
-      from app.organisations o
-     where o.id in (select app.managed_org_ids())
-       and (coalesce(p_include_retired, false) or o.retired_at is null)
+      from app.managed_orgs(p_include_retired) o
   ), '[]'::jsonb);
 end
 $$;
@@ -329,7 +349,7 @@ begin
   return v_name;
 end
 $$;
-revoke execute on function app.check_org_name(text) from public, anon;
+revoke execute on function app.check_org_name(text) from public;
 grant execute on function app.check_org_name(text) to authenticated;
 
 create function public.org_create(p_id uuid, p_parent_id uuid, p_kind text, p_name text) returns jsonb
@@ -396,7 +416,7 @@ begin
   return v_org;
 end
 $$;
-revoke execute on function app.org_for_change(uuid) from public, anon;
+revoke execute on function app.org_for_change(uuid) from public;
 grant execute on function app.org_for_change(uuid) to authenticated;
 
 create function public.org_rename(p_org_id uuid, p_name text) returns jsonb
@@ -491,40 +511,96 @@ $$;
 revoke execute on function public.org_retire(uuid) from public, anon;
 grant execute on function public.org_retire(uuid) to authenticated;
 
--- functions: rosters and roles --------------------------------------------------------------
-
--- Members of the organisation and everything below it, and the roster rows still waiting.
-create function public.roster(p_org_id uuid) returns jsonb
+-- functions ---------------------------------------------------------------------------------
+create function public.roster(p_org_id uuid, p_after uuid default null, p_limit int default 200) returns jsonb
 language plpgsql stable security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_manage(p_org_id);
+  v_root uuid[];
+  v_path uuid[];
+  v_rank int;
+  v_name text;
+  v_org record;
+  v_id uuid;
+  v_ids uuid[] := '{}';
+  v_next uuid;
+  v_members jsonb;
 begin
+  if p_limit is null or p_limit < 1 or p_limit > 500 then
+    raise exception using message = 'admin.page_size_invalid', errcode = 'P0001';
+  end if;
+  select o.path into v_root from app.organisations o where o.id = p_org_id;
+  if p_after is not null then
+    select o.path, -app.rank_of(m.role), p.display_name into v_path, v_rank, v_name
+      from app.memberships m
+      join app.organisations o on o.id = m.org_id
+      join app.profiles p on p.user_id = m.user_id
+     where m.id = p_after and o.path @> array[p_org_id];
+    if not found then
+      raise exception using message = 'admin.cursor_invalid', errcode = 'P0001';
+    end if;
+  end if;
+
+  -- the subtree from the cursor's organisation on, in path order; each organisation's members in
+  -- (highest role, name, id) order after the cursor; one row past the page says there is more
+  <<orgs>>
+  for v_org in
+    select o.id, o.path from app.organisations o
+     where o.path >= coalesce(v_path, v_root) and o.path @> array[p_org_id]
+     order by o.path
+  loop
+    for v_id in
+      select m.id
+        from app.memberships m join app.profiles p on p.user_id = m.user_id
+       where m.org_id = v_org.id and m.ended_at is null
+         and (v_path is null or v_org.path <> v_path
+              or (-app.rank_of(m.role), p.display_name, m.id) > (v_rank, v_name, p_after))
+       order by -app.rank_of(m.role), p.display_name, m.id
+       limit p_limit + 1 - cardinality(v_ids)
+    loop
+      if cardinality(v_ids) = p_limit then
+        v_next := v_ids[p_limit];
+        exit orgs;
+      end if;
+      v_ids := v_ids || v_id;
+    end loop;
+  end loop;
+
+  select coalesce(jsonb_agg(jsonb_build_object(
+             'membership_id', m.id, 'user_id', m.user_id, 'display_name', p.display_name,
+             'school', p.school, 'position', p.position, 'phone', c.phone, 'role', m.role,
+             'org_id', o.id, 'org_name', o.name, 'joined_at', m.joined_at, 'is_me', m.user_id = v_uid,
+             'is_cadre', m.is_cadre)
+             order by u.n), '[]'::jsonb)
+    into v_members
+    from unnest(v_ids) with ordinality as u(id, n)
+    join app.memberships m on m.id = u.id
+    join app.organisations o on o.id = m.org_id
+    join app.profiles p on p.user_id = m.user_id
+    left join app.profile_contacts c on c.user_id = m.user_id;
+
   return jsonb_build_object(
     'org_id', p_org_id,
     'my_rank', app.org_rank(p_org_id),
-    'members', coalesce((
-      select jsonb_agg(jsonb_build_object(
-          'membership_id', m.id, 'user_id', m.user_id, 'display_name', p.display_name,
-          'school', p.school, 'position', p.position, 'phone', c.phone, 'role', m.role,
-          'org_id', o.id, 'org_name', o.name, 'joined_at', m.joined_at, 'is_me', m.user_id = v_uid)
-          order by o.path, app.rank_of(m.role) desc, p.display_name)
-        from app.memberships m
-        join app.organisations o on o.id = m.org_id
-        join app.profiles p on p.user_id = m.user_id
-        left join app.profile_contacts c on c.user_id = m.user_id
-       where o.path @> array[p_org_id] and m.ended_at is null), '[]'::jsonb),
-    'pending', coalesce((
+    'members', v_members,
+    'next', v_next,
+    -- first page only: active members per organisation, and the roster rows still waiting
+    'org_counts', case when p_after is null then coalesce((
+        select jsonb_object_agg(c.org_id, c.members)
+          from app.org_member_counts c join app.organisations o on o.id = c.org_id
+         where o.path @> array[p_org_id]), '{}'::jsonb) end,
+    'pending', case when p_after is null then coalesce((
       select jsonb_agg(jsonb_build_object(
           'id', pm.id, 'display_name', pm.display_name, 'phone', pm.phone, 'role', pm.role,
-          'org_id', o.id, 'org_name', o.name, 'created_at', pm.created_at)
+          'org_id', o.id, 'org_name', o.name, 'created_at', pm.created_at, 'is_cadre', pm.is_cadre)
           order by o.path, pm.display_name)
         from app.pending_members pm join app.organisations o on o.id = pm.org_id
-       where o.path @> array[p_org_id] and pm.attached_at is null), '[]'::jsonb)
+       where o.path @> array[p_org_id] and pm.attached_at is null), '[]'::jsonb) else '[]'::jsonb end
   );
 end
 $$;
-revoke execute on function public.roster(uuid) from public, anon;
-grant execute on function public.roster(uuid) to authenticated;
+revoke execute on function public.roster(uuid, uuid, integer) from public, anon;
+grant execute on function public.roster(uuid, uuid, integer) to authenticated;
 
 -- A membership the caller may change: active, in an organisation they manage, someone whose
 -- role is not above theirs, not themselves.
@@ -547,7 +623,7 @@ begin
   return v_m;
 end
 $$;
-revoke execute on function app.membership_for_change(uuid) from public, anon;
+revoke execute on function app.membership_for_change(uuid) from public;
 grant execute on function app.membership_for_change(uuid) to authenticated;
 
 create function public.member_set_role(p_membership_id uuid, p_role text) returns jsonb
@@ -648,7 +724,6 @@ revoke execute on function public.pending_remove(uuid) from public, anon;
 grant execute on function public.pending_remove(uuid) to authenticated;
 
 -- functions: roster import ------------------------------------------------------------------
-
 create function public.roster_import_check(p_org_id uuid, p_rows jsonb) returns jsonb
 language plpgsql stable security invoker set search_path = '' as $$
 declare
@@ -666,58 +741,61 @@ $$;
 revoke execute on function public.roster_import_check(uuid, jsonb) from public, anon;
 grant execute on function public.roster_import_check(uuid, jsonb) to authenticated;
 
--- Saves the rows as pending members, all or nothing; a retry with the same id returns the first result.
+-- Saves the rows that pass (with their cadre flag); a retry answers the first result.
 create function public.roster_import(p_id uuid, p_org_id uuid, p_rows jsonb) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_manage(p_org_id);
   v_rows jsonb;
+  v_good jsonb;
+  v_bad jsonb;
   v_done app.roster_imports;
-  v_attached int;
+  v_result jsonb;
 begin
   if p_id is null then
     raise exception using message = 'admin.id_required', errcode = 'P0001';
   end if;
   select * into v_done from app.roster_imports i where i.id = p_id;
   if found then
-    return jsonb_build_object('import_id', v_done.id, 'saved', v_done.row_count,
-      'attached', (select count(*) from app.pending_members pm where pm.import_id = v_done.id and pm.attached_at is not null));
+    if v_done.org_id <> p_org_id or v_done.created_by is distinct from v_uid then
+      raise exception using message = 'admin.id_conflict', errcode = 'PT409';
+    end if;
+    return coalesce(v_done.result, jsonb_build_object('import_id', v_done.id, 'saved', v_done.row_count, 'bad', '[]'::jsonb));
   end if;
   v_rows := app.roster_check_rows(p_org_id, p_rows);
-  if exists (select 1 from jsonb_array_elements(v_rows) r where jsonb_array_length(r -> 'errors') > 0) then
-    raise exception using message = 'admin.import_has_errors', errcode = 'P0001';
-  end if;
-  insert into app.roster_imports (id, org_id, created_by, row_count)
-  values (p_id, p_org_id, v_uid, jsonb_array_length(v_rows));
-  insert into app.pending_members (import_id, org_id, phone, display_name, role, invited_by)
-  select p_id, (r ->> 'org_id')::uuid, r ->> 'phone', r ->> 'name', r ->> 'role', v_uid
-    from jsonb_array_elements(v_rows) r
+  select coalesce(jsonb_agg(r order by (r ->> 'index')::int) filter (where jsonb_array_length(r -> 'errors') = 0), '[]'),
+         coalesce(jsonb_agg(jsonb_build_object('index', r -> 'index', 'row', r -> 'row', 'errors', r -> 'errors')
+                            order by (r ->> 'index')::int) filter (where jsonb_array_length(r -> 'errors') > 0), '[]')
+    into v_good, v_bad
+    from jsonb_array_elements(v_rows) r;
+  v_result := jsonb_build_object('import_id', p_id, 'total', jsonb_array_length(v_rows),
+    'saved', jsonb_array_length(v_good), 'bad', v_bad);
+  insert into app.roster_imports (id, org_id, created_by, row_count, result)
+  values (p_id, p_org_id, v_uid, jsonb_array_length(v_rows), v_result);
+  insert into app.pending_members (import_id, org_id, phone, display_name, role, invited_by, is_cadre)
+  select p_id, (r ->> 'org_id')::uuid, r ->> 'phone', r ->> 'name', r ->> 'role', v_uid, (r ->> 'is_cadre')::boolean
+    from jsonb_array_elements(v_good) r
   on conflict (org_id, phone) where attached_at is null
   do update set display_name = excluded.display_name, role = excluded.role,
-                import_id = excluded.import_id, invited_by = excluded.invited_by;
-  v_attached := app.attach_import_existing(p_id);
+                import_id = excluded.import_id, invited_by = excluded.invited_by, is_cadre = excluded.is_cadre;
   perform app.audit(p_org_id, 'roster.import', p_id,
-    jsonb_build_object('rows', jsonb_array_length(v_rows), 'attached', v_attached));
-  return jsonb_build_object('import_id', p_id, 'saved', jsonb_array_length(v_rows), 'attached', v_attached);
+    jsonb_build_object('rows', jsonb_array_length(v_rows), 'saved', jsonb_array_length(v_good),
+                       'bad', jsonb_array_length(v_bad)));
+  return v_result;
 end
 $$;
 revoke execute on function public.roster_import(uuid, uuid, jsonb) from public, anon;
 grant execute on function public.roster_import(uuid, uuid, jsonb) to authenticated;
 
 -- functions: invites ------------------------------------------------------------------------
-
 create function app.invite_json(p_invite app.invites) returns jsonb
 language sql stable set search_path = '' as $$
   select jsonb_build_object('id', p_invite.id, 'org_id', p_invite.org_id, 'code', p_invite.code,
     'role', p_invite.role, 'expires_at', p_invite.expires_at, 'max_uses', p_invite.max_uses,
     'use_count', p_invite.use_count, 'revoked_at', p_invite.revoked_at, 'created_at', p_invite.created_at,
-    'status', case
-      when p_invite.revoked_at is not null then 'revoked'
-      when p_invite.expires_at is not null and p_invite.expires_at <= now() then 'expired'
-      when p_invite.max_uses is not null and p_invite.use_count >= p_invite.max_uses then 'used_up'
-      else 'active' end)
+    'status', app.invite_status(p_invite))
 $$;
-revoke execute on function app.invite_json(app.invites) from public, anon;
+revoke execute on function app.invite_json(app.invites) from public;
 grant execute on function app.invite_json(app.invites) to authenticated;
 
 create function public.invite_create(p_id uuid, p_org_id uuid, p_expires_at timestamptz, p_max_uses int, p_role text default 'member')
@@ -770,15 +848,16 @@ begin
   return app.invite_json(v_invite);
 end
 $$;
-revoke execute on function public.invite_create(uuid, uuid, timestamptz, int, text) from public, anon;
-grant execute on function public.invite_create(uuid, uuid, timestamptz, int, text) to authenticated;
+revoke execute on function public.invite_create(uuid, uuid, timestamp with time zone, integer, text) from public, anon;
+grant execute on function public.invite_create(uuid, uuid, timestamp with time zone, integer, text) to authenticated;
 
 create function public.invite_list(p_org_id uuid) returns jsonb
 language plpgsql stable security invoker set search_path = '' as $$
 begin
   perform app.require_manage(p_org_id);
   return coalesce((
-    select jsonb_agg(app.invite_json(i) order by (i.revoked_at is null) desc, i.created_at desc)
+    select jsonb_agg(app.invite_json(i) || jsonb_build_object('needs_approval', i.needs_approval)
+                     order by (i.revoked_at is null) desc, i.created_at desc)
       from app.invites i where i.org_id = p_org_id
   ), '[]'::jsonb);
 end
@@ -843,13 +922,12 @@ begin
   ), '[]'::jsonb);
 end
 $$;
-revoke execute on function public.audit_log(uuid, uuid, text, bigint, int) from public, anon;
-grant execute on function public.audit_log(uuid, uuid, text, bigint, int) to authenticated;
+revoke execute on function public.audit_log(uuid, uuid, text, bigint, integer) from public, anon;
+grant execute on function public.audit_log(uuid, uuid, text, bigint, integer) to authenticated;
 
 -- functions: reports and study hours (学时) -------------------------------------------------
 -- They read the readings, topics and sessions tables of other areas across RLS on purpose
 -- (security definer), after checking that the caller manages the organisation asked about.
-
 create function app.check_period(p_from date, p_to date) returns void
 language plpgsql immutable set search_path = '' as $$
 begin
@@ -862,16 +940,12 @@ begin
   end if;
 end
 $$;
-revoke execute on function app.check_period(date, date) from public, anon;
+revoke execute on function app.check_period(date, date) from public;
 grant execute on function app.check_period(date, date) to authenticated;
 
--- Every non-retired organisation of p_root's subtree side by side, each counting the members of
--- itself and everything below it. Set-based: per-member figures first, then one grouping per table.
--- The planner cannot estimate the CTEs' sizes (rows below a path) and would pick nested loops
--- that re-run whole aggregates per row; every join here is a bulk one, so hash joins only. jit off:
--- the disabled nested loops' cost penalty would otherwise trigger seconds of JIT compilation.
+-- The bureau's and an organisation's report: attendance and session 学时 from the summary.
 create function app.report_data(p_root uuid, p_from date, p_to date) returns jsonb
-language plpgsql stable security definer set search_path = '' set enable_nestloop = off set jit = off set work_mem = '32MB' as $$
+language plpgsql stable security definer set search_path = '' set enable_nestloop = off set jit = off set work_mem = '32MB' set timezone = 'Asia/Shanghai' as $$
 declare
   v_result jsonb;
 begin
@@ -908,25 +982,6 @@ begin
      where pr.plan_id in (select plans.id from plans) and t.read_at < (p_to + 1)
        and t.user_id in (select users.user_id from users)
      group by 1, 2),
-  sess as (
-    select s.id, s.kind, s.duration_minutes from app.sessions s
-     where s.cancelled_at is null and s.starts_at >= p_from and s.starts_at < (p_to + 1) and s.starts_at <= now()),
-  expected as (
-    select distinct s.id as session_id, s.kind, s.duration_minutes, mem.user_id
-      from sess s join app.session_orgs so on so.session_id = s.id
-      join anc a on a.ancestor_id = so.org_id join mem on mem.org_id = a.org_id),
-  att as (
-    select e.user_id, e.kind, count(*)::int as expected,
-           count(c.id) filter (where c.status in ('present', 'late'))::int as attended,
-           count(c.id) filter (where c.status = 'excused')::int as excused
-      from expected e left join app.checkins c on c.session_id = e.session_id and c.user_id = e.user_id
-     group by 1, 2),
-  session_min as (
-    select c.user_id, sum(s.duration_minutes)::int as minutes
-      from app.checkins c join app.sessions s on s.id = c.session_id
-     where c.status in ('present', 'late') and s.cancelled_at is null
-       and s.starts_at >= p_from and s.starts_at < (p_to + 1) and c.user_id in (select users.user_id from users)
-     group by 1),
   reading_min as (
     select t.user_id, coalesce(sum(s.est_minutes), 0)::int as minutes
       from app.section_ticks t join app.reading_sections s on s.id = t.section_id
@@ -939,24 +994,16 @@ begin
        and p.author_id in (select users.user_id from users)),
   post_counts as (select posts.user_id, count(*)::int as n from posts group by 1),
   per_user as (
-    select u.user_id, coalesce(sm.minutes, 0) as session_minutes, coalesce(rm.minutes, 0) as reading_minutes,
-           coalesce(pc.n, 0) as posts
-      from users u left join session_min sm on sm.user_id = u.user_id left join reading_min rm on rm.user_id = u.user_id
+    select u.user_id, coalesce(rm.minutes, 0) as reading_minutes, coalesce(pc.n, 0) as posts
+      from users u left join reading_min rm on rm.user_id = u.user_id
       left join post_counts pc on pc.user_id = u.user_id),
   org_stats as (
     select ru.org_id, count(*)::int as members, count(*) filter (where pu.posts > 0)::int as posters,
-           sum(pu.posts)::int as posts, sum(pu.session_minutes)::int as session_minutes,
+           sum(pu.posts)::int as posts,
            sum(pu.reading_minutes)::int as reading_minutes
       from row_users ru join per_user pu on pu.user_id = ru.user_id
      group by 1),
-  org_att as (
-    select a.org_id, jsonb_agg(jsonb_build_object('kind', a.kind, 'expected', a.expected, 'attended', a.attended,
-             'excused', a.excused) order by a.kind) as attendance,
-           sum(a.expected)::int as expected, sum(a.attended)::int as attended
-      from (select ru.org_id, a.kind, sum(a.expected)::int as expected, sum(a.attended)::int as attended,
-                   sum(a.excused)::int as excused
-              from row_users ru join att a on a.user_id = ru.user_id group by 1, 2) a
-     group by 1),
+  org_att as (select x.* from app.report_attendance(p_root, p_from, p_to) x),
   org_read as (
     select x.org_id, jsonb_agg(jsonb_build_object('plan_id', x.plan_id, 'members', x.members, 'done', x.done,
              'total', x.total, 'done_members', x.done_members) order by x.plan_id) as reading,
@@ -992,7 +1039,7 @@ begin
           'depth', cardinality(r.path) - cardinality(root.path),
           'members', coalesce(st.members, 0), 'pending', coalesce(op.pending, 0),
           'posters', coalesce(st.posters, 0), 'posts', coalesce(st.posts, 0),
-          'session_minutes', coalesce(st.session_minutes, 0), 'reading_minutes', coalesce(st.reading_minutes, 0),
+          'session_minutes', coalesce(oa.session_minutes, 0), 'reading_minutes', coalesce(st.reading_minutes, 0),
           'attendance', coalesce(oa.attendance, '[]'::jsonb), 'expected', coalesce(oa.expected, 0),
           'attended', coalesce(oa.attended, 0),
           'reading', coalesce(orr.reading, '[]'::jsonb), 'read_done', coalesce(orr.done, 0),
@@ -1007,7 +1054,7 @@ begin
   return v_result;
 end
 $$;
-revoke execute on function app.report_data(uuid, date, date) from public, anon;
+revoke execute on function app.report_data(uuid, date, date) from public;
 grant execute on function app.report_data(uuid, date, date) to authenticated;
 
 create function public.report_org(p_org_id uuid, p_from date, p_to date) returns jsonb
@@ -1036,11 +1083,9 @@ $$;
 revoke execute on function public.report_bureau(date, date) from public, anon;
 grant execute on function public.report_bureau(date, date) to authenticated;
 
--- 学时 by month: sessions attended (their length) and sections read (their estimated time), for
--- one member (p_user, only oneself) or summed over an organisation's members (p_org, managers).
--- Never a per-member list of an organisation: study hours are not ranked.
+-- 学时: sessions from the summary; an organisation's from those who belonged to it at the time.
 create function app.study_ledger(p_user uuid, p_org uuid, p_from date, p_to date) returns jsonb
-language plpgsql stable security definer set search_path = '' as $$
+language plpgsql stable security definer set search_path = '' set timezone = 'Asia/Shanghai' set jit = off as $$
 declare
   v_result jsonb;
 begin
@@ -1056,16 +1101,32 @@ begin
     union
     select distinct m.user_id from app.memberships m join app.organisations o on o.id = m.org_id
      where p_user is null and m.ended_at is null and o.path @> array[p_org]),
+  -- who belonged to p_org's subtree, and when
+  spans as (
+    select m.user_id, m.during from app.memberships m join app.organisations o on o.id = m.org_id
+     where p_user is null and o.path @> array[p_org]),
   items as (
-    select date_trunc('month', s.starts_at)::date as month, s.duration_minutes as session_minutes, 0 as reading_minutes,
+    -- sessions attended where the member was expected on the day (the summary)
+    select date_trunc('month', f.starts_at)::date as month, f.duration_minutes as session_minutes, 0 as reading_minutes,
            1 as sessions, 0 as sections
-      from app.checkins c join app.sessions s on s.id = c.session_id
-     where c.status in ('present', 'late') and s.cancelled_at is null
-       and s.starts_at >= p_from and s.starts_at < (p_to + 1) and c.user_id in (select users.user_id from users)
+      from app.attendance_facts f
+     where p_user is not null and f.user_id = p_user and f.checkin_status in ('present', 'late') and not f.cancelled
+       and f.starts_at >= p_from and f.starts_at < (p_to + 1)
+    union all
+    select date_trunc('month', f.starts_at)::date, f.duration_minutes, 0, 1, 0
+      from app.attendance_facts f
+     where p_user is null and f.orgs @> array[p_org] and f.checkin_status in ('present', 'late') and not f.cancelled
+       and f.starts_at >= p_from and f.starts_at < (p_to + 1)
+    union all
+    -- sections read; for an organisation, by those who belonged to it when they read
+    select date_trunc('month', t.read_at)::date, 0, coalesce(s.est_minutes, 0), 0, 1
+      from app.section_ticks t join app.reading_sections s on s.id = t.section_id
+     where p_user is not null and t.user_id = p_user and t.read_at >= p_from and t.read_at < (p_to + 1)
     union all
     select date_trunc('month', t.read_at)::date, 0, coalesce(s.est_minutes, 0), 0, 1
       from app.section_ticks t join app.reading_sections s on s.id = t.section_id
-     where t.read_at >= p_from and t.read_at < (p_to + 1) and t.user_id in (select users.user_id from users)),
+     where p_user is null and t.read_at >= p_from and t.read_at < (p_to + 1)
+       and exists (select 1 from spans sp where sp.user_id = t.user_id and sp.during @> t.read_at)),
   months as (
     select month, sum(session_minutes)::int as session_minutes, sum(reading_minutes)::int as reading_minutes,
            sum(sessions)::int as sessions, sum(sections)::int as sections
@@ -1084,7 +1145,7 @@ begin
   return v_result;
 end
 $$;
-revoke execute on function app.study_ledger(uuid, uuid, date, date) from public, anon;
+revoke execute on function app.study_ledger(uuid, uuid, date, date) from public;
 grant execute on function app.study_ledger(uuid, uuid, date, date) to authenticated;
 
 create function public.my_study_hours(p_from date, p_to date) returns jsonb
@@ -1112,7 +1173,7 @@ grant execute on function public.org_study_hours(uuid, date, date) to authentica
 
 -- For home_summary(): what a manager has waiting, and my study hours this year.
 create function app.home_admin() returns jsonb
-language plpgsql stable security invoker set search_path = '' as $$
+language plpgsql stable security invoker set search_path = '' set timezone = 'Asia/Shanghai' as $$
 declare
   v_uid uuid := app.require_user();
   v_year date := date_trunc('year', now())::date;
@@ -1120,18 +1181,276 @@ begin
   return jsonb_build_object(
     'can_manage', exists (select 1 from app.managed_org_ids()),
     'pending_members', (select count(*) from app.pending_members pm where pm.attached_at is null)::int,
-    'active_invites', (select count(*) from app.invites i where i.revoked_at is null
-                         and (i.expires_at is null or i.expires_at > now())
-                         and (i.max_uses is null or i.use_count < i.max_uses))::int,
+    'active_invites', (select count(*) from app.invites i where app.invite_status(i) = 'active')::int,
     'study_minutes_year', (select (l ->> 'session_minutes')::int + (l ->> 'reading_minutes')::int
                              from app.study_ledger(v_uid, null, v_year, current_date) l));
 end
 $$;
-revoke execute on function app.home_admin() from public, anon;
+revoke execute on function app.home_admin() from public;
 grant execute on function app.home_admin() to authenticated, service_role;
 
 -- grants ------------------------------------------------------------------------------------
-
 grant select, insert on app.roster_imports to authenticated;
 grant select, insert, update, delete on app.pending_members to authenticated;
 grant all on app.roster_imports, app.pending_members to service_role;
+
+-- A roster row, and the role it carries, goes only to an account whose phone is verified.
+-- GoTrue inserts the user before any SMS code is checked, so a row attached on insert would let
+-- whoever claimed a secretary's number first become secretary. The row attaches when
+-- phone_confirmed_at is set: on insert (admin-made users
+-- with phone_confirm, autoconfirm), or later when /verify confirms the sign-up (type sms) or a
+-- phone change (type phone_change, which also moves auth.users.phone).
+
+-- A phone that becomes verified (first confirmation, or a confirmed change to a new number):
+-- attach its waiting rows, and make it the contact phone secretaries see.
+create function app.attach_pending_on_phone_confirmed() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if coalesce(new.phone, '') = '' or new.phone_confirmed_at is null then
+    return new;
+  end if;
+  if old.phone_confirmed_at is not null and old.phone is not distinct from new.phone then
+    return new;
+  end if;
+  update app.profile_contacts set phone = new.phone where user_id = new.id and phone is distinct from new.phone;
+  perform app.attach_pending_phone(new.phone, new.id);
+  return new;
+end
+$$;
+revoke execute on function app.attach_pending_on_phone_confirmed() from public;
+
+create trigger on_auth_user_phone_confirmed_pending_members after update of phone, phone_confirmed_at on auth.users
+  for each row execute function app.attach_pending_on_phone_confirmed();
+
+-- A roster import saves its good rows and lists the
+-- bad ones by the row number Excel shows; nothing in its answer tells which phones already have
+-- an account; and a person who already has an account is asked, and must accept, before a
+-- roster row makes them a member (they may belong to another school).
+
+-- tables ------------------------------------------------------------------------------------
+
+comment on column app.roster_imports.result is 'The answer of the import (saved count, bad rows with reasons), returned again to a retry.';
+
+-- A waiting row is also a request to the verified owner of its phone, if there is one: they
+-- accept (the row attaches) or decline (the row is deleted and the audit log keeps the answer).
+
+-- RLS ---------------------------------------------------------------------------------------
+
+-- The phone I have proved with an SMS code, as auth.users stores it; null if none. Crosses RLS
+-- to read auth.users, only for the caller's own row.
+create function app.my_verified_phone() returns text
+language sql stable security definer set search_path = '' as $$
+  select u.phone from auth.users u
+   where u.id = auth.uid() and coalesce(u.phone, '') <> '' and u.phone_confirmed_at is not null
+$$;
+revoke execute on function app.my_verified_phone() from public;
+grant execute on function app.my_verified_phone() to authenticated;
+
+create policy pending_members_select on app.pending_members for select to authenticated
+  using (org_id in (select app.managed_org_ids())
+         or (attached_at is null and phone = (select app.my_verified_phone())));
+
+-- functions: requests to join ---------------------------------------------------------------
+
+-- Roster rows waiting for my verified phone: which organisation asks, for which role, who asked.
+create function app.roster_requests_for_me() returns jsonb
+language sql stable security definer set search_path = '' as $$
+  select coalesce(jsonb_agg(jsonb_build_object(
+      'id', pm.id, 'org_id', o.id, 'org_name', o.name, 'role', pm.role,
+      'path_names', (select jsonb_agg(a.name order by array_position(o.path, a.id)) from app.organisations a where a.id = any (o.path)),
+      'invited_by_name', ip.display_name, 'created_at', pm.created_at)
+      order by pm.created_at, pm.id), '[]'::jsonb)
+    from app.pending_members pm
+    join app.organisations o on o.id = pm.org_id and o.retired_at is null
+    left join app.profiles ip on ip.user_id = pm.invited_by
+   where pm.phone = app.my_verified_phone() and pm.attached_at is null
+     and auth.uid() is not null
+     and not exists (select 1 from app.memberships m where m.org_id = pm.org_id and m.user_id = auth.uid() and m.ended_at is null)
+$$;
+revoke execute on function app.roster_requests_for_me() from public;
+grant execute on function app.roster_requests_for_me() to authenticated;
+
+create function public.my_roster_requests() returns jsonb
+language plpgsql stable security invoker set search_path = '' as $$
+begin
+  perform app.require_user();
+  return app.roster_requests_for_me();
+end
+$$;
+revoke execute on function public.my_roster_requests() from public, anon;
+grant execute on function public.my_roster_requests() to authenticated;
+
+-- Accept (a membership with the row's role, as the secretary who asked) or decline (the row is
+-- deleted: nothing of it is left waiting, and a later import may ask again). Crosses RLS on
+-- purpose: the person is not a manager of the organisation that asks. Only the verified owner
+-- of the row's phone may answer; a retry of the same answer returns the same result (a decline
+-- is found again in the audit log), a different answer after the first is a conflict.
+create function app.roster_request_answer(p_pending uuid, p_accept boolean) returns jsonb
+language plpgsql security definer set search_path = '' as $$
+declare
+  v_uid uuid := app.require_user();
+  v_phone text := app.my_verified_phone();
+  v_pm app.pending_members;
+  v_declined app.audit_log;
+  v_membership uuid;
+begin
+  if p_accept is null then
+    raise exception using message = 'admin.answer_required', errcode = 'P0001';
+  end if;
+  select * into v_pm from app.pending_members pm where pm.id = p_pending for update;
+  if not found then
+    select * into v_declined from app.audit_log a
+     where a.action = 'roster.decline' and a.actor_id = v_uid and a.detail ->> 'pending_id' = p_pending::text
+     order by a.id desc limit 1;
+    if v_declined.id is null then
+      raise exception using message = 'admin.request_not_found', errcode = 'PT404';
+    elsif p_accept then
+      raise exception using message = 'admin.request_answered', errcode = 'PT409';
+    end if;
+    return jsonb_build_object('id', p_pending, 'org_id', v_declined.org_id, 'accepted', false);
+  end if;
+  if v_phone is null or v_pm.phone <> v_phone or (v_pm.attached_at is not null and v_pm.attached_user_id <> v_uid) then
+    raise exception using message = 'admin.request_not_found', errcode = 'PT404';
+  end if;
+  if v_pm.attached_at is not null then
+    if not p_accept then
+      raise exception using message = 'admin.request_answered', errcode = 'PT409';
+    end if;
+    return jsonb_build_object('id', v_pm.id, 'org_id', v_pm.org_id, 'accepted', true);
+  end if;
+  if not p_accept then
+    delete from app.pending_members where id = v_pm.id;
+    perform app.audit(v_pm.org_id, 'roster.decline', v_uid, jsonb_build_object('pending_id', v_pm.id));
+    return jsonb_build_object('id', v_pm.id, 'org_id', v_pm.org_id, 'accepted', false);
+  end if;
+  if exists (select 1 from app.organisations o where o.id = v_pm.org_id and o.retired_at is not null) then
+    raise exception using message = 'admin.org_retired', errcode = 'P0001';
+  end if;
+  insert into app.memberships (org_id, user_id, role, created_by)
+  select v_pm.org_id, v_uid, v_pm.role, v_pm.invited_by
+   where not exists (select 1 from app.memberships m where m.org_id = v_pm.org_id and m.user_id = v_uid and m.ended_at is null)
+  returning id into v_membership;
+  update app.pending_members set attached_user_id = v_uid, attached_at = now() where id = v_pm.id;
+  perform app.audit(v_pm.org_id, 'roster.accept', v_uid, jsonb_build_object('pending_id', v_pm.id, 'role', v_pm.role, 'membership_id', v_membership));
+  return jsonb_build_object('id', v_pm.id, 'org_id', v_pm.org_id, 'accepted', true);
+end
+$$;
+revoke execute on function app.roster_request_answer(uuid, boolean) from public;
+grant execute on function app.roster_request_answer(uuid, boolean) to authenticated;
+
+create function public.roster_request_answer(p_pending_id uuid, p_accept boolean) returns jsonb
+language plpgsql security invoker set search_path = '' as $$
+begin
+  return app.roster_request_answer(p_pending_id, p_accept);
+end
+$$;
+revoke execute on function public.roster_request_answer(uuid, boolean) from public, anon;
+grant execute on function public.roster_request_answer(uuid, boolean) to authenticated;
+
+-- One rule for roster rows and verified phones, where the verified-phone rule and the
+-- invitations meet: a roster row attaches by itself only to a verified
+-- phone whose account belongs to no organisation yet (a new member signing up, or confirming the
+-- number they signed up with). Anyone who already belongs somewhere — a teacher of another school
+-- who adds or changes their phone — is asked instead: the row stays waiting and shows on their
+-- 我的 as an invitation (app.roster_requests_for_me), and only their answer makes them a member.
+
+-- The roster paged (#15): a county's roster is thousands of members, so it comes a page at a
+-- time, in the order it always had (organisation, highest role first, name), keyset-paged by the
+-- last membership of the previous page. The per-organisation counts of the whole roster come with
+-- the first page, so that the group headings stay right while only some members are loaded.
+
+-- The roster paged at the same cost at county and province size (#15).
+--
+-- Sorting the whole subtree's memberships for every page (a window function and tuple filter over
+-- a join of three tables, which no index can serve) ran past the 8 s statement timeout at 50,000
+-- members. The order is organisation (path), highest role first, name, membership id; a page walks the subtree's organisations in path order
+-- on a btree index (a subtree is one contiguous range of it) and takes each organisation's members
+-- already sorted (a branch's few dozen), stopping as soon as the page is full: a page reads what
+-- it shows and the organisations it passes. The per-organisation counts of the first page come
+-- from app.org_member_counts, kept by the writes, not from a count of every membership of the
+-- subtree.
+
+-- tables ------------------------------------------------------------------------------------
+create table app.org_member_counts (
+  org_id uuid primary key references app.organisations (id) on delete cascade,
+  members int not null
+);
+
+comment on table app.org_member_counts is
+  'Active memberships per organisation (no row: none). A summary kept by a trigger on memberships; '
+  'app.org_member_counts_rebuild() recomputes it.';
+
+alter table app.org_member_counts enable row level security;
+
+-- the roster (security invoker) reads the counts of what its caller manages
+create policy org_member_counts_select on app.org_member_counts for select to authenticated
+  using (org_id in (select app.managed_org_ids()));
+
+grant select on app.org_member_counts to authenticated;
+grant all on app.org_member_counts to service_role;
+
+-- a roster page takes one organisation's active members at a time
+create index memberships_active_org_idx on app.memberships (org_id, role) where ended_at is null;
+
+-- functions: the summary --------------------------------------------------------------------
+create function app.org_member_counts_apply(p_delta jsonb) returns void
+language plpgsql security definer set search_path = '' as $$
+begin
+  -- in organisation order, so that concurrent roster writes lock the counters in one order
+  insert into app.org_member_counts as c (org_id, members)
+  select (d.key)::uuid, (d.value)::int from jsonb_each_text(p_delta) d
+   where (d.value)::int <> 0 order by 1
+  on conflict (org_id) do update set members = c.members + excluded.members;
+  delete from app.org_member_counts c
+   where c.members = 0 and c.org_id in (select (d.key)::uuid from jsonb_each_text(p_delta) d);
+end
+$$;
+revoke execute on function app.org_member_counts_apply(jsonb) from public;
+
+create function app.org_member_counts_rebuild() returns void
+language plpgsql security definer set search_path = '' as $$
+begin
+  delete from app.org_member_counts;
+  insert into app.org_member_counts (org_id, members)
+  select m.org_id, count(*)::int from app.memberships m where m.ended_at is null group by m.org_id;
+end
+$$;
+revoke execute on function app.org_member_counts_rebuild() from public;
+grant execute on function app.org_member_counts_rebuild() to service_role;
+
+-- triggers ----------------------------------------------------------------------------------
+create function app.memberships_member_counts() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if tg_op = 'INSERT' then
+    perform app.org_member_counts_apply((
+      select jsonb_object_agg(x.org_id, x.n) from (
+        select n.org_id, count(*) as n from new_rows n where n.ended_at is null group by 1) x));
+  elsif tg_op = 'DELETE' then
+    perform app.org_member_counts_apply((
+      select jsonb_object_agg(x.org_id, x.n) from (
+        select o.org_id, -count(*) as n from old_rows o where o.ended_at is null group by 1) x));
+  else
+    perform app.org_member_counts_apply((
+      select jsonb_object_agg(x.org_id, x.n) from (
+        select y.org_id, sum(y.n) as n from (
+          select o.org_id, -1 as n from old_rows o where o.ended_at is null
+          union all
+          select n.org_id, 1 from new_rows n where n.ended_at is null) y
+         group by 1) x));
+  end if;
+  return null;
+end
+$$;
+revoke execute on function app.memberships_member_counts() from public;
+
+create trigger memberships_member_counts_ins after insert on app.memberships
+  referencing new table as new_rows for each statement execute function app.memberships_member_counts();
+
+create trigger memberships_member_counts_del after delete on app.memberships
+  referencing old table as old_rows for each statement execute function app.memberships_member_counts();
+
+create trigger memberships_member_counts_upd after update on app.memberships
+  referencing old table as old_rows new table as new_rows for each statement execute function app.memberships_member_counts();
+
+reset check_function_bodies;

@@ -1,5 +1,5 @@
 import type { Db } from '../local/db'
-// Reading progress summaries (202612011401): every figure the summaries hold is compared with the
+// Reading progress summaries (readings migration): every figure the summaries hold is compared with the
 // direct count from the ticks and memberships, on the seeded activity and after seeded random
 // writes of every kind that changes them; plan_progress paged end to end gives the same members
 // as the direct computation, in order.

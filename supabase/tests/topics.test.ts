@@ -417,8 +417,7 @@ describe('topics: keyset feed', () => {
 describe('topics: follow-up (feed checked once per page, live 赞同, one length limit)', () => {
   it('topic_feed gives exactly the JSON of the shipped per-post definition, for member and manager', async () => {
     // the definition as it shipped (security invoker, RLS on every read), as a reference
-    const shipped = readFileSync(new URL('../migrations/20261125000300_topics.sql', import.meta.url), 'utf8')
-    const body = /create function app\.topic_post_json[\s\S]*?\n\$\$;/.exec(shipped)![0]
+    const body = readFileSync(new URL('./fixtures/topic-post-json-shipped.sql', import.meta.url), 'utf8')
     await db.exec(body.replace('app.topic_post_json', 'app.shipped_topic_post_json'))
     await db.exec('grant execute on function app.shipped_topic_post_json(app.posts, uuid, boolean) to authenticated')
     const topic = await openTopic(ids.branchA, ids.secretaryA)

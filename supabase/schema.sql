@@ -2693,7 +2693,7 @@ AS $function$
   select jsonb_build_object('id', p_invite.id, 'org_id', p_invite.org_id, 'code', p_invite.code,
     'role', p_invite.role, 'expires_at', p_invite.expires_at, 'max_uses', p_invite.max_uses,
     'use_count', p_invite.use_count, 'revoked_at', p_invite.revoked_at, 'created_at', p_invite.created_at,
-    'status', app.invite_status(p_invite))
+    'status', app.invite_status(p_invite), 'needs_approval', p_invite.needs_approval)
 $function$;
 
 CREATE OR REPLACE FUNCTION app.invite_needs_approval(p_code text)
@@ -5815,8 +5815,7 @@ AS $function$
 begin
   perform app.require_manage(p_org_id);
   return coalesce((
-    select jsonb_agg(app.invite_json(i) || jsonb_build_object('needs_approval', i.needs_approval)
-                     order by (i.revoked_at is null) desc, i.created_at desc)
+    select jsonb_agg(app.invite_json(i) order by (i.revoked_at is null) desc, i.created_at desc)
       from app.invites i where i.org_id = p_org_id
   ), '[]'::jsonb);
 end
@@ -5874,7 +5873,7 @@ begin
     perform app.audit(v_invite.org_id, 'invite.approval', v_invite.id,
       jsonb_build_object('code', v_invite.code, 'needs_approval', p_needs_approval));
   end if;
-  return app.invite_json(v_invite) || jsonb_build_object('needs_approval', v_invite.needs_approval);
+  return app.invite_json(v_invite);
 end
 $function$;
 

@@ -107,8 +107,8 @@ export interface Invite {
   revoked_at: string | null
   created_at: string
   status: InviteStatus
-  /** from invite_list and invite_set_approval (invite_create makes invites that admit at once) */
-  needs_approval?: boolean
+  /** 需审批: whoever opens the code asks to join (invite_create makes invites that admit at once) */
+  needs_approval: boolean
 }
 
 export interface AuditEntry {

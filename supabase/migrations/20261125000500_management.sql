@@ -793,7 +793,7 @@ language sql stable set search_path = '' as $$
   select jsonb_build_object('id', p_invite.id, 'org_id', p_invite.org_id, 'code', p_invite.code,
     'role', p_invite.role, 'expires_at', p_invite.expires_at, 'max_uses', p_invite.max_uses,
     'use_count', p_invite.use_count, 'revoked_at', p_invite.revoked_at, 'created_at', p_invite.created_at,
-    'status', app.invite_status(p_invite))
+    'status', app.invite_status(p_invite), 'needs_approval', p_invite.needs_approval)
 $$;
 revoke execute on function app.invite_json(app.invites) from public;
 grant execute on function app.invite_json(app.invites) to authenticated;
@@ -856,8 +856,7 @@ language plpgsql stable security invoker set search_path = '' as $$
 begin
   perform app.require_manage(p_org_id);
   return coalesce((
-    select jsonb_agg(app.invite_json(i) || jsonb_build_object('needs_approval', i.needs_approval)
-                     order by (i.revoked_at is null) desc, i.created_at desc)
+    select jsonb_agg(app.invite_json(i) order by (i.revoked_at is null) desc, i.created_at desc)
       from app.invites i where i.org_id = p_org_id
   ), '[]'::jsonb);
 end

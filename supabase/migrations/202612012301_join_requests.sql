@@ -247,7 +247,7 @@ begin
     perform app.audit(v_invite.org_id, 'invite.approval', v_invite.id,
       jsonb_build_object('code', v_invite.code, 'needs_approval', p_needs_approval));
   end if;
-  return app.invite_json(v_invite) || jsonb_build_object('needs_approval', v_invite.needs_approval);
+  return app.invite_json(v_invite);
 end
 $$;
 revoke execute on function public.invite_set_approval(uuid, boolean) from public, anon;

@@ -58,7 +58,7 @@ create table app.memberships (
   ended_at timestamptz,
   created_by uuid references app.profiles (user_id) on delete set null,
   constraint memberships_time_order check (ended_at is null or ended_at >= joined_at),
-  -- the roster's position flag; a secretary sets it (public.research_set_cadre)
+  -- the roster's position flag; a secretary sets it (public.member_set_cadre)
   is_cadre boolean not null default false,
   -- tables ------------------------------------------------------------------------------------
   during tstzrange
@@ -415,7 +415,7 @@ create policy messages_select on realtime.messages for select to authenticated
   using (extension in ('broadcast', 'presence') and app.can_join_realtime_topic((select realtime.topic())));
 
 -- A code that is not revoked or expired; a used-up one is found, so that a member already in the
--- organisation who redeems it again gets the same answer (redeem_invite decides).
+-- organisation who redeems it again gets the same answer (invite_redeem decides).
 create function app.invite_by_code(p_code text) returns app.invites
 language plpgsql stable security definer set search_path = '' as $$
 declare
@@ -498,7 +498,7 @@ revoke execute on function public.invite_preview(text) from public;
 grant execute on function public.invite_preview(text) to anon, authenticated;
 
 -- An approval invite cannot be redeemed directly (an old client, a hand-made call): it says so.
-create function public.redeem_invite(p_code text) returns jsonb
+create function public.invite_redeem(p_code text) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 begin
   if app.invite_needs_approval(p_code) then
@@ -507,8 +507,8 @@ begin
   return app.redeem_invite(p_code);
 end
 $$;
-revoke execute on function public.redeem_invite(text) from public, anon;
-grant execute on function public.redeem_invite(text) to authenticated;
+revoke execute on function public.invite_redeem(text) from public, anon;
+grant execute on function public.invite_redeem(text) to authenticated;
 
 create function public.my_context() returns jsonb
 language plpgsql stable security invoker set search_path = '' as $$
@@ -541,7 +541,7 @@ grant execute on function public.my_context() to authenticated;
 -- The contact phone goes through the one phone rule, so it matches a roster row (stored
 -- normalised) whatever the app sent: empty clears it, anything the rule refuses is
 -- profile.phone_invalid and changes nothing.
-create function public.update_profile(p_display_name text, p_school text default '', p_position text default '', p_phone text default null)
+create function public.profile_update(p_display_name text, p_school text default '', p_position text default '', p_phone text default null)
 returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
@@ -568,8 +568,8 @@ begin
   return public.my_context() -> 'profile';
 end
 $$;
-revoke execute on function public.update_profile(text, text, text, text) from public, anon;
-grant execute on function public.update_profile(text, text, text, text) to authenticated;
+revoke execute on function public.profile_update(text, text, text, text) from public, anon;
+grant execute on function public.profile_update(text, text, text, text) to authenticated;
 
 -- grants ------------------------------------------------------------------------------------
 grant select, insert, update on app.organisations to authenticated;
@@ -598,7 +598,7 @@ revoke execute on function app.managed_orgs(boolean) from public;
 grant execute on function app.managed_orgs(boolean) to authenticated;
 
 -- "An invite is active": app.invite_status is the rule, and invite_by_code, preview_invite,
--- invite_json's status and home_admin's count read it. redeem_invite keeps its
+-- invite_json's status and home_admin's count read it. invite_redeem keeps its
 -- `use_count < max_uses` in the update: that is the guard against two redemptions racing for the
 -- last use (the row is locked and re-checked as it is written), not another statement of the rule.
 

@@ -157,7 +157,7 @@ create trigger readings_created_by before insert on app.readings
 create trigger study_plans_created_by before insert on app.study_plans
   for each row execute function app.readings_set_created_by();
 
--- a plan is always for its own organisation (create_plan adds the others)
+-- a plan is always for its own organisation (plan_create adds the others)
 create function app.study_plans_own_org() returns trigger
 language plpgsql security definer set search_path = '' as $$
 begin
@@ -441,7 +441,7 @@ revoke execute on function app.home_readings() from public;
 grant execute on function app.home_readings() to authenticated, service_role;
 
 -- functions: the API ------------------------------------------------------------------------
-create function public.plans_list() returns jsonb
+create function public.plan_list() returns jsonb
 language plpgsql stable security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
@@ -460,10 +460,10 @@ begin
   ), '[]'::jsonb);
 end
 $$;
-revoke execute on function public.plans_list() from public, anon;
-grant execute on function public.plans_list() to authenticated;
+revoke execute on function public.plan_list() from public, anon;
+grant execute on function public.plan_list() to authenticated;
 
--- A plan's readings with my done per reading: from the same summary as plans_list and home.
+-- A plan's readings with my done per reading: from the same summary as plan_list and home.
 create function public.plan_detail(p_plan_id uuid) returns jsonb
 language plpgsql stable security invoker set search_path = '' as $$
 declare
@@ -558,7 +558,7 @@ grant execute on function public.reading_texts(uuid) to authenticated;
 -- Tick (p_read true) or untick a section. Both are idempotent: a re-tick keeps the first time,
 -- an untick of an unticked section changes nothing. The phone's clock is trusted for when it
 -- was read (ticks made offline arrive later) but never into the future.
-create function public.tick_section(p_section_id uuid, p_read boolean, p_client_time timestamptz default null)
+create function public.section_tick(p_section_id uuid, p_read boolean, p_client_time timestamptz default null)
 returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
@@ -582,14 +582,14 @@ begin
   return jsonb_build_object('section_id', p_section_id, 'read', p_read, 'read_at', v_read_at);
 end
 $$;
-revoke execute on function public.tick_section(uuid, boolean, timestamp with time zone) from public, anon;
-grant execute on function public.tick_section(uuid, boolean, timestamp with time zone) to authenticated;
+revoke execute on function public.section_tick(uuid, boolean, timestamp with time zone) from public, anon;
+grant execute on function public.section_tick(uuid, boolean, timestamp with time zone) to authenticated;
 
 -- Save my note on a reading (one per reading; p_id is made by the client). Last saved wins:
 -- when p_base_version is older than the stored version the note was changed on another device
 -- since this one loaded it; it is overwritten all the same and overwrote_newer says so. A retry
 -- of a save that already landed (same text) changes nothing.
-create function public.save_note(
+create function public.note_save(
   p_id uuid, p_reading_id uuid, p_body text, p_visibility text default 'private',
   p_base_version int default null, p_org_id uuid default null
 ) returns jsonb
@@ -664,11 +664,11 @@ begin
     'overwrote_newer', coalesce(p_base_version, 0) < v_old.version);
 end
 $$;
-revoke execute on function public.save_note(uuid, uuid, text, text, integer, uuid) from public, anon;
-grant execute on function public.save_note(uuid, uuid, text, text, integer, uuid) to authenticated;
+revoke execute on function public.note_save(uuid, uuid, text, text, integer, uuid) from public, anon;
+grant execute on function public.note_save(uuid, uuid, text, text, integer, uuid) to authenticated;
 
 -- Delete my note. Deleting a note that is already gone (a retry) is not an error.
-create function public.delete_note(p_id uuid) returns jsonb
+create function public.note_delete(p_id uuid) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
@@ -683,8 +683,8 @@ begin
   return jsonb_build_object('id', p_id, 'deleted', found);
 end
 $$;
-revoke execute on function public.delete_note(uuid) from public, anon;
-grant execute on function public.delete_note(uuid) to authenticated;
+revoke execute on function public.note_delete(uuid) from public, anon;
+grant execute on function public.note_delete(uuid) to authenticated;
 
 -- The secretary's view: members of p_org_id among the plan's (default: the highest of the plan's
 -- organisations I manage, or the highest one I manage under them) × the plan's readings, sections
@@ -769,7 +769,7 @@ revoke execute on function public.reading_catalog() from public, anon;
 grant execute on function public.reading_catalog() to authenticated;
 
 -- A secretary adds a reading for their organisation (the bureau's are county-wide).
-create function public.create_reading(
+create function public.reading_create(
   p_id uuid, p_org_id uuid, p_title text, p_sections jsonb,
   p_author text default '', p_where_to_read text default ''
 ) returns jsonb
@@ -811,12 +811,12 @@ begin
   return public.reading_detail(p_id);
 end
 $$;
-revoke execute on function public.create_reading(uuid, uuid, text, jsonb, text, text) from public, anon;
-grant execute on function public.create_reading(uuid, uuid, text, jsonb, text, text) to authenticated;
+revoke execute on function public.reading_create(uuid, uuid, text, jsonb, text, text) from public, anon;
+grant execute on function public.reading_create(uuid, uuid, text, jsonb, text, text) to authenticated;
 
 -- A secretary assigns readings to organisations they manage (p_org_ids, or the older single
 -- p_org_id; the first one owns the plan), due on a date.
-create function public.create_plan(
+create function public.plan_create(
   p_id uuid, p_title text, p_due_on date, p_reading_ids uuid[], p_description text default '',
   p_org_ids uuid[] default null, p_org_id uuid default null
 ) returns jsonb
@@ -888,8 +888,8 @@ begin
   return public.plan_detail(p_id);
 end
 $$;
-revoke execute on function public.create_plan(uuid, text, date, uuid[], text, uuid[], uuid) from public, anon;
-grant execute on function public.create_plan(uuid, text, date, uuid[], text, uuid[], uuid) to authenticated;
+revoke execute on function public.plan_create(uuid, text, date, uuid[], text, uuid[], uuid) from public, anon;
+grant execute on function public.plan_create(uuid, text, date, uuid[], text, uuid[], uuid) to authenticated;
 grant select on app.reading_progress to authenticated;
 grant select, insert on app.readings to authenticated;
 grant select, insert on app.reading_sections to authenticated;
@@ -1201,7 +1201,7 @@ declare
   v_changes jsonb;
 begin
   if p_sections is not null then
-    -- the same rules as create_reading, and an id on every section
+    -- the same rules as reading_create, and an id on every section
     v_ids := app.check_reading_sections(p_sections, true);
     -- an id already used elsewhere (another reading's section, seen or not) is not a new section;
     -- a removed one stays removed (its ticks are history)
@@ -1792,7 +1792,7 @@ grant select, insert, update, delete on app.plan_totals, app.plan_member_progres
   app.plan_org_progress to service_role;
 
 -- Sections of a reading: one check and one JSON shape. app.check_reading_sections checks the
--- sections create_reading and reading_update are given, app.section_json is the section that
+-- sections reading_create and reading_update are given, app.section_json is the section that
 -- reading_detail and reading_texts return; the rows written come from app.reading_edit_rows for
 -- a new reading as for an edit, and the two readers look the reading up with app.reading_or_404.
 

@@ -331,7 +331,7 @@ grant execute on function app.topic_body(text) to authenticated, service_role;
 -- functions: helpers ------------------------------------------------------------------------
 
 -- One post as the app shows it (the JSON is unchanged). It is only ever given a post the caller
--- has already read under RLS (topic_feed's page, topic_get, topic_post_get and the writes), so it
+-- has already read under RLS (topic_feed's page, topic_detail, topic_post_detail and the writes), so it
 -- reads that post's author, its 赞同 and its quote (same topic, by foreign key) as definer: run
 -- as invoker, each of those three reads re-ran the topic visibility policy for every post of a page.
 create function app.topic_post_json(p app.posts, p_viewer uuid, p_manager boolean) returns jsonb
@@ -426,7 +426,7 @@ revoke execute on function public.topic_list() from public, anon;
 grant execute on function public.topic_list() to authenticated;
 
 -- A topic with its 讨论成果 and 精华 posts.
-create function public.topic_get(p_topic_id uuid) returns jsonb
+create function public.topic_detail(p_topic_id uuid) returns jsonb
 language plpgsql stable security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
@@ -442,8 +442,8 @@ begin
                            and p.deleted_at is null and p.hidden_at is null), '[]'::jsonb));
 end
 $$;
-revoke execute on function public.topic_get(uuid) from public, anon;
-grant execute on function public.topic_get(uuid) to authenticated;
+revoke execute on function public.topic_detail(uuid) from public, anon;
+grant execute on function public.topic_detail(uuid) to authenticated;
 
 -- Replies oldest first, a page after the cursor (created_at, id) of the last one seen.
 -- The cursor is passed back exactly as it came (microseconds matter).
@@ -496,7 +496,7 @@ $$;
 revoke execute on function public.topic_feed(uuid, timestamp with time zone, uuid, integer) from public, anon;
 grant execute on function public.topic_feed(uuid, timestamp with time zone, uuid, integer) to authenticated;
 
-create function public.topic_post_get(p_post_id uuid) returns jsonb
+create function public.topic_post_detail(p_post_id uuid) returns jsonb
 language plpgsql stable security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
@@ -506,8 +506,8 @@ begin
   return app.topic_post_json(v_post, v_uid, app.can_manage(v_topic.org_id));
 end
 $$;
-revoke execute on function public.topic_post_get(uuid) from public, anon;
-grant execute on function public.topic_post_get(uuid) to authenticated;
+revoke execute on function public.topic_post_detail(uuid) from public, anon;
+grant execute on function public.topic_post_detail(uuid) to authenticated;
 
 -- Draft or edit a topic (p_id made by the client: a retry edits the same one).
 create function public.topic_save(p_id uuid, p_org_id uuid, p_title text, p_prompt text, p_deadline timestamptz default null)

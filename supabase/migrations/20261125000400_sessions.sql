@@ -331,7 +331,7 @@ create policy session_readings_insert on app.session_readings for insert to auth
 create policy session_readings_delete on app.session_readings for delete to authenticated
   using (app.can_run_session(session_id));
 
--- members check in only through public.check_in (code verified by app.check_in); by hand only
+-- members check in only through public.session_check_in (code verified by app.check_in); by hand only
 -- those who run the session, recorded with who did it
 create policy checkins_select on app.checkins for select to authenticated
   using (user_id = (select auth.uid()) or app.can_run_session(session_id));
@@ -661,7 +661,7 @@ grant execute on function public.session_kinds() to authenticated;
 
 -- Creates a session (p_id made by the client) or, when it exists, edits it. Expected
 -- organisations default to the organising one; they must be ones the caller manages.
-create function public.save_session(
+create function public.session_save(
   p_id uuid, p_org_id uuid, p_kind text, p_title text, p_starts_at timestamptz, p_duration_minutes int,
   p_place text default '', p_expected_org_ids uuid[] default null, p_invitee_ids uuid[] default '{}',
   p_checkin_opens_at timestamptz default null, p_checkin_closes_at timestamptz default null,
@@ -748,13 +748,13 @@ begin
   insert into app.session_invitees (session_id, user_id) select p_id, x from unnest(v_invitees) x on conflict do nothing;
   insert into app.session_readings (session_id, reading_id, sort_order)
   select p_id, x, n from unnest(coalesce(p_reading_ids, '{}')) with ordinality as r(x, n) on conflict do nothing;
-  return public.get_session(p_id);
+  return public.session_detail(p_id);
 end
 $$;
-revoke execute on function public.save_session(uuid, uuid, text, text, timestamp with time zone, integer, text, uuid[], uuid[], timestamp with time zone, timestamp with time zone, uuid[], integer) from public, anon;
-grant execute on function public.save_session(uuid, uuid, text, text, timestamp with time zone, integer, text, uuid[], uuid[], timestamp with time zone, timestamp with time zone, uuid[], integer) to authenticated;
+revoke execute on function public.session_save(uuid, uuid, text, text, timestamp with time zone, integer, text, uuid[], uuid[], timestamp with time zone, timestamp with time zone, uuid[], integer) from public, anon;
+grant execute on function public.session_save(uuid, uuid, text, text, timestamp with time zone, integer, text, uuid[], uuid[], timestamp with time zone, timestamp with time zone, uuid[], integer) to authenticated;
 
-create function public.cancel_session(p_session_id uuid) returns jsonb
+create function public.session_cancel(p_session_id uuid) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_s app.sessions := app.require_run_session(p_session_id);
@@ -763,15 +763,15 @@ begin
     update app.sessions set cancelled_at = now() where id = v_s.id;
     perform app.audit(v_s.org_id, 'session.cancel', v_s.id);
   end if;
-  return public.get_session(p_session_id);
+  return public.session_detail(p_session_id);
 end
 $$;
-revoke execute on function public.cancel_session(uuid) from public, anon;
-grant execute on function public.cancel_session(uuid) to authenticated;
+revoke execute on function public.session_cancel(uuid) from public, anon;
+grant execute on function public.session_cancel(uuid) to authenticated;
 
--- get_session (research topic included) and list_my_sessions give the organisations' names
+-- session_detail (research topic included) and my_sessions give the organisations' names
 -- through app.session_org_name
-create function public.get_session(p_session_id uuid) returns jsonb
+create function public.session_detail(p_session_id uuid) returns jsonb
 language plpgsql stable security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
@@ -820,8 +820,8 @@ begin
          where l.session_id = v_s.id) end);
 end
 $$;
-revoke execute on function public.get_session(uuid) from public, anon;
-grant execute on function public.get_session(uuid) to authenticated;
+revoke execute on function public.session_detail(uuid) from public, anon;
+grant execute on function public.session_detail(uuid) to authenticated;
 
 -- People a secretary may name as invitees (双重组织生活): members whose name or school contains
 -- p_query (1..40 characters), at most 20; org_name is null where their organisation is not visible.
@@ -853,7 +853,7 @@ revoke execute on function public.session_invitee_candidates(text) from public, 
 grant execute on function public.session_invitee_candidates(text) to authenticated;
 
 -- My sessions: upcoming (not yet closed, soonest first) or past (latest first), keyset-paged.
-create function public.list_my_sessions(p_scope text default 'upcoming'::text, p_before timestamp with time zone default NULL::timestamp with time zone, p_limit integer default 20) returns jsonb
+create function public.my_sessions(p_scope text default 'upcoming'::text, p_before timestamp with time zone default NULL::timestamp with time zone, p_limit integer default 20) returns jsonb
 language plpgsql stable set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
@@ -886,16 +886,16 @@ begin
       ) x), '[]'::jsonb);
 end
 $$;
-revoke execute on function public.list_my_sessions(text, timestamp with time zone, integer) from public, anon;
-grant execute on function public.list_my_sessions(text, timestamp with time zone, integer) to authenticated;
+revoke execute on function public.my_sessions(text, timestamp with time zone, integer) from public, anon;
+grant execute on function public.my_sessions(text, timestamp with time zone, integer) to authenticated;
 
-create function public.check_in(p_id uuid, p_session_id uuid, p_code text, p_method text default 'code', p_claimed_at timestamptz default null)
+create function public.session_check_in(p_id uuid, p_session_id uuid, p_code text, p_method text default 'code', p_claimed_at timestamptz default null)
 returns jsonb
 language sql security invoker set search_path = '' as $$
   select app.check_in(p_id, p_session_id, p_code, p_method, p_claimed_at)
 $$;
-revoke execute on function public.check_in(uuid, uuid, text, text, timestamp with time zone) from public, anon;
-grant execute on function public.check_in(uuid, uuid, text, text, timestamp with time zone) to authenticated;
+revoke execute on function public.session_check_in(uuid, uuid, text, text, timestamp with time zone) from public, anon;
+grant execute on function public.session_check_in(uuid, uuid, text, text, timestamp with time zone) to authenticated;
 
 create function public.session_code_now(p_session_id uuid) returns jsonb
 language sql stable security invoker set search_path = '' as $$
@@ -922,7 +922,7 @@ revoke execute on function public.attendance_sheet(uuid) from public, anon;
 grant execute on function public.attendance_sheet(uuid) to authenticated;
 
 -- A manual mark (present or late) by someone who runs the session, with a reason.
-create function public.mark_attendance(p_session_id uuid, p_user_id uuid, p_status text, p_reason text)
+create function public.attendance_mark(p_session_id uuid, p_user_id uuid, p_status text, p_reason text)
 returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
@@ -958,10 +958,10 @@ begin
   return app.checkin_json(v_c);
 end
 $$;
-revoke execute on function public.mark_attendance(uuid, uuid, text, text) from public, anon;
-grant execute on function public.mark_attendance(uuid, uuid, text, text) to authenticated;
+revoke execute on function public.attendance_mark(uuid, uuid, text, text) from public, anon;
+grant execute on function public.attendance_mark(uuid, uuid, text, text) to authenticated;
 
-create function public.request_leave(p_id uuid, p_session_id uuid, p_reason text) returns jsonb
+create function public.leave_request(p_id uuid, p_session_id uuid, p_reason text) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
@@ -1004,10 +1004,10 @@ begin
   return jsonb_build_object('id', v_l.id, 'status', v_l.status, 'reason', v_l.reason);
 end
 $$;
-revoke execute on function public.request_leave(uuid, uuid, text) from public, anon;
-grant execute on function public.request_leave(uuid, uuid, text) to authenticated;
+revoke execute on function public.leave_request(uuid, uuid, text) from public, anon;
+grant execute on function public.leave_request(uuid, uuid, text) to authenticated;
 
-create function public.decide_leave(p_leave_id uuid, p_approve boolean) returns jsonb
+create function public.leave_decide(p_leave_id uuid, p_approve boolean) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
@@ -1034,10 +1034,10 @@ begin
   return jsonb_build_object('id', v_l.id, 'status', v_l.status);
 end
 $$;
-revoke execute on function public.decide_leave(uuid, boolean) from public, anon;
-grant execute on function public.decide_leave(uuid, boolean) to authenticated;
+revoke execute on function public.leave_decide(uuid, boolean) from public, anon;
+grant execute on function public.leave_decide(uuid, boolean) to authenticated;
 
-create function public.save_minutes(p_session_id uuid, p_topic text, p_speakers text, p_decisions text)
+create function public.session_save_minutes(p_session_id uuid, p_topic text, p_speakers text, p_decisions text)
 returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
@@ -1052,11 +1052,11 @@ begin
   update app.sessions set minutes_topic = btrim(coalesce(p_topic, '')), minutes_speakers = btrim(coalesce(p_speakers, '')),
          minutes_decisions = btrim(coalesce(p_decisions, '')), minutes_updated_at = now()
    where id = v_s.id;
-  return public.get_session(p_session_id) -> 'minutes';
+  return public.session_detail(p_session_id) -> 'minutes';
 end
 $$;
-revoke execute on function public.save_minutes(uuid, text, text, text) from public, anon;
-grant execute on function public.save_minutes(uuid, text, text, text) to authenticated;
+revoke execute on function public.session_save_minutes(uuid, text, text, text) from public, anon;
+grant execute on function public.session_save_minutes(uuid, text, text, text) to authenticated;
 
 -- Make-up study (补学): past sessions I was expected at and missed (absent or on leave).
 create function public.my_makeups() returns jsonb
@@ -1081,7 +1081,7 @@ $$;
 revoke execute on function public.my_makeups() from public, anon;
 grant execute on function public.my_makeups() to authenticated;
 
-create function public.complete_makeup(p_session_id uuid) returns jsonb
+create function public.makeup_complete(p_session_id uuid) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
@@ -1099,8 +1099,8 @@ begin
   return jsonb_build_object('session_id', v_s.id, 'completed_at', v_at);
 end
 $$;
-revoke execute on function public.complete_makeup(uuid) from public, anon;
-grant execute on function public.complete_makeup(uuid) to authenticated;
+revoke execute on function public.makeup_complete(uuid) from public, anon;
+grant execute on function public.makeup_complete(uuid) to authenticated;
 
 create function public.attendance_summary(p_org_id uuid, p_from date, p_to date) returns jsonb
 language sql stable security invoker set search_path = '' as $$

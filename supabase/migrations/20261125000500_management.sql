@@ -706,7 +706,7 @@ revoke execute on function public.member_remove(uuid, text) from public, anon;
 grant execute on function public.member_remove(uuid, text) to authenticated;
 
 -- A waiting roster row withdrawn before its person signed up.
-create function public.pending_remove(p_pending_id uuid) returns jsonb
+create function public.pending_member_remove(p_pending_id uuid) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_pm app.pending_members;
@@ -720,8 +720,8 @@ begin
   return jsonb_build_object('id', v_pm.id, 'removed', true);
 end
 $$;
-revoke execute on function public.pending_remove(uuid) from public, anon;
-grant execute on function public.pending_remove(uuid) to authenticated;
+revoke execute on function public.pending_member_remove(uuid) from public, anon;
+grant execute on function public.pending_member_remove(uuid) to authenticated;
 
 -- functions: roster import ------------------------------------------------------------------
 create function public.roster_import_check(p_org_id uuid, p_rows jsonb) returns jsonb

@@ -149,7 +149,7 @@ end
 $$;
 revoke execute on function app.inbox_session_scheduled(uuid) from public;
 
--- Deferred to the end of the transaction: save_session inserts the session first and the
+-- Deferred to the end of the transaction: session_save inserts the session first and the
 -- expected organisations after it, so only then is the expected list known. The row is read
 -- again, so several updates in one transaction tell its final state.
 create function app.inbox_on_session() returns trigger

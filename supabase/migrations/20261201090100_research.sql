@@ -353,7 +353,7 @@ revoke execute on function public.research_topics(integer) from public, anon;
 grant execute on function public.research_topics(integer) to authenticated;
 
 -- Publish or edit a topic (bureau or a school committee's secretary). p_id is made by the client.
-create function public.research_save_topic(p_id uuid, p_org_id uuid, p_title text, p_brief text default '', p_year int default null)
+create function public.research_topic_save(p_id uuid, p_org_id uuid, p_title text, p_brief text default '', p_year int default null)
 returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
@@ -390,12 +390,12 @@ begin
   return jsonb_build_object('id', p_id, 'title', v_title, 'brief', v_brief, 'year', v_year, 'org_id', p_org_id);
 end
 $$;
-revoke execute on function public.research_save_topic(uuid, uuid, text, text, integer) from public, anon;
-grant execute on function public.research_save_topic(uuid, uuid, text, text, integer) to authenticated;
+revoke execute on function public.research_topic_save(uuid, uuid, text, text, integer) from public, anon;
+grant execute on function public.research_topic_save(uuid, uuid, text, text, integer) to authenticated;
 
 -- Link a 专题调研 session to a topic (null unlinks): a current topic of the bureau or of an
 -- organisation above or at the session's own, so a school's topic is not linked from another.
-create function public.research_link_session(p_session_id uuid, p_topic_id uuid) returns jsonb
+create function public.research_topic_link_session(p_session_id uuid, p_topic_id uuid) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
@@ -428,11 +428,11 @@ begin
   return jsonb_build_object('session_id', p_session_id, 'topic_id', p_topic_id);
 end
 $$;
-revoke execute on function public.research_link_session(uuid, uuid) from public, anon;
-grant execute on function public.research_link_session(uuid, uuid) to authenticated;
+revoke execute on function public.research_topic_link_session(uuid, uuid) from public, anon;
+grant execute on function public.research_topic_link_session(uuid, uuid) to authenticated;
 
 -- The secretary marks (or unmarks) a member as a cadre of vice-principal level or above.
-create function public.research_set_cadre(p_membership_id uuid, p_is_cadre boolean) returns jsonb
+create function public.member_set_cadre(p_membership_id uuid, p_is_cadre boolean) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_org uuid;
@@ -454,13 +454,13 @@ begin
   return jsonb_build_object('membership_id', p_membership_id, 'is_cadre', p_is_cadre);
 end
 $$;
-revoke execute on function public.research_set_cadre(uuid, boolean) from public, anon;
-grant execute on function public.research_set_cadre(uuid, boolean) to authenticated;
+revoke execute on function public.member_set_cadre(uuid, boolean) from public, anon;
+grant execute on function public.member_set_cadre(uuid, boolean) to authenticated;
 
 -- Save my draft as I type (made on the phone with its id, sent now or from the outbox later).
 -- p_rev counts the saves of this draft on the client: a save whose rev is not above the stored
 -- one is an old retry and changes nothing, so a late retry never undoes newer text.
-create function public.research_save_draft(
+create function public.research_draft_save(
   p_id uuid, p_title text, p_body text, p_topic_id uuid default null, p_org_id uuid default null, p_rev int default 0
 ) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
@@ -522,12 +522,12 @@ begin
   return app.research_article_json(v_new);
 end
 $$;
-revoke execute on function public.research_save_draft(uuid, text, text, uuid, uuid, integer) from public, anon;
-grant execute on function public.research_save_draft(uuid, text, text, uuid, uuid, integer) to authenticated;
+revoke execute on function public.research_draft_save(uuid, text, text, uuid, uuid, integer) from public, anon;
+grant execute on function public.research_draft_save(uuid, text, text, uuid, uuid, integer) to authenticated;
 
 -- Submit my draft (or my revised, returned article) to my organisation. A retry of a submission
 -- that went through answers the article as it is.
-create function public.research_submit(p_id uuid) returns jsonb
+create function public.research_article_submit(p_id uuid) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
@@ -545,11 +545,11 @@ begin
   return app.research_article_json(app.research_transition(v_a, array['draft', 'returned'], 'submitted', 'submit', ''));
 end
 $$;
-revoke execute on function public.research_submit(uuid) from public, anon;
-grant execute on function public.research_submit(uuid) to authenticated;
+revoke execute on function public.research_article_submit(uuid) from public, anon;
+grant execute on function public.research_article_submit(uuid) to authenticated;
 
 -- Take my submission back before it is reviewed.
-create function public.research_withdraw(p_id uuid) returns jsonb
+create function public.research_article_withdraw(p_id uuid) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
@@ -563,11 +563,11 @@ begin
   return app.research_article_json(app.research_transition(v_a, array['submitted'], 'draft', 'withdraw', ''));
 end
 $$;
-revoke execute on function public.research_withdraw(uuid) from public, anon;
-grant execute on function public.research_withdraw(uuid) to authenticated;
+revoke execute on function public.research_article_withdraw(uuid) from public, anon;
+grant execute on function public.research_article_withdraw(uuid) to authenticated;
 
 -- The secretary's decision on a submission: return it with a comment, or recommend it upward.
-create function public.research_review(p_id uuid, p_decision text, p_comment text default '') returns jsonb
+create function public.research_article_review(p_id uuid, p_decision text, p_comment text default '') returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
@@ -589,8 +589,8 @@ begin
     v_a, array['submitted'], case p_decision when 'return' then 'returned' else 'recommended' end, p_decision, v_comment));
 end
 $$;
-revoke execute on function public.research_review(uuid, text, text) from public, anon;
-grant execute on function public.research_review(uuid, text, text) to authenticated;
+revoke execute on function public.research_article_review(uuid, text, text) from public, anon;
+grant execute on function public.research_article_review(uuid, text, text) to authenticated;
 
 -- Submissions to the organisations I manage (not drafts), waiting ones first.
 create function public.research_review_list(p_year int default null) returns jsonb
@@ -608,14 +608,14 @@ revoke execute on function public.research_review_list(integer) from public, ano
 grant execute on function public.research_review_list(integer) to authenticated;
 
 -- My articles, newest first, with where each stands.
-create function public.research_my_articles() returns jsonb
+create function public.my_research_articles() returns jsonb
 language sql stable security invoker set search_path = '' as $$
   select coalesce(jsonb_agg(app.research_article_json(a) - 'body' order by a.updated_at desc), '[]'::jsonb)
     from app.research_articles a
    where a.author_id = (select auth.uid())
 $$;
-revoke execute on function public.research_my_articles() from public, anon;
-grant execute on function public.research_my_articles() to authenticated;
+revoke execute on function public.my_research_articles() from public, anon;
+grant execute on function public.my_research_articles() to authenticated;
 
 create function public.research_article(p_id uuid) returns jsonb
 language plpgsql stable security invoker set search_path = '' as $$
@@ -693,7 +693,7 @@ grant execute on function public.research_recommended(integer) to authenticated;
 
 -- The bureau selects a recommended article into its year's collection (or takes it out again
 -- while the collection is unpublished).
-create function public.research_select(p_id uuid, p_selected boolean default true, p_section_id uuid default null) returns jsonb
+create function public.research_article_select(p_id uuid, p_selected boolean default true, p_section_id uuid default null) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_a app.research_articles;
@@ -733,8 +733,8 @@ begin
   return app.research_article_json(v_a);
 end
 $$;
-revoke execute on function public.research_select(uuid, boolean, uuid) from public, anon;
-grant execute on function public.research_select(uuid, boolean, uuid) to authenticated;
+revoke execute on function public.research_article_select(uuid, boolean, uuid) from public, anon;
+grant execute on function public.research_article_select(uuid, boolean, uuid) to authenticated;
 
 -- The collection as a book: foreword, sections in order, articles in order with their bylines.
 -- The bureau sees it while it is being made; members once it is published.
@@ -786,7 +786,7 @@ grant execute on function public.research_collections() to authenticated;
 -- The bureau edits the book: title, foreword, sections (p_sections: [{id, title}] in order; ids
 -- made by the client) and the order of articles (p_order: [{id, section_id}] in order).
 -- Anything left out of p_order keeps its place after the listed ones.
-create function public.research_save_collection(
+create function public.research_collection_save(
   p_year int, p_title text, p_foreword text, p_sections jsonb default '[]', p_order jsonb default '[]', p_published boolean default null
 ) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
@@ -864,8 +864,8 @@ begin
   return public.research_collection(v_c.year);
 end
 $$;
-revoke execute on function public.research_save_collection(integer, text, text, jsonb, jsonb, boolean) from public, anon;
-grant execute on function public.research_save_collection(integer, text, text, jsonb, jsonb, boolean) to authenticated;
+revoke execute on function public.research_collection_save(integer, text, text, jsonb, jsonb, boolean) from public, anon;
+grant execute on function public.research_collection_save(integer, text, text, jsonb, jsonb, boolean) to authenticated;
 grant select, insert, update on app.research_topics to authenticated;
 grant select, insert, update, delete on app.research_topic_sessions to authenticated;
 grant select, insert, update on app.research_articles to authenticated;
@@ -879,7 +879,7 @@ grant all on app.research_topics, app.research_topic_sessions, app.research_arti
 -- Topics can be retired (and are scoped to the session linking them), and the cadre flag travels
 -- with a roster row (the import's optional 副校级以上干部 column) into the membership made from it.
 -- The roster shows the flag and a session's detail names its topic: those research parts live
--- inside public.roster_import, app.roster_check_rows and public.get_session, in their own areas.
+-- inside public.roster_import, app.roster_check_rows and public.session_detail, in their own areas.
 
 comment on column app.research_topics.retired_at is 'Set when the publisher retires the topic: no longer offered for new articles or sessions; kept for those that have it.';
 comment on column app.pending_members.is_cadre is 'From the roster file''s 副校级以上干部 column: copied to the membership when the row attaches.';
@@ -904,7 +904,7 @@ create trigger pending_members_carry_cadre after update of attached_at on app.pe
   execute function app.pending_members_carry_cadre();
 
 -- Retire a topic (or bring it back), by whoever may edit it.
-create function public.research_retire_topic(p_id uuid, p_retired boolean default true) returns jsonb
+create function public.research_topic_retire(p_id uuid, p_retired boolean default true) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_t app.research_topics;
@@ -934,8 +934,8 @@ begin
   return jsonb_build_object('id', v_t.id, 'retired_at', v_t.retired_at);
 end
 $$;
-revoke execute on function public.research_retire_topic(uuid, boolean) from public, anon;
-grant execute on function public.research_retire_topic(uuid, boolean) to authenticated;
+revoke execute on function public.research_topic_retire(uuid, boolean) from public, anon;
+grant execute on function public.research_topic_retire(uuid, boolean) to authenticated;
 
 -- functions: the import's column ------------------------------------------------------------
 

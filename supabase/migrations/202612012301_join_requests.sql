@@ -56,7 +56,7 @@ $$;
 revoke execute on function app.join_request_json(app.join_requests) from public;
 
 -- Whether redeeming this code must go through a request (an approval invite, and I am not in
--- the organisation yet: a member who opens it again gets redeem_invite's same answer).
+-- the organisation yet: a member who opens it again gets invite_redeem's same answer).
 create function app.invite_needs_approval(p_code text) returns boolean
 language sql stable security definer set search_path = '' as $$
   select exists (
@@ -219,12 +219,12 @@ $$;
 revoke execute on function public.join_request_answer(uuid, boolean) from public, anon;
 grant execute on function public.join_request_answer(uuid, boolean) to authenticated;
 
-create function public.join_requests_list() returns jsonb
+create function public.join_request_list() returns jsonb
 language sql stable security invoker set search_path = '' as $$
   select app.join_requests_for_manager()
 $$;
-revoke execute on function public.join_requests_list() from public, anon;
-grant execute on function public.join_requests_list() to authenticated;
+revoke execute on function public.join_request_list() from public, anon;
+grant execute on function public.join_request_list() to authenticated;
 
 -- Marks an invite 需审批 or not (the invite form calls it right after invite_create, before the
 -- code is shown to be shared). Setting what is already set changes and audits nothing.

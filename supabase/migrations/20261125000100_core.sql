@@ -1,10 +1,10 @@
--- As pg_dump does: each function is defined once, where its area first needs it, with its current
--- body, which may read a table that a later part of this file or a later area makes.
-set check_function_bodies = off;
-
 -- Core: the organisation tree, profiles, memberships and roles, invites, the audit log, the
 -- membership helpers every other area's policies use, and who may join which realtime topic.
 -- Tables live in schema app (not exposed by the API); the API is functions in public.
+
+-- As pg_dump does: each function is defined once, where its area first needs it, with its current
+-- body, which may read a table that a later part of this file or a later area makes.
+set check_function_bodies = off;
 
 -- types -------------------------------------------------------------------------------------
 create schema if not exists app;

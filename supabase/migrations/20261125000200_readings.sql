@@ -1,7 +1,3 @@
--- As pg_dump does: each function is defined once, where its area first needs it, with its current
--- body, which may read a table that a later part of this file or a later area makes.
-set check_function_bodies = off;
-
 -- Readings: theory texts split into sections, study plans that assign them to an organisation
 -- with a due date, each member's ticks (sections read) and notes (学习心得), and the progress
 -- view of a secretary. The measure is sections read and notes written: no points, no timers.
@@ -18,6 +14,10 @@ set check_function_bodies = off;
 --   notes: private ones only ever by their author; shared ones (visibility 'branch') by whoever
 --     sees the organisation they were shared with (its members, the groups below it, and the
 --     committee members and secretaries above it: app.visible_org_ids()).
+
+-- As pg_dump does: each function is defined once, where its area first needs it, with its current
+-- body, which may read a table that a later part of this file or a later area makes.
+set check_function_bodies = off;
 
 -- tables ------------------------------------------------------------------------------------
 create table app.readings (

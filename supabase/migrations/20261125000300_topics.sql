@@ -1,11 +1,11 @@
--- As pg_dump does: each function is defined once, where its area first needs it, with its current
--- body, which may read a table that a later part of this file or a later area makes.
-set check_function_bodies = off;
-
 -- Topics: the great discussion (献力天府新区建设大讨论) — curated topics drafted by secretaries
 -- (for their organisation) and bureau admins (county-wide), replies with quotes and 赞同,
 -- moderation (精华, hiding with a reason, lock/close, 讨论成果), live updates over private
 -- realtime channels, and per-member read marks for "new to me" counts.
+
+-- As pg_dump does: each function is defined once, where its area first needs it, with its current
+-- body, which may read a table that a later part of this file or a later area makes.
+set check_function_bodies = off;
 
 -- tables ------------------------------------------------------------------------------------
 create table app.topics (

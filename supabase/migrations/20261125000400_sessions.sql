@@ -1,11 +1,11 @@
--- As pg_dump does: each function is defined once, where its area first needs it, with its current
--- body, which may read a table that a later part of this file or a later area makes.
-set check_function_bodies = off;
-
 -- Sessions: study sessions (中心组学习, 专题讲座, 报告会, 专题调研, 个人自学, "三会一课"), who is
 -- expected at them, check-in with a rotating code (TOTP-like, verified here), offline check-ins
 -- with their device time, leave requests, manual marks, minutes, make-up study and attendance.
 -- The code secret never leaves the database: only security definer functions read it.
+
+-- As pg_dump does: each function is defined once, where its area first needs it, with its current
+-- body, which may read a table that a later part of this file or a later area makes.
+set check_function_bodies = off;
 
 -- types -------------------------------------------------------------------------------------
 

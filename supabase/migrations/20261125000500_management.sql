@@ -1,11 +1,11 @@
--- As pg_dump does: each function is defined once, where its area first needs it, with its current
--- body, which may read a table that a later part of this file or a later area makes.
-set check_function_bodies = off;
-
 -- Management: the organisation tree (bureau admins), rosters and roles (secretaries), roster
 -- import into pending members attached at sign-up, invites, the audit log, reports and study
 -- hours (学时). Core owns organisations, memberships, invites and the audit log; this area adds
 -- the API over them and the pending members of an imported roster.
+
+-- As pg_dump does: each function is defined once, where its area first needs it, with its current
+-- body, which may read a table that a later part of this file or a later area makes.
+set check_function_bodies = off;
 
 -- types -------------------------------------------------------------------------------------
 

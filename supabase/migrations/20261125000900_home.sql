@@ -1,9 +1,10 @@
+-- Home: what needs doing now, in one round trip. Each area answers for its part through
+-- app.home_<area>(), defined in that area's migration; app.home_todo gathers them.
+
 -- As pg_dump does: each function is defined once, where its area first needs it, with its current
 -- body, which may read a table that a later part of this file or a later area makes.
 set check_function_bodies = off;
 
--- Home: what needs doing now, in one round trip. Each area answers for its part through
--- app.home_<area>(), defined in that area's migration; app.home_todo gathers them.
 create function app.home_todo() returns jsonb
 language plpgsql stable security invoker set search_path = '' as $$
 declare

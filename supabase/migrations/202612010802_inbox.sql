@@ -1,7 +1,3 @@
--- As pg_dump does: each function is defined once, where its area first needs it, with its current
--- body, which may read a table that a later part of this file or a later area makes.
-set check_function_bodies = off;
-
 -- Inbox (消息): one line per thing that concerns a member, fed by the database.
 --
 -- Events (a session scheduled / moved / cancelled, leave decided, a plan assigned, a reply
@@ -19,6 +15,10 @@ set check_function_bodies = off;
 -- (the phone's own calendar) and Web Push are for.
 --
 -- Kept for a year: app.inbox_refresh drops the member's items older than that.
+
+-- As pg_dump does: each function is defined once, where its area first needs it, with its current
+-- body, which may read a table that a later part of this file or a later area makes.
+set check_function_bodies = off;
 
 -- tables ------------------------------------------------------------------------------------
 create table app.inbox_items (

@@ -1,11 +1,11 @@
--- As pg_dump does: each function is defined once, where its area first needs it, with its current
--- body, which may read a table that a later part of this file or a later area makes.
-set check_function_bodies = off;
-
 -- Research (专题调研): the year's research topics (调研课题), the cadre flag on memberships
 -- (副校级以上干部), research articles with their review (draft → submitted → returned/recommended
 -- → selected), the year's collection (《党建工作成果集》) and who still owes an article.
 -- Plan 三.2: "全年副校级以上干部撰写调研文章1篇以上，局党委将精选篇目编入《…党建工作成果集》".
+
+-- As pg_dump does: each function is defined once, where its area first needs it, with its current
+-- body, which may read a table that a later part of this file or a later area makes.
+set check_function_bodies = off;
 
 -- types -------------------------------------------------------------------------------------
 -- (none: states are text with checks, as elsewhere)

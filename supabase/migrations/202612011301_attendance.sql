@@ -1,7 +1,3 @@
--- As pg_dump does: each function is defined once, where its area first needs it, with its current
--- body, which may read a table that a later part of this file or a later area makes.
-set check_function_bodies = off;
-
 -- Attendance by who belonged on the day (#16.5), and attendance and 学时 from a summary kept by
 -- the writes (#15).
 --
@@ -19,6 +15,10 @@ set check_function_bodies = off;
 -- app.session_members). Attendance summaries, reports and 学时 read it instead of rescanning
 -- check-ins against the whole tree. supabase/tests/attendance.test.ts compares it with the
 -- direct computation on the seeds and after random writes.
+
+-- As pg_dump does: each function is defined once, where its area first needs it, with its current
+-- body, which may read a table that a later part of this file or a later area makes.
+set check_function_bodies = off;
 
 comment on column app.memberships.during is
   'The period the member belonged: [joined_at, ended_at). "Belonged at t" is during @> t, everywhere.';

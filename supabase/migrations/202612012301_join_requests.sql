@@ -1,7 +1,3 @@
--- As pg_dump does: each function is defined once, where its area first needs it, with its current
--- body, which may read a table that a later part of this file or a later area makes.
-set check_function_bodies = off;
-
 -- "A member asked to join" (#16): an invite a secretary marks 需审批 does not admit at once.
 -- Whoever opens it asks to join; the organisation's own secretaries hear it in 消息 and
 -- approve or decline on /admin/join-requests; the asker hears the answer and, if approved, has
@@ -12,6 +8,10 @@ set check_function_bodies = off;
 -- fill every branch's 消息 with requests. Natural key: one request per (invite, person), as
 -- invite_redemptions; a declined person cannot ask again through the same invite (a new one
 -- from the secretary lets them). Writes carry a client-made id, so a retried tap adds nothing.
+
+-- As pg_dump does: each function is defined once, where its area first needs it, with its current
+-- body, which may read a table that a later part of this file or a later area makes.
+set check_function_bodies = off;
 
 comment on column app.invites.needs_approval is 'True: opening the invite asks to join (app.join_requests) instead of admitting at once.';
 

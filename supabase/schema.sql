@@ -2732,7 +2732,7 @@ AS $function$
   select jsonb_build_object('id', p_invite.id, 'org_id', p_invite.org_id, 'code', p_invite.code,
     'role', p_invite.role, 'expires_at', p_invite.expires_at, 'max_uses', p_invite.max_uses,
     'use_count', p_invite.use_count, 'revoked_at', p_invite.revoked_at, 'created_at', p_invite.created_at,
-    'status', app.invite_status(p_invite))
+    'status', app.invite_status(p_invite), 'needs_approval', p_invite.needs_approval)
 $function$;
 
 CREATE OR REPLACE FUNCTION app.invite_needs_approval(p_code text)
@@ -5654,6 +5654,45 @@ AS $function$
      and (p.archived_at is null or po.org_id in (select app.managed_org_ids()))
 $function$;
 
+CREATE OR REPLACE FUNCTION public.attendance_mark(p_session_id uuid, p_user_id uuid, p_status text, p_reason text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_s app.sessions := app.require_run_session(p_session_id);
+  v_reason text := btrim(coalesce(p_reason, ''));
+  v_c app.checkins;
+begin
+  if p_status is null or p_status not in ('present', 'late') then
+    raise exception using message = 'attendance.status_invalid', errcode = 'P0001';
+  elsif v_reason = '' then
+    raise exception using message = 'attendance.reason_required', errcode = 'P0001';
+  elsif char_length(v_reason) > 200 then
+    raise exception using message = 'attendance.reason_too_long', errcode = 'P0001';
+  elsif p_user_id is null or not app.is_expected(v_s.id, p_user_id) then
+    raise exception using message = 'attendance.not_expected', errcode = 'P0001';
+  elsif v_s.cancelled_at is not null then
+    raise exception using message = 'checkin.cancelled', errcode = 'P0001';
+  elsif now() < v_s.checkin_opens_at then
+    raise exception using message = 'checkin.not_open', errcode = 'P0001';
+  end if;
+  select * into v_c from app.checkins c where c.session_id = v_s.id and c.user_id = p_user_id;
+  if v_c.id is not null and v_c.status = p_status then
+    return app.checkin_json(v_c);
+  end if;
+  insert into app.checkins (id, session_id, user_id, status, method, marked_by, reason)
+  values (gen_random_uuid(), v_s.id, p_user_id, p_status, 'manual', v_uid, v_reason)
+  on conflict (session_id, user_id) do update
+    set status = excluded.status, method = 'manual', marked_by = excluded.marked_by, reason = excluded.reason
+  returning * into v_c;
+  perform app.audit(v_s.org_id, 'checkin.mark', p_user_id,
+    jsonb_build_object('session_id', v_s.id, 'status', p_status, 'reason', v_reason));
+  return app.checkin_json(v_c);
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION public.attendance_sheet(p_session_id uuid)
  RETURNS jsonb
  LANGUAGE sql
@@ -5706,272 +5745,6 @@ begin
       left join app.profiles sp on sp.user_id = x.subject_id
       left join app.organisations o on o.id = x.org_id
   ), '[]'::jsonb);
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION public.cancel_session(p_session_id uuid)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-declare
-  v_s app.sessions := app.require_run_session(p_session_id);
-begin
-  if v_s.cancelled_at is null then
-    update app.sessions set cancelled_at = now() where id = v_s.id;
-    perform app.audit(v_s.org_id, 'session.cancel', v_s.id);
-  end if;
-  return public.get_session(p_session_id);
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION public.check_in(p_id uuid, p_session_id uuid, p_code text, p_method text DEFAULT 'code'::text, p_claimed_at timestamp with time zone DEFAULT NULL::timestamp with time zone)
- RETURNS jsonb
- LANGUAGE sql
- SET search_path TO ''
-AS $function$
-  select app.check_in(p_id, p_session_id, p_code, p_method, p_claimed_at)
-$function$;
-
-CREATE OR REPLACE FUNCTION public.complete_makeup(p_session_id uuid)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_user();
-  v_s app.sessions := app.session_or_404(p_session_id);
-  v_at timestamptz;
-begin
-  if not app.is_expected(v_s.id, v_uid) or v_s.cancelled_at is not null or v_s.checkin_closes_at >= now()
-     or app.status_of(v_s, (select c.status from app.checkins c where c.session_id = v_s.id and c.user_id = v_uid),
-                           (select l.status from app.leave_requests l where l.session_id = v_s.id and l.user_id = v_uid))
-        not in ('absent', 'excused') then
-    raise exception using message = 'makeup.not_due', errcode = 'P0001';
-  end if;
-  insert into app.makeups (session_id, user_id) values (v_s.id, v_uid) on conflict do nothing;
-  select m.completed_at into v_at from app.makeups m where m.session_id = v_s.id and m.user_id = v_uid;
-  return jsonb_build_object('session_id', v_s.id, 'completed_at', v_at);
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION public.create_plan(p_id uuid, p_title text, p_due_on date, p_reading_ids uuid[], p_description text DEFAULT ''::text, p_org_ids uuid[] DEFAULT NULL::uuid[], p_org_id uuid DEFAULT NULL::uuid)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_user();
-  v_title text := app.readings_text(p_title, 120, true, 'title');
-  v_desc text := app.readings_text(p_description, 2000, false, 'description');
-  v_owner uuid;
-  v_n int := coalesce(array_length(p_reading_ids, 1), 0);
-  -- in the order given, each once
-  v_orgs uuid[] := array(select x from unnest(coalesce(p_org_ids, '{}') || p_org_id) with ordinality u(x, i)
-                          where x is not null group by x order by min(i));
-begin
-  if p_id is null then
-    raise exception using message = 'readings.id_required', errcode = 'P0001';
-  end if;
-  select p.created_by into v_owner from app.study_plans p where p.id = p_id;
-  if found then
-    if v_owner is distinct from v_uid then
-      raise exception using message = 'readings.id_conflict', errcode = 'PT409';
-    end if;
-    return public.plan_detail(p_id);
-  end if;
-  if coalesce(array_length(v_orgs, 1), 0) = 0 then
-    raise exception using message = 'readings.orgs_required', errcode = 'P0001';
-  elsif array_position(p_org_ids, null) is not null
-     or exists (select 1 from unnest(v_orgs) x where not app.can_manage(x)) then
-    raise exception using message = 'readings.not_allowed', errcode = '42501';
-  end if;
-  if p_due_on is null then
-    raise exception using message = 'readings.due_required', errcode = 'P0001';
-  elsif p_due_on < current_date then
-    raise exception using message = 'readings.due_in_past', errcode = 'P0001';
-  elsif p_due_on > current_date + 730 then
-    raise exception using message = 'readings.due_too_far', errcode = 'P0001';
-  end if;
-  if v_n = 0 then
-    raise exception using message = 'readings.readings_required', errcode = 'P0001';
-  elsif v_n > 50 then
-    raise exception using message = 'readings.too_many_readings', errcode = 'P0001';
-  elsif (select count(distinct x) from unnest(p_reading_ids) x where x is not null) <> v_n then
-    raise exception using message = 'readings.readings_duplicate', errcode = 'P0001';
-  end if;
-  -- each reading must be one I can see, and one everyone the plan reaches can see
-  if exists (select 1 from unnest(p_reading_ids) x where not exists (select 1 from app.readings r where r.id = x)) then
-    raise exception using message = 'readings.reading_not_found', errcode = 'PT404';
-  end if;
-  if exists (
-    select 1 from unnest(p_reading_ids) x join app.readings r on r.id = x
-      cross join unnest(v_orgs) g
-     where not exists (select 1 from app.organisations o where o.id = g and r.org_id = any (o.path))
-  ) then
-    raise exception using message = 'readings.reading_out_of_scope', errcode = 'P0001';
-  end if;
-
-  begin
-    insert into app.study_plans (id, org_id, title, description, due_on)
-    values (p_id, v_orgs[1], v_title, v_desc, p_due_on);
-  exception when unique_violation then
-    raise exception using message = 'readings.id_conflict', errcode = 'PT409';
-  end;
-  -- the first is added by the trigger
-  insert into app.plan_orgs (plan_id, org_id) select p_id, x from unnest(v_orgs) x on conflict do nothing;
-  insert into app.plan_readings (plan_id, reading_id, position)
-  select p_id, x, i::int from unnest(p_reading_ids) with ordinality as u(x, i);
-  perform app.audit(v_orgs[1], 'plan.create', p_id,
-    jsonb_build_object('title', v_title, 'due_on', p_due_on, 'org_ids', to_jsonb(v_orgs)));
-  return public.plan_detail(p_id);
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION public.create_reading(p_id uuid, p_org_id uuid, p_title text, p_sections jsonb, p_author text DEFAULT ''::text, p_where_to_read text DEFAULT ''::text)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_user();
-  v_title text := app.readings_text(p_title, 120, true, 'title');
-  v_author text := app.readings_text(p_author, 120, false, 'author');
-  v_where text := app.readings_text(p_where_to_read, 300, false, 'where');
-  v_owner uuid;
-begin
-  if p_id is null then
-    raise exception using message = 'readings.id_required', errcode = 'P0001';
-  end if;
-  -- a retry of a reading that was created returns it
-  select r.created_by into v_owner from app.readings r where r.id = p_id;
-  if found then
-    if v_owner is distinct from v_uid then
-      raise exception using message = 'readings.id_conflict', errcode = 'PT409';
-    end if;
-    return public.reading_detail(p_id);
-  end if;
-  if p_org_id is null or not app.can_manage(p_org_id) then
-    raise exception using message = 'readings.not_allowed', errcode = '42501';
-  end if;
-  perform app.check_reading_sections(p_sections, false);
-
-  begin
-    insert into app.readings (id, org_id, title, author, where_to_read)
-    values (p_id, p_org_id, v_title, v_author, v_where);
-  exception when unique_violation then
-    -- the id is taken by a reading I cannot see
-    raise exception using message = 'readings.id_conflict', errcode = 'PT409';
-  end;
-  insert into app.reading_sections (reading_id, position, title, body_md, where_to_read, est_minutes)
-  select p_id, e.position, e.title, e.body_md, e.where_to_read, e.est_minutes
-    from app.reading_edit_rows(p_sections) e;
-  perform app.audit(p_org_id, 'reading.create', p_id, jsonb_build_object('title', v_title));
-  return public.reading_detail(p_id);
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION public.decide_leave(p_leave_id uuid, p_approve boolean)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_user();
-  v_l app.leave_requests;
-  v_status text := case when p_approve then 'approved' else 'declined' end;
-begin
-  if p_approve is null then
-    raise exception using message = 'leave.decision_required', errcode = 'P0001';
-  end if;
-  select * into v_l from app.leave_requests l where l.id = p_leave_id;
-  if not found then
-    raise exception using message = 'leave.not_found', errcode = 'PT404';
-  end if;
-  perform app.require_run_session(v_l.session_id);
-  if v_l.status = v_status then
-    return jsonb_build_object('id', v_l.id, 'status', v_l.status);
-  elsif v_l.status <> 'pending' then
-    raise exception using message = 'leave.already_decided', errcode = 'PT409';
-  end if;
-  update app.leave_requests set status = v_status, decided_by = v_uid, decided_at = now()
-   where id = v_l.id returning * into v_l;
-  perform app.audit((select s.org_id from app.sessions s where s.id = v_l.session_id), 'leave.decide', v_l.user_id,
-    jsonb_build_object('session_id', v_l.session_id, 'status', v_status));
-  return jsonb_build_object('id', v_l.id, 'status', v_l.status);
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION public.delete_note(p_id uuid)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_user();
-begin
-  if p_id is null then
-    raise exception using message = 'readings.id_required', errcode = 'P0001';
-  end if;
-  if exists (select 1 from app.notes n where n.id = p_id and n.user_id <> v_uid) then
-    raise exception using message = 'readings.not_allowed', errcode = '42501';
-  end if;
-  delete from app.notes n where n.id = p_id and n.user_id = v_uid;
-  return jsonb_build_object('id', p_id, 'deleted', found);
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION public.get_session(p_session_id uuid)
- RETURNS jsonb
- LANGUAGE plpgsql
- STABLE
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_user();
-  v_s app.sessions := app.session_or_404(p_session_id);
-  v_run boolean := app.can_run_session(v_s.id);
-  v_c app.checkins;
-  v_l app.leave_requests;
-begin
-  select * into v_c from app.checkins c where c.session_id = v_s.id and c.user_id = v_uid;
-  select * into v_l from app.leave_requests l where l.session_id = v_s.id and l.user_id = v_uid;
-  return jsonb_build_object(
-    'id', v_s.id, 'org_id', v_s.org_id, 'kind', v_s.kind, 'title', v_s.title,
-    'starts_at', v_s.starts_at, 'duration_minutes', v_s.duration_minutes,
-    'ends_at', v_s.starts_at + make_interval(mins => v_s.duration_minutes),
-    'place', v_s.place, 'checkin_opens_at', v_s.checkin_opens_at, 'checkin_closes_at', v_s.checkin_closes_at,
-    'late_after_minutes', v_s.late_after_minutes,
-    'cancelled_at', v_s.cancelled_at, 'server_time', now(),
-    'org_name', app.session_org_name(v_s.id, v_s.org_id),
-    'organiser_id', v_s.organiser_id,
-    'organiser_name', (select p.display_name from app.profiles p where p.user_id = v_s.organiser_id),
-    'expected_orgs', coalesce((select jsonb_agg(jsonb_build_object('id', so.org_id, 'name', coalesce(o.name, app.session_org_name(v_s.id, so.org_id))) order by o.path nulls last)
-        from app.session_orgs so left join app.organisations o on o.id = so.org_id where so.session_id = v_s.id), '[]'::jsonb),
-    'invitees', coalesce((select jsonb_agg(jsonb_build_object('user_id', p.user_id, 'display_name', p.display_name) order by p.display_name)
-        from app.session_invitees i join app.profiles p on p.user_id = i.user_id where i.session_id = v_s.id), '[]'::jsonb),
-    'reading_ids', coalesce((select jsonb_agg(r.reading_id order by r.sort_order)
-        from app.session_readings r where r.session_id = v_s.id), '[]'::jsonb),
-    'readings', coalesce((select jsonb_agg(jsonb_build_object('id', rd.id, 'title', rd.title) order by r.sort_order)
-        from app.session_readings r join app.readings rd on rd.id = r.reading_id where r.session_id = v_s.id), '[]'::jsonb),
-    'minutes', jsonb_build_object('topic', v_s.minutes_topic, 'speakers', v_s.minutes_speakers,
-        'decisions', v_s.minutes_decisions, 'updated_at', v_s.minutes_updated_at),
-    'expected', app.is_expected(v_s.id, v_uid),
-    'can_run', v_run,
-    'my_status', app.status_of(v_s, v_c.status, v_l.status),
-    'my_checkin', case when v_c.id is null then null else app.checkin_json(v_c) end,
-    'my_leave', case when v_l.id is null then null else jsonb_build_object('id', v_l.id, 'status', v_l.status,
-        'reason', v_l.reason, 'created_at', v_l.created_at, 'decided_at', v_l.decided_at) end,
-    'makeup_completed_at', (select m.completed_at from app.makeups m where m.session_id = v_s.id and m.user_id = v_uid),
-    'counts', case when v_run then app.session_counts(v_s.id) else null end,
-    -- the research topic a 专题调研 works on (null for other kinds, even if one was linked
-    -- before its kind was changed)
-    'research_topic', case when v_s.kind = 'research' then (
-        select jsonb_build_object('id', t.id, 'title', t.title, 'brief', t.brief, 'org_name', o.name)
-          from app.research_topic_sessions l
-          join app.research_topics t on t.id = l.topic_id
-          join app.organisations o on o.id = t.org_id
-         where l.session_id = v_s.id) end);
 end
 $function$;
 
@@ -6138,8 +5911,7 @@ AS $function$
 begin
   perform app.require_manage(p_org_id);
   return coalesce((
-    select jsonb_agg(app.invite_json(i) || jsonb_build_object('needs_approval', i.needs_approval)
-                     order by (i.revoked_at is null) desc, i.created_at desc)
+    select jsonb_agg(app.invite_json(i) order by (i.revoked_at is null) desc, i.created_at desc)
       from app.invites i where i.org_id = p_org_id
   ), '[]'::jsonb);
 end
@@ -6152,6 +5924,19 @@ CREATE OR REPLACE FUNCTION public.invite_preview(p_code text)
  SET search_path TO ''
 AS $function$
   select app.preview_invite(p_code) || jsonb_build_object('needs_approval', app.invite_needs_approval(p_code))
+$function$;
+
+CREATE OR REPLACE FUNCTION public.invite_redeem(p_code text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+begin
+  if app.invite_needs_approval(p_code) then
+    raise exception using message = 'invite.needs_approval', errcode = 'P0001';
+  end if;
+  return app.redeem_invite(p_code);
+end
 $function$;
 
 CREATE OR REPLACE FUNCTION public.invite_revoke(p_invite_id uuid)
@@ -6197,7 +5982,7 @@ begin
     perform app.audit(v_invite.org_id, 'invite.approval', v_invite.id,
       jsonb_build_object('code', v_invite.code, 'needs_approval', p_needs_approval));
   end if;
-  return app.invite_json(v_invite) || jsonb_build_object('needs_approval', v_invite.needs_approval);
+  return app.invite_json(v_invite);
 end
 $function$;
 
@@ -6217,7 +6002,7 @@ AS $function$
   select app.join_request_create(p_id, p_code)
 $function$;
 
-CREATE OR REPLACE FUNCTION public.join_requests_list()
+CREATE OR REPLACE FUNCTION public.join_request_list()
  RETURNS jsonb
  LANGUAGE sql
  STABLE
@@ -6226,80 +6011,103 @@ AS $function$
   select app.join_requests_for_manager()
 $function$;
 
-CREATE OR REPLACE FUNCTION public.list_my_sessions(p_scope text DEFAULT 'upcoming'::text, p_before timestamp with time zone DEFAULT NULL::timestamp with time zone, p_limit integer DEFAULT 20)
+CREATE OR REPLACE FUNCTION public.leave_decide(p_leave_id uuid, p_approve boolean)
  RETURNS jsonb
  LANGUAGE plpgsql
- STABLE
  SET search_path TO ''
 AS $function$
 declare
   v_uid uuid := app.require_user();
+  v_l app.leave_requests;
+  v_status text := case when p_approve then 'approved' else 'declined' end;
 begin
-  if p_scope is null or p_scope not in ('upcoming', 'past') then
-    raise exception using message = 'sessions.scope_invalid', errcode = 'P0001';
-  elsif p_limit is null or p_limit not between 1 and 100 then
-    raise exception using message = 'sessions.limit_invalid', errcode = 'P0001';
+  if p_approve is null then
+    raise exception using message = 'leave.decision_required', errcode = 'P0001';
   end if;
-  return coalesce((
-    select jsonb_agg(x.j order by case when p_scope = 'upcoming' then x.starts_at end,
-                                  case when p_scope = 'past' then x.starts_at end desc)
-      from (
-        select s.starts_at, jsonb_build_object(
-            'id', s.id, 'kind', s.kind, 'title', s.title, 'starts_at', s.starts_at,
-            'duration_minutes', s.duration_minutes, 'place', s.place, 'cancelled_at', s.cancelled_at,
-            'checkin_opens_at', s.checkin_opens_at, 'checkin_closes_at', s.checkin_closes_at,
-            'org_name', app.session_org_name(s.id, s.org_id),
-            'can_run', s.org_id in (select app.managed_org_ids()) or s.organiser_id = v_uid,
-            'my_status', case when app.is_expected(s.id, v_uid) then app.status_of(s, c.status, l.status) end) as j
-          from app.sessions s
-          left join app.checkins c on c.session_id = s.id and c.user_id = v_uid
-          left join app.leave_requests l on l.session_id = s.id and l.user_id = v_uid
-         where case when p_scope = 'upcoming' then s.checkin_closes_at >= now()
-                    else s.checkin_closes_at < now() end
-           and (p_before is null or (case when p_scope = 'upcoming' then s.starts_at > p_before else s.starts_at < p_before end))
-         order by case when p_scope = 'upcoming' then s.starts_at end,
-                  case when p_scope = 'past' then s.starts_at end desc
-         limit p_limit
-      ) x), '[]'::jsonb);
+  select * into v_l from app.leave_requests l where l.id = p_leave_id;
+  if not found then
+    raise exception using message = 'leave.not_found', errcode = 'PT404';
+  end if;
+  perform app.require_run_session(v_l.session_id);
+  if v_l.status = v_status then
+    return jsonb_build_object('id', v_l.id, 'status', v_l.status);
+  elsif v_l.status <> 'pending' then
+    raise exception using message = 'leave.already_decided', errcode = 'PT409';
+  end if;
+  update app.leave_requests set status = v_status, decided_by = v_uid, decided_at = now()
+   where id = v_l.id returning * into v_l;
+  perform app.audit((select s.org_id from app.sessions s where s.id = v_l.session_id), 'leave.decide', v_l.user_id,
+    jsonb_build_object('session_id', v_l.session_id, 'status', v_status));
+  return jsonb_build_object('id', v_l.id, 'status', v_l.status);
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION public.mark_attendance(p_session_id uuid, p_user_id uuid, p_status text, p_reason text)
+CREATE OR REPLACE FUNCTION public.leave_request(p_id uuid, p_session_id uuid, p_reason text)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
 AS $function$
 declare
   v_uid uuid := app.require_user();
-  v_s app.sessions := app.require_run_session(p_session_id);
   v_reason text := btrim(coalesce(p_reason, ''));
-  v_c app.checkins;
+  v_s app.sessions;
+  v_l app.leave_requests;
 begin
-  if p_status is null or p_status not in ('present', 'late') then
-    raise exception using message = 'attendance.status_invalid', errcode = 'P0001';
-  elsif v_reason = '' then
-    raise exception using message = 'attendance.reason_required', errcode = 'P0001';
+  if p_id is null then
+    raise exception using message = 'leave.id_required', errcode = 'P0001';
+  end if;
+  select * into v_l from app.leave_requests l where l.id = p_id;
+  if found then
+    if v_l.user_id <> v_uid then
+      raise exception using message = 'leave.id_conflict', errcode = 'PT409';
+    end if;
+    return jsonb_build_object('id', v_l.id, 'status', v_l.status, 'reason', v_l.reason);
+  end if;
+  v_s := app.session_or_404(p_session_id);
+  if v_reason = '' then
+    raise exception using message = 'leave.reason_required', errcode = 'P0001';
   elsif char_length(v_reason) > 200 then
-    raise exception using message = 'attendance.reason_too_long', errcode = 'P0001';
-  elsif p_user_id is null or not app.is_expected(v_s.id, p_user_id) then
-    raise exception using message = 'attendance.not_expected', errcode = 'P0001';
+    raise exception using message = 'leave.reason_too_long', errcode = 'P0001';
+  elsif not app.is_expected(v_s.id, v_uid) then
+    raise exception using message = 'leave.not_expected', errcode = 'P0001';
   elsif v_s.cancelled_at is not null then
     raise exception using message = 'checkin.cancelled', errcode = 'P0001';
-  elsif now() < v_s.checkin_opens_at then
-    raise exception using message = 'checkin.not_open', errcode = 'P0001';
+  elsif now() >= v_s.starts_at then
+    raise exception using message = 'leave.too_late', errcode = 'P0001';
+  elsif exists (select 1 from app.checkins c where c.session_id = v_s.id and c.user_id = v_uid) then
+    raise exception using message = 'leave.already_checked_in', errcode = 'PT409';
+  elsif exists (select 1 from app.leave_requests l where l.session_id = v_s.id and l.user_id = v_uid) then
+    raise exception using message = 'leave.exists', errcode = 'PT409';
   end if;
-  select * into v_c from app.checkins c where c.session_id = v_s.id and c.user_id = p_user_id;
-  if v_c.id is not null and v_c.status = p_status then
-    return app.checkin_json(v_c);
+  begin
+    insert into app.leave_requests (id, session_id, user_id, reason) values (p_id, v_s.id, v_uid, v_reason)
+    returning * into v_l;
+  exception when unique_violation then
+    raise exception using message = 'leave.id_conflict', errcode = 'PT409';
+  end;
+  return jsonb_build_object('id', v_l.id, 'status', v_l.status, 'reason', v_l.reason);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.makeup_complete(p_session_id uuid)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_s app.sessions := app.session_or_404(p_session_id);
+  v_at timestamptz;
+begin
+  if not app.is_expected(v_s.id, v_uid) or v_s.cancelled_at is not null or v_s.checkin_closes_at >= now()
+     or app.status_of(v_s, (select c.status from app.checkins c where c.session_id = v_s.id and c.user_id = v_uid),
+                           (select l.status from app.leave_requests l where l.session_id = v_s.id and l.user_id = v_uid))
+        not in ('absent', 'excused') then
+    raise exception using message = 'makeup.not_due', errcode = 'P0001';
   end if;
-  insert into app.checkins (id, session_id, user_id, status, method, marked_by, reason)
-  values (gen_random_uuid(), v_s.id, p_user_id, p_status, 'manual', v_uid, v_reason)
-  on conflict (session_id, user_id) do update
-    set status = excluded.status, method = 'manual', marked_by = excluded.marked_by, reason = excluded.reason
-  returning * into v_c;
-  perform app.audit(v_s.org_id, 'checkin.mark', p_user_id,
-    jsonb_build_object('session_id', v_s.id, 'status', p_status, 'reason', v_reason));
-  return app.checkin_json(v_c);
+  insert into app.makeups (session_id, user_id) values (v_s.id, v_uid) on conflict do nothing;
+  select m.completed_at into v_at from app.makeups m where m.session_id = v_s.id and m.user_id = v_uid;
+  return jsonb_build_object('session_id', v_s.id, 'completed_at', v_at);
 end
 $function$;
 
@@ -6355,6 +6163,32 @@ begin
   perform app.audit(v_m.org_id, 'member.remove', v_m.user_id,
     jsonb_build_object('membership_id', v_m.id, 'role', v_m.role, 'reason', v_reason));
   return jsonb_build_object('membership_id', v_m.id, 'ended', true);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.member_set_cadre(p_membership_id uuid, p_is_cadre boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_org uuid;
+begin
+  perform app.require_user();
+  if p_is_cadre is null then
+    raise exception using message = 'research.cadre_invalid', errcode = 'P0001';
+  end if;
+  select m.org_id into v_org from app.memberships m where m.id = p_membership_id and m.ended_at is null;
+  if not found then
+    raise exception using message = 'research.membership_not_found', errcode = 'PT404';
+  elsif not app.can_manage(v_org) then
+    raise exception using message = 'research.not_allowed', errcode = '42501';
+  end if;
+  update app.memberships m set is_cadre = p_is_cadre where m.id = p_membership_id and m.is_cadre <> p_is_cadre;
+  if found then
+    perform app.audit(v_org, 'research.set_cadre', p_membership_id, jsonb_build_object('is_cadre', p_is_cadre));
+  end if;
+  return jsonb_build_object('membership_id', p_membership_id, 'is_cadre', p_is_cadre);
 end
 $function$;
 
@@ -6465,6 +6299,17 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION public.my_research_articles()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select coalesce(jsonb_agg(app.research_article_json(a) - 'body' order by a.updated_at desc), '[]'::jsonb)
+    from app.research_articles a
+   where a.author_id = (select auth.uid())
+$function$;
+
 CREATE OR REPLACE FUNCTION public.my_roster_requests()
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -6474,6 +6319,44 @@ AS $function$
 begin
   perform app.require_user();
   return app.roster_requests_for_me();
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.my_sessions(p_scope text DEFAULT 'upcoming'::text, p_before timestamp with time zone DEFAULT NULL::timestamp with time zone, p_limit integer DEFAULT 20)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+begin
+  if p_scope is null or p_scope not in ('upcoming', 'past') then
+    raise exception using message = 'sessions.scope_invalid', errcode = 'P0001';
+  elsif p_limit is null or p_limit not between 1 and 100 then
+    raise exception using message = 'sessions.limit_invalid', errcode = 'P0001';
+  end if;
+  return coalesce((
+    select jsonb_agg(x.j order by case when p_scope = 'upcoming' then x.starts_at end,
+                                  case when p_scope = 'past' then x.starts_at end desc)
+      from (
+        select s.starts_at, jsonb_build_object(
+            'id', s.id, 'kind', s.kind, 'title', s.title, 'starts_at', s.starts_at,
+            'duration_minutes', s.duration_minutes, 'place', s.place, 'cancelled_at', s.cancelled_at,
+            'checkin_opens_at', s.checkin_opens_at, 'checkin_closes_at', s.checkin_closes_at,
+            'org_name', app.session_org_name(s.id, s.org_id),
+            'can_run', s.org_id in (select app.managed_org_ids()) or s.organiser_id = v_uid,
+            'my_status', case when app.is_expected(s.id, v_uid) then app.status_of(s, c.status, l.status) end) as j
+          from app.sessions s
+          left join app.checkins c on c.session_id = s.id and c.user_id = v_uid
+          left join app.leave_requests l on l.session_id = s.id and l.user_id = v_uid
+         where case when p_scope = 'upcoming' then s.checkin_closes_at >= now()
+                    else s.checkin_closes_at < now() end
+           and (p_before is null or (case when p_scope = 'upcoming' then s.starts_at > p_before else s.starts_at < p_before end))
+         order by case when p_scope = 'upcoming' then s.starts_at end,
+                  case when p_scope = 'past' then s.starts_at end desc
+         limit p_limit
+      ) x), '[]'::jsonb);
 end
 $function$;
 
@@ -6488,6 +6371,101 @@ declare
 begin
   perform app.check_period(p_from, p_to);
   return app.study_ledger(v_uid, null, p_from, p_to);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.note_delete(p_id uuid)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+begin
+  if p_id is null then
+    raise exception using message = 'readings.id_required', errcode = 'P0001';
+  end if;
+  if exists (select 1 from app.notes n where n.id = p_id and n.user_id <> v_uid) then
+    raise exception using message = 'readings.not_allowed', errcode = '42501';
+  end if;
+  delete from app.notes n where n.id = p_id and n.user_id = v_uid;
+  return jsonb_build_object('id', p_id, 'deleted', found);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.note_save(p_id uuid, p_reading_id uuid, p_body text, p_visibility text DEFAULT 'private'::text, p_base_version integer DEFAULT NULL::integer, p_org_id uuid DEFAULT NULL::uuid)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_body text := btrim(coalesce(p_body, ''));
+  v_vis text := coalesce(p_visibility, 'private');
+  v_org uuid;
+  v_old app.notes;
+  v_new app.notes;
+begin
+  if p_id is null then
+    raise exception using message = 'readings.id_required', errcode = 'P0001';
+  elsif v_body = '' then
+    raise exception using message = 'readings.note_required', errcode = 'P0001';
+  elsif char_length(v_body) > 5000 then
+    raise exception using message = 'readings.note_too_long', errcode = 'P0001';
+  elsif v_vis not in ('private', 'branch') then
+    raise exception using message = 'readings.visibility_invalid', errcode = 'P0001';
+  elsif p_base_version is not null and p_base_version < 0 then
+    raise exception using message = 'readings.version_invalid', errcode = 'P0001';
+  end if;
+  if p_reading_id is null or not exists (select 1 from app.readings r where r.id = p_reading_id) then
+    raise exception using message = 'readings.reading_not_found', errcode = 'PT404';
+  end if;
+  if v_vis = 'branch' then
+    -- shared with the organisation asked for, else my lowest one (a branch or group before a committee)
+    select m.org_id into v_org
+      from app.memberships m join app.organisations o on o.id = m.org_id
+     where m.user_id = v_uid and m.ended_at is null and (p_org_id is null or m.org_id = p_org_id)
+     order by array_length(o.path, 1) desc, o.name
+     limit 1;
+    if v_org is null then
+      raise exception using message = 'readings.share_org_invalid', errcode = 'P0001';
+    end if;
+  elsif p_org_id is not null then
+    raise exception using message = 'readings.share_org_invalid', errcode = 'P0001';
+  end if;
+
+  -- the note may exist under this id, or (made on another device) under another id
+  select * into v_old from app.notes n
+   where n.user_id = v_uid and (n.id = p_id or n.reading_id = p_reading_id)
+   order by (n.id = p_id) desc limit 1
+   for update;
+  if found and v_old.reading_id <> p_reading_id then
+    raise exception using message = 'readings.id_conflict', errcode = 'PT409';
+  end if;
+  if not found then
+    if exists (select 1 from app.notes n where n.id = p_id) then
+      -- someone else's id (RLS may hide the row itself, but the key is taken)
+      raise exception using message = 'readings.id_conflict', errcode = 'PT409';
+    end if;
+    begin
+      insert into app.notes (id, user_id, reading_id, body, visibility, org_id)
+      values (p_id, v_uid, p_reading_id, v_body, v_vis, v_org)
+      returning * into v_new;
+    exception when unique_violation then
+      raise exception using message = 'readings.id_conflict', errcode = 'PT409';
+    end;
+    return jsonb_build_object('note', app.note_json(v_new), 'overwrote_newer', false);
+  end if;
+  if v_old.body = v_body and v_old.visibility = v_vis and v_old.org_id is not distinct from v_org then
+    return jsonb_build_object('note', app.note_json(v_old), 'overwrote_newer', false);
+  end if;
+  update app.notes n
+     set body = v_body, visibility = v_vis, org_id = v_org, version = n.version + 1, updated_at = now()
+   where n.id = v_old.id
+  returning * into v_new;
+  return jsonb_build_object(
+    'note', app.note_json(v_new),
+    'overwrote_newer', coalesce(p_base_version, 0) < v_old.version);
 end
 $function$;
 
@@ -6664,7 +6642,7 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION public.pending_remove(p_pending_id uuid)
+CREATE OR REPLACE FUNCTION public.pending_member_remove(p_pending_id uuid)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -6699,6 +6677,79 @@ begin
       jsonb_build_object('title', v.title));
   end if;
   return jsonb_build_object('id', v.id, 'archived', p_archived);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.plan_create(p_id uuid, p_title text, p_due_on date, p_reading_ids uuid[], p_description text DEFAULT ''::text, p_org_ids uuid[] DEFAULT NULL::uuid[], p_org_id uuid DEFAULT NULL::uuid)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_title text := app.readings_text(p_title, 120, true, 'title');
+  v_desc text := app.readings_text(p_description, 2000, false, 'description');
+  v_owner uuid;
+  v_n int := coalesce(array_length(p_reading_ids, 1), 0);
+  -- in the order given, each once
+  v_orgs uuid[] := array(select x from unnest(coalesce(p_org_ids, '{}') || p_org_id) with ordinality u(x, i)
+                          where x is not null group by x order by min(i));
+begin
+  if p_id is null then
+    raise exception using message = 'readings.id_required', errcode = 'P0001';
+  end if;
+  select p.created_by into v_owner from app.study_plans p where p.id = p_id;
+  if found then
+    if v_owner is distinct from v_uid then
+      raise exception using message = 'readings.id_conflict', errcode = 'PT409';
+    end if;
+    return public.plan_detail(p_id);
+  end if;
+  if coalesce(array_length(v_orgs, 1), 0) = 0 then
+    raise exception using message = 'readings.orgs_required', errcode = 'P0001';
+  elsif array_position(p_org_ids, null) is not null
+     or exists (select 1 from unnest(v_orgs) x where not app.can_manage(x)) then
+    raise exception using message = 'readings.not_allowed', errcode = '42501';
+  end if;
+  if p_due_on is null then
+    raise exception using message = 'readings.due_required', errcode = 'P0001';
+  elsif p_due_on < current_date then
+    raise exception using message = 'readings.due_in_past', errcode = 'P0001';
+  elsif p_due_on > current_date + 730 then
+    raise exception using message = 'readings.due_too_far', errcode = 'P0001';
+  end if;
+  if v_n = 0 then
+    raise exception using message = 'readings.readings_required', errcode = 'P0001';
+  elsif v_n > 50 then
+    raise exception using message = 'readings.too_many_readings', errcode = 'P0001';
+  elsif (select count(distinct x) from unnest(p_reading_ids) x where x is not null) <> v_n then
+    raise exception using message = 'readings.readings_duplicate', errcode = 'P0001';
+  end if;
+  -- each reading must be one I can see, and one everyone the plan reaches can see
+  if exists (select 1 from unnest(p_reading_ids) x where not exists (select 1 from app.readings r where r.id = x)) then
+    raise exception using message = 'readings.reading_not_found', errcode = 'PT404';
+  end if;
+  if exists (
+    select 1 from unnest(p_reading_ids) x join app.readings r on r.id = x
+      cross join unnest(v_orgs) g
+     where not exists (select 1 from app.organisations o where o.id = g and r.org_id = any (o.path))
+  ) then
+    raise exception using message = 'readings.reading_out_of_scope', errcode = 'P0001';
+  end if;
+
+  begin
+    insert into app.study_plans (id, org_id, title, description, due_on)
+    values (p_id, v_orgs[1], v_title, v_desc, p_due_on);
+  exception when unique_violation then
+    raise exception using message = 'readings.id_conflict', errcode = 'PT409';
+  end;
+  -- the first is added by the trigger
+  insert into app.plan_orgs (plan_id, org_id) select p_id, x from unnest(v_orgs) x on conflict do nothing;
+  insert into app.plan_readings (plan_id, reading_id, position)
+  select p_id, x, i::int from unnest(p_reading_ids) with ordinality as u(x, i);
+  perform app.audit(v_orgs[1], 'plan.create', p_id,
+    jsonb_build_object('title', v_title, 'due_on', p_due_on, 'org_ids', to_jsonb(v_orgs)));
+  return public.plan_detail(p_id);
 end
 $function$;
 
@@ -6749,6 +6800,30 @@ declare
   v_detail jsonb := public.plan_detail(p_plan_id);
 begin
   return jsonb_set(v_detail, '{plan}', (v_detail -> 'plan') || jsonb_build_object('archived_at', v.archived_at));
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.plan_list()
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+begin
+  return coalesce((
+    select jsonb_agg(jsonb_build_object(
+        'id', p.id, 'title', p.title, 'description', p.description, 'due_on', p.due_on,
+        'org_id', p.org_id, 'org_name', po.names, 'org_ids', to_jsonb(po.ids),
+        'reading_count', st.readings, 'total', st.total, 'done', st.done,
+        'assigned_to_me', po.ids && array(select app.my_reach_org_ids()),
+        'can_manage', po.can_manage)
+        order by (st.done = st.total and st.total > 0), (p.due_on < current_date), p.due_on, p.title)
+      from app.study_plans p
+      cross join lateral app.plan_org_list(p.id) po
+      cross join lateral app.my_plan_progress(p.id, v_uid) st
+  ), '[]'::jsonb);
 end
 $function$;
 
@@ -6861,27 +6936,33 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION public.plans_list()
+CREATE OR REPLACE FUNCTION public.profile_update(p_display_name text, p_school text DEFAULT ''::text, p_position text DEFAULT ''::text, p_phone text DEFAULT NULL::text)
  RETURNS jsonb
  LANGUAGE plpgsql
- STABLE
  SET search_path TO ''
 AS $function$
 declare
   v_uid uuid := app.require_user();
+  v_name text := btrim(coalesce(p_display_name, ''));
+  v_given boolean := btrim(coalesce(p_phone, '')) <> '';
+  v_phone text := app.normalise_phone(p_phone);
 begin
-  return coalesce((
-    select jsonb_agg(jsonb_build_object(
-        'id', p.id, 'title', p.title, 'description', p.description, 'due_on', p.due_on,
-        'org_id', p.org_id, 'org_name', po.names, 'org_ids', to_jsonb(po.ids),
-        'reading_count', st.readings, 'total', st.total, 'done', st.done,
-        'assigned_to_me', po.ids && array(select app.my_reach_org_ids()),
-        'can_manage', po.can_manage)
-        order by (st.done = st.total and st.total > 0), (p.due_on < current_date), p.due_on, p.title)
-      from app.study_plans p
-      cross join lateral app.plan_org_list(p.id) po
-      cross join lateral app.my_plan_progress(p.id, v_uid) st
-  ), '[]'::jsonb);
+  if v_name = '' then
+    raise exception using message = 'profile.name_required', errcode = 'P0001';
+  elsif char_length(v_name) > 40 then
+    raise exception using message = 'profile.name_too_long', errcode = 'P0001';
+  elsif char_length(coalesce(p_school, '')) > 60 then
+    raise exception using message = 'profile.school_too_long', errcode = 'P0001';
+  elsif char_length(coalesce(p_position, '')) > 40 then
+    raise exception using message = 'profile.position_too_long', errcode = 'P0001';
+  elsif v_given and v_phone is null then
+    raise exception using message = 'profile.phone_invalid', errcode = 'P0001';
+  end if;
+  update app.profiles set display_name = v_name, school = btrim(coalesce(p_school, '')),
+         position = btrim(coalesce(p_position, ''))
+   where user_id = v_uid;
+  update app.profile_contacts set phone = v_phone where user_id = v_uid;
+  return public.my_context() -> 'profile';
 end
 $function$;
 
@@ -6946,6 +7027,49 @@ begin
       select jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name, 'kind', o.kind)
                order by array_length(o.path, 1), o.sort_order, o.name)
         from app.managed_orgs() o), '[]'::jsonb));
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.reading_create(p_id uuid, p_org_id uuid, p_title text, p_sections jsonb, p_author text DEFAULT ''::text, p_where_to_read text DEFAULT ''::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_title text := app.readings_text(p_title, 120, true, 'title');
+  v_author text := app.readings_text(p_author, 120, false, 'author');
+  v_where text := app.readings_text(p_where_to_read, 300, false, 'where');
+  v_owner uuid;
+begin
+  if p_id is null then
+    raise exception using message = 'readings.id_required', errcode = 'P0001';
+  end if;
+  -- a retry of a reading that was created returns it
+  select r.created_by into v_owner from app.readings r where r.id = p_id;
+  if found then
+    if v_owner is distinct from v_uid then
+      raise exception using message = 'readings.id_conflict', errcode = 'PT409';
+    end if;
+    return public.reading_detail(p_id);
+  end if;
+  if p_org_id is null or not app.can_manage(p_org_id) then
+    raise exception using message = 'readings.not_allowed', errcode = '42501';
+  end if;
+  perform app.check_reading_sections(p_sections, false);
+
+  begin
+    insert into app.readings (id, org_id, title, author, where_to_read)
+    values (p_id, p_org_id, v_title, v_author, v_where);
+  exception when unique_violation then
+    -- the id is taken by a reading I cannot see
+    raise exception using message = 'readings.id_conflict', errcode = 'PT409';
+  end;
+  insert into app.reading_sections (reading_id, position, title, body_md, where_to_read, est_minutes)
+  select p_id, e.position, e.title, e.body_md, e.where_to_read, e.est_minutes
+    from app.reading_edit_rows(p_sections) e;
+  perform app.audit(p_org_id, 'reading.create', p_id, jsonb_build_object('title', v_title));
+  return public.reading_detail(p_id);
 end
 $function$;
 
@@ -7044,7 +7168,7 @@ declare
   v_changes jsonb;
 begin
   if p_sections is not null then
-    -- the same rules as create_reading, and an id on every section
+    -- the same rules as reading_create, and an id on every section
     v_ids := app.check_reading_sections(p_sections, true);
     -- an id already used elsewhere (another reading's section, seen or not) is not a new section;
     -- a removed one stays removed (its ticks are history)
@@ -7069,19 +7193,6 @@ begin
       || (v_changes - 'sections'));
   end if;
   return public.reading_edit_data(p_reading_id);
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION public.redeem_invite(p_code text)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-begin
-  if app.invite_needs_approval(p_code) then
-    raise exception using message = 'invite.needs_approval', errcode = 'P0001';
-  end if;
-  return app.redeem_invite(p_code);
 end
 $function$;
 
@@ -7115,53 +7226,6 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION public.request_leave(p_id uuid, p_session_id uuid, p_reason text)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_user();
-  v_reason text := btrim(coalesce(p_reason, ''));
-  v_s app.sessions;
-  v_l app.leave_requests;
-begin
-  if p_id is null then
-    raise exception using message = 'leave.id_required', errcode = 'P0001';
-  end if;
-  select * into v_l from app.leave_requests l where l.id = p_id;
-  if found then
-    if v_l.user_id <> v_uid then
-      raise exception using message = 'leave.id_conflict', errcode = 'PT409';
-    end if;
-    return jsonb_build_object('id', v_l.id, 'status', v_l.status, 'reason', v_l.reason);
-  end if;
-  v_s := app.session_or_404(p_session_id);
-  if v_reason = '' then
-    raise exception using message = 'leave.reason_required', errcode = 'P0001';
-  elsif char_length(v_reason) > 200 then
-    raise exception using message = 'leave.reason_too_long', errcode = 'P0001';
-  elsif not app.is_expected(v_s.id, v_uid) then
-    raise exception using message = 'leave.not_expected', errcode = 'P0001';
-  elsif v_s.cancelled_at is not null then
-    raise exception using message = 'checkin.cancelled', errcode = 'P0001';
-  elsif now() >= v_s.starts_at then
-    raise exception using message = 'leave.too_late', errcode = 'P0001';
-  elsif exists (select 1 from app.checkins c where c.session_id = v_s.id and c.user_id = v_uid) then
-    raise exception using message = 'leave.already_checked_in', errcode = 'PT409';
-  elsif exists (select 1 from app.leave_requests l where l.session_id = v_s.id and l.user_id = v_uid) then
-    raise exception using message = 'leave.exists', errcode = 'PT409';
-  end if;
-  begin
-    insert into app.leave_requests (id, session_id, user_id, reason) values (p_id, v_s.id, v_uid, v_reason)
-    returning * into v_l;
-  exception when unique_violation then
-    raise exception using message = 'leave.id_conflict', errcode = 'PT409';
-  end;
-  return jsonb_build_object('id', v_l.id, 'status', v_l.status, 'reason', v_l.reason);
-end
-$function$;
-
 CREATE OR REPLACE FUNCTION public.research_article(p_id uuid)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -7179,6 +7243,116 @@ begin
   return app.research_article_json(v_a)
     || jsonb_build_object('can_edit', v_a.author_id = (select auth.uid()) and v_a.state in ('draft', 'returned'),
                           'can_review', v_a.state = 'submitted' and v_a.author_id <> (select auth.uid()) and app.can_manage(v_a.org_id));
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.research_article_review(p_id uuid, p_decision text, p_comment text DEFAULT ''::text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_comment text := btrim(coalesce(p_comment, ''));
+  v_a app.research_articles;
+begin
+  if p_decision is null or p_decision not in ('return', 'recommend') then
+    raise exception using message = 'research.decision_invalid', errcode = 'P0001';
+  elsif p_decision = 'return' and v_comment = '' then
+    raise exception using message = 'research.comment_required', errcode = 'P0001';
+  elsif char_length(v_comment) > 1000 then
+    raise exception using message = 'research.comment_too_long', errcode = 'P0001';
+  end if;
+  v_a := app.research_article_for_update(p_id);
+  if v_a.author_id = v_uid or not app.can_manage(v_a.org_id) then
+    raise exception using message = 'research.not_allowed', errcode = '42501';
+  end if;
+  return app.research_article_json(app.research_transition(
+    v_a, array['submitted'], case p_decision when 'return' then 'returned' else 'recommended' end, p_decision, v_comment));
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.research_article_select(p_id uuid, p_selected boolean DEFAULT true, p_section_id uuid DEFAULT NULL::uuid)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_a app.research_articles;
+  v_c app.research_collections;
+begin
+  perform app.require_user();
+  if not app.is_bureau_admin() then
+    raise exception using message = 'research.not_allowed', errcode = '42501';
+  elsif p_selected is null then
+    raise exception using message = 'research.decision_invalid', errcode = 'P0001';
+  end if;
+  v_a := app.research_article_for_update(p_id);
+  if (p_selected and v_a.state = 'selected') or (not p_selected and v_a.state = 'recommended') then
+    return app.research_article_json(v_a);
+  end if;
+  v_c := app.research_collection_of(v_a.year);
+  if v_c.published_at is not null then
+    raise exception using message = 'research.collection_published', errcode = 'PT409';
+  end if;
+  if p_section_id is not null and not exists (
+    select 1 from app.research_sections s where s.id = p_section_id and s.collection_id = v_c.id
+  ) then
+    raise exception using message = 'research.section_not_found', errcode = 'PT404';
+  end if;
+  if p_selected then
+    v_a := app.research_transition(v_a, array['recommended'], 'selected', 'select', '');
+    insert into app.research_collection_items (article_id, collection_id, section_id, sort_order, author_name, school, position, org_name)
+    select v_a.id, v_c.id, p_section_id,
+           coalesce((select max(i.sort_order) + 1 from app.research_collection_items i where i.collection_id = v_c.id), 1),
+           p.display_name, p.school, p.position, o.name
+      from app.profiles p, app.organisations o
+     where p.user_id = v_a.author_id and o.id = v_a.org_id;
+  else
+    v_a := app.research_transition(v_a, array['selected'], 'recommended', 'unselect', '');
+    delete from app.research_collection_items i where i.article_id = v_a.id;
+  end if;
+  return app.research_article_json(v_a);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.research_article_submit(p_id uuid)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_a app.research_articles := app.research_article_for_update(p_id);
+begin
+  if v_a.author_id <> v_uid then
+    raise exception using message = 'research.not_allowed', errcode = '42501';
+  elsif v_a.state = 'submitted' then
+    return app.research_article_json(v_a);
+  elsif btrim(v_a.title) = '' then
+    raise exception using message = 'research.title_required', errcode = 'P0001';
+  elsif char_length(btrim(v_a.body)) < 20 then
+    raise exception using message = 'research.body_too_short', errcode = 'P0001';
+  end if;
+  return app.research_article_json(app.research_transition(v_a, array['draft', 'returned'], 'submitted', 'submit', ''));
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.research_article_withdraw(p_id uuid)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_a app.research_articles := app.research_article_for_update(p_id);
+begin
+  if v_a.author_id <> v_uid then
+    raise exception using message = 'research.not_allowed', errcode = '42501';
+  elsif v_a.state = 'draft' then
+    return app.research_article_json(v_a);
+  end if;
+  return app.research_article_json(app.research_transition(v_a, array['submitted'], 'draft', 'withdraw', ''));
 end
 $function$;
 
@@ -7218,182 +7392,7 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION public.research_collections()
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-  select coalesce(jsonb_agg(jsonb_build_object('year', c.year, 'title', c.title, 'published_at', c.published_at,
-           'articles', (select count(*) from app.research_collection_items i where i.collection_id = c.id))
-           order by c.year desc), '[]'::jsonb)
-    from app.research_collections c
-$function$;
-
-CREATE OR REPLACE FUNCTION public.research_link_session(p_session_id uuid, p_topic_id uuid)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_user();
-  v_kind text;
-  v_org uuid;
-  v_t app.research_topics;
-begin
-  select s.kind, s.org_id into v_kind, v_org from app.sessions s where s.id = p_session_id;
-  if not found then
-    raise exception using message = 'research.session_not_found', errcode = 'PT404';
-  elsif not app.can_manage(v_org) then
-    raise exception using message = 'research.not_allowed', errcode = '42501';
-  elsif v_kind <> 'research' then
-    raise exception using message = 'research.session_not_research', errcode = 'P0001';
-  end if;
-  if p_topic_id is null then
-    delete from app.research_topic_sessions l where l.session_id = p_session_id;
-  else
-    select * into v_t from app.research_topics t where t.id = p_topic_id;
-    if not found or not exists (select 1 from app.organisations o where o.id = v_org and o.path @> array[v_t.org_id]) then
-      raise exception using message = 'research.topic_not_found', errcode = 'PT404';
-    elsif v_t.retired_at is not null
-      and not exists (select 1 from app.research_topic_sessions l where l.session_id = p_session_id and l.topic_id = p_topic_id) then
-      raise exception using message = 'research.topic_retired', errcode = 'PT409';
-    end if;
-    insert into app.research_topic_sessions (session_id, topic_id, linked_by) values (p_session_id, p_topic_id, v_uid)
-    on conflict (session_id) do update set topic_id = excluded.topic_id, linked_by = excluded.linked_by, linked_at = now();
-  end if;
-  perform app.audit(v_org, 'research.link_session', p_session_id, jsonb_build_object('topic_id', p_topic_id));
-  return jsonb_build_object('session_id', p_session_id, 'topic_id', p_topic_id);
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION public.research_my_articles()
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-  select coalesce(jsonb_agg(app.research_article_json(a) - 'body' order by a.updated_at desc), '[]'::jsonb)
-    from app.research_articles a
-   where a.author_id = (select auth.uid())
-$function$;
-
-CREATE OR REPLACE FUNCTION public.research_owed(p_year integer DEFAULT NULL::integer)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-  with r as (select * from app.research_owed_rows(coalesce(p_year, app.research_year())))
-  select coalesce(jsonb_agg(x.j order by x.path_len, x.org_name), '[]'::jsonb)
-    from (
-      select r.org_id, r.org_name, array_length(r.org_path, 1) as path_len,
-             jsonb_build_object(
-               'org_id', r.org_id, 'org_name', r.org_name,
-               'cadres', count(*), 'submitted', count(*) filter (where r.submitted),
-               'owing', count(*) filter (where not r.submitted),
-               'submitted_names', coalesce(jsonb_agg(r.display_name order by r.display_name) filter (where r.submitted), '[]'::jsonb),
-               'owing_names', coalesce(jsonb_agg(r.display_name order by r.display_name) filter (where not r.submitted), '[]'::jsonb)
-             ) as j
-        from r group by r.org_id, r.org_name, r.org_path
-    ) x
-$function$;
-
-CREATE OR REPLACE FUNCTION public.research_recommended(p_year integer DEFAULT NULL::integer)
- RETURNS jsonb
- LANGUAGE plpgsql
- STABLE
- SET search_path TO ''
-AS $function$
-begin
-  perform app.require_user();
-  if not app.is_bureau_admin() then
-    raise exception using message = 'research.not_allowed', errcode = '42501';
-  end if;
-  return coalesce((
-    select jsonb_agg(app.research_article_json(a) - 'body' order by a.state, o.sort_order, a.submitted_at)
-      from app.research_articles a join app.organisations o on o.id = a.org_id
-     where a.year = coalesce(p_year, app.research_year()) and a.state in ('recommended', 'selected')), '[]'::jsonb);
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION public.research_retire_topic(p_id uuid, p_retired boolean DEFAULT true)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-declare
-  v_t app.research_topics;
-begin
-  perform app.require_user();
-  if p_retired is null then
-    raise exception using message = 'research.decision_invalid', errcode = 'P0001';
-  end if;
-  -- read first, not locked: a lock needs the update policy, and a member who may read the topic
-  -- but not change it is told so rather than that it does not exist
-  select * into v_t from app.research_topics t where t.id = p_id;
-  if not found then
-    raise exception using message = 'research.topic_not_found', errcode = 'PT404';
-  elsif not app.can_manage(v_t.org_id) then
-    raise exception using message = 'research.not_allowed', errcode = '42501';
-  end if;
-  -- only the call that changes it is audited (a retry, or a concurrent twin, finds it done)
-  update app.research_topics t set retired_at = case when p_retired then now() end
-   where t.id = p_id and (t.retired_at is not null) <> p_retired
-  returning * into v_t;
-  if found then
-    perform app.audit(v_t.org_id, case when p_retired then 'research.retire_topic' else 'research.restore_topic' end, p_id,
-      jsonb_build_object('title', v_t.title));
-  else
-    select * into v_t from app.research_topics t where t.id = p_id;
-  end if;
-  return jsonb_build_object('id', v_t.id, 'retired_at', v_t.retired_at);
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION public.research_review(p_id uuid, p_decision text, p_comment text DEFAULT ''::text)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_user();
-  v_comment text := btrim(coalesce(p_comment, ''));
-  v_a app.research_articles;
-begin
-  if p_decision is null or p_decision not in ('return', 'recommend') then
-    raise exception using message = 'research.decision_invalid', errcode = 'P0001';
-  elsif p_decision = 'return' and v_comment = '' then
-    raise exception using message = 'research.comment_required', errcode = 'P0001';
-  elsif char_length(v_comment) > 1000 then
-    raise exception using message = 'research.comment_too_long', errcode = 'P0001';
-  end if;
-  v_a := app.research_article_for_update(p_id);
-  if v_a.author_id = v_uid or not app.can_manage(v_a.org_id) then
-    raise exception using message = 'research.not_allowed', errcode = '42501';
-  end if;
-  return app.research_article_json(app.research_transition(
-    v_a, array['submitted'], case p_decision when 'return' then 'returned' else 'recommended' end, p_decision, v_comment));
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION public.research_review_list(p_year integer DEFAULT NULL::integer)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-  select coalesce(jsonb_agg(app.research_article_json(a) - 'body' - 'events'
-           || jsonb_build_object('last_comment', (select e.comment from app.research_events e
-                                   where e.article_id = a.id and e.action in ('return', 'recommend') order by e.at desc, e.id desc limit 1))
-           order by (a.state = 'submitted') desc, a.submitted_at desc nulls last), '[]'::jsonb)
-    from app.research_articles a
-   where a.year = coalesce(p_year, app.research_year())
-     and a.state <> 'draft' and a.org_id in (select app.managed_org_ids())
-     and a.author_id <> (select auth.uid())
-$function$;
-
-CREATE OR REPLACE FUNCTION public.research_save_collection(p_year integer, p_title text, p_foreword text, p_sections jsonb DEFAULT '[]'::jsonb, p_order jsonb DEFAULT '[]'::jsonb, p_published boolean DEFAULT NULL::boolean)
+CREATE OR REPLACE FUNCTION public.research_collection_save(p_year integer, p_title text, p_foreword text, p_sections jsonb DEFAULT '[]'::jsonb, p_order jsonb DEFAULT '[]'::jsonb, p_published boolean DEFAULT NULL::boolean)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -7473,7 +7472,19 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION public.research_save_draft(p_id uuid, p_title text, p_body text, p_topic_id uuid DEFAULT NULL::uuid, p_org_id uuid DEFAULT NULL::uuid, p_rev integer DEFAULT 0)
+CREATE OR REPLACE FUNCTION public.research_collections()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select coalesce(jsonb_agg(jsonb_build_object('year', c.year, 'title', c.title, 'published_at', c.published_at,
+           'articles', (select count(*) from app.research_collection_items i where i.collection_id = c.id))
+           order by c.year desc), '[]'::jsonb)
+    from app.research_collections c
+$function$;
+
+CREATE OR REPLACE FUNCTION public.research_draft_save(p_id uuid, p_title text, p_body text, p_topic_id uuid DEFAULT NULL::uuid, p_org_id uuid DEFAULT NULL::uuid, p_rev integer DEFAULT 0)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -7537,7 +7548,133 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION public.research_save_topic(p_id uuid, p_org_id uuid, p_title text, p_brief text DEFAULT ''::text, p_year integer DEFAULT NULL::integer)
+CREATE OR REPLACE FUNCTION public.research_owed(p_year integer DEFAULT NULL::integer)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  with r as (select * from app.research_owed_rows(coalesce(p_year, app.research_year())))
+  select coalesce(jsonb_agg(x.j order by x.path_len, x.org_name), '[]'::jsonb)
+    from (
+      select r.org_id, r.org_name, array_length(r.org_path, 1) as path_len,
+             jsonb_build_object(
+               'org_id', r.org_id, 'org_name', r.org_name,
+               'cadres', count(*), 'submitted', count(*) filter (where r.submitted),
+               'owing', count(*) filter (where not r.submitted),
+               'submitted_names', coalesce(jsonb_agg(r.display_name order by r.display_name) filter (where r.submitted), '[]'::jsonb),
+               'owing_names', coalesce(jsonb_agg(r.display_name order by r.display_name) filter (where not r.submitted), '[]'::jsonb)
+             ) as j
+        from r group by r.org_id, r.org_name, r.org_path
+    ) x
+$function$;
+
+CREATE OR REPLACE FUNCTION public.research_recommended(p_year integer DEFAULT NULL::integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+begin
+  perform app.require_user();
+  if not app.is_bureau_admin() then
+    raise exception using message = 'research.not_allowed', errcode = '42501';
+  end if;
+  return coalesce((
+    select jsonb_agg(app.research_article_json(a) - 'body' order by a.state, o.sort_order, a.submitted_at)
+      from app.research_articles a join app.organisations o on o.id = a.org_id
+     where a.year = coalesce(p_year, app.research_year()) and a.state in ('recommended', 'selected')), '[]'::jsonb);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.research_review_list(p_year integer DEFAULT NULL::integer)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select coalesce(jsonb_agg(app.research_article_json(a) - 'body' - 'events'
+           || jsonb_build_object('last_comment', (select e.comment from app.research_events e
+                                   where e.article_id = a.id and e.action in ('return', 'recommend') order by e.at desc, e.id desc limit 1))
+           order by (a.state = 'submitted') desc, a.submitted_at desc nulls last), '[]'::jsonb)
+    from app.research_articles a
+   where a.year = coalesce(p_year, app.research_year())
+     and a.state <> 'draft' and a.org_id in (select app.managed_org_ids())
+     and a.author_id <> (select auth.uid())
+$function$;
+
+CREATE OR REPLACE FUNCTION public.research_topic_link_session(p_session_id uuid, p_topic_id uuid)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_kind text;
+  v_org uuid;
+  v_t app.research_topics;
+begin
+  select s.kind, s.org_id into v_kind, v_org from app.sessions s where s.id = p_session_id;
+  if not found then
+    raise exception using message = 'research.session_not_found', errcode = 'PT404';
+  elsif not app.can_manage(v_org) then
+    raise exception using message = 'research.not_allowed', errcode = '42501';
+  elsif v_kind <> 'research' then
+    raise exception using message = 'research.session_not_research', errcode = 'P0001';
+  end if;
+  if p_topic_id is null then
+    delete from app.research_topic_sessions l where l.session_id = p_session_id;
+  else
+    select * into v_t from app.research_topics t where t.id = p_topic_id;
+    if not found or not exists (select 1 from app.organisations o where o.id = v_org and o.path @> array[v_t.org_id]) then
+      raise exception using message = 'research.topic_not_found', errcode = 'PT404';
+    elsif v_t.retired_at is not null
+      and not exists (select 1 from app.research_topic_sessions l where l.session_id = p_session_id and l.topic_id = p_topic_id) then
+      raise exception using message = 'research.topic_retired', errcode = 'PT409';
+    end if;
+    insert into app.research_topic_sessions (session_id, topic_id, linked_by) values (p_session_id, p_topic_id, v_uid)
+    on conflict (session_id) do update set topic_id = excluded.topic_id, linked_by = excluded.linked_by, linked_at = now();
+  end if;
+  perform app.audit(v_org, 'research.link_session', p_session_id, jsonb_build_object('topic_id', p_topic_id));
+  return jsonb_build_object('session_id', p_session_id, 'topic_id', p_topic_id);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.research_topic_retire(p_id uuid, p_retired boolean DEFAULT true)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_t app.research_topics;
+begin
+  perform app.require_user();
+  if p_retired is null then
+    raise exception using message = 'research.decision_invalid', errcode = 'P0001';
+  end if;
+  -- read first, not locked: a lock needs the update policy, and a member who may read the topic
+  -- but not change it is told so rather than that it does not exist
+  select * into v_t from app.research_topics t where t.id = p_id;
+  if not found then
+    raise exception using message = 'research.topic_not_found', errcode = 'PT404';
+  elsif not app.can_manage(v_t.org_id) then
+    raise exception using message = 'research.not_allowed', errcode = '42501';
+  end if;
+  -- only the call that changes it is audited (a retry, or a concurrent twin, finds it done)
+  update app.research_topics t set retired_at = case when p_retired then now() end
+   where t.id = p_id and (t.retired_at is not null) <> p_retired
+  returning * into v_t;
+  if found then
+    perform app.audit(v_t.org_id, case when p_retired then 'research.retire_topic' else 'research.restore_topic' end, p_id,
+      jsonb_build_object('title', v_t.title));
+  else
+    select * into v_t from app.research_topics t where t.id = p_id;
+  end if;
+  return jsonb_build_object('id', v_t.id, 'retired_at', v_t.retired_at);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.research_topic_save(p_id uuid, p_org_id uuid, p_title text, p_brief text DEFAULT ''::text, p_year integer DEFAULT NULL::integer)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -7577,98 +7714,6 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION public.research_select(p_id uuid, p_selected boolean DEFAULT true, p_section_id uuid DEFAULT NULL::uuid)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-declare
-  v_a app.research_articles;
-  v_c app.research_collections;
-begin
-  perform app.require_user();
-  if not app.is_bureau_admin() then
-    raise exception using message = 'research.not_allowed', errcode = '42501';
-  elsif p_selected is null then
-    raise exception using message = 'research.decision_invalid', errcode = 'P0001';
-  end if;
-  v_a := app.research_article_for_update(p_id);
-  if (p_selected and v_a.state = 'selected') or (not p_selected and v_a.state = 'recommended') then
-    return app.research_article_json(v_a);
-  end if;
-  v_c := app.research_collection_of(v_a.year);
-  if v_c.published_at is not null then
-    raise exception using message = 'research.collection_published', errcode = 'PT409';
-  end if;
-  if p_section_id is not null and not exists (
-    select 1 from app.research_sections s where s.id = p_section_id and s.collection_id = v_c.id
-  ) then
-    raise exception using message = 'research.section_not_found', errcode = 'PT404';
-  end if;
-  if p_selected then
-    v_a := app.research_transition(v_a, array['recommended'], 'selected', 'select', '');
-    insert into app.research_collection_items (article_id, collection_id, section_id, sort_order, author_name, school, position, org_name)
-    select v_a.id, v_c.id, p_section_id,
-           coalesce((select max(i.sort_order) + 1 from app.research_collection_items i where i.collection_id = v_c.id), 1),
-           p.display_name, p.school, p.position, o.name
-      from app.profiles p, app.organisations o
-     where p.user_id = v_a.author_id and o.id = v_a.org_id;
-  else
-    v_a := app.research_transition(v_a, array['selected'], 'recommended', 'unselect', '');
-    delete from app.research_collection_items i where i.article_id = v_a.id;
-  end if;
-  return app.research_article_json(v_a);
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION public.research_set_cadre(p_membership_id uuid, p_is_cadre boolean)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-declare
-  v_org uuid;
-begin
-  perform app.require_user();
-  if p_is_cadre is null then
-    raise exception using message = 'research.cadre_invalid', errcode = 'P0001';
-  end if;
-  select m.org_id into v_org from app.memberships m where m.id = p_membership_id and m.ended_at is null;
-  if not found then
-    raise exception using message = 'research.membership_not_found', errcode = 'PT404';
-  elsif not app.can_manage(v_org) then
-    raise exception using message = 'research.not_allowed', errcode = '42501';
-  end if;
-  update app.memberships m set is_cadre = p_is_cadre where m.id = p_membership_id and m.is_cadre <> p_is_cadre;
-  if found then
-    perform app.audit(v_org, 'research.set_cadre', p_membership_id, jsonb_build_object('is_cadre', p_is_cadre));
-  end if;
-  return jsonb_build_object('membership_id', p_membership_id, 'is_cadre', p_is_cadre);
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION public.research_submit(p_id uuid)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_user();
-  v_a app.research_articles := app.research_article_for_update(p_id);
-begin
-  if v_a.author_id <> v_uid then
-    raise exception using message = 'research.not_allowed', errcode = '42501';
-  elsif v_a.state = 'submitted' then
-    return app.research_article_json(v_a);
-  elsif btrim(v_a.title) = '' then
-    raise exception using message = 'research.title_required', errcode = 'P0001';
-  elsif char_length(btrim(v_a.body)) < 20 then
-    raise exception using message = 'research.body_too_short', errcode = 'P0001';
-  end if;
-  return app.research_article_json(app.research_transition(v_a, array['draft', 'returned'], 'submitted', 'submit', ''));
-end
-$function$;
-
 CREATE OR REPLACE FUNCTION public.research_topics(p_year integer DEFAULT NULL::integer)
  RETURNS jsonb
  LANGUAGE sql
@@ -7685,24 +7730,6 @@ AS $function$
     from app.research_topics t join app.organisations o on o.id = t.org_id
    where t.year = coalesce(p_year, app.research_year())
      and (t.retired_at is null or app.can_manage(t.org_id))
-$function$;
-
-CREATE OR REPLACE FUNCTION public.research_withdraw(p_id uuid)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_user();
-  v_a app.research_articles := app.research_article_for_update(p_id);
-begin
-  if v_a.author_id <> v_uid then
-    raise exception using message = 'research.not_allowed', errcode = '42501';
-  elsif v_a.state = 'draft' then
-    return app.research_article_json(v_a);
-  end if;
-  return app.research_article_json(app.research_transition(v_a, array['submitted'], 'draft', 'withdraw', ''));
-end
 $function$;
 
 CREATE OR REPLACE FUNCTION public.roster(p_org_id uuid, p_after uuid DEFAULT NULL::uuid, p_limit integer DEFAULT 200)
@@ -7872,7 +7899,34 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION public.save_minutes(p_session_id uuid, p_topic text, p_speakers text, p_decisions text)
+CREATE OR REPLACE FUNCTION public.section_tick(p_section_id uuid, p_read boolean, p_client_time timestamp with time zone DEFAULT NULL::timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_read_at timestamptz;
+begin
+  if p_read is null then
+    raise exception using message = 'readings.read_required', errcode = 'P0001';
+  end if;
+  if p_section_id is null or not exists (select 1 from app.reading_sections s where s.id = p_section_id) then
+    raise exception using message = 'readings.section_not_found', errcode = 'PT404';
+  end if;
+  if p_read then
+    insert into app.section_ticks (user_id, section_id, read_at)
+    values (v_uid, p_section_id, least(coalesce(p_client_time, now()), now()))
+    on conflict (user_id, section_id) do nothing;
+    select t.read_at into v_read_at from app.section_ticks t where t.user_id = v_uid and t.section_id = p_section_id;
+  else
+    delete from app.section_ticks t where t.user_id = v_uid and t.section_id = p_section_id;
+  end if;
+  return jsonb_build_object('section_id', p_section_id, 'read', p_read, 'read_at', v_read_at);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.session_cancel(p_session_id uuid)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -7880,96 +7934,147 @@ AS $function$
 declare
   v_s app.sessions := app.require_run_session(p_session_id);
 begin
-  if char_length(coalesce(p_topic, '')) > 200 or char_length(coalesce(p_speakers, '')) > 500
-     or char_length(coalesce(p_decisions, '')) > 5000 then
-    raise exception using message = 'minutes.too_long', errcode = 'P0001';
-  elsif now() < v_s.checkin_opens_at then
-    raise exception using message = 'minutes.too_early', errcode = 'P0001';
+  if v_s.cancelled_at is null then
+    update app.sessions set cancelled_at = now() where id = v_s.id;
+    perform app.audit(v_s.org_id, 'session.cancel', v_s.id);
   end if;
-  update app.sessions set minutes_topic = btrim(coalesce(p_topic, '')), minutes_speakers = btrim(coalesce(p_speakers, '')),
-         minutes_decisions = btrim(coalesce(p_decisions, '')), minutes_updated_at = now()
-   where id = v_s.id;
-  return public.get_session(p_session_id) -> 'minutes';
+  return public.session_detail(p_session_id);
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION public.save_note(p_id uuid, p_reading_id uuid, p_body text, p_visibility text DEFAULT 'private'::text, p_base_version integer DEFAULT NULL::integer, p_org_id uuid DEFAULT NULL::uuid)
+CREATE OR REPLACE FUNCTION public.session_check_in(p_id uuid, p_session_id uuid, p_code text, p_method text DEFAULT 'code'::text, p_claimed_at timestamp with time zone DEFAULT NULL::timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE sql
+ SET search_path TO ''
+AS $function$
+  select app.check_in(p_id, p_session_id, p_code, p_method, p_claimed_at)
+$function$;
+
+CREATE OR REPLACE FUNCTION public.session_code_now(p_session_id uuid)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select app.session_code_now(p_session_id)
+$function$;
+
+CREATE OR REPLACE FUNCTION public.session_counts(p_session_id uuid)
  RETURNS jsonb
  LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+begin
+  perform app.require_run_session(p_session_id);
+  return app.session_counts(p_session_id);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.session_detail(p_session_id uuid)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
  SET search_path TO ''
 AS $function$
 declare
   v_uid uuid := app.require_user();
-  v_body text := btrim(coalesce(p_body, ''));
-  v_vis text := coalesce(p_visibility, 'private');
-  v_org uuid;
-  v_old app.notes;
-  v_new app.notes;
+  v_s app.sessions := app.session_or_404(p_session_id);
+  v_run boolean := app.can_run_session(v_s.id);
+  v_c app.checkins;
+  v_l app.leave_requests;
 begin
-  if p_id is null then
-    raise exception using message = 'readings.id_required', errcode = 'P0001';
-  elsif v_body = '' then
-    raise exception using message = 'readings.note_required', errcode = 'P0001';
-  elsif char_length(v_body) > 5000 then
-    raise exception using message = 'readings.note_too_long', errcode = 'P0001';
-  elsif v_vis not in ('private', 'branch') then
-    raise exception using message = 'readings.visibility_invalid', errcode = 'P0001';
-  elsif p_base_version is not null and p_base_version < 0 then
-    raise exception using message = 'readings.version_invalid', errcode = 'P0001';
-  end if;
-  if p_reading_id is null or not exists (select 1 from app.readings r where r.id = p_reading_id) then
-    raise exception using message = 'readings.reading_not_found', errcode = 'PT404';
-  end if;
-  if v_vis = 'branch' then
-    -- shared with the organisation asked for, else my lowest one (a branch or group before a committee)
-    select m.org_id into v_org
-      from app.memberships m join app.organisations o on o.id = m.org_id
-     where m.user_id = v_uid and m.ended_at is null and (p_org_id is null or m.org_id = p_org_id)
-     order by array_length(o.path, 1) desc, o.name
-     limit 1;
-    if v_org is null then
-      raise exception using message = 'readings.share_org_invalid', errcode = 'P0001';
-    end if;
-  elsif p_org_id is not null then
-    raise exception using message = 'readings.share_org_invalid', errcode = 'P0001';
-  end if;
-
-  -- the note may exist under this id, or (made on another device) under another id
-  select * into v_old from app.notes n
-   where n.user_id = v_uid and (n.id = p_id or n.reading_id = p_reading_id)
-   order by (n.id = p_id) desc limit 1
-   for update;
-  if found and v_old.reading_id <> p_reading_id then
-    raise exception using message = 'readings.id_conflict', errcode = 'PT409';
-  end if;
-  if not found then
-    if exists (select 1 from app.notes n where n.id = p_id) then
-      -- someone else's id (RLS may hide the row itself, but the key is taken)
-      raise exception using message = 'readings.id_conflict', errcode = 'PT409';
-    end if;
-    begin
-      insert into app.notes (id, user_id, reading_id, body, visibility, org_id)
-      values (p_id, v_uid, p_reading_id, v_body, v_vis, v_org)
-      returning * into v_new;
-    exception when unique_violation then
-      raise exception using message = 'readings.id_conflict', errcode = 'PT409';
-    end;
-    return jsonb_build_object('note', app.note_json(v_new), 'overwrote_newer', false);
-  end if;
-  if v_old.body = v_body and v_old.visibility = v_vis and v_old.org_id is not distinct from v_org then
-    return jsonb_build_object('note', app.note_json(v_old), 'overwrote_newer', false);
-  end if;
-  update app.notes n
-     set body = v_body, visibility = v_vis, org_id = v_org, version = n.version + 1, updated_at = now()
-   where n.id = v_old.id
-  returning * into v_new;
+  select * into v_c from app.checkins c where c.session_id = v_s.id and c.user_id = v_uid;
+  select * into v_l from app.leave_requests l where l.session_id = v_s.id and l.user_id = v_uid;
   return jsonb_build_object(
-    'note', app.note_json(v_new),
-    'overwrote_newer', coalesce(p_base_version, 0) < v_old.version);
+    'id', v_s.id, 'org_id', v_s.org_id, 'kind', v_s.kind, 'title', v_s.title,
+    'starts_at', v_s.starts_at, 'duration_minutes', v_s.duration_minutes,
+    'ends_at', v_s.starts_at + make_interval(mins => v_s.duration_minutes),
+    'place', v_s.place, 'checkin_opens_at', v_s.checkin_opens_at, 'checkin_closes_at', v_s.checkin_closes_at,
+    'late_after_minutes', v_s.late_after_minutes,
+    'cancelled_at', v_s.cancelled_at, 'server_time', now(),
+    'org_name', app.session_org_name(v_s.id, v_s.org_id),
+    'organiser_id', v_s.organiser_id,
+    'organiser_name', (select p.display_name from app.profiles p where p.user_id = v_s.organiser_id),
+    'expected_orgs', coalesce((select jsonb_agg(jsonb_build_object('id', so.org_id, 'name', coalesce(o.name, app.session_org_name(v_s.id, so.org_id))) order by o.path nulls last)
+        from app.session_orgs so left join app.organisations o on o.id = so.org_id where so.session_id = v_s.id), '[]'::jsonb),
+    'invitees', coalesce((select jsonb_agg(jsonb_build_object('user_id', p.user_id, 'display_name', p.display_name) order by p.display_name)
+        from app.session_invitees i join app.profiles p on p.user_id = i.user_id where i.session_id = v_s.id), '[]'::jsonb),
+    'reading_ids', coalesce((select jsonb_agg(r.reading_id order by r.sort_order)
+        from app.session_readings r where r.session_id = v_s.id), '[]'::jsonb),
+    'readings', coalesce((select jsonb_agg(jsonb_build_object('id', rd.id, 'title', rd.title) order by r.sort_order)
+        from app.session_readings r join app.readings rd on rd.id = r.reading_id where r.session_id = v_s.id), '[]'::jsonb),
+    'minutes', jsonb_build_object('topic', v_s.minutes_topic, 'speakers', v_s.minutes_speakers,
+        'decisions', v_s.minutes_decisions, 'updated_at', v_s.minutes_updated_at),
+    'expected', app.is_expected(v_s.id, v_uid),
+    'can_run', v_run,
+    'my_status', app.status_of(v_s, v_c.status, v_l.status),
+    'my_checkin', case when v_c.id is null then null else app.checkin_json(v_c) end,
+    'my_leave', case when v_l.id is null then null else jsonb_build_object('id', v_l.id, 'status', v_l.status,
+        'reason', v_l.reason, 'created_at', v_l.created_at, 'decided_at', v_l.decided_at) end,
+    'makeup_completed_at', (select m.completed_at from app.makeups m where m.session_id = v_s.id and m.user_id = v_uid),
+    'counts', case when v_run then app.session_counts(v_s.id) else null end,
+    -- the research topic a 专题调研 works on (null for other kinds, even if one was linked
+    -- before its kind was changed)
+    'research_topic', case when v_s.kind = 'research' then (
+        select jsonb_build_object('id', t.id, 'title', t.title, 'brief', t.brief, 'org_name', o.name)
+          from app.research_topic_sessions l
+          join app.research_topics t on t.id = l.topic_id
+          join app.organisations o on o.id = t.org_id
+         where l.session_id = v_s.id) end);
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION public.save_session(p_id uuid, p_org_id uuid, p_kind text, p_title text, p_starts_at timestamp with time zone, p_duration_minutes integer, p_place text DEFAULT ''::text, p_expected_org_ids uuid[] DEFAULT NULL::uuid[], p_invitee_ids uuid[] DEFAULT '{}'::uuid[], p_checkin_opens_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_checkin_closes_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_reading_ids uuid[] DEFAULT '{}'::uuid[], p_late_after_minutes integer DEFAULT 5)
+CREATE OR REPLACE FUNCTION public.session_invitee_candidates(p_query text)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+declare
+  v_q text := lower(btrim(coalesce(p_query, '')));
+begin
+  perform app.require_user();
+  if char_length(v_q) not between 1 and 40 then
+    raise exception using message = 'sessions.query_invalid', errcode = 'P0001';
+  elsif not exists (select 1 from app.managed_org_ids()) then
+    raise exception using message = 'sessions.forbidden', errcode = '42501';
+  end if;
+  return coalesce((
+    select jsonb_agg(jsonb_build_object('user_id', c.user_id, 'display_name', c.display_name,
+             'school', c.school, 'org_name', c.org_name) order by c.display_name, c.user_id)
+      from (select p.user_id, p.display_name, p.school,
+                   (select o.name from app.memberships m join app.organisations o on o.id = m.org_id
+                     where m.user_id = p.user_id and m.ended_at is null
+                     order by m.joined_at, m.id limit 1) as org_name
+              from app.profiles p
+             where strpos(lower(p.display_name), v_q) > 0 or strpos(lower(p.school), v_q) > 0
+             order by p.display_name, p.user_id
+             limit 20) c), '[]'::jsonb);
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION public.session_kinds()
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  select '["center_group","lecture","report","research","self_study","general_meeting","committee_meeting","group_meeting","party_class"]'::jsonb
+$function$;
+
+CREATE OR REPLACE FUNCTION public.session_orgs_i_manage()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select coalesce(jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name, 'kind', o.kind,
+      'parent_id', o.parent_id) order by o.path), '[]'::jsonb)
+    from app.managed_orgs() o
+$function$;
+
+CREATE OR REPLACE FUNCTION public.session_save(p_id uuid, p_org_id uuid, p_kind text, p_title text, p_starts_at timestamp with time zone, p_duration_minutes integer, p_place text DEFAULT ''::text, p_expected_org_ids uuid[] DEFAULT NULL::uuid[], p_invitee_ids uuid[] DEFAULT '{}'::uuid[], p_checkin_opens_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_checkin_closes_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_reading_ids uuid[] DEFAULT '{}'::uuid[], p_late_after_minutes integer DEFAULT 5)
  RETURNS jsonb
  LANGUAGE plpgsql
  SET search_path TO ''
@@ -8054,104 +8159,49 @@ begin
   insert into app.session_invitees (session_id, user_id) select p_id, x from unnest(v_invitees) x on conflict do nothing;
   insert into app.session_readings (session_id, reading_id, sort_order)
   select p_id, x, n from unnest(coalesce(p_reading_ids, '{}')) with ordinality as r(x, n) on conflict do nothing;
-  return public.get_session(p_id);
+  return public.session_detail(p_id);
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION public.session_code_now(p_session_id uuid)
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-  select app.session_code_now(p_session_id)
-$function$;
-
-CREATE OR REPLACE FUNCTION public.session_counts(p_session_id uuid)
+CREATE OR REPLACE FUNCTION public.session_save_minutes(p_session_id uuid, p_topic text, p_speakers text, p_decisions text)
  RETURNS jsonb
  LANGUAGE plpgsql
- STABLE
- SET search_path TO ''
-AS $function$
-begin
-  perform app.require_run_session(p_session_id);
-  return app.session_counts(p_session_id);
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION public.session_invitee_candidates(p_query text)
- RETURNS jsonb
- LANGUAGE plpgsql
- STABLE
  SET search_path TO ''
 AS $function$
 declare
-  v_q text := lower(btrim(coalesce(p_query, '')));
+  v_s app.sessions := app.require_run_session(p_session_id);
 begin
-  perform app.require_user();
-  if char_length(v_q) not between 1 and 40 then
-    raise exception using message = 'sessions.query_invalid', errcode = 'P0001';
-  elsif not exists (select 1 from app.managed_org_ids()) then
-    raise exception using message = 'sessions.forbidden', errcode = '42501';
+  if char_length(coalesce(p_topic, '')) > 200 or char_length(coalesce(p_speakers, '')) > 500
+     or char_length(coalesce(p_decisions, '')) > 5000 then
+    raise exception using message = 'minutes.too_long', errcode = 'P0001';
+  elsif now() < v_s.checkin_opens_at then
+    raise exception using message = 'minutes.too_early', errcode = 'P0001';
   end if;
-  return coalesce((
-    select jsonb_agg(jsonb_build_object('user_id', c.user_id, 'display_name', c.display_name,
-             'school', c.school, 'org_name', c.org_name) order by c.display_name, c.user_id)
-      from (select p.user_id, p.display_name, p.school,
-                   (select o.name from app.memberships m join app.organisations o on o.id = m.org_id
-                     where m.user_id = p.user_id and m.ended_at is null
-                     order by m.joined_at, m.id limit 1) as org_name
-              from app.profiles p
-             where strpos(lower(p.display_name), v_q) > 0 or strpos(lower(p.school), v_q) > 0
-             order by p.display_name, p.user_id
-             limit 20) c), '[]'::jsonb);
+  update app.sessions set minutes_topic = btrim(coalesce(p_topic, '')), minutes_speakers = btrim(coalesce(p_speakers, '')),
+         minutes_decisions = btrim(coalesce(p_decisions, '')), minutes_updated_at = now()
+   where id = v_s.id;
+  return public.session_detail(p_session_id) -> 'minutes';
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION public.session_kinds()
- RETURNS jsonb
- LANGUAGE sql
- IMMUTABLE
- SET search_path TO ''
-AS $function$
-  select '["center_group","lecture","report","research","self_study","general_meeting","committee_meeting","group_meeting","party_class"]'::jsonb
-$function$;
-
-CREATE OR REPLACE FUNCTION public.session_orgs_i_manage()
- RETURNS jsonb
- LANGUAGE sql
- STABLE
- SET search_path TO ''
-AS $function$
-  select coalesce(jsonb_agg(jsonb_build_object('id', o.id, 'name', o.name, 'kind', o.kind,
-      'parent_id', o.parent_id) order by o.path), '[]'::jsonb)
-    from app.managed_orgs() o
-$function$;
-
-CREATE OR REPLACE FUNCTION public.tick_section(p_section_id uuid, p_read boolean, p_client_time timestamp with time zone DEFAULT NULL::timestamp with time zone)
+CREATE OR REPLACE FUNCTION public.topic_detail(p_topic_id uuid)
  RETURNS jsonb
  LANGUAGE plpgsql
+ STABLE
  SET search_path TO ''
 AS $function$
 declare
   v_uid uuid := app.require_user();
-  v_read_at timestamptz;
+  v_topic app.topics := app.topic_for_me(p_topic_id);
+  v_manager boolean := app.can_manage(v_topic.org_id);
 begin
-  if p_read is null then
-    raise exception using message = 'readings.read_required', errcode = 'P0001';
-  end if;
-  if p_section_id is null or not exists (select 1 from app.reading_sections s where s.id = p_section_id) then
-    raise exception using message = 'readings.section_not_found', errcode = 'PT404';
-  end if;
-  if p_read then
-    insert into app.section_ticks (user_id, section_id, read_at)
-    values (v_uid, p_section_id, least(coalesce(p_client_time, now()), now()))
-    on conflict (user_id, section_id) do nothing;
-    select t.read_at into v_read_at from app.section_ticks t where t.user_id = v_uid and t.section_id = p_section_id;
-  else
-    delete from app.section_ticks t where t.user_id = v_uid and t.section_id = p_section_id;
-  end if;
-  return jsonb_build_object('section_id', p_section_id, 'read', p_read, 'read_at', v_read_at);
+  return app.topic_json(v_topic, v_uid) || jsonb_build_object(
+    'summary', (select app.topic_post_json(p, v_uid, v_manager) from app.posts p
+                 where p.id = v_topic.summary_post_id and p.topic_id = v_topic.id and p.deleted_at is null),
+    'pinned', coalesce((select jsonb_agg(app.topic_post_json(p, v_uid, v_manager) order by p.pinned_at desc)
+                          from app.posts p
+                         where p.topic_id = v_topic.id and p.pinned_at is not null
+                           and p.deleted_at is null and p.hidden_at is null), '[]'::jsonb));
 end
 $function$;
 
@@ -8201,27 +8251,6 @@ begin
     -- where to continue when new replies arrive after the end
     'last', case when v_last.id is not null then jsonb_build_object('created_at', v_last.created_at, 'id', v_last.id) end
   );
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION public.topic_get(p_topic_id uuid)
- RETURNS jsonb
- LANGUAGE plpgsql
- STABLE
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_user();
-  v_topic app.topics := app.topic_for_me(p_topic_id);
-  v_manager boolean := app.can_manage(v_topic.org_id);
-begin
-  return app.topic_json(v_topic, v_uid) || jsonb_build_object(
-    'summary', (select app.topic_post_json(p, v_uid, v_manager) from app.posts p
-                 where p.id = v_topic.summary_post_id and p.topic_id = v_topic.id and p.deleted_at is null),
-    'pinned', coalesce((select jsonb_agg(app.topic_post_json(p, v_uid, v_manager) order by p.pinned_at desc)
-                          from app.posts p
-                         where p.topic_id = v_topic.id and p.pinned_at is not null
-                           and p.deleted_at is null and p.hidden_at is null), '[]'::jsonb));
 end
 $function$;
 
@@ -8340,6 +8369,21 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION public.topic_post_detail(p_post_id uuid)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_post app.posts := app.post_for_me(p_post_id);
+  v_topic app.topics := app.topic_for_me(v_post.topic_id);
+begin
+  return app.topic_post_json(v_post, v_uid, app.can_manage(v_topic.org_id));
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION public.topic_post_edit(p_post_id uuid, p_body text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -8365,21 +8409,6 @@ begin
   if v_body <> v_post.body then
     update app.posts p set body = v_body, edited_at = now() where p.id = p_post_id returning * into v_post;
   end if;
-  return app.topic_post_json(v_post, v_uid, app.can_manage(v_topic.org_id));
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION public.topic_post_get(p_post_id uuid)
- RETURNS jsonb
- LANGUAGE plpgsql
- STABLE
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_user();
-  v_post app.posts := app.post_for_me(p_post_id);
-  v_topic app.topics := app.topic_for_me(v_post.topic_id);
-begin
   return app.topic_post_json(v_post, v_uid, app.can_manage(v_topic.org_id));
 end
 $function$;
@@ -8587,36 +8616,6 @@ begin
   end if;
   perform app.audit(v_topic.org_id, 'topics.summary_written', v_topic.id, jsonb_build_object('post_id', v_post.id));
   return app.topic_post_json(v_post, v_uid, true);
-end
-$function$;
-
-CREATE OR REPLACE FUNCTION public.update_profile(p_display_name text, p_school text DEFAULT ''::text, p_position text DEFAULT ''::text, p_phone text DEFAULT NULL::text)
- RETURNS jsonb
- LANGUAGE plpgsql
- SET search_path TO ''
-AS $function$
-declare
-  v_uid uuid := app.require_user();
-  v_name text := btrim(coalesce(p_display_name, ''));
-  v_given boolean := btrim(coalesce(p_phone, '')) <> '';
-  v_phone text := app.normalise_phone(p_phone);
-begin
-  if v_name = '' then
-    raise exception using message = 'profile.name_required', errcode = 'P0001';
-  elsif char_length(v_name) > 40 then
-    raise exception using message = 'profile.name_too_long', errcode = 'P0001';
-  elsif char_length(coalesce(p_school, '')) > 60 then
-    raise exception using message = 'profile.school_too_long', errcode = 'P0001';
-  elsif char_length(coalesce(p_position, '')) > 40 then
-    raise exception using message = 'profile.position_too_long', errcode = 'P0001';
-  elsif v_given and v_phone is null then
-    raise exception using message = 'profile.phone_invalid', errcode = 'P0001';
-  end if;
-  update app.profiles set display_name = v_name, school = btrim(coalesce(p_school, '')),
-         position = btrim(coalesce(p_position, ''))
-   where user_id = v_uid;
-  update app.profile_contacts set phone = v_phone where user_id = v_uid;
-  return public.my_context() -> 'profile';
 end
 $function$;
 
@@ -9224,27 +9223,13 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.visible_plan_ids(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
+-- function public.attendance_mark(p_session_id uuid, p_user_id uuid, p_status text, p_reason text): authenticated=X/postgres postgres=X/postgres
+
 -- function public.attendance_sheet(p_session_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function public.attendance_summary(p_org_id uuid, p_from date, p_to date): authenticated=X/postgres postgres=X/postgres
 
 -- function public.audit_log(p_org_id uuid, p_actor_id uuid, p_action text, p_before bigint, p_limit integer): authenticated=X/postgres postgres=X/postgres
-
--- function public.cancel_session(p_session_id uuid): authenticated=X/postgres postgres=X/postgres
-
--- function public.check_in(p_id uuid, p_session_id uuid, p_code text, p_method text, p_claimed_at timestamp with time zone): authenticated=X/postgres postgres=X/postgres
-
--- function public.complete_makeup(p_session_id uuid): authenticated=X/postgres postgres=X/postgres
-
--- function public.create_plan(p_id uuid, p_title text, p_due_on date, p_reading_ids uuid[], p_description text, p_org_ids uuid[], p_org_id uuid): authenticated=X/postgres postgres=X/postgres
-
--- function public.create_reading(p_id uuid, p_org_id uuid, p_title text, p_sections jsonb, p_author text, p_where_to_read text): authenticated=X/postgres postgres=X/postgres
-
--- function public.decide_leave(p_leave_id uuid, p_approve boolean): authenticated=X/postgres postgres=X/postgres
-
--- function public.delete_note(p_id uuid): authenticated=X/postgres postgres=X/postgres
-
--- function public.get_session(p_session_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function public.home_summary(): authenticated=X/postgres postgres=X/postgres
 
@@ -9264,6 +9249,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function public.invite_preview(p_code text): anon=X/postgres authenticated=X/postgres postgres=X/postgres
 
+-- function public.invite_redeem(p_code text): authenticated=X/postgres postgres=X/postgres
+
 -- function public.invite_revoke(p_invite_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function public.invite_set_approval(p_invite_id uuid, p_needs_approval boolean): authenticated=X/postgres postgres=X/postgres
@@ -9272,15 +9259,19 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function public.join_request_create(p_id uuid, p_code text): authenticated=X/postgres postgres=X/postgres
 
--- function public.join_requests_list(): authenticated=X/postgres postgres=X/postgres
+-- function public.join_request_list(): authenticated=X/postgres postgres=X/postgres
 
--- function public.list_my_sessions(p_scope text, p_before timestamp with time zone, p_limit integer): authenticated=X/postgres postgres=X/postgres
+-- function public.leave_decide(p_leave_id uuid, p_approve boolean): authenticated=X/postgres postgres=X/postgres
 
--- function public.mark_attendance(p_session_id uuid, p_user_id uuid, p_status text, p_reason text): authenticated=X/postgres postgres=X/postgres
+-- function public.leave_request(p_id uuid, p_session_id uuid, p_reason text): authenticated=X/postgres postgres=X/postgres
+
+-- function public.makeup_complete(p_session_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function public.member_move(p_membership_id uuid, p_to_org_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function public.member_remove(p_membership_id uuid, p_reason text): authenticated=X/postgres postgres=X/postgres
+
+-- function public.member_set_cadre(p_membership_id uuid, p_is_cadre boolean): authenticated=X/postgres postgres=X/postgres
 
 -- function public.member_set_role(p_membership_id uuid, p_role text): authenticated=X/postgres postgres=X/postgres
 
@@ -9290,9 +9281,17 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function public.my_makeups(): authenticated=X/postgres postgres=X/postgres
 
+-- function public.my_research_articles(): authenticated=X/postgres postgres=X/postgres
+
 -- function public.my_roster_requests(): authenticated=X/postgres postgres=X/postgres
 
+-- function public.my_sessions(p_scope text, p_before timestamp with time zone, p_limit integer): authenticated=X/postgres postgres=X/postgres
+
 -- function public.my_study_hours(p_from date, p_to date): authenticated=X/postgres postgres=X/postgres
+
+-- function public.note_delete(p_id uuid): authenticated=X/postgres postgres=X/postgres
+
+-- function public.note_save(p_id uuid, p_reading_id uuid, p_body text, p_visibility text, p_base_version integer, p_org_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function public.org_create(p_id uuid, p_parent_id uuid, p_kind text, p_name text): authenticated=X/postgres postgres=X/postgres
 
@@ -9306,19 +9305,23 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function public.org_tree(p_include_retired boolean): authenticated=X/postgres postgres=X/postgres
 
--- function public.pending_remove(p_pending_id uuid): authenticated=X/postgres postgres=X/postgres
+-- function public.pending_member_remove(p_pending_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function public.plan_archive(p_plan_id uuid, p_archived boolean): authenticated=X/postgres postgres=X/postgres
+
+-- function public.plan_create(p_id uuid, p_title text, p_due_on date, p_reading_ids uuid[], p_description text, p_org_ids uuid[], p_org_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function public.plan_detail(p_plan_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function public.plan_edit_data(p_plan_id uuid): authenticated=X/postgres postgres=X/postgres
 
+-- function public.plan_list(): authenticated=X/postgres postgres=X/postgres
+
 -- function public.plan_progress(p_plan_id uuid, p_org_id uuid, p_after jsonb, p_limit integer): authenticated=X/postgres postgres=X/postgres
 
 -- function public.plan_update(p_plan_id uuid, p_title text, p_due_on date, p_reading_ids uuid[], p_description text): authenticated=X/postgres postgres=X/postgres
 
--- function public.plans_list(): authenticated=X/postgres postgres=X/postgres
+-- function public.profile_update(p_display_name text, p_school text, p_position text, p_phone text): authenticated=X/postgres postgres=X/postgres
 
 -- function public.push_gone(p_endpoint text): postgres=X/postgres service_role=X/postgres
 
@@ -9330,6 +9333,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function public.reading_catalog(): authenticated=X/postgres postgres=X/postgres
 
+-- function public.reading_create(p_id uuid, p_org_id uuid, p_title text, p_sections jsonb, p_author text, p_where_to_read text): authenticated=X/postgres postgres=X/postgres
+
 -- function public.reading_detail(p_reading_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function public.reading_edit_data(p_reading_id uuid): authenticated=X/postgres postgres=X/postgres
@@ -9338,49 +9343,41 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function public.reading_update(p_reading_id uuid, p_title text, p_sections jsonb, p_author text, p_where_to_read text): authenticated=X/postgres postgres=X/postgres
 
--- function public.redeem_invite(p_code text): authenticated=X/postgres postgres=X/postgres
-
 -- function public.report_bureau(p_from date, p_to date): authenticated=X/postgres postgres=X/postgres
 
 -- function public.report_org(p_org_id uuid, p_from date, p_to date): authenticated=X/postgres postgres=X/postgres
 
--- function public.request_leave(p_id uuid, p_session_id uuid, p_reason text): authenticated=X/postgres postgres=X/postgres
-
 -- function public.research_article(p_id uuid): authenticated=X/postgres postgres=X/postgres
+
+-- function public.research_article_review(p_id uuid, p_decision text, p_comment text): authenticated=X/postgres postgres=X/postgres
+
+-- function public.research_article_select(p_id uuid, p_selected boolean, p_section_id uuid): authenticated=X/postgres postgres=X/postgres
+
+-- function public.research_article_submit(p_id uuid): authenticated=X/postgres postgres=X/postgres
+
+-- function public.research_article_withdraw(p_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function public.research_collection(p_year integer): authenticated=X/postgres postgres=X/postgres
 
+-- function public.research_collection_save(p_year integer, p_title text, p_foreword text, p_sections jsonb, p_order jsonb, p_published boolean): authenticated=X/postgres postgres=X/postgres
+
 -- function public.research_collections(): authenticated=X/postgres postgres=X/postgres
 
--- function public.research_link_session(p_session_id uuid, p_topic_id uuid): authenticated=X/postgres postgres=X/postgres
-
--- function public.research_my_articles(): authenticated=X/postgres postgres=X/postgres
+-- function public.research_draft_save(p_id uuid, p_title text, p_body text, p_topic_id uuid, p_org_id uuid, p_rev integer): authenticated=X/postgres postgres=X/postgres
 
 -- function public.research_owed(p_year integer): authenticated=X/postgres postgres=X/postgres
 
 -- function public.research_recommended(p_year integer): authenticated=X/postgres postgres=X/postgres
 
--- function public.research_retire_topic(p_id uuid, p_retired boolean): authenticated=X/postgres postgres=X/postgres
-
--- function public.research_review(p_id uuid, p_decision text, p_comment text): authenticated=X/postgres postgres=X/postgres
-
 -- function public.research_review_list(p_year integer): authenticated=X/postgres postgres=X/postgres
 
--- function public.research_save_collection(p_year integer, p_title text, p_foreword text, p_sections jsonb, p_order jsonb, p_published boolean): authenticated=X/postgres postgres=X/postgres
+-- function public.research_topic_link_session(p_session_id uuid, p_topic_id uuid): authenticated=X/postgres postgres=X/postgres
 
--- function public.research_save_draft(p_id uuid, p_title text, p_body text, p_topic_id uuid, p_org_id uuid, p_rev integer): authenticated=X/postgres postgres=X/postgres
+-- function public.research_topic_retire(p_id uuid, p_retired boolean): authenticated=X/postgres postgres=X/postgres
 
--- function public.research_save_topic(p_id uuid, p_org_id uuid, p_title text, p_brief text, p_year integer): authenticated=X/postgres postgres=X/postgres
-
--- function public.research_select(p_id uuid, p_selected boolean, p_section_id uuid): authenticated=X/postgres postgres=X/postgres
-
--- function public.research_set_cadre(p_membership_id uuid, p_is_cadre boolean): authenticated=X/postgres postgres=X/postgres
-
--- function public.research_submit(p_id uuid): authenticated=X/postgres postgres=X/postgres
+-- function public.research_topic_save(p_id uuid, p_org_id uuid, p_title text, p_brief text, p_year integer): authenticated=X/postgres postgres=X/postgres
 
 -- function public.research_topics(p_year integer): authenticated=X/postgres postgres=X/postgres
-
--- function public.research_withdraw(p_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function public.roster(p_org_id uuid, p_after uuid, p_limit integer): authenticated=X/postgres postgres=X/postgres
 
@@ -9390,15 +9387,17 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function public.roster_request_answer(p_pending_id uuid, p_accept boolean): authenticated=X/postgres postgres=X/postgres
 
--- function public.save_minutes(p_session_id uuid, p_topic text, p_speakers text, p_decisions text): authenticated=X/postgres postgres=X/postgres
+-- function public.section_tick(p_section_id uuid, p_read boolean, p_client_time timestamp with time zone): authenticated=X/postgres postgres=X/postgres
 
--- function public.save_note(p_id uuid, p_reading_id uuid, p_body text, p_visibility text, p_base_version integer, p_org_id uuid): authenticated=X/postgres postgres=X/postgres
+-- function public.session_cancel(p_session_id uuid): authenticated=X/postgres postgres=X/postgres
 
--- function public.save_session(p_id uuid, p_org_id uuid, p_kind text, p_title text, p_starts_at timestamp with time zone, p_duration_minutes integer, p_place text, p_expected_org_ids uuid[], p_invitee_ids uuid[], p_checkin_opens_at timestamp with time zone, p_checkin_closes_at timestamp with time zone, p_reading_ids uuid[], p_late_after_minutes integer): authenticated=X/postgres postgres=X/postgres
+-- function public.session_check_in(p_id uuid, p_session_id uuid, p_code text, p_method text, p_claimed_at timestamp with time zone): authenticated=X/postgres postgres=X/postgres
 
 -- function public.session_code_now(p_session_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function public.session_counts(p_session_id uuid): authenticated=X/postgres postgres=X/postgres
+
+-- function public.session_detail(p_session_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function public.session_invitee_candidates(p_query text): authenticated=X/postgres postgres=X/postgres
 
@@ -9406,11 +9405,13 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function public.session_orgs_i_manage(): authenticated=X/postgres postgres=X/postgres
 
--- function public.tick_section(p_section_id uuid, p_read boolean, p_client_time timestamp with time zone): authenticated=X/postgres postgres=X/postgres
+-- function public.session_save(p_id uuid, p_org_id uuid, p_kind text, p_title text, p_starts_at timestamp with time zone, p_duration_minutes integer, p_place text, p_expected_org_ids uuid[], p_invitee_ids uuid[], p_checkin_opens_at timestamp with time zone, p_checkin_closes_at timestamp with time zone, p_reading_ids uuid[], p_late_after_minutes integer): authenticated=X/postgres postgres=X/postgres
+
+-- function public.session_save_minutes(p_session_id uuid, p_topic text, p_speakers text, p_decisions text): authenticated=X/postgres postgres=X/postgres
+
+-- function public.topic_detail(p_topic_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function public.topic_feed(p_topic_id uuid, p_after_created_at timestamp with time zone, p_after_id uuid, p_limit integer): authenticated=X/postgres postgres=X/postgres
-
--- function public.topic_get(p_topic_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function public.topic_list(): authenticated=X/postgres postgres=X/postgres
 
@@ -9420,9 +9421,9 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function public.topic_post_delete(p_post_id uuid): authenticated=X/postgres postgres=X/postgres
 
--- function public.topic_post_edit(p_post_id uuid, p_body text): authenticated=X/postgres postgres=X/postgres
+-- function public.topic_post_detail(p_post_id uuid): authenticated=X/postgres postgres=X/postgres
 
--- function public.topic_post_get(p_post_id uuid): authenticated=X/postgres postgres=X/postgres
+-- function public.topic_post_edit(p_post_id uuid, p_body text): authenticated=X/postgres postgres=X/postgres
 
 -- function public.topic_post_like(p_post_id uuid, p_liked boolean): authenticated=X/postgres postgres=X/postgres
 
@@ -9433,8 +9434,6 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function public.topic_set_status(p_topic_id uuid, p_status text): authenticated=X/postgres postgres=X/postgres
 
 -- function public.topic_write_summary(p_topic_id uuid, p_id uuid, p_body text): authenticated=X/postgres postgres=X/postgres
-
--- function public.update_profile(p_display_name text, p_school text, p_position text, p_phone text): authenticated=X/postgres postgres=X/postgres
 
 -- schema app: anon=U/postgres authenticated=U/postgres postgres=UC/postgres service_role=U/postgres
 

@@ -27,7 +27,7 @@ export interface RosterMember {
   org_name: string
   joined_at: string
   is_me: boolean
-  /** 副校级以上干部: owes a research article a year (public.research_set_cadre) */
+  /** 副校级以上干部: owes a research article a year (public.member_set_cadre) */
   is_cadre: boolean
 }
 
@@ -107,8 +107,8 @@ export interface Invite {
   revoked_at: string | null
   created_at: string
   status: InviteStatus
-  /** from invite_list and invite_set_approval (invite_create makes invites that admit at once) */
-  needs_approval?: boolean
+  /** 需审批: whoever opens the code asks to join (invite_create makes invites that admit at once) */
+  needs_approval: boolean
 }
 
 export interface AuditEntry {
@@ -188,7 +188,7 @@ export function memberMove(membershipId: string, toOrgId: string) {
 export function memberRemove(membershipId: string, reason: string) {
   return rpc<{ membership_id: string, ended: boolean }>('member_remove', { p_membership_id: membershipId, p_reason: reason.trim() })
 }
-export const pendingRemove = (pendingId: string) => rpc<{ id: string, removed: boolean }>('pending_remove', { p_pending_id: pendingId })
+export const pendingRemove = (pendingId: string) => rpc<{ id: string, removed: boolean }>('pending_member_remove', { p_pending_id: pendingId })
 
 // roster import: check first, then save the good rows (the id makes a retry harmless)
 export const rosterImportCheck = (orgId: string, rows: ImportRow[]) => rpc<ImportCheck>('roster_import_check', { p_org_id: orgId, p_rows: rows })
@@ -228,7 +228,7 @@ export interface JoinRequest {
   position: string | null
 }
 /** Waiting ones first, then those answered in the last 30 days, in the organisations I manage. */
-export const joinRequestsList = () => rpc<JoinRequest[]>('join_requests_list')
+export const joinRequestsList = () => rpc<JoinRequest[]>('join_request_list')
 /** Keyed by the request: answering again the same way returns the same and changes nothing. */
 export function joinRequestAnswer(id: string, approve: boolean) {
   return rpc<JoinRequest>('join_request_answer', { p_id: id, p_approve: approve })

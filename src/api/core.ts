@@ -69,7 +69,7 @@ export interface HomeSummary {
 
 export const invitePreview = (code: string) => rpc<InvitePreview>('invite_preview', { p_code: code.trim() })
 
-export const redeemInvite = (code: string) => rpc<Redeemed>('redeem_invite', { p_code: code.trim() })
+export const redeemInvite = (code: string) => rpc<Redeemed>('invite_redeem', { p_code: code.trim() })
 
 /** Asks to join through an invite that needs approval; `id` is made once by the client, so a retry asks once. */
 export function joinRequestCreate(id: string, code: string) {
@@ -79,7 +79,7 @@ export function joinRequestCreate(id: string, code: string) {
 export const myContext = () => rpc<MyContext>('my_context')
 
 export function updateProfile(p: ProfileInput) {
-  return rpc<Profile>('update_profile', {
+  return rpc<Profile>('profile_update', {
     p_display_name: p.display_name,
     p_school: p.school,
     p_position: p.position,

@@ -139,7 +139,7 @@ export interface PlanInput {
   reading_ids: string[]
 }
 
-export const plansList = () => rpc<PlanSummary[]>('plans_list')
+export const plansList = () => rpc<PlanSummary[]>('plan_list')
 
 export const planDetail = (planId: string) => rpc<PlanDetail>('plan_detail', { p_plan_id: planId })
 
@@ -148,13 +148,13 @@ export const readingDetail = (readingId: string) => rpc<ReadingDetail>('reading_
 export const readingTexts = (readingId: string) => rpc<ReadingTexts>('reading_texts', { p_reading_id: readingId })
 
 export function tickSection(sectionId: string, read: boolean, clientTime: string | null = null) {
-  return rpc<TickResult>('tick_section', { p_section_id: sectionId, p_read: read, p_client_time: clientTime })
+  return rpc<TickResult>('section_tick', { p_section_id: sectionId, p_read: read, p_client_time: clientTime })
 }
 
 export interface NoteSaveInput { id: string, reading_id: string, body: string, visibility: Visibility, base_version: number | null, org_id?: string | null }
 
 export function saveNote(n: NoteSaveInput) {
-  return rpc<SaveNoteResult>('save_note', {
+  return rpc<SaveNoteResult>('note_save', {
     p_id: n.id,
     p_reading_id: n.reading_id,
     p_body: n.body,
@@ -164,7 +164,7 @@ export function saveNote(n: NoteSaveInput) {
   })
 }
 
-export const deleteNote = (id: string) => rpc<{ id: string, deleted: boolean }>('delete_note', { p_id: id })
+export const deleteNote = (id: string) => rpc<{ id: string, deleted: boolean }>('note_delete', { p_id: id })
 
 /** The progress view of a plan for one organisation, a page of members at a time (at most 500). */
 export function planProgress(planId: string, orgId: string | null = null, after: ProgressCursor | null = null, limit = 50) {
@@ -174,7 +174,7 @@ export function planProgress(planId: string, orgId: string | null = null, after:
 export const readingCatalog = () => rpc<ReadingCatalog>('reading_catalog')
 
 export function createReading(r: ReadingInput) {
-  return rpc<ReadingDetail>('create_reading', {
+  return rpc<ReadingDetail>('reading_create', {
     p_id: r.id,
     p_org_id: r.org_id,
     p_title: r.title,
@@ -185,7 +185,7 @@ export function createReading(r: ReadingInput) {
 }
 
 export function createPlan(p: PlanInput) {
-  return rpc<PlanDetail>('create_plan', {
+  return rpc<PlanDetail>('plan_create', {
     p_id: p.id,
     p_org_ids: p.org_ids,
     p_title: p.title,

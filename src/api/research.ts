@@ -30,7 +30,7 @@ export interface Article {
   body: string
   state: ArticleState
   year: number
-  /** the client's save counter for this draft (see research_save_draft) */
+  /** the client's save counter for this draft (see research_draft_save) */
   rev: number
   topic_id: string | null
   topic_title: string | null
@@ -88,23 +88,23 @@ export interface DraftInput { id: string, title: string, body: string, topic_id:
 export const researchTopics = (year: number | null = null) => rpc<ResearchTopic[]>('research_topics', { p_year: year })
 
 export function saveTopic(t: { id: string, org_id: string, title: string, brief: string, year?: number | null }) {
-  return rpc<ResearchTopic>('research_save_topic', { p_id: t.id, p_org_id: t.org_id, p_title: t.title, p_brief: t.brief, p_year: t.year ?? null })
+  return rpc<ResearchTopic>('research_topic_save', { p_id: t.id, p_org_id: t.org_id, p_title: t.title, p_brief: t.brief, p_year: t.year ?? null })
 }
 
 export function retireTopic(id: string, retired: boolean) {
-  return rpc<{ id: string, retired_at: string | null }>('research_retire_topic', { p_id: id, p_retired: retired })
+  return rpc<{ id: string, retired_at: string | null }>('research_topic_retire', { p_id: id, p_retired: retired })
 }
 
 export function linkSession(sessionId: string, topicId: string | null) {
-  return rpc<{ session_id: string, topic_id: string | null }>('research_link_session', { p_session_id: sessionId, p_topic_id: topicId })
+  return rpc<{ session_id: string, topic_id: string | null }>('research_topic_link_session', { p_session_id: sessionId, p_topic_id: topicId })
 }
 
 export function setCadre(membershipId: string, isCadre: boolean) {
-  return rpc<{ membership_id: string, is_cadre: boolean }>('research_set_cadre', { p_membership_id: membershipId, p_is_cadre: isCadre })
+  return rpc<{ membership_id: string, is_cadre: boolean }>('member_set_cadre', { p_membership_id: membershipId, p_is_cadre: isCadre })
 }
 
 export function saveDraft(d: DraftInput) {
-  return rpc<Article>('research_save_draft', {
+  return rpc<Article>('research_draft_save', {
     p_id: d.id,
     p_title: d.title,
     p_body: d.body,
@@ -114,16 +114,16 @@ export function saveDraft(d: DraftInput) {
   })
 }
 
-export const submitArticle = (id: string) => rpc<Article>('research_submit', { p_id: id })
-export const withdrawArticle = (id: string) => rpc<Article>('research_withdraw', { p_id: id })
+export const submitArticle = (id: string) => rpc<Article>('research_article_submit', { p_id: id })
+export const withdrawArticle = (id: string) => rpc<Article>('research_article_withdraw', { p_id: id })
 export function reviewArticle(id: string, decision: 'return' | 'recommend', comment: string) {
-  return rpc<Article>('research_review', { p_id: id, p_decision: decision, p_comment: comment })
+  return rpc<Article>('research_article_review', { p_id: id, p_decision: decision, p_comment: comment })
 }
 export function selectArticle(id: string, selected = true) {
-  return rpc<Article>('research_select', { p_id: id, p_selected: selected, p_section_id: null })
+  return rpc<Article>('research_article_select', { p_id: id, p_selected: selected, p_section_id: null })
 }
 
-export const myArticles = () => rpc<ArticleSummary[]>('research_my_articles')
+export const myArticles = () => rpc<ArticleSummary[]>('my_research_articles')
 export const getArticle = (id: string) => rpc<Article>('research_article', { p_id: id })
 export const reviewList = (year: number | null = null) => rpc<ArticleSummary[]>('research_review_list', { p_year: year })
 export const recommendedList = (year: number | null = null) => rpc<ArticleSummary[]>('research_recommended', { p_year: year })
@@ -140,7 +140,7 @@ export function saveCollection(c: {
   order: { id: string, section_id: string | null }[]
   published?: boolean | null
 }) {
-  return rpc<Collection>('research_save_collection', {
+  return rpc<Collection>('research_collection_save', {
     p_year: c.year,
     p_title: c.title,
     p_foreword: c.foreword,

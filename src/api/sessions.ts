@@ -58,7 +58,7 @@ export interface SessionDetail extends Omit<SessionListItem, 'can_run'> {
   my_leave: { id: string, status: LeaveStatus, reason: string, created_at: string, decided_at: string | null } | null
   makeup_completed_at: string | null
   counts: Counts | null
-  /** the research topic a 专题调研 session works on (public.get_session in the research migration) */
+  /** the research topic a 专题调研 session works on (public.session_detail in the research migration) */
   research_topic: { id: string, title: string, brief: string, org_name: string } | null
 }
 
@@ -117,13 +117,13 @@ export interface InviteeCandidate { user_id: string, display_name: string, schoo
 export interface ManagedOrg { id: string, name: string, kind: string, parent_id: string | null }
 
 export function listMySessions(scope: 'upcoming' | 'past', before: string | null = null, limit = 20) {
-  return rpc<SessionListItem[]>('list_my_sessions', { p_scope: scope, p_before: before, p_limit: limit })
+  return rpc<SessionListItem[]>('my_sessions', { p_scope: scope, p_before: before, p_limit: limit })
 }
 
-export const getSession = (id: string) => rpc<SessionDetail>('get_session', { p_session_id: id })
+export const getSession = (id: string) => rpc<SessionDetail>('session_detail', { p_session_id: id })
 
 export function saveSession(s: SessionInput) {
-  return rpc<SessionDetail>('save_session', {
+  return rpc<SessionDetail>('session_save', {
     p_id: s.id,
     p_org_id: s.org_id,
     p_kind: s.kind,
@@ -140,10 +140,10 @@ export function saveSession(s: SessionInput) {
   })
 }
 
-export const cancelSession = (id: string) => rpc<SessionDetail>('cancel_session', { p_session_id: id })
+export const cancelSession = (id: string) => rpc<SessionDetail>('session_cancel', { p_session_id: id })
 
 export function checkIn(c: CheckinInput) {
-  return rpc<CheckinResult>('check_in', {
+  return rpc<CheckinResult>('session_check_in', {
     p_id: c.id,
     p_session_id: c.sessionId,
     p_code: c.code,
@@ -157,23 +157,23 @@ export const sessionCounts = (id: string) => rpc<Counts>('session_counts', { p_s
 export const attendanceSheet = (id: string) => rpc<Sheet>('attendance_sheet', { p_session_id: id })
 
 export function markAttendance(sessionId: string, userId: string, status: 'present' | 'late', reason: string) {
-  return rpc<Checkin>('mark_attendance', { p_session_id: sessionId, p_user_id: userId, p_status: status, p_reason: reason })
+  return rpc<Checkin>('attendance_mark', { p_session_id: sessionId, p_user_id: userId, p_status: status, p_reason: reason })
 }
 
 export function requestLeave(id: string, sessionId: string, reason: string) {
-  return rpc<{ id: string, status: LeaveStatus, reason: string }>('request_leave', { p_id: id, p_session_id: sessionId, p_reason: reason })
+  return rpc<{ id: string, status: LeaveStatus, reason: string }>('leave_request', { p_id: id, p_session_id: sessionId, p_reason: reason })
 }
 
 export function decideLeave(leaveId: string, approve: boolean) {
-  return rpc<{ id: string, status: LeaveStatus }>('decide_leave', { p_leave_id: leaveId, p_approve: approve })
+  return rpc<{ id: string, status: LeaveStatus }>('leave_decide', { p_leave_id: leaveId, p_approve: approve })
 }
 
 export function saveMinutes(sessionId: string, m: Pick<Minutes, 'topic' | 'speakers' | 'decisions'>) {
-  return rpc<Minutes>('save_minutes', { p_session_id: sessionId, p_topic: m.topic, p_speakers: m.speakers, p_decisions: m.decisions })
+  return rpc<Minutes>('session_save_minutes', { p_session_id: sessionId, p_topic: m.topic, p_speakers: m.speakers, p_decisions: m.decisions })
 }
 
 export const myMakeups = () => rpc<Makeup[]>('my_makeups')
-export const completeMakeup = (sessionId: string) => rpc<{ session_id: string, completed_at: string }>('complete_makeup', { p_session_id: sessionId })
+export const completeMakeup = (sessionId: string) => rpc<{ session_id: string, completed_at: string }>('makeup_complete', { p_session_id: sessionId })
 
 export function attendanceSummary(orgId: string, from: string, to: string) {
   return rpc<Summary>('attendance_summary', { p_org_id: orgId, p_from: from, p_to: to })

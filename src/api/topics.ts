@@ -93,7 +93,7 @@ export function postLength(body: string): number {
 
 export const listTopics = () => rpc<Topic[]>('topic_list')
 
-export const getTopic = (topicId: string) => rpc<TopicDetail>('topic_get', { p_topic_id: topicId })
+export const getTopic = (topicId: string) => rpc<TopicDetail>('topic_detail', { p_topic_id: topicId })
 
 export function topicFeed(topicId: string, after: FeedCursor | null = null, limit = FEED_PAGE) {
   return rpc<FeedPage>('topic_feed', {
@@ -104,7 +104,7 @@ export function topicFeed(topicId: string, after: FeedCursor | null = null, limi
   })
 }
 
-export const getPost = (postId: string) => rpc<Post>('topic_post_get', { p_post_id: postId })
+export const getPost = (postId: string) => rpc<Post>('topic_post_detail', { p_post_id: postId })
 
 export function saveTopic(t: TopicInput) {
   return rpc<Topic>('topic_save', {

@@ -1,6 +1,6 @@
 import type { EventAttributes } from 'ics'
 
-/** What a calendar entry needs of a session (get_session and my_calendar both give it). */
+/** What a calendar entry needs of a session (session_detail and my_calendar both give it). */
 export interface CalendarSession {
   id: string
   title: string

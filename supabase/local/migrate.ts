@@ -43,8 +43,19 @@ export async function applyMigrations(db: Db): Promise<string[]> {
   const done = new Set((await db.query<{ version: string }>(
     'select version from supabase_migrations.schema_migrations',
   )).rows.map(r => r.version))
+  const files = await sqlFiles(migrationsDir)
+  // As `supabase db push` refuses a history holding versions the folder has not (the migrations
+  // were squashed into area baselines, or a branch ran one that is gone): applying the rest over
+  // an unknown schema would end anywhere.
+  const local = new Set(files.map(f => f.split('_')[0]))
+  const missing = [...done].filter(v => !local.has(v)).sort()
+  if (missing.length) {
+    throw new Error(`remote migration versions not found in supabase/migrations: ${missing.join(', ')}. `
+      + 'This database ran migrations that have since been squashed or removed: start afresh with '
+      + '`npx tsx supabase/local/cli.ts reset` (PGlite) or a new database')
+  }
   const applied: string[] = []
-  for (const file of await sqlFiles(migrationsDir)) {
+  for (const file of files) {
     const [version, ...rest] = file.replace(/\.sql$/, '').split('_')
     if (done.has(version))
       continue

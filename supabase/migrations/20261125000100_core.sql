@@ -2,14 +2,18 @@
 -- membership helpers every other area's policies use, and who may join which realtime topic.
 -- Tables live in schema app (not exposed by the API); the API is functions in public.
 
--- types -------------------------------------------------------------------------------------
+-- As pg_dump does: each function is defined once, where its area first needs it, with its current
+-- body, which may read a table that a later part of this file or a later area makes.
+set check_function_bodies = off;
 
+-- types -------------------------------------------------------------------------------------
 create schema if not exists app;
+
 comment on schema app is 'Domain tables and helpers. Not exposed by the API: clients call the functions in public.';
+
 grant usage on schema app to anon, authenticated, service_role;
 
 -- tables ------------------------------------------------------------------------------------
-
 create table app.organisations (
   id uuid primary key default gen_random_uuid(),
   parent_id uuid references app.organisations (id),
@@ -23,6 +27,7 @@ create table app.organisations (
   updated_at timestamptz not null default now(),
   constraint organisations_root_is_bureau check ((parent_id is null) = (kind = 'bureau'))
 );
+
 comment on table app.organisations is 'The Party organisation tree: 局党委 → 党委/党总支/党支部 → 党小组. Retired ones keep their history.';
 
 create table app.profiles (
@@ -33,6 +38,7 @@ create table app.profiles (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
+
 comment on table app.profiles is 'A member''s public face inside the county system: name, school, position.';
 
 create table app.profile_contacts (
@@ -40,6 +46,7 @@ create table app.profile_contacts (
   phone text check (phone ~ '^[0-9]{6,15}$'),
   updated_at timestamptz not null default now()
 );
+
 comment on table app.profile_contacts is 'Private contact details: seen only by the member and the secretaries above them.';
 
 create table app.memberships (
@@ -50,8 +57,14 @@ create table app.memberships (
   joined_at timestamptz not null default now(),
   ended_at timestamptz,
   created_by uuid references app.profiles (user_id) on delete set null,
-  constraint memberships_time_order check (ended_at is null or ended_at >= joined_at)
+  constraint memberships_time_order check (ended_at is null or ended_at >= joined_at),
+  -- the roster's position flag; a secretary sets it (public.member_set_cadre)
+  is_cadre boolean not null default false,
+  -- tables ------------------------------------------------------------------------------------
+  during tstzrange
+  generated always as (tstzrange(joined_at, ended_at, '[)')) stored
 );
+
 comment on table app.memberships is 'A user''s place in an organisation with a role; a leader may hold two (双重组织生活). Ended rows are history.';
 
 create table app.invites (
@@ -65,8 +78,11 @@ create table app.invites (
   revoked_at timestamptz,
   created_by uuid references app.profiles (user_id) on delete set null,
   created_at timestamptz not null default now(),
-  constraint invites_uses_within_max check (max_uses is null or use_count <= max_uses)
+  constraint invites_uses_within_max check (max_uses is null or use_count <= max_uses),
+  -- tables ------------------------------------------------------------------------------------
+  needs_approval boolean not null default false
 );
+
 comment on table app.invites is 'Codes a secretary shares so new members can join their organisation at sign-up.';
 
 create table app.invite_redemptions (
@@ -75,6 +91,7 @@ create table app.invite_redemptions (
   redeemed_at timestamptz not null default now(),
   primary key (invite_id, user_id)
 );
+
 comment on table app.invite_redemptions is 'Who joined through which invite.';
 
 create table app.audit_log (
@@ -86,10 +103,10 @@ create table app.audit_log (
   subject_id uuid,
   detail jsonb not null default '{}'
 );
+
 comment on table app.audit_log is 'What secretaries and admins did, by whom, where. Written only through app.audit().';
 
 -- indexes -----------------------------------------------------------------------------------
-
 create index organisations_parent_id_idx on app.organisations (parent_id);
 create index organisations_path_idx on app.organisations using gin (path);
 create unique index memberships_one_active_idx on app.memberships (org_id, user_id) where ended_at is null;
@@ -103,7 +120,6 @@ create index audit_log_org_at_idx on app.audit_log (org_id, at desc);
 create index audit_log_actor_id_idx on app.audit_log (actor_id);
 
 -- triggers ----------------------------------------------------------------------------------
-
 create function app.touch_updated_at() returns trigger
 language plpgsql set search_path = '' as $$
 begin
@@ -111,11 +127,15 @@ begin
   return new;
 end
 $$;
+revoke execute on function app.touch_updated_at() from public;
+grant execute on function app.touch_updated_at() to authenticated, service_role;
 
 create trigger profiles_touch before update on app.profiles
   for each row execute function app.touch_updated_at();
+
 create trigger profile_contacts_touch before update on app.profile_contacts
   for each row execute function app.touch_updated_at();
+
 create trigger organisations_touch before update on app.organisations
   for each row execute function app.touch_updated_at();
 
@@ -141,6 +161,8 @@ begin
   return new;
 end
 $$;
+revoke execute on function app.organisations_set_path() from public;
+grant execute on function app.organisations_set_path() to authenticated, service_role;
 
 create trigger organisations_path before insert or update of parent_id on app.organisations
   for each row execute function app.organisations_set_path();
@@ -154,6 +176,8 @@ begin
   return null;
 end
 $$;
+revoke execute on function app.organisations_repath_descendants() from public;
+grant execute on function app.organisations_repath_descendants() to authenticated, service_role;
 
 create trigger organisations_repath after update of parent_id on app.organisations
   for each row when (old.parent_id is distinct from new.parent_id)
@@ -171,6 +195,8 @@ begin
   return new;
 end
 $$;
+revoke execute on function app.memberships_check_role() from public;
+grant execute on function app.memberships_check_role() to authenticated, service_role;
 
 create trigger memberships_role before insert or update of role, org_id on app.memberships
   for each row execute function app.memberships_check_role();
@@ -200,6 +226,8 @@ begin
   return new;
 end
 $$;
+revoke execute on function app.handle_new_user() from public;
+grant execute on function app.handle_new_user() to authenticated, service_role;
 
 create trigger on_auth_user_created after insert on auth.users
   for each row execute function app.handle_new_user();
@@ -207,11 +235,12 @@ create trigger on_auth_user_created after insert on auth.users
 -- helpers -----------------------------------------------------------------------------------
 -- security definer so that policies can call them without recursing into RLS; each reads only
 -- the caller's own memberships.
-
 create function app.rank_of(p_role text) returns int
 language sql immutable set search_path = '' as $$
   select case p_role when 'member' then 1 when 'committee' then 2 when 'secretary' then 3 when 'admin' then 4 else 0 end
 $$;
+revoke execute on function app.rank_of(text) from public;
+grant execute on function app.rank_of(text) to authenticated, service_role;
 
 create function app.require_user() returns uuid
 language plpgsql stable set search_path = '' as $$
@@ -224,44 +253,40 @@ begin
   return v_uid;
 end
 $$;
+revoke execute on function app.require_user() from public;
+grant execute on function app.require_user() to authenticated, service_role;
 
--- the highest rank I hold on p_org or any organisation above it (0: none)
+-- functions: the membership helpers, lookups in app.org_reach ---------------------------------------------------------
 create function app.org_rank(p_org uuid) returns int
 language sql stable security definer set search_path = '' as $$
-  select coalesce(max(app.rank_of(m.role)), 0)
-    from app.organisations o
-    join app.memberships m on m.org_id = any (o.path)
-   where o.id = p_org and m.user_id = auth.uid() and m.ended_at is null
+  select coalesce((select r.rank::int from app.org_reach r where r.user_id = auth.uid() and r.org_id = p_org), 0)
 $$;
+revoke execute on function app.org_rank(uuid) from public;
+grant execute on function app.org_rank(uuid) to authenticated, service_role;
 
 -- my organisations, everything above them (county-wide content reaches every school), and
 -- everything below those where I am committee member or more
 create function app.visible_org_ids() returns setof uuid
 language sql stable security definer set search_path = '' as $$
-  with mine as (
-    select m.org_id, m.role, o.path
-      from app.memberships m join app.organisations o on o.id = m.org_id
-     where m.user_id = auth.uid() and m.ended_at is null
-  )
-  select unnest(mine.path) from mine
-  union
-  select o.id from app.organisations o
-    join mine on o.path @> array[mine.org_id]
-   where app.rank_of(mine.role) >= 2
+  select r.org_id from app.org_reach r where r.user_id = auth.uid() and (r.on_path or r.rank >= 2)
 $$;
+revoke execute on function app.visible_org_ids() from public;
+grant execute on function app.visible_org_ids() to authenticated, service_role;
 
 -- organisations I manage: where I am secretary (or admin) and everything below
 create function app.managed_org_ids() returns setof uuid
 language sql stable security definer set search_path = '' as $$
-  select o.id from app.organisations o
-    join app.memberships m on o.path @> array[m.org_id]
-   where m.user_id = auth.uid() and m.ended_at is null and app.rank_of(m.role) >= 3
+  select r.org_id from app.org_reach r where r.user_id = auth.uid() and r.rank >= 3
 $$;
+revoke execute on function app.managed_org_ids() from public;
+grant execute on function app.managed_org_ids() to authenticated, service_role;
 
 create function app.can_manage(p_org uuid) returns boolean
 language sql stable security definer set search_path = '' as $$
   select app.org_rank(p_org) >= 3
 $$;
+revoke execute on function app.can_manage(uuid) from public;
+grant execute on function app.can_manage(uuid) to authenticated, service_role;
 
 create function app.is_bureau_admin() returns boolean
 language sql stable security definer set search_path = '' as $$
@@ -270,12 +295,16 @@ language sql stable security definer set search_path = '' as $$
      where m.user_id = auth.uid() and m.ended_at is null and m.role = 'admin'
   )
 $$;
+revoke execute on function app.is_bureau_admin() from public;
+grant execute on function app.is_bureau_admin() to authenticated, service_role;
 
 -- does the user share the county system with me (has any active membership)
 create function app.is_member_anywhere() returns boolean
 language sql stable security definer set search_path = '' as $$
   select exists (select 1 from app.memberships m where m.user_id = auth.uid() and m.ended_at is null)
 $$;
+revoke execute on function app.is_member_anywhere() from public;
+grant execute on function app.is_member_anywhere() to authenticated, service_role;
 
 -- Records what a secretary or admin did; the only way into the audit log.
 create function app.audit(p_org uuid, p_action text, p_subject uuid, p_detail jsonb default '{}')
@@ -284,23 +313,20 @@ language sql security definer set search_path = '' as $$
   insert into app.audit_log (actor_id, org_id, action, subject_id, detail)
   values (auth.uid(), p_org, p_action, p_subject, coalesce(p_detail, '{}'))
 $$;
+revoke execute on function app.audit(uuid, text, uuid, jsonb) from public;
+grant execute on function app.audit(uuid, text, uuid, jsonb) to authenticated, service_role;
 
--- Whether I may see a discussion topic / a study session. Nothing to see until the topics and
--- sessions migrations replace these with the real rules.
-create function app.can_see_topic(p_topic uuid) returns boolean
-language sql stable security definer set search_path = '' as $$ select false $$;
-create function app.can_see_session(p_session uuid) returns boolean
-language sql stable security definer set search_path = '' as $$ select false $$;
+-- functions: who may join a channel ----------------------------------------------------------
 
--- Who may join a private realtime channel. Each area answers for its own prefix through
--- app.can_see_<thing>(uuid), replaced in that area's migration.
+-- `<kind>:<uuid>` and nothing after it; attendance:<session> for those who run
+-- the session, as public.session_counts allows
 create function app.can_join_realtime_topic(p_topic text) returns boolean
 language plpgsql stable security definer set search_path = '' as $$
 declare
   v_kind text := split_part(p_topic, ':', 1);
   v_id uuid;
 begin
-  if auth.uid() is null then
+  if auth.uid() is null or p_topic !~ '^[a-z_]+:[0-9a-fA-F-]{36}$' then
     return false;
   end if;
   begin
@@ -313,13 +339,15 @@ begin
     when 'user' then v_id = auth.uid()
     when 'topic' then app.can_see_topic(v_id)
     when 'session' then app.can_see_session(v_id)
+    when 'attendance' then app.can_run_session(v_id)
     else false
   end;
 end
 $$;
+revoke execute on function app.can_join_realtime_topic(text) from public;
+grant execute on function app.can_join_realtime_topic(text) to authenticated, service_role;
 
 -- RLS ---------------------------------------------------------------------------------------
-
 alter table app.organisations enable row level security;
 alter table app.profiles enable row level security;
 alter table app.profile_contacts enable row level security;
@@ -330,14 +358,17 @@ alter table app.audit_log enable row level security;
 
 create policy organisations_select on app.organisations for select to authenticated
   using (id in (select app.visible_org_ids()));
+
 create policy organisations_insert on app.organisations for insert to authenticated
   with check ((select app.is_bureau_admin()));
+
 create policy organisations_update on app.organisations for update to authenticated
   using ((select app.is_bureau_admin())) with check ((select app.is_bureau_admin()));
 
 -- names and schools are shared inside the county system; phones are not (profile_contacts)
 create policy profiles_select on app.profiles for select to authenticated
   using (user_id = (select auth.uid()) or (select app.is_member_anywhere()));
+
 create policy profiles_update on app.profiles for update to authenticated
   using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
 
@@ -350,21 +381,26 @@ create policy profile_contacts_select on app.profile_contacts for select to auth
          and m.org_id in (select app.managed_org_ids())
     )
   );
+
 create policy profile_contacts_update on app.profile_contacts for update to authenticated
   using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
 
 create policy memberships_select on app.memberships for select to authenticated
   using (user_id = (select auth.uid()) or org_id in (select app.visible_org_ids()));
+
 create policy memberships_insert on app.memberships for insert to authenticated
   with check (org_id in (select app.managed_org_ids()) and app.rank_of(role) <= app.org_rank(org_id));
+
 create policy memberships_update on app.memberships for update to authenticated
   using (org_id in (select app.managed_org_ids()))
   with check (org_id in (select app.managed_org_ids()) and app.rank_of(role) <= app.org_rank(org_id));
 
 create policy invites_select on app.invites for select to authenticated
   using (org_id in (select app.managed_org_ids()));
+
 create policy invites_insert on app.invites for insert to authenticated
   with check (org_id in (select app.managed_org_ids()));
+
 create policy invites_update on app.invites for update to authenticated
   using (org_id in (select app.managed_org_ids())) with check (org_id in (select app.managed_org_ids()));
 
@@ -378,33 +414,34 @@ create policy audit_log_select on app.audit_log for select to authenticated
 create policy messages_select on realtime.messages for select to authenticated
   using (extension in ('broadcast', 'presence') and app.can_join_realtime_topic((select realtime.topic())));
 
--- functions: helpers that cross RLS on purpose ---------------------------------------------
-
+-- A code that is not revoked or expired; a used-up one is found, so that a member already in the
+-- organisation who redeems it again gets the same answer (invite_redeem decides).
 create function app.invite_by_code(p_code text) returns app.invites
 language plpgsql stable security definer set search_path = '' as $$
 declare
   v_invite app.invites;
+  v_status text;
 begin
   select * into v_invite from app.invites i where i.code = upper(btrim(coalesce(p_code, '')));
   if not found then
     raise exception using message = 'invite.not_found', errcode = 'PT404';
   end if;
-  if v_invite.revoked_at is not null then
-    raise exception using message = 'invite.revoked', errcode = 'P0001';
-  end if;
-  if v_invite.expires_at is not null and v_invite.expires_at <= now() then
-    raise exception using message = 'invite.expired', errcode = 'P0001';
+  v_status := app.invite_status(v_invite);
+  if v_status in ('revoked', 'expired') then
+    raise exception using message = 'invite.' || v_status, errcode = 'P0001';
   end if;
   return v_invite;
 end
 $$;
+revoke execute on function app.invite_by_code(text) from public;
+grant execute on function app.invite_by_code(text) to anon, authenticated, service_role;
 
 create function app.preview_invite(p_code text) returns jsonb
 language plpgsql stable security definer set search_path = '' as $$
 declare
   v_invite app.invites := app.invite_by_code(p_code);
 begin
-  if v_invite.max_uses is not null and v_invite.use_count >= v_invite.max_uses then
+  if app.invite_status(v_invite) = 'used_up' then
     raise exception using message = 'invite.used_up', errcode = 'P0001';
   end if;
   return (
@@ -416,6 +453,8 @@ begin
   );
 end
 $$;
+revoke execute on function app.preview_invite(text) from public;
+grant execute on function app.preview_invite(text) to anon, authenticated, service_role;
 
 create function app.redeem_invite(p_code text) returns jsonb
 language plpgsql security definer set search_path = '' as $$
@@ -447,26 +486,29 @@ begin
             from app.organisations o where o.id = v_invite.org_id);
 end
 $$;
+revoke execute on function app.redeem_invite(text) from public;
+grant execute on function app.redeem_invite(text) to authenticated, service_role;
 
-revoke execute on all functions in schema app from public;
-grant execute on all functions in schema app to authenticated, service_role;
-grant execute on function app.preview_invite(text), app.invite_by_code(text) to anon;
-
--- functions: the API ------------------------------------------------------------------------
-
+-- The join screen needs to know whether it admits or asks.
 create function public.invite_preview(p_code text) returns jsonb
 language sql stable security invoker set search_path = '' as $$
-  select app.preview_invite(p_code)
+  select app.preview_invite(p_code) || jsonb_build_object('needs_approval', app.invite_needs_approval(p_code))
 $$;
 revoke execute on function public.invite_preview(text) from public;
 grant execute on function public.invite_preview(text) to anon, authenticated;
 
-create function public.redeem_invite(p_code text) returns jsonb
-language sql security invoker set search_path = '' as $$
-  select app.redeem_invite(p_code)
+-- An approval invite cannot be redeemed directly (an old client, a hand-made call): it says so.
+create function public.invite_redeem(p_code text) returns jsonb
+language plpgsql security invoker set search_path = '' as $$
+begin
+  if app.invite_needs_approval(p_code) then
+    raise exception using message = 'invite.needs_approval', errcode = 'P0001';
+  end if;
+  return app.redeem_invite(p_code);
+end
 $$;
-revoke execute on function public.redeem_invite(text) from public, anon;
-grant execute on function public.redeem_invite(text) to authenticated;
+revoke execute on function public.invite_redeem(text) from public, anon;
+grant execute on function public.invite_redeem(text) to authenticated;
 
 create function public.my_context() returns jsonb
 language plpgsql stable security invoker set search_path = '' as $$
@@ -496,13 +538,17 @@ $$;
 revoke execute on function public.my_context() from public, anon;
 grant execute on function public.my_context() to authenticated;
 
-create function public.update_profile(p_display_name text, p_school text default '', p_position text default '', p_phone text default null)
+-- The contact phone goes through the one phone rule, so it matches a roster row (stored
+-- normalised) whatever the app sent: empty clears it, anything the rule refuses is
+-- profile.phone_invalid and changes nothing.
+create function public.profile_update(p_display_name text, p_school text default '', p_position text default '', p_phone text default null)
 returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
   v_name text := btrim(coalesce(p_display_name, ''));
-  v_phone text := nullif(regexp_replace(coalesce(p_phone, ''), '[\s+-]', '', 'g'), '');
+  v_given boolean := btrim(coalesce(p_phone, '')) <> '';
+  v_phone text := app.normalise_phone(p_phone);
 begin
   if v_name = '' then
     raise exception using message = 'profile.name_required', errcode = 'P0001';
@@ -512,7 +558,7 @@ begin
     raise exception using message = 'profile.school_too_long', errcode = 'P0001';
   elsif char_length(coalesce(p_position, '')) > 40 then
     raise exception using message = 'profile.position_too_long', errcode = 'P0001';
-  elsif v_phone is not null and v_phone !~ '^[0-9]{6,15}$' then
+  elsif v_given and v_phone is null then
     raise exception using message = 'profile.phone_invalid', errcode = 'P0001';
   end if;
   update app.profiles set display_name = v_name, school = btrim(coalesce(p_school, '')),
@@ -522,22 +568,10 @@ begin
   return public.my_context() -> 'profile';
 end
 $$;
-revoke execute on function public.update_profile(text, text, text, text) from public, anon;
-grant execute on function public.update_profile(text, text, text, text) to authenticated;
-
--- Replaced by 20261125000900_home.sql once every area supplies its part.
-create function public.home_summary() returns jsonb
-language plpgsql stable security invoker set search_path = '' as $$
-begin
-  perform app.require_user();
-  return jsonb_build_object('next_session', null, 'continue_reading', null, 'due_plan', null, 'topics', '[]'::jsonb);
-end
-$$;
-revoke execute on function public.home_summary() from public, anon;
-grant execute on function public.home_summary() to authenticated;
+revoke execute on function public.profile_update(text, text, text, text) from public, anon;
+grant execute on function public.profile_update(text, text, text, text) to authenticated;
 
 -- grants ------------------------------------------------------------------------------------
-
 grant select, insert, update on app.organisations to authenticated;
 grant select, update on app.profiles to authenticated;
 grant select, update on app.profile_contacts to authenticated;
@@ -546,3 +580,181 @@ grant select, insert, update on app.invites to authenticated;
 grant select on app.invite_redemptions to authenticated;
 grant select on app.audit_log to authenticated;
 grant all on all tables in schema app to service_role;
+
+-- "Organisations I manage": app.managed_org_ids() is the rule: secretary rank or more, with
+-- everything below. The lists built from it — the session and topic forms' picker
+-- (session_orgs_i_manage), the plan form's (reading_catalog), the admin tree (org_tree) — read
+-- app.managed_orgs. app.can_manage(p_org)
+-- answers the same question for one organisation by walking up its path (cheap where the set
+-- would be the whole county); supabase/tests/managed-orgs.test.ts checks the two agree.
+
+create function app.managed_orgs(p_include_retired boolean default false) returns setof app.organisations
+language sql stable security invoker set search_path = '' as $$
+  select o.* from app.organisations o
+   where o.id in (select app.managed_org_ids())
+     and (coalesce(p_include_retired, false) or o.retired_at is null)
+$$;
+revoke execute on function app.managed_orgs(boolean) from public;
+grant execute on function app.managed_orgs(boolean) to authenticated;
+
+-- "An invite is active": app.invite_status is the rule, and invite_by_code, preview_invite,
+-- invite_json's status and home_admin's count read it. invite_redeem keeps its
+-- `use_count < max_uses` in the update: that is the guard against two redemptions racing for the
+-- last use (the row is locked and re-checked as it is written), not another statement of the rule.
+
+create function app.invite_status(p_invite app.invites) returns text
+language sql stable set search_path = '' as $$
+  select case
+    when p_invite.revoked_at is not null then 'revoked'
+    when p_invite.expires_at is not null and p_invite.expires_at <= now() then 'expired'
+    when p_invite.max_uses is not null and p_invite.use_count >= p_invite.max_uses then 'used_up'
+    else 'active' end
+$$;
+revoke execute on function app.invite_status(app.invites) from public;
+grant execute on function app.invite_status(app.invites) to authenticated, service_role;
+
+-- What each member reaches in the organisation tree, kept by the writes (#15 province scale).
+--
+-- app.org_rank, app.visible_org_ids and app.managed_org_ids are asked inside nearly every policy
+-- and API function. Written as walks of the tree from the caller's memberships they cost
+-- 15–95 ms once a province holds tens of thousands of memberships (a GIN probe per membership,
+-- then the whole subtree below an admin); as lookups in app.org_reach they are one index range
+-- of the caller's own rows. app.org_reach_refresh is the one place that computes the rule;
+-- supabase/tests/org-reach.test.ts compares the lookups with a recursive walk of the tree after
+-- random membership and tree moves.
+
+-- tables ------------------------------------------------------------------------------------
+create table app.org_reach (
+  user_id uuid not null,
+  org_id uuid not null,
+  rank smallint not null,
+  on_path boolean not null,
+  primary key (user_id, org_id)
+);
+
+comment on table app.org_reach is
+  'Per (user, organisation): rank = the highest rank the user holds on it or any organisation above it '
+  '(app.org_rank; 0 when only on_path), on_path = it is one of the user''s organisations or above one. '
+  'Active memberships only. A summary kept by triggers on memberships and organisations; '
+  'app.org_reach_rebuild() recomputes it.';
+
+alter table app.org_reach enable row level security;
+
+create policy org_reach_select on app.org_reach for select to authenticated using (false);
+
+grant all on app.org_reach to service_role;
+
+-- the subtree of one organisation in path order (the roster's order): a contiguous range
+create index organisations_path_order_idx on app.organisations (path);
+
+-- functions: the summary --------------------------------------------------------------------
+
+-- The rows of some users recomputed from their active memberships: every organisation at or
+-- below a membership at that membership's rank, every organisation above it on the path.
+create function app.org_reach_refresh(p_users uuid[]) returns void
+language plpgsql security definer set search_path = '' as $$
+begin
+  if cardinality(p_users) = 0 then
+    return;
+  end if;
+  delete from app.org_reach r where r.user_id = any (p_users);
+  insert into app.org_reach (user_id, org_id, rank, on_path)
+  select x.user_id, x.org_id, max(x.rank)::smallint, bool_or(x.on_path)
+    from (
+      select m.user_id, d.id as org_id, app.rank_of(m.role) as rank, d.id = m.org_id as on_path
+        from app.memberships m
+        join app.organisations d on d.path @> array[m.org_id]
+       where m.user_id = any (p_users) and m.ended_at is null
+      union all
+      select m.user_id, a.id, 0, true
+        from app.memberships m
+        join app.organisations o on o.id = m.org_id
+        cross join lateral unnest(o.path) as a(id)
+       where m.user_id = any (p_users) and m.ended_at is null and a.id <> m.org_id
+    ) x
+   group by x.user_id, x.org_id;
+end
+$$;
+revoke execute on function app.org_reach_refresh(uuid[]) from public;
+
+-- The whole summary from the rule (the backfill below; benchmarks after bulk loading with
+-- triggers off).
+create function app.org_reach_rebuild() returns void
+language plpgsql security definer set search_path = '' as $$
+begin
+  delete from app.org_reach;
+  perform app.org_reach_refresh(array(select distinct m.user_id from app.memberships m where m.ended_at is null));
+end
+$$;
+revoke execute on function app.org_reach_rebuild() from public;
+grant execute on function app.org_reach_rebuild() to service_role;
+
+-- triggers ----------------------------------------------------------------------------------
+
+-- a membership added, changed or removed: the people concerned
+create function app.memberships_org_reach() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if tg_op = 'INSERT' then
+    perform app.org_reach_refresh(array(select distinct n.user_id from new_rows n));
+  elsif tg_op = 'DELETE' then
+    perform app.org_reach_refresh(array(select distinct o.user_id from old_rows o));
+  else
+    perform app.org_reach_refresh(array(
+      select o.user_id from old_rows o join new_rows n on n.id = o.id
+       where (o.user_id, o.org_id, o.role, o.ended_at is null) is distinct from (n.user_id, n.org_id, n.role, n.ended_at is null)
+      union
+      select n.user_id from old_rows o join new_rows n on n.id = o.id
+       where (o.user_id, o.org_id, o.role, o.ended_at is null) is distinct from (n.user_id, n.org_id, n.role, n.ended_at is null)));
+  end if;
+  return null;
+end
+$$;
+revoke execute on function app.memberships_org_reach() from public;
+
+create trigger memberships_org_reach_ins after insert on app.memberships
+  referencing new table as new_rows for each statement execute function app.memberships_org_reach();
+
+create trigger memberships_org_reach_del after delete on app.memberships
+  referencing old table as old_rows for each statement execute function app.memberships_org_reach();
+
+create trigger memberships_org_reach_upd after update on app.memberships
+  referencing old table as old_rows new table as new_rows for each statement execute function app.memberships_org_reach();
+
+-- an organisation added, moved (its descendants' paths are rewritten by their own statement) or
+-- removed: everyone with a membership on its old or new path — above it (they reach more or
+-- less below) or at it; members below it are on the paths of the rewritten descendants
+create function app.organisations_org_reach() returns trigger
+language plpgsql security definer set search_path = '' as $$
+declare
+  v_orgs uuid[];
+begin
+  if tg_op = 'INSERT' then
+    v_orgs := array(select distinct a.id from new_rows n cross join lateral unnest(n.path) as a(id));
+  elsif tg_op = 'DELETE' then
+    v_orgs := array(select distinct a.id from old_rows o cross join lateral unnest(o.path) as a(id));
+  else
+    v_orgs := array(
+      select a.id from old_rows o join new_rows n on n.id = o.id
+       cross join lateral unnest(o.path || n.path) as a(id)
+       where o.path is distinct from n.path);
+  end if;
+  if cardinality(v_orgs) > 0 then
+    perform app.org_reach_refresh(array(
+      select distinct m.user_id from app.memberships m where m.org_id = any (v_orgs) and m.ended_at is null));
+  end if;
+  return null;
+end
+$$;
+revoke execute on function app.organisations_org_reach() from public;
+
+create trigger organisations_org_reach_ins after insert on app.organisations
+  referencing new table as new_rows for each statement execute function app.organisations_org_reach();
+
+create trigger organisations_org_reach_del after delete on app.organisations
+  referencing old table as old_rows for each statement execute function app.organisations_org_reach();
+
+create trigger organisations_org_reach_upd after update on app.organisations
+  referencing old table as old_rows new table as new_rows for each statement execute function app.organisations_org_reach();
+
+reset check_function_bodies;

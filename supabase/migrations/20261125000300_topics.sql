@@ -3,8 +3,11 @@
 -- moderation (精华, hiding with a reason, lock/close, 讨论成果), live updates over private
 -- realtime channels, and per-member read marks for "new to me" counts.
 
--- tables ------------------------------------------------------------------------------------
+-- As pg_dump does: each function is defined once, where its area first needs it, with its current
+-- body, which may read a table that a later part of this file or a later area makes.
+set check_function_bodies = off;
 
+-- tables ------------------------------------------------------------------------------------
 create table app.topics (
   id uuid primary key default gen_random_uuid(),
   -- the bureau committee for county-wide topics
@@ -23,6 +26,7 @@ create table app.topics (
   -- replies (not the summary), deleted and hidden ones included: the thread is kept whole
   post_count int not null default 0 check (post_count >= 0)
 );
+
 comment on table app.topics is 'A curated discussion topic (精选讨论题目) of an organisation; the bureau''s reach the whole county.';
 
 create table app.posts (
@@ -46,6 +50,7 @@ create table app.posts (
   constraint posts_quote_same_topic foreign key (topic_id, quote_post_id) references app.posts (topic_id, id),
   constraint posts_hidden_complete check ((hidden_at is null) = (hidden_reason is null))
 );
+
 comment on table app.posts is 'Replies to a topic, plain text. Deleted and hidden ones stay as placeholders; is_summary marks the 讨论成果.';
 
 alter table app.topics add constraint topics_summary_post_fk
@@ -57,6 +62,7 @@ create table app.post_reactions (
   created_at timestamptz not null default now(),
   primary key (post_id, user_id)
 );
+
 comment on table app.post_reactions is '赞同: one per member and post.';
 
 create table app.topic_reads (
@@ -67,13 +73,14 @@ create table app.topic_reads (
   last_read_count int not null default 0 check (last_read_count >= 0),
   primary key (user_id, topic_id)
 );
+
 comment on table app.topic_reads is 'How far each member has read each topic.';
 
 -- indexes -----------------------------------------------------------------------------------
-
 create index topics_org_activity_idx on app.topics (org_id, last_activity_at desc);
 create index topics_created_by_idx on app.topics (created_by);
 create index topics_summary_post_idx on app.topics (id, summary_post_id);
+
 -- keyset paging of a thread: page 1 and page 10,000 cost the same
 create index posts_feed_idx on app.posts (topic_id, created_at, id) where not is_summary;
 create index posts_author_created_idx on app.posts (author_id, created_at);
@@ -85,7 +92,6 @@ create index post_reactions_user_idx on app.post_reactions (user_id);
 create index topic_reads_topic_idx on app.topic_reads (topic_id);
 
 -- triggers ----------------------------------------------------------------------------------
-
 create trigger topics_touch before update on app.topics
   for each row execute function app.touch_updated_at();
 
@@ -127,6 +133,8 @@ begin
   return new;
 end
 $$;
+revoke execute on function app.posts_guard() from public;
+grant execute on function app.posts_guard() to authenticated, service_role;
 
 create trigger posts_guard before update on app.posts
   for each row execute function app.posts_guard();
@@ -155,6 +163,8 @@ begin
   return null;
 end
 $$;
+revoke execute on function app.posts_after_insert() from public;
+grant execute on function app.posts_after_insert() to authenticated, service_role;
 
 create trigger posts_after_insert after insert on app.posts
   for each row execute function app.posts_after_insert();
@@ -167,6 +177,8 @@ begin
   return null;
 end
 $$;
+revoke execute on function app.posts_after_update() from public;
+grant execute on function app.posts_after_update() to authenticated, service_role;
 
 create trigger posts_after_update after update on app.posts
   for each row
@@ -186,6 +198,8 @@ begin
   return null;
 end
 $$;
+revoke execute on function app.topics_after_update() from public;
+grant execute on function app.topics_after_update() to authenticated, service_role;
 
 create trigger topics_after_update after update on app.topics
   for each row
@@ -194,7 +208,6 @@ create trigger topics_after_update after update on app.topics
   execute function app.topics_after_update();
 
 -- RLS ---------------------------------------------------------------------------------------
-
 alter table app.topics enable row level security;
 alter table app.posts enable row level security;
 alter table app.post_reactions enable row level security;
@@ -207,19 +220,23 @@ create policy topics_select on app.topics for select to authenticated
     (status <> 'draft' and org_id in (select app.visible_org_ids()))
     or org_id in (select app.managed_org_ids())
   );
+
 create policy topics_insert on app.topics for insert to authenticated
   with check (org_id in (select app.managed_org_ids()) and created_by = (select auth.uid()));
+
 create policy topics_update on app.topics for update to authenticated
   using (org_id in (select app.managed_org_ids()))
   with check (org_id in (select app.managed_org_ids()));
 
 create policy posts_select on app.posts for select to authenticated
   using (topic_id in (select t.id from app.topics t));
+
 create policy posts_insert on app.posts for insert to authenticated
   with check (
     author_id = (select auth.uid())
     and topic_id in (select t.id from app.topics t where t.status = 'open' or t.org_id in (select app.managed_org_ids()))
   );
+
 create policy posts_update on app.posts for update to authenticated
   using (
     topic_id in (select t.id from app.topics t)
@@ -232,22 +249,26 @@ create policy posts_update on app.posts for update to authenticated
 -- would hash every visible post of the county for each like count
 create policy post_reactions_select on app.post_reactions for select to authenticated
   using (exists (select 1 from app.posts p where p.id = post_reactions.post_id));
+
 create policy post_reactions_insert on app.post_reactions for insert to authenticated
   with check (user_id = (select auth.uid()) and exists (select 1 from app.posts p where p.id = post_reactions.post_id));
+
 create policy post_reactions_delete on app.post_reactions for delete to authenticated
   using (user_id = (select auth.uid()));
 
 create policy topic_reads_select on app.topic_reads for select to authenticated
   using (user_id = (select auth.uid()));
+
 create policy topic_reads_insert on app.topic_reads for insert to authenticated
   with check (user_id = (select auth.uid()) and topic_id in (select t.id from app.topics t));
+
 create policy topic_reads_update on app.topic_reads for update to authenticated
   using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
 
 -- functions: helpers ------------------------------------------------------------------------
 
--- The real rule behind private channels topic:<uuid> (replaces core's stub).
-create or replace function app.can_see_topic(p_topic uuid) returns boolean
+-- The real rule behind private channels topic:<uuid>.
+create function app.can_see_topic(p_topic uuid) returns boolean
 language sql stable security definer set search_path = '' as $$
   select exists (
     select 1 from app.topics t
@@ -256,6 +277,8 @@ language sql stable security definer set search_path = '' as $$
             or t.org_id in (select app.managed_org_ids()))
   )
 $$;
+revoke execute on function app.can_see_topic(uuid) from public;
+grant execute on function app.can_see_topic(uuid) to authenticated, service_role;
 
 -- A topic I may see, or topics.not_found (also for one that exists but is not mine to see).
 create function app.topic_for_me(p_topic uuid) returns app.topics
@@ -270,6 +293,8 @@ begin
   return v;
 end
 $$;
+revoke execute on function app.topic_for_me(uuid) from public;
+grant execute on function app.topic_for_me(uuid) to authenticated, service_role;
 
 create function app.post_for_me(p_post uuid) returns app.posts
 language plpgsql stable set search_path = '' as $$
@@ -283,6 +308,8 @@ begin
   return v;
 end
 $$;
+revoke execute on function app.post_for_me(uuid) from public;
+grant execute on function app.post_for_me(uuid) to authenticated, service_role;
 
 -- Trimmed, with Windows line ends made plain; topics.body_required / body_too_long.
 create function app.topic_body(p_body text) returns text
@@ -298,11 +325,17 @@ begin
   return v;
 end
 $$;
+revoke execute on function app.topic_body(text) from public;
+grant execute on function app.topic_body(text) to authenticated, service_role;
 
--- One post as the app shows it. Hidden bodies and reasons reach only the author and managers;
--- deleted bodies reach no one.
+-- functions: helpers ------------------------------------------------------------------------
+
+-- One post as the app shows it (the JSON is unchanged). It is only ever given a post the caller
+-- has already read under RLS (topic_feed's page, topic_detail, topic_post_detail and the writes), so it
+-- reads that post's author, its 赞同 and its quote (same topic, by foreign key) as definer: run
+-- as invoker, each of those three reads re-ran the topic visibility policy for every post of a page.
 create function app.topic_post_json(p app.posts, p_viewer uuid, p_manager boolean) returns jsonb
-language sql stable set search_path = '' as $$
+language sql stable security definer set search_path = '' as $$
   select jsonb_build_object(
     'id', p.id,
     'topic_id', p.topic_id,
@@ -329,10 +362,12 @@ language sql stable set search_path = '' as $$
         'excerpt', case when q.deleted_at is null and q.hidden_at is null then left(q.body, 80) end,
         'deleted', q.deleted_at is not null, 'hidden', q.hidden_at is not null)
         from app.posts q left join app.profiles qa on qa.user_id = q.author_id
-       where q.id = p.quote_post_id)
+       where q.id = p.quote_post_id and q.topic_id = p.topic_id)
   )
   from (select 1) one left join app.profiles a on a.user_id = p.author_id
 $$;
+revoke execute on function app.topic_post_json(app.posts, uuid, boolean) from public;
+grant execute on function app.topic_post_json(app.posts, uuid, boolean) to authenticated, service_role;
 
 create function app.topic_json(t app.topics, p_viewer uuid) returns jsonb
 language sql stable set search_path = '' as $$
@@ -349,6 +384,8 @@ language sql stable set search_path = '' as $$
   left join app.organisations o on o.id = t.org_id
   left join app.topic_reads r on r.topic_id = t.id and r.user_id = p_viewer
 $$;
+revoke execute on function app.topic_json(app.topics, uuid) from public;
+grant execute on function app.topic_json(app.topics, uuid) to authenticated, service_role;
 
 -- Open topics with replies new to me, for the home screen (called by public.home_summary).
 create function app.home_topics() returns jsonb
@@ -366,14 +403,8 @@ language sql stable security invoker set search_path = '' as $$
        limit 3
     ) x
 $$;
-
-revoke execute on function app.can_see_topic(uuid), app.topic_for_me(uuid), app.post_for_me(uuid),
-  app.topic_body(text), app.topic_post_json(app.posts, uuid, boolean), app.topic_json(app.topics, uuid),
-  app.home_topics(), app.posts_guard(), app.posts_after_insert(), app.posts_after_update(),
-  app.topics_after_update() from public, anon;
-grant execute on function app.can_see_topic(uuid), app.topic_for_me(uuid), app.post_for_me(uuid),
-  app.topic_body(text), app.topic_post_json(app.posts, uuid, boolean), app.topic_json(app.topics, uuid),
-  app.home_topics() to authenticated, service_role;
+revoke execute on function app.home_topics() from public;
+grant execute on function app.home_topics() to authenticated, service_role;
 
 -- functions: the API ------------------------------------------------------------------------
 
@@ -395,7 +426,7 @@ revoke execute on function public.topic_list() from public, anon;
 grant execute on function public.topic_list() to authenticated;
 
 -- A topic with its 讨论成果 and 精华 posts.
-create function public.topic_get(p_topic_id uuid) returns jsonb
+create function public.topic_detail(p_topic_id uuid) returns jsonb
 language plpgsql stable security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
@@ -411,8 +442,8 @@ begin
                            and p.deleted_at is null and p.hidden_at is null), '[]'::jsonb));
 end
 $$;
-revoke execute on function public.topic_get(uuid) from public, anon;
-grant execute on function public.topic_get(uuid) to authenticated;
+revoke execute on function public.topic_detail(uuid) from public, anon;
+grant execute on function public.topic_detail(uuid) to authenticated;
 
 -- Replies oldest first, a page after the cursor (created_at, id) of the last one seen.
 -- The cursor is passed back exactly as it came (microseconds matter).
@@ -462,10 +493,10 @@ begin
   );
 end
 $$;
-revoke execute on function public.topic_feed(uuid, timestamptz, uuid, int) from public, anon;
-grant execute on function public.topic_feed(uuid, timestamptz, uuid, int) to authenticated;
+revoke execute on function public.topic_feed(uuid, timestamp with time zone, uuid, integer) from public, anon;
+grant execute on function public.topic_feed(uuid, timestamp with time zone, uuid, integer) to authenticated;
 
-create function public.topic_post_get(p_post_id uuid) returns jsonb
+create function public.topic_post_detail(p_post_id uuid) returns jsonb
 language plpgsql stable security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
@@ -475,8 +506,8 @@ begin
   return app.topic_post_json(v_post, v_uid, app.can_manage(v_topic.org_id));
 end
 $$;
-revoke execute on function public.topic_post_get(uuid) from public, anon;
-grant execute on function public.topic_post_get(uuid) to authenticated;
+revoke execute on function public.topic_post_detail(uuid) from public, anon;
+grant execute on function public.topic_post_detail(uuid) to authenticated;
 
 -- Draft or edit a topic (p_id made by the client: a retry edits the same one).
 create function public.topic_save(p_id uuid, p_org_id uuid, p_title text, p_prompt text, p_deadline timestamptz default null)
@@ -530,8 +561,8 @@ begin
   return app.topic_json(v_topic, v_uid);
 end
 $$;
-revoke execute on function public.topic_save(uuid, uuid, text, text, timestamptz) from public, anon;
-grant execute on function public.topic_save(uuid, uuid, text, text, timestamptz) to authenticated;
+revoke execute on function public.topic_save(uuid, uuid, text, text, timestamp with time zone) from public, anon;
+grant execute on function public.topic_save(uuid, uuid, text, text, timestamp with time zone) to authenticated;
 
 -- Publish, lock, reopen, close, archive. Setting the status a topic already has is a no-op.
 create function public.topic_set_status(p_topic_id uuid, p_status text) returns jsonb
@@ -814,9 +845,40 @@ revoke execute on function public.topic_mark_read(uuid) from public, anon;
 grant execute on function public.topic_mark_read(uuid) to authenticated;
 
 -- grants ------------------------------------------------------------------------------------
-
 grant select, insert, update on app.topics to authenticated;
 grant select, insert, update on app.posts to authenticated;
 grant select, insert, delete on app.post_reactions to authenticated;
 grant select, insert, update on app.topic_reads to authenticated;
 grant all on app.topics, app.posts, app.post_reactions, app.topic_reads to service_role;
+
+-- A thread's page checks visibility once, not once per post (issue #15), and
+-- 赞同 counts reach everyone on the thread live (issue #14).
+
+-- triggers ----------------------------------------------------------------------------------
+
+-- A like or unlike sends the post's new count to the topic's channel (joined only by those who
+-- may see the topic), so every open thread updates without re-reading. The post row is locked
+-- first: two likes at once are counted one after the other, so the last count sent is the true one.
+create function app.post_reactions_after_change() returns trigger
+language plpgsql security definer set search_path = '' as $$
+declare
+  v_post uuid := coalesce(new.post_id, old.post_id);
+  v_topic uuid;
+begin
+  select p.topic_id into v_topic from app.posts p where p.id = v_post for update;
+  if v_topic is null then
+    return null; -- the post itself is going away (cascade)
+  end if;
+  perform realtime.send(jsonb_build_object(
+      'post_id', v_post, 'topic_id', v_topic,
+      'like_count', (select count(*) from app.post_reactions r where r.post_id = v_post)),
+    'post_liked', 'topic:' || v_topic, true);
+  return null;
+end
+$$;
+revoke execute on function app.post_reactions_after_change() from public;
+
+create trigger post_reactions_after_change after insert or delete on app.post_reactions
+  for each row execute function app.post_reactions_after_change();
+
+reset check_function_bodies;

@@ -1,7 +1,11 @@
 -- Home: what needs doing now, in one round trip. Each area answers for its part through
--- app.home_<area>(), defined in that area's migration.
+-- app.home_<area>(), defined in that area's migration; app.home_todo gathers them.
 
-create or replace function public.home_summary() returns jsonb
+-- As pg_dump does: each function is defined once, where its area first needs it, with its current
+-- body, which may read a table that a later part of this file or a later area makes.
+set check_function_bodies = off;
+
+create function app.home_todo() returns jsonb
 language plpgsql stable security invoker set search_path = '' as $$
 declare
   v_readings jsonb;
@@ -22,5 +26,25 @@ begin
   );
 end
 $$;
+revoke execute on function app.home_todo() from public;
+grant execute on function app.home_todo() to authenticated;
+
+-- Home is the first screen of almost every visit: its one call also brings who the member is
+-- (public.my_context()) and the inbox's unread count (the tab bar and home's 消息 line would
+-- otherwise ask inbox_unread as well), so opening the app on weak signal costs one request.
+-- It computes the reminders now due first, as inbox_unread does (no cron: see the inbox
+-- migration), so it writes and is volatile: PostgREST runs a stable function in a read-only
+-- transaction.
+create function public.home_summary() returns jsonb
+language plpgsql volatile security invoker set search_path = '' as $$
+declare
+  v_uid uuid := app.require_user();
+begin
+  perform app.inbox_refresh(v_uid, now());
+  return app.home_todo() || jsonb_build_object('context', public.my_context(), 'unread', app.inbox_unread_count(v_uid));
+end
+$$;
 revoke execute on function public.home_summary() from public, anon;
 grant execute on function public.home_summary() to authenticated;
+
+reset check_function_bodies;

@@ -16,14 +16,18 @@
 --
 -- Kept for a year: app.inbox_refresh drops the member's items older than that.
 
--- tables ------------------------------------------------------------------------------------
+-- As pg_dump does: each function is defined once, where its area first needs it, with its current
+-- body, which may read a table that a later part of this file or a later area makes.
+set check_function_bodies = off;
 
+-- tables ------------------------------------------------------------------------------------
 create table app.inbox_items (
   id uuid primary key default gen_random_uuid(),
   user_id uuid not null references app.profiles (user_id) on delete cascade,
-  kind text not null check (kind in ('session_scheduled', 'session_moved', 'session_cancelled',
-    'session_tomorrow', 'session_soon', 'leave_approved', 'leave_declined', 'makeup_assigned',
-    'plan_assigned', 'plan_due', 'post_quoted', 'topic_closed', 'leave_waiting', 'roster_imported')),
+  kind text not null check (kind in ('session_scheduled', 'session_moved',
+  'session_cancelled', 'session_tomorrow', 'session_soon', 'leave_approved', 'leave_declined', 'makeup_assigned',
+  'plan_assigned', 'plan_due', 'post_quoted', 'topic_closed', 'leave_waiting', 'roster_imported', 'member_joined',
+  'join_requested', 'join_approved', 'join_declined')),
   -- the event's natural key: a trigger firing twice or a reminder computed twice adds nothing
   dedupe_key text not null check (char_length(dedupe_key) <= 200),
   -- what the one line says (title, time, place…); the app renders it through i18n
@@ -34,6 +38,7 @@ create table app.inbox_items (
   read_at timestamptz,
   constraint inbox_items_once unique (user_id, dedupe_key)
 );
+
 comment on table app.inbox_items is 'A member''s inbox (消息): one row per event or reminder that concerns them; dedupe_key makes each appear once.';
 
 create table app.inbox_muted (
@@ -41,21 +46,22 @@ create table app.inbox_muted (
   kind text not null,
   primary key (user_id, kind)
 );
+
 comment on table app.inbox_muted is 'Kinds of inbox items a member turned off in 我的 (no row: on).';
 
 -- indexes -----------------------------------------------------------------------------------
-
 create index inbox_items_user_created_idx on app.inbox_items (user_id, created_at desc);
 create index inbox_items_unread_idx on app.inbox_items (user_id) where read_at is null;
 
--- functions: writing items ------------------------------------------------------------------
-
+-- functions ---------------------------------------------------------------------------------
 create function app.inbox_kinds() returns text[]
 language sql immutable set search_path = '' as $$
   select array['session_scheduled', 'session_moved', 'session_cancelled', 'session_tomorrow', 'session_soon',
     'leave_approved', 'leave_declined', 'makeup_assigned', 'plan_assigned', 'plan_due', 'post_quoted',
-    'topic_closed', 'leave_waiting', 'roster_imported']
+    'topic_closed', 'leave_waiting', 'roster_imported', 'member_joined', 'join_requested', 'join_approved', 'join_declined']
 $$;
+revoke execute on function app.inbox_kinds() from public;
+grant execute on function app.inbox_kinds() to authenticated;
 
 -- a member asks only for their own (auth.uid() is null for the database's own callers)
 create function app.inbox_unread_count(p_user uuid) returns int
@@ -63,6 +69,8 @@ language sql stable security definer set search_path = '' as $$
   select count(*)::int from app.inbox_items i
    where i.user_id = p_user and i.read_at is null and (auth.uid() is null or p_user = auth.uid())
 $$;
+revoke execute on function app.inbox_unread_count(uuid) from public;
+grant execute on function app.inbox_unread_count(uuid) to authenticated;
 
 -- the member's private channel hears the new count; the client re-reads through the API
 create function app.inbox_tell(p_user uuid) returns void
@@ -74,6 +82,7 @@ begin
     'inbox', 'user:' || p_user::text, true);
 end
 $$;
+revoke execute on function app.inbox_tell(uuid) from public;
 
 -- one item for each of p_users (each once, the actor never, muted kinds never); returns how
 -- many were added
@@ -101,11 +110,14 @@ begin
   return v_n;
 end
 $$;
+revoke execute on function app.inbox_add(uuid[], text, text, text, jsonb, timestamp with time zone, uuid) from public;
 
 create function app.session_params(s app.sessions) returns jsonb
 language sql stable set search_path = '' as $$
   select jsonb_build_object('session_id', s.id, 'title', s.title, 'starts_at', s.starts_at, 'place', s.place)
 $$;
+revoke execute on function app.session_params(app.sessions) from public;
+grant execute on function app.session_params(app.sessions) to authenticated;
 
 -- the secretaries of one organisation itself (not everyone above it: the bureau admin does not
 -- hear about every branch's leave requests)
@@ -114,6 +126,7 @@ language sql stable security definer set search_path = '' as $$
   select coalesce(array_agg(distinct m.user_id), '{}') from app.memberships m
    where m.org_id = p_org and m.ended_at is null and m.role in ('secretary', 'admin')
 $$;
+revoke execute on function app.org_secretaries(uuid) from public;
 
 -- triggers: sessions ------------------------------------------------------------------------
 
@@ -134,8 +147,9 @@ begin
     'session_scheduled:' || v_s.id, '/sessions/' || v_s.id, app.session_params(v_s));
 end
 $$;
+revoke execute on function app.inbox_session_scheduled(uuid) from public;
 
--- Deferred to the end of the transaction: save_session inserts the session first and the
+-- Deferred to the end of the transaction: session_save inserts the session first and the
 -- expected organisations after it, so only then is the expected list known. The row is read
 -- again, so several updates in one transaction tell its final state.
 create function app.inbox_on_session() returns trigger
@@ -167,6 +181,7 @@ begin
   return null;
 end
 $$;
+revoke execute on function app.inbox_on_session() from public;
 
 create constraint trigger sessions_inbox after insert or update of starts_at, place, cancelled_at on app.sessions
   deferrable initially deferred for each row execute function app.inbox_on_session();
@@ -179,14 +194,15 @@ begin
   return null;
 end
 $$;
+revoke execute on function app.inbox_on_session_expected() from public;
 
 create constraint trigger session_orgs_inbox after insert on app.session_orgs
   deferrable initially deferred for each row execute function app.inbox_on_session_expected();
+
 create constraint trigger session_invitees_inbox after insert on app.session_invitees
   deferrable initially deferred for each row execute function app.inbox_on_session_expected();
 
 -- triggers: leave ---------------------------------------------------------------------------
-
 create function app.inbox_on_leave() returns trigger
 language plpgsql security definer set search_path = '' as $$
 declare
@@ -206,6 +222,7 @@ begin
   return null;
 end
 $$;
+revoke execute on function app.inbox_on_leave() from public;
 
 create trigger leave_requests_inbox after insert or update of status on app.leave_requests
   for each row execute function app.inbox_on_leave();
@@ -230,12 +247,12 @@ begin
   return null;
 end
 $$;
+revoke execute on function app.inbox_on_plan_org() from public;
 
 create constraint trigger plan_orgs_inbox after insert on app.plan_orgs
   deferrable initially deferred for each row execute function app.inbox_on_plan_org();
 
 -- triggers: topics --------------------------------------------------------------------------
-
 create function app.inbox_on_post() returns trigger
 language plpgsql security definer set search_path = '' as $$
 declare
@@ -252,6 +269,7 @@ begin
   return null;
 end
 $$;
+revoke execute on function app.inbox_on_post() from public;
 
 create trigger posts_inbox after insert on app.posts
   for each row when (new.quote_post_id is not null) execute function app.inbox_on_post();
@@ -268,6 +286,7 @@ begin
   return null;
 end
 $$;
+revoke execute on function app.inbox_on_topic_closed() from public;
 
 create trigger topics_inbox_closed after update of status on app.topics
   for each row when (new.status = 'closed' and old.status is distinct from 'closed')
@@ -288,6 +307,7 @@ begin
   return null;
 end
 $$;
+revoke execute on function app.inbox_on_roster_import() from public;
 
 create constraint trigger roster_imports_inbox after insert on app.roster_imports
   deferrable initially deferred for each row execute function app.inbox_on_roster_import();
@@ -362,14 +382,17 @@ begin
   end loop;
 end
 $$;
+revoke execute on function app.inbox_refresh(uuid, timestamp with time zone) from public;
+grant execute on function app.inbox_refresh(uuid, timestamp with time zone) to authenticated;
 
 -- functions: API ----------------------------------------------------------------------------
-
 create function app.inbox_item_json(i app.inbox_items) returns jsonb
 language sql stable set search_path = '' as $$
   select jsonb_build_object('id', i.id, 'kind', i.kind, 'params', i.params, 'link', i.link,
     'created_at', i.created_at, 'day', (i.created_at at time zone 'Asia/Shanghai')::date, 'read', i.read_at is not null)
 $$;
+revoke execute on function app.inbox_item_json(app.inbox_items) from public;
+grant execute on function app.inbox_item_json(app.inbox_items) to authenticated;
 
 -- newest first, keyset-paged by (created_at, id); each carries its day in Asia/Shanghai
 create function public.inbox_list(p_before timestamptz default null, p_limit int default 50) returns jsonb
@@ -388,6 +411,8 @@ begin
                limit least(greatest(coalesce(p_limit, 50), 1), 100)) x), '[]'::jsonb));
 end
 $$;
+revoke execute on function public.inbox_list(timestamp with time zone, integer) from public, anon;
+grant execute on function public.inbox_list(timestamp with time zone, integer) to authenticated;
 
 -- the tab bar's and home's count; computes due reminders first
 create function public.inbox_unread() returns jsonb
@@ -399,6 +424,8 @@ begin
   return jsonb_build_object('unread', app.inbox_unread_count(v_uid));
 end
 $$;
+revoke execute on function public.inbox_unread() from public, anon;
+grant execute on function public.inbox_unread() to authenticated;
 
 -- one item (p_id) or all of mine (p_id null)
 create function public.inbox_mark_read(p_id uuid default null) returns jsonb
@@ -416,6 +443,8 @@ begin
   return jsonb_build_object('unread', app.inbox_unread_count(v_uid));
 end
 $$;
+revoke execute on function public.inbox_mark_read(uuid) from public, anon;
+grant execute on function public.inbox_mark_read(uuid) to authenticated;
 
 create function public.inbox_settings() returns jsonb
 language plpgsql stable security invoker set search_path = '' as $$
@@ -426,6 +455,8 @@ begin
             from unnest(app.inbox_kinds()) k);
 end
 $$;
+revoke execute on function public.inbox_settings() from public, anon;
+grant execute on function public.inbox_settings() to authenticated;
 
 create function public.inbox_set_kind(p_kind text, p_on boolean) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
@@ -445,43 +476,223 @@ begin
   return public.inbox_settings();
 end
 $$;
+revoke execute on function public.inbox_set_kind(text, boolean) from public, anon;
+grant execute on function public.inbox_set_kind(text, boolean) to authenticated;
 
 -- RLS ---------------------------------------------------------------------------------------
-
 alter table app.inbox_items enable row level security;
 alter table app.inbox_muted enable row level security;
 
 create policy inbox_items_select on app.inbox_items for select to authenticated
   using (user_id = (select auth.uid()));
+
 create policy inbox_items_update on app.inbox_items for update to authenticated
   using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
+
 create policy inbox_muted_select on app.inbox_muted for select to authenticated
   using (user_id = (select auth.uid()));
+
 create policy inbox_muted_insert on app.inbox_muted for insert to authenticated
   with check (user_id = (select auth.uid()));
+
 create policy inbox_muted_delete on app.inbox_muted for delete to authenticated
   using (user_id = (select auth.uid()));
 
 -- grants ------------------------------------------------------------------------------------
-
 grant select on app.inbox_items to authenticated;
 grant update (read_at) on app.inbox_items to authenticated;
 grant select, insert, delete on app.inbox_muted to authenticated;
 grant all on app.inbox_items, app.inbox_muted to service_role;
 
-revoke execute on function app.inbox_kinds() from public, anon;
-grant execute on function app.inbox_kinds() to authenticated;
-revoke execute on function app.inbox_unread_count(uuid), app.inbox_tell(uuid),
-  app.inbox_add(uuid[], text, text, text, jsonb, timestamptz, uuid), app.org_secretaries(uuid),
-  app.inbox_refresh(uuid, timestamptz) from public, anon, authenticated;
--- the API functions (security invoker) call these definer helpers for the caller only
-grant execute on function app.inbox_unread_count(uuid), app.inbox_refresh(uuid, timestamptz) to authenticated;
-revoke execute on function app.session_params(app.sessions), app.inbox_item_json(app.inbox_items) from public, anon;
-grant execute on function app.session_params(app.sessions), app.inbox_item_json(app.inbox_items) to authenticated;
-revoke execute on function app.inbox_session_scheduled(uuid), app.inbox_on_session_expected(), app.inbox_on_session(), app.inbox_on_leave(), app.inbox_on_plan_org(), app.inbox_on_post(),
-  app.inbox_on_topic_closed(), app.inbox_on_roster_import() from public, anon, authenticated;
+-- Calendar: the member's upcoming sessions (those they are expected at or organise) as the
+-- app turns them into one .ics file, so the phone's own calendar reminds them offline.
 
-revoke execute on function public.inbox_list(timestamptz, int), public.inbox_unread(), public.inbox_mark_read(uuid),
-  public.inbox_settings(), public.inbox_set_kind(text, boolean) from public, anon;
-grant execute on function public.inbox_list(timestamptz, int), public.inbox_unread(), public.inbox_mark_read(uuid),
-  public.inbox_settings(), public.inbox_set_kind(text, boolean) to authenticated;
+-- functions ---------------------------------------------------------------------------------
+
+-- the next 180 days, at most 100; cancelled ones too (the .ics says CANCELLED, so a calendar
+-- that imported them earlier drops them)
+create function public.my_calendar() returns jsonb
+language plpgsql stable security invoker set search_path = '' as $$
+declare
+  v_uid uuid := app.require_user();
+begin
+  return coalesce((
+    select jsonb_agg(x.j order by x.starts_at)
+      from (
+        select s.starts_at, jsonb_build_object(
+            'id', s.id, 'title', s.title, 'starts_at', s.starts_at, 'duration_minutes', s.duration_minutes,
+            'place', s.place, 'cancelled_at', s.cancelled_at, 'updated_at', s.updated_at,
+            'org_name', (select o.name from app.organisations o where o.id = s.org_id),
+            'organiser_name', (select p.display_name from app.profiles p where p.user_id = s.organiser_id)) as j
+          from app.sessions s
+         where s.id in (select app.my_session_ids())
+           and s.starts_at + make_interval(mins => s.duration_minutes) > now()
+           and s.starts_at < now() + interval '180 days'
+           and (s.organiser_id = v_uid or app.is_expected(s.id, v_uid))
+         order by s.starts_at
+         limit 100) x), '[]'::jsonb);
+end
+$$;
+revoke execute on function public.my_calendar() from public, anon;
+grant execute on function public.my_calendar() to authenticated;
+
+-- Web Push (#16.3): where the browser has it, a new inbox item is also pushed to the member's
+-- phones. An addition to the inbox, never instead of it: WeChat's in-app browser and many
+-- mainland browsers have no PushManager, and a push that never arrives loses nothing.
+--
+-- Storage: one row per browser subscription, keyed by its endpoint (a browser has one per
+-- origin); the row's id is made on the phone, so a retried save never doubles it. A member sees
+-- and removes only their own. On a shared phone the endpoint moves to whoever subscribed last.
+--
+-- Sending: a trigger on app.inbox_items posts the new item to the `push` Edge Function
+-- (supabase/functions/push) through pg_net, as a Supabase database webhook does, when pg_net is
+-- installed and app.push_settings holds the function's URL and secret. Without them (the local
+-- stack has no pg_net) the trigger does nothing: the inbox is unchanged. The function reads the
+-- member's subscriptions through public.push_targets (service_role only) and drops the ones the
+-- push service says are gone (public.push_gone).
+
+-- tables ------------------------------------------------------------------------------------
+create table app.push_subscriptions (
+  id uuid primary key,
+  user_id uuid not null references app.profiles (user_id) on delete cascade,
+  endpoint text not null unique check (endpoint ~ '^https://' and char_length(endpoint) <= 1000),
+  -- the browser's keys (base64url), which the sender encrypts each message with
+  p256dh text not null check (p256dh ~ '^[A-Za-z0-9_-]{40,200}=*$'),
+  auth text not null check (auth ~ '^[A-Za-z0-9_-]{8,100}=*$'),
+  -- the app's language on that phone when it subscribed: the notification's words
+  lang text not null default 'zh-CN' check (lang in ('zh-CN', 'en')),
+  created_at timestamptz not null default now()
+);
+
+comment on table app.push_subscriptions is 'Web Push subscriptions of members'' browsers (one per endpoint); written only through push_subscribe/push_unsubscribe.';
+
+create table app.push_settings (
+  id boolean primary key default true check (id),
+  function_url text not null check (function_url ~ '^https?://'),
+  secret text not null check (char_length(secret) >= 16)
+);
+
+comment on table app.push_settings is 'Where the push Edge Function is and the secret it checks; one row, written by the operator (no row: no pushes).';
+
+-- indexes -----------------------------------------------------------------------------------
+create index push_subscriptions_user_idx on app.push_subscriptions (user_id);
+
+-- RLS ---------------------------------------------------------------------------------------
+alter table app.push_subscriptions enable row level security;
+alter table app.push_settings enable row level security;
+
+-- push_settings holds the function's secret: no member reads it (the trigger is security definer)
+create policy push_settings_select on app.push_settings for select to authenticated using (false);
+
+create policy push_subscriptions_select on app.push_subscriptions for select to authenticated
+  using (user_id = (select auth.uid()));
+
+create policy push_subscriptions_delete on app.push_subscriptions for delete to authenticated
+  using (user_id = (select auth.uid()));
+
+grant select, delete on app.push_subscriptions to authenticated;
+grant all on app.push_subscriptions, app.push_settings to service_role;
+
+-- functions ---------------------------------------------------------------------------------
+
+-- Saves this browser's subscription for me. The same id again (a retry) changes nothing but the
+-- keys; an endpoint another account held on this phone becomes mine. Crosses RLS on purpose (the
+-- other account's row), after checking who calls.
+create function app.push_save(p_id uuid, p_endpoint text, p_p256dh text, p_auth text, p_lang text)
+returns jsonb
+language plpgsql security definer set search_path = '' as $$
+declare
+  v_uid uuid := app.require_user();
+  v_row app.push_subscriptions;
+begin
+  if p_id is null or p_endpoint is null or p_endpoint !~ '^https://' or char_length(p_endpoint) > 1000
+     or coalesce(p_p256dh, '') !~ '^[A-Za-z0-9_-]{40,200}=*$' or coalesce(p_auth, '') !~ '^[A-Za-z0-9_-]{8,100}=*$' then
+    raise exception using message = 'push.invalid', errcode = 'P0001';
+  end if;
+  if exists (select 1 from app.push_subscriptions s where s.id = p_id and s.user_id <> v_uid) then
+    raise exception using message = 'push.conflict', errcode = 'PT409';
+  end if;
+  delete from app.push_subscriptions s where s.endpoint = p_endpoint and s.id <> p_id;
+  insert into app.push_subscriptions as s (id, user_id, endpoint, p256dh, auth, lang)
+  values (p_id, v_uid, p_endpoint, p_p256dh, p_auth, case when p_lang = 'en' then 'en' else 'zh-CN' end)
+  on conflict (id) do update set endpoint = excluded.endpoint, p256dh = excluded.p256dh, auth = excluded.auth, lang = excluded.lang
+  returning * into v_row;
+  return jsonb_build_object('id', v_row.id, 'endpoint', v_row.endpoint, 'created_at', v_row.created_at);
+end
+$$;
+revoke execute on function app.push_save(uuid, text, text, text, text) from public;
+grant execute on function app.push_save(uuid, text, text, text, text) to authenticated;
+
+create function public.push_subscribe(p_id uuid, p_endpoint text, p_p256dh text, p_auth text, p_lang text default 'zh-CN')
+returns jsonb
+language sql volatile security invoker set search_path = '' as $$
+  select app.push_save(p_id, p_endpoint, p_p256dh, p_auth, p_lang)
+$$;
+revoke execute on function public.push_subscribe(uuid, text, text, text, text) from public, anon;
+grant execute on function public.push_subscribe(uuid, text, text, text, text) to authenticated;
+
+-- removes this browser's subscription if it is mine (turning the switch off, signing out)
+create function public.push_unsubscribe(p_endpoint text) returns jsonb
+language plpgsql volatile security invoker set search_path = '' as $$
+declare
+  v_uid uuid := app.require_user();
+  v_n int;
+begin
+  delete from app.push_subscriptions s where s.endpoint = p_endpoint and s.user_id = v_uid;
+  get diagnostics v_n = row_count;
+  return jsonb_build_object('removed', v_n > 0);
+end
+$$;
+revoke execute on function public.push_unsubscribe(text) from public, anon;
+grant execute on function public.push_unsubscribe(text) to authenticated;
+
+-- the sender's read: where to push one member's item, and in which language
+create function public.push_targets(p_user uuid) returns jsonb
+language sql stable security definer set search_path = '' as $$
+  select coalesce(jsonb_agg(jsonb_build_object('endpoint', s.endpoint, 'p256dh', s.p256dh, 'auth', s.auth, 'lang', s.lang)
+    order by s.created_at), '[]'::jsonb)
+    from app.push_subscriptions s where s.user_id = p_user
+$$;
+revoke execute on function public.push_targets(uuid) from public, anon, authenticated;
+grant execute on function public.push_targets(uuid) to service_role;
+
+-- the push service answered 404/410 for this endpoint: the browser dropped it
+create function public.push_gone(p_endpoint text) returns void
+language sql volatile security definer set search_path = '' as $$
+  delete from app.push_subscriptions s where s.endpoint = p_endpoint
+$$;
+revoke execute on function public.push_gone(text) from public, anon, authenticated;
+grant execute on function public.push_gone(text) to service_role;
+
+-- triggers ----------------------------------------------------------------------------------
+
+-- A new inbox item goes to the push function, the payload of a Supabase database webhook
+-- ({type, table, schema, record, old_record}). pg_net's call is queued and sent after commit,
+-- so the inbox write never waits for it; without pg_net or settings it is skipped.
+create function app.push_on_inbox_item() returns trigger
+language plpgsql security definer set search_path = '' as $$
+declare
+  v_settings app.push_settings;
+begin
+  if to_regprocedure('net.http_post(text, jsonb, jsonb, jsonb, integer)') is null then
+    return null;
+  end if;
+  select * into v_settings from app.push_settings where id;
+  if not found or not exists (select 1 from app.push_subscriptions s where s.user_id = new.user_id) then
+    return null;
+  end if;
+  execute 'select net.http_post(url := $1, body := $2, params := $3, headers := $4, timeout_milliseconds := $5)'
+    using v_settings.function_url,
+          jsonb_build_object('type', 'INSERT', 'table', 'inbox_items', 'schema', 'app', 'record', to_jsonb(new), 'old_record', null),
+          '{}'::jsonb,
+          jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || v_settings.secret),
+          5000;
+  return null;
+end
+$$;
+revoke execute on function app.push_on_inbox_item() from public;
+
+create trigger inbox_items_push after insert on app.inbox_items
+  for each row execute function app.push_on_inbox_item();
+
+reset check_function_bodies;

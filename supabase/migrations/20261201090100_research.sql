@@ -3,13 +3,15 @@
 -- → selected), the year's collection (《党建工作成果集》) and who still owes an article.
 -- Plan 三.2: "全年副校级以上干部撰写调研文章1篇以上，局党委将精选篇目编入《…党建工作成果集》".
 
+-- As pg_dump does: each function is defined once, where its area first needs it, with its current
+-- body, which may read a table that a later part of this file or a later area makes.
+set check_function_bodies = off;
+
 -- types -------------------------------------------------------------------------------------
 -- (none: states are text with checks, as elsewhere)
 
 -- tables ------------------------------------------------------------------------------------
 
--- the roster's position flag; a secretary sets it (public.research_set_cadre)
-alter table app.memberships add column is_cadre boolean not null default false;
 comment on column app.memberships.is_cadre is 'A cadre of vice-principal level or above (副校级以上干部): owes one research article a year.';
 
 create table app.research_topics (
@@ -21,8 +23,11 @@ create table app.research_topics (
   sort_order int not null default 0,
   created_by uuid references app.profiles (user_id) on delete set null,
   created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  -- tables ------------------------------------------------------------------------------------
+  retired_at timestamptz
 );
+
 comment on table app.research_topics is 'Suggested research topics of a year, published by the bureau or a school committee with a short brief.';
 
 create table app.research_topic_sessions (
@@ -31,6 +36,7 @@ create table app.research_topic_sessions (
   linked_by uuid references app.profiles (user_id) on delete set null,
   linked_at timestamptz not null default now()
 );
+
 comment on table app.research_topic_sessions is 'A 专题调研 session linked to the research topic it works on (a link table so the sessions area keeps its table).';
 
 create table app.research_articles (
@@ -48,6 +54,7 @@ create table app.research_articles (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
+
 comment on table app.research_articles is 'A research article (调研文章): plain text with headings; written by its author, reviewed by the secretary of its organisation, selected by the bureau.';
 
 create table app.research_events (
@@ -58,6 +65,7 @@ create table app.research_events (
   comment text not null default '' check (char_length(comment) <= 1000),
   at timestamptz not null default now()
 );
+
 comment on table app.research_events is 'Where an article has been: each submission and decision with its comment, shown to the author.';
 
 create table app.research_collections (
@@ -69,6 +77,7 @@ create table app.research_collections (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
+
 comment on table app.research_collections is 'The year''s 《党建工作成果集》: foreword, sections, ordered articles; members read it once published.';
 
 create table app.research_sections (
@@ -77,6 +86,7 @@ create table app.research_sections (
   title text not null check (char_length(btrim(title)) between 1 and 60),
   sort_order int not null default 0
 );
+
 comment on table app.research_sections is 'A section (篇/章) of a collection.';
 
 create table app.research_collection_items (
@@ -90,10 +100,10 @@ create table app.research_collection_items (
   position text not null default '',
   org_name text not null default ''
 );
+
 comment on table app.research_collection_items is 'A selected article''s place in its collection, with the byline as printed.';
 
 -- indexes -----------------------------------------------------------------------------------
-
 create index research_topics_org_year_idx on app.research_topics (org_id, year);
 create index research_topics_created_by_idx on app.research_topics (created_by);
 create index research_topic_sessions_topic_id_idx on app.research_topic_sessions (topic_id);
@@ -108,9 +118,9 @@ create index research_collection_items_collection_idx on app.research_collection
 create index research_collection_items_section_id_idx on app.research_collection_items (section_id);
 
 -- triggers ----------------------------------------------------------------------------------
-
 create trigger research_topics_touch before update on app.research_topics
   for each row execute function app.touch_updated_at();
+
 create trigger research_collections_touch before update on app.research_collections
   for each row execute function app.touch_updated_at();
 
@@ -130,12 +140,13 @@ begin
   return new;
 end
 $$;
+revoke execute on function app.research_articles_guard() from public;
+grant execute on function app.research_articles_guard() to authenticated, service_role;
 
 create trigger research_articles_guard before update on app.research_articles
   for each row execute function app.research_articles_guard();
 
 -- RLS ---------------------------------------------------------------------------------------
-
 alter table app.research_topics enable row level security;
 alter table app.research_topic_sessions enable row level security;
 alter table app.research_articles enable row level security;
@@ -146,18 +157,23 @@ alter table app.research_collection_items enable row level security;
 
 create policy research_topics_select on app.research_topics for select to authenticated
   using (org_id in (select app.visible_org_ids()));
+
 create policy research_topics_insert on app.research_topics for insert to authenticated
   with check (org_id in (select app.managed_org_ids()));
+
 create policy research_topics_update on app.research_topics for update to authenticated
   using (org_id in (select app.managed_org_ids())) with check (org_id in (select app.managed_org_ids()));
 
 create policy research_topic_sessions_select on app.research_topic_sessions for select to authenticated
   using (app.can_see_session(session_id));
+
 create policy research_topic_sessions_insert on app.research_topic_sessions for insert to authenticated
   with check (exists (select 1 from app.sessions s where s.id = session_id and s.org_id in (select app.managed_org_ids())));
+
 create policy research_topic_sessions_update on app.research_topic_sessions for update to authenticated
   using (exists (select 1 from app.sessions s where s.id = session_id and s.org_id in (select app.managed_org_ids())))
   with check (exists (select 1 from app.sessions s where s.id = session_id and s.org_id in (select app.managed_org_ids())));
+
 create policy research_topic_sessions_delete on app.research_topic_sessions for delete to authenticated
   using (exists (select 1 from app.sessions s where s.id = session_id and s.org_id in (select app.managed_org_ids())));
 
@@ -172,9 +188,11 @@ create policy research_articles_select on app.research_articles for select to au
       select 1 from app.research_collection_items i join app.research_collections c on c.id = i.collection_id
        where i.article_id = research_articles.id and c.published_at is not null))
   );
+
 create policy research_articles_insert on app.research_articles for insert to authenticated
   with check (author_id = (select auth.uid()) and state = 'draft' and exists (
     select 1 from app.memberships m where m.user_id = (select auth.uid()) and m.org_id = research_articles.org_id and m.ended_at is null));
+
 create policy research_articles_update on app.research_articles for update to authenticated
   using (author_id = (select auth.uid()) or org_id in (select app.managed_org_ids()) or (select app.is_bureau_admin()))
   with check (author_id = (select auth.uid()) or org_id in (select app.managed_org_ids()) or (select app.is_bureau_admin()));
@@ -182,32 +200,41 @@ create policy research_articles_update on app.research_articles for update to au
 -- an event is seen with its article (the article's policy decides)
 create policy research_events_select on app.research_events for select to authenticated
   using (exists (select 1 from app.research_articles a where a.id = article_id));
+
 create policy research_events_insert on app.research_events for insert to authenticated
   with check (actor_id = (select auth.uid()) and exists (select 1 from app.research_articles a where a.id = article_id));
 
 create policy research_collections_select on app.research_collections for select to authenticated
   using ((select app.is_bureau_admin()) or (published_at is not null and (select app.is_member_anywhere())));
+
 create policy research_collections_insert on app.research_collections for insert to authenticated
   with check ((select app.is_bureau_admin()));
+
 create policy research_collections_update on app.research_collections for update to authenticated
   using ((select app.is_bureau_admin())) with check ((select app.is_bureau_admin()));
 
 create policy research_sections_select on app.research_sections for select to authenticated
   using (exists (select 1 from app.research_collections c where c.id = collection_id));
+
 create policy research_sections_insert on app.research_sections for insert to authenticated
   with check ((select app.is_bureau_admin()));
+
 create policy research_sections_update on app.research_sections for update to authenticated
   using ((select app.is_bureau_admin())) with check ((select app.is_bureau_admin()));
+
 create policy research_sections_delete on app.research_sections for delete to authenticated
   using ((select app.is_bureau_admin()));
 
 create policy research_collection_items_select on app.research_collection_items for select to authenticated
   using ((select app.is_bureau_admin()) or exists (
     select 1 from app.research_collections c where c.id = collection_id and c.published_at is not null));
+
 create policy research_collection_items_insert on app.research_collection_items for insert to authenticated
   with check ((select app.is_bureau_admin()));
+
 create policy research_collection_items_update on app.research_collection_items for update to authenticated
   using ((select app.is_bureau_admin())) with check ((select app.is_bureau_admin()));
+
 create policy research_collection_items_delete on app.research_collection_items for delete to authenticated
   using ((select app.is_bureau_admin()));
 
@@ -218,6 +245,8 @@ create function app.research_year() returns int
 language sql stable set search_path = '' as $$
   select extract(year from now() at time zone 'Asia/Shanghai')::int
 $$;
+revoke execute on function app.research_year() from public;
+grant execute on function app.research_year() to authenticated, service_role;
 
 create function app.research_article_json(p_a app.research_articles) returns jsonb
 language sql stable set search_path = '' as $$
@@ -236,6 +265,8 @@ language sql stable set search_path = '' as $$
         from app.research_events e where e.article_id = p_a.id), '[]'::jsonb)
   )
 $$;
+revoke execute on function app.research_article_json(app.research_articles) from public;
+grant execute on function app.research_article_json(app.research_articles) to authenticated, service_role;
 
 -- An article I may act on, locked; not found (or not visible) is 404.
 create function app.research_article_for_update(p_id uuid) returns app.research_articles
@@ -253,6 +284,8 @@ begin
   return v_a;
 end
 $$;
+revoke execute on function app.research_article_for_update(uuid) from public;
+grant execute on function app.research_article_for_update(uuid) to authenticated, service_role;
 
 -- Moves an article from one of p_from to p_to, recording the event and auditing decisions.
 create function app.research_transition(p_a app.research_articles, p_from text[], p_to text, p_action text, p_comment text)
@@ -278,6 +311,8 @@ begin
   return v_new;
 end
 $$;
+revoke execute on function app.research_transition(app.research_articles, text[], text, text, text) from public;
+grant execute on function app.research_transition(app.research_articles, text[], text, text, text) to authenticated, service_role;
 
 -- Per organisation I manage, its cadres and whether each has submitted this year. Crosses RLS on
 -- purpose: a cadre's article may be filed under another of their organisations, which this
@@ -295,29 +330,30 @@ language sql stable security definer set search_path = '' as $$
    where m.is_cadre and m.ended_at is null and o.retired_at is null
      and m.org_id in (select app.managed_org_ids())
 $$;
-revoke execute on function app.research_owed_rows(int) from public, anon;
-grant execute on function app.research_owed_rows(int) to authenticated, service_role;
+revoke execute on function app.research_owed_rows(integer) from public;
+grant execute on function app.research_owed_rows(integer) to authenticated, service_role;
 
--- functions: API ----------------------------------------------------------------------------
+-- functions: topics -------------------------------------------------------------------------
 
--- The year's topics I can see (the bureau's and my schools'), with the 专题调研 sessions linked.
+-- The year's topics I can see; retired ones only for those who may bring them back.
 create function public.research_topics(p_year int default null) returns jsonb
 language sql stable security invoker set search_path = '' as $$
   select coalesce(jsonb_agg(jsonb_build_object(
            'id', t.id, 'title', t.title, 'brief', t.brief, 'year', t.year, 'org_id', t.org_id,
-           'org_name', o.name, 'can_edit', app.can_manage(t.org_id),
+           'org_name', o.name, 'can_edit', app.can_manage(t.org_id), 'retired_at', t.retired_at,
            'sessions', coalesce((select jsonb_agg(jsonb_build_object('id', s.id, 'title', s.title, 'starts_at', s.starts_at) order by s.starts_at)
                                    from app.research_topic_sessions l join app.sessions s on s.id = l.session_id
                                   where l.topic_id = t.id), '[]'::jsonb))
-           order by array_length(o.path, 1), t.sort_order, t.title), '[]'::jsonb)
+           order by t.retired_at nulls first, array_length(o.path, 1), t.sort_order, t.title), '[]'::jsonb)
     from app.research_topics t join app.organisations o on o.id = t.org_id
    where t.year = coalesce(p_year, app.research_year())
+     and (t.retired_at is null or app.can_manage(t.org_id))
 $$;
-revoke execute on function public.research_topics(int) from public, anon;
-grant execute on function public.research_topics(int) to authenticated;
+revoke execute on function public.research_topics(integer) from public, anon;
+grant execute on function public.research_topics(integer) to authenticated;
 
 -- Publish or edit a topic (bureau or a school committee's secretary). p_id is made by the client.
-create function public.research_save_topic(p_id uuid, p_org_id uuid, p_title text, p_brief text default '', p_year int default null)
+create function public.research_topic_save(p_id uuid, p_org_id uuid, p_title text, p_brief text default '', p_year int default null)
 returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
@@ -354,16 +390,18 @@ begin
   return jsonb_build_object('id', p_id, 'title', v_title, 'brief', v_brief, 'year', v_year, 'org_id', p_org_id);
 end
 $$;
-revoke execute on function public.research_save_topic(uuid, uuid, text, text, int) from public, anon;
-grant execute on function public.research_save_topic(uuid, uuid, text, text, int) to authenticated;
+revoke execute on function public.research_topic_save(uuid, uuid, text, text, integer) from public, anon;
+grant execute on function public.research_topic_save(uuid, uuid, text, text, integer) to authenticated;
 
--- Link a 专题调研 session to a topic (null unlinks). Only a session of kind research.
-create function public.research_link_session(p_session_id uuid, p_topic_id uuid) returns jsonb
+-- Link a 专题调研 session to a topic (null unlinks): a current topic of the bureau or of an
+-- organisation above or at the session's own, so a school's topic is not linked from another.
+create function public.research_topic_link_session(p_session_id uuid, p_topic_id uuid) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
   v_kind text;
   v_org uuid;
+  v_t app.research_topics;
 begin
   select s.kind, s.org_id into v_kind, v_org from app.sessions s where s.id = p_session_id;
   if not found then
@@ -376,8 +414,12 @@ begin
   if p_topic_id is null then
     delete from app.research_topic_sessions l where l.session_id = p_session_id;
   else
-    if not exists (select 1 from app.research_topics t where t.id = p_topic_id) then
+    select * into v_t from app.research_topics t where t.id = p_topic_id;
+    if not found or not exists (select 1 from app.organisations o where o.id = v_org and o.path @> array[v_t.org_id]) then
       raise exception using message = 'research.topic_not_found', errcode = 'PT404';
+    elsif v_t.retired_at is not null
+      and not exists (select 1 from app.research_topic_sessions l where l.session_id = p_session_id and l.topic_id = p_topic_id) then
+      raise exception using message = 'research.topic_retired', errcode = 'PT409';
     end if;
     insert into app.research_topic_sessions (session_id, topic_id, linked_by) values (p_session_id, p_topic_id, v_uid)
     on conflict (session_id) do update set topic_id = excluded.topic_id, linked_by = excluded.linked_by, linked_at = now();
@@ -386,11 +428,11 @@ begin
   return jsonb_build_object('session_id', p_session_id, 'topic_id', p_topic_id);
 end
 $$;
-revoke execute on function public.research_link_session(uuid, uuid) from public, anon;
-grant execute on function public.research_link_session(uuid, uuid) to authenticated;
+revoke execute on function public.research_topic_link_session(uuid, uuid) from public, anon;
+grant execute on function public.research_topic_link_session(uuid, uuid) to authenticated;
 
 -- The secretary marks (or unmarks) a member as a cadre of vice-principal level or above.
-create function public.research_set_cadre(p_membership_id uuid, p_is_cadre boolean) returns jsonb
+create function public.member_set_cadre(p_membership_id uuid, p_is_cadre boolean) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_org uuid;
@@ -412,13 +454,13 @@ begin
   return jsonb_build_object('membership_id', p_membership_id, 'is_cadre', p_is_cadre);
 end
 $$;
-revoke execute on function public.research_set_cadre(uuid, boolean) from public, anon;
-grant execute on function public.research_set_cadre(uuid, boolean) to authenticated;
+revoke execute on function public.member_set_cadre(uuid, boolean) from public, anon;
+grant execute on function public.member_set_cadre(uuid, boolean) to authenticated;
 
 -- Save my draft as I type (made on the phone with its id, sent now or from the outbox later).
 -- p_rev counts the saves of this draft on the client: a save whose rev is not above the stored
 -- one is an old retry and changes nothing, so a late retry never undoes newer text.
-create function public.research_save_draft(
+create function public.research_draft_save(
   p_id uuid, p_title text, p_body text, p_topic_id uuid default null, p_org_id uuid default null, p_rev int default 0
 ) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
@@ -480,12 +522,12 @@ begin
   return app.research_article_json(v_new);
 end
 $$;
-revoke execute on function public.research_save_draft(uuid, text, text, uuid, uuid, int) from public, anon;
-grant execute on function public.research_save_draft(uuid, text, text, uuid, uuid, int) to authenticated;
+revoke execute on function public.research_draft_save(uuid, text, text, uuid, uuid, integer) from public, anon;
+grant execute on function public.research_draft_save(uuid, text, text, uuid, uuid, integer) to authenticated;
 
 -- Submit my draft (or my revised, returned article) to my organisation. A retry of a submission
 -- that went through answers the article as it is.
-create function public.research_submit(p_id uuid) returns jsonb
+create function public.research_article_submit(p_id uuid) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
@@ -503,11 +545,11 @@ begin
   return app.research_article_json(app.research_transition(v_a, array['draft', 'returned'], 'submitted', 'submit', ''));
 end
 $$;
-revoke execute on function public.research_submit(uuid) from public, anon;
-grant execute on function public.research_submit(uuid) to authenticated;
+revoke execute on function public.research_article_submit(uuid) from public, anon;
+grant execute on function public.research_article_submit(uuid) to authenticated;
 
 -- Take my submission back before it is reviewed.
-create function public.research_withdraw(p_id uuid) returns jsonb
+create function public.research_article_withdraw(p_id uuid) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
@@ -521,11 +563,11 @@ begin
   return app.research_article_json(app.research_transition(v_a, array['submitted'], 'draft', 'withdraw', ''));
 end
 $$;
-revoke execute on function public.research_withdraw(uuid) from public, anon;
-grant execute on function public.research_withdraw(uuid) to authenticated;
+revoke execute on function public.research_article_withdraw(uuid) from public, anon;
+grant execute on function public.research_article_withdraw(uuid) to authenticated;
 
 -- The secretary's decision on a submission: return it with a comment, or recommend it upward.
-create function public.research_review(p_id uuid, p_decision text, p_comment text default '') returns jsonb
+create function public.research_article_review(p_id uuid, p_decision text, p_comment text default '') returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_uid uuid := app.require_user();
@@ -547,8 +589,8 @@ begin
     v_a, array['submitted'], case p_decision when 'return' then 'returned' else 'recommended' end, p_decision, v_comment));
 end
 $$;
-revoke execute on function public.research_review(uuid, text, text) from public, anon;
-grant execute on function public.research_review(uuid, text, text) to authenticated;
+revoke execute on function public.research_article_review(uuid, text, text) from public, anon;
+grant execute on function public.research_article_review(uuid, text, text) to authenticated;
 
 -- Submissions to the organisations I manage (not drafts), waiting ones first.
 create function public.research_review_list(p_year int default null) returns jsonb
@@ -562,18 +604,18 @@ language sql stable security invoker set search_path = '' as $$
      and a.state <> 'draft' and a.org_id in (select app.managed_org_ids())
      and a.author_id <> (select auth.uid())
 $$;
-revoke execute on function public.research_review_list(int) from public, anon;
-grant execute on function public.research_review_list(int) to authenticated;
+revoke execute on function public.research_review_list(integer) from public, anon;
+grant execute on function public.research_review_list(integer) to authenticated;
 
 -- My articles, newest first, with where each stands.
-create function public.research_my_articles() returns jsonb
+create function public.my_research_articles() returns jsonb
 language sql stable security invoker set search_path = '' as $$
   select coalesce(jsonb_agg(app.research_article_json(a) - 'body' order by a.updated_at desc), '[]'::jsonb)
     from app.research_articles a
    where a.author_id = (select auth.uid())
 $$;
-revoke execute on function public.research_my_articles() from public, anon;
-grant execute on function public.research_my_articles() to authenticated;
+revoke execute on function public.my_research_articles() from public, anon;
+grant execute on function public.my_research_articles() to authenticated;
 
 create function public.research_article(p_id uuid) returns jsonb
 language plpgsql stable security invoker set search_path = '' as $$
@@ -611,8 +653,8 @@ language sql stable security invoker set search_path = '' as $$
         from r group by r.org_id, r.org_name, r.org_path
     ) x
 $$;
-revoke execute on function public.research_owed(int) from public, anon;
-grant execute on function public.research_owed(int) to authenticated;
+revoke execute on function public.research_owed(integer) from public, anon;
+grant execute on function public.research_owed(integer) to authenticated;
 
 -- The collection of a year, made on first use by the bureau.
 create function app.research_collection_of(p_year int) returns app.research_collections
@@ -629,6 +671,8 @@ begin
   return v_c;
 end
 $$;
+revoke execute on function app.research_collection_of(integer) from public;
+grant execute on function app.research_collection_of(integer) to authenticated, service_role;
 
 -- The bureau's list: recommended and selected articles from every school for the year.
 create function public.research_recommended(p_year int default null) returns jsonb
@@ -644,12 +688,12 @@ begin
      where a.year = coalesce(p_year, app.research_year()) and a.state in ('recommended', 'selected')), '[]'::jsonb);
 end
 $$;
-revoke execute on function public.research_recommended(int) from public, anon;
-grant execute on function public.research_recommended(int) to authenticated;
+revoke execute on function public.research_recommended(integer) from public, anon;
+grant execute on function public.research_recommended(integer) to authenticated;
 
 -- The bureau selects a recommended article into its year's collection (or takes it out again
 -- while the collection is unpublished).
-create function public.research_select(p_id uuid, p_selected boolean default true, p_section_id uuid default null) returns jsonb
+create function public.research_article_select(p_id uuid, p_selected boolean default true, p_section_id uuid default null) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
   v_a app.research_articles;
@@ -689,8 +733,8 @@ begin
   return app.research_article_json(v_a);
 end
 $$;
-revoke execute on function public.research_select(uuid, boolean, uuid) from public, anon;
-grant execute on function public.research_select(uuid, boolean, uuid) to authenticated;
+revoke execute on function public.research_article_select(uuid, boolean, uuid) from public, anon;
+grant execute on function public.research_article_select(uuid, boolean, uuid) to authenticated;
 
 -- The collection as a book: foreword, sections in order, articles in order with their bylines.
 -- The bureau sees it while it is being made; members once it is published.
@@ -725,8 +769,8 @@ begin
        where i.collection_id = v_c.id), '[]'::jsonb));
 end
 $$;
-revoke execute on function public.research_collection(int) from public, anon;
-grant execute on function public.research_collection(int) to authenticated;
+revoke execute on function public.research_collection(integer) from public, anon;
+grant execute on function public.research_collection(integer) to authenticated;
 
 -- Published collections (every member), and the bureau's unpublished ones too.
 create function public.research_collections() returns jsonb
@@ -742,7 +786,7 @@ grant execute on function public.research_collections() to authenticated;
 -- The bureau edits the book: title, foreword, sections (p_sections: [{id, title}] in order; ids
 -- made by the client) and the order of articles (p_order: [{id, section_id}] in order).
 -- Anything left out of p_order keeps its place after the listed ones.
-create function public.research_save_collection(
+create function public.research_collection_save(
   p_year int, p_title text, p_foreword text, p_sections jsonb default '[]', p_order jsonb default '[]', p_published boolean default null
 ) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
@@ -820,18 +864,8 @@ begin
   return public.research_collection(v_c.year);
 end
 $$;
-revoke execute on function public.research_save_collection(int, text, text, jsonb, jsonb, boolean) from public, anon;
-grant execute on function public.research_save_collection(int, text, text, jsonb, jsonb, boolean) to authenticated;
-
--- grants ------------------------------------------------------------------------------------
-
-revoke execute on function app.research_year(), app.research_article_json(app.research_articles),
-  app.research_article_for_update(uuid), app.research_transition(app.research_articles, text[], text, text, text),
-  app.research_collection_of(int), app.research_articles_guard() from public, anon;
-grant execute on function app.research_year(), app.research_article_json(app.research_articles),
-  app.research_article_for_update(uuid), app.research_transition(app.research_articles, text[], text, text, text),
-  app.research_collection_of(int), app.research_articles_guard() to authenticated, service_role;
-
+revoke execute on function public.research_collection_save(integer, text, text, jsonb, jsonb, boolean) from public, anon;
+grant execute on function public.research_collection_save(integer, text, text, jsonb, jsonb, boolean) to authenticated;
 grant select, insert, update on app.research_topics to authenticated;
 grant select, insert, update, delete on app.research_topic_sessions to authenticated;
 grant select, insert, update on app.research_articles to authenticated;
@@ -841,3 +875,103 @@ grant select, insert, update, delete on app.research_sections to authenticated;
 grant select, insert, update, delete on app.research_collection_items to authenticated;
 grant all on app.research_topics, app.research_topic_sessions, app.research_articles, app.research_events,
   app.research_collections, app.research_sections, app.research_collection_items to service_role;
+
+-- Topics can be retired (and are scoped to the session linking them), and the cadre flag travels
+-- with a roster row (the import's optional 副校级以上干部 column) into the membership made from it.
+-- The roster shows the flag and a session's detail names its topic: those research parts live
+-- inside public.roster_import, app.roster_check_rows and public.session_detail, in their own areas.
+
+comment on column app.research_topics.retired_at is 'Set when the publisher retires the topic: no longer offered for new articles or sessions; kept for those that have it.';
+comment on column app.pending_members.is_cadre is 'From the roster file''s 副校级以上干部 column: copied to the membership when the row attaches.';
+
+-- triggers ----------------------------------------------------------------------------------
+
+-- Every path that turns a roster row into a membership (sign-up with a verified phone, an
+-- accepted invitation) marks the row attached after making the membership; the flag follows here
+-- once, so no attach function needs to know about it.
+create function app.pending_members_carry_cadre() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  update app.memberships m set is_cadre = true
+   where m.org_id = new.org_id and m.user_id = new.attached_user_id and m.ended_at is null and not m.is_cadre;
+  return new;
+end
+$$;
+revoke execute on function app.pending_members_carry_cadre() from public;
+
+create trigger pending_members_carry_cadre after update of attached_at on app.pending_members
+  for each row when (old.attached_at is null and new.attached_at is not null and new.is_cadre)
+  execute function app.pending_members_carry_cadre();
+
+-- Retire a topic (or bring it back), by whoever may edit it.
+create function public.research_topic_retire(p_id uuid, p_retired boolean default true) returns jsonb
+language plpgsql security invoker set search_path = '' as $$
+declare
+  v_t app.research_topics;
+begin
+  perform app.require_user();
+  if p_retired is null then
+    raise exception using message = 'research.decision_invalid', errcode = 'P0001';
+  end if;
+  -- read first, not locked: a lock needs the update policy, and a member who may read the topic
+  -- but not change it is told so rather than that it does not exist
+  select * into v_t from app.research_topics t where t.id = p_id;
+  if not found then
+    raise exception using message = 'research.topic_not_found', errcode = 'PT404';
+  elsif not app.can_manage(v_t.org_id) then
+    raise exception using message = 'research.not_allowed', errcode = '42501';
+  end if;
+  -- only the call that changes it is audited (a retry, or a concurrent twin, finds it done)
+  update app.research_topics t set retired_at = case when p_retired then now() end
+   where t.id = p_id and (t.retired_at is not null) <> p_retired
+  returning * into v_t;
+  if found then
+    perform app.audit(v_t.org_id, case when p_retired then 'research.retire_topic' else 'research.restore_topic' end, p_id,
+      jsonb_build_object('title', v_t.title));
+  else
+    select * into v_t from app.research_topics t where t.id = p_id;
+  end if;
+  return jsonb_build_object('id', v_t.id, 'retired_at', v_t.retired_at);
+end
+$$;
+revoke execute on function public.research_topic_retire(uuid, boolean) from public, anon;
+grant execute on function public.research_topic_retire(uuid, boolean) to authenticated;
+
+-- functions: the import's column ------------------------------------------------------------
+
+-- The 副校级以上干部 column as secretaries fill it: empty or 否 is not a cadre, 是 is; anything
+-- else is a mistake shown against its row (null here), never guessed.
+create function app.parse_cadre(p_value text) returns boolean
+language sql immutable set search_path = '' as $$
+  select case lower(btrim(coalesce(p_value, '')))
+    when '' then false when '否' then false when 'n' then false when 'no' then false when 'false' then false when '0' then false
+    when '×' then false when '不是' then false
+    when '是' then true when 'y' then true when 'yes' then true when 'true' then true when '1' then true
+    when '√' then true when '✓' then true when '副校级以上' then true when '副校级以上干部' then true
+    else null
+  end
+$$;
+revoke execute on function app.parse_cadre(text) from public;
+grant execute on function app.parse_cadre(text) to authenticated, service_role;
+
+-- A member moved to another organisation (public.member_move ends the old membership and makes a
+-- new one, in one transaction) stays the cadre they were: the flag is their position, not the
+-- branch's. Recognised by the old row having been ended in this very transaction (its xmin), so
+-- whatever date the move records, and no other path (a later re-join) inherits it.
+create function app.memberships_keep_cadre() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if exists (select 1 from app.memberships m
+              where m.user_id = new.user_id and m.is_cadre and m.ended_at is not null
+                and m.xmin::text = (pg_current_xact_id()::text::numeric % 4294967296)::text) then
+    new.is_cadre := true;
+  end if;
+  return new;
+end
+$$;
+revoke execute on function app.memberships_keep_cadre() from public;
+
+create trigger memberships_keep_cadre before insert on app.memberships
+  for each row when (not new.is_cadre) execute function app.memberships_keep_cadre();
+
+reset check_function_bodies;

@@ -9,9 +9,10 @@
 -- invite_redemptions; a declined person cannot ask again through the same invite (a new one
 -- from the secretary lets them). Writes carry a client-made id, so a retried tap adds nothing.
 
--- tables ------------------------------------------------------------------------------------
+-- As pg_dump does: each function is defined once, where its area first needs it, with its current
+-- body, which may read a table that a later part of this file or a later area makes.
+set check_function_bodies = off;
 
-alter table app.invites add column needs_approval boolean not null default false;
 comment on column app.invites.needs_approval is 'True: opening the invite asks to join (app.join_requests) instead of admitting at once.';
 
 create table app.join_requests (
@@ -27,17 +28,10 @@ create table app.join_requests (
   constraint join_requests_once unique (invite_id, user_id),
   constraint join_requests_answered check ((status = 'pending') = (answered_at is null))
 );
+
 comment on table app.join_requests is 'A person asking to join an organisation through an invite that needs approval; answered by its secretaries.';
 
--- the inbox kinds: the secretaries'' "X asked to join", the asker''s answer
-alter table app.inbox_items drop constraint inbox_items_kind_check;
-alter table app.inbox_items add constraint inbox_items_kind_check check (kind in ('session_scheduled', 'session_moved',
-  'session_cancelled', 'session_tomorrow', 'session_soon', 'leave_approved', 'leave_declined', 'makeup_assigned',
-  'plan_assigned', 'plan_due', 'post_quoted', 'topic_closed', 'leave_waiting', 'roster_imported', 'member_joined',
-  'join_requested', 'join_approved', 'join_declined'));
-
 -- indexes -----------------------------------------------------------------------------------
-
 create index join_requests_org_pending_idx on app.join_requests (org_id, created_at desc) where status = 'pending';
 create index join_requests_org_id_idx on app.join_requests (org_id);
 create index join_requests_user_id_idx on app.join_requests (user_id);
@@ -47,17 +41,9 @@ create index join_requests_answered_by_idx on app.join_requests (answered_by);
 
 -- the asker and those who manage the organisation; nobody writes except through the functions
 alter table app.join_requests enable row level security;
+
 create policy join_requests_select on app.join_requests for select to authenticated
   using (user_id = (select auth.uid()) or org_id in (select app.managed_org_ids()));
-
--- functions ---------------------------------------------------------------------------------
-
-create or replace function app.inbox_kinds() returns text[]
-language sql immutable set search_path = '' as $$
-  select array['session_scheduled', 'session_moved', 'session_cancelled', 'session_tomorrow', 'session_soon',
-    'leave_approved', 'leave_declined', 'makeup_assigned', 'plan_assigned', 'plan_due', 'post_quoted',
-    'topic_closed', 'leave_waiting', 'roster_imported', 'member_joined', 'join_requested', 'join_approved', 'join_declined']
-$$;
 
 create function app.join_request_json(r app.join_requests) returns jsonb
 language sql stable security definer set search_path = '' as $$
@@ -67,9 +53,10 @@ language sql stable security definer set search_path = '' as $$
     from app.organisations o, app.profiles p
    where o.id = r.org_id and p.user_id = r.user_id
 $$;
+revoke execute on function app.join_request_json(app.join_requests) from public;
 
 -- Whether redeeming this code must go through a request (an approval invite, and I am not in
--- the organisation yet: a member who opens it again gets redeem_invite's same answer).
+-- the organisation yet: a member who opens it again gets invite_redeem's same answer).
 create function app.invite_needs_approval(p_code text) returns boolean
 language sql stable security definer set search_path = '' as $$
   select exists (
@@ -78,6 +65,8 @@ language sql stable security definer set search_path = '' as $$
        and not exists (select 1 from app.memberships m
                         where m.org_id = i.org_id and m.user_id = auth.uid() and m.ended_at is null))
 $$;
+revoke execute on function app.invite_needs_approval(text) from public;
+grant execute on function app.invite_needs_approval(text) to anon, authenticated;
 
 -- Ask to join through an approval invite. Keyed by p_id (a retry returns the same request) and
 -- by (invite, me): opening the link again shows the request already made, whatever its answer.
@@ -126,6 +115,8 @@ begin
   return app.join_request_json(v_req);
 end
 $$;
+revoke execute on function app.join_request_create(uuid, text) from public;
+grant execute on function app.join_request_create(uuid, text) to authenticated;
 
 -- A secretary (or anyone above the organisation) answers. Answering again the same way returns
 -- the same and changes nothing; the other way round after an answer is a conflict.
@@ -171,6 +162,8 @@ begin
   return app.join_request_json(v_req);
 end
 $$;
+revoke execute on function app.join_request_answer(uuid, boolean) from public;
+grant execute on function app.join_request_answer(uuid, boolean) to authenticated;
 
 -- What /admin/join-requests shows: requests waiting in the organisations I manage, then those
 -- answered in the last 30 days.
@@ -182,6 +175,8 @@ language sql stable security definer set search_path = '' as $$
              and (r.status = 'pending' or r.answered_at > now() - interval '30 days')
            order by (r.status = 'pending') desc, r.created_at desc limit 200) r
 $$;
+revoke execute on function app.join_requests_for_manager() from public;
+grant execute on function app.join_requests_for_manager() to authenticated;
 
 -- triggers: the inbox -----------------------------------------------------------------------
 
@@ -204,55 +199,32 @@ begin
   return null;
 end
 $$;
+revoke execute on function app.inbox_on_join_request() from public;
 
 create trigger join_requests_inbox after insert or update of status on app.join_requests
   for each row execute function app.inbox_on_join_request();
 
 -- functions: the API ------------------------------------------------------------------------
-
 create function public.join_request_create(p_id uuid, p_code text) returns jsonb
 language sql security invoker set search_path = '' as $$
   select app.join_request_create(p_id, p_code)
 $$;
+revoke execute on function public.join_request_create(uuid, text) from public, anon;
+grant execute on function public.join_request_create(uuid, text) to authenticated;
 
 create function public.join_request_answer(p_id uuid, p_approve boolean) returns jsonb
 language sql security invoker set search_path = '' as $$
   select app.join_request_answer(p_id, p_approve)
 $$;
+revoke execute on function public.join_request_answer(uuid, boolean) from public, anon;
+grant execute on function public.join_request_answer(uuid, boolean) to authenticated;
 
-create function public.join_requests_list() returns jsonb
+create function public.join_request_list() returns jsonb
 language sql stable security invoker set search_path = '' as $$
   select app.join_requests_for_manager()
 $$;
-
--- An approval invite cannot be redeemed directly (an old client, a hand-made call): it says so.
-create or replace function public.redeem_invite(p_code text) returns jsonb
-language plpgsql security invoker set search_path = '' as $$
-begin
-  if app.invite_needs_approval(p_code) then
-    raise exception using message = 'invite.needs_approval', errcode = 'P0001';
-  end if;
-  return app.redeem_invite(p_code);
-end
-$$;
-
--- The join screen needs to know whether it admits or asks.
-create or replace function public.invite_preview(p_code text) returns jsonb
-language sql stable security invoker set search_path = '' as $$
-  select app.preview_invite(p_code) || jsonb_build_object('needs_approval', app.invite_needs_approval(p_code))
-$$;
-
-create or replace function public.invite_list(p_org_id uuid) returns jsonb
-language plpgsql stable security invoker set search_path = '' as $$
-begin
-  perform app.require_manage(p_org_id);
-  return coalesce((
-    select jsonb_agg(app.invite_json(i) || jsonb_build_object('needs_approval', i.needs_approval)
-                     order by (i.revoked_at is null) desc, i.created_at desc)
-      from app.invites i where i.org_id = p_org_id
-  ), '[]'::jsonb);
-end
-$$;
+revoke execute on function public.join_request_list() from public, anon;
+grant execute on function public.join_request_list() to authenticated;
 
 -- Marks an invite 需审批 or not (the invite form calls it right after invite_create, before the
 -- code is shown to be shared). Setting what is already set changes and audits nothing.
@@ -275,25 +247,14 @@ begin
     perform app.audit(v_invite.org_id, 'invite.approval', v_invite.id,
       jsonb_build_object('code', v_invite.code, 'needs_approval', p_needs_approval));
   end if;
-  return app.invite_json(v_invite) || jsonb_build_object('needs_approval', v_invite.needs_approval);
+  return app.invite_json(v_invite);
 end
 $$;
+revoke execute on function public.invite_set_approval(uuid, boolean) from public, anon;
+grant execute on function public.invite_set_approval(uuid, boolean) to authenticated;
 
 -- grants ------------------------------------------------------------------------------------
-
 grant select on app.join_requests to authenticated;
 grant all on app.join_requests to service_role;
 
-revoke execute on function app.inbox_kinds() from public, anon;
-grant execute on function app.inbox_kinds() to authenticated;
-revoke execute on function app.join_request_json(app.join_requests), app.invite_needs_approval(text),
-  app.join_request_create(uuid, text), app.join_request_answer(uuid, boolean), app.join_requests_for_manager(),
-  app.inbox_on_join_request() from public, anon;
--- join_request_json is not granted: it reads any profile named in the row it is given
-grant execute on function app.invite_needs_approval(text),
-  app.join_request_create(uuid, text), app.join_request_answer(uuid, boolean), app.join_requests_for_manager() to authenticated;
-grant execute on function app.invite_needs_approval(text) to anon;
-revoke execute on function public.join_request_create(uuid, text), public.join_request_answer(uuid, boolean),
-  public.join_requests_list(), public.invite_set_approval(uuid, boolean) from public, anon;
-grant execute on function public.join_request_create(uuid, text), public.join_request_answer(uuid, boolean),
-  public.join_requests_list(), public.invite_set_approval(uuid, boolean) to authenticated;
+reset check_function_bodies;

@@ -44,7 +44,7 @@ const KEPT_FACTS = `
   select session_id, user_id, org_id, orgs, session_org_id, kind, starts_at, closes_at, duration_minutes, cancelled,
          checkin_status, leave_status from app.attendance_facts`
 
-// the per-(organisation, session) rollup (202612012103), recomputed from the facts
+// the per-(organisation, session) rollup (app.attendance_org_sessions), recomputed from the facts
 const ROLLUP_DIRECT = `
   select r.org_id, f.session_id, min(f.kind) as kind, min(f.starts_at) as starts_at, min(f.duration_minutes) as duration_minutes,
          count(*)::int as expected, count(*) filter (where f.checkin_status in ('present', 'late'))::int as attended,

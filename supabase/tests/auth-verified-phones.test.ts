@@ -1,9 +1,9 @@
 import type { Db } from '../local/db'
 // A roster row and the role it carries go only to an account whose phone is verified
-// (migration 20261201030100): not on an unconfirmed insert, yes when /verify sets
+// (management migration): not on an unconfirmed insert, yes when /verify sets
 // phone_confirmed_at later, yes when a confirmed phone change moves auth.users.phone, and never
 // through an import that finds an unconfirmed account with that phone. An account that already
-// belongs somewhere is asked instead (migration 20261201100100): the row waits as its invitation.
+// belongs somewhere is asked instead: the row waits as its invitation.
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addMember, as, count, createUser, freshDb, ids } from './db'

@@ -64,14 +64,14 @@ describe('profiles and phones', () => {
     expect((await as(db, ids.secretaryB).query(sql)).rows).toHaveLength(0)
   })
 
-  it('update_profile validates and changes only the caller', async () => {
+  it('profile_update validates and changes only the caller', async () => {
     const me = as(db, ids.teacherA2)
-    await expectError(me.rpc('update_profile', { p_display_name: '  ' }), 'profile.name_required')
-    await expectError(me.rpc('update_profile', { p_display_name: '名'.repeat(41) }), 'profile.name_too_long')
-    await expectError(me.rpc('update_profile', { p_display_name: '陈', p_phone: 'abc' }), 'profile.phone_invalid')
+    await expectError(me.rpc('profile_update', { p_display_name: '  ' }), 'profile.name_required')
+    await expectError(me.rpc('profile_update', { p_display_name: '名'.repeat(41) }), 'profile.name_too_long')
+    await expectError(me.rpc('profile_update', { p_display_name: '陈', p_phone: 'abc' }), 'profile.phone_invalid')
     const before = await db.query(`select display_name from app.profiles where user_id = '${ids.teacherA2}'`)
     expect(before.rows[0].display_name).toBe('陈老师（示例）')
-    const p = await me.rpc('update_profile', { p_display_name: '陈老师', p_school: '一中', p_position: '教师', p_phone: '+86 139-0000-1111' })
+    const p = await me.rpc('profile_update', { p_display_name: '陈老师', p_school: '一中', p_position: '教师', p_phone: '+86 139-0000-1111' })
     expect(p).toMatchObject({ display_name: '陈老师', school: '一中', phone: '8613900001111' })
     await expect(me.exec(`update app.profiles set display_name = 'x' where user_id = '${ids.teacherA}'`)).resolves.toBeUndefined()
     const other = await db.query(`select display_name from app.profiles where user_id = '${ids.teacherA}'`)
@@ -87,13 +87,13 @@ describe('invites', () => {
   })
 
   it('anonymous callers cannot redeem', async () => {
-    await expect(as(db, null).rpc('redeem_invite', { p_code: 'DEMO2026' })).rejects.toThrow(/permission denied/)
+    await expect(as(db, null).rpc('invite_redeem', { p_code: 'DEMO2026' })).rejects.toThrow(/permission denied/)
   })
 
   it('redeeming joins once, retries change nothing, and uses are counted', async () => {
     const u = await createUser(db)
-    const first = await as(db, u).rpc('redeem_invite', { p_code: 'DEMO2026' })
-    const again = await as(db, u).rpc('redeem_invite', { p_code: 'DEMO2026' })
+    const first = await as(db, u).rpc('invite_redeem', { p_code: 'DEMO2026' })
+    const again = await as(db, u).rpc('invite_redeem', { p_code: 'DEMO2026' })
     expect(again).toEqual(first)
     expect(await count(db, 'select 1 from app.memberships where user_id = $1', [u])).toBe(1)
     expect((await db.query(`select use_count from app.invites where code = 'DEMO2026'`)).rows[0].use_count).toBe(1)
@@ -104,9 +104,9 @@ describe('invites', () => {
       insert into app.invites (org_id, code, revoked_at) values ('${ids.branchB}', 'REVOKED1', now());
       insert into app.invites (org_id, code, max_uses, use_count) values ('${ids.branchB}', 'FULLCODE', 1, 1);`)
     const u = await createUser(db)
-    await expectError(as(db, u).rpc('redeem_invite', { p_code: 'OLDCODE1' }), 'invite.expired')
-    await expectError(as(db, u).rpc('redeem_invite', { p_code: 'REVOKED1' }), 'invite.revoked')
-    await expectError(as(db, u).rpc('redeem_invite', { p_code: 'FULLCODE' }), 'invite.used_up')
+    await expectError(as(db, u).rpc('invite_redeem', { p_code: 'OLDCODE1' }), 'invite.expired')
+    await expectError(as(db, u).rpc('invite_redeem', { p_code: 'REVOKED1' }), 'invite.revoked')
+    await expectError(as(db, u).rpc('invite_redeem', { p_code: 'FULLCODE' }), 'invite.used_up')
     expect(await count(db, 'select 1 from app.memberships where user_id = $1', [u])).toBe(0)
   })
 

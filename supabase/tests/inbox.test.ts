@@ -29,7 +29,7 @@ const users = (items: Item[]) => items.map(i => i.user_id).sort()
 const branchA = [ids.teacherA, ids.teacherA2].sort() // secretary A is the actor in these tests
 
 async function saveSession(id: string, startsAt: Date, place = '党员活动室', invitees: string[] = []) {
-  return as(db, ids.secretaryA).rpc('save_session', {
+  return as(db, ids.secretaryA).rpc('session_save', {
     p_id: id,
     p_org_id: ids.branchA,
     p_kind: 'general_meeting',
@@ -71,8 +71,8 @@ describe('sessions', () => {
   })
 
   it('cancelling tells everyone expected once', async () => {
-    await as(db, ids.secretaryA).rpc('cancel_session', { p_session_id: s })
-    await as(db, ids.secretaryA).rpc('cancel_session', { p_session_id: s })
+    await as(db, ids.secretaryA).rpc('session_cancel', { p_session_id: s })
+    await as(db, ids.secretaryA).rpc('session_cancel', { p_session_id: s })
     expect(users(await itemsAbout(s, 'session_cancelled'))).toEqual([...branchA, ids.principal].sort())
   })
 
@@ -87,17 +87,17 @@ describe('leave', () => {
     const s = randomUUID()
     await saveSession(s, inHours(30))
     const leave = randomUUID()
-    await as(db, ids.teacherA).rpc('request_leave', { p_id: leave, p_session_id: s, p_reason: '出差' })
+    await as(db, ids.teacherA).rpc('leave_request', { p_id: leave, p_session_id: s, p_reason: '出差' })
     const waiting = await itemsAbout(leave, 'leave_waiting')
     expect(users(waiting)).toEqual([ids.secretaryA])
     expect(waiting[0].link).toBe(`/sessions/${s}/sheet`)
-    await as(db, ids.secretaryA).rpc('decide_leave', { p_leave_id: leave, p_approve: true })
+    await as(db, ids.secretaryA).rpc('leave_decide', { p_leave_id: leave, p_approve: true })
     expect(users(await itemsAbout(leave, 'leave_approved'))).toEqual([ids.teacherA])
     expect(await itemsAbout(leave, 'leave_declined')).toHaveLength(0)
 
     const leave2 = randomUUID()
-    await as(db, ids.teacherA2).rpc('request_leave', { p_id: leave2, p_session_id: s, p_reason: '生病' })
-    await as(db, ids.secretaryA).rpc('decide_leave', { p_leave_id: leave2, p_approve: false })
+    await as(db, ids.teacherA2).rpc('leave_request', { p_id: leave2, p_session_id: s, p_reason: '生病' })
+    await as(db, ids.secretaryA).rpc('leave_decide', { p_leave_id: leave2, p_approve: false })
     expect(users(await itemsAbout(leave2, 'leave_declined'))).toEqual([ids.teacherA2])
   })
 })
@@ -107,7 +107,7 @@ describe('plans, topics, roster', () => {
     const { rows } = await db.query<{ id: string }>(`select id from app.readings where org_id = $1 limit 1`, [ids.bureau])
     const plan = randomUUID()
     const due = new Date(Date.now() + 20 * 86400_000).toISOString().slice(0, 10)
-    await as(db, ids.secretaryA).rpc('create_plan', {
+    await as(db, ids.secretaryA).rpc('plan_create', {
       p_id: plan,
       p_title: '十二月学习计划',
       p_due_on: due,
@@ -232,8 +232,8 @@ describe('reminders, with the clock moved', () => {
     expect(users(await itemsAbout(s, 'session_soon'))).toEqual([ids.teacherA])
     // approved leave: no reminder
     const leave = randomUUID()
-    await as(db, ids.teacherA2).rpc('request_leave', { p_id: leave, p_session_id: s, p_reason: '出差' })
-    await as(db, ids.secretaryA).rpc('decide_leave', { p_leave_id: leave, p_approve: true })
+    await as(db, ids.teacherA2).rpc('leave_request', { p_id: leave, p_session_id: s, p_reason: '出差' })
+    await as(db, ids.secretaryA).rpc('leave_decide', { p_leave_id: leave, p_approve: true })
     await refresh(ids.teacherA2, at(0.5))
     expect(await itemsAbout(s, 'session_soon')).toHaveLength(1)
   })
@@ -260,7 +260,7 @@ describe('reminders, with the clock moved', () => {
     const plan = randomUUID()
     const due = new Date(Date.now() + 10 * 86400_000)
     const dueOn = new Date(due.getTime() + 8 * 3600_000).toISOString().slice(0, 10)
-    await as(db, ids.secretaryA).rpc('create_plan', { p_id: plan, p_title: '限期计划', p_due_on: dueOn, p_reading_ids: [reading], p_org_ids: [ids.branchA] })
+    await as(db, ids.secretaryA).rpc('plan_create', { p_id: plan, p_title: '限期计划', p_due_on: dueOn, p_reading_ids: [reading], p_org_ids: [ids.branchA] })
     await db.query(`insert into app.section_ticks (user_id, section_id) select $1, id from app.reading_sections where reading_id = $2 on conflict do nothing`, [ids.teacherA2, reading])
     const day = (n: number) => new Date(`${dueOn}T12:00:00+08:00`).getTime() - n * 86400_000
     await refresh(ids.teacherA, new Date(day(4)))

@@ -52,7 +52,7 @@ describe('asking to join', () => {
     const teacher = await createUser(db, { name: '新来的老师' })
     expect((await as(db, teacher).rpc('invite_preview', { p_code: code })).needs_approval).toBe(true)
     expect((await as(db, null).rpc('invite_preview', { p_code: code })).needs_approval).toBe(true)
-    await expectError(as(db, teacher).rpc('redeem_invite', { p_code: code }), 'invite.needs_approval')
+    await expectError(as(db, teacher).rpc('invite_redeem', { p_code: code }), 'invite.needs_approval')
     expect(await count(db, 'select 1 from app.memberships where user_id = $1', [teacher])).toBe(0)
     // an ordinary invite still admits at once, and refuses a request
     const open = await as(db, ids.secretaryA).rpc('invite_create', {
@@ -101,7 +101,7 @@ describe('asking to join', () => {
     const teacher = await createUser(db, { name: '李老师' })
     const id = randomUUID()
     await as(db, teacher).rpc('join_request_create', { p_id: id, p_code: code })
-    expect((await as(db, ids.secretaryA).rpc('join_requests_list')).map((r: any) => r.id)).toContain(id)
+    expect((await as(db, ids.secretaryA).rpc('join_request_list')).map((r: any) => r.id)).toContain(id)
 
     const a = await as(db, ids.secretaryA).rpc('join_request_answer', { p_id: id, p_approve: true })
     expect(a.status).toBe('approved')
@@ -125,7 +125,7 @@ describe('asking to join', () => {
     const ctx = await as(db, teacher).rpc('my_context')
     expect(ctx.memberships.map((m: any) => m.org_id)).toContain(ids.branchA)
     // redeeming the same code now answers as for any member: nothing new
-    expect((await as(db, teacher).rpc('redeem_invite', { p_code: code })).org_id).toBe(ids.branchA)
+    expect((await as(db, teacher).rpc('invite_redeem', { p_code: code })).org_id).toBe(ids.branchA)
     // opening the link again shows the answered request
     expect((await as(db, teacher).rpc('join_request_create', { p_id: randomUUID(), p_code: code })).status).toBe('approved')
   })
@@ -157,7 +157,7 @@ describe('asking to join', () => {
     expect(await seen(ids.admin)).toBe(1)
     expect(await seen(ids.secretaryB)).toBe(0)
     expect(await seen(ids.teacherA)).toBe(0)
-    expect((await as(db, ids.secretaryB).rpc('join_requests_list')).map((r: any) => r.id)).not.toContain(id)
+    expect((await as(db, ids.secretaryB).rpc('join_request_list')).map((r: any) => r.id)).not.toContain(id)
     await expectError(as(db, ids.secretaryB).rpc('join_request_answer', { p_id: id, p_approve: true }), 'join.not_found')
     await expectError(as(db, ids.teacherA).rpc('join_request_answer', { p_id: id, p_approve: true }), 'join.not_found')
     await expectError(as(db, teacher).rpc('join_request_answer', { p_id: id, p_approve: true }), 'join.not_allowed')

@@ -202,7 +202,7 @@ describe('invites', () => {
     expect(list.map((i: any) => i.id)).toContain(id)
     // someone who signs up with it lands in branch A
     const u = await createUser(db)
-    expect(await as(db, u).rpc('redeem_invite', { p_code: inv.code })).toMatchObject({ org_id: ids.branchA })
+    expect(await as(db, u).rpc('invite_redeem', { p_code: inv.code })).toMatchObject({ org_id: ids.branchA })
   })
 
   it('validates and refuses outside reach, changing nothing', async () => {
@@ -230,10 +230,10 @@ describe('invites', () => {
     expect(await count(db, 'select 1 from app.invites where id = $1 and revoked_at is null', [inv.id])).toBe(1)
     expect(await sec.rpc('invite_revoke', { p_invite_id: inv.id })).toMatchObject({ status: 'revoked' })
     const u = await createUser(db)
-    await expectError(as(db, u).rpc('redeem_invite', { p_code: inv.code }), 'invite.revoked')
+    await expectError(as(db, u).rpc('invite_redeem', { p_code: inv.code }), 'invite.revoked')
     const inv2 = await sec.rpc('invite_create', { p_id: randomUUID(), p_org_id: ids.branchA, p_expires_at: future(), p_max_uses: 5 })
     await db.query(`update app.invites set expires_at = now() - interval '1 minute' where id = $1`, [inv2.id])
-    await expectError(as(db, u).rpc('redeem_invite', { p_code: inv2.code }), 'invite.expired')
+    await expectError(as(db, u).rpc('invite_redeem', { p_code: inv2.code }), 'invite.expired')
     expect((await sec.rpc('invite_list', { p_org_id: ids.branchA })).find((i: any) => i.id === inv2.id).status).toBe('expired')
     expect(await count(db, 'select 1 from app.memberships where user_id = $1', [u])).toBe(0)
   })
@@ -414,8 +414,8 @@ describe('roster import', () => {
 
   it('a waiting row can be withdrawn by its secretary only', async () => {
     const { rows: p } = await db.query<{ id: string }>(`select id from app.pending_members where phone = '8613900001001' and attached_at is null`)
-    await expectError(as(db, ids.secretaryA).rpc('pending_remove', { p_pending_id: p[0].id }), 'admin.member_not_found')
-    await as(db, ids.secretaryB).rpc('pending_remove', { p_pending_id: p[0].id })
+    await expectError(as(db, ids.secretaryA).rpc('pending_member_remove', { p_pending_id: p[0].id }), 'admin.member_not_found')
+    await as(db, ids.secretaryB).rpc('pending_member_remove', { p_pending_id: p[0].id })
     expect(await count(db, 'select 1 from app.pending_members where id = $1', [p[0].id])).toBe(0)
   })
 })

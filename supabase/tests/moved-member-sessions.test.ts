@@ -63,8 +63,8 @@ describe('a member moved to another branch', () => {
     await db.query(`insert into app.topics (id, org_id, title, prompt, status, created_by, published_at) values ($1, $2, '甲支部的话题', '请谈谈体会', 'open', $3, now())`, [topic, old, ids.admin])
 
     const me = as(db, t)
-    const past = async () => ((await me.rpc('list_my_sessions', { p_scope: 'past', p_limit: 100 })) as any[]).filter(s => [beforeJoin, attended, missed].includes(s.id))
-    const upcoming = async () => ((await me.rpc('list_my_sessions', { p_scope: 'upcoming', p_limit: 100 })) as any[]).map(s => s.id)
+    const past = async () => ((await me.rpc('my_sessions', { p_scope: 'past', p_limit: 100 })) as any[]).filter(s => [beforeJoin, attended, missed].includes(s.id))
+    const upcoming = async () => ((await me.rpc('my_sessions', { p_scope: 'upcoming', p_limit: 100 })) as any[]).map(s => s.id)
     const listedBefore = await past()
     expect(listedBefore.map(s => [s.id, s.org_name, s.my_status]).sort()).toEqual([
       [attended, '调出测试甲支部', 'present'],
@@ -81,7 +81,7 @@ describe('a member moved to another branch', () => {
       [attended, '调出测试甲支部', 'present'],
       [missed, '调出测试甲支部', 'absent'],
     ].sort())
-    const detail = await me.rpc('get_session', { p_session_id: attended })
+    const detail = await me.rpc('session_detail', { p_session_id: attended })
     expect(detail).toMatchObject({
       org_id: old,
       org_name: '调出测试甲支部',
@@ -92,19 +92,19 @@ describe('a member moved to another branch', () => {
       counts: null,
     })
     expect(detail.my_checkin).toMatchObject({ status: 'present' })
-    expect((await me.rpc('get_session', { p_session_id: missed })).my_status).toBe('absent')
+    expect((await me.rpc('session_detail', { p_session_id: missed })).my_status).toBe('absent')
 
     // and nothing else of the old branch
     expect((await me.query('select id from app.organisations where id = $1', [old])).rows).toEqual([])
     expect(((await me.rpc('my_context')).memberships as any[]).map(m => m.org_id)).toEqual([now])
     await expectError(me.rpc('roster', { p_org_id: old }), 'admin.org_not_found')
-    await expectError(me.rpc('get_session', { p_session_id: later }), 'sessions.not_found')
-    await expectError(me.rpc('get_session', { p_session_id: beforeJoin }), 'sessions.not_found')
+    await expectError(me.rpc('session_detail', { p_session_id: later }), 'sessions.not_found')
+    await expectError(me.rpc('session_detail', { p_session_id: beforeJoin }), 'sessions.not_found')
     expect(await upcoming()).not.toContain(later)
     await expectError(me.rpc('attendance_sheet', { p_session_id: attended }), 'sessions.forbidden')
     expect((await me.query('select user_id from app.checkins where session_id = any ($1)', [[attended, missed]])).rows).toEqual([{ user_id: t }])
     expect(((await me.rpc('topic_list')) as any[]).some(x => x.id === topic)).toBe(false)
-    await expectError(me.rpc('topic_get', { p_topic_id: topic }), 'topics.not_found')
+    await expectError(me.rpc('topic_detail', { p_topic_id: topic }), 'topics.not_found')
     // the name lookup answers only for a session's own organisations, to someone who may see it
     const name = (s: string, o: string) => me.query<{ n: string | null }>('select app.session_org_name($1, $2) as n', [s, o]).then(r => r.rows[0]!.n)
     expect(await name(attended, old)).toBe('调出测试甲支部')
@@ -115,6 +115,6 @@ describe('a member moved to another branch', () => {
 
     // the member who stayed sees the old branch's sessions as ever
     const stayed = as(db, other)
-    expect(((await stayed.rpc('list_my_sessions', { p_scope: 'past', p_limit: 100 })) as any[]).filter(s => [attended, missed].includes(s.id)).map(s => s.org_name)).toEqual(['调出测试甲支部', '调出测试甲支部'])
+    expect(((await stayed.rpc('my_sessions', { p_scope: 'past', p_limit: 100 })) as any[]).filter(s => [attended, missed].includes(s.id)).map(s => s.org_name)).toEqual(['调出测试甲支部', '调出测试甲支部'])
   })
 })

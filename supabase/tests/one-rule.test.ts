@@ -35,9 +35,9 @@ describe('an invite\'s state, once', () => {
     await expectError(anon.rpc('invite_preview', { p_code: 'RULEREV1' }), 'invite.revoked')
     await expectError(anon.rpc('invite_preview', { p_code: 'RULEFULL' }), 'invite.used_up')
     // a member already in the organisation who redeems a used-up code again gets the same answer
-    expect(await as(db, ids.teacherB).rpc('redeem_invite', { p_code: 'RULEFULL' })).toMatchObject({ org_id: ids.branchB })
-    await expectError(as(db, ids.teacherA).rpc('redeem_invite', { p_code: 'RULEFULL' }), 'invite.used_up')
-    await expectError(as(db, ids.teacherA).rpc('redeem_invite', { p_code: 'RULEOLD1' }), 'invite.expired')
+    expect(await as(db, ids.teacherB).rpc('invite_redeem', { p_code: 'RULEFULL' })).toMatchObject({ org_id: ids.branchB })
+    await expectError(as(db, ids.teacherA).rpc('invite_redeem', { p_code: 'RULEFULL' }), 'invite.used_up')
+    await expectError(as(db, ids.teacherA).rpc('invite_redeem', { p_code: 'RULEOLD1' }), 'invite.expired')
   })
 })
 
@@ -46,10 +46,10 @@ describe('a reading\'s sections, once', () => {
   // jsonb arguments go as JSON text, as PostgREST sends them (a JS array would be a SQL array)
   const j = (v: unknown) => JSON.stringify(v)
 
-  it('create_reading and reading_update refuse the same sections with the same keys', async () => {
+  it('reading_create and reading_update refuse the same sections with the same keys', async () => {
     const sec = as(db, ids.secretaryA)
     const id = randomUUID()
-    await sec.rpc('create_reading', { p_id: id, p_org_id: ids.branchA, p_title: '一处规则', p_sections: j([section('一')]) })
+    await sec.rpc('reading_create', { p_id: id, p_org_id: ids.branchA, p_title: '一处规则', p_sections: j([section('一')]) })
     const bad: [unknown, string][] = [
       [[], 'readings.sections_required'],
       [{}, 'readings.sections_required'],
@@ -62,7 +62,7 @@ describe('a reading\'s sections, once', () => {
       [[section('分', { est_minutes: 1.5 })], 'readings.minutes_invalid'],
     ]
     for (const [sections, key] of bad) {
-      await expectError(sec.rpc('create_reading', { p_id: randomUUID(), p_org_id: ids.branchA, p_title: 'x', p_sections: j(sections) }), key)
+      await expectError(sec.rpc('reading_create', { p_id: randomUUID(), p_org_id: ids.branchA, p_title: 'x', p_sections: j(sections) }), key)
       const withIds = Array.isArray(sections) ? sections.map(s => (s && typeof s === 'object' ? { id: randomUUID(), ...s } : s)) : sections
       await expectError(sec.rpc('reading_update', { p_reading_id: id, p_title: '一处规则', p_sections: j(withIds) }), key)
     }
@@ -71,7 +71,7 @@ describe('a reading\'s sections, once', () => {
     const dup = randomUUID()
     await expectError(sec.rpc('reading_update', { p_reading_id: id, p_title: '一处规则', p_sections: j([{ id: dup, ...section('甲') }, { id: dup, ...section('乙') }]) }), 'readings.section_duplicate')
     // a new reading ignores whatever id a section carries, as it did
-    const made = await sec.rpc<{ reading: { id: string } }>('create_reading', { p_id: randomUUID(), p_org_id: ids.branchA, p_title: '带号', p_sections: j([section('甲', { id: 'not-a-uuid' }), section('乙')]) })
+    const made = await sec.rpc<{ reading: { id: string } }>('reading_create', { p_id: randomUUID(), p_org_id: ids.branchA, p_title: '带号', p_sections: j([section('甲', { id: 'not-a-uuid' }), section('乙')]) })
     const { rows } = await db.query<{ title: string, position: number }>('select title, position from app.reading_sections where reading_id = $1 order by position', [made.reading.id])
     expect(rows).toEqual([{ title: '甲', position: 1 }, { title: '乙', position: 2 }])
   })

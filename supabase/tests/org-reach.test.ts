@@ -1,6 +1,6 @@
 import type { Db } from '../local/db'
-// What each member reaches in the tree (202612012101) and the roster's member counts
-// (202612012102) are summaries kept by triggers: after random memberships, role changes, ends,
+// What each member reaches in the tree (app.org_reach) and the roster's member counts
+// (app.org_member_counts) are summaries kept by triggers: after random memberships, role changes, ends,
 // removals and organisations added and moved, app.org_rank / visible_org_ids / managed_org_ids
 // answer exactly what the recursive definitions of 20261125000100_core.sql answer, for every
 // user and organisation, and the counts are the counts.

@@ -72,22 +72,22 @@ describe('one phone rule', () => {
     expect(new Set(app.filter(Boolean))).toEqual(new Set(['8613800138000', '8619912345678']))
   })
 
-  it('update_profile stores the normalised phone and refuses what the rule refuses, changing nothing', async () => {
+  it('profile_update stores the normalised phone and refuses what the rule refuses, changing nothing', async () => {
     const me = as(db, ids.teacherA2)
     const stored = async () => (await db.query<{ phone: string | null }>(
       'select phone from app.profile_contacts where user_id = $1',
       [ids.teacherA2],
     )).rows[0]!.phone
-    const p = await me.rpc('update_profile', { p_display_name: '陈老师', p_phone: '139 0000 1111' })
+    const p = await me.rpc('profile_update', { p_display_name: '陈老师', p_phone: '139 0000 1111' })
     expect(p).toMatchObject({ phone: '8613900001111' })
     expect(await stored()).toBe('8613900001111')
     for (const bad of ['02812345678', '12900001111', '1390000111', '１３９００００１１１１']) {
-      await expectError(me.rpc('update_profile', { p_display_name: '改名', p_phone: bad }), 'profile.phone_invalid')
+      await expectError(me.rpc('profile_update', { p_display_name: '改名', p_phone: bad }), 'profile.phone_invalid')
       expect(await stored()).toBe('8613900001111')
     }
     const name = await db.query('select display_name from app.profiles where user_id = $1', [ids.teacherA2])
     expect(name.rows[0].display_name).toBe('陈老师')
-    await me.rpc('update_profile', { p_display_name: '陈老师', p_phone: '  ' })
+    await me.rpc('profile_update', { p_display_name: '陈老师', p_phone: '  ' })
     expect(await stored()).toBeNull()
   })
 

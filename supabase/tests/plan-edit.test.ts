@@ -19,7 +19,7 @@ beforeAll(async () => {
   )
   readings = rows.map(r => r.id)
   plan = randomUUID()
-  await as(db, ids.secretaryA).rpc('create_plan', { p_id: plan, p_title: '原计划', p_due_on: due(20), p_reading_ids: readings.slice(0, 2), p_org_ids: [ids.branchA] })
+  await as(db, ids.secretaryA).rpc('plan_create', { p_id: plan, p_title: '原计划', p_due_on: due(20), p_reading_ids: readings.slice(0, 2), p_org_ids: [ids.branchA] })
   // the teacher has read the first reading's sections
   await db.query(`insert into app.section_ticks (user_id, section_id) select $1, id from app.reading_sections where reading_id = $2 on conflict do nothing`, [ids.teacherA, readings[0]])
 })
@@ -28,7 +28,7 @@ afterAll(async () => {
 })
 
 async function progress() {
-  const list = await as(db, ids.teacherA).rpc('plans_list')
+  const list = await as(db, ids.teacherA).rpc('plan_list')
   return list.find((p: any) => p.id === plan)
 }
 const audits = (action: string) => count(db, `select 1 from app.audit_log where action = $1 and subject_id = $2`, [action, plan])
@@ -79,7 +79,7 @@ describe('plan_archive', () => {
     await as(db, ids.secretaryA).rpc('plan_archive', { p_plan_id: plan })
     await as(db, ids.secretaryA).rpc('plan_archive', { p_plan_id: plan })
     expect(await progress()).toBeUndefined()
-    expect((await as(db, ids.secretaryA).rpc('plans_list')).some((p: any) => p.id === plan)).toBe(true)
+    expect((await as(db, ids.secretaryA).rpc('plan_list')).some((p: any) => p.id === plan)).toBe(true)
     expect(await audits('plan.archive')).toBe(1)
     await expectError(as(db, ids.teacherA).rpc('plan_archive', { p_plan_id: plan, p_archived: false }), 'readings.plan_not_found')
     await as(db, ids.secretaryA).rpc('plan_archive', { p_plan_id: plan, p_archived: false })

@@ -17,19 +17,19 @@ const section = (id: string, title: string, body: string | null = null) => ({ id
 
 beforeAll(async () => {
   db = await freshDb()
-  await call(ids.secretaryA, 'create_reading', {
+  await call(ids.secretaryA, 'reading_create', {
     p_id: reading,
     p_org_id: ids.branchA,
     p_title: '支部读物',
     p_sections: [{ title: '第一节' }, { title: '第二节' }, { title: '第三节' }],
   })
-  // the sections create_reading made, in order: give the test names to their real ids
+  // the sections reading_create made, in order: give the test names to their real ids
   const { rows } = await db.query<{ id: string }>('select id from app.reading_sections where reading_id = $1 order by position', [reading])
   rows.forEach((r, i) => (sec[i] = r.id))
-  await as(db, ids.secretaryA).rpc('create_plan', { p_id: plan, p_title: '支部计划', p_due_on: due(20), p_reading_ids: [reading], p_org_ids: [ids.branchA] })
+  await as(db, ids.secretaryA).rpc('plan_create', { p_id: plan, p_title: '支部计划', p_due_on: due(20), p_reading_ids: [reading], p_org_ids: [ids.branchA] })
   // the teacher read sections 1 and 3
   for (const s of [sec[0], sec[2]])
-    await as(db, ids.teacherA).rpc('tick_section', { p_section_id: s, p_read: true })
+    await as(db, ids.teacherA).rpc('section_tick', { p_section_id: s, p_read: true })
 })
 afterAll(async () => {
   await db?.close()
@@ -39,7 +39,7 @@ afterAll(async () => {
 function call(user: string, fn: string, args: Record<string, unknown>) {
   return as(db, user).rpc(fn, { ...args, p_sections: JSON.stringify(args.p_sections) })
 }
-const teacherPlan = async () => (await as(db, ids.teacherA).rpc('plans_list')).find((p: any) => p.id === plan)
+const teacherPlan = async () => (await as(db, ids.teacherA).rpc('plan_list')).find((p: any) => p.id === plan)
 async function ticks(user: string) {
   return (await db.query<{ section_id: string, read_at: Date }>(
     'select section_id, read_at from app.section_ticks where user_id = $1 and section_id = any ($2) order by read_at',
@@ -109,7 +109,7 @@ describe('reading_update', () => {
     expect((await as(db, ids.teacherA).query('select 1 from app.removed_section_ticks where section_id = $1', [sec[2]])).rows).toHaveLength(1)
     expect((await as(db, ids.teacherB).query('select 1 from app.removed_section_ticks where section_id = $1', [sec[2]])).rows).toHaveLength(0)
     // ticking it again is refused as a section that is gone; the member's reader no longer has it
-    await expectError(as(db, ids.teacherA).rpc('tick_section', { p_section_id: sec[2], p_read: true }), 'readings.section_not_found')
+    await expectError(as(db, ids.teacherA).rpc('section_tick', { p_section_id: sec[2], p_read: true }), 'readings.section_not_found')
     expect((await as(db, ids.teacherA).rpc('reading_detail', { p_reading_id: reading })).sections.map((s: any) => s.id)).toEqual([sec[0], added, sec[1]])
     // home's due plan counts the current sections
     const home = await as(db, ids.teacherA).rpc('home_summary')
@@ -194,8 +194,8 @@ describe('a member joins', () => {
   it('tells the organisation\'s secretaries once, nobody else, not the member', async () => {
     const before = (await joined()).rows.length
     const u = await createUser(db, { name: '新老师' })
-    await as(db, u).rpc('redeem_invite', { p_code: 'DEMO2026' })
-    await as(db, u).rpc('redeem_invite', { p_code: 'DEMO2026' }) // a retry
+    await as(db, u).rpc('invite_redeem', { p_code: 'DEMO2026' })
+    await as(db, u).rpc('invite_redeem', { p_code: 'DEMO2026' }) // a retry
     const { rows: m } = await db.query<{ id: string }>('select id from app.memberships where user_id = $1', [u])
     const items = (await joined(m[0].id)).rows
     expect(items.map(i => i.user_id)).toEqual([ids.secretaryA])
@@ -209,7 +209,7 @@ describe('a member joins', () => {
   it('respects the secretary\'s switch', async () => {
     await as(db, ids.secretaryA).rpc('inbox_set_kind', { p_kind: 'member_joined', p_on: false })
     const u = await createUser(db, { name: '又一位' })
-    await as(db, u).rpc('redeem_invite', { p_code: 'DEMO2026' })
+    await as(db, u).rpc('invite_redeem', { p_code: 'DEMO2026' })
     const { rows: m } = await db.query<{ id: string }>('select id from app.memberships where user_id = $1', [u])
     expect((await joined(m[0].id)).rows).toHaveLength(0)
     await as(db, ids.secretaryA).rpc('inbox_set_kind', { p_kind: 'member_joined', p_on: true })

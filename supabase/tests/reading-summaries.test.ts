@@ -1,5 +1,5 @@
 import type { Db } from '../local/db'
-// Reading progress summaries (202612011401): every figure the summaries hold is compared with the
+// Reading progress summaries (readings migration): every figure the summaries hold is compared with the
 // direct count from the ticks and memberships, on the seeded activity and after seeded random
 // writes of every kind that changes them; plan_progress paged end to end gives the same members
 // as the direct computation, in order.
@@ -139,9 +139,9 @@ async function expectPagedView(user: string, plan: string, org: string | null, l
   })
 }
 
-/** plans_list and home's done/total against the ticks. */
+/** plan_list and home's done/total against the ticks. */
 async function expectMyFigures(user: string) {
-  const list = await as(db, user).rpc('plans_list')
+  const list = await as(db, user).rpc('plan_list')
   for (const p of list) {
     const { rows } = await db.query<{ total: number, done: number }>(`
       select count(s.id)::int as total, count(t.section_id)::int as done
@@ -221,12 +221,12 @@ describe('reading progress summaries', () => {
       const sections = await q<{ id: string }>(`select s.id from app.reading_sections s order by s.id`)
       switch (kind) {
         case 'tick':
-          await as(db, u).rpc('tick_section', { p_section_id: pick(sections).id, p_read: true })
+          await as(db, u).rpc('section_tick', { p_section_id: pick(sections).id, p_read: true })
           break
         case 'untick': {
           const mine = await q<{ section_id: string }>(`select section_id from app.section_ticks where user_id = $1 order by section_id`, [u])
           if (mine.length)
-            await as(db, u).rpc('tick_section', { p_section_id: pick(mine).section_id, p_read: false })
+            await as(db, u).rpc('section_tick', { p_section_id: pick(mine).section_id, p_read: false })
           break
         }
         case 'bulk':

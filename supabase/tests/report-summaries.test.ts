@@ -1,5 +1,5 @@
 import type { Db } from '../local/db'
-// The report's reading and discussion parts are read from app.report_org_facts (202612012501), kept
+// The report's reading and discussion parts are read from app.report_org_facts (management baseline), kept
 // by triggers: for every organisation as the root, over several periods, app.report_data answers
 // exactly what the direct computation from the ticks and posts answers (the statement it replaced,
 // kept here as the reference), on the seeds and after random ticks, unticks, posts, deletions,

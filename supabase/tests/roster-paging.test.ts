@@ -1,5 +1,5 @@
 import type { Db } from '../local/db'
-// The roster paged (202612011402): pages put together are the whole roster in its order, with
+// The roster paged (public.roster): pages put together are the whole roster in its order, with
 // the per-organisation counts of the whole roster on the first page; bad pages are refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addMember, as, createUser, expectError, freshDb, ids } from './db'

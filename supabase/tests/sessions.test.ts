@@ -116,7 +116,7 @@ describe('RLS matrix on session tables', () => {
   })
 })
 
-describe('save_session', () => {
+describe('session_save', () => {
   const base = () => ({
     p_id: randomUUID(),
     p_org_id: ids.branchA,
@@ -148,44 +148,44 @@ describe('save_session', () => {
       [{ p_org_id: ids.branchB }, 'sessions.forbidden'],
     ]
     for (const [patch, key] of cases)
-      await expectError(sec.rpc('save_session', { ...base(), ...patch }), key)
-    await expectError(as(db, ids.teacherA).rpc('save_session', base()), 'sessions.forbidden')
-    await expect(as(db, null).rpc('save_session', base())).rejects.toThrow(/permission denied/)
+      await expectError(sec.rpc('session_save', { ...base(), ...patch }), key)
+    await expectError(as(db, ids.teacherA).rpc('session_save', base()), 'sessions.forbidden')
+    await expect(as(db, null).rpc('session_save', base())).rejects.toThrow(/permission denied/)
     expect(await nSessions()).toBe(before)
   })
 
   it('creates with the default window, is idempotent on its id, and edits', async () => {
     const args = { ...base(), p_invitee_ids: [ids.principal] }
-    const s = await as(db, ids.secretaryA).rpc('save_session', args)
+    const s = await as(db, ids.secretaryA).rpc('session_save', args)
     expect(s).toMatchObject({ title: '党课：学习十八大报告', can_run: true, org_name: '示例一中第一党支部', organiser_id: ids.secretaryA })
     expect(new Date(s.checkin_opens_at).getTime()).toBe(new Date(args.p_starts_at).getTime() - 30 * 60_000)
     expect(new Date(s.checkin_closes_at).getTime()).toBe(new Date(args.p_starts_at).getTime() + 15 * 60_000)
     expect(s.invitees).toEqual([{ user_id: ids.principal, display_name: '孙校长（示例）' }])
     const before = await nSessions()
-    await as(db, ids.secretaryA).rpc('save_session', args)
+    await as(db, ids.secretaryA).rpc('session_save', args)
     expect(await nSessions()).toBe(before)
     expect(await count(db, 'select 1 from app.session_secrets where session_id = $1', [args.p_id])).toBe(1)
-    const edited = await as(db, ids.secretaryA).rpc('save_session', { ...args, p_title: '改名', p_invitee_ids: [] })
+    const edited = await as(db, ids.secretaryA).rpc('session_save', { ...args, p_title: '改名', p_invitee_ids: [] })
     expect(edited.title).toBe('改名')
     expect(edited.invitees).toEqual([])
     // the principal of another branch is no longer expected; the id cannot be hijacked
-    await expectError(as(db, ids.secretaryB).rpc('save_session', { ...args, p_org_id: ids.branchB }), 'sessions.id_conflict')
-    await expectError(as(db, ids.secretaryB).rpc('cancel_session', { p_session_id: args.p_id }), 'sessions.not_found')
-    await expectError(as(db, ids.teacherA).rpc('cancel_session', { p_session_id: args.p_id }), 'sessions.forbidden')
-    const c = await as(db, ids.secretaryA).rpc('cancel_session', { p_session_id: args.p_id })
+    await expectError(as(db, ids.secretaryB).rpc('session_save', { ...args, p_org_id: ids.branchB }), 'sessions.id_conflict')
+    await expectError(as(db, ids.secretaryB).rpc('session_cancel', { p_session_id: args.p_id }), 'sessions.not_found')
+    await expectError(as(db, ids.teacherA).rpc('session_cancel', { p_session_id: args.p_id }), 'sessions.forbidden')
+    const c = await as(db, ids.secretaryA).rpc('session_cancel', { p_session_id: args.p_id })
     expect(c.cancelled_at).toBeTruthy()
   })
 
   it('a secretary B id collision with an invisible session is a conflict, not a leak', async () => {
     const s = await mkSession()
-    await expectError(as(db, ids.secretaryB).rpc('save_session', { ...base(), p_id: s, p_org_id: ids.branchB }), 'sessions.id_conflict')
-    await expectError(as(db, ids.teacherA).rpc('save_session', { ...base(), p_id: s }), 'sessions.forbidden')
+    await expectError(as(db, ids.secretaryB).rpc('session_save', { ...base(), p_id: s, p_org_id: ids.branchB }), 'sessions.id_conflict')
+    await expectError(as(db, ids.teacherA).rpc('session_save', { ...base(), p_id: s }), 'sessions.forbidden')
     expect(await count(db, `select 1 from app.sessions where id = $1 and title = '测试会议'`, [s])).toBe(1)
   })
 
   it('readings: saved in order and returned with their titles', async () => {
     const R = (n: number) => `00000000-0000-4000-9100-00000000000${n}`
-    const s = await as(db, ids.secretaryA).rpc('save_session', { ...base(), p_reading_ids: [R(5), R(2)] })
+    const s = await as(db, ids.secretaryA).rpc('session_save', { ...base(), p_reading_ids: [R(5), R(2)] })
     expect(s.reading_ids).toEqual([R(5), R(2)])
     expect(s.readings).toEqual([{ id: R(5), title: '党的十八大报告' }, { id: R(2), title: '邓小平理论' }])
   })
@@ -203,36 +203,36 @@ describe('save_session', () => {
     await expect(as(db, null).rpc('session_invitee_candidates', { p_query: '孙' })).rejects.toThrow(/permission denied/)
   })
 
-  it('get_session: refused to those who may not see it', async () => {
+  it('session_detail: refused to those who may not see it', async () => {
     const s = await mkSession()
-    await expectError(as(db, ids.teacherB).rpc('get_session', { p_session_id: s }), 'sessions.not_found')
-    const g = await as(db, ids.teacherA).rpc('get_session', { p_session_id: s })
+    await expectError(as(db, ids.teacherB).rpc('session_detail', { p_session_id: s }), 'sessions.not_found')
+    const g = await as(db, ids.teacherA).rpc('session_detail', { p_session_id: s })
     expect(g).toMatchObject({ expected: true, can_run: false, my_status: 'expected', counts: null })
   })
 })
 
-describe('check_in', () => {
+describe('session_check_in', () => {
   it('accepts the current code once; a repeat is acknowledged and adds nothing', async () => {
     const s = await mkSession({ startMin: 5 })
     const id = randomUUID()
-    const r = await as(db, ids.teacherA).rpc('check_in', { p_id: id, p_session_id: s, p_code: await codeAt(s), p_method: 'code' })
+    const r = await as(db, ids.teacherA).rpc('session_check_in', { p_id: id, p_session_id: s, p_code: await codeAt(s), p_method: 'code' })
     expect(r).toMatchObject({ status: 'ok', checkin: { id, status: 'present', method: 'code' } })
-    const again = await as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: '000000' })
+    const again = await as(db, ids.teacherA).rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: '000000' })
     expect(again).toMatchObject({ status: 'already', checkin: { id } })
-    const retry = await as(db, ids.teacherA).rpc('check_in', { p_id: id, p_session_id: s, p_code: await codeAt(s) })
+    const retry = await as(db, ids.teacherA).rpc('session_check_in', { p_id: id, p_session_id: s, p_code: await codeAt(s) })
     expect(retry.status).toBe('already')
     expect(await nCheckins(s)).toBe(1)
   })
 
   it('accepts one step of tolerance each way', async () => {
     const s = await mkSession()
-    await as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s, -1) })
-    await as(db, ids.teacherA2).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s, 1) })
+    await as(db, ids.teacherA).rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s, -1) })
+    await as(db, ids.teacherA2).rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s, 1) })
     expect(await nCheckins(s)).toBe(2)
   })
 
   it('inside the grace period after the start counts as present, after it as late', async () => {
-    const ci = async (s: string) => (await as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s), p_method: 'qr' })).checkin
+    const ci = async (s: string) => (await as(db, ids.teacherA).rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s), p_method: 'qr' })).checkin
     // the sessions started in the past instead of waiting for them
     expect(await ci(await mkSession({ startMin: -4 }))).toMatchObject({ status: 'present', method: 'qr' })
     expect(await ci(await mkSession({ startMin: -6 }))).toMatchObject({ status: 'late', method: 'qr' })
@@ -241,23 +241,23 @@ describe('check_in', () => {
     // an offline claim is judged by the time it claims
     const s = await mkSession({ startMin: -12 })
     const at = new Date(Date.now() - 9 * 60_000).toISOString() // 3 minutes after the start
-    const r = await as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s, 0, at), p_claimed_at: at })
+    const r = await as(db, ids.teacherA).rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s, 0, at), p_claimed_at: at })
     expect(r.checkin).toMatchObject({ status: 'present', method: 'offline' })
   })
 
   it('the grace period is set with the session (default 5 minutes), shown with it and on the sheet, and bounded', async () => {
     const sec = as(db, ids.secretaryA)
     const base = { p_org_id: ids.branchA, p_kind: 'lecture', p_title: '讲座', p_starts_at: new Date(Date.now() + 86400_000).toISOString(), p_duration_minutes: 90 }
-    const a = await sec.rpc('save_session', { p_id: randomUUID(), ...base })
+    const a = await sec.rpc('session_save', { p_id: randomUUID(), ...base })
     expect(a.late_after_minutes).toBe(5)
-    const b = await sec.rpc('save_session', { p_id: randomUUID(), ...base, p_late_after_minutes: 20 })
+    const b = await sec.rpc('session_save', { p_id: randomUUID(), ...base, p_late_after_minutes: 20 })
     expect(b.late_after_minutes).toBe(20)
     // the default close leaves ten minutes after the grace period
     expect(new Date(b.checkin_closes_at).getTime() - new Date(b.starts_at).getTime()).toBe(30 * 60_000)
     expect((await sec.rpc('attendance_sheet', { p_session_id: b.id })).late_after_minutes).toBe(20)
     const before = await count(db, 'select 1 from app.sessions')
-    await expectError(sec.rpc('save_session', { p_id: randomUUID(), ...base, p_late_after_minutes: 61 }), 'sessions.grace_invalid')
-    await expectError(sec.rpc('save_session', { p_id: randomUUID(), ...base, p_late_after_minutes: -1 }), 'sessions.grace_invalid')
+    await expectError(sec.rpc('session_save', { p_id: randomUUID(), ...base, p_late_after_minutes: 61 }), 'sessions.grace_invalid')
+    await expectError(sec.rpc('session_save', { p_id: randomUUID(), ...base, p_late_after_minutes: -1 }), 'sessions.grace_invalid')
     expect(await count(db, 'select 1 from app.sessions')).toBe(before)
   })
 
@@ -265,7 +265,7 @@ describe('check_in', () => {
     const s = await mkSession()
     const other = await mkSession()
     const t = as(db, ids.teacherA)
-    const ci = (code: string, extra: Record<string, unknown> = {}) => t.rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: code, ...extra })
+    const ci = (code: string, extra: Record<string, unknown> = {}) => t.rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: code, ...extra })
     let old = await codeAt(s, -2)
     // a rare collision with a valid code would make this test lie; pick a step whose code differs
     for (let k = 3; [await codeAt(s, -1), await codeAt(s), await codeAt(s, 1)].includes(old); k++) old = await codeAt(s, -k)
@@ -278,29 +278,29 @@ describe('check_in', () => {
     await expectError(ci(foreign), 'checkin.code_invalid')
     await expectError(ci('12ab56'), 'checkin.code_invalid')
     await expectError(ci(await codeAt(s), { p_method: 'bluetooth' }), 'checkin.method_invalid')
-    await expectError(as(db, ids.teacherB).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) }), 'checkin.not_expected')
-    await expectError(as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: randomUUID(), p_code: '123456' }), 'sessions.not_found')
-    await expect(as(db, null).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: '123456' })).rejects.toThrow(/permission denied/)
+    await expectError(as(db, ids.teacherB).rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) }), 'checkin.not_expected')
+    await expectError(as(db, ids.teacherA).rpc('session_check_in', { p_id: randomUUID(), p_session_id: randomUUID(), p_code: '123456' }), 'sessions.not_found')
+    await expect(as(db, null).rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: '123456' })).rejects.toThrow(/permission denied/)
     expect(await nCheckins(s)).toBe(0)
   })
 
   it('before the window says when it opens; after it, closed', async () => {
     const early = await mkSession({ startMin: 120 })
-    const p = as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: early, p_code: await codeAt(early) })
+    const p = as(db, ids.teacherA).rpc('session_check_in', { p_id: randomUUID(), p_session_id: early, p_code: await codeAt(early) })
     await expectError(p, 'checkin.not_open')
     const err = await p.catch(e => e) as { detail?: string, hint?: string }
     const { rows } = await db.query<{ o: Date }>('select checkin_opens_at as o from app.sessions where id = $1', [early])
     expect(new Date(err.detail ?? err.hint ?? '').getTime()).toBe(rows[0].o.getTime())
     const late = await mkSession({ startMin: -60 })
-    await expectError(as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: late, p_code: await codeAt(late) }), 'checkin.closed')
+    await expectError(as(db, ids.teacherA).rpc('session_check_in', { p_id: randomUUID(), p_session_id: late, p_code: await codeAt(late) }), 'checkin.closed')
     expect(await nCheckins(early) + await nCheckins(late)).toBe(0)
   })
 
   it('another member\'s check-in id cannot be reused or overwritten', async () => {
     const s = await mkSession()
     const id = randomUUID()
-    await as(db, ids.teacherA).rpc('check_in', { p_id: id, p_session_id: s, p_code: await codeAt(s) })
-    await expectError(as(db, ids.teacherA2).rpc('check_in', { p_id: id, p_session_id: s, p_code: await codeAt(s) }), 'checkin.id_conflict')
+    await as(db, ids.teacherA).rpc('session_check_in', { p_id: id, p_session_id: s, p_code: await codeAt(s) })
+    await expectError(as(db, ids.teacherA2).rpc('session_check_in', { p_id: id, p_session_id: s, p_code: await codeAt(s) }), 'checkin.id_conflict')
     expect(await count(db, 'select 1 from app.checkins where session_id = $1 and user_id = $2', [s, ids.teacherA2])).toBe(0)
   })
 
@@ -310,15 +310,15 @@ describe('check_in', () => {
     const claimedOk = new Date(Date.now() - 30 * 60_000).toISOString() // 10 minutes before the start
     const future = new Date(Date.now() + 10 * 60_000).toISOString()
     const outside = new Date(Date.now() - 55 * 60_000).toISOString()
-    await expectError(t.rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s, 0, future), p_claimed_at: future }), 'checkin.claimed_in_future')
-    await expectError(t.rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s, 0, outside), p_claimed_at: outside }), 'checkin.outside_window')
+    await expectError(t.rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s, 0, future), p_claimed_at: future }), 'checkin.claimed_in_future')
+    await expectError(t.rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s, 0, outside), p_claimed_at: outside }), 'checkin.outside_window')
     // the current code does not fit a claim made 30 minutes ago
     let now = await codeAt(s)
     if ([-1, 0, 1].length && [await codeAt(s, -1, claimedOk), await codeAt(s, 0, claimedOk), await codeAt(s, 1, claimedOk)].includes(now))
       now = '000000'
-    await expect(t.rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: now, p_claimed_at: claimedOk })).rejects.toThrow(/checkin\.code_(invalid|expired)/)
+    await expect(t.rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: now, p_claimed_at: claimedOk })).rejects.toThrow(/checkin\.code_(invalid|expired)/)
     expect(await nCheckins(s)).toBe(0)
-    const r = await t.rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s, 0, claimedOk), p_claimed_at: claimedOk })
+    const r = await t.rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s, 0, claimedOk), p_claimed_at: claimedOk })
     expect(r).toMatchObject({ status: 'ok', checkin: { status: 'present', method: 'offline' } })
     expect(new Date(r.checkin.claimed_at).getTime()).toBe(new Date(claimedOk).getTime())
   })
@@ -337,7 +337,7 @@ describe('check_in', () => {
 
   it('each check-in broadcasts the kept counts on attendance:<id>, and nothing with counts on session:<id>', async () => {
     const s = await mkSession()
-    await as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) })
+    await as(db, ids.teacherA).rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) })
     const { rows } = await db.query<{ topic: string, payload: any }>(
       `select topic, payload from realtime.messages where topic in ($1, $2) and event = 'attendance' order by inserted_at`,
       [`attendance:${s}`, `session:${s}`],
@@ -377,24 +377,24 @@ describe('check-in codes cannot be guessed or replayed', () => {
     const t = as(db, ids.teacherA)
     const wrong = await wrongCode(s)
     for (let i = 0; i < 10; i++) {
-      const e = await t.rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: wrong }).catch(err => err)
+      const e = await t.rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: wrong }).catch(err => err)
       expect(e).toMatchObject({ message: 'checkin.code_invalid', status: 400 })
     }
     expect((await db.query('select attempts from app.checkin_attempts where session_id = $1 and user_id = $2', [s, ids.teacherA])).rows[0].attempts).toBe(10)
-    await expectError(t.rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) }), 'checkin.too_many_attempts')
-    await expect(t.rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) })).rejects.toMatchObject({ code: 'PT429' })
+    await expectError(t.rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) }), 'checkin.too_many_attempts')
+    await expect(t.rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) })).rejects.toMatchObject({ code: 'PT429' })
     // the refusal changed nothing: no check-in, and the count stays at the limit
     expect(await nCheckins(s)).toBe(0)
     expect((await db.query('select attempts from app.checkin_attempts where session_id = $1 and user_id = $2', [s, ids.teacherA])).rows[0].attempts).toBe(10)
     // the limit is per member and per session
-    expect((await as(db, ids.teacherA2).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) })).status).toBe('ok')
+    expect((await as(db, ids.teacherA2).rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) })).status).toBe('ok')
     const other = await mkSession()
-    expect((await t.rpc('check_in', { p_id: randomUUID(), p_session_id: other, p_code: await codeAt(other) })).status).toBe('ok')
+    expect((await t.rpc('session_check_in', { p_id: randomUUID(), p_session_id: other, p_code: await codeAt(other) })).status).toBe('ok')
     // the organiser sees who is locked out, and marks them by hand
     const sheet = await as(db, ids.secretaryA).rpc('attendance_sheet', { p_session_id: s })
     expect(sheet.rows.find((r: any) => r.user_id === ids.teacherA)).toMatchObject({ code_locked: true, status: 'expected' })
     expect(sheet.rows.find((r: any) => r.user_id === ids.teacherA2)).toMatchObject({ code_locked: false })
-    await as(db, ids.secretaryA).rpc('mark_attendance', { p_session_id: s, p_user_id: ids.teacherA, p_status: 'present', p_reason: '验证码输错' })
+    await as(db, ids.secretaryA).rpc('attendance_mark', { p_session_id: s, p_user_id: ids.teacherA, p_status: 'present', p_reason: '验证码输错' })
     expect(await nCheckins(s)).toBe(2)
   })
 
@@ -404,9 +404,9 @@ describe('check-in codes cannot be guessed or replayed', () => {
     const readAt = new Date(Date.now() - 61_000).toISOString()
     const shown = await codeAt(s, 0, readAt)
     if (![await codeAt(s, -1), await codeAt(s), await codeAt(s, 1)].includes(shown))
-      await expectError(as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: shown }), 'checkin.code_invalid')
+      await expectError(as(db, ids.teacherA).rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: shown }), 'checkin.code_invalid')
     expect(await nCheckins(s)).toBe(0)
-    const off = await as(db, ids.teacherA2).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: shown, p_claimed_at: readAt })
+    const off = await as(db, ids.teacherA2).rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: shown, p_claimed_at: readAt })
     expect(off).toMatchObject({ status: 'ok', checkin: { method: 'offline', status: 'present' } })
     const sheet = await as(db, ids.secretaryA).rpc('attendance_sheet', { p_session_id: s })
     expect(sheet.rows.find((r: any) => r.user_id === ids.teacherA2)).toMatchObject({ offline: true, method: 'offline' })
@@ -418,11 +418,11 @@ describe('check-in codes cannot be guessed or replayed', () => {
     const long = await mkSession({ startMin: -70, duration: 300 })
     await db.query(`update app.sessions set checkin_closes_at = starts_at + interval '2 hours' where id = $1`, [long])
     const stale = new Date(Date.now() - 61 * 60_000).toISOString()
-    await expectError(t.rpc('check_in', { p_id: randomUUID(), p_session_id: long, p_code: await codeAt(long, 0, stale), p_claimed_at: stale }), 'checkin.claim_too_old')
+    await expectError(t.rpc('session_check_in', { p_id: randomUUID(), p_session_id: long, p_code: await codeAt(long, 0, stale), p_claimed_at: stale }), 'checkin.claim_too_old')
     // a session that ended: its record is closed, even for a claim made inside its window
     const ended = await mkSession({ startMin: -20, duration: 10 })
     const inWindow = new Date(Date.now() - 25 * 60_000).toISOString()
-    await expectError(t.rpc('check_in', { p_id: randomUUID(), p_session_id: ended, p_code: await codeAt(ended, 0, inWindow), p_claimed_at: inWindow }), 'checkin.record_closed')
+    await expectError(t.rpc('session_check_in', { p_id: randomUUID(), p_session_id: ended, p_code: await codeAt(ended, 0, inWindow), p_claimed_at: inWindow }), 'checkin.record_closed')
     expect(await nCheckins(long) + await nCheckins(ended)).toBe(0)
     // and none of it was counted as a guess
     expect(await count(db, 'select 1 from app.checkin_attempts where session_id = any($1)', [[long, ended]])).toBe(0)
@@ -525,35 +525,35 @@ describe('leave, manual marks, sheet, minutes, make-up', () => {
     const s = await mkSession({ startMin: 60 })
     const t = as(db, ids.teacherA2)
     const id = randomUUID()
-    await expectError(t.rpc('request_leave', { p_id: id, p_session_id: s, p_reason: ' ' }), 'leave.reason_required')
-    await expectError(t.rpc('request_leave', { p_id: id, p_session_id: s, p_reason: '因'.repeat(201) }), 'leave.reason_too_long')
-    await expectError(as(db, ids.teacherB).rpc('request_leave', { p_id: randomUUID(), p_session_id: s, p_reason: '出差' }), 'sessions.not_found')
+    await expectError(t.rpc('leave_request', { p_id: id, p_session_id: s, p_reason: ' ' }), 'leave.reason_required')
+    await expectError(t.rpc('leave_request', { p_id: id, p_session_id: s, p_reason: '因'.repeat(201) }), 'leave.reason_too_long')
+    await expectError(as(db, ids.teacherB).rpc('leave_request', { p_id: randomUUID(), p_session_id: s, p_reason: '出差' }), 'sessions.not_found')
     expect(await count(db, 'select 1 from app.leave_requests where session_id = $1', [s])).toBe(0)
-    const l = await t.rpc('request_leave', { p_id: id, p_session_id: s, p_reason: '出差' })
+    const l = await t.rpc('leave_request', { p_id: id, p_session_id: s, p_reason: '出差' })
     expect(l).toMatchObject({ id, status: 'pending' })
-    expect(await t.rpc('request_leave', { p_id: id, p_session_id: s, p_reason: '出差' })).toMatchObject({ id })
-    await expectError(t.rpc('request_leave', { p_id: randomUUID(), p_session_id: s, p_reason: '又' }), 'leave.exists')
-    await expectError(as(db, ids.teacherA).rpc('request_leave', { p_id: id, p_session_id: s, p_reason: 'x' }), 'leave.id_conflict')
-    await expectError(as(db, ids.teacherA).rpc('decide_leave', { p_leave_id: id, p_approve: true }), 'leave.not_found')
-    await expectError(as(db, ids.secretaryB).rpc('decide_leave', { p_leave_id: id, p_approve: true }), 'leave.not_found')
-    expect(await as(db, ids.secretaryA).rpc('decide_leave', { p_leave_id: id, p_approve: true })).toMatchObject({ status: 'approved' })
-    await expectError(as(db, ids.secretaryA).rpc('decide_leave', { p_leave_id: id, p_approve: false }), 'leave.already_decided')
-    const g = await t.rpc('get_session', { p_session_id: s })
+    expect(await t.rpc('leave_request', { p_id: id, p_session_id: s, p_reason: '出差' })).toMatchObject({ id })
+    await expectError(t.rpc('leave_request', { p_id: randomUUID(), p_session_id: s, p_reason: '又' }), 'leave.exists')
+    await expectError(as(db, ids.teacherA).rpc('leave_request', { p_id: id, p_session_id: s, p_reason: 'x' }), 'leave.id_conflict')
+    await expectError(as(db, ids.teacherA).rpc('leave_decide', { p_leave_id: id, p_approve: true }), 'leave.not_found')
+    await expectError(as(db, ids.secretaryB).rpc('leave_decide', { p_leave_id: id, p_approve: true }), 'leave.not_found')
+    expect(await as(db, ids.secretaryA).rpc('leave_decide', { p_leave_id: id, p_approve: true })).toMatchObject({ status: 'approved' })
+    await expectError(as(db, ids.secretaryA).rpc('leave_decide', { p_leave_id: id, p_approve: false }), 'leave.already_decided')
+    const g = await t.rpc('session_detail', { p_session_id: s })
     expect(g.my_status).toBe('excused')
     const started = await mkSession({ startMin: -1 })
-    await expectError(t.rpc('request_leave', { p_id: randomUUID(), p_session_id: started, p_reason: '出差' }), 'leave.too_late')
+    await expectError(t.rpc('leave_request', { p_id: randomUUID(), p_session_id: started, p_reason: '出差' }), 'leave.too_late')
   })
 
   it('manual mark: with a reason, recorded with who did it, by who runs the session only', async () => {
     const s = await mkSession()
     const sec = as(db, ids.secretaryA)
-    await expectError(sec.rpc('mark_attendance', { p_session_id: s, p_user_id: ids.teacherA, p_status: 'present', p_reason: '' }), 'attendance.reason_required')
-    await expectError(sec.rpc('mark_attendance', { p_session_id: s, p_user_id: ids.teacherA, p_status: 'absent', p_reason: 'x' }), 'attendance.status_invalid')
-    await expectError(sec.rpc('mark_attendance', { p_session_id: s, p_user_id: ids.teacherB, p_status: 'present', p_reason: 'x' }), 'attendance.not_expected')
-    await expectError(as(db, ids.teacherA2).rpc('mark_attendance', { p_session_id: s, p_user_id: ids.teacherA, p_status: 'present', p_reason: 'x' }), 'sessions.forbidden')
-    await expectError(as(db, ids.secretaryB).rpc('mark_attendance', { p_session_id: s, p_user_id: ids.teacherA, p_status: 'present', p_reason: 'x' }), 'sessions.not_found')
+    await expectError(sec.rpc('attendance_mark', { p_session_id: s, p_user_id: ids.teacherA, p_status: 'present', p_reason: '' }), 'attendance.reason_required')
+    await expectError(sec.rpc('attendance_mark', { p_session_id: s, p_user_id: ids.teacherA, p_status: 'absent', p_reason: 'x' }), 'attendance.status_invalid')
+    await expectError(sec.rpc('attendance_mark', { p_session_id: s, p_user_id: ids.teacherB, p_status: 'present', p_reason: 'x' }), 'attendance.not_expected')
+    await expectError(as(db, ids.teacherA2).rpc('attendance_mark', { p_session_id: s, p_user_id: ids.teacherA, p_status: 'present', p_reason: 'x' }), 'sessions.forbidden')
+    await expectError(as(db, ids.secretaryB).rpc('attendance_mark', { p_session_id: s, p_user_id: ids.teacherA, p_status: 'present', p_reason: 'x' }), 'sessions.not_found')
     expect(await nCheckins(s)).toBe(0)
-    const c = await sec.rpc('mark_attendance', { p_session_id: s, p_user_id: ids.teacherA, p_status: 'present', p_reason: '手机没电' })
+    const c = await sec.rpc('attendance_mark', { p_session_id: s, p_user_id: ids.teacherA, p_status: 'present', p_reason: '手机没电' })
     expect(c).toMatchObject({ status: 'present', method: 'manual', reason: '手机没电' })
     const { rows } = await db.query('select marked_by from app.checkins where session_id = $1', [s])
     expect(rows[0].marked_by).toBe(ids.secretaryA)
@@ -562,7 +562,7 @@ describe('leave, manual marks, sheet, minutes, make-up', () => {
 
   it('attendance sheet lists every expected member with status; counts add up', async () => {
     const s = await mkSession({ invitees: [ids.principal] })
-    await as(db, ids.teacherA).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) })
+    await as(db, ids.teacherA).rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) })
     const sheet = await as(db, ids.secretaryA).rpc('attendance_sheet', { p_session_id: s })
     const names = sheet.rows.map((r: any) => r.display_name)
     expect(names).toEqual(expect.arrayContaining(['张老师（示例）', '陈老师（示例）', '王书记（示例）', '孙校长（示例）']))
@@ -572,15 +572,15 @@ describe('leave, manual marks, sheet, minutes, make-up', () => {
     await expectError(as(db, ids.teacherA).rpc('attendance_sheet', { p_session_id: s }), 'sessions.forbidden')
     await expectError(as(db, ids.teacherB).rpc('attendance_sheet', { p_session_id: s }), 'sessions.not_found')
     // the invitee from another branch sees the session and may check in
-    const r = await as(db, ids.principal).rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) })
+    const r = await as(db, ids.principal).rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: await codeAt(s) })
     expect(r.status).toBe('ok')
   })
 
   it('minutes: saved by who runs the session, bounded', async () => {
     const s = await mkSession()
-    await expectError(as(db, ids.secretaryA).rpc('save_minutes', { p_session_id: s, p_topic: 't'.repeat(201), p_speakers: '', p_decisions: '' }), 'minutes.too_long')
-    await expectError(as(db, ids.teacherA).rpc('save_minutes', { p_session_id: s, p_topic: 'x', p_speakers: '', p_decisions: '' }), 'sessions.forbidden')
-    const m = await as(db, ids.secretaryA).rpc('save_minutes', { p_session_id: s, p_topic: '学习十八大报告', p_speakers: '王书记', p_decisions: '月底前交心得' })
+    await expectError(as(db, ids.secretaryA).rpc('session_save_minutes', { p_session_id: s, p_topic: 't'.repeat(201), p_speakers: '', p_decisions: '' }), 'minutes.too_long')
+    await expectError(as(db, ids.teacherA).rpc('session_save_minutes', { p_session_id: s, p_topic: 'x', p_speakers: '', p_decisions: '' }), 'sessions.forbidden')
+    const m = await as(db, ids.secretaryA).rpc('session_save_minutes', { p_session_id: s, p_topic: '学习十八大报告', p_speakers: '王书记', p_decisions: '月底前交心得' })
     expect(m).toMatchObject({ topic: '学习十八大报告', speakers: '王书记', decisions: '月底前交心得' })
   })
 
@@ -590,29 +590,29 @@ describe('leave, manual marks, sheet, minutes, make-up', () => {
     const due = await as(db, ids.teacherA2).rpc('my_makeups')
     expect(due.find((x: any) => x.session_id === past)).toMatchObject({ status: 'absent', completed_at: null })
     expect((await as(db, ids.teacherA).rpc('my_makeups')).find((x: any) => x.session_id === past)).toBeUndefined()
-    await expectError(as(db, ids.teacherA).rpc('complete_makeup', { p_session_id: past }), 'makeup.not_due')
+    await expectError(as(db, ids.teacherA).rpc('makeup_complete', { p_session_id: past }), 'makeup.not_due')
     const upcoming = await mkSession({ startMin: 60 })
-    await expectError(as(db, ids.teacherA2).rpc('complete_makeup', { p_session_id: upcoming }), 'makeup.not_due')
-    const done = await as(db, ids.teacherA2).rpc('complete_makeup', { p_session_id: past })
-    await as(db, ids.teacherA2).rpc('complete_makeup', { p_session_id: past })
+    await expectError(as(db, ids.teacherA2).rpc('makeup_complete', { p_session_id: upcoming }), 'makeup.not_due')
+    const done = await as(db, ids.teacherA2).rpc('makeup_complete', { p_session_id: past })
+    await as(db, ids.teacherA2).rpc('makeup_complete', { p_session_id: past })
     expect(await count(db, 'select 1 from app.makeups where session_id = $1', [past])).toBe(1)
     expect(done.completed_at).toBeTruthy()
   })
 })
 
 describe('lists, home and the period summary', () => {
-  it('list_my_sessions: upcoming and past with my status; validated', async () => {
-    const up = await as(db, ids.teacherA).rpc('list_my_sessions', { p_scope: 'upcoming' })
+  it('my_sessions: upcoming and past with my status; validated', async () => {
+    const up = await as(db, ids.teacherA).rpc('my_sessions', { p_scope: 'upcoming' })
     expect(up.length).toBeGreaterThan(0)
     expect(up.every((x: any) => new Date(x.checkin_closes_at) >= new Date(Date.now() - 60_000))).toBe(true)
-    const past = await as(db, ids.teacherA).rpc('list_my_sessions', { p_scope: 'past', p_limit: 5 })
+    const past = await as(db, ids.teacherA).rpc('my_sessions', { p_scope: 'past', p_limit: 5 })
     expect(past.length).toBeLessThanOrEqual(5)
     const seeded = past.find((x: any) => x.id === '00000000-0000-4000-d000-000000000005')
     expect(seeded?.my_status).toBe('present')
-    const b = await as(db, ids.teacherB).rpc('list_my_sessions', { p_scope: 'past' })
+    const b = await as(db, ids.teacherB).rpc('my_sessions', { p_scope: 'past' })
     expect(b.find((x: any) => x.id === '00000000-0000-4000-d000-000000000005')).toBeUndefined()
-    await expectError(as(db, ids.teacherA).rpc('list_my_sessions', { p_scope: 'all' }), 'sessions.scope_invalid')
-    await expectError(as(db, ids.teacherA).rpc('list_my_sessions', { p_limit: 0 }), 'sessions.limit_invalid')
+    await expectError(as(db, ids.teacherA).rpc('my_sessions', { p_scope: 'all' }), 'sessions.scope_invalid')
+    await expectError(as(db, ids.teacherA).rpc('my_sessions', { p_limit: 0 }), 'sessions.limit_invalid')
   })
 
   it('app.home_sessions: the next session I am expected at, with my status', async () => {

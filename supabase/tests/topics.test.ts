@@ -65,7 +65,7 @@ describe('topics: visibility (RLS matrix)', () => {
   })
 
   it('the API answers topics.not_found outside the branch, and its posts stay invisible', async () => {
-    await expectError(as(db, ids.teacherB).rpc('topic_get', { p_topic_id: seeded.branchA }), 'topics.not_found')
+    await expectError(as(db, ids.teacherB).rpc('topic_detail', { p_topic_id: seeded.branchA }), 'topics.not_found')
     await expectError(as(db, ids.teacherB).rpc('topic_feed', { p_topic_id: seeded.branchA }), 'topics.not_found')
     await expectError(post(ids.teacherB, seeded.branchA), 'topics.not_found')
     const list = await as(db, ids.teacherB).rpc('topic_list')
@@ -183,11 +183,11 @@ describe('topics: drafting and status', () => {
     await as(db, ids.teacherA).rpc('topic_mark_read', { p_topic_id: seeded.countyOpen })
     const after = await as(db, ids.teacherA).rpc('topic_list')
     expect(after.find((t: any) => t.id === seeded.countyOpen).new_replies).toBe(0)
-    const topic = await as(db, ids.teacherA).rpc('topic_get', { p_topic_id: seeded.countyClosed })
+    const topic = await as(db, ids.teacherA).rpc('topic_detail', { p_topic_id: seeded.countyClosed })
     expect(topic.summary.is_summary).toBe(true)
     expect(topic.summary.body).toContain('讨论成果')
     expect(topic.can_post).toBe(false)
-    const pinned = await as(db, ids.teacherA).rpc('topic_get', { p_topic_id: seeded.countyOpen })
+    const pinned = await as(db, ids.teacherA).rpc('topic_detail', { p_topic_id: seeded.countyOpen })
     expect(pinned.pinned.map((p: any) => p.id)).toEqual([seeded.postByTeacherA])
   })
 
@@ -355,7 +355,7 @@ describe('topics: moderation', () => {
     const topic = await openTopic(ids.branchA, ids.secretaryA)
     const p = await post(ids.teacherA, topic, '好建议')
     await as(db, ids.secretaryA).rpc('topic_post_moderate', { p_post_id: p.id, p_action: 'pin' })
-    expect((await as(db, ids.teacherA2).rpc('topic_get', { p_topic_id: topic })).pinned.map((x: any) => x.id)).toEqual([p.id])
+    expect((await as(db, ids.teacherA2).rpc('topic_detail', { p_topic_id: topic })).pinned.map((x: any) => x.id)).toEqual([p.id])
     const before = await snapshot()
     await expectError(as(db, ids.teacherA).rpc('topic_write_summary', { p_topic_id: topic, p_id: randomUUID(), p_body: '总结' }), 'topics.not_allowed')
     await expectError(as(db, ids.secretaryA).rpc('topic_write_summary', { p_topic_id: topic, p_id: randomUUID(), p_body: '' }), 'topics.body_required')
@@ -366,7 +366,7 @@ describe('topics: moderation', () => {
     const s2 = await as(db, ids.secretaryA).rpc('topic_write_summary', { p_topic_id: topic, p_id: sid, p_body: '讨论成果二' })
     expect(s1.id).toBe(sid)
     expect(s2).toMatchObject({ id: sid, body: '讨论成果二', is_summary: true })
-    const t = await as(db, ids.teacherA2).rpc('topic_get', { p_topic_id: topic })
+    const t = await as(db, ids.teacherA2).rpc('topic_detail', { p_topic_id: topic })
     expect(t).toMatchObject({ status: 'closed', post_count: 1, summary: { id: sid } })
     // the summary is shown first, not repeated in the thread
     expect((await as(db, ids.teacherA2).rpc('topic_feed', { p_topic_id: topic })).items.map((x: any) => x.id)).toEqual([p.id])
@@ -417,8 +417,7 @@ describe('topics: keyset feed', () => {
 describe('topics: follow-up (feed checked once per page, live 赞同, one length limit)', () => {
   it('topic_feed gives exactly the JSON of the shipped per-post definition, for member and manager', async () => {
     // the definition as it shipped (security invoker, RLS on every read), as a reference
-    const shipped = readFileSync(new URL('../migrations/20261125000300_topics.sql', import.meta.url), 'utf8')
-    const body = /create function app\.topic_post_json[\s\S]*?\n\$\$;/.exec(shipped)![0]
+    const body = readFileSync(new URL('./fixtures/topic-post-json-shipped.sql', import.meta.url), 'utf8')
     await db.exec(body.replace('app.topic_post_json', 'app.shipped_topic_post_json'))
     await db.exec('grant execute on function app.shipped_topic_post_json(app.posts, uuid, boolean) to authenticated')
     const topic = await openTopic(ids.branchA, ids.secretaryA)

@@ -35,9 +35,9 @@ describe('inbox over HTTP and realtime', () => {
 
     const id = randomUUID()
     const args = { p_id: id, p_org_id: BRANCH_A, p_kind: 'party_class', p_title: 'API 消息', p_duration_minutes: 60, p_starts_at: new Date(Date.now() + 72 * 3600_000).toISOString(), p_place: '党员活动室' }
-    expect((await secretary.rpc('save_session', args)).error).toBeNull()
+    expect((await secretary.rpc('session_save', args)).error).toBeNull()
     await waitFor(() => heard.includes(d0.unread + 1) || undefined, 5000)
-    expect((await secretary.rpc('save_session', { ...args, p_place: '三楼' })).error).toBeNull()
+    expect((await secretary.rpc('session_save', { ...args, p_place: '三楼' })).error).toBeNull()
     await waitFor(() => heard.includes(d0.unread + 2) || undefined, 5000)
 
     const { data: list } = await teacher.rpc('inbox_list')

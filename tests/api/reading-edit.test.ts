@@ -15,7 +15,7 @@ beforeAll(async () => {
   secretaryA = await signedInClient('secretary1@demo.example', 'demo1234')
   secretaryB = await signedInClient('secretary2@demo.example', 'demo1234')
   teacherA = await signedInClient('teacher1@demo.example', 'demo1234')
-  const made = await secretaryA.rpc('create_reading', { p_id: reading, p_org_id: BRANCH_A, p_title: '接口修改测试', p_sections: [{ title: '一' }, { title: '二' }] })
+  const made = await secretaryA.rpc('reading_create', { p_id: reading, p_org_id: BRANCH_A, p_title: '接口修改测试', p_sections: [{ title: '一' }, { title: '二' }] })
   expect(made.error).toBeNull()
 })
 

@@ -25,7 +25,7 @@ async function refused(p: Promise<unknown>, key: string) {
 
 async function newSession(startMin: number, title = 'API 测试会议'): Promise<string> {
   const id = randomUUID()
-  await call(secretary, 'save_session', {
+  await call(secretary, 'session_save', {
     p_id: id,
     p_org_id: BRANCH_A,
     p_kind: 'general_meeting',
@@ -59,9 +59,9 @@ describe('check-in over HTTP', () => {
   it('checks in with the code on the organiser screen; a second check-in is acknowledged, not an error', async () => {
     const s = await newSession(10)
     const { code } = await call(secretary, 'session_code_now', { p_session_id: s })
-    const first = await call(teacher1, 'check_in', { p_id: randomUUID(), p_session_id: s, p_code: code, p_method: 'code' })
+    const first = await call(teacher1, 'session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: code, p_method: 'code' })
     expect(first).toMatchObject({ status: 'ok', checkin: { status: 'present' } })
-    const again = await call(teacher1, 'check_in', { p_id: randomUUID(), p_session_id: s, p_code: code, p_method: 'code' })
+    const again = await call(teacher1, 'session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: code, p_method: 'code' })
     expect(again).toMatchObject({ status: 'already', checkin: { id: first.checkin.id } })
     expect(await checkedIn(s)).toBe(1)
   })
@@ -72,11 +72,11 @@ describe('check-in over HTTP', () => {
     const mine = (await call(secretary, 'session_code_now', { p_session_id: s })).code as string
     const foreign = (await call(secretary, 'session_code_now', { p_session_id: other })).code as string
     if (foreign !== mine)
-      await refused(call(teacher1, 'check_in', { p_id: randomUUID(), p_session_id: s, p_code: foreign }), 'checkin.code_invalid')
-    await refused(call(teacherB, 'check_in', { p_id: randomUUID(), p_session_id: s, p_code: mine }), 'checkin.not_expected')
+      await refused(call(teacher1, 'session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: foreign }), 'checkin.code_invalid')
+    await refused(call(teacherB, 'session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: mine }), 'checkin.not_expected')
     const id = randomUUID()
-    await call(teacher1, 'check_in', { p_id: id, p_session_id: s, p_code: mine })
-    await refused(call(teacher2, 'check_in', { p_id: id, p_session_id: s, p_code: mine }), 'checkin.id_conflict')
+    await call(teacher1, 'session_check_in', { p_id: id, p_session_id: s, p_code: mine })
+    await refused(call(teacher2, 'session_check_in', { p_id: id, p_session_id: s, p_code: mine }), 'checkin.id_conflict')
     await refused(call(teacher1, 'session_code_now', { p_session_id: s }), 'sessions.forbidden')
     expect(await checkedIn(s)).toBe(1)
   })
@@ -84,11 +84,11 @@ describe('check-in over HTTP', () => {
   it('refuses before the window (telling when it opens) and after it', async () => {
     const early = await newSession(120)
     const late = await newSession(-120)
-    const e = await call(teacher1, 'check_in', { p_id: randomUUID(), p_session_id: early, p_code: '123456' }).catch(err => err)
+    const e = await call(teacher1, 'session_check_in', { p_id: randomUUID(), p_session_id: early, p_code: '123456' }).catch(err => err)
     expect(e.key).toBe('checkin.not_open')
-    const s = await call(teacher1, 'get_session', { p_session_id: early })
+    const s = await call(teacher1, 'session_detail', { p_session_id: early })
     expect(new Date(e.details ?? e.hint).getTime()).toBe(new Date(s.checkin_opens_at).getTime())
-    await refused(call(teacher1, 'check_in', { p_id: randomUUID(), p_session_id: late, p_code: '123456' }), 'checkin.closed')
+    await refused(call(teacher1, 'session_check_in', { p_id: randomUUID(), p_session_id: late, p_code: '123456' }), 'checkin.closed')
     expect(await checkedIn(early) + await checkedIn(late)).toBe(0)
   })
 
@@ -97,8 +97,8 @@ describe('check-in over HTTP', () => {
     const { code } = await call(secretary, 'session_code_now', { p_session_id: s })
     const future = new Date(Date.now() + 5 * 60_000).toISOString()
     const before = new Date(Date.now() - 40 * 60_000).toISOString()
-    await refused(call(teacher1, 'check_in', { p_id: randomUUID(), p_session_id: s, p_code: code, p_claimed_at: future }), 'checkin.claimed_in_future')
-    await refused(call(teacher1, 'check_in', { p_id: randomUUID(), p_session_id: s, p_code: code, p_claimed_at: before }), 'checkin.outside_window')
+    await refused(call(teacher1, 'session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: code, p_claimed_at: future }), 'checkin.claimed_in_future')
+    await refused(call(teacher1, 'session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: code, p_claimed_at: before }), 'checkin.outside_window')
     expect(await checkedIn(s)).toBe(0)
   })
 
@@ -106,12 +106,12 @@ describe('check-in over HTTP', () => {
     // sessions that started in the past stand in for waiting
     const checkIn = async (s: string) => {
       const { code } = await call(secretary, 'session_code_now', { p_session_id: s })
-      return (await call(teacher1, 'check_in', { p_id: randomUUID(), p_session_id: s, p_code: code })).checkin.status
+      return (await call(teacher1, 'session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: code })).checkin.status
     }
     expect(await checkIn(await newSession(-3))).toBe('present')
     expect(await checkIn(await newSession(-8))).toBe('late')
     const s = randomUUID()
-    const saved = await call(secretary, 'save_session', {
+    const saved = await call(secretary, 'session_save', {
       p_id: s,
       p_org_id: BRANCH_A,
       p_kind: 'lecture',
@@ -129,13 +129,13 @@ describe('check-in over HTTP', () => {
     const { code } = await call(secretary, 'session_code_now', { p_session_id: s })
     const wrong = code === '000000' ? '000001' : '000000'
     const answers = await Promise.all(Array.from({ length: 30 }, () =>
-      teacher1.rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: wrong })))
+      teacher1.rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: wrong })))
     const byKey = new Map<string, number>()
     for (const a of answers) byKey.set(`${a.status} ${a.error?.message}`, (byKey.get(`${a.status} ${a.error?.message}`) ?? 0) + 1)
     // at most ten codes were compared, however many were sent at once
     expect(Object.fromEntries(byKey)).toEqual({ '400 checkin.code_invalid': 10, '429 checkin.too_many_attempts': 20 })
     expect(answers.find(a => a.status === 429)!.error).toMatchObject({ code: 'PT429' })
-    const right = await teacher1.rpc('check_in', { p_id: randomUUID(), p_session_id: s, p_code: code })
+    const right = await teacher1.rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: code })
     expect(right.status).toBe(429)
     expect(await checkedIn(s)).toBe(0)
   })
@@ -157,7 +157,7 @@ describe('check-in over HTTP', () => {
       await c.removeChannel(denied)
     }
     const { code } = await call(secretary, 'session_code_now', { p_session_id: s })
-    await call(teacher1, 'check_in', { p_id: randomUUID(), p_session_id: s, p_code: code })
+    await call(teacher1, 'session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: code })
     await waitFor(() => seen.includes(1), 5000)
     expect(memberSeen).toEqual([])
     await secretary.removeChannel(ch)
@@ -169,10 +169,10 @@ describe('leave and the sheet over HTTP', () => {
   it('leave is asked, approved and shows on the sheet as excused; the export data has every expected member', async () => {
     const s = await newSession(60)
     const id = randomUUID()
-    await refused(call(teacher2, 'request_leave', { p_id: id, p_session_id: s, p_reason: '' }), 'leave.reason_required')
-    await call(teacher2, 'request_leave', { p_id: id, p_session_id: s, p_reason: '出差' })
-    await refused(call(teacher1, 'decide_leave', { p_leave_id: id, p_approve: true }), 'leave.not_found')
-    await call(secretary, 'decide_leave', { p_leave_id: id, p_approve: true })
+    await refused(call(teacher2, 'leave_request', { p_id: id, p_session_id: s, p_reason: '' }), 'leave.reason_required')
+    await call(teacher2, 'leave_request', { p_id: id, p_session_id: s, p_reason: '出差' })
+    await refused(call(teacher1, 'leave_decide', { p_leave_id: id, p_approve: true }), 'leave.not_found')
+    await call(secretary, 'leave_decide', { p_leave_id: id, p_approve: true })
     const sheet = await call(secretary, 'attendance_sheet', { p_session_id: s })
     expect(sheet.rows.find((r: any) => r.display_name === '陈老师（示例）')).toMatchObject({ status: 'excused', leave: { status: 'approved' } })
     expect(sheet.counts.excused).toBe(1)

@@ -18,7 +18,7 @@ let secretaryA: SupabaseClient
 /** A fresh member of branch A (through the demo invite), so rate limits start at zero. */
 async function freshMember(): Promise<SupabaseClient> {
   const u = await newUser({ display_name: '新党员' })
-  const r = await u.client.rpc('redeem_invite', { p_code: 'DEMO2026' })
+  const r = await u.client.rpc('invite_redeem', { p_code: 'DEMO2026' })
   expect(r.error).toBeNull()
   return u.client
 }
@@ -34,11 +34,11 @@ afterAll(async () => {
 
 describe('topics over the API', () => {
   it('a branch topic is invisible outside its branch (404 with the stable key)', async () => {
-    const outside = await teacherB.rpc('topic_get', { p_topic_id: BRANCH_TOPIC })
+    const outside = await teacherB.rpc('topic_detail', { p_topic_id: BRANCH_TOPIC })
     expect([outside.status, outside.error?.message]).toEqual([404, 'topics.not_found'])
     const list = await teacherB.rpc('topic_list')
     expect(list.data.map((t: { id: string }) => t.id)).not.toContain(BRANCH_TOPIC)
-    const inside = await teacherA.rpc('topic_get', { p_topic_id: BRANCH_TOPIC })
+    const inside = await teacherA.rpc('topic_detail', { p_topic_id: BRANCH_TOPIC })
     expect(inside.status).toBe(200)
     expect(inside.data).toMatchObject({ id: BRANCH_TOPIC, status: 'open', can_post: true, can_manage: false })
   })
@@ -59,7 +59,7 @@ describe('topics over the API', () => {
     expect([edit.status, edit.error?.message]).toEqual([403, 'topics.not_author'])
     const del = await teacherA.rpc('topic_post_delete', { p_post_id: id })
     expect([del.status, del.error?.message]).toEqual([403, 'topics.not_author'])
-    const mine = await me.rpc('topic_post_get', { p_post_id: id })
+    const mine = await me.rpc('topic_post_detail', { p_post_id: id })
     expect(mine.data).toMatchObject({ body: '通过接口发言', deleted: false })
   })
 
@@ -81,9 +81,9 @@ describe('topics over the API', () => {
     expect([byTeacher.status, byTeacher.error?.message]).toEqual([403, 'topics.not_allowed'])
     const bySecretary = await secretaryA.rpc('topic_post_moderate', { p_post_id: id, p_action: 'hide', p_reason: '与主题无关' })
     expect(bySecretary.data).toMatchObject({ hidden: true, hidden_reason: '与主题无关' })
-    const seenByOther = await teacherA.rpc('topic_post_get', { p_post_id: id })
+    const seenByOther = await teacherA.rpc('topic_post_detail', { p_post_id: id })
     expect(seenByOther.data).toMatchObject({ hidden: true, body: null, hidden_reason: null })
-    const seenByAuthor = await me.rpc('topic_post_get', { p_post_id: id })
+    const seenByAuthor = await me.rpc('topic_post_detail', { p_post_id: id })
     expect(seenByAuthor.data).toMatchObject({ hidden: true, body: '待审核', hidden_reason: '与主题无关' })
   })
 

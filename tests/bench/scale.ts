@@ -159,11 +159,11 @@ export async function run(ctx: BenchContext): Promise<void> {
   const yearAgo = new Date(Date.now() - 365 * 86400e3).toISOString().slice(0, 10)
   const calls = (top: string): Call[] => [
     { who: 'member', name: 'home_summary', fn: rpc(teacher, 'home_summary') },
-    { who: 'member', name: 'plans_list', fn: rpc(teacher, 'plans_list') },
+    { who: 'member', name: 'plan_list', fn: rpc(teacher, 'plan_list') },
     { who: 'member', name: 'plan_detail', fn: rpc(teacher, 'plan_detail', { p_plan_id: PLAN }) },
-    { who: 'member', name: 'tick_section (tick / untick)', fn: async () => {
+    { who: 'member', name: 'section_tick (tick / untick)', fn: async () => {
       tickOn = !tickOn
-      return rpc(teacher, 'tick_section', { p_section_id: section, p_read: !tickOn })()
+      return rpc(teacher, 'section_tick', { p_section_id: section, p_read: !tickOn })()
     } },
     { who: 'branch secretary', name: 'plan_progress, first page (branch of 40)', fn: rpc(secretary.client, 'plan_progress', { p_plan_id: PLAN }) },
     { who: 'branch secretary', name: 'roster, first page (branch)', fn: rpc(secretary.client, 'roster', { p_org_id: uuidOf('8000', 1) }) },
@@ -177,7 +177,7 @@ export async function run(ctx: BenchContext): Promise<void> {
     { who: 'admin', name: `plan_progress, first page, top view (${top})`, fn: rpc(admin.client, 'plan_progress', { p_plan_id: PLAN, p_org_id: BUREAU }) },
     { who: 'admin', name: `roster, first page, top view (${top})`, fn: rpc(admin.client, 'roster', { p_org_id: BUREAU }) },
     { who: 'member', name: 'my_context', fn: rpc(teacher, 'my_context') },
-    { who: 'member', name: 'list_my_sessions (past)', fn: rpc(teacher, 'list_my_sessions', { p_scope: 'past' }) },
+    { who: 'member', name: 'my_sessions (past)', fn: rpc(teacher, 'my_sessions', { p_scope: 'past' }) },
     { who: 'member', name: 'my_study_hours (year)', fn: rpc(teacher, 'my_study_hours', { p_from: yearAgo, p_to: today }) },
     { who: 'member', name: 'topic_list', fn: rpc(teacher, 'topic_list') },
     { who: 'member', name: 'inbox_list', fn: rpc(teacher, 'inbox_list') },

@@ -3,7 +3,7 @@ import type { BenchContext } from './context'
 // seconds, through supabase-js over HTTP, some of them twice (a repeat must be acknowledged, never
 // stored twice): errors, duplicates, p50/p95. (2) The period summary for the whole county — 5,000
 // members in 125 branches, a year of weekly sessions with attendance — timed through supabase-js,
-// with the plan of the query inside app.attendance_summary. (3) check_in in-engine at sessions of
+// with the plan of the query inside app.attendance_summary. (3) session_check_in in-engine at sessions of
 // 500, 5,500 and 50,000 expected members: its cost must not grow with the audience (the counts are
 // kept by the writes, not recounted per check-in).
 // Data is made with generate_series inside SQL (ids in the c5c5c5c5-… range); tokens are minted
@@ -71,7 +71,7 @@ async function crowd(ctx: BenchContext) {
   const send = async (c: (typeof members)[number], delay: number) => {
     await new Promise(r => setTimeout(r, delay))
     const t = performance.now()
-    const { data, error } = await c.rpc('check_in', { p_id: randomUUID(), p_session_id: session, p_code: code, p_method: 'qr' })
+    const { data, error } = await c.rpc('session_check_in', { p_id: randomUUID(), p_session_id: session, p_code: code, p_method: 'qr' })
     latencies.push(performance.now() - t)
     if (error) {
       errors++
@@ -227,7 +227,7 @@ const scaleBranch = (b: string) => `('c5c5c5c5-0000-4000-8000-00000f' || lpad(($
 const scaleUser = (u: string) => `('c5c5c5c5-0000-4000-a000-00000f' || lpad((${u})::text, 6, '0'))::uuid`
 
 /**
- * check_in timed in the engine (no HTTP: one transaction per call on the superuser connection,
+ * session_check_in timed in the engine (no HTTP: one transaction per call on the superuser connection,
  * as PostgREST would run it) at three audiences; the same 500 members of the first branch are
  * expected at all three, so only the size of the audience differs.
  */
@@ -270,9 +270,9 @@ async function checkinScale(ctx: BenchContext) {
       const ms = await ctx.db.transaction(async (tx) => {
         await tx.query(`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub, role: 'authenticated', aud: 'authenticated' })])
         const t = performance.now()
-        const { rows } = await tx.query<{ r: { status: string } }>('select public.check_in($1, $2, $3, \'code\', null) as r', [randomUUID(), s.id, code])
+        const { rows } = await tx.query<{ r: { status: string } }>('select public.session_check_in($1, $2, $3, \'code\', null) as r', [randomUUID(), s.id, code])
         if (rows[0]!.r.status !== 'ok')
-          throw new Error(`check_in answered ${JSON.stringify(rows[0]!.r)}`)
+          throw new Error(`session_check_in answered ${JSON.stringify(rows[0]!.r)}`)
         return performance.now() - t
       })
       if (i > 20)
@@ -288,10 +288,10 @@ async function checkinScale(ctx: BenchContext) {
     results.push({ label: s.label, expected: s.expected, ms: pct(s.lat, 0.5), p95: pct(s.lat, 0.95), recountMs: (performance.now() - r0) / 5 })
   }
   const base = results[0]!.ms
-  ctx.report(`check_in in-engine by audience (median of ${n} members each; target ≤ 1.3× of 500)`, results.map(r => ({
+  ctx.report(`session_check_in in-engine by audience (median of ${n} members each; target ≤ 1.3× of 500)`, results.map(r => ({
     'expected': r.expected,
-    'check_in p50 ms': r.ms.toFixed(3),
-    'check_in p95 ms': r.p95.toFixed(3),
+    'session_check_in p50 ms': r.ms.toFixed(3),
+    'session_check_in p95 ms': r.p95.toFixed(3),
     'vs 500': `${(r.ms / base).toFixed(2)}×`,
     'a full recount (no longer per check-in) ms': r.recountMs.toFixed(2),
   })))

@@ -165,9 +165,9 @@ export async function run(ctx: BenchContext): Promise<void> {
   const reader = await ctx.newUser({ display_name: '基准读者' })
   const writer = await ctx.newUser({ display_name: '基准作者' })
   for (const u of [reader, writer]) {
-    const r = await u.client.rpc('redeem_invite', { p_code: 'DEMO2026' })
+    const r = await u.client.rpc('invite_redeem', { p_code: 'DEMO2026' })
     if (r.error)
-      throw new Error(`redeem_invite: ${r.error.message}`)
+      throw new Error(`invite_redeem: ${r.error.message}`)
   }
   const topicId = await feedSection(ctx, reader.client, [reader.id, writer.id])
   await feedRoleSection(ctx, reader, topicId)

@@ -44,16 +44,16 @@ describe('edits', () => {
     const [r2, r3, plan] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()]
     const titles = { reading: `修改测试材料${tag}`, r2: `第二篇${tag}`, r3: `第三篇${tag}` }
     for (const [id, title, sections] of [[reading, titles.reading, ['第一节', '第二节', '第三节']], [r2, titles.r2, ['唯一一节']], [r3, titles.r3, ['唯一一节']]] as const) {
-      const { error } = await sec.rpc('create_reading', { p_id: id, p_org_id: BRANCH_A, p_title: title, p_sections: sections.map(t => ({ title: t, body_md: `${t}的正文` })) })
+      const { error } = await sec.rpc('reading_create', { p_id: id, p_org_id: BRANCH_A, p_title: title, p_sections: sections.map(t => ({ title: t, body_md: `${t}的正文` })) })
       expect(error).toBeNull()
     }
     const due = new Date(Date.now() + 20 * 86400_000).toISOString().slice(0, 10)
-    expect((await sec.rpc('create_plan', { p_id: plan, p_title: `修改测试计划${tag}`, p_due_on: due, p_reading_ids: [reading, r2, r3], p_org_ids: [BRANCH_A] })).error).toBeNull()
+    expect((await sec.rpc('plan_create', { p_id: plan, p_title: `修改测试计划${tag}`, p_due_on: due, p_reading_ids: [reading, r2, r3], p_org_ids: [BRANCH_A] })).error).toBeNull()
     const teacher = await apiClient('teacher1@demo.example')
     const { data: detail } = await teacher.rpc('reading_detail', { p_reading_id: reading })
     const ids = (detail.sections as { id: string }[]).map(s => s.id)
     for (const s of [ids[0], ids[2]])
-      expect((await teacher.rpc('tick_section', { p_section_id: s, p_read: true })).error).toBeNull()
+      expect((await teacher.rpc('section_tick', { p_section_id: s, p_read: true })).error).toBeNull()
 
     // the plan: take the third reading out, move the second up
     const page = await b.open()
@@ -148,7 +148,7 @@ describe('edits', () => {
     const { data: catalog } = await sec.rpc('reading_catalog')
     const mine = (catalog.readings as { id: string, org_id: string }[]).find(r => r.org_id === BRANCH_A) ?? catalog.readings[0]
     const due = new Date(Date.now() + 20 * 86400_000).toISOString().slice(0, 10)
-    expect((await sec.rpc('create_plan', { p_id: plan, p_title: `归档测试${tag}`, p_due_on: due, p_reading_ids: [mine.id], p_org_ids: [BRANCH_A] })).error).toBeNull()
+    expect((await sec.rpc('plan_create', { p_id: plan, p_title: `归档测试${tag}`, p_due_on: due, p_reading_ids: [mine.id], p_org_ids: [BRANCH_A] })).error).toBeNull()
     const page = await b.open()
     await signInAs(page, 'secretary1@demo.example')
     await page.goto(`/readings/plans/${plan}/edit`)
@@ -164,7 +164,7 @@ describe('edits', () => {
     await page.locator('[data-test="plan-edit-unarchive"]').waitFor()
 
     const teacher = await apiClient('teacher1@demo.example')
-    const { data: list } = await teacher.rpc('plans_list')
+    const { data: list } = await teacher.rpc('plan_list')
     expect((list as { id: string }[]).some(p => p.id === plan)).toBe(false)
   })
 })

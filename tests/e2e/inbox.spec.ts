@@ -21,7 +21,7 @@ async function shot(page: Page, name: string) {
 async function newSession(startsAt: Date): Promise<string> {
   const c = await apiClient('secretary1@demo.example')
   const id = randomUUID()
-  const { error } = await c.rpc('save_session', {
+  const { error } = await c.rpc('session_save', {
     p_id: id,
     p_org_id: BRANCH_A,
     p_kind: 'party_class',
@@ -52,7 +52,7 @@ describe('inbox', () => {
     const local = bureauInputTime(moved.getTime())
     await secretary.locator('[data-test="form-starts"] input').fill(local)
     await secretary.locator('[data-test="form-place"] input').fill('三楼会议室')
-    const saved = waitForRpc(secretary, 'save_session')
+    const saved = waitForRpc(secretary, 'session_save')
     await secretary.locator('[data-test="form-save"]').click()
     expect((await saved).status()).toBe(200)
 

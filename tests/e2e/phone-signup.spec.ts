@@ -62,7 +62,7 @@ describe('sign-up by phone', () => {
     expect(await page.locator('[data-test="sms-code-error"]').textContent()).toContain('验证码不正确或已过期')
     await shot(page, 'join-code-wrong')
 
-    const redeemed = waitForRpc(page, 'redeem_invite')
+    const redeemed = waitForRpc(page, 'invite_redeem')
     const ok = await join.enterCode(sms.otp)
     expect(ok.status()).toBe(200)
     expect((await redeemed).status()).toBe(200)
@@ -104,7 +104,7 @@ describe('sign-up by phone', () => {
     const code = (await smsOutbox(`86${local}`))[0]!.otp
     await page.locator('[data-test="sms-code-input"] input').fill(code)
     const verified = waitForAuth(page, 'verify')
-    const saved = waitForRpc(page, 'update_profile')
+    const saved = waitForRpc(page, 'profile_update')
     await page.locator('[data-test="sms-code-submit"]').click()
     expect((await verified).status()).toBe(200)
     expect((await saved).status()).toBe(200)

@@ -29,7 +29,7 @@ describe('readings', () => {
     await r.openReading(1)
     await r.openSection(2)
     expect(await r.readerText.textContent()).toContain('掀起学习党的基本理论知识新热潮')
-    const ticked = waitForRpc(page, 'tick_section')
+    const ticked = waitForRpc(page, 'section_tick')
     await r.markRead.click()
     expect((await ticked).status()).toBe(200)
     await r.readDone.waitFor()
@@ -51,7 +51,7 @@ describe('readings', () => {
     expect(await r.readerText.textContent()).toContain('以城带乡')
 
     // back online: the outbox sends everything
-    const noteSent = waitForRpc(page, 'save_note')
+    const noteSent = waitForRpc(page, 'note_save')
     await teacherContext.setOffline(false)
     expect((await noteSent).status()).toBe(200)
     await r.pending.waitFor({ state: 'detached' })
@@ -121,7 +121,7 @@ describe('readings', () => {
     await page.locator('[data-test="plan-org-示例实验小学教师党支部"]').click()
     expect(await page.locator('[data-test="plan-hint"]').textContent()).toContain('“示例一中第一党支部”、“示例实验小学教师党支部”')
     await page.locator('[data-test="plan-pick-2012年党建工作要点"]').click()
-    const created = waitForRpc(page, 'create_plan')
+    const created = waitForRpc(page, 'plan_create')
     await page.locator('[data-test="plan-submit"]').click()
     expect((await created).status()).toBe(200)
     await page.waitForURL(/\/readings\/plans\/[0-9a-f-]{36}$/)
@@ -143,7 +143,7 @@ describe('readings', () => {
   it('a section text with HTML, images and script links is shown sanitised, loading nothing from elsewhere', async () => {
     const secretary = await apiClient('secretary1@demo.example')
     const id = crypto.randomUUID()
-    const { error } = await secretary.rpc('create_reading', {
+    const { error } = await secretary.rpc('reading_create', {
       p_id: id,
       p_org_id: '00000000-0000-4000-8000-000000000011',
       p_title: '净化测试',

@@ -25,7 +25,7 @@ async function shot(page: Page, name: string) {
 async function newSession(): Promise<string> {
   const c = await apiClient('secretary1@demo.example')
   const id = randomUUID()
-  const { error } = await c.rpc('save_session', {
+  const { error } = await c.rpc('session_save', {
     p_id: id,
     p_org_id: BRANCH_A,
     p_kind: 'party_class',
@@ -66,7 +66,7 @@ describe('sessions', () => {
     await offline.submit.click()
     await offline.pending.waitFor()
     await shot(offline.page, '04-detail-pending')
-    const sent = offline.page.waitForResponse(r => r.url().includes('/rest/v1/rpc/check_in'))
+    const sent = offline.page.waitForResponse(r => r.url().includes('/rest/v1/rpc/session_check_in'))
     await offline.page.context().setOffline(false)
     expect((await sent).status()).toBe(200)
     await offline.done.waitFor({ timeout: 15_000 })
@@ -98,7 +98,7 @@ describe('sessions', () => {
     const id = await newSession()
     // two members ask for leave before the start
     for (const login of ['teacher1@demo.example', 'teacher2@demo.example']) {
-      const { error } = await (await apiClient(login)).rpc('request_leave', { p_id: randomUUID(), p_session_id: id, p_reason: '外出培训' })
+      const { error } = await (await apiClient(login)).rpc('leave_request', { p_id: randomUUID(), p_session_id: id, p_reason: '外出培训' })
       if (error)
         throw error
     }
@@ -110,28 +110,28 @@ describe('sessions', () => {
     await expect.poll(() => organiser.page.locator('[data-test="sheet-rule"]').textContent()).toMatch(/以后签到记为迟到/)
 
     // 批准请假: 陈老师 is excused, and counted so
-    expect((await organiser.act('陈老师（示例）', '批准请假', 'decide_leave')).status()).toBe(200)
+    expect((await organiser.act('陈老师（示例）', '批准请假', 'leave_decide')).status()).toBe(200)
     await expect.poll(() => organiser.rowStatus('陈老师（示例）')).toBe('excused')
     await expect.poll(() => organiser.count('excused').textContent()).toBe('1')
     await shot(organiser.page, '06-sheet-approved')
 
     // 不批准: 张老师 is expected again, the row says the leave was declined
-    expect((await organiser.act('张老师（示例）', '不批准', 'decide_leave')).status()).toBe(200)
+    expect((await organiser.act('张老师（示例）', '不批准', 'leave_decide')).status()).toBe(200)
     await expect.poll(() => organiser.rowStatus('张老师（示例）')).toBe('expected')
     await expect.poll(() => organiser.sheetRow('张老师（示例）').textContent()).toContain('请假未批准')
 
     // 补签为出席 with a reason: present, and counted
-    expect((await organiser.act('张老师（示例）', '补签为出席', 'mark_attendance', '手机没电，现场确认')).status()).toBe(200)
+    expect((await organiser.act('张老师（示例）', '补签为出席', 'attendance_mark', '手机没电，现场确认')).status()).toBe(200)
     await expect.poll(() => organiser.rowStatus('张老师（示例）')).toBe('present')
     await expect.poll(() => organiser.count('present').textContent()).toBe('1')
     await expect.poll(() => organiser.sheetRow('张老师（示例）').textContent()).toContain('手机没电，现场确认')
 
     // 补签为迟到: the organiser marks themself late
-    expect((await organiser.act('王书记（示例）', '补签为迟到', 'mark_attendance', '迟到十分钟')).status()).toBe(200)
+    expect((await organiser.act('王书记（示例）', '补签为迟到', 'attendance_mark', '迟到十分钟')).status()).toBe(200)
     await expect.poll(() => organiser.rowStatus('王书记（示例）')).toBe('late')
     await expect.poll(() => organiser.count('late').textContent()).toBe('1')
     // and a late mark can be corrected to present
-    expect((await organiser.act('王书记（示例）', '补签为出席', 'mark_attendance', '核实后按时到场')).status()).toBe(200)
+    expect((await organiser.act('王书记（示例）', '补签为出席', 'attendance_mark', '核实后按时到场')).status()).toBe(200)
     await expect.poll(() => organiser.count('present').textContent()).toBe('2')
     expect(await organiser.count('late').textContent()).toBe('0')
     await organiser.page.locator('.van-toast').waitFor({ state: 'hidden' })
@@ -161,7 +161,7 @@ describe('sessions', () => {
       await organiser.page.locator('[data-test="form-title"] input').fill(title)
       await organiser.page.locator('[data-test="form-starts"] input').fill(start)
       await organiser.page.locator('[data-test="form-late-after"] input').fill(grace)
-      const saved = waitForRpc(organiser.page, 'save_session')
+      const saved = waitForRpc(organiser.page, 'session_save')
       await organiser.page.locator('[data-test="form-save"]').click()
       expect((await saved).status()).toBe(200)
       await organiser.page.waitForURL(/\/sessions\/[0-9a-f-]{36}$/)
@@ -219,7 +219,7 @@ describe('sessions', () => {
 
     // a seeded session, as the county's clock shows it
     const seeded = '00000000-0000-4000-d000-000000000005'
-    const { data: past } = await api.rpc('get_session', { p_session_id: seeded })
+    const { data: past } = await api.rpc('session_detail', { p_session_id: seeded })
     await organiser.openDetail(seeded)
     expect(await page.locator('[data-test="session-info"]').textContent()).toContain(shown(past.starts_at, past.ends_at))
 
@@ -230,14 +230,14 @@ describe('sessions', () => {
     expect(await page.locator('[data-test="form-starts"] input').inputValue()).toBe(`${tomorrow}T15:00`)
     await page.locator('[data-test="form-title"] input').fill('纽约时区的手机（E2E）')
     await page.locator('[data-test="form-starts"] input').fill(`${tomorrow}T14:00`)
-    const saved = waitForRpc(page, 'save_session')
+    const saved = waitForRpc(page, 'session_save')
     await page.locator('[data-test="form-save"]').click()
     expect((await saved).status()).toBe(200)
     await page.waitForURL(/\/sessions\/[0-9a-f-]{36}$/)
     await organiser.detail.waitFor()
     const id = new URL(page.url()).pathname.split('/').pop()!
     try {
-      const { data: made } = await api.rpc('get_session', { p_session_id: id })
+      const { data: made } = await api.rpc('session_detail', { p_session_id: id })
       expect(new Date(made.starts_at).toISOString()).toBe(new Date(`${tomorrow}T14:00:00+08:00`).toISOString())
       expect(new Date(made.checkin_opens_at).toISOString()).toBe(new Date(`${tomorrow}T13:30:00+08:00`).toISOString())
       expect(await page.locator('[data-test="session-info"]').textContent()).toContain(shown(made.starts_at, made.ends_at))
@@ -249,7 +249,7 @@ describe('sessions', () => {
       await expect.poll(() => page.locator('[data-test="form-starts"] input').inputValue()).toBe(`${tomorrow}T14:00`)
     }
     finally {
-      await api.rpc('cancel_session', { p_session_id: id })
+      await api.rpc('session_cancel', { p_session_id: id })
     }
   })
 

@@ -270,6 +270,6 @@ async function newMember(name: string) {
   const made = await admin.auth.admin.createUser({ email, password: 'secret-123', email_confirm: true, user_metadata: { display_name: name } })
   expect(made.error).toBeNull()
   const c = await apiClient(email, 'secret-123')
-  expect((await c.rpc('redeem_invite', { p_code: DEMO_INVITE })).error).toBeNull()
+  expect((await c.rpc('invite_redeem', { p_code: DEMO_INVITE })).error).toBeNull()
   return c
 }

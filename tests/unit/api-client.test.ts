@@ -41,7 +41,7 @@ describe('rpc time limit', () => {
   it('gives up at once when the caller aborts (the outbox\'s own limit)', async () => {
     const requests = silentServer()
     const ctrl = new AbortController()
-    const call = rpc('tick_section', {}, { signal: ctrl.signal })
+    const call = rpc('section_tick', {}, { signal: ctrl.signal })
     await vi.waitFor(() => expect(requests).toHaveLength(1))
     ctrl.abort('outbox limit')
     await expect(call).rejects.toMatchObject({ key: 'network' })

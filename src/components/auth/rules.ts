@@ -23,7 +23,7 @@ export function authRules(t: T) {
     { required: true, message: t('auth.rules.name_required') },
     { validator: (v: string) => v.trim().length <= 40, message: t('errors.profile.name_too_long') },
   ]
-  // optional; when given it must be what update_profile accepts (app.normalise_phone)
+  // optional; when given it must be what profile_update accepts (app.normalise_phone)
   const phone: FieldRule[] = [
     { validator: (v: string) => !v.trim() || !!phoneOf(v), message: t('errors.profile.phone_invalid') },
   ]

@@ -34,21 +34,21 @@ export class JoinPage {
     return answered
   }
 
-  /** Sign up by phone: the code step, the code from the SMS outbox; resolves when redeem_invite answered. */
+  /** Sign up by phone: the code step, the code from the SMS outbox; resolves when invite_redeem answered. */
   async signUpWithPhone(name: string, phone: string, password: string) {
     await this.startSignUp(name, phone, password)
     await this.codeForm.waitFor()
-    const redeemed = waitForRpc(this.page, 'redeem_invite')
+    const redeemed = waitForRpc(this.page, 'invite_redeem')
     await this.enterCode(await smsCode(`86${phone}`))
     return redeemed
   }
 
-  /** Sign up and redeem; resolves when redeem_invite answered. */
+  /** Sign up and redeem; resolves when invite_redeem answered. */
   async signUp(name: string, login: string, password: string) {
     await this.page.locator('[data-test="join-name"] input').fill(name)
     await this.page.locator('[data-test="join-login"] input').fill(login)
     await this.page.locator('[data-test="join-password"] input').fill(password)
-    const answered = waitForRpc(this.page, 'redeem_invite')
+    const answered = waitForRpc(this.page, 'invite_redeem')
     await this.page.locator('[data-test="join-submit"]').click()
     return answered
   }

@@ -18,9 +18,9 @@ export class Readings {
   get pending() { return this.page.locator('[data-test="outbox-pending"]') }
   progressRow(name: string) { return this.page.locator(`[data-test="progress-row-${name}"]`) }
 
-  /** Open the 学习 tab; resolves when plans_list answered. */
+  /** Open the 学习 tab; resolves when plan_list answered. */
   async gotoPlans() {
-    const answered = waitForRpc(this.page, 'plans_list')
+    const answered = waitForRpc(this.page, 'plan_list')
     await this.page.locator('[data-test="tab-readings"]').click()
     return answered
   }

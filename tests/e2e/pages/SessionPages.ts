@@ -17,7 +17,7 @@ export class SessionPages {
   sheetRow(name: string) { return this.page.locator('[data-test="sheet-row"]', { has: this.page.locator('[data-test="sheet-name"]', { hasText: name }) }) }
 
   async openDetail(id: string) {
-    const loaded = waitForRpc(this.page, 'get_session')
+    const loaded = waitForRpc(this.page, 'session_detail')
     await this.page.goto(`/sessions/${id}`)
     await loaded
     await this.detail.waitFor()
@@ -33,10 +33,10 @@ export class SessionPages {
     return (await this.digits.textContent() ?? '').replace(/\D/g, '')
   }
 
-  /** Types the code and presses 签到; resolves with the check_in answer (online). */
+  /** Types the code and presses 签到; resolves with the session_check_in answer (online). */
   async typeCode(code: string) {
     await this.codeInput.fill(code)
-    const answered = waitForRpc(this.page, 'check_in')
+    const answered = waitForRpc(this.page, 'session_check_in')
     await this.submit.click()
     return answered
   }
@@ -54,7 +54,7 @@ export class SessionPages {
   }
 
   /** Taps a member on the sheet, then an entry of the action sheet; resolves with the RPC's answer. */
-  async act(name: string, action: string, rpc: 'decide_leave' | 'mark_attendance', reason = '') {
+  async act(name: string, action: string, rpc: 'leave_decide' | 'attendance_mark', reason = '') {
     await this.sheetRow(name).click()
     const item = this.page.locator('[data-test="sheet-actions"] .van-action-sheet__item', { hasText: action })
     await item.waitFor()
@@ -62,7 +62,7 @@ export class SessionPages {
     // the sheet re-reads after the action (or on the broadcast the write causes)
     const reread = waitForRpc(this.page, 'attendance_sheet')
     await item.click()
-    if (rpc === 'mark_attendance') {
+    if (rpc === 'attendance_mark') {
       const dialog = this.page.locator('[data-test="mark-dialog"]')
       await dialog.locator('[data-test="mark-reason"] textarea').fill(reason)
       await dialog.locator('.van-dialog__confirm').click()

@@ -49,7 +49,7 @@ describe('the app\'s copies of SQL rules', () => {
     expect([...values].sort()).toEqual((await checked(constraint)).sort())
   })
 
-  it('session kinds: what save_session accepts is the check constraint', async () => {
+  it('session kinds: what session_save accepts is the check constraint', async () => {
     const { rows } = await db.query<{ k: string[] }>(`select array(select jsonb_array_elements_text(public.session_kinds())) as k`)
     expect([...rows[0]!.k].sort()).toEqual([...SESSION_KINDS].sort())
   })

@@ -1,5 +1,5 @@
 // "A member asked to join" over HTTP, as the app calls it: an approval invite is refused by
-// redeem_invite, a request (client-made id) is made once however often it is sent, only the
+// invite_redeem, a request (client-made id) is made once however often it is sent, only the
 // branch's own secretaries see and answer it, and the answer reaches the asker.
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
@@ -29,7 +29,7 @@ describe('join requests over HTTP', () => {
     expect(preview.data).toMatchObject({ needs_approval: true })
 
     // nobody skips the approval, and a refusal changes nothing
-    const redeemed = await asker.client.rpc('redeem_invite', { p_code: code })
+    const redeemed = await asker.client.rpc('invite_redeem', { p_code: code })
     expect({ status: redeemed.status, key: redeemed.error?.message }).toEqual({ status: 400, key: 'invite.needs_approval' })
     expect((await asker.client.rpc('my_context')).data.memberships).toEqual([])
     expect((await anonClient().rpc('join_request_create', { p_id: randomUUID(), p_code: code })).status).toBe(401)
@@ -42,9 +42,9 @@ describe('join requests over HTTP', () => {
     expect((await asker.client.rpc('join_request_create', { p_id: id, p_code: code })).data.id).toBe(id)
     expect((await asker.client.rpc('join_request_create', { p_id: randomUUID(), p_code: code })).data.id).toBe(id)
 
-    const listed = await secretary.rpc('join_requests_list')
+    const listed = await secretary.rpc('join_request_list')
     expect(listed.data.filter((r: { id: string }) => r.id === id)).toHaveLength(1)
-    expect((await otherSecretary.rpc('join_requests_list')).data.some((r: { id: string }) => r.id === id)).toBe(false)
+    expect((await otherSecretary.rpc('join_request_list')).data.some((r: { id: string }) => r.id === id)).toBe(false)
 
     const outsider = await otherSecretary.rpc('join_request_answer', { p_id: id, p_approve: true })
     expect({ status: outsider.status, key: outsider.error?.message }).toEqual({ status: 404, key: 'join.not_found' })

@@ -2,6 +2,7 @@ import type { Plugin } from 'vite'
 // the `test` block's types (an import rather than a triple-slash reference, which import sorting moves)
 import type {} from 'vitest/config'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { fileURLToPath, URL } from 'node:url'
 import { baseCompile } from '@intlify/message-compiler'
 import { VantResolver } from '@vant/auto-import-resolver'
@@ -335,6 +336,10 @@ export default defineConfig({
     }),
   ],
   test: {
+    // vitest's default leaves one core to the main process (one worker on a 2-core machine, every
+    // file in turn); the main process only waits here, except for the api stack, whose work is the
+    // api files' own (and they run one at a time)
+    maxWorkers: availableParallelism(),
     projects: [
       {
         extends: true,
@@ -346,6 +351,9 @@ export default defineConfig({
           environment: 'node',
           include: ['supabase/tests/**/*.test.ts'],
           globalSetup: ['supabase/tests/global-setup.ts'],
+          // each file opens a database of its own (freshDb) and keeps no state in shared modules:
+          // one worker process runs file after file without loading PGlite again for each
+          isolate: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

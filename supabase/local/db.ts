@@ -27,8 +27,8 @@ export interface Db extends Queryable {
   /** LISTEN on a channel; resolves to a function that stops listening. */
   listen: (channel: string, onNotify: (payload: string) => void) => Promise<() => Promise<void>>
   close: () => Promise<void>
-  /** PGlite only: the data folder as a gzipped tarball, to start copies from (tests). */
-  dumpDataDir?: () => Promise<Blob>
+  /** PGlite only: the data folder as a tarball (gzipped unless 'none'), to start copies from (tests). */
+  dumpDataDir?: (compression?: 'gzip' | 'none') => Promise<Blob>
   /** PGlite only: the size of its WASM memory, which grows and never shrinks (tests/bench/memory.ts). */
   wasmHeapBytes?: () => number
 }
@@ -70,7 +70,7 @@ async function openPglite(opts: OpenDbOptions): Promise<Db> {
   })
   return {
     kind: 'pglite',
-    dumpDataDir: () => pgl.dumpDataDir('gzip'),
+    dumpDataDir: (compression = 'gzip') => pgl.dumpDataDir(compression),
     wasmHeapBytes: () => pgl.Module.HEAPU8.byteLength,
     ...wrap(pgl),
     script: async <T>(sql: string) => {

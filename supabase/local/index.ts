@@ -11,6 +11,8 @@ export interface LocalStackOptions {
   dataDir?: string
   /** A PostgreSQL server instead of PGlite (connects as a superuser). */
   databaseUrl?: string
+  /** PGlite: a data dir dump to start from (the test suites' migrated template) instead of an empty cluster. */
+  loadDataDir?: Blob
   /** 0 or omitted → a free port. */
   port?: number
   host?: string
@@ -69,7 +71,7 @@ function residentOfMapping(bytes: number): number | null {
 
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
   const started = Date.now()
-  const db = await openDb({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl })
+  const db = await openDb({ dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, loadDataDir: opts.loadDataDir })
   const trace = memoryTracer(db, started)
   trace?.('open')
   try {

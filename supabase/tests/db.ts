@@ -3,12 +3,9 @@ import type { Db, Queryable } from '../local/db'
 // server named by DATABASE_URL otherwise. The schema is built once per run (global setup)
 // and each test file starts from a copy of it.
 import { randomUUID } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
-import { expect } from 'vitest'
+import { expect, inject } from 'vitest'
 import { openDb } from '../local/db'
-
-export const templatePath = '.local/test-template.tar.gz'
-export const templateDbName = 'xxdzz_template'
+import { templateBlob } from './template'
 
 export const ids = {
   bureau: '00000000-0000-4000-8000-000000000001',
@@ -36,7 +33,7 @@ export async function freshDb(): Promise<Db> {
   if (url) {
     const admin = await openDb({ databaseUrl: url })
     const name = `xxdzz_t_${randomUUID().replaceAll('-', '').slice(0, 16)}`
-    await admin.exec(`create database ${name} template ${templateDbName}`)
+    await admin.exec(`create database ${name} template ${inject('dbTemplateName')}`)
     await admin.close()
     const u = new URL(url)
     u.pathname = `/${name}`
@@ -52,8 +49,7 @@ export async function freshDb(): Promise<Db> {
       },
     }
   }
-  const dump = await readFile(templatePath)
-  return openDb({ loadDataDir: new Blob([dump]) })
+  return openDb({ loadDataDir: await templateBlob(inject('dbTemplateFile')) })
 }
 
 export type Actor = Queryable & {

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto'
 import { createClient } from '@supabase/supabase-js'
 import { inject } from 'vitest'
 import ws from 'ws'
+import { templateBlob } from '../../supabase/tests/template'
 
 export const env = {
   url: inject('supabaseUrl'),
@@ -13,6 +14,15 @@ export const env = {
   serviceRoleKey: inject('serviceRoleKey'),
   jwtSecret: inject('jwtSecret'),
   localStack: inject('localStack'),
+}
+
+/**
+ * What a test's own local stack starts from on PGlite: a copy of the migrated (and seeded, or not)
+ * template, rather than migrating an empty cluster again; undefined on a PostgreSQL server.
+ */
+export async function stackTemplate(seeded: boolean): Promise<Blob | undefined> {
+  const file = inject(seeded ? 'seededTemplate' : 'unseededTemplate')
+  return file ? templateBlob(file) : undefined
 }
 
 function client(key: string, bearer?: string): SupabaseClient {

@@ -14,6 +14,9 @@ declare module 'vitest' {
     jwtSecret: string
     /** True when the tests run against the stack this setup started. */
     localStack: boolean
+    /** PGlite: the migrated templates (supabase/tests/template.ts) a test's own stack may start from; '' on a server. */
+    seededTemplate: string
+    unseededTemplate: string
   }
 }
 
@@ -26,14 +29,22 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     project.provide('serviceRoleKey', process.env.SUPABASE_SERVICE_ROLE_KEY ?? '')
     project.provide('jwtSecret', process.env.SUPABASE_JWT_SECRET ?? '')
     project.provide('localStack', false)
+    project.provide('seededTemplate', '')
+    project.provide('unseededTemplate', '')
     return undefined
   }
   const { startLocalStack } = await import('../../supabase/local/index')
   const { SUITE_RATE_LIMIT_ENV } = await import('../../supabase/local/auth-config')
+  const { pgliteTemplates, templateBlob } = await import('../../supabase/tests/template')
   Object.assign(process.env, SUITE_RATE_LIMIT_ENV)
   const databaseUrl = process.env.DATABASE_URL
   const dataDir = databaseUrl ? undefined : mkdtempSync(join(tmpdir(), 'api-stack-'))
-  const stack = await startLocalStack({ dataDir, databaseUrl, port: 0 })
+  // on PGlite the stack opens a copy of the migrated template the db suite uses, instead of migrating again
+  const templates = databaseUrl ? undefined : await pgliteTemplates()
+  project.provide('seededTemplate', templates?.seeded ?? '')
+  project.provide('unseededTemplate', templates?.unseeded ?? '')
+  const loadDataDir = templates && await templateBlob(templates.seeded)
+  const stack = await startLocalStack({ dataDir, databaseUrl, port: 0, loadDataDir })
   project.provide('supabaseUrl', stack.url)
   project.provide('anonKey', stack.anonKey)
   project.provide('serviceRoleKey', stack.serviceRoleKey)

@@ -12,7 +12,7 @@ import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import ws from 'ws'
 import { startLocalStack } from '../../supabase/local/index'
-import { env } from './env'
+import { env, stackTemplate } from './env'
 import { drained, subscribe, waitFor } from './realtime-helpers'
 
 const FUNCTIONS = `
@@ -80,7 +80,7 @@ async function user(): Promise<{ id: string, client: SupabaseClient, token: stri
 describe.skipIf(!env.localStack)('local stack (own instance)', () => {
   beforeAll(async () => {
     dataDir = process.env.DATABASE_URL ? undefined : mkdtempSync(join(tmpdir(), 'local-stack-'))
-    stack = await startLocalStack({ dataDir, databaseUrl: process.env.DATABASE_URL, port: 0, seed: false })
+    stack = await startLocalStack({ dataDir, databaseUrl: process.env.DATABASE_URL, port: 0, seed: false, loadDataDir: await stackTemplate(false) })
     await stack.db.exec(FUNCTIONS)
     await stack.reloadSchema()
     anon = client()

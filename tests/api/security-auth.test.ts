@@ -19,7 +19,7 @@ import ws from 'ws'
 import { authConfigFrom, readConfigToml } from '../../supabase/local/auth-config'
 import { AuthLimits } from '../../supabase/local/auth-limits'
 import { startLocalStack } from '../../supabase/local/index'
-import { env } from './env'
+import { env, stackTemplate } from './env'
 
 const fileConfig = authConfigFrom(readConfigToml())
 const branchB = '00000000-0000-4000-8000-000000000021'
@@ -108,6 +108,7 @@ beforeAll(async () => {
   stack = await startLocalStack({
     dataDir,
     databaseUrl,
+    loadDataDir: databaseUrl ? undefined : await stackTemplate(true),
     port: 0,
     // config.toml's numbers, not the raised ones the shared suites run with (SUITE_RATE_LIMIT_ENV)
     auth: { rateLimit: fileConfig.rateLimit, sms: fileConfig.sms, rateLimitHeader: 'x-forwarded-for', now: () => clock, log: () => {} },

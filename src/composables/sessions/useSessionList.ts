@@ -1,5 +1,6 @@
 import type { SessionListItem } from '@/api/sessions'
-import { ref } from 'vue'
+import type { LoadState } from '@/composables/useAsyncState'
+import { computed, ref } from 'vue'
 import { errorKey } from '@/api/errors'
 import { listMySessions } from '@/api/sessions'
 
@@ -42,5 +43,10 @@ export function useSessionList(scope: 'upcoming' | 'past') {
     }
   }
 
-  return { items, loading, finished, refreshing, error, onLoad, refresh }
+  // the first page is the screen's data (CommonLoadState); a later page's failure is van-list's own error row
+  const firstPage = computed<LoadState>(() => items.value.length
+    ? 'done'
+    : error.value ? 'error' : loading.value && !refreshing.value ? 'loading' : 'done')
+
+  return { items, loading, finished, refreshing, error, firstPage, onLoad, refresh }
 }

@@ -1,4 +1,5 @@
 import type { EventAttributes } from 'ics'
+import { saveFile } from './download'
 
 /** What a calendar entry needs of a session (session_detail and my_calendar both give it). */
 export interface CalendarSession {
@@ -48,12 +49,5 @@ export async function sessionsIcs(sessions: CalendarSession[], origin: string, a
 
 /** Hands the file to the browser (a download; the phone offers to open it in its calendar). */
 export function downloadIcs(text: string, filename: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/calendar;charset=utf-8' }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = filename
-  document.body.append(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  saveFile(new Blob([text], { type: 'text/calendar;charset=utf-8' }), filename)
 }

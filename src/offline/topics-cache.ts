@@ -1,4 +1,4 @@
-import type { FeedCursor, FeedPage, Topic, TopicDetail } from '@/api/topics'
+import type { FeedCursor, FeedPage, TopicDetail } from '@/api/topics'
 import { cachedFetch } from './readings-cache'
 
 // Threads a member opened stay readable offline: the topic, and each page of replies they read,
@@ -6,16 +6,14 @@ import { cachedFetch } from './readings-cache'
 // service worker never caches the API. Each page is kept under the cursor it was asked with, so
 // offline the same scroll asks for, and gets, the same pages.
 
-const keys = {
+export const topicKeys = {
   list: () => 'topics',
   topic: (id: string) => `topic:${id}`,
   page: (id: string, after: FeedCursor | null) => `topic-feed:${id}:${after ? `${after.created_at}/${after.id}` : 'start'}`,
 }
 
-export const cachedTopicList = (fetch: () => Promise<Topic[]>) => cachedFetch(keys.list(), fetch)
-
-export const cachedTopic = (id: string, fetch: () => Promise<TopicDetail>) => cachedFetch(keys.topic(id), fetch)
+export const cachedTopic = (id: string, fetch: () => Promise<TopicDetail>) => cachedFetch(topicKeys.topic(id), fetch)
 
 export function cachedFeedPage(id: string, after: FeedCursor | null, fetch: () => Promise<FeedPage>) {
-  return cachedFetch(keys.page(id, after), fetch)
+  return cachedFetch(topicKeys.page(id, after), fetch)
 }

@@ -4,21 +4,13 @@
 // longer counts. The bureau sees both edits in the audit log. Screenshots of both edit screens
 // at 390×844 and at 200% browser text go to test-results/edits.
 import type { Page } from 'playwright-core'
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { apiClient, ROOT, signInAs, useBrowser, waitForRpc } from './support'
+import { apiClient, shots, signInAs, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
 const BRANCH_A = '00000000-0000-4000-8000-000000000011'
-const SHOTS = join(ROOT, 'test-results/edits')
+const shot = shots('edits', { always: true })
 const tag = Date.now().toString(36).slice(-4)
-
-async function shot(page: Page, name: string, fullPage = true) {
-  mkdirSync(SHOTS, { recursive: true })
-  await page.evaluate(() => window.scrollTo(0, 0))
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage })
-}
 
 /** The smallest text on the screen, in CSS px: at 200% it must have doubled. */
 function minText(page: Page) {
@@ -64,7 +56,7 @@ describe('edits', () => {
     await page.locator('[data-test="plan-edit-reading-2"] [data-test="plan-edit-remove"]').click()
     await page.locator('[data-test="plan-edit-reading-1"] [data-test="move-up"]').click()
     expect(await page.locator('[data-test="plan-edit-reading-0"]').textContent()).toContain(titles.r2)
-    await shot(page, 'plan-edit')
+    await shot(page, 'plan-edit', { fullPage: true })
     expect(await overflow(page)).toBeLessThanOrEqual(0)
     const planSaved = waitForRpc(page, 'plan_update')
     await page.locator('[data-test="plan-edit-save"]').click()
@@ -86,7 +78,7 @@ describe('edits', () => {
     await page.locator('[data-test="section-fields-1"] [data-test="section-remove"]').click()
     await page.locator('.van-dialog__confirm').click()
     await page.locator('[data-test="section-fields-2"]').waitFor({ state: 'detached' })
-    await shot(page, 'reading-edit')
+    await shot(page, 'reading-edit', { fullPage: true })
     expect(await overflow(page)).toBeLessThanOrEqual(0)
     const readingSaved = waitForRpc(page, 'reading_update')
     await page.locator('[data-test="reading-edit-save"]').click()
@@ -98,13 +90,13 @@ describe('edits', () => {
     await page.goto(`/readings/${reading}/edit`)
     await page.locator('[data-test="reading-edit-form"]').waitFor()
     await largeText(page)
-    await shot(page, 'reading-edit-text200', false)
+    await shot(page, 'reading-edit-text200')
     expect(await minText(page)).toBeGreaterThanOrEqual(27.9)
     expect(await overflow(page)).toBeLessThanOrEqual(0)
     await page.goto(`/readings/plans/${plan}/edit`)
     await page.locator('[data-test="plan-edit-form"]').waitFor()
     await largeText(page)
-    await shot(page, 'plan-edit-text200', false)
+    await shot(page, 'plan-edit-text200')
     expect(await minText(page)).toBeGreaterThanOrEqual(27.9)
     expect(await overflow(page)).toBeLessThanOrEqual(0)
 
@@ -125,7 +117,7 @@ describe('edits', () => {
     expect(await tp.locator('[data-test="section-3"]').count()).toBe(0)
     expect(await tp.locator('[data-test="section-tick-1"] .van-checkbox__icon--checked').count()).toBe(1)
     expect(await tp.locator('[data-test="section-tick-2"] .van-checkbox__icon--checked').count()).toBe(0)
-    await shot(tp, 'teacher-reading')
+    await shot(tp, 'teacher-reading', { fullPage: true })
 
     // the bureau's audit log shows both edits
     const admin = await b.open()
@@ -139,7 +131,7 @@ describe('edits', () => {
     expect(text).toContain(titles.reading)
     // the plan's edit names the plan (its title is in the audit's before/after)
     expect(await admin.locator('[data-test^="audit-entry-"]', { hasText: '修改学习计划' }).first().textContent()).toContain(`修改测试计划${tag}`)
-    await shot(admin, 'audit')
+    await shot(admin, 'audit', { fullPage: true })
   }, 180_000) // four phones in one journey: longer than the suite's 90 s on a shared machine
 
   it('archiving asks first; the plan leaves the teacher\'s list', async () => {

@@ -1,45 +1,19 @@
 // The inbox and calendar in a real Chromium: the secretary moves a session on the edit screen;
 // the teacher's tab shows the unread count rise live, the item opens the session, and the .ics
 // downloaded there parses (ical.js) to the session's new time and place.
-import type { Page } from 'playwright-core'
-import { randomUUID } from 'node:crypto'
-import { mkdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import ICAL from 'ical.js'
 import { describe, expect, it } from 'vitest'
-import { apiClient, bureauInputTime, ROOT, useBrowser, waitForRpc } from './support'
+import { bureauInputTime, newSession, shots, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
-const BRANCH_A = '00000000-0000-4000-8000-000000000011'
-const SHOTS = join(ROOT, 'test-results/inbox')
-
-async function shot(page: Page, name: string) {
-  mkdirSync(SHOTS, { recursive: true })
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) })
-}
-
-async function newSession(startsAt: Date): Promise<string> {
-  const c = await apiClient('secretary1@demo.example')
-  const id = randomUUID()
-  const { error } = await c.rpc('session_save', {
-    p_id: id,
-    p_org_id: BRANCH_A,
-    p_kind: 'party_class',
-    p_title: '党课：学习十八大报告（E2E 消息）',
-    p_starts_at: startsAt.toISOString(),
-    p_duration_minutes: 60,
-    p_place: '党员活动室',
-  })
-  if (error)
-    throw error
-  return id
-}
+const shot = shots('inbox', { always: true })
 
 describe('inbox', () => {
   it('a moved session: the count rises live, the item opens the session, its .ics has the new time and place', { timeout: 180_000 }, async () => {
     // whole minutes: the edit form's datetime-local has no seconds
     const start = new Date(Math.ceil((Date.now() + 48 * 3600_000) / 60_000) * 60_000)
-    const id = await newSession(start)
+    const id = await newSession(start, '党课：学习十八大报告（E2E 消息）')
     const teacher = await b.signedIn('teacher1@demo.example')
     const badge = teacher.locator('[data-test="tab-inbox-badge"]')
     await badge.waitFor()

@@ -3,21 +3,12 @@
 // live, the item opens the requests screen, the secretary approves there; the teacher's badge
 // rises, the answer item opens 我的, which shows the new membership.
 import type { Page } from 'playwright-core'
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
-import { createClient } from '@supabase/supabase-js'
 import { describe, expect, it } from 'vitest'
-import ws from 'ws'
-import { ANON_KEY, apiClient, ROOT, signInAs, STACK_URL, uniqueEmail, useBrowser, waitForRpc } from './support'
+import { apiClient, loneTeacher, shots, signInAs, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
-const SHOTS = join(ROOT, 'test-results/join')
+const shot = shots('join', { always: true })
 const ORG = '示例实验小学教师党支部'
-
-async function shot(page: Page, name: string) {
-  mkdirSync(SHOTS, { recursive: true })
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) })
-}
 
 /** The tab bar's unread count (no badge: none unread). */
 async function badge(page: Page): Promise<number> {
@@ -31,16 +22,6 @@ async function unreadOf(email: string): Promise<number> {
   if (e2)
     throw e2
   return (data as { unread: number }).unread
-}
-
-/** An account that belongs nowhere yet, made as sign-up makes it. */
-async function loneTeacher(name: string): Promise<{ email: string, id: string }> {
-  const c = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: ws as never } })
-  const email = uniqueEmail('join')
-  const { data, error } = await c.auth.signUp({ email, password: 'demo1234', options: { data: { display_name: name } } })
-  if (error || !data.user)
-    throw error ?? new Error('no user')
-  return { email, id: data.user.id }
 }
 
 describe('asking to join', () => {

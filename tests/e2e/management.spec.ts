@@ -4,24 +4,14 @@
 // listed by Excel's row numbers and downloadable; a teacher on the roster signs up with their
 // phone number and lands in that branch; the roster and a report over a custom period show them.
 // Then: the loading sign and the tap-to-retry error of a management screen.
-import type { Page } from 'playwright-core'
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
 import ExcelJS from 'exceljs'
 import { describe, expect, it } from 'vitest'
 import { AdminPages } from './pages/AdminPages'
 import { JoinPage } from './pages/JoinPage'
-import { apiClient, ROOT, useBrowser, waitForRpc } from './support'
+import { apiClient, shots, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
-const SHOTS = process.env.E2E_SHOTS ? join(ROOT, 'test-results/management') : ''
-
-async function shot(page: Page, name: string) {
-  if (!SHOTS)
-    return
-  mkdirSync(SHOTS, { recursive: true })
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) })
-}
+const shot = shots('management')
 
 const phone = () => `139${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`
 

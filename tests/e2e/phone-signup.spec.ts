@@ -1,30 +1,17 @@
-import type { Page } from 'playwright-core'
 // A new member whose secretary put them on the branch roster signs up by phone: the app asks for
 // the SMS code, the member reads it (here: from the local stack's SMS outbox, /sms.json, where a
 // phone would show the text message), enters a wrong one first, then the right one, and lands in
 // the branch their roster row names, with the role it carries.
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
 import { createClient } from '@supabase/supabase-js'
 import { describe, expect, it } from 'vitest'
 import ws from 'ws'
 import { JoinPage } from './pages/JoinPage'
 import { Shell } from './pages/Shell'
-import { ANON_KEY, apiClient, apiSession, DEMO_INVITE, ROOT, STACK_URL, storeSession, uniqueEmail, useBrowser, waitForAuth, waitForRpc } from './support'
+import { ANON_KEY, apiClient, apiSession, DEMO_INVITE, shots, STACK_URL, storeSession, uniqueEmail, useBrowser, waitForAuth, waitForRpc } from './support'
 
 const b = useBrowser()
-const SHOTS = process.env.E2E_SHOTS ? join(ROOT, 'test-results/phone-signup') : ''
+const shot = shots('phone-signup')
 
-/** With E2E_SHOTS=1: the screen at 390 px and at 320 px wide. */
-async function shot(page: Page, name: string) {
-  if (!SHOTS)
-    return
-  mkdirSync(SHOTS, { recursive: true })
-  await page.screenshot({ path: join(SHOTS, `${name}-390.png`) })
-  await page.setViewportSize({ width: 320, height: 640 })
-  await page.screenshot({ path: join(SHOTS, `${name}-320.png`) })
-  await page.setViewportSize({ width: 390, height: 844 })
-}
 const BRANCH_B = '00000000-0000-4000-8000-000000000021'
 const BRANCH_B_NAME = '示例实验小学教师党支部'
 
@@ -60,7 +47,7 @@ describe('sign-up by phone', () => {
     expect(wrong.status()).toBe(403)
     await page.locator('[data-test="sms-code-error"]').waitFor()
     expect(await page.locator('[data-test="sms-code-error"]').textContent()).toContain('验证码不正确或已过期')
-    await shot(page, 'join-code-wrong')
+    await shot(page, 'join-code-wrong', { narrow: true })
 
     const redeemed = waitForRpc(page, 'invite_redeem')
     const ok = await join.enterCode(sms.otp)
@@ -96,7 +83,7 @@ describe('sign-up by phone', () => {
     await page.locator('[data-test="profile-save"]').click()
     expect((await put).status()).toBe(200)
     await page.locator('[data-test="sms-code-form"]').waitFor()
-    await shot(page, 'profile-code')
+    await shot(page, 'profile-code', { narrow: true })
     // until the code is entered the account has no phone
     const before = await c.auth.getUser()
     expect(before.data.user?.phone).toBe('')

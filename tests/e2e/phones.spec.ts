@@ -1,18 +1,8 @@
-import type { Page } from 'playwright-core'
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { ROOT, signInAs, useBrowser } from './support'
+import { shots, signInAs, useBrowser } from './support'
 
 const b = useBrowser()
-const SHOTS = process.env.E2E_SHOTS ? join(ROOT, 'test-results/phones') : ''
-
-async function shot(page: Page, name: string) {
-  if (!SHOTS)
-    return
-  mkdirSync(SHOTS, { recursive: true })
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) })
-}
+const shot = shots('phones')
 
 /** The main screens, each with something that shows its content has arrived. */
 const SCREENS = [

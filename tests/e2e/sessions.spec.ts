@@ -1,47 +1,18 @@
 // The check-in journey in a real Chromium: the organiser's code screen, a member typing the code,
 // the count rising live, a member checking in offline and appearing once back online, and the
 // exported .xlsx with the right statuses.
-import type { Page } from 'playwright-core'
 import { randomUUID } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { LoginPage } from './pages/LoginPage'
 import { SessionPages } from './pages/SessionPages'
-import { apiClient, bureauInputTime, fromBureauInputTime, ROOT, useBrowser, waitForRpc } from './support'
+import { apiClient, bureauInputTime, fromBureauInputTime, newSession, shots, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
-const BRANCH_A = '00000000-0000-4000-8000-000000000011'
-const SHOTS = process.env.E2E_SHOTS ? join(ROOT, 'test-results/sessions') : ''
-
-async function shot(page: Page, name: string) {
-  if (!SHOTS)
-    return
-  mkdirSync(SHOTS, { recursive: true })
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) })
-}
-
-/** A session of branch A starting in ten minutes: its check-in window is open now. */
-async function newSession(): Promise<string> {
-  const c = await apiClient('secretary1@demo.example')
-  const id = randomUUID()
-  const { error } = await c.rpc('session_save', {
-    p_id: id,
-    p_org_id: BRANCH_A,
-    p_kind: 'party_class',
-    p_title: '党课：学习十八大报告（E2E）',
-    p_starts_at: new Date(Date.now() + 10 * 60_000).toISOString(),
-    p_duration_minutes: 60,
-    p_place: '党员活动室',
-  })
-  if (error)
-    throw error
-  return id
-}
+const shot = shots('sessions')
 
 describe('sessions', () => {
   it('organiser shows the code; members check in online and offline; the count rises live; the sheet exports', { timeout: 180_000 }, async () => {
-    const id = await newSession()
+    const id = await newSession(new Date(Date.now() + 10 * 60_000)) // check-in open now
     const organiser = new SessionPages(await b.signedIn('secretary1@demo.example'))
     await organiser.openCode(id)
     await expect.poll(() => organiser.count('present').textContent()).toBe('0')
@@ -95,7 +66,7 @@ describe('sessions', () => {
   })
 
   it('the sheet\'s actions work: approve, decline, mark present, mark late change the row and counts for the organiser and the member', { timeout: 180_000 }, async () => {
-    const id = await newSession()
+    const id = await newSession(new Date(Date.now() + 10 * 60_000)) // check-in open now
     // two members ask for leave before the start
     for (const login of ['teacher1@demo.example', 'teacher2@demo.example']) {
       const { error } = await (await apiClient(login)).rpc('leave_request', { p_id: randomUUID(), p_session_id: id, p_reason: '外出培训' })
@@ -254,7 +225,7 @@ describe('sessions', () => {
   })
 
   it('opening the QR link signed out signs in first and then checks in', { timeout: 90_000 }, async () => {
-    const id = await newSession()
+    const id = await newSession(new Date(Date.now() + 10 * 60_000)) // check-in open now
     const organiser = new SessionPages(await b.signedIn('secretary1@demo.example'))
     await organiser.openCode(id)
     const code = await organiser.shownCode()

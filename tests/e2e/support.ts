@@ -1,5 +1,6 @@
 import type { Session } from '@supabase/supabase-js'
 import type { Browser, BrowserContext, BrowserContextOptions, Page, Response } from 'playwright-core'
+import { randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createClient } from '@supabase/supabase-js'
@@ -13,6 +14,8 @@ export const ROOT = resolve(import.meta.dirname, '../..')
 export const BASE_URL = process.env.E2E_BASE_URL ?? 'http://127.0.0.1:4173'
 export const STACK_URL = process.env.E2E_STACK_URL ?? 'http://127.0.0.1:54321'
 export const ANON_KEY = process.env.E2E_ANON_KEY ?? ''
+/** Branch A of the demo seeds (secretary1, teacher1) */
+export const BRANCH_A = '00000000-0000-4000-8000-000000000011'
 export const DEMO_INVITE = process.env.E2E_INVITE ?? 'DEMO2026'
 
 export interface DemoAccount { label: string, login: string, password: string }
@@ -136,4 +139,90 @@ export function bureauInputTime(ms: number): string {
 /** The moment a datetime-local value of the app's ('YYYY-MM-DDTHH:mm', Asia/Shanghai) stands for. */
 export function fromBureauInputTime(typed: string): number {
   return Date.parse(`${typed}:00+08:00`)
+}
+
+export interface ShotOptions {
+  /** the whole page, not only the viewport (scrolled to the top first) */
+  fullPage?: boolean
+  /** also at 320 px wide (saved as `<name>-320.png`, the 390 one as `<name>-390.png`) */
+  narrow?: boolean
+  /**
+   * the whole screen by making the viewport as tall as the page (not `fullPage`, which resizes the
+   * page itself and so drops a text size given through CDP); `reapply` sets such settings again
+   * after each resize
+   */
+  tall?: { reapply?: () => Promise<void> }
+}
+
+/**
+ * Screenshots for a person to look at, under test-results/<area>/: `const shot = shots('sessions')`,
+ * then `await shot(page, '01-code-screen')`. Taken only when E2E_SHOTS is set, unless `always`
+ * (specs whose screenshots are part of what they leave behind).
+ */
+export function shots(area: string, opts: { always?: boolean } = {}) {
+  const dir = opts.always || process.env.E2E_SHOTS ? join(ROOT, 'test-results', area) : ''
+  return async function shot(page: Page, name: string, o: ShotOptions = {}): Promise<void> {
+    if (!dir)
+      return
+    mkdirSync(dir, { recursive: true })
+    if (o.fullPage)
+      await page.evaluate(() => window.scrollTo(0, 0))
+    if (o.tall) {
+      const viewport = page.viewportSize()!
+      const height = await page.evaluate(() => document.documentElement.scrollHeight)
+      await page.setViewportSize({ width: viewport.width, height: Math.min(Math.max(height, viewport.height), 6000) })
+      await o.tall.reapply?.()
+      await page.screenshot({ path: join(dir, `${name}.png`) })
+      await page.setViewportSize(viewport)
+      await o.tall.reapply?.()
+      return
+    }
+    if (!o.narrow) {
+      await page.screenshot({ path: join(dir, `${name}.png`), fullPage: o.fullPage })
+      return
+    }
+    const viewport = page.viewportSize()!
+    await page.screenshot({ path: join(dir, `${name}-${viewport.width}.png`), fullPage: o.fullPage })
+    await page.setViewportSize({ width: 320, height: 640 })
+    await page.screenshot({ path: join(dir, `${name}-320.png`), fullPage: o.fullPage })
+    await page.setViewportSize(viewport)
+  }
+}
+
+/** A party class of branch A (as secretary1) starting at `startsAt`, its check-in window around it; its id. */
+export async function newSession(startsAt: Date, title = '党课：学习十八大报告（E2E）'): Promise<string> {
+  const c = await apiClient('secretary1@demo.example')
+  const id = randomUUID()
+  const { error } = await c.rpc('session_save', {
+    p_id: id,
+    p_org_id: BRANCH_A,
+    p_kind: 'party_class',
+    p_title: title,
+    p_starts_at: startsAt.toISOString(),
+    p_duration_minutes: 60,
+    p_place: '党员活动室',
+  })
+  if (error)
+    throw error
+  return id
+}
+
+/** An account that belongs nowhere yet, made as sign-up makes it. */
+export async function loneTeacher(name: string): Promise<{ email: string, id: string }> {
+  const c = createClient(STACK_URL, ANON_KEY, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: ws as never } })
+  const email = uniqueEmail('join')
+  const { data, error } = await c.auth.signUp({ email, password: 'demo1234', options: { data: { display_name: name } } })
+  if (error || !data.user)
+    throw error ?? new Error('no user')
+  return { email, id: data.user.id }
+}
+
+/** A pending request to join: a new account opens an invite that needs approval (DEMOASK1: branch B, secretary2 answers). */
+export async function askToJoin(name: string, code = 'DEMOASK1'): Promise<{ email: string, id: string }> {
+  const t = await loneTeacher(name)
+  const c = await apiClient(t.email)
+  const { error } = await c.rpc('join_request_create', { p_id: randomUUID(), p_code: code })
+  if (error)
+    throw error
+  return t
 }

@@ -1,12 +1,9 @@
-import type { Page } from 'playwright-core'
 import { randomUUID } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
 import { createClient } from '@supabase/supabase-js'
 import { describe, expect, it } from 'vitest'
 import ws from 'ws'
 import { TopicPage } from './pages/TopicPage'
-import { apiClient, DEMO_INVITE, ROOT, STACK_URL, uniqueEmail, useBrowser, waitForRpc } from './support'
+import { apiClient, DEMO_INVITE, shots, STACK_URL, uniqueEmail, useBrowser, waitForRpc } from './support'
 
 const b = useBrowser()
 
@@ -18,14 +15,7 @@ const FIRST_BRANCH = '00000000-0000-4000-8000-000000000011'
 // seeds/00_core.sql: the Party group under secretary2's branch
 const GROUP_B = '00000000-0000-4000-8000-000000000022'
 
-const SHOTS = process.env.E2E_SHOTS ? join(ROOT, 'test-results/topics') : ''
-async function shot(page: Page, name: string) {
-  if (!SHOTS)
-    return
-  mkdirSync(SHOTS, { recursive: true })
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) })
-}
-
+const shot = shots('topics')
 const unique = (label: string) => `${label} ${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
 
 describe('discussion threads', () => {

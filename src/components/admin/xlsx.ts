@@ -1,4 +1,5 @@
 import type { Workbook } from 'exceljs'
+import { saveFile, XLSX_TYPE } from '@/modules/download'
 
 /**
  * Builds an .xlsx with exceljs (loaded only when a file is asked for) and hands it to the
@@ -9,10 +10,5 @@ export async function downloadWorkbook(fileName: string, build: (wb: Workbook) =
   const wb = new ExcelJS.Workbook()
   build(wb)
   const buf = await wb.xlsx.writeBuffer()
-  const url = URL.createObjectURL(new Blob([buf], { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = fileName
-  a.click()
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  saveFile(new Blob([buf], { type: XLSX_TYPE }), fileName)
 }

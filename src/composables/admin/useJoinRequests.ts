@@ -1,6 +1,5 @@
 import type { JoinRequest } from '@/api/admin'
 import { showConfirmDialog } from 'vant'
-import { ref } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { joinRequestAnswer, joinRequestsList } from '@/api/admin'
 import { useAction } from '@/composables/useAction'
@@ -10,9 +9,8 @@ import { useAsyncState } from '@/composables/useAsyncState'
 export function useJoinRequests() {
   const { t } = useI18n()
   const list = useAsyncState(joinRequestsList)
-  const { act } = useAction(list.load)
-  /** the request being answered (its row's buttons wait) */
-  const busy = ref<string | null>(null)
+  // busyKey: the request being answered (its row's buttons wait)
+  const { busyKey: busy, act } = useAction(list.load)
 
   async function answer(r: JoinRequest, approve: boolean) {
     if (!approve) {
@@ -20,10 +18,8 @@ export function useJoinRequests() {
       if (!ok)
         return
     }
-    busy.value = r.id
     // keyed by the request: a retried tap answers the same and changes nothing
-    await act(() => joinRequestAnswer(r.id, approve), approve ? 'admin.join.approved' : 'admin.join.declined', { name: r.display_name, org: r.org_name })
-    busy.value = null
+    await act(() => joinRequestAnswer(r.id, approve), approve ? 'admin.join.approved' : 'admin.join.declined', { params: { name: r.display_name, org: r.org_name }, key: r.id })
   }
 
   return { ...list, busy, answer }

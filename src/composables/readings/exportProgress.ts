@@ -1,4 +1,5 @@
 import type { PlanProgress } from '@/api/readings'
+import { XLSX_TYPE } from '@/modules/download'
 
 export interface ExportLabels {
   sheet: string
@@ -45,16 +46,5 @@ export async function progressWorkbook(p: PlanProgress, l: ExportLabels): Promis
   }
   ws.getRow(1).font = { bold: true }
   const buf = await wb.xlsx.writeBuffer()
-  return new Blob([buf], { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' })
-}
-
-export function download(blob: Blob, filename: string) {
-  const url = URL.createObjectURL(blob)
-  const a = document.createElement('a')
-  a.href = url
-  a.download = filename
-  document.body.appendChild(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  return new Blob([buf], { type: XLSX_TYPE })
 }

@@ -5,8 +5,9 @@ import { useI18n } from 'vue-i18n'
 import { errorMessage } from '@/api/errors'
 import { planProgress } from '@/api/readings'
 import { useAsyncState } from '@/composables/useAsyncState'
+import { saveFile } from '@/modules/download'
 import { daysFromToday, formatTime } from '@/modules/time'
-import { download, progressWorkbook } from './exportProgress'
+import { progressWorkbook } from './exportProgress'
 
 export type SortKey = 'done' | 'name' | number
 
@@ -114,7 +115,7 @@ export function useProgress(planId: () => string) {
         incomplete: t('readings.progress.incomplete'),
         reading: (title, total) => t('readings.progress.col_reading', { title, total }),
       })
-      download(blob, `${t('readings.progress.sheet')}-${p.plan.title}-${p.org.name}-${formatTime(Date.now(), 'YYYYMMDD')}.xlsx`)
+      saveFile(blob, `${t('readings.progress.sheet')}-${p.plan.title}-${p.org.name}-${formatTime(Date.now(), 'YYYYMMDD')}.xlsx`)
     }
     catch (err) {
       showToast(errorMessage(err))

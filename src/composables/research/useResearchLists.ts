@@ -1,3 +1,4 @@
+import type { LoadState } from '@/composables/useAsyncState'
 import { computed } from 'vue'
 import { collections, getCollection, myArticles, owed, recommendedList, researchTopics, reviewList } from '@/api/research'
 import { orgsIManage } from '@/api/sessions'
@@ -42,9 +43,11 @@ export function useResearchTopics() {
   const topics = useAsyncState(researchTopics)
   const orgs = useAsyncState(orgsIManage)
   const publishers = computed(() => (orgs.data.value ?? []).filter(o => ['bureau', 'committee', 'general_branch'].includes(o.kind)))
+  // the screen needs both: one state for CommonLoadState
   const failed = computed(() => topics.state.value === 'error' ? topics.errorKey.value : orgs.state.value === 'error' ? orgs.errorKey.value : null)
+  const state = computed<LoadState>(() => failed.value ? 'error' : topics.data.value && orgs.data.value ? 'done' : 'loading')
   const load = () => Promise.all([topics.load(), orgs.load()])
-  return { topics, orgs, publishers, failed, load }
+  return { topics, orgs, publishers, state, failed, load }
 }
 
 /** A year's collection (the collection screen and its printable book). */

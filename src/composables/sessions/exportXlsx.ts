@@ -1,17 +1,11 @@
 import type { Sheet, Summary } from '@/api/sessions'
+import { saveFile, XLSX_TYPE } from '@/modules/download'
 import { formatTime } from '@/modules/time'
 
 type T = (key: string, named?: Record<string, unknown>) => string
 
 function download(buffer: ArrayBuffer, name: string) {
-  const blob = new Blob([buffer], { type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' })
-  const a = document.createElement('a')
-  a.href = URL.createObjectURL(blob)
-  a.download = name
-  document.body.appendChild(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(a.href), 10_000)
+  saveFile(new Blob([buffer], { type: XLSX_TYPE }), name)
 }
 
 const time = (s: string | null) => (s ? formatTime(s, 'YYYY/M/D HH:mm:ss') : '')

@@ -1,5 +1,6 @@
 import type { CodeNow, Counts } from '@/api/sessions'
-import { onBeforeUnmount, onMounted, ref } from 'vue'
+import type { LoadState } from '@/composables/useAsyncState'
+import { computed, onBeforeUnmount, onMounted, ref } from 'vue'
 import { errorKey } from '@/api/errors'
 import { onAttendance, sessionCodeNow, sessionCounts } from '@/api/sessions'
 
@@ -22,6 +23,8 @@ export function useSessionCode(sessionId: string) {
     if (fetching)
       return
     fetching = true
+    if (!code.value)
+      error.value = null
     try {
       const c = await sessionCodeNow(sessionId)
       skew = new Date(c.server_time).getTime() - Date.now()
@@ -64,5 +67,9 @@ export function useSessionCode(sessionId: string) {
     counts.value = await sessionCounts(sessionId)
   }
 
-  return { code, counts, secondsLeft, error, refreshCounts }
+  // not useAsyncState: the code is re-read every step and a failed re-read keeps the last code on
+  // screen with the reason under it; until the first code, its state for CommonLoadState
+  const firstCode = computed<LoadState>(() => code.value ? 'done' : error.value ? 'error' : 'loading')
+
+  return { code, counts, secondsLeft, error, firstCode, fetchCode, refreshCounts }
 }

@@ -3,6 +3,7 @@ import { reactive, ref } from 'vue'
 import { errorKey } from '@/api/errors'
 import { linkSession } from '@/api/research'
 import { getSession, orgsIManage, saveSession } from '@/api/sessions'
+import { useAsyncState } from '@/composables/useAsyncState'
 import { bureauDayFromToday, bureauTime, parseBureauTime, toInputTime } from '@/modules/time'
 import { newId } from '@/offline/outbox'
 
@@ -27,7 +28,6 @@ export interface SessionFormState {
 export function useSessionForm(existingId: string | null) {
   const id = existingId ?? newId()
   const orgs = ref<ManagedOrg[]>([])
-  const loading = ref(true)
   const saving = ref(false)
   const error = ref<string | null>(null)
   const form = reactive<SessionFormState>({
@@ -47,41 +47,33 @@ export function useSessionForm(existingId: string | null) {
   })
   let linkedTopic: string | null = null
 
-  async function load() {
-    loading.value = true
-    try {
-      orgs.value = await orgsIManage()
-      if (existingId) {
-        const s = await getSession(existingId)
-        Object.assign(form, {
-          org_id: s.org_id,
-          kind: s.kind,
-          title: s.title,
-          starts_at: toInputTime(s.starts_at),
-          duration_minutes: s.duration_minutes,
-          place: s.place,
-          expected_org_ids: s.expected_orgs.map(o => o.id),
-          invitees: s.invitees,
-          readings: s.readings,
-          opens_before: bureauTime(s.starts_at).diff(s.checkin_opens_at, 'minute'),
-          closes_after: bureauTime(s.checkin_closes_at).diff(s.starts_at, 'minute'),
-          late_after_minutes: s.late_after_minutes,
-          research_topic_id: s.research_topic?.id ?? null,
-        })
-        linkedTopic = s.research_topic?.id ?? null
-      }
-      else if (orgs.value[0]) {
-        form.org_id = orgs.value.find(o => o.kind === 'branch')?.id ?? orgs.value[0].id
-        form.expected_org_ids = [form.org_id]
-      }
+  // the form opens once what it edits is read; a failed read is CommonLoadState's error to retry
+  const { state, errorKey: loadError, load } = useAsyncState(async () => {
+    orgs.value = await orgsIManage()
+    if (existingId) {
+      const s = await getSession(existingId)
+      Object.assign(form, {
+        org_id: s.org_id,
+        kind: s.kind,
+        title: s.title,
+        starts_at: toInputTime(s.starts_at),
+        duration_minutes: s.duration_minutes,
+        place: s.place,
+        expected_org_ids: s.expected_orgs.map(o => o.id),
+        invitees: s.invitees,
+        readings: s.readings,
+        opens_before: bureauTime(s.starts_at).diff(s.checkin_opens_at, 'minute'),
+        closes_after: bureauTime(s.checkin_closes_at).diff(s.starts_at, 'minute'),
+        late_after_minutes: s.late_after_minutes,
+        research_topic_id: s.research_topic?.id ?? null,
+      })
+      linkedTopic = s.research_topic?.id ?? null
     }
-    catch (err) {
-      error.value = errorKey(err)
+    else if (orgs.value[0]) {
+      form.org_id = orgs.value.find(o => o.kind === 'branch')?.id ?? orgs.value[0].id
+      form.expected_org_ids = [form.org_id]
     }
-    finally {
-      loading.value = false
-    }
-  }
+  })
 
   async function save() {
     saving.value = true
@@ -119,5 +111,5 @@ export function useSessionForm(existingId: string | null) {
     }
   }
 
-  return { id, orgs, form, loading, saving, error, load, save }
+  return { id, orgs, form, state, loadError, saving, error, load, save }
 }

@@ -1,41 +1,22 @@
-import { showFailToast } from 'vant'
-import { reactive, ref } from 'vue'
-import { errorMessage } from '@/api/errors'
+import { reactive } from 'vue'
 import { getSession, saveMinutes } from '@/api/sessions'
+import { useAction } from '@/composables/useAction'
+import { useAsyncState } from '@/composables/useAsyncState'
 
-/** A session's minutes as the organiser writes them; `save` answers whether they were saved. */
-export function useSessionMinutes(id: string) {
+/**
+ * A session's minutes as the organiser writes them. The form opens only once they are read (a
+ * failed read is an error to retry, never an empty form that would save over them); `save`, done,
+ * toasts and then `after` (the page goes back).
+ */
+export function useSessionMinutes(id: string, after: () => unknown) {
   const form = reactive({ topic: '', speakers: '', decisions: '' })
-  const loading = ref(true)
-  const busy = ref(false)
+  const { state, errorKey, load } = useAsyncState(async () => {
+    const s = await getSession(id)
+    Object.assign(form, { topic: s.minutes.topic, speakers: s.minutes.speakers, decisions: s.minutes.decisions })
+    return s
+  })
+  const { busy, act } = useAction(after, { failIcon: true })
+  const save = () => act(() => saveMinutes(id, form), 'common.saved')
 
-  async function load() {
-    try {
-      const s = await getSession(id)
-      Object.assign(form, { topic: s.minutes.topic, speakers: s.minutes.speakers, decisions: s.minutes.decisions })
-    }
-    catch (err) {
-      showFailToast(errorMessage(err))
-    }
-    finally {
-      loading.value = false
-    }
-  }
-
-  async function save(): Promise<boolean> {
-    busy.value = true
-    try {
-      await saveMinutes(id, form)
-      return true
-    }
-    catch (err) {
-      showFailToast(errorMessage(err))
-      return false
-    }
-    finally {
-      busy.value = false
-    }
-  }
-
-  return { form, loading, busy, load, save }
+  return { form, state, errorKey, busy, load, save }
 }

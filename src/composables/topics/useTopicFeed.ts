@@ -1,6 +1,7 @@
 import type { Ref } from 'vue'
 import type { FeedCursor, NewPost, Post, TopicDetail } from '@/api/topics'
-import { nextTick, onBeforeUnmount, onMounted, ref, shallowRef } from 'vue'
+import type { LoadState } from '@/composables/useAsyncState'
+import { computed, nextTick, onBeforeUnmount, onMounted, ref, shallowRef } from 'vue'
 import { errorKey as toErrorKey } from '@/api/errors'
 import { getPost, getTopic, markTopicRead, topicFeed, watchTopic } from '@/api/topics'
 import { pendingPost } from '@/components/topics/pendingPost'
@@ -53,6 +54,9 @@ export function useTopicFeed(topicId: Ref<string>) {
   const me = () => ({ id: session.userId ?? '', name: session.displayName, school: session.profile?.school ?? null })
   const topic = shallowRef<TopicDetail | null>(null)
   const topicError = ref<string | null>(null)
+  // not useAsyncState: the topic shares `offline` with the pages, and live posts rewrite it (upsert);
+  // its state for CommonLoadState
+  const topicState = computed<LoadState>(() => topic.value ? 'done' : topicError.value ? 'error' : 'loading')
   const items = ref<FeedPost[]>([])
   const ahead = ref<FeedPost[]>([])
   const loading = ref(false)
@@ -74,6 +78,7 @@ export function useTopicFeed(topicId: Ref<string>) {
   }
 
   async function loadTopic() {
+    topicError.value = null
     try {
       const r = await cachedTopic(topicId.value, () => getTopic(topicId.value))
       topic.value = r.value
@@ -285,5 +290,5 @@ export function useTopicFeed(topicId: Ref<string>) {
       clearTimeout(readTimer)
   })
 
-  return { topic, topicError, items, ahead, loading, finished, feedError, offline, newCount, loadMore, loadTopic, refresh, showNew, upsert, showOwn, me }
+  return { topic, topicError, topicState, items, ahead, loading, finished, feedError, offline, newCount, loadMore, loadTopic, refresh, showNew, upsert, showOwn, me }
 }

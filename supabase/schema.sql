@@ -789,7 +789,7 @@ create table app.sessions (
   constraint sessions_created_by_fkey FOREIGN KEY (created_by) REFERENCES app.profiles(user_id),
   constraint sessions_duration_minutes_check CHECK (((duration_minutes >= 5) AND (duration_minutes <= 720))),
   constraint sessions_inbox TRIGGER DEFERRABLE INITIALLY DEFERRED,
-  constraint sessions_kind_check CHECK ((kind = ANY (ARRAY['center_group'::text, 'lecture'::text, 'report'::text, 'research'::text, 'self_study'::text, 'general_meeting'::text, 'committee_meeting'::text, 'group_meeting'::text, 'party_class'::text]))),
+  constraint sessions_kind_check CHECK ((kind = ANY (app.session_kinds()))),
   constraint sessions_late_after_minutes_check CHECK (((late_after_minutes >= 0) AND (late_after_minutes <= 60))),
   constraint sessions_minutes_decisions_check CHECK ((char_length(minutes_decisions) <= 5000)),
   constraint sessions_minutes_speakers_check CHECK ((char_length(minutes_speakers) <= 500)),
@@ -5190,6 +5190,16 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.session_kinds()
+ RETURNS text[]
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  select array['center_group', 'lecture', 'report', 'research', 'self_study',
+               'general_meeting', 'committee_meeting', 'group_meeting', 'party_class']
+$function$;
+
 CREATE OR REPLACE FUNCTION app.session_links_tally()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -8054,15 +8064,6 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION public.session_kinds()
- RETURNS jsonb
- LANGUAGE sql
- IMMUTABLE
- SET search_path TO ''
-AS $function$
-  select '["center_group","lecture","report","research","self_study","general_meeting","committee_meeting","group_meeting","party_class"]'::jsonb
-$function$;
-
 CREATE OR REPLACE FUNCTION public.session_orgs_i_manage()
  RETURNS jsonb
  LANGUAGE sql
@@ -8092,7 +8093,7 @@ declare
 begin
   if p_id is null then
     raise exception using message = 'sessions.id_required', errcode = 'P0001';
-  elsif p_kind is null or not (public.session_kinds() ? p_kind) then
+  elsif p_kind is null or not (p_kind = any (app.session_kinds())) then
     raise exception using message = 'sessions.kind_invalid', errcode = 'P0001';
   elsif v_title = '' then
     raise exception using message = 'sessions.title_required', errcode = 'P0001';
@@ -9169,6 +9170,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.session_invitees_attendance_facts(): postgres=X/postgres
 
+-- function app.session_kinds(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
 -- function app.session_links_tally(): postgres=X/postgres
 
 -- function app.session_or_404(p_session uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
@@ -9400,8 +9403,6 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function public.session_detail(p_session_id uuid): authenticated=X/postgres postgres=X/postgres
 
 -- function public.session_invitee_candidates(p_query text): authenticated=X/postgres postgres=X/postgres
-
--- function public.session_kinds(): authenticated=X/postgres postgres=X/postgres
 
 -- function public.session_orgs_i_manage(): authenticated=X/postgres postgres=X/postgres
 

@@ -11,12 +11,20 @@ set check_function_bodies = off;
 
 -- (none: kinds and statuses are text with checks, so the lists can grow without a type change)
 
+-- The kinds of session, once: the table's check and session_save's refusal both read it.
+create function app.session_kinds() returns text[]
+language sql immutable set search_path = '' as $$
+  select array['center_group', 'lecture', 'report', 'research', 'self_study',
+               'general_meeting', 'committee_meeting', 'group_meeting', 'party_class']
+$$;
+revoke execute on function app.session_kinds() from public;
+grant execute on function app.session_kinds() to authenticated, service_role;
+
 -- tables ------------------------------------------------------------------------------------
 create table app.sessions (
   id uuid primary key default gen_random_uuid(),
   org_id uuid not null references app.organisations (id),
-  kind text not null check (kind in ('center_group', 'lecture', 'report', 'research', 'self_study',
-    'general_meeting', 'committee_meeting', 'group_meeting', 'party_class')),
+  kind text not null check (kind = any (app.session_kinds())),
   title text not null check (char_length(btrim(title)) between 1 and 60),
   starts_at timestamptz not null,
   duration_minutes int not null check (duration_minutes between 5 and 720),
@@ -652,13 +660,6 @@ revoke execute on function app.home_sessions() from public;
 grant execute on function app.home_sessions() to authenticated, service_role;
 
 -- functions: the API ------------------------------------------------------------------------
-create function public.session_kinds() returns jsonb
-language sql immutable security invoker set search_path = '' as $$
-  select '["center_group","lecture","report","research","self_study","general_meeting","committee_meeting","group_meeting","party_class"]'::jsonb
-$$;
-revoke execute on function public.session_kinds() from public, anon;
-grant execute on function public.session_kinds() to authenticated;
-
 -- Creates a session (p_id made by the client) or, when it exists, edits it. Expected
 -- organisations default to the organising one; they must be ones the caller manages.
 create function public.session_save(
@@ -681,7 +682,7 @@ declare
 begin
   if p_id is null then
     raise exception using message = 'sessions.id_required', errcode = 'P0001';
-  elsif p_kind is null or not (public.session_kinds() ? p_kind) then
+  elsif p_kind is null or not (p_kind = any (app.session_kinds())) then
     raise exception using message = 'sessions.kind_invalid', errcode = 'P0001';
   elsif v_title = '' then
     raise exception using message = 'sessions.title_required', errcode = 'P0001';

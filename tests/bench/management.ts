@@ -137,6 +137,8 @@ export async function run(ctx: BenchContext): Promise<void> {
       await ctx.db.exec(`do $$ begin execute format('alter database %I set jit = ${jit}', current_database()); end $$`)
       await ctx.db.query(`select pg_terminate_backend(pid) from pg_stat_activity
         where datname = current_database() and pid <> pg_backend_pid() and state = 'idle' and query not ilike 'listen%'`)
+      // and the connection that asked, which kept the old setting
+      await ctx.db.query('select pg_terminate_backend(pg_backend_pid())').catch(() => {})
     }
     const viaHttp = await time(n, async () => {
       // an ended pooled connection may answer once with a network-level error: one retry

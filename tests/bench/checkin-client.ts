@@ -20,12 +20,9 @@ const started = new Promise<Start>((resolve) => {
 })
 lines.on('line', (line) => {
   const msg = JSON.parse(line) as Start | { code: string }
-  if ('code' in msg)
-    code = msg.code
-  else if (!start)
+  code = msg.code
+  if ('members' in msg && !start)
     begun!(start = msg)
-  if (!code)
-    code = msg.code
 })
 
 async function main(): Promise<void> {

@@ -29,7 +29,9 @@
 
   function keptHome(source) {
     const tags = /^(?:div|span|[paibg]|strong|em|small|h[1-6]|ul|ol|li|main|section|article|header|footer|nav|button|label|svg|circle|path)$/
-    const attrs = /^(?:class|style|role|tabindex|type|disabled|title|viewbox|cx|cy|r|d|fill|stroke|stroke-width|aria-[a-z-]+)$/
+    // data-v-<hash>: the marks Vue's scoped styles select on; without them the kept home is laid
+    // out unlike the app's (its bars unstyled), and the app's first paint counts as a new, larger one
+    const attrs = /^(?:class|style|role|tabindex|type|disabled|title|viewbox|cx|cy|r|d|fill|stroke|stroke-width|aria-[a-z-]+|data-v-[0-9a-f]{8})$/
     const template = document.createElement('template')
     template.innerHTML = source
     const clean = function (parent) {

@@ -4,6 +4,7 @@ import type { Db } from '../../supabase/local/db'
 // What every benchmark section gets: a running local stack and a few conveniences. A section is a
 // module `tests/bench/<area>.ts` exporting `async function run(ctx: BenchContext)`.
 import { randomUUID } from 'node:crypto'
+import { loadavg } from 'node:os'
 import { createClient } from '@supabase/supabase-js'
 import ws from 'ws'
 
@@ -70,4 +71,13 @@ export async function time(n: number, fn: () => Promise<unknown>): Promise<{ tot
   const totalMs = performance.now() - start
   samples.sort((a, b) => a - b)
   return { totalMs, perCallMs: totalMs / n, p95Ms: samples[Math.floor(samples.length * 0.95)] ?? 0 }
+}
+
+/**
+ * One line per issue #15 target, in one shape, so that a run's verdicts can be read (or grepped
+ * for "target") together: the figure, the target, met / NOT met, and the load average it was taken at.
+ */
+export function verdict(what: string, figure: string, target: string, met: boolean): void {
+  const la = loadavg().map(x => x.toFixed(2)).join(' / ')
+  console.log(`target: ${what}: ${figure} (target ${target}) — ${met ? 'met' : 'NOT met'} [load ${la}, ${new Date().toISOString().slice(11, 19)} UTC]`)
 }

@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { verdict } from './context'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 const IDLE_MS = Number(process.env.BENCH_MEMORY_IDLE_MS ?? 10_000)
@@ -137,7 +138,7 @@ async function main() {
     console.table(rows)
     const [first, again] = rows as [typeof rows[0], typeof rows[0]]
     const ok = first.peakMB <= again.peakMB * 1.1 && first.idleMB <= again.idleMB * 1.1
-    console.log(ok ? 'target met: the first start costs no more memory than a restart (within 10%)' : 'target NOT met: the first start costs more memory than a restart')
+    verdict('PGlite stack, first start vs restart', `peak ${first.peakMB} / ${again.peakMB} MB, idle ${first.idleMB} / ${again.idleMB} MB`, 'first start ≤ restart (within 10%)', ok)
   }
   finally {
     rmSync(resolve(dataDir, '..'), { recursive: true, force: true })

@@ -6,7 +6,7 @@
 // per-reading counts (app.reading_progress, kept by triggers), not the ticks themselves.
 // Data is made with generate_series inside SQL (ids in the bbbbbbbb-… range).
 import type { BenchContext } from './context'
-import { time } from './context'
+import { time, verdict } from './context'
 
 const BUREAU = '00000000-0000-4000-8000-000000000001'
 const PLAN = 'bbbbbbbb-0000-4000-9300-000000000001'
@@ -127,6 +127,7 @@ export async function run(ctx: BenchContext): Promise<void> {
     { 'view': 'branch of 40 (secretary)', 'county': `${BRANCHES * PER_BRANCH} members, ${fullTicks.toLocaleString('en')} ticks`, 'ms/call': branchFull.perCallMs.toFixed(1), 'p95 ms': branchFull.p95Ms.toFixed(1), 'calls': n },
     { 'view': `whole county (admin, ${countyData.members.length} members)`, 'county': `${BRANCHES * PER_BRANCH} members, ${fullTicks.toLocaleString('en')} ticks`, 'ms/call': county.perCallMs.toFixed(1), 'p95 ms': county.p95Ms.toFixed(1), 'calls': 3 },
   ])
+  verdict(`county reading progress, first page (whole county, ${countyData.members.length} members, ${fullTicks.toLocaleString('en')} ticks, ${ctx.db.kind})`, `${county.perCallMs.toFixed(1)} ms`, '≤ 100 ms', county.perCallMs <= 100)
   console.log(`branch view, full county / small county: ${(branchFull.perCallMs / branchSmall.perCallMs).toFixed(2)}× (ticks ×${(fullTicks / smallTicks).toFixed(1)})`)
   console.log(`generated the other ${BRANCHES - 10} branches in ${(genMs / 1000).toFixed(1)} s; section total ${((performance.now() - started) / 1000).toFixed(1)} s`)
   const interesting = (lines: string[]) => lines.filter(l => /Scan|Join|Loop|Execution Time|rows=/.test(l) && !/Buffers/.test(l))

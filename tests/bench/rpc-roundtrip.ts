@@ -5,7 +5,7 @@ import type { BenchContext } from './context'
 // in one message; the in-process client and the four-statement transaction are printed for comparison.
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { time } from './context'
+import { time, verdict } from './context'
 
 function viaChildProcess(args: string[]): Promise<{ totalMs: number, perCallMs: number, p95Ms: number }> {
   const script = fileURLToPath(new URL('./rpc-client.ts', import.meta.url))
@@ -82,6 +82,7 @@ export async function run(ctx: BenchContext): Promise<void> {
     row('in-engine: same settings + call, one message', oneMessage),
     row('in-engine: begin, set_config, call, commit', direct),
   ])
-  console.log(`ratio HTTP (other process) / in-engine one message: ${(otherProcess.perCallMs / oneMessage.perCallMs).toFixed(2)}× (target ≤ 1.5×); stack CPU per call ${(otherProcess.cpuMs / oneMessage.cpuMs).toFixed(2)}×`)
+  const ratio = otherProcess.perCallMs / oneMessage.perCallMs
+  verdict(`RPC over HTTP from another process / in-engine (${ctx.db.kind})`, `${ratio.toFixed(2)}× (${otherProcess.perCallMs.toFixed(2)} / ${oneMessage.perCallMs.toFixed(2)} ms; stack CPU per call ${(otherProcess.cpuMs / oneMessage.cpuMs).toFixed(2)}×)`, '≤ 1.5×', ratio <= 1.5)
   console.log(`ratio HTTP (same process) / in-engine transaction (the figure before #15): ${(viaHttp.perCallMs / direct.perCallMs).toFixed(2)}×`)
 }

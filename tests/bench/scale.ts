@@ -16,7 +16,7 @@
 // BENCH_SCALE_COUNTIES (default 10) changes the province.
 import type { BenchContext } from './context'
 import { loadavg } from 'node:os'
-import { time } from './context'
+import { time, verdict } from './context'
 
 const BUREAU = '00000000-0000-4000-8000-000000000001'
 const PLAN = 'cccccccc-0000-4000-9300-000000000001'
@@ -54,6 +54,12 @@ async function county(ctx: BenchContext, c: number, organiser: string) {
   const b1 = c * BRANCHES
   const u0 = (c - 1) * PER_COUNTY + 1
   const u1 = c * PER_COUNTY
+  const steps: string[] = []
+  let t = performance.now()
+  const step = (name: string) => {
+    steps.push(`${name} ${((performance.now() - t) / 1000).toFixed(1)} s`)
+    t = performance.now()
+  }
   await ctx.db.exec(`
     insert into app.organisations (id, parent_id, kind, name, sort_order) values (${countyId(c)}, '${BUREAU}', 'committee', '规模县' || ${c}, 500 + ${c});
     insert into app.organisations (id, parent_id, kind, name, sort_order)
@@ -65,6 +71,7 @@ async function county(ctx: BenchContext, c: number, organiser: string) {
     insert into app.memberships (org_id, user_id, role)
     select ${branchId(`(u - 1) / ${PER_BRANCH} + 1`)}, ${userId('u')}, 'member' from generate_series(${u0}, ${u1}) u;
   `)
+  step('organisations, accounts, memberships')
   await ctx.db.transaction(async (tx) => {
     // consistent by construction (accounts, sections exist): foreign-key and count triggers off
     await tx.exec(`
@@ -74,6 +81,10 @@ async function county(ctx: BenchContext, c: number, organiser: string) {
         from generate_series(${u0}, ${u1}) u
         join app.plan_readings pr on pr.plan_id = '${PLAN}' and pr.position <= u % ${READ_UP_TO + 1}
         join app.reading_sections s on s.reading_id = pr.reading_id;
+    `)
+    step('ticks')
+    await tx.exec(`
+      set local session_replication_role = replica;
       -- two branch meetings in the last month per branch and one county-wide report, about 80% present
       insert into app.sessions (id, org_id, kind, title, starts_at, duration_minutes, organiser_id, checkin_opens_at, checkin_closes_at, created_by)
       select ${sessionId('b * 2 + k')}, ${branchId('b')}, 'general_meeting', '规模支部会' || k,
@@ -94,6 +105,9 @@ async function county(ctx: BenchContext, c: number, organiser: string) {
        where (s.org_id = ${countyId(c)} or s.org_id in (select o2.id from app.organisations o2 where o2.parent_id = ${countyId(c)}))
          and (hashtext(s.id::text || m.user_id::text) & 15) < 13;
       set local session_replication_role = origin;
+    `)
+    step('sessions, check-ins')
+    await tx.exec(`
       insert into app.reading_progress (user_id, reading_id, done)
       select t.user_id, s.reading_id, count(*)::int
         from app.section_ticks t join app.reading_sections s on s.id = t.section_id
@@ -101,6 +115,7 @@ async function county(ctx: BenchContext, c: number, organiser: string) {
        group by t.user_id, s.reading_id;
     `)
   })
+  step('reading progress and its summaries')
   // the county's sessions and check-ins went in with triggers off: their attendance facts from the
   // rule (the rollups follow from the facts' own triggers); a whole-province rebuild instead ran
   // for more than 13 minutes on the shared machine
@@ -109,6 +124,8 @@ async function county(ctx: BenchContext, c: number, organiser: string) {
      where s.org_id = ${countyId(c)} or s.org_id in (select o.id from app.organisations o where o.parent_id = ${countyId(c)})), null)`)
   // and the report's facts of the county's members, whose ticks went in with triggers off
   await ctx.db.exec(`select app.report_refresh(array(select ${userId('u')} from generate_series(${u0}, ${u1}) u))`)
+  step('attendance refresh, report facts')
+  return steps.join(', ')
 }
 
 function analyze(ctx: BenchContext) {
@@ -127,7 +144,7 @@ export async function run(ctx: BenchContext): Promise<void> {
   const countyHead = await ctx.newUser({ display_name: '规模县委' })
   const admin = await ctx.newUser({ display_name: '规模管理员' })
   const t0 = performance.now()
-  await county(ctx, 1, admin.id)
+  console.log(`scale: county 1 loaded (${await county(ctx, 1, admin.id)})`)
   await ctx.db.exec(`insert into app.memberships (org_id, user_id, role) values
     (${branchId('1')}, '${secretary.id}', 'secretary'), (${countyId(1)}, '${countyHead.id}', 'secretary'), ('${BUREAU}', '${admin.id}', 'admin')`)
   await analyze(ctx)
@@ -214,8 +231,8 @@ export async function run(ctx: BenchContext): Promise<void> {
 
   const t1 = performance.now()
   for (let c = 2; c <= COUNTIES; c++) {
-    await county(ctx, c, admin.id)
-    process.stdout.write(`scale: county ${c}/${COUNTIES} loaded (${((performance.now() - t1) / 1000).toFixed(0)} s)\n`)
+    const steps = await county(ctx, c, admin.id)
+    console.log(`scale: county ${c}/${COUNTIES} loaded (${steps}; ${((performance.now() - t1) / 1000).toFixed(0)} s so far)`)
   }
   await analyze(ctx)
   const provinceLoadMs = performance.now() - t1
@@ -231,6 +248,14 @@ export async function run(ctx: BenchContext): Promise<void> {
     rows.push({ 'who': who!, 'call': name!, 'county ms': c.error ?? c.ms.toFixed(1), 'province ms': p.error ?? p.ms.toFixed(1), 'province/county': (p.ms / c.ms).toFixed(2), 'province p95': p.p95.toFixed(1) })
   }
   ctx.report(`scale: calls over HTTP at county size (${PER_COUNTY.toLocaleString('en')} members) and province size (${(COUNTIES * PER_COUNTY).toLocaleString('en')} members, ${ticks.toLocaleString('en')} ticks; top view ${top.member_count.toLocaleString('en')} members), ms per call`, rows)
+  // the issue's screen target: any progress, attendance or report screen at province size ≤ 1.5× county
+  for (const [key, c] of atCounty) {
+    const [who, name] = key.split('|')
+    if (!/plan_progress|attendance_summary|report_/.test(name!))
+      continue
+    const p = atProvince.get(key)!
+    verdict(`${who} ${name}, province / county`, `${(p.ms / c.ms).toFixed(2)}× (${p.error ?? p.ms.toFixed(1)} / ${c.error ?? c.ms.toFixed(1)} ms)`, '≤ 1.5×', p.ms / c.ms <= 1.5)
+  }
   const la = (l: number[]) => l.map(x => x.toFixed(2)).join(' / ')
   console.log(`load average (1 / 5 / 15 min) on the shared machine: ${la(loadCounty)} before the county calls, ${la(loadProvince)} before the province calls, ${la(loadavg())} after`)
   console.log(`county plan_progress first page: ${(bytesCounty / 1024).toFixed(0)} KB JSON`)

@@ -4,7 +4,7 @@
 import type { SupabaseClient } from '@supabase/supabase-js'
 import type { BenchContext } from './context'
 import { randomUUID } from 'node:crypto'
-import { time } from './context'
+import { time, verdict } from './context'
 
 const BUREAU = '00000000-0000-4000-8000-000000000001' // seeds/00_core.sql
 const SIZES = [1_000, Number(process.env.BENCH_TOPIC_POSTS) || 1_000_000]
@@ -99,7 +99,7 @@ async function feedRoleSection(ctx: BenchContext, reader: { accessToken: string 
     { 'as': 'authenticated (RLS on)', 'ms/call': auth.perCallMs.toFixed(2), 'p95 ms': auth.p95Ms.toFixed(2) },
   ])
   const ratio = auth.perCallMs / su.perCallMs
-  console.log(`ratio authenticated / superuser: ${ratio.toFixed(2)}× — ${ratio <= 2 ? 'OK (≤ 2)' : 'OVER 2'}`)
+  verdict(`topic_feed as authenticated / as superuser (${ctx.db.kind})`, `${ratio.toFixed(2)}× (${auth.perCallMs.toFixed(2)} / ${su.perCallMs.toFixed(2)} ms)`, '≤ 2×', ratio <= 2)
 }
 
 function percentile(sorted: number[], p: number): number {

@@ -2045,6 +2045,42 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.check_plan_input(p_due_on date, p_old_due date, p_reading_ids uuid[], p_orgs uuid[])
+ RETURNS void
+ LANGUAGE plpgsql
+ STABLE
+ SET search_path TO ''
+AS $function$
+declare
+  v_n int := coalesce(array_length(p_reading_ids, 1), 0);
+begin
+  if p_due_on is null then
+    raise exception using message = 'readings.due_required', errcode = 'P0001';
+  elsif p_due_on < current_date and p_due_on is distinct from p_old_due then
+    raise exception using message = 'readings.due_in_past', errcode = 'P0001';
+  elsif p_due_on > current_date + 730 then
+    raise exception using message = 'readings.due_too_far', errcode = 'P0001';
+  end if;
+  if v_n = 0 then
+    raise exception using message = 'readings.readings_required', errcode = 'P0001';
+  elsif v_n > 50 then
+    raise exception using message = 'readings.too_many_readings', errcode = 'P0001';
+  elsif (select count(distinct x) from unnest(p_reading_ids) x where x is not null) <> v_n then
+    raise exception using message = 'readings.readings_duplicate', errcode = 'P0001';
+  end if;
+  if exists (select 1 from unnest(p_reading_ids) x where not exists (select 1 from app.readings r where r.id = x)) then
+    raise exception using message = 'readings.reading_not_found', errcode = 'PT404';
+  end if;
+  if exists (
+    select 1 from unnest(p_reading_ids) x join app.readings r on r.id = x
+      cross join unnest(p_orgs) g
+     where not exists (select 1 from app.organisations o where o.id = g and r.org_id = any (o.path))
+  ) then
+    raise exception using message = 'readings.reading_out_of_scope', errcode = 'P0001';
+  end if;
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.check_reading_sections(p_sections jsonb, p_with_ids boolean)
  RETURNS uuid[]
  LANGUAGE plpgsql
@@ -6700,7 +6736,6 @@ declare
   v_title text := app.readings_text(p_title, 120, true, 'title');
   v_desc text := app.readings_text(p_description, 2000, false, 'description');
   v_owner uuid;
-  v_n int := coalesce(array_length(p_reading_ids, 1), 0);
   -- in the order given, each once
   v_orgs uuid[] := array(select x from unnest(coalesce(p_org_ids, '{}') || p_org_id) with ordinality u(x, i)
                           where x is not null group by x order by min(i));
@@ -6721,31 +6756,7 @@ begin
      or exists (select 1 from unnest(v_orgs) x where not app.can_manage(x)) then
     raise exception using message = 'readings.not_allowed', errcode = '42501';
   end if;
-  if p_due_on is null then
-    raise exception using message = 'readings.due_required', errcode = 'P0001';
-  elsif p_due_on < current_date then
-    raise exception using message = 'readings.due_in_past', errcode = 'P0001';
-  elsif p_due_on > current_date + 730 then
-    raise exception using message = 'readings.due_too_far', errcode = 'P0001';
-  end if;
-  if v_n = 0 then
-    raise exception using message = 'readings.readings_required', errcode = 'P0001';
-  elsif v_n > 50 then
-    raise exception using message = 'readings.too_many_readings', errcode = 'P0001';
-  elsif (select count(distinct x) from unnest(p_reading_ids) x where x is not null) <> v_n then
-    raise exception using message = 'readings.readings_duplicate', errcode = 'P0001';
-  end if;
-  -- each reading must be one I can see, and one everyone the plan reaches can see
-  if exists (select 1 from unnest(p_reading_ids) x where not exists (select 1 from app.readings r where r.id = x)) then
-    raise exception using message = 'readings.reading_not_found', errcode = 'PT404';
-  end if;
-  if exists (
-    select 1 from unnest(p_reading_ids) x join app.readings r on r.id = x
-      cross join unnest(v_orgs) g
-     where not exists (select 1 from app.organisations o where o.id = g and r.org_id = any (o.path))
-  ) then
-    raise exception using message = 'readings.reading_out_of_scope', errcode = 'P0001';
-  end if;
+  perform app.check_plan_input(p_due_on, null, p_reading_ids, v_orgs);
 
   begin
     insert into app.study_plans (id, org_id, title, description, due_on)
@@ -6904,34 +6915,10 @@ declare
   v_old app.study_plans := app.plan_for_change(p_plan_id);
   v_title text := app.readings_text(p_title, 120, true, 'title');
   v_desc text := case when p_description is null then v_old.description else app.readings_text(p_description, 2000, false, 'description') end;
-  v_n int := coalesce(array_length(p_reading_ids, 1), 0);
   v_before uuid[] := array(select pr.reading_id from app.plan_readings pr where pr.plan_id = p_plan_id order by pr.position);
 begin
-  if p_due_on is null then
-    raise exception using message = 'readings.due_required', errcode = 'P0001';
-  elsif p_due_on < current_date and p_due_on is distinct from v_old.due_on then
-    raise exception using message = 'readings.due_in_past', errcode = 'P0001';
-  elsif p_due_on > current_date + 730 then
-    raise exception using message = 'readings.due_too_far', errcode = 'P0001';
-  end if;
-  if v_n = 0 then
-    raise exception using message = 'readings.readings_required', errcode = 'P0001';
-  elsif v_n > 50 then
-    raise exception using message = 'readings.too_many_readings', errcode = 'P0001';
-  elsif (select count(distinct x) from unnest(p_reading_ids) x where x is not null) <> v_n then
-    raise exception using message = 'readings.readings_duplicate', errcode = 'P0001';
-  end if;
-  if exists (select 1 from unnest(p_reading_ids) x where not exists (select 1 from app.readings r where r.id = x)) then
-    raise exception using message = 'readings.reading_not_found', errcode = 'PT404';
-  end if;
-  if exists (
-    select 1 from unnest(p_reading_ids) x join app.readings r on r.id = x
-      cross join app.plan_orgs po
-     where po.plan_id = p_plan_id
-       and not exists (select 1 from app.organisations o where o.id = po.org_id and r.org_id = any (o.path))
-  ) then
-    raise exception using message = 'readings.reading_out_of_scope', errcode = 'P0001';
-  end if;
+  perform app.check_plan_input(p_due_on, v_old.due_on, p_reading_ids,
+    array(select po.org_id from app.plan_orgs po where po.plan_id = p_plan_id));
 
   perform app.plan_apply(p_plan_id,
     case when (v_old.title, v_old.description, v_old.due_on) is distinct from (v_title, v_desc, p_due_on) then v_title end,
@@ -8877,6 +8864,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.check_org_name(p_name text): authenticated=X/postgres postgres=X/postgres
 
 -- function app.check_period(p_from date, p_to date): authenticated=X/postgres postgres=X/postgres
+
+-- function app.check_plan_input(p_due_on date, p_old_due date, p_reading_ids uuid[], p_orgs uuid[]): authenticated=X/postgres postgres=X/postgres
 
 -- function app.check_reading_sections(p_sections jsonb, p_with_ids boolean): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 

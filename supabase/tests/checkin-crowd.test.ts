@@ -14,6 +14,8 @@ const SCHOOLS = 8
 const BRANCHES = 3
 const PER_BRANCH = 2 // 48 members, in 24 branches of 8 schools of one county
 const ROUNDS = 4
+const LEAVE = 6
+const MARKED = 6
 // separate pools of 10 connections each on the server: all 48 check-ins in flight together
 const POOLS = 5
 
@@ -75,11 +77,23 @@ describe('a crowd checking in to one session', () => {
       const s = await mkSession()
       const { rows } = await db.query<{ c: string }>('select app.session_code($1, app.step_of(now())) as c', [s])
       const code = rows[0].c
-      const results = await Promise.allSettled(members.map((u, i) =>
-        as(pools[i % pools.length], u).rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: code })))
+      // leave decisions and manual marks take the same rows and run at the same moment: a few
+      // members who asked for leave are approved while they check in, a few others are marked late
+      const leaving = members.slice(0, LEAVE)
+      const marked = members.slice(-MARKED)
+      const crowd = members.slice(0, -MARKED)
+      const leaves: string[] = []
+      for (const u of leaving)
+        leaves.push((await as(db, u).rpc('leave_request', { p_id: randomUUID(), p_session_id: s, p_reason: '出差' })).id)
+      const admin = (i: number) => as(pools[i % pools.length], ids.admin)
+      const results = await Promise.allSettled([
+        ...crowd.map((u, i) => as(pools[i % pools.length], u).rpc('session_check_in', { p_id: randomUUID(), p_session_id: s, p_code: code })),
+        ...leaves.map((l, i) => admin(i).rpc('leave_decide', { p_leave_id: l, p_approve: true })),
+        ...marked.map((u, i) => admin(i + 1).rpc('attendance_mark', { p_session_id: s, p_user_id: u, p_status: 'late', p_reason: '补签' })),
+      ])
       const failed = results.flatMap(r => r.status === 'rejected' ? [String(r.reason?.message ?? r.reason)] : [])
       expect(failed, `round ${round}`).toEqual([])
-      expect(results.map(r => r.status === 'fulfilled' && r.value.status)).toEqual(members.map(() => 'ok'))
+      expect(results.slice(0, crowd.length).map(r => r.status === 'fulfilled' && r.value.status)).toEqual(crowd.map(() => 'ok'))
 
       const { rows: stored } = await db.query<{ n: number, users: number }>(
         'select count(*)::int as n, count(distinct user_id)::int as users from app.checkins where session_id = $1',
@@ -91,7 +105,7 @@ describe('a crowd checking in to one session', () => {
         [s],
       )
       expect(tally[0].kept).toMatchObject(tally[0].direct)
-      expect(tally[0].kept).toMatchObject({ present: members.length, absent: 0 })
+      expect(tally[0].kept).toMatchObject({ present: crowd.length, late: MARKED, excused: 0, pending_leave: 0, absent: 0 })
       const { rows: rollup } = await db.query(`
         with direct as (
           select r.org_id, count(*)::int as expected,

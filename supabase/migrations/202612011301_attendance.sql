@@ -365,6 +365,15 @@ begin
   if p_delta is null then
     return;
   end if;
+  -- The rows to change are locked first, all in key order: the update below locks in whatever
+  -- order its join yields, so two check-ins of different schools took the county's and the
+  -- bureau's rows of their session in opposite orders and deadlocked. Rows still missing are
+  -- inserted (and so locked) in key order too, after these.
+  perform 1 from app.attendance_org_sessions t
+    join (select distinct x.org_id, x.session_id from jsonb_to_recordset(p_delta) as x(org_id uuid, session_id uuid)) d
+      on t.org_id = d.org_id and t.session_id = d.session_id
+   order by t.org_id, t.session_id
+     for update of t;
   with d as (
     select x.org_id, x.session_id, sum(x.expected)::int as expected, sum(x.attended)::int as attended,
            sum(x.excused)::int as excused
@@ -374,7 +383,6 @@ begin
   update app.attendance_org_sessions t
      set expected = t.expected + d.expected, attended = t.attended + d.attended, excused = t.excused + d.excused
     from d where t.org_id = d.org_id and t.session_id = d.session_id;
-  -- in key order, so that concurrent check-ins lock the shared rows (the bureau's) in one order
   insert into app.attendance_org_sessions as t (org_id, session_id, kind, starts_at, duration_minutes, expected, attended, excused)
   select x.org_id, x.session_id, x.kind, x.starts_at, x.duration_minutes, x.expected, x.attended, x.excused
     from jsonb_to_recordset(p_delta) as x(org_id uuid, session_id uuid, kind text, starts_at timestamptz,
@@ -421,9 +429,9 @@ begin
        where not o.cancelled and o.org_id is not null
        group by r.org_id, o.session_id) x;
   end if;
-  -- what was taken first, then what is there now (with the session's current kind and time)
-  perform app.attendance_org_sessions_apply(v_old);
-  perform app.attendance_org_sessions_apply(v_new);
+  -- what was taken, then what is there now (with the session's current kind and time): in one
+  -- call, so that the rows of both are locked together in one order
+  perform app.attendance_org_sessions_apply(coalesce(v_old, '[]') || coalesce(v_new, '[]'));
   return null;
 end
 $$;

@@ -1,3 +1,4 @@
+// @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { localPhone, phoneOf } from '@/api/auth'
 import { ApiError, rpc, RPC_TIMEOUT_MS, toApiError } from '@/api/client'

@@ -1,3 +1,4 @@
+// @vitest-environment happy-dom
 import type { HomeSummary } from '@/api/core'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { forgetHomes, keepHome, keepHomeHtml, keptHome } from '@/offline/home-cache'

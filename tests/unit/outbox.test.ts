@@ -1,3 +1,4 @@
+// @vitest-environment happy-dom
 import type { OutboxOptions } from '@/offline/outbox'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ApiError } from '@/api/client'

@@ -1,3 +1,4 @@
+// @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '@/api/client'
 import { cachedFetch, cacheGet, cachePut, clearCachedCopies, setCacheOwner } from '@/offline/readings-cache'

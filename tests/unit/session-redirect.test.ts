@@ -1,3 +1,4 @@
+// @vitest-environment happy-dom
 import type { Session } from '@supabase/supabase-js'
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, it, vi } from 'vitest'

@@ -1,3 +1,4 @@
+// @vitest-environment happy-dom
 import { mount } from '@vue/test-utils'
 // @ts-expect-error Vant's own module, which vite.config.ts replaces for the app (no types for the .mjs path)
 import VantIcon from 'vant/es/icon/Icon.mjs'

@@ -49,9 +49,21 @@ export function usePagedList<T>(page: (last: T | undefined) => Promise<T[]>, siz
     }
   }
 
+  /**
+   * van-list's `v-model:error`: true while the last page failed; tapping its error row sets it
+   * false and van-list asks again (bound one way, the row stayed and the tap did nothing).
+   */
+  const failed = computed({
+    get: () => error.value !== null,
+    set: (v: boolean) => {
+      if (!v)
+        error.value = null
+    },
+  })
+
   const firstPage = computed<LoadState>(() => items.value.length
     ? 'done'
     : error.value ? 'error' : loading.value && !refreshing.value ? 'loading' : 'done')
 
-  return { items, loading, finished, refreshing, error, firstPage, more, restart, refresh }
+  return { items, loading, finished, refreshing, error, failed, firstPage, more, restart, refresh }
 }

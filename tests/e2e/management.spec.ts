@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto'
 // The management journey in a real Chromium: a bureau admin creates a branch and puts the
 // principal (a member of another organisation) on its roster as secretary; the principal is
 // asked and accepts on 我的; as secretary they import a roster whose bad rows are left out,
 // listed by Excel's row numbers and downloadable; a teacher on the roster signs up with their
 // phone number and lands in that branch; the roster and a report over a custom period show them.
-// Then: the loading sign and the tap-to-retry error of a management screen.
+// Then: the loading sign and the tap-to-retry error of a management screen, and of a list's next page.
 import ExcelJS from 'exceljs'
 import { describe, expect, it } from 'vitest'
 import { AdminPages } from './pages/AdminPages'
@@ -166,5 +167,37 @@ describe('management', () => {
     expect((await answered).status()).toBe(200)
     await admin.t('roster-list').waitFor()
     await expect(alert.count()).resolves.toBe(0)
+  })
+
+  it('a list\'s next page that failed loads when its error row is tapped (the audit log)', { timeout: 120_000 }, async () => {
+    // more than one page (30) of the bureau's audit log: each invite made is audited
+    const admin = await apiClient('admin@demo.example')
+    for (let i = 0; i < 31; i++) {
+      const { error } = await admin.rpc('invite_create', { p_id: randomUUID(), p_org_id: '00000000-0000-4000-8000-000000000001', p_expires_at: new Date(Date.now() + 86400_000).toISOString(), p_max_uses: 1, p_role: 'member' })
+      if (error)
+        throw error
+    }
+    const page = await b.signedIn('admin@demo.example')
+    let failing = true
+    await page.route('**/rest/v1/rpc/audit_log', async (route) => {
+      const next = (route.request().postDataJSON() as { p_before: number | null }).p_before !== null
+      if (next && failing)
+        await route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ code: 'PGRST000', message: 'unavailable', details: null, hint: null }) })
+      else
+        await route.continue()
+    })
+    await page.goto('/admin/audit')
+    const entries = page.locator('[data-test^="audit-entry-"]')
+    await entries.first().waitFor()
+    expect(await entries.count()).toBe(30)
+    await entries.last().scrollIntoViewIfNeeded()
+    const retry = page.locator('.van-list__error-text')
+    await retry.waitFor()
+    failing = false
+    const answered = waitForRpc(page, 'audit_log')
+    await retry.click()
+    expect((await answered).status()).toBe(200)
+    await expect.poll(() => entries.count()).toBeGreaterThan(30)
+    await expect(retry.count()).resolves.toBe(0)
   })
 })

@@ -11,5 +11,5 @@ export const routes: RouteRecordRaw[] = [
   { path: '/admin/join-requests', name: 'admin-join-requests', component: () => import('./AdminJoinRequestsPage.vue'), meta: { title: 'admin.join.title', manage: true, tabbar: false, i18n: ['inbox'] } },
   { path: '/admin/invites', name: 'admin-invites', component: () => import('./AdminInvitesPage.vue'), props: withQuery('org'), meta: { title: 'admin.invites.title', manage: true, tabbar: false } },
   { path: '/admin/reports', name: 'admin-reports', component: () => import('./AdminReportsPage.vue'), props: withQuery('org'), meta: { title: 'admin.reports.title', manage: true, tabbar: false } },
-  { path: '/admin/audit', name: 'admin-audit', component: () => import('./AdminAuditPage.vue'), props: withQuery('org'), meta: { title: 'admin.audit.title', manage: true, tabbar: false } },
+  { path: '/admin/audit', name: 'admin-audit', component: () => import('./AdminAuditPage.vue'), props: withQuery('org'), meta: { title: 'admin.audit.title', manage: true, tabbar: false, i18n: ['research'] } },
 ]

@@ -338,14 +338,18 @@ export default defineConfig({
   test: {
     // vitest's default leaves one core to the main process (one worker on a 2-core machine, every
     // file in turn); the main process only waits here, except for the api stack, whose work is the
-    // api files' own (and they run one at a time)
+    // api files' own. The three projects share one pool (same maxWorkers and group), so api files
+    // run beside db and unit files rather than in a serial group of their own after them.
     maxWorkers: availableParallelism(),
+    // In every project (`isolate: false`) a worker keeps its modules from file to file instead of
+    // importing Vue, Vant, supabase-js and PGlite again for each (about a third of the unit
+    // project's CPU time). CONTRIBUTING says what a test must then restore.
     projects: [
       {
         extends: true,
         // node unless a file asks for a DOM (a `// @vitest-environment happy-dom` docblock):
         // setting up happy-dom's window costs each file seconds of CPU that a pure function never needs
-        test: { name: 'unit', environment: 'node', include: ['tests/unit/**/*.test.ts', 'src/**/*.test.ts'] },
+        test: { name: 'unit', environment: 'node', isolate: false, include: ['tests/unit/**/*.test.ts', 'src/**/*.test.ts'] },
       },
       {
         test: {
@@ -353,8 +357,6 @@ export default defineConfig({
           environment: 'node',
           include: ['supabase/tests/**/*.test.ts'],
           globalSetup: ['supabase/tests/global-setup.ts'],
-          // each file opens a database of its own (freshDb) and keeps no state in shared modules:
-          // one worker process runs file after file without loading PGlite again for each
           isolate: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
@@ -366,9 +368,9 @@ export default defineConfig({
           environment: 'node',
           include: ['tests/api/**/*.test.ts'],
           globalSetup: ['tests/api/global-setup.ts'],
+          isolate: false,
           testTimeout: 30_000,
           hookTimeout: 120_000,
-          fileParallelism: false,
         },
       },
       {

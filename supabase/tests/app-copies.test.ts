@@ -11,11 +11,11 @@ import { ARTICLE_STATES } from '../../src/api/research'
 import { CHECKIN_STATUSES, LEAVE_STATUSES, SESSION_KINDS } from '../../src/api/sessions'
 import { TOPIC_STATUSES } from '../../src/api/topics'
 import { CHILD_KINDS } from '../../src/components/admin/orgRules'
-import { freshDb } from './db'
+import { catalogDb } from './db'
 
 let db: Db
 beforeAll(async () => {
-  db = await freshDb()
+  db = await catalogDb()
 })
 afterAll(async () => {
   await db?.close()

@@ -52,6 +52,26 @@ export async function freshDb(): Promise<Db> {
   return openDb({ loadDataDir: await templateBlob(inject('dbTemplateFile')) })
 }
 
+let catalog: Promise<Db> | undefined
+
+/**
+ * The seeded database, read-only, shared by the files of one worker that only read it (the catalog
+ * checks: lints, names, schema.sql): a PGlite copy costs each file that opens one a CPU second or
+ * two, and the db project runs its files one after another in a worker (isolate: false). Any write
+ * fails (default_transaction_read_only), so a file that starts writing must move to freshDb.
+ * Closing it does nothing; the worker's exit ends it. On a PostgreSQL server (cheap copies) each
+ * file still gets a database of its own.
+ */
+export async function catalogDb(): Promise<Db> {
+  if (process.env.DATABASE_URL)
+    return freshDb()
+  catalog ??= freshDb().then(async (db) => {
+    await db.exec('set default_transaction_read_only = on')
+    return { ...db, close: async () => {} }
+  })
+  return catalog
+}
+
 export type Actor = Queryable & {
   /** Calls public.<fn> with named arguments, as PostgREST would. */
   rpc: <T = any>(fn: string, args?: Record<string, unknown>) => Promise<T>

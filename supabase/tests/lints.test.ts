@@ -2,11 +2,11 @@ import type { Db } from '../local/db'
 // The rules of Supabase's database advisors (the splinter project) that apply to this schema,
 // written as queries over the catalog. Each test names the advisor lint it stands for.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freshDb } from './db'
+import { catalogDb } from './db'
 
 let db: Db
 beforeAll(async () => {
-  db = await freshDb()
+  db = await catalogDb()
 })
 afterAll(async () => {
   await db?.close()

@@ -3,11 +3,11 @@ import type { Db } from '../local/db'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { schemaFile, schemaSql } from '../../scripts/schema-sql'
-import { freshDb } from './db'
+import { catalogDb } from './db'
 
 let db: Db
 beforeAll(async () => {
-  db = await freshDb()
+  db = await catalogDb()
 })
 afterAll(async () => {
   await db?.close()

@@ -1,4 +1,3 @@
-// @vitest-environment node
 // supabase/config.toml as the Supabase CLI reads it (apps/cli-go/pkg/config: the struct's toml
 // tags and its validate()), parsed with the parser the local stack uses. It fails when a key is
 // one the CLI does not know (a typo is ignored silently by the CLI), or when `supabase start`

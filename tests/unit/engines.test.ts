@@ -1,4 +1,3 @@
-// @vitest-environment node
 // Every package the lockfile installs must accept the Node the project says it runs on
 // (package.json `engines`, Node 20 here): npm only warns (EBADENGINE) and installs it anyway,
 // and such a package may use what Node 20 lacks. Optional platform builds and peers aside.

@@ -1,4 +1,3 @@
-// @vitest-environment node
 // The empty cluster a new PGlite data folder starts from (supabase/local/pglite-cluster.ts) must be
 // there for the installed PGlite: without it a first start falls back to PGlite's initdb, ~800 MB.
 // After upgrading PGlite: `npm run pglite:cluster`, and commit the file.

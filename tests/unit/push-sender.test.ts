@@ -1,4 +1,3 @@
-// @vitest-environment node
 // The push function's sender (supabase/functions/push/send.ts) against a local HTTP server
 // standing in for a browser's push service: the caller's secret is checked, the notification's
 // words come from the inbox's i18n strings in the subscription's language, the request carries

@@ -942,9 +942,33 @@ $$;
 revoke execute on function app.check_period(date, date) from public;
 grant execute on function app.check_period(date, date) to authenticated;
 
+-- An organisation's 学时 in a period, per month: the one place both the report and 学时
+-- (study_ledger, so org_study_hours and home_admin) read it. Sessions attended by those expected on
+-- the day (app.attendance_org_sessions); sections read by those who belonged to the organisation,
+-- or below it, when they read (the org_minutes and org_sections facts of app.report_org_facts).
+create function app.org_hours(p_orgs uuid[], p_from date, p_to date)
+returns table (org_id uuid, month date, session_minutes int, sessions int, reading_minutes int, sections int)
+language sql stable security definer set search_path = '' set timezone = 'Asia/Shanghai' as $$
+  select x.org_id, x.month, sum(x.session_minutes)::int, sum(x.sessions)::int, sum(x.reading_minutes)::int,
+         sum(x.sections)::int
+    from (
+      select t.org_id, date_trunc('month', t.starts_at)::date as month, t.attended * t.duration_minutes as session_minutes,
+             t.attended as sessions, 0::bigint as reading_minutes, 0::bigint as sections
+        from app.attendance_org_sessions t
+       where t.org_id = any (p_orgs) and t.attended > 0 and t.starts_at >= p_from and t.starts_at < (p_to + 1)
+      union all
+      select f.org_id, date_trunc('month', f.day)::date, 0, 0,
+             case when f.kind = 'org_minutes' then f.n else 0 end, case when f.kind = 'org_sections' then f.n else 0 end
+        from app.report_org_facts f
+       where f.org_id = any (p_orgs) and f.kind in ('org_minutes', 'org_sections')
+         and f.key = '00000000-0000-0000-0000-000000000000'::uuid and f.day between p_from and p_to) x
+   group by 1, 2
+$$;
+revoke execute on function app.org_hours(uuid[], date, date) from public, anon, authenticated;
+
 -- The report of p_root's subtree: organisations, plans, topics; attendance from
--- app.attendance_org_sessions, reading and discussion from app.report_org_facts (same answer as
--- the direct count from the ticks and posts it replaced).
+-- app.attendance_org_sessions, 学时 from app.org_hours, plans' progress and discussion from
+-- app.report_org_facts (same answer as the direct count from the ticks and posts it replaced).
 create function app.report_data(p_root uuid, p_from date, p_to date)
 returns jsonb
 language plpgsql stable security definer set search_path = '' set jit = off
@@ -971,16 +995,19 @@ begin
     select f.org_id,
            coalesce(sum(f.users) filter (where f.kind = 'member'), 0)::int as members,
            coalesce(sum(f.users) filter (where f.kind = 'posts' and f.prev_day < p_from), 0)::int as posters,
-           coalesce(sum(f.n) filter (where f.kind = 'posts'), 0)::int as posts,
-           coalesce(sum(f.n) filter (where f.kind = 'minutes'), 0)::int as reading_minutes
+           coalesce(sum(f.n) filter (where f.kind = 'posts'), 0)::int as posts
       from (select x.* from app.report_org_facts x
              where x.org_id in (select orgs.id from orgs) and x.kind = 'member' and x.key = '00000000-0000-0000-0000-000000000000'::uuid and x.day = '-infinity'::date
             union all
             select x.* from app.report_org_facts x
-             where x.org_id in (select orgs.id from orgs) and x.kind in ('posts', 'minutes') and x.key = '00000000-0000-0000-0000-000000000000'::uuid
+             where x.org_id in (select orgs.id from orgs) and x.kind = 'posts' and x.key = '00000000-0000-0000-0000-000000000000'::uuid
                and x.day between p_from and p_to) f
      group by 1),
   org_att as (select x.* from app.report_attendance(p_root, p_from, p_to) x),
+  org_hours as (
+    select h.org_id, sum(h.session_minutes)::int as session_minutes, sum(h.reading_minutes)::int as reading_minutes
+      from app.org_hours(array(select orgs.id from orgs), p_from, p_to) h
+     group by 1),
   -- per (organisation, plan): the totals, less what was read after p_to
   plan_rows as (
     select f.org_id, f.key as plan_id,
@@ -1026,7 +1053,7 @@ begin
           'depth', cardinality(r.path) - cardinality(root.path),
           'members', coalesce(st.members, 0), 'pending', coalesce(op.pending, 0),
           'posters', coalesce(st.posters, 0), 'posts', coalesce(st.posts, 0),
-          'session_minutes', coalesce(oa.session_minutes, 0), 'reading_minutes', coalesce(st.reading_minutes, 0),
+          'session_minutes', coalesce(oh.session_minutes, 0), 'reading_minutes', coalesce(oh.reading_minutes, 0),
           'attendance', coalesce(oa.attendance, '[]'::jsonb), 'expected', coalesce(oa.expected, 0),
           'attended', coalesce(oa.attended, 0),
           'reading', coalesce(orr.reading, '[]'::jsonb), 'read_done', coalesce(orr.done, 0),
@@ -1036,6 +1063,7 @@ begin
         left join org_stats st on st.org_id = r.id
         left join org_pending op on op.org_id = r.id
         left join org_att oa on oa.org_id = r.id
+        left join org_hours oh on oh.org_id = r.id
         left join org_read orr on orr.org_id = r.id), '[]'::jsonb)
   ) into v_result;
   return v_result;
@@ -1070,7 +1098,9 @@ $$;
 revoke execute on function public.report_bureau(date, date) from public, anon;
 grant execute on function public.report_bureau(date, date) to authenticated;
 
--- 学时: sessions from the summary; an organisation's from those who belonged to it at the time.
+-- 学时. A member's: the sessions they attended where expected on the day (app.attendance_facts)
+-- and every section they read (their own minutes and sections facts). An organisation's:
+-- app.org_hours, as the report reads it.
 create function app.study_ledger(p_user uuid, p_org uuid, p_from date, p_to date) returns jsonb
 language plpgsql stable security definer set search_path = '' set timezone = 'Asia/Shanghai' set jit = off as $$
 declare
@@ -1088,46 +1118,38 @@ begin
     union
     select distinct m.user_id from app.memberships m join app.organisations o on o.id = m.org_id
      where p_user is null and m.ended_at is null and o.path @> array[p_org]),
-  -- who belonged to p_org's subtree, and when
-  spans as (
-    select m.user_id, m.during from app.memberships m join app.organisations o on o.id = m.org_id
-     where p_user is null and o.path @> array[p_org]),
-  items as (
-    -- sessions attended where the member was expected on the day (the summary)
-    select date_trunc('month', f.starts_at)::date as month, f.duration_minutes as session_minutes, 0 as reading_minutes,
-           1 as sessions, 0 as sections
+  months as (
+    select date_trunc('month', f.starts_at)::date as month, sum(f.duration_minutes)::int as session_minutes,
+           0 as reading_minutes, count(*)::int as sessions, 0 as sections
       from app.attendance_facts f
      where p_user is not null and f.user_id = p_user and f.checkin_status in ('present', 'late') and not f.cancelled
        and f.starts_at >= p_from and f.starts_at < (p_to + 1)
+     group by 1
     union all
-    select date_trunc('month', f.starts_at)::date, f.duration_minutes, 0, 1, 0
-      from app.attendance_facts f
-     where p_user is null and f.orgs @> array[p_org] and f.checkin_status in ('present', 'late') and not f.cancelled
-       and f.starts_at >= p_from and f.starts_at < (p_to + 1)
+    select date_trunc('month', f.day)::date, 0, sum(f.n) filter (where f.kind = 'minutes')::int, 0,
+           sum(f.n) filter (where f.kind = 'sections')::int
+      from app.report_user_facts f
+     where p_user is not null and f.user_id = p_user and f.kind in ('minutes', 'sections')
+       and f.key = '00000000-0000-0000-0000-000000000000'::uuid and f.day between p_from and p_to
+     group by 1
     union all
-    -- sections read; for an organisation, by those who belonged to it when they read
-    select date_trunc('month', t.read_at)::date, 0, coalesce(s.est_minutes, 0), 0, 1
-      from app.section_ticks t join app.reading_sections s on s.id = t.section_id
-     where p_user is not null and t.user_id = p_user and t.read_at >= p_from and t.read_at < (p_to + 1)
-    union all
-    select date_trunc('month', t.read_at)::date, 0, coalesce(s.est_minutes, 0), 0, 1
-      from app.section_ticks t join app.reading_sections s on s.id = t.section_id
-     where p_user is null and t.read_at >= p_from and t.read_at < (p_to + 1)
-       and exists (select 1 from spans sp where sp.user_id = t.user_id and sp.during @> t.read_at)),
-  months as (
+    select h.month, h.session_minutes, h.reading_minutes, h.sessions, h.sections
+      from app.org_hours(array[p_org], p_from, p_to) h
+     where p_user is null),
+  by_month as (
     select month, sum(session_minutes)::int as session_minutes, sum(reading_minutes)::int as reading_minutes,
            sum(sessions)::int as sessions, sum(sections)::int as sections
-      from items group by month)
+      from months group by month)
   select jsonb_build_object(
     'from', p_from, 'to', p_to,
     'members', (select count(*) from users)::int,
-    'session_minutes', coalesce((select sum(session_minutes) from months), 0)::int,
-    'reading_minutes', coalesce((select sum(reading_minutes) from months), 0)::int,
-    'sessions', coalesce((select sum(sessions) from months), 0)::int,
-    'sections', coalesce((select sum(sections) from months), 0)::int,
+    'session_minutes', coalesce((select sum(session_minutes) from by_month), 0)::int,
+    'reading_minutes', coalesce((select sum(reading_minutes) from by_month), 0)::int,
+    'sessions', coalesce((select sum(sessions) from by_month), 0)::int,
+    'sections', coalesce((select sum(sections) from by_month), 0)::int,
     'months', coalesce((select jsonb_agg(jsonb_build_object('month', to_char(month, 'YYYY-MM'),
                  'session_minutes', session_minutes, 'reading_minutes', reading_minutes) order by month)
-                 from months), '[]'::jsonb))
+                 from by_month), '[]'::jsonb))
   into v_result;
   return v_result;
 end
@@ -1455,7 +1477,14 @@ create trigger memberships_member_counts_upd after update on app.memberships
 --
 -- Facts (kind, key, day, prev_day, n); days are Asia/Shanghai days, '-infinity' means "none":
 --   member   —      —           one per member (users = the row's members)
---   minutes  —      read day    est. minutes of the sections read that day
+--   minutes  —      read day    est. minutes of the sections the member read that day (their own
+--                               学时; kept per member, summed into no organisation)
+--   sections —      read day    the number of those sections (the same)
+--   org_minutes  org  read day  est. minutes of the sections read that day while the member belonged
+--                               to org or below it (memberships' during @> read_at, the tree as it
+--                               is now): summed into org itself, not the member's organisations.
+--                               An organisation's reading 学时, for the report and org_study_hours.
+--   org_sections org  read day  the number of those sections (the same)
 --   posts    —      post day    posts that day; prev_day = the member's previous post day, so the
 --                               members who posted in [a, b] are the rows of days in [a, b] whose
 --                               prev_day is before a (a distinct count from summed rows)
@@ -1467,7 +1496,9 @@ create trigger memberships_member_counts_upd after update on app.memberships
 --   complete plan   day         the same, on the day the last one was read
 --
 -- Kept by statement triggers on the ticks, posts, sections, plans' readings and organisations,
--- and on app.org_reach (memberships begun, moved or ended, organisations moved): every path goes
+-- on app.org_reach (memberships begun, moved or ended, organisations moved), and on the
+-- memberships' periods and the organisations' paths that reach misses (a period edited, the
+-- organisation of an ended membership moved): every path goes
 -- through app.report_refresh(members), which takes the members' old facts out of the sums and puts
 -- the new ones in. supabase/tests/report-summaries.test.ts compares the report with the direct
 -- computation on the seeds and after random writes. A bulk load with triggers off is followed by
@@ -1539,6 +1570,13 @@ begin
     select t.user_id, s.reading_id, t.section_id, t.read_at, t.read_at::date as day, s.est_minutes
       from app.section_ticks t join app.reading_sections s on s.id = t.section_id
      where t.user_id = any (p_users)),
+  -- each section read, once for every organisation the reader belonged to, or below, when they read
+  read_in as (
+    select distinct rd.user_id, rd.section_id, rd.day, rd.est_minutes, a.org_id
+      from read rd
+      join app.memberships m on m.user_id = rd.user_id and m.during @> rd.read_at
+      join app.organisations o on o.id = m.org_id
+      cross join lateral unnest(o.path) as a(org_id)),
   post_days as (
     select p.author_id as user_id, p.topic_id, p.created_at::date as day, count(*)::int as n
       from app.posts p
@@ -1572,6 +1610,15 @@ begin
   select rd.user_id, 'minutes', nil.id, rd.day, nil.none, coalesce(sum(rd.est_minutes), 0)::int
     from read rd, nil group by rd.user_id, rd.day, nil.id, nil.none
   union all
+  select rd.user_id, 'sections', nil.id, rd.day, nil.none, count(*)::int
+    from read rd, nil group by rd.user_id, rd.day, nil.id, nil.none
+  union all
+  select ri.user_id, 'org_minutes', ri.org_id, ri.day, nil.none, coalesce(sum(ri.est_minutes), 0)::int
+    from read_in ri, nil group by ri.user_id, ri.org_id, ri.day, nil.none
+  union all
+  select ri.user_id, 'org_sections', ri.org_id, ri.day, nil.none, count(*)::int
+    from read_in ri, nil group by ri.user_id, ri.org_id, ri.day, nil.none
+  union all
   select d.user_id, 'posts', nil.id, d.day, coalesce(lag(d.day) over (partition by d.user_id order by d.day), nil.none), d.n
     from day_posts d, nil
   union all
@@ -1588,6 +1635,7 @@ begin
    where pd.sections > 0 and pd.n >= pd.sections;
 end
 $$;
+revoke execute on function app.report_facts_of(uuid[]) from public, anon, authenticated;
 
 -- functions: keeping the summary ------------------------------------------------------------
 
@@ -1607,11 +1655,14 @@ begin
     set n = t.n + excluded.n, users = t.users + excluded.users;
 end
 $$;
+revoke execute on function app.report_org_facts_apply(jsonb) from public, anon, authenticated;
 
--- The members' facts recomputed and the organisations' sums changed by the difference: for a
--- member who reaches the same organisations as before (a tick, a post), only the facts that
--- changed, in those organisations; otherwise the old facts out of the old organisations and the
--- new ones into the new.
+-- The members' facts recomputed and the organisations' sums changed by the difference. Facts
+-- summed into the member's organisations: for a member who reaches the same organisations as
+-- before (a tick, a post), only the facts that changed, in those organisations; otherwise the old
+-- facts out of the old organisations and the new ones into the new. Facts of reading while
+-- belonging (org_minutes, org_sections): the change, into the organisation the fact names. The
+-- member's own (minutes, sections): kept per member only.
 create function app.report_refresh(p_users uuid[]) returns void
 language plpgsql security definer set search_path = '' set plan_cache_mode = force_generic_plan as $$
 declare
@@ -1633,21 +1684,28 @@ begin
     select coalesce(n.user_id, o.user_id) as user_id, coalesce(n.kind, o.kind) as kind, coalesce(n.key, o.key) as key,
            coalesce(n.day, o.day) as day, coalesce(n.prev_day, o.prev_day) as prev_day,
            coalesce(n.n, 0) - coalesce(o.n, 0) as n, (n.user_id is not null)::int - (o.user_id is not null)::int as users
-      from (select * from newf where newf.user_id in (select same.user_id from same)) n
-      full join (select * from oldf where oldf.user_id in (select same.user_id from same)) o
+      from (select * from newf where newf.user_id in (select same.user_id from same) or newf.kind in ('org_minutes', 'org_sections')) n
+      full join (select * from oldf where oldf.user_id in (select same.user_id from same) or oldf.kind in ('org_minutes', 'org_sections')) o
         on o.user_id = n.user_id and o.kind = n.kind and o.key = n.key and o.day = n.day and o.prev_day = n.prev_day),
+  summed as (select * from diff where diff.kind not in ('minutes', 'sections', 'org_minutes', 'org_sections')),
   contrib as (
     select a.org_id, d.kind, d.key, d.day, d.prev_day, d.n::bigint as n, d.users
-      from diff d join same s on s.user_id = d.user_id cross join lateral unnest(s.orgs) as a(org_id)
+      from summed d join same s on s.user_id = d.user_id cross join lateral unnest(s.orgs) as a(org_id)
      where d.n <> 0 or d.users <> 0
     union all
     select a.org_id, o.kind, o.key, o.day, o.prev_day, -o.n::bigint, -1
       from oldf o join oldr r on r.user_id = o.user_id cross join lateral unnest(r.orgs) as a(org_id)
      where o.user_id not in (select same.user_id from same)
+       and o.kind not in ('minutes', 'sections', 'org_minutes', 'org_sections')
     union all
     select a.org_id, n.kind, n.key, n.day, n.prev_day, n.n::bigint, 1
       from newf n join newr r on r.user_id = n.user_id cross join lateral unnest(r.orgs) as a(org_id)
-     where n.user_id not in (select same.user_id from same))
+     where n.user_id not in (select same.user_id from same)
+       and n.kind not in ('minutes', 'sections', 'org_minutes', 'org_sections')
+    union all
+    select d.key, d.kind, '00000000-0000-0000-0000-000000000000'::uuid, d.day, d.prev_day, d.n::bigint, d.users
+      from diff d
+     where d.kind in ('org_minutes', 'org_sections') and (d.n <> 0 or d.users <> 0))
   select (select jsonb_agg(to_jsonb(newf)) from newf),
          (select jsonb_agg(to_jsonb(x)) from (
             select c.org_id, c.kind, c.key, c.day, c.prev_day, sum(c.n) as n, sum(c.users) as users
@@ -1674,6 +1732,8 @@ begin
      and t.users = 0 and t.n = 0;
 end
 $$;
+revoke execute on function app.report_refresh(uuid[]) from public, anon, authenticated;
+grant execute on function app.report_refresh(uuid[]) to service_role;
 
 -- The whole summary from the rule (the backfill; benchmarks after bulk loading with triggers off).
 create function app.report_rebuild() returns void
@@ -1685,6 +1745,8 @@ begin
   perform app.report_refresh(array(select p.user_id from app.profiles p));
 end
 $$;
+revoke execute on function app.report_rebuild() from public, anon, authenticated;
+grant execute on function app.report_rebuild() to service_role;
 
 -- triggers ----------------------------------------------------------------------------------
 
@@ -1702,6 +1764,7 @@ begin
   return null;
 end
 $$;
+revoke execute on function app.section_ticks_report() from public, anon, authenticated;
 create trigger section_ticks_report_ins after insert on app.section_ticks
   referencing new table as new_rows for each statement execute function app.section_ticks_report();
 create trigger section_ticks_report_del after delete on app.section_ticks
@@ -1728,6 +1791,7 @@ begin
   return null;
 end
 $$;
+revoke execute on function app.posts_report() from public, anon, authenticated;
 create trigger posts_report_ins after insert on app.posts
   referencing new table as new_rows for each statement execute function app.posts_report();
 create trigger posts_report_del after delete on app.posts
@@ -1747,10 +1811,43 @@ begin
   return null;
 end
 $$;
+revoke execute on function app.org_reach_report() from public, anon, authenticated;
 create trigger org_reach_report_ins after insert on app.org_reach
   referencing new table as new_rows for each statement execute function app.org_reach_report();
 create trigger org_reach_report_del after delete on app.org_reach
   referencing old table as old_rows for each statement execute function app.org_reach_report();
+
+-- what app.org_reach does not see but reading while belonging depends on: a membership's period
+-- changed while it stays active or ended (org_reach refreshes the rest), and the organisation of
+-- an ended membership moved in the tree
+create function app.memberships_report() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  perform app.report_refresh(array(
+    select n.user_id from old_rows o join new_rows n on n.id = o.id
+     where (o.joined_at, o.ended_at) is distinct from (n.joined_at, n.ended_at)
+       and (o.user_id, o.org_id, o.role, o.ended_at is null) is not distinct from (n.user_id, n.org_id, n.role, n.ended_at is null)
+     group by n.user_id));
+  return null;
+end
+$$;
+revoke execute on function app.memberships_report() from public, anon, authenticated;
+create trigger memberships_report_upd after update on app.memberships
+  referencing old table as old_rows new table as new_rows for each statement execute function app.memberships_report();
+
+create function app.organisations_report() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  perform app.report_refresh(array(
+    select distinct m.user_id from old_rows o join new_rows n on n.id = o.id
+      join app.memberships m on m.org_id = n.id and m.ended_at is not null
+     where o.path is distinct from n.path));
+  return null;
+end
+$$;
+revoke execute on function app.organisations_report() from public, anon, authenticated;
+create trigger organisations_report_upd after update on app.organisations
+  referencing old table as old_rows new table as new_rows for each statement execute function app.organisations_report();
 
 -- The members whose plan facts depend on these plans: everyone the plans reach.
 create function app.report_plan_users(p_plans uuid[], p_orgs uuid[]) returns uuid[]
@@ -1761,6 +1858,7 @@ language sql stable security definer set search_path = '' as $$
      and (r.org_id = any (p_orgs)
           or r.org_id in (select po.org_id from app.plan_orgs po where po.plan_id = any (p_plans)))
 $$;
+revoke execute on function app.report_plan_users(uuid[], uuid[]) from public, anon, authenticated;
 
 -- a plan's readings or organisations changed: everyone it reaches (or reached)
 create function app.plan_parts_report() returns trigger
@@ -1774,6 +1872,7 @@ begin
   return null;
 end
 $$;
+revoke execute on function app.plan_parts_report() from public, anon, authenticated;
 create trigger plan_readings_report_ins after insert on app.plan_readings
   referencing new table as changed for each statement execute function app.plan_parts_report();
 create trigger plan_readings_report_del after delete on app.plan_readings
@@ -1794,6 +1893,7 @@ language sql stable security definer set search_path = '' as $$
     union
     select unnest(app.report_plan_users(app.plans_of_readings(p_readings), '{}')))
 $$;
+revoke execute on function app.report_section_users(uuid[], uuid[]) from public, anon, authenticated;
 
 -- sections added or removed: those members
 create function app.reading_sections_report() returns trigger
@@ -1807,6 +1907,7 @@ begin
   return null;
 end
 $$;
+revoke execute on function app.reading_sections_report() from public, anon, authenticated;
 create trigger reading_sections_report_ins after insert on app.reading_sections
   referencing new table as changed for each statement execute function app.reading_sections_report();
 create trigger reading_sections_report_del after delete on app.reading_sections
@@ -1825,16 +1926,9 @@ begin
   return null;
 end
 $$;
+revoke execute on function app.reading_sections_report_update() from public, anon, authenticated;
 create trigger reading_sections_report_upd after update on app.reading_sections
   referencing old table as old_sections new table as new_sections for each statement
   execute function app.reading_sections_report_update();
-
--- report summaries: grants -----------------------------------------------------------------------
-
-revoke execute on function app.report_facts_of(uuid[]), app.report_org_facts_apply(jsonb), app.report_refresh(uuid[]),
-  app.report_rebuild(), app.report_plan_users(uuid[], uuid[]), app.section_ticks_report(), app.posts_report(),
-  app.org_reach_report(), app.plan_parts_report(), app.reading_sections_report(),
-  app.reading_sections_report_update(), app.report_section_users(uuid[], uuid[]) from public, anon, authenticated;
-grant execute on function app.report_rebuild(), app.report_refresh(uuid[]) to service_role;
 
 reset check_function_bodies;

@@ -288,10 +288,10 @@ create trigger sessions_attendance_facts after update on app.sessions
 
 -- functions: the reader ---------------------------------------------------------------------
 
--- The report's attendance and session 学时 per organisation of p_root's subtree: the
--- subtree's rows of the summary in the period.
+-- The report's attendance per organisation of p_root's subtree: the subtree's rows of the
+-- summary in the period (its session 学时: app.org_hours, from the same rows).
 create function app.report_attendance(p_root uuid, p_from date, p_to date)
-returns table (org_id uuid, attendance jsonb, expected int, attended int, session_minutes int)
+returns table (org_id uuid, attendance jsonb, expected int, attended int)
 language plpgsql stable security definer set search_path = '' set timezone = 'Asia/Shanghai' set jit = off as $$
 begin
   return query
@@ -299,8 +299,7 @@ begin
     select t.org_id, t.kind,
            coalesce(sum(t.expected) filter (where t.starts_at <= now()), 0)::int as expected,
            coalesce(sum(t.attended) filter (where t.starts_at <= now()), 0)::int as attended,
-           coalesce(sum(t.excused) filter (where t.starts_at <= now()), 0)::int as excused,
-           coalesce(sum(t.attended * t.duration_minutes), 0)::int as minutes
+           coalesce(sum(t.excused) filter (where t.starts_at <= now()), 0)::int as excused
       from app.organisations o
       join app.attendance_org_sessions t on t.org_id = o.id
      where o.path @> array[p_root] and o.retired_at is null
@@ -310,7 +309,7 @@ begin
   select k.org_id,
          coalesce(jsonb_agg(jsonb_build_object('kind', k.kind, 'expected', k.expected, 'attended', k.attended,
            'excused', k.excused) order by k.kind) filter (where k.expected > 0), '[]'::jsonb),
-         sum(k.expected)::int, sum(k.attended)::int, sum(k.minutes)::int
+         sum(k.expected)::int, sum(k.attended)::int
     from k group by k.org_id;
 end
 $$;

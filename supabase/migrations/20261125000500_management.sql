@@ -40,6 +40,142 @@ create table app.pending_members (
 
 comment on table app.pending_members is 'Roster rows imported by a secretary, waiting for the person to sign up with that phone number.';
 
+-- A roster import saves its good rows and lists the
+-- bad ones by the row number Excel shows; nothing in its answer tells which phones already have
+-- an account; and a person who already has an account is asked, and must accept, before a
+-- roster row makes them a member (they may belong to another school).
+
+comment on column app.roster_imports.result is 'The answer of the import (saved count, bad rows with reasons), returned again to a retry.';
+
+-- One rule for roster rows and verified phones, where the verified-phone rule and the
+-- invitations meet: a roster row attaches by itself only to a verified
+-- phone whose account belongs to no organisation yet (a new member signing up, or confirming the
+-- number they signed up with). Anyone who already belongs somewhere — a teacher of another school
+-- who adds or changes their phone — is asked instead: the row stays waiting and shows on their
+-- 我的 as an invitation (app.roster_requests_for_me), and only their answer makes them a member.
+
+-- The roster paged (#15): a county's roster is thousands of members, so it comes a page at a
+-- time, in the order it always had (organisation, highest role first, name), keyset-paged by the
+-- last membership of the previous page. The per-organisation counts of the whole roster come with
+-- the first page, so that the group headings stay right while only some members are loaded.
+
+-- The roster paged at the same cost at county and province size (#15).
+--
+-- Sorting the whole subtree's memberships for every page (a window function and tuple filter over
+-- a join of three tables, which no index can serve) ran past the 8 s statement timeout at 50,000
+-- members. The order is organisation (path), highest role first, name, membership id; a page walks the subtree's organisations in path order
+-- on a btree index (a subtree is one contiguous range of it) and takes each organisation's members
+-- already sorted (a branch's few dozen), stopping as soon as the page is full: a page reads what
+-- it shows and the organisations it passes. The per-organisation counts of the first page come
+-- from app.org_member_counts, kept by the writes, not from a count of every membership of the
+-- subtree.
+
+create table app.org_member_counts (
+  org_id uuid primary key references app.organisations (id) on delete cascade,
+  members int not null
+);
+
+comment on table app.org_member_counts is
+  'Active memberships per organisation (no row: none). A summary kept by a trigger on memberships; '
+  'app.org_member_counts_rebuild() recomputes it.';
+
+alter table app.org_member_counts enable row level security;
+
+-- the roster (security invoker) reads the counts of what its caller manages
+create policy org_member_counts_select on app.org_member_counts for select to authenticated
+  using (org_id in (select app.managed_org_ids()));
+
+grant select on app.org_member_counts to authenticated;
+grant all on app.org_member_counts to service_role;
+
+-- a roster page takes one organisation's active members at a time
+create index memberships_active_org_idx on app.memberships (org_id, role) where ended_at is null;
+
+-- The report's reading and discussion parts, from summaries (#15).
+--
+-- Each member's share of the report is kept as a few facts, and the facts are kept summed per
+-- organisation above the member, so the report reads the rows of its organisations in the period,
+-- whatever the number of members:
+--
+--   app.report_user_facts   per member: what they bring to a report row (the rule, in
+--                           app.report_facts_of: one place)
+--   app.report_user_reach   the organisations a member's facts are summed into (org_reach's
+--                           on_path rows: their organisations and everything above them)
+--   app.report_org_facts    per organisation: the facts of the members at or below it, summed,
+--                           with the number of members behind each
+--
+-- Facts (kind, key, day, prev_day, n); days are Asia/Shanghai days, '-infinity' means "none":
+--   member   —      —           one per member (users = the row's members)
+--   minutes  —      read day    est. minutes of the sections the member read that day (their own
+--                               学时; kept per member, summed into no organisation)
+--   sections —      read day    the number of those sections (the same)
+--   org_minutes  org  read day  est. minutes of the sections read that day while the member belonged
+--                               to org or below it (memberships' during @> read_at, the tree as it
+--                               is now): summed into org itself, not the member's organisations.
+--                               An organisation's reading 学时, for the report and org_study_hours.
+--   org_sections org  read day  the number of those sections (the same)
+--   posts    —      post day    posts that day; prev_day = the member's previous post day, so the
+--                               members who posted in [a, b] are the rows of days in [a, b] whose
+--                               prev_day is before a (a distinct count from summed rows)
+--   topic    topic  post day    the same per topic
+--   done     plan   -infinity   sections of the plan read in all (every member the plan reaches)
+--   done     plan   read day    sections of the plan read that day (done up to p_to = total minus
+--                               the days after p_to)
+--   complete plan   -infinity   one if every section of the plan is read
+--   complete plan   day         the same, on the day the last one was read
+--
+-- Kept by statement triggers on the ticks, posts, sections, plans' readings and organisations,
+-- on app.org_reach (memberships begun, moved or ended, organisations moved), and on the
+-- memberships' periods and the organisations' paths that reach misses (a period edited, the
+-- organisation of an ended membership moved): every path goes
+-- through app.report_refresh(members), which takes the members' old facts out of the sums and puts
+-- the new ones in. supabase/tests/report-summaries.test.ts compares the report with the direct
+-- computation on the seeds and after random writes. A bulk load with triggers off is followed by
+-- select app.report_rebuild().
+
+create table app.report_user_facts (
+  user_id uuid not null,
+  kind text not null,
+  key uuid not null,
+  day date not null,
+  prev_day date not null,
+  n int not null,
+  primary key (user_id, kind, key, day, prev_day)
+);
+comment on table app.report_user_facts is
+  'Per member: their part of the report (see 202612012501 for the kinds), computed by '
+  'app.report_facts_of. A summary kept by triggers.';
+
+create table app.report_user_reach (
+  user_id uuid primary key,
+  orgs uuid[] not null
+);
+comment on table app.report_user_reach is
+  'The organisations a member''s report facts were summed into (their organisations and everything above them).';
+
+create table app.report_org_facts (
+  org_id uuid not null,
+  kind text not null,
+  key uuid not null,
+  day date not null,
+  prev_day date not null,
+  n bigint not null,
+  users int not null,
+  primary key (org_id, kind, key, day, prev_day)
+);
+comment on table app.report_org_facts is
+  'Per organisation: the report facts of the members at or below it, summed (n), and how many members '
+  'brought each (users). Rows may stay at zero. A summary kept by triggers.';
+
+alter table app.report_user_facts enable row level security;
+alter table app.report_user_reach enable row level security;
+alter table app.report_org_facts enable row level security;
+-- read only inside app.report_data, which checks that the caller manages the root
+create policy report_user_facts_select on app.report_user_facts for select to authenticated using (false);
+create policy report_user_reach_select on app.report_user_reach for select to authenticated using (false);
+create policy report_org_facts_select on app.report_org_facts for select to authenticated using (false);
+grant all on app.report_user_facts, app.report_user_reach, app.report_org_facts to service_role;
+
 -- indexes -----------------------------------------------------------------------------------
 create index roster_imports_org_id_idx on app.roster_imports (org_id);
 create index roster_imports_created_by_idx on app.roster_imports (created_by);
@@ -104,6 +240,249 @@ revoke execute on function app.attach_pending_phone(text, uuid) from public;
 create trigger on_auth_user_created_pending_members after insert on auth.users
   for each row execute function app.attach_pending_on_signup();
 
+-- A roster row, and the role it carries, goes only to an account whose phone is verified.
+-- GoTrue inserts the user before any SMS code is checked, so a row attached on insert would let
+-- whoever claimed a secretary's number first become secretary. The row attaches when
+-- phone_confirmed_at is set: on insert (admin-made users
+-- with phone_confirm, autoconfirm), or later when /verify confirms the sign-up (type sms) or a
+-- phone change (type phone_change, which also moves auth.users.phone).
+
+-- A phone that becomes verified (first confirmation, or a confirmed change to a new number):
+-- attach its waiting rows, and make it the contact phone secretaries see.
+create function app.attach_pending_on_phone_confirmed() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if coalesce(new.phone, '') = '' or new.phone_confirmed_at is null then
+    return new;
+  end if;
+  if old.phone_confirmed_at is not null and old.phone is not distinct from new.phone then
+    return new;
+  end if;
+  update app.profile_contacts set phone = new.phone where user_id = new.id and phone is distinct from new.phone;
+  perform app.attach_pending_phone(new.phone, new.id);
+  return new;
+end
+$$;
+revoke execute on function app.attach_pending_on_phone_confirmed() from public;
+
+create trigger on_auth_user_phone_confirmed_pending_members after update of phone, phone_confirmed_at on auth.users
+  for each row execute function app.attach_pending_on_phone_confirmed();
+
+create function app.memberships_member_counts() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if tg_op = 'INSERT' then
+    perform app.org_member_counts_apply((
+      select jsonb_object_agg(x.org_id, x.n) from (
+        select n.org_id, count(*) as n from new_rows n where n.ended_at is null group by 1) x));
+  elsif tg_op = 'DELETE' then
+    perform app.org_member_counts_apply((
+      select jsonb_object_agg(x.org_id, x.n) from (
+        select o.org_id, -count(*) as n from old_rows o where o.ended_at is null group by 1) x));
+  else
+    perform app.org_member_counts_apply((
+      select jsonb_object_agg(x.org_id, x.n) from (
+        select y.org_id, sum(y.n) as n from (
+          select o.org_id, -1 as n from old_rows o where o.ended_at is null
+          union all
+          select n.org_id, 1 from new_rows n where n.ended_at is null) y
+         group by 1) x));
+  end if;
+  return null;
+end
+$$;
+revoke execute on function app.memberships_member_counts() from public;
+
+create trigger memberships_member_counts_ins after insert on app.memberships
+  referencing new table as new_rows for each statement execute function app.memberships_member_counts();
+
+create trigger memberships_member_counts_del after delete on app.memberships
+  referencing old table as old_rows for each statement execute function app.memberships_member_counts();
+
+create trigger memberships_member_counts_upd after update on app.memberships
+  referencing old table as old_rows new table as new_rows for each statement execute function app.memberships_member_counts();
+
+-- ticks added, removed or changed: the readers
+create function app.section_ticks_report() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if tg_op = 'INSERT' then
+    perform app.report_refresh(array(select distinct n.user_id from new_rows n));
+  elsif tg_op = 'DELETE' then
+    perform app.report_refresh(array(select distinct o.user_id from old_rows o));
+  else
+    perform app.report_refresh(array(select o.user_id from old_rows o union select n.user_id from new_rows n));
+  end if;
+  return null;
+end
+$$;
+revoke execute on function app.section_ticks_report() from public, anon, authenticated;
+create trigger section_ticks_report_ins after insert on app.section_ticks
+  referencing new table as new_rows for each statement execute function app.section_ticks_report();
+create trigger section_ticks_report_del after delete on app.section_ticks
+  referencing old table as old_rows for each statement execute function app.section_ticks_report();
+create trigger section_ticks_report_upd after update on app.section_ticks
+  referencing old table as old_rows new table as new_rows for each statement execute function app.section_ticks_report();
+
+-- posts written, deleted or moved: their authors (an edit of the text changes nothing counted)
+create function app.posts_report() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if tg_op = 'INSERT' then
+    perform app.report_refresh(array(select distinct n.author_id from new_rows n));
+  elsif tg_op = 'DELETE' then
+    perform app.report_refresh(array(select distinct o.author_id from old_rows o));
+  else
+    perform app.report_refresh(array(
+      select x.author_id from old_rows o join new_rows n on n.id = o.id
+       cross join lateral (values (o.author_id), (n.author_id)) x(author_id)
+       where (o.author_id, o.topic_id, o.created_at, o.deleted_at is null)
+             is distinct from (n.author_id, n.topic_id, n.created_at, n.deleted_at is null)
+       group by x.author_id));
+  end if;
+  return null;
+end
+$$;
+revoke execute on function app.posts_report() from public, anon, authenticated;
+create trigger posts_report_ins after insert on app.posts
+  referencing new table as new_rows for each statement execute function app.posts_report();
+create trigger posts_report_del after delete on app.posts
+  referencing old table as old_rows for each statement execute function app.posts_report();
+create trigger posts_report_upd after update on app.posts
+  referencing old table as old_rows new table as new_rows for each statement execute function app.posts_report();
+
+-- what each member reaches changed (memberships, organisations moved): those members
+create function app.org_reach_report() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if tg_op = 'INSERT' then
+    perform app.report_refresh(array(select distinct n.user_id from new_rows n));
+  else
+    perform app.report_refresh(array(select distinct o.user_id from old_rows o));
+  end if;
+  return null;
+end
+$$;
+revoke execute on function app.org_reach_report() from public, anon, authenticated;
+create trigger org_reach_report_ins after insert on app.org_reach
+  referencing new table as new_rows for each statement execute function app.org_reach_report();
+create trigger org_reach_report_del after delete on app.org_reach
+  referencing old table as old_rows for each statement execute function app.org_reach_report();
+
+-- what app.org_reach does not see but reading while belonging depends on: a membership's period
+-- changed while it stays active or ended (org_reach refreshes the rest), and the organisation of
+-- an ended membership moved in the tree
+create function app.memberships_report() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  perform app.report_refresh(array(
+    select n.user_id from old_rows o join new_rows n on n.id = o.id
+     where (o.joined_at, o.ended_at) is distinct from (n.joined_at, n.ended_at)
+       and (o.user_id, o.org_id, o.role, o.ended_at is null) is not distinct from (n.user_id, n.org_id, n.role, n.ended_at is null)
+     group by n.user_id));
+  return null;
+end
+$$;
+revoke execute on function app.memberships_report() from public, anon, authenticated;
+create trigger memberships_report_upd after update on app.memberships
+  referencing old table as old_rows new table as new_rows for each statement execute function app.memberships_report();
+
+create function app.organisations_report() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  perform app.report_refresh(array(
+    select distinct m.user_id from old_rows o join new_rows n on n.id = o.id
+      join app.memberships m on m.org_id = n.id and m.ended_at is not null
+     where o.path is distinct from n.path));
+  return null;
+end
+$$;
+revoke execute on function app.organisations_report() from public, anon, authenticated;
+create trigger organisations_report_upd after update on app.organisations
+  referencing old table as old_rows new table as new_rows for each statement execute function app.organisations_report();
+
+-- The members whose plan facts depend on these plans: everyone the plans reach.
+create function app.report_plan_users(p_plans uuid[], p_orgs uuid[]) returns uuid[]
+language sql stable security definer set search_path = '' as $$
+  select coalesce(array_agg(distinct r.user_id), '{}')
+    from app.org_reach r
+   where r.on_path
+     and (r.org_id = any (p_orgs)
+          or r.org_id in (select po.org_id from app.plan_orgs po where po.plan_id = any (p_plans)))
+$$;
+revoke execute on function app.report_plan_users(uuid[], uuid[]) from public, anon, authenticated;
+
+-- a plan's readings or organisations changed: everyone it reaches (or reached)
+create function app.plan_parts_report() returns trigger
+language plpgsql security definer set search_path = '' as $$
+declare
+  v_rows jsonb := to_jsonb(array(select to_jsonb(c) from changed c));
+begin
+  perform app.report_refresh(app.report_plan_users(
+    array(select (x ->> 'plan_id')::uuid from jsonb_array_elements(v_rows) x),
+    array(select (x ->> 'org_id')::uuid from jsonb_array_elements(v_rows) x where x ? 'org_id')));
+  return null;
+end
+$$;
+revoke execute on function app.plan_parts_report() from public, anon, authenticated;
+create trigger plan_readings_report_ins after insert on app.plan_readings
+  referencing new table as changed for each statement execute function app.plan_parts_report();
+create trigger plan_readings_report_del after delete on app.plan_readings
+  referencing old table as changed for each statement execute function app.plan_parts_report();
+create trigger plan_readings_report_upd after update on app.plan_readings
+  referencing new table as changed for each statement execute function app.plan_parts_report();
+create trigger plan_orgs_report_ins after insert on app.plan_orgs
+  referencing new table as changed for each statement execute function app.plan_parts_report();
+create trigger plan_orgs_report_del after delete on app.plan_orgs
+  referencing old table as changed for each statement execute function app.plan_parts_report();
+
+-- The members whose facts depend on these sections: their readers, and everyone the plans holding
+-- their readings reach (a plan's section count decides who finished it).
+create function app.report_section_users(p_sections uuid[], p_readings uuid[]) returns uuid[]
+language sql stable security definer set search_path = '' as $$
+  select array(
+    select t.user_id from app.section_ticks t where t.section_id = any (p_sections)
+    union
+    select unnest(app.report_plan_users(app.plans_of_readings(p_readings), '{}')))
+$$;
+revoke execute on function app.report_section_users(uuid[], uuid[]) from public, anon, authenticated;
+
+-- sections added or removed: those members
+create function app.reading_sections_report() returns trigger
+language plpgsql security definer set search_path = '' as $$
+declare
+  v_rows jsonb := to_jsonb(array(select to_jsonb(c) from changed c));
+begin
+  perform app.report_refresh(app.report_section_users(
+    array(select (x ->> 'id')::uuid from jsonb_array_elements(v_rows) x),
+    array(select distinct (x ->> 'reading_id')::uuid from jsonb_array_elements(v_rows) x)));
+  return null;
+end
+$$;
+revoke execute on function app.reading_sections_report() from public, anon, authenticated;
+create trigger reading_sections_report_ins after insert on app.reading_sections
+  referencing new table as changed for each statement execute function app.reading_sections_report();
+create trigger reading_sections_report_del after delete on app.reading_sections
+  referencing old table as changed for each statement execute function app.reading_sections_report();
+
+-- sections changed in what the report counts (minutes, reading; a text edit changes nothing)
+create function app.reading_sections_report_update() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  perform app.report_refresh(app.report_section_users(
+    array(select o.id from old_sections o join new_sections n on n.id = o.id
+           where (o.reading_id, o.est_minutes) is distinct from (n.reading_id, n.est_minutes)),
+    array(select x.reading_id from old_sections o join new_sections n on n.id = o.id
+           cross join lateral (values (o.reading_id), (n.reading_id)) x(reading_id)
+           where o.reading_id <> n.reading_id)));
+  return null;
+end
+$$;
+revoke execute on function app.reading_sections_report_update() from public, anon, authenticated;
+create trigger reading_sections_report_upd after update on app.reading_sections
+  referencing old table as old_sections new table as new_sections for each statement
+  execute function app.reading_sections_report_update();
+
 -- RLS ---------------------------------------------------------------------------------------
 alter table app.roster_imports enable row level security;
 alter table app.pending_members enable row level security;
@@ -124,6 +503,23 @@ create policy pending_members_update on app.pending_members for update to authen
 
 create policy pending_members_delete on app.pending_members for delete to authenticated
   using (org_id in (select app.managed_org_ids()) and attached_at is null);
+
+-- A waiting row is also a request to the verified owner of its phone, if there is one: they
+-- accept (the row attaches) or decline (the row is deleted and the audit log keeps the answer).
+
+-- The phone I have proved with an SMS code, as auth.users stores it; null if none. Crosses RLS
+-- to read auth.users, only for the caller's own row.
+create function app.my_verified_phone() returns text
+language sql stable security definer set search_path = '' as $$
+  select u.phone from auth.users u
+   where u.id = auth.uid() and coalesce(u.phone, '') <> '' and u.phone_confirmed_at is not null
+$$;
+revoke execute on function app.my_verified_phone() from public;
+grant execute on function app.my_verified_phone() to authenticated;
+
+create policy pending_members_select on app.pending_members for select to authenticated
+  using (org_id in (select app.managed_org_ids())
+         or (attached_at is null and phone = (select app.my_verified_phone())));
 
 -- functions: helpers ------------------------------------------------------------------------
 
@@ -1198,67 +1594,6 @@ $$;
 revoke execute on function app.home_admin() from public;
 grant execute on function app.home_admin() to authenticated, service_role;
 
--- grants ------------------------------------------------------------------------------------
-grant select, insert on app.roster_imports to authenticated;
-grant select, insert, update, delete on app.pending_members to authenticated;
-grant all on app.roster_imports, app.pending_members to service_role;
-
--- A roster row, and the role it carries, goes only to an account whose phone is verified.
--- GoTrue inserts the user before any SMS code is checked, so a row attached on insert would let
--- whoever claimed a secretary's number first become secretary. The row attaches when
--- phone_confirmed_at is set: on insert (admin-made users
--- with phone_confirm, autoconfirm), or later when /verify confirms the sign-up (type sms) or a
--- phone change (type phone_change, which also moves auth.users.phone).
-
--- A phone that becomes verified (first confirmation, or a confirmed change to a new number):
--- attach its waiting rows, and make it the contact phone secretaries see.
-create function app.attach_pending_on_phone_confirmed() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  if coalesce(new.phone, '') = '' or new.phone_confirmed_at is null then
-    return new;
-  end if;
-  if old.phone_confirmed_at is not null and old.phone is not distinct from new.phone then
-    return new;
-  end if;
-  update app.profile_contacts set phone = new.phone where user_id = new.id and phone is distinct from new.phone;
-  perform app.attach_pending_phone(new.phone, new.id);
-  return new;
-end
-$$;
-revoke execute on function app.attach_pending_on_phone_confirmed() from public;
-
-create trigger on_auth_user_phone_confirmed_pending_members after update of phone, phone_confirmed_at on auth.users
-  for each row execute function app.attach_pending_on_phone_confirmed();
-
--- A roster import saves its good rows and lists the
--- bad ones by the row number Excel shows; nothing in its answer tells which phones already have
--- an account; and a person who already has an account is asked, and must accept, before a
--- roster row makes them a member (they may belong to another school).
-
--- tables ------------------------------------------------------------------------------------
-
-comment on column app.roster_imports.result is 'The answer of the import (saved count, bad rows with reasons), returned again to a retry.';
-
--- A waiting row is also a request to the verified owner of its phone, if there is one: they
--- accept (the row attaches) or decline (the row is deleted and the audit log keeps the answer).
-
--- RLS ---------------------------------------------------------------------------------------
-
--- The phone I have proved with an SMS code, as auth.users stores it; null if none. Crosses RLS
--- to read auth.users, only for the caller's own row.
-create function app.my_verified_phone() returns text
-language sql stable security definer set search_path = '' as $$
-  select u.phone from auth.users u
-   where u.id = auth.uid() and coalesce(u.phone, '') <> '' and u.phone_confirmed_at is not null
-$$;
-revoke execute on function app.my_verified_phone() from public;
-grant execute on function app.my_verified_phone() to authenticated;
-
-create policy pending_members_select on app.pending_members for select to authenticated
-  using (org_id in (select app.managed_org_ids())
-         or (attached_at is null and phone = (select app.my_verified_phone())));
-
 -- functions: requests to join ---------------------------------------------------------------
 
 -- Roster rows waiting for my verified phone: which organisation asks, for which role, who asked.
@@ -1356,51 +1691,6 @@ $$;
 revoke execute on function public.roster_request_answer(uuid, boolean) from public, anon;
 grant execute on function public.roster_request_answer(uuid, boolean) to authenticated;
 
--- One rule for roster rows and verified phones, where the verified-phone rule and the
--- invitations meet: a roster row attaches by itself only to a verified
--- phone whose account belongs to no organisation yet (a new member signing up, or confirming the
--- number they signed up with). Anyone who already belongs somewhere — a teacher of another school
--- who adds or changes their phone — is asked instead: the row stays waiting and shows on their
--- 我的 as an invitation (app.roster_requests_for_me), and only their answer makes them a member.
-
--- The roster paged (#15): a county's roster is thousands of members, so it comes a page at a
--- time, in the order it always had (organisation, highest role first, name), keyset-paged by the
--- last membership of the previous page. The per-organisation counts of the whole roster come with
--- the first page, so that the group headings stay right while only some members are loaded.
-
--- The roster paged at the same cost at county and province size (#15).
---
--- Sorting the whole subtree's memberships for every page (a window function and tuple filter over
--- a join of three tables, which no index can serve) ran past the 8 s statement timeout at 50,000
--- members. The order is organisation (path), highest role first, name, membership id; a page walks the subtree's organisations in path order
--- on a btree index (a subtree is one contiguous range of it) and takes each organisation's members
--- already sorted (a branch's few dozen), stopping as soon as the page is full: a page reads what
--- it shows and the organisations it passes. The per-organisation counts of the first page come
--- from app.org_member_counts, kept by the writes, not from a count of every membership of the
--- subtree.
-
--- tables ------------------------------------------------------------------------------------
-create table app.org_member_counts (
-  org_id uuid primary key references app.organisations (id) on delete cascade,
-  members int not null
-);
-
-comment on table app.org_member_counts is
-  'Active memberships per organisation (no row: none). A summary kept by a trigger on memberships; '
-  'app.org_member_counts_rebuild() recomputes it.';
-
-alter table app.org_member_counts enable row level security;
-
--- the roster (security invoker) reads the counts of what its caller manages
-create policy org_member_counts_select on app.org_member_counts for select to authenticated
-  using (org_id in (select app.managed_org_ids()));
-
-grant select on app.org_member_counts to authenticated;
-grant all on app.org_member_counts to service_role;
-
--- a roster page takes one organisation's active members at a time
-create index memberships_active_org_idx on app.memberships (org_id, role) where ended_at is null;
-
 -- functions: the summary --------------------------------------------------------------------
 create function app.org_member_counts_apply(p_delta jsonb) returns void
 language plpgsql security definer set search_path = '' as $$
@@ -1426,128 +1716,6 @@ end
 $$;
 revoke execute on function app.org_member_counts_rebuild() from public;
 grant execute on function app.org_member_counts_rebuild() to service_role;
-
--- triggers ----------------------------------------------------------------------------------
-create function app.memberships_member_counts() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  if tg_op = 'INSERT' then
-    perform app.org_member_counts_apply((
-      select jsonb_object_agg(x.org_id, x.n) from (
-        select n.org_id, count(*) as n from new_rows n where n.ended_at is null group by 1) x));
-  elsif tg_op = 'DELETE' then
-    perform app.org_member_counts_apply((
-      select jsonb_object_agg(x.org_id, x.n) from (
-        select o.org_id, -count(*) as n from old_rows o where o.ended_at is null group by 1) x));
-  else
-    perform app.org_member_counts_apply((
-      select jsonb_object_agg(x.org_id, x.n) from (
-        select y.org_id, sum(y.n) as n from (
-          select o.org_id, -1 as n from old_rows o where o.ended_at is null
-          union all
-          select n.org_id, 1 from new_rows n where n.ended_at is null) y
-         group by 1) x));
-  end if;
-  return null;
-end
-$$;
-revoke execute on function app.memberships_member_counts() from public;
-
-create trigger memberships_member_counts_ins after insert on app.memberships
-  referencing new table as new_rows for each statement execute function app.memberships_member_counts();
-
-create trigger memberships_member_counts_del after delete on app.memberships
-  referencing old table as old_rows for each statement execute function app.memberships_member_counts();
-
-create trigger memberships_member_counts_upd after update on app.memberships
-  referencing old table as old_rows new table as new_rows for each statement execute function app.memberships_member_counts();
-
--- The report's reading and discussion parts, from summaries (#15).
---
--- Each member's share of the report is kept as a few facts, and the facts are kept summed per
--- organisation above the member, so the report reads the rows of its organisations in the period,
--- whatever the number of members:
---
---   app.report_user_facts   per member: what they bring to a report row (the rule, in
---                           app.report_facts_of: one place)
---   app.report_user_reach   the organisations a member's facts are summed into (org_reach's
---                           on_path rows: their organisations and everything above them)
---   app.report_org_facts    per organisation: the facts of the members at or below it, summed,
---                           with the number of members behind each
---
--- Facts (kind, key, day, prev_day, n); days are Asia/Shanghai days, '-infinity' means "none":
---   member   —      —           one per member (users = the row's members)
---   minutes  —      read day    est. minutes of the sections the member read that day (their own
---                               学时; kept per member, summed into no organisation)
---   sections —      read day    the number of those sections (the same)
---   org_minutes  org  read day  est. minutes of the sections read that day while the member belonged
---                               to org or below it (memberships' during @> read_at, the tree as it
---                               is now): summed into org itself, not the member's organisations.
---                               An organisation's reading 学时, for the report and org_study_hours.
---   org_sections org  read day  the number of those sections (the same)
---   posts    —      post day    posts that day; prev_day = the member's previous post day, so the
---                               members who posted in [a, b] are the rows of days in [a, b] whose
---                               prev_day is before a (a distinct count from summed rows)
---   topic    topic  post day    the same per topic
---   done     plan   -infinity   sections of the plan read in all (every member the plan reaches)
---   done     plan   read day    sections of the plan read that day (done up to p_to = total minus
---                               the days after p_to)
---   complete plan   -infinity   one if every section of the plan is read
---   complete plan   day         the same, on the day the last one was read
---
--- Kept by statement triggers on the ticks, posts, sections, plans' readings and organisations,
--- on app.org_reach (memberships begun, moved or ended, organisations moved), and on the
--- memberships' periods and the organisations' paths that reach misses (a period edited, the
--- organisation of an ended membership moved): every path goes
--- through app.report_refresh(members), which takes the members' old facts out of the sums and puts
--- the new ones in. supabase/tests/report-summaries.test.ts compares the report with the direct
--- computation on the seeds and after random writes. A bulk load with triggers off is followed by
--- select app.report_rebuild().
-
--- report summaries: tables -----------------------------------------------------------------------
-
-create table app.report_user_facts (
-  user_id uuid not null,
-  kind text not null,
-  key uuid not null,
-  day date not null,
-  prev_day date not null,
-  n int not null,
-  primary key (user_id, kind, key, day, prev_day)
-);
-comment on table app.report_user_facts is
-  'Per member: their part of the report (see 202612012501 for the kinds), computed by '
-  'app.report_facts_of. A summary kept by triggers.';
-
-create table app.report_user_reach (
-  user_id uuid primary key,
-  orgs uuid[] not null
-);
-comment on table app.report_user_reach is
-  'The organisations a member''s report facts were summed into (their organisations and everything above them).';
-
-create table app.report_org_facts (
-  org_id uuid not null,
-  kind text not null,
-  key uuid not null,
-  day date not null,
-  prev_day date not null,
-  n bigint not null,
-  users int not null,
-  primary key (org_id, kind, key, day, prev_day)
-);
-comment on table app.report_org_facts is
-  'Per organisation: the report facts of the members at or below it, summed (n), and how many members '
-  'brought each (users). Rows may stay at zero. A summary kept by triggers.';
-
-alter table app.report_user_facts enable row level security;
-alter table app.report_user_reach enable row level security;
-alter table app.report_org_facts enable row level security;
--- read only inside app.report_data, which checks that the caller manages the root
-create policy report_user_facts_select on app.report_user_facts for select to authenticated using (false);
-create policy report_user_reach_select on app.report_user_reach for select to authenticated using (false);
-create policy report_org_facts_select on app.report_org_facts for select to authenticated using (false);
-grant all on app.report_user_facts, app.report_user_reach, app.report_org_facts to service_role;
 
 -- functions: the rule -----------------------------------------------------------------------
 
@@ -1748,187 +1916,9 @@ $$;
 revoke execute on function app.report_rebuild() from public, anon, authenticated;
 grant execute on function app.report_rebuild() to service_role;
 
--- triggers ----------------------------------------------------------------------------------
-
--- ticks added, removed or changed: the readers
-create function app.section_ticks_report() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  if tg_op = 'INSERT' then
-    perform app.report_refresh(array(select distinct n.user_id from new_rows n));
-  elsif tg_op = 'DELETE' then
-    perform app.report_refresh(array(select distinct o.user_id from old_rows o));
-  else
-    perform app.report_refresh(array(select o.user_id from old_rows o union select n.user_id from new_rows n));
-  end if;
-  return null;
-end
-$$;
-revoke execute on function app.section_ticks_report() from public, anon, authenticated;
-create trigger section_ticks_report_ins after insert on app.section_ticks
-  referencing new table as new_rows for each statement execute function app.section_ticks_report();
-create trigger section_ticks_report_del after delete on app.section_ticks
-  referencing old table as old_rows for each statement execute function app.section_ticks_report();
-create trigger section_ticks_report_upd after update on app.section_ticks
-  referencing old table as old_rows new table as new_rows for each statement execute function app.section_ticks_report();
-
--- posts written, deleted or moved: their authors (an edit of the text changes nothing counted)
-create function app.posts_report() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  if tg_op = 'INSERT' then
-    perform app.report_refresh(array(select distinct n.author_id from new_rows n));
-  elsif tg_op = 'DELETE' then
-    perform app.report_refresh(array(select distinct o.author_id from old_rows o));
-  else
-    perform app.report_refresh(array(
-      select x.author_id from old_rows o join new_rows n on n.id = o.id
-       cross join lateral (values (o.author_id), (n.author_id)) x(author_id)
-       where (o.author_id, o.topic_id, o.created_at, o.deleted_at is null)
-             is distinct from (n.author_id, n.topic_id, n.created_at, n.deleted_at is null)
-       group by x.author_id));
-  end if;
-  return null;
-end
-$$;
-revoke execute on function app.posts_report() from public, anon, authenticated;
-create trigger posts_report_ins after insert on app.posts
-  referencing new table as new_rows for each statement execute function app.posts_report();
-create trigger posts_report_del after delete on app.posts
-  referencing old table as old_rows for each statement execute function app.posts_report();
-create trigger posts_report_upd after update on app.posts
-  referencing old table as old_rows new table as new_rows for each statement execute function app.posts_report();
-
--- what each member reaches changed (memberships, organisations moved): those members
-create function app.org_reach_report() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  if tg_op = 'INSERT' then
-    perform app.report_refresh(array(select distinct n.user_id from new_rows n));
-  else
-    perform app.report_refresh(array(select distinct o.user_id from old_rows o));
-  end if;
-  return null;
-end
-$$;
-revoke execute on function app.org_reach_report() from public, anon, authenticated;
-create trigger org_reach_report_ins after insert on app.org_reach
-  referencing new table as new_rows for each statement execute function app.org_reach_report();
-create trigger org_reach_report_del after delete on app.org_reach
-  referencing old table as old_rows for each statement execute function app.org_reach_report();
-
--- what app.org_reach does not see but reading while belonging depends on: a membership's period
--- changed while it stays active or ended (org_reach refreshes the rest), and the organisation of
--- an ended membership moved in the tree
-create function app.memberships_report() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  perform app.report_refresh(array(
-    select n.user_id from old_rows o join new_rows n on n.id = o.id
-     where (o.joined_at, o.ended_at) is distinct from (n.joined_at, n.ended_at)
-       and (o.user_id, o.org_id, o.role, o.ended_at is null) is not distinct from (n.user_id, n.org_id, n.role, n.ended_at is null)
-     group by n.user_id));
-  return null;
-end
-$$;
-revoke execute on function app.memberships_report() from public, anon, authenticated;
-create trigger memberships_report_upd after update on app.memberships
-  referencing old table as old_rows new table as new_rows for each statement execute function app.memberships_report();
-
-create function app.organisations_report() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  perform app.report_refresh(array(
-    select distinct m.user_id from old_rows o join new_rows n on n.id = o.id
-      join app.memberships m on m.org_id = n.id and m.ended_at is not null
-     where o.path is distinct from n.path));
-  return null;
-end
-$$;
-revoke execute on function app.organisations_report() from public, anon, authenticated;
-create trigger organisations_report_upd after update on app.organisations
-  referencing old table as old_rows new table as new_rows for each statement execute function app.organisations_report();
-
--- The members whose plan facts depend on these plans: everyone the plans reach.
-create function app.report_plan_users(p_plans uuid[], p_orgs uuid[]) returns uuid[]
-language sql stable security definer set search_path = '' as $$
-  select coalesce(array_agg(distinct r.user_id), '{}')
-    from app.org_reach r
-   where r.on_path
-     and (r.org_id = any (p_orgs)
-          or r.org_id in (select po.org_id from app.plan_orgs po where po.plan_id = any (p_plans)))
-$$;
-revoke execute on function app.report_plan_users(uuid[], uuid[]) from public, anon, authenticated;
-
--- a plan's readings or organisations changed: everyone it reaches (or reached)
-create function app.plan_parts_report() returns trigger
-language plpgsql security definer set search_path = '' as $$
-declare
-  v_rows jsonb := to_jsonb(array(select to_jsonb(c) from changed c));
-begin
-  perform app.report_refresh(app.report_plan_users(
-    array(select (x ->> 'plan_id')::uuid from jsonb_array_elements(v_rows) x),
-    array(select (x ->> 'org_id')::uuid from jsonb_array_elements(v_rows) x where x ? 'org_id')));
-  return null;
-end
-$$;
-revoke execute on function app.plan_parts_report() from public, anon, authenticated;
-create trigger plan_readings_report_ins after insert on app.plan_readings
-  referencing new table as changed for each statement execute function app.plan_parts_report();
-create trigger plan_readings_report_del after delete on app.plan_readings
-  referencing old table as changed for each statement execute function app.plan_parts_report();
-create trigger plan_readings_report_upd after update on app.plan_readings
-  referencing new table as changed for each statement execute function app.plan_parts_report();
-create trigger plan_orgs_report_ins after insert on app.plan_orgs
-  referencing new table as changed for each statement execute function app.plan_parts_report();
-create trigger plan_orgs_report_del after delete on app.plan_orgs
-  referencing old table as changed for each statement execute function app.plan_parts_report();
-
--- The members whose facts depend on these sections: their readers, and everyone the plans holding
--- their readings reach (a plan's section count decides who finished it).
-create function app.report_section_users(p_sections uuid[], p_readings uuid[]) returns uuid[]
-language sql stable security definer set search_path = '' as $$
-  select array(
-    select t.user_id from app.section_ticks t where t.section_id = any (p_sections)
-    union
-    select unnest(app.report_plan_users(app.plans_of_readings(p_readings), '{}')))
-$$;
-revoke execute on function app.report_section_users(uuid[], uuid[]) from public, anon, authenticated;
-
--- sections added or removed: those members
-create function app.reading_sections_report() returns trigger
-language plpgsql security definer set search_path = '' as $$
-declare
-  v_rows jsonb := to_jsonb(array(select to_jsonb(c) from changed c));
-begin
-  perform app.report_refresh(app.report_section_users(
-    array(select (x ->> 'id')::uuid from jsonb_array_elements(v_rows) x),
-    array(select distinct (x ->> 'reading_id')::uuid from jsonb_array_elements(v_rows) x)));
-  return null;
-end
-$$;
-revoke execute on function app.reading_sections_report() from public, anon, authenticated;
-create trigger reading_sections_report_ins after insert on app.reading_sections
-  referencing new table as changed for each statement execute function app.reading_sections_report();
-create trigger reading_sections_report_del after delete on app.reading_sections
-  referencing old table as changed for each statement execute function app.reading_sections_report();
-
--- sections changed in what the report counts (minutes, reading; a text edit changes nothing)
-create function app.reading_sections_report_update() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  perform app.report_refresh(app.report_section_users(
-    array(select o.id from old_sections o join new_sections n on n.id = o.id
-           where (o.reading_id, o.est_minutes) is distinct from (n.reading_id, n.est_minutes)),
-    array(select x.reading_id from old_sections o join new_sections n on n.id = o.id
-           cross join lateral (values (o.reading_id), (n.reading_id)) x(reading_id)
-           where o.reading_id <> n.reading_id)));
-  return null;
-end
-$$;
-revoke execute on function app.reading_sections_report_update() from public, anon, authenticated;
-create trigger reading_sections_report_upd after update on app.reading_sections
-  referencing old table as old_sections new table as new_sections for each statement
-  execute function app.reading_sections_report_update();
+-- grants ------------------------------------------------------------------------------------
+grant select, insert on app.roster_imports to authenticated;
+grant select, insert, update, delete on app.pending_members to authenticated;
+grant all on app.roster_imports, app.pending_members to service_role;
 
 reset check_function_bodies;

@@ -3312,13 +3312,15 @@ AS $function$
     from (
       select t.org_id, date_trunc('month', t.starts_at)::date as month, t.attended * t.duration_minutes as session_minutes,
              t.attended as sessions, 0::bigint as reading_minutes, 0::bigint as sections
-        from app.attendance_org_sessions t
-       where t.org_id = any (p_orgs) and t.attended > 0 and t.starts_at >= p_from and t.starts_at < (p_to + 1)
+        from unnest(p_orgs) as o(id)
+        join app.attendance_org_sessions t on t.org_id = o.id
+       where t.attended > 0 and t.starts_at >= p_from and t.starts_at < (p_to + 1)
       union all
       select f.org_id, date_trunc('month', f.day)::date, 0, 0,
              case when f.kind = 'org_minutes' then f.n else 0 end, case when f.kind = 'org_sections' then f.n else 0 end
-        from app.report_org_facts f
-       where f.org_id = any (p_orgs) and f.kind in ('org_minutes', 'org_sections')
+        from unnest(p_orgs) as o(id)
+        join app.report_org_facts f on f.org_id = o.id
+       where f.kind in ('org_minutes', 'org_sections')
          and f.key = '00000000-0000-0000-0000-000000000000'::uuid and f.day between p_from and p_to) x
    group by 1, 2
 $function$;
@@ -4470,6 +4472,7 @@ CREATE OR REPLACE FUNCTION app.report_data(p_root uuid, p_from date, p_to date)
  SET search_path TO ''
  SET jit TO 'off'
  SET "TimeZone" TO 'Asia/Shanghai'
+ SET plan_cache_mode TO 'force_custom_plan'
 AS $function$
 declare
   v_result jsonb;

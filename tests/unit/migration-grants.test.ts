@@ -51,7 +51,6 @@ describe('migrations', () => {
     expect(strayGrants()).toEqual([])
   })
 
-
   it('revoke and grant each public function right under its definition', () => {
     expect(misplaced()).toEqual([])
   })

@@ -130,15 +130,6 @@ comment on table app.org_reach is
   'Active memberships only. A summary kept by triggers on memberships and organisations; '
   'app.org_reach_rebuild() recomputes it.';
 
-alter table app.org_reach enable row level security;
-
-create policy org_reach_select on app.org_reach for select to authenticated using (false);
-
-grant all on app.org_reach to service_role;
-
--- the subtree of one organisation in path order (the roster's order): a contiguous range
-create index organisations_path_order_idx on app.organisations (path);
-
 -- indexes -----------------------------------------------------------------------------------
 create index organisations_parent_id_idx on app.organisations (parent_id);
 create index organisations_path_idx on app.organisations using gin (path);
@@ -151,6 +142,9 @@ create index invites_created_by_idx on app.invites (created_by);
 create index invite_redemptions_user_id_idx on app.invite_redemptions (user_id);
 create index audit_log_org_at_idx on app.audit_log (org_id, at desc);
 create index audit_log_actor_id_idx on app.audit_log (actor_id);
+
+-- the subtree of one organisation in path order (the roster's order): a contiguous range
+create index organisations_path_order_idx on app.organisations (path);
 
 -- triggers ----------------------------------------------------------------------------------
 create function app.touch_updated_at() returns trigger
@@ -670,6 +664,9 @@ $$;
 revoke execute on function public.profile_update(text, text, text, text) from public, anon;
 grant execute on function public.profile_update(text, text, text, text) to authenticated;
 
+alter table app.org_reach enable row level security;
+create policy org_reach_select on app.org_reach for select to authenticated using (false);
+
 -- functions: one rule each ------------------------------------------------------------------
 -- "Organisations I manage": app.managed_org_ids() is the rule: secretary rank or more, with
 -- everything below. The lists built from it — the session and topic forms' picker
@@ -754,5 +751,6 @@ grant select, insert, update on app.invites to authenticated;
 grant select on app.invite_redemptions to authenticated;
 grant select on app.audit_log to authenticated;
 grant all on all tables in schema app to service_role;
+grant all on app.org_reach to service_role;
 
 reset check_function_bodies;

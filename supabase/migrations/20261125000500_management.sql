@@ -79,18 +79,6 @@ comment on table app.org_member_counts is
   'Active memberships per organisation (no row: none). A summary kept by a trigger on memberships; '
   'app.org_member_counts_rebuild() recomputes it.';
 
-alter table app.org_member_counts enable row level security;
-
--- the roster (security invoker) reads the counts of what its caller manages
-create policy org_member_counts_select on app.org_member_counts for select to authenticated
-  using (org_id in (select app.managed_org_ids()));
-
-grant select on app.org_member_counts to authenticated;
-grant all on app.org_member_counts to service_role;
-
--- a roster page takes one organisation's active members at a time
-create index memberships_active_org_idx on app.memberships (org_id, role) where ended_at is null;
-
 -- The report's reading and discussion parts, from summaries (#15).
 --
 -- Each member's share of the report is kept as a few facts, and the facts are kept summed per
@@ -167,15 +155,6 @@ comment on table app.report_org_facts is
   'Per organisation: the report facts of the members at or below it, summed (n), and how many members '
   'brought each (users). Rows may stay at zero. A summary kept by triggers.';
 
-alter table app.report_user_facts enable row level security;
-alter table app.report_user_reach enable row level security;
-alter table app.report_org_facts enable row level security;
--- read only inside app.report_data, which checks that the caller manages the root
-create policy report_user_facts_select on app.report_user_facts for select to authenticated using (false);
-create policy report_user_reach_select on app.report_user_reach for select to authenticated using (false);
-create policy report_org_facts_select on app.report_org_facts for select to authenticated using (false);
-grant all on app.report_user_facts, app.report_user_reach, app.report_org_facts to service_role;
-
 -- indexes -----------------------------------------------------------------------------------
 create index roster_imports_org_id_idx on app.roster_imports (org_id);
 create index roster_imports_created_by_idx on app.roster_imports (created_by);
@@ -186,6 +165,9 @@ create index pending_members_invited_by_idx on app.pending_members (invited_by);
 create index pending_members_attached_user_id_idx on app.pending_members (attached_user_id);
 create index audit_log_at_id_idx on app.audit_log (id desc);
 create index audit_log_action_idx on app.audit_log (action, id desc);
+
+-- a roster page takes one organisation's active members at a time
+create index memberships_active_org_idx on app.memberships (org_id, role) where ended_at is null;
 
 -- triggers ----------------------------------------------------------------------------------
 
@@ -520,6 +502,20 @@ grant execute on function app.my_verified_phone() to authenticated;
 create policy pending_members_select on app.pending_members for select to authenticated
   using (org_id in (select app.managed_org_ids())
          or (attached_at is null and phone = (select app.my_verified_phone())));
+
+alter table app.org_member_counts enable row level security;
+
+-- the roster (security invoker) reads the counts of what its caller manages
+create policy org_member_counts_select on app.org_member_counts for select to authenticated
+  using (org_id in (select app.managed_org_ids()));
+
+alter table app.report_user_facts enable row level security;
+alter table app.report_user_reach enable row level security;
+alter table app.report_org_facts enable row level security;
+-- read only inside app.report_data, which checks that the caller manages the root
+create policy report_user_facts_select on app.report_user_facts for select to authenticated using (false);
+create policy report_user_reach_select on app.report_user_reach for select to authenticated using (false);
+create policy report_org_facts_select on app.report_org_facts for select to authenticated using (false);
 
 -- functions: helpers ------------------------------------------------------------------------
 
@@ -1924,5 +1920,8 @@ grant execute on function app.report_rebuild() to service_role;
 grant select, insert on app.roster_imports to authenticated;
 grant select, insert, update, delete on app.pending_members to authenticated;
 grant all on app.roster_imports, app.pending_members to service_role;
+grant select on app.org_member_counts to authenticated;
+grant all on app.org_member_counts to service_role;
+grant all on app.report_user_facts, app.report_user_reach, app.report_org_facts to service_role;
 
 reset check_function_bodies;

@@ -75,14 +75,6 @@ comment on table app.attendance_org_sessions is
   'attended (present or late), excused — with the session''s kind, start and duration. A summary of '
   'app.attendance_facts kept by triggers.';
 
-create index attendance_org_sessions_org_starts_idx on app.attendance_org_sessions (org_id, starts_at);
-
-alter table app.attendance_org_sessions enable row level security;
-
-create policy attendance_org_sessions_select on app.attendance_org_sessions for select to authenticated using (false);
-
-grant all on app.attendance_org_sessions to service_role;
-
 -- indexes -----------------------------------------------------------------------------------
 
 -- ended memberships too: "who belonged then" looks a user's history up
@@ -90,6 +82,8 @@ create index memberships_user_during_idx on app.memberships (user_id);
 create index attendance_facts_user_idx on app.attendance_facts (user_id, starts_at);
 create index attendance_facts_starts_idx on app.attendance_facts (starts_at);
 create index attendance_facts_org_id_idx on app.attendance_facts (org_id);
+
+create index attendance_org_sessions_org_starts_idx on app.attendance_org_sessions (org_id, starts_at);
 
 -- the rule ----------------------------------------------------------------------------------
 
@@ -116,7 +110,9 @@ alter table app.attendance_facts enable row level security;
 
 create policy attendance_facts_select on app.attendance_facts for select to authenticated using (false);
 
-grant all on app.attendance_facts to service_role;
+alter table app.attendance_org_sessions enable row level security;
+
+create policy attendance_org_sessions_select on app.attendance_org_sessions for select to authenticated using (false);
 
 -- functions: the summary --------------------------------------------------------------------
 
@@ -457,5 +453,9 @@ end
 $$;
 revoke execute on function app.report_attendance(uuid, date, date) from public;
 grant execute on function app.report_attendance(uuid, date, date) to authenticated;
+
+-- grants ------------------------------------------------------------------------------------
+grant all on app.attendance_facts to service_role;
+grant all on app.attendance_org_sessions to service_role;
 
 reset check_function_bodies;

@@ -3300,7 +3300,7 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION app.org_hours(p_orgs uuid[], p_from date, p_to date)
+CREATE OR REPLACE FUNCTION app.org_hours(p_orgs uuid[], p_from date, p_to date, p_by_month boolean)
  RETURNS TABLE(org_id uuid, month date, session_minutes integer, sessions integer, reading_minutes integer, sections integer)
  LANGUAGE sql
  STABLE SECURITY DEFINER
@@ -3310,13 +3310,14 @@ AS $function$
   select x.org_id, x.month, sum(x.session_minutes)::int, sum(x.sessions)::int, sum(x.reading_minutes)::int,
          sum(x.sections)::int
     from (
-      select t.org_id, date_trunc('month', t.starts_at)::date as month, t.attended * t.duration_minutes as session_minutes,
+      select t.org_id, case when p_by_month then date_trunc('month', t.starts_at)::date end as month,
+             t.attended * t.duration_minutes as session_minutes,
              t.attended as sessions, 0::bigint as reading_minutes, 0::bigint as sections
         from unnest(p_orgs) as o(id)
         join app.attendance_org_sessions t on t.org_id = o.id
        where t.attended > 0 and t.starts_at >= p_from and t.starts_at < (p_to + 1)
       union all
-      select f.org_id, date_trunc('month', f.day)::date, 0, 0,
+      select f.org_id, case when p_by_month then date_trunc('month', f.day)::date end, 0, 0,
              case when f.kind = 'org_minutes' then f.n else 0 end, case when f.kind = 'org_sections' then f.n else 0 end
         from unnest(p_orgs) as o(id)
         join app.report_org_facts f on f.org_id = o.id
@@ -4472,7 +4473,6 @@ CREATE OR REPLACE FUNCTION app.report_data(p_root uuid, p_from date, p_to date)
  SET search_path TO ''
  SET jit TO 'off'
  SET "TimeZone" TO 'Asia/Shanghai'
- SET plan_cache_mode TO 'force_custom_plan'
 AS $function$
 declare
   v_result jsonb;
@@ -4506,9 +4506,8 @@ begin
      group by 1),
   org_att as (select x.* from app.report_attendance(p_root, p_from, p_to) x),
   org_hours as (
-    select h.org_id, sum(h.session_minutes)::int as session_minutes, sum(h.reading_minutes)::int as reading_minutes
-      from app.org_hours(array(select orgs.id from orgs), p_from, p_to) h
-     group by 1),
+    select h.org_id, h.session_minutes, h.reading_minutes
+      from app.org_hours(array(select orgs.id from orgs), p_from, p_to, false) h),
   -- per (organisation, plan): the totals, less what was read after p_to
   plan_rows as (
     select f.org_id, f.key as plan_id,
@@ -5551,7 +5550,7 @@ begin
      group by 1
     union all
     select h.month, h.session_minutes, h.reading_minutes, h.sessions, h.sections
-      from app.org_hours(array[p_org], p_from, p_to) h
+      from app.org_hours(array[p_org], p_from, p_to, true) h
      where p_user is null),
   by_month as (
     select month, sum(session_minutes)::int as session_minutes, sum(reading_minutes)::int as reading_minutes,
@@ -9076,7 +9075,7 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.org_for_change(p_org uuid): authenticated=X/postgres postgres=X/postgres
 
--- function app.org_hours(p_orgs uuid[], p_from date, p_to date): postgres=X/postgres
+-- function app.org_hours(p_orgs uuid[], p_from date, p_to date, p_by_month boolean): postgres=X/postgres
 
 -- function app.org_json(p_org app.organisations): authenticated=X/postgres postgres=X/postgres
 

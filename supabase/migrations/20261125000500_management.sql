@@ -1334,7 +1334,7 @@ $$;
 revoke execute on function app.check_period(date, date) from public;
 grant execute on function app.check_period(date, date) to authenticated;
 
--- An organisation's 学时 in a period, per month: the one place both the report and 学时
+-- An organisation's 学时 in a period: the one place both the report and 学时
 -- (study_ledger, so org_study_hours and home_admin) read it. Sessions attended by those expected on
 -- the day (app.attendance_org_sessions); sections read by those who belonged to the organisation,
 -- or below it, when they read (the org_minutes and org_sections facts of app.report_org_facts).

@@ -3162,6 +3162,22 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.memberships_report()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  perform app.report_refresh(array(
+    select n.user_id from old_rows o join new_rows n on n.id = o.id
+     where (o.joined_at, o.ended_at) is distinct from (n.joined_at, n.ended_at)
+       and (o.user_id, o.org_id, o.role, o.ended_at is null) is not distinct from (n.user_id, n.org_id, n.role, n.ended_at is null)
+     group by n.user_id));
+  return null;
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.memberships_tally()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -3282,6 +3298,32 @@ begin
   end if;
   return v_org;
 end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.org_hours(p_orgs uuid[], p_from date, p_to date, p_by_month boolean)
+ RETURNS TABLE(org_id uuid, month date, session_minutes integer, sessions integer, reading_minutes integer, sections integer)
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+ SET "TimeZone" TO 'Asia/Shanghai'
+AS $function$
+  select x.org_id, x.month, sum(x.session_minutes)::int, sum(x.sessions)::int, sum(x.reading_minutes)::int,
+         sum(x.sections)::int
+    from (
+      select t.org_id, case when p_by_month then date_trunc('month', t.starts_at)::date end as month,
+             t.attended * t.duration_minutes as session_minutes,
+             t.attended as sessions, 0::bigint as reading_minutes, 0::bigint as sections
+        from unnest(p_orgs) as o(id)
+        join app.attendance_org_sessions t on t.org_id = o.id
+       where t.attended > 0 and t.starts_at >= p_from and t.starts_at < (p_to + 1)
+      union all
+      select f.org_id, case when p_by_month then date_trunc('month', f.day)::date end, 0, 0,
+             case when f.kind = 'org_minutes' then f.n else 0 end, case when f.kind = 'org_sections' then f.n else 0 end
+        from unnest(p_orgs) as o(id)
+        join app.report_org_facts f on f.org_id = o.id
+       where f.kind in ('org_minutes', 'org_sections')
+         and f.key = '00000000-0000-0000-0000-000000000000'::uuid and f.day between p_from and p_to) x
+   group by 1, 2
 $function$;
 
 CREATE OR REPLACE FUNCTION app.org_json(p_org app.organisations)
@@ -3484,6 +3526,21 @@ begin
   update app.organisations o
      set path = new.path || o.path[array_position(o.path, new.id) + 1:]
    where o.path @> array[new.id] and o.id <> new.id;
+  return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.organisations_report()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  perform app.report_refresh(array(
+    select distinct m.user_id from old_rows o join new_rows n on n.id = o.id
+      join app.memberships m on m.org_id = n.id and m.ended_at is not null
+     where o.path is distinct from n.path));
   return null;
 end
 $function$;
@@ -4381,7 +4438,7 @@ end
 $function$;
 
 CREATE OR REPLACE FUNCTION app.report_attendance(p_root uuid, p_from date, p_to date)
- RETURNS TABLE(org_id uuid, attendance jsonb, expected integer, attended integer, session_minutes integer)
+ RETURNS TABLE(org_id uuid, attendance jsonb, expected integer, attended integer)
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO ''
@@ -4394,8 +4451,7 @@ begin
     select t.org_id, t.kind,
            coalesce(sum(t.expected) filter (where t.starts_at <= now()), 0)::int as expected,
            coalesce(sum(t.attended) filter (where t.starts_at <= now()), 0)::int as attended,
-           coalesce(sum(t.excused) filter (where t.starts_at <= now()), 0)::int as excused,
-           coalesce(sum(t.attended * t.duration_minutes), 0)::int as minutes
+           coalesce(sum(t.excused) filter (where t.starts_at <= now()), 0)::int as excused
       from app.organisations o
       join app.attendance_org_sessions t on t.org_id = o.id
      where o.path @> array[p_root] and o.retired_at is null
@@ -4405,7 +4461,7 @@ begin
   select k.org_id,
          coalesce(jsonb_agg(jsonb_build_object('kind', k.kind, 'expected', k.expected, 'attended', k.attended,
            'excused', k.excused) order by k.kind) filter (where k.expected > 0), '[]'::jsonb),
-         sum(k.expected)::int, sum(k.attended)::int, sum(k.minutes)::int
+         sum(k.expected)::int, sum(k.attended)::int
     from k group by k.org_id;
 end
 $function$;
@@ -4440,16 +4496,18 @@ begin
     select f.org_id,
            coalesce(sum(f.users) filter (where f.kind = 'member'), 0)::int as members,
            coalesce(sum(f.users) filter (where f.kind = 'posts' and f.prev_day < p_from), 0)::int as posters,
-           coalesce(sum(f.n) filter (where f.kind = 'posts'), 0)::int as posts,
-           coalesce(sum(f.n) filter (where f.kind = 'minutes'), 0)::int as reading_minutes
+           coalesce(sum(f.n) filter (where f.kind = 'posts'), 0)::int as posts
       from (select x.* from app.report_org_facts x
              where x.org_id in (select orgs.id from orgs) and x.kind = 'member' and x.key = '00000000-0000-0000-0000-000000000000'::uuid and x.day = '-infinity'::date
             union all
             select x.* from app.report_org_facts x
-             where x.org_id in (select orgs.id from orgs) and x.kind in ('posts', 'minutes') and x.key = '00000000-0000-0000-0000-000000000000'::uuid
+             where x.org_id in (select orgs.id from orgs) and x.kind = 'posts' and x.key = '00000000-0000-0000-0000-000000000000'::uuid
                and x.day between p_from and p_to) f
      group by 1),
   org_att as (select x.* from app.report_attendance(p_root, p_from, p_to) x),
+  org_hours as (
+    select h.org_id, h.session_minutes, h.reading_minutes
+      from app.org_hours(array(select orgs.id from orgs), p_from, p_to, false) h),
   -- per (organisation, plan): the totals, less what was read after p_to
   plan_rows as (
     select f.org_id, f.key as plan_id,
@@ -4495,7 +4553,7 @@ begin
           'depth', cardinality(r.path) - cardinality(root.path),
           'members', coalesce(st.members, 0), 'pending', coalesce(op.pending, 0),
           'posters', coalesce(st.posters, 0), 'posts', coalesce(st.posts, 0),
-          'session_minutes', coalesce(oa.session_minutes, 0), 'reading_minutes', coalesce(st.reading_minutes, 0),
+          'session_minutes', coalesce(oh.session_minutes, 0), 'reading_minutes', coalesce(oh.reading_minutes, 0),
           'attendance', coalesce(oa.attendance, '[]'::jsonb), 'expected', coalesce(oa.expected, 0),
           'attended', coalesce(oa.attended, 0),
           'reading', coalesce(orr.reading, '[]'::jsonb), 'read_done', coalesce(orr.done, 0),
@@ -4505,6 +4563,7 @@ begin
         left join org_stats st on st.org_id = r.id
         left join org_pending op on op.org_id = r.id
         left join org_att oa on oa.org_id = r.id
+        left join org_hours oh on oh.org_id = r.id
         left join org_read orr on orr.org_id = r.id), '[]'::jsonb)
   ) into v_result;
   return v_result;
@@ -4530,6 +4589,13 @@ begin
     select t.user_id, s.reading_id, t.section_id, t.read_at, t.read_at::date as day, s.est_minutes
       from app.section_ticks t join app.reading_sections s on s.id = t.section_id
      where t.user_id = any (p_users)),
+  -- each section read, once for every organisation the reader belonged to, or below, when they read
+  read_in as (
+    select distinct rd.user_id, rd.section_id, rd.day, rd.est_minutes, a.org_id
+      from read rd
+      join app.memberships m on m.user_id = rd.user_id and m.during @> rd.read_at
+      join app.organisations o on o.id = m.org_id
+      cross join lateral unnest(o.path) as a(org_id)),
   post_days as (
     select p.author_id as user_id, p.topic_id, p.created_at::date as day, count(*)::int as n
       from app.posts p
@@ -4562,6 +4628,15 @@ begin
   union all
   select rd.user_id, 'minutes', nil.id, rd.day, nil.none, coalesce(sum(rd.est_minutes), 0)::int
     from read rd, nil group by rd.user_id, rd.day, nil.id, nil.none
+  union all
+  select rd.user_id, 'sections', nil.id, rd.day, nil.none, count(*)::int
+    from read rd, nil group by rd.user_id, rd.day, nil.id, nil.none
+  union all
+  select ri.user_id, 'org_minutes', ri.org_id, ri.day, nil.none, coalesce(sum(ri.est_minutes), 0)::int
+    from read_in ri, nil group by ri.user_id, ri.org_id, ri.day, nil.none
+  union all
+  select ri.user_id, 'org_sections', ri.org_id, ri.day, nil.none, count(*)::int
+    from read_in ri, nil group by ri.user_id, ri.org_id, ri.day, nil.none
   union all
   select d.user_id, 'posts', nil.id, d.day, coalesce(lag(d.day) over (partition by d.user_id order by d.day), nil.none), d.n
     from day_posts d, nil
@@ -4653,21 +4728,28 @@ begin
     select coalesce(n.user_id, o.user_id) as user_id, coalesce(n.kind, o.kind) as kind, coalesce(n.key, o.key) as key,
            coalesce(n.day, o.day) as day, coalesce(n.prev_day, o.prev_day) as prev_day,
            coalesce(n.n, 0) - coalesce(o.n, 0) as n, (n.user_id is not null)::int - (o.user_id is not null)::int as users
-      from (select * from newf where newf.user_id in (select same.user_id from same)) n
-      full join (select * from oldf where oldf.user_id in (select same.user_id from same)) o
+      from (select * from newf where newf.user_id in (select same.user_id from same) or newf.kind in ('org_minutes', 'org_sections')) n
+      full join (select * from oldf where oldf.user_id in (select same.user_id from same) or oldf.kind in ('org_minutes', 'org_sections')) o
         on o.user_id = n.user_id and o.kind = n.kind and o.key = n.key and o.day = n.day and o.prev_day = n.prev_day),
+  summed as (select * from diff where diff.kind not in ('minutes', 'sections', 'org_minutes', 'org_sections')),
   contrib as (
     select a.org_id, d.kind, d.key, d.day, d.prev_day, d.n::bigint as n, d.users
-      from diff d join same s on s.user_id = d.user_id cross join lateral unnest(s.orgs) as a(org_id)
+      from summed d join same s on s.user_id = d.user_id cross join lateral unnest(s.orgs) as a(org_id)
      where d.n <> 0 or d.users <> 0
     union all
     select a.org_id, o.kind, o.key, o.day, o.prev_day, -o.n::bigint, -1
       from oldf o join oldr r on r.user_id = o.user_id cross join lateral unnest(r.orgs) as a(org_id)
      where o.user_id not in (select same.user_id from same)
+       and o.kind not in ('minutes', 'sections', 'org_minutes', 'org_sections')
     union all
     select a.org_id, n.kind, n.key, n.day, n.prev_day, n.n::bigint, 1
       from newf n join newr r on r.user_id = n.user_id cross join lateral unnest(r.orgs) as a(org_id)
-     where n.user_id not in (select same.user_id from same))
+     where n.user_id not in (select same.user_id from same)
+       and n.kind not in ('minutes', 'sections', 'org_minutes', 'org_sections')
+    union all
+    select d.key, d.kind, '00000000-0000-0000-0000-000000000000'::uuid, d.day, d.prev_day, d.n::bigint, d.users
+      from diff d
+     where d.kind in ('org_minutes', 'org_sections') and (d.n <> 0 or d.users <> 0))
   select (select jsonb_agg(to_jsonb(newf)) from newf),
          (select jsonb_agg(to_jsonb(x)) from (
             select c.org_id, c.kind, c.key, c.day, c.prev_day, sum(c.n) as n, sum(c.users) as users
@@ -5452,46 +5534,38 @@ begin
     union
     select distinct m.user_id from app.memberships m join app.organisations o on o.id = m.org_id
      where p_user is null and m.ended_at is null and o.path @> array[p_org]),
-  -- who belonged to p_org's subtree, and when
-  spans as (
-    select m.user_id, m.during from app.memberships m join app.organisations o on o.id = m.org_id
-     where p_user is null and o.path @> array[p_org]),
-  items as (
-    -- sessions attended where the member was expected on the day (the summary)
-    select date_trunc('month', f.starts_at)::date as month, f.duration_minutes as session_minutes, 0 as reading_minutes,
-           1 as sessions, 0 as sections
+  months as (
+    select date_trunc('month', f.starts_at)::date as month, sum(f.duration_minutes)::int as session_minutes,
+           0 as reading_minutes, count(*)::int as sessions, 0 as sections
       from app.attendance_facts f
      where p_user is not null and f.user_id = p_user and f.checkin_status in ('present', 'late') and not f.cancelled
        and f.starts_at >= p_from and f.starts_at < (p_to + 1)
+     group by 1
     union all
-    select date_trunc('month', f.starts_at)::date, f.duration_minutes, 0, 1, 0
-      from app.attendance_facts f
-     where p_user is null and f.orgs @> array[p_org] and f.checkin_status in ('present', 'late') and not f.cancelled
-       and f.starts_at >= p_from and f.starts_at < (p_to + 1)
+    select date_trunc('month', f.day)::date, 0, sum(f.n) filter (where f.kind = 'minutes')::int, 0,
+           sum(f.n) filter (where f.kind = 'sections')::int
+      from app.report_user_facts f
+     where p_user is not null and f.user_id = p_user and f.kind in ('minutes', 'sections')
+       and f.key = '00000000-0000-0000-0000-000000000000'::uuid and f.day between p_from and p_to
+     group by 1
     union all
-    -- sections read; for an organisation, by those who belonged to it when they read
-    select date_trunc('month', t.read_at)::date, 0, coalesce(s.est_minutes, 0), 0, 1
-      from app.section_ticks t join app.reading_sections s on s.id = t.section_id
-     where p_user is not null and t.user_id = p_user and t.read_at >= p_from and t.read_at < (p_to + 1)
-    union all
-    select date_trunc('month', t.read_at)::date, 0, coalesce(s.est_minutes, 0), 0, 1
-      from app.section_ticks t join app.reading_sections s on s.id = t.section_id
-     where p_user is null and t.read_at >= p_from and t.read_at < (p_to + 1)
-       and exists (select 1 from spans sp where sp.user_id = t.user_id and sp.during @> t.read_at)),
-  months as (
+    select h.month, h.session_minutes, h.reading_minutes, h.sessions, h.sections
+      from app.org_hours(array[p_org], p_from, p_to, true) h
+     where p_user is null),
+  by_month as (
     select month, sum(session_minutes)::int as session_minutes, sum(reading_minutes)::int as reading_minutes,
            sum(sessions)::int as sessions, sum(sections)::int as sections
-      from items group by month)
+      from months group by month)
   select jsonb_build_object(
     'from', p_from, 'to', p_to,
     'members', (select count(*) from users)::int,
-    'session_minutes', coalesce((select sum(session_minutes) from months), 0)::int,
-    'reading_minutes', coalesce((select sum(reading_minutes) from months), 0)::int,
-    'sessions', coalesce((select sum(sessions) from months), 0)::int,
-    'sections', coalesce((select sum(sections) from months), 0)::int,
+    'session_minutes', coalesce((select sum(session_minutes) from by_month), 0)::int,
+    'reading_minutes', coalesce((select sum(reading_minutes) from by_month), 0)::int,
+    'sessions', coalesce((select sum(sessions) from by_month), 0)::int,
+    'sections', coalesce((select sum(sections) from by_month), 0)::int,
     'months', coalesce((select jsonb_agg(jsonb_build_object('month', to_char(month, 'YYYY-MM'),
                  'session_minutes', session_minutes, 'reading_minutes', reading_minutes) order by month)
-                 from months), '[]'::jsonb))
+                 from by_month), '[]'::jsonb))
   into v_result;
   return v_result;
 end
@@ -8667,6 +8741,8 @@ CREATE TRIGGER memberships_progress_summaries_insert AFTER INSERT ON app.members
 
 CREATE TRIGGER memberships_progress_summaries_update AFTER UPDATE ON app.memberships REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_progress_summaries();
 
+CREATE TRIGGER memberships_report_upd AFTER UPDATE ON app.memberships REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_report();
+
 CREATE TRIGGER memberships_role BEFORE INSERT OR UPDATE OF role, org_id ON app.memberships FOR EACH ROW EXECUTE FUNCTION app.memberships_check_role();
 
 CREATE TRIGGER memberships_tally_del AFTER DELETE ON app.memberships REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_tally();
@@ -8694,6 +8770,8 @@ CREATE TRIGGER organisations_path BEFORE INSERT OR UPDATE OF parent_id ON app.or
 CREATE TRIGGER organisations_progress_summaries AFTER UPDATE ON app.organisations REFERENCING OLD TABLE AS old_orgs NEW TABLE AS new_orgs FOR EACH STATEMENT EXECUTE FUNCTION app.organisations_progress_summaries();
 
 CREATE TRIGGER organisations_repath AFTER UPDATE OF parent_id ON app.organisations FOR EACH ROW WHEN ((old.parent_id IS DISTINCT FROM new.parent_id)) EXECUTE FUNCTION app.organisations_repath_descendants();
+
+CREATE TRIGGER organisations_report_upd AFTER UPDATE ON app.organisations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.organisations_report();
 
 CREATE TRIGGER organisations_tally AFTER UPDATE ON app.organisations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.organisations_tally();
 
@@ -8977,6 +9055,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.memberships_progress_summaries(): default (PUBLIC may execute)
 
+-- function app.memberships_report(): postgres=X/postgres
+
 -- function app.memberships_tally(): postgres=X/postgres
 
 -- function app.my_plan_progress(p_plan_id uuid, p_user uuid, OUT readings integer, OUT total integer, OUT done integer): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
@@ -8994,6 +9074,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.offline_claim_window(): postgres=X/postgres service_role=X/postgres
 
 -- function app.org_for_change(p_org uuid): authenticated=X/postgres postgres=X/postgres
+
+-- function app.org_hours(p_orgs uuid[], p_from date, p_to date, p_by_month boolean): postgres=X/postgres
 
 -- function app.org_json(p_org app.organisations): authenticated=X/postgres postgres=X/postgres
 
@@ -9020,6 +9102,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.organisations_progress_summaries(): default (PUBLIC may execute)
 
 -- function app.organisations_repath_descendants(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
+-- function app.organisations_report(): postgres=X/postgres
 
 -- function app.organisations_set_path(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 

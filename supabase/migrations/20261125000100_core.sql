@@ -106,6 +106,30 @@ create table app.audit_log (
 
 comment on table app.audit_log is 'What secretaries and admins did, by whom, where. Written only through app.audit().';
 
+-- What each member reaches in the organisation tree, kept by the writes (#15 province scale).
+--
+-- app.org_rank, app.visible_org_ids and app.managed_org_ids are asked inside nearly every policy
+-- and API function. Written as walks of the tree from the caller's memberships they cost
+-- 15–95 ms once a province holds tens of thousands of memberships (a GIN probe per membership,
+-- then the whole subtree below an admin); as lookups in app.org_reach they are one index range
+-- of the caller's own rows. app.org_reach_refresh is the one place that computes the rule;
+-- supabase/tests/org-reach.test.ts compares the lookups with a recursive walk of the tree after
+-- random membership and tree moves.
+
+create table app.org_reach (
+  user_id uuid not null,
+  org_id uuid not null,
+  rank smallint not null,
+  on_path boolean not null,
+  primary key (user_id, org_id)
+);
+
+comment on table app.org_reach is
+  'Per (user, organisation): rank = the highest rank the user holds on it or any organisation above it '
+  '(app.org_rank; 0 when only on_path), on_path = it is one of the user''s organisations or above one. '
+  'Active memberships only. A summary kept by triggers on memberships and organisations; '
+  'app.org_reach_rebuild() recomputes it.';
+
 -- indexes -----------------------------------------------------------------------------------
 create index organisations_parent_id_idx on app.organisations (parent_id);
 create index organisations_path_idx on app.organisations using gin (path);
@@ -118,6 +142,9 @@ create index invites_created_by_idx on app.invites (created_by);
 create index invite_redemptions_user_id_idx on app.invite_redemptions (user_id);
 create index audit_log_org_at_idx on app.audit_log (org_id, at desc);
 create index audit_log_actor_id_idx on app.audit_log (actor_id);
+
+-- the subtree of one organisation in path order (the roster's order): a contiguous range
+create index organisations_path_order_idx on app.organisations (path);
 
 -- triggers ----------------------------------------------------------------------------------
 create function app.touch_updated_at() returns trigger
@@ -231,6 +258,72 @@ grant execute on function app.handle_new_user() to authenticated, service_role;
 
 create trigger on_auth_user_created after insert on auth.users
   for each row execute function app.handle_new_user();
+
+-- a membership added, changed or removed: the people concerned
+create function app.memberships_org_reach() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if tg_op = 'INSERT' then
+    perform app.org_reach_refresh(array(select distinct n.user_id from new_rows n));
+  elsif tg_op = 'DELETE' then
+    perform app.org_reach_refresh(array(select distinct o.user_id from old_rows o));
+  else
+    perform app.org_reach_refresh(array(
+      select o.user_id from old_rows o join new_rows n on n.id = o.id
+       where (o.user_id, o.org_id, o.role, o.ended_at is null) is distinct from (n.user_id, n.org_id, n.role, n.ended_at is null)
+      union
+      select n.user_id from old_rows o join new_rows n on n.id = o.id
+       where (o.user_id, o.org_id, o.role, o.ended_at is null) is distinct from (n.user_id, n.org_id, n.role, n.ended_at is null)));
+  end if;
+  return null;
+end
+$$;
+revoke execute on function app.memberships_org_reach() from public;
+
+create trigger memberships_org_reach_ins after insert on app.memberships
+  referencing new table as new_rows for each statement execute function app.memberships_org_reach();
+
+create trigger memberships_org_reach_del after delete on app.memberships
+  referencing old table as old_rows for each statement execute function app.memberships_org_reach();
+
+create trigger memberships_org_reach_upd after update on app.memberships
+  referencing old table as old_rows new table as new_rows for each statement execute function app.memberships_org_reach();
+
+-- an organisation added, moved (its descendants' paths are rewritten by their own statement) or
+-- removed: everyone with a membership on its old or new path — above it (they reach more or
+-- less below) or at it; members below it are on the paths of the rewritten descendants
+create function app.organisations_org_reach() returns trigger
+language plpgsql security definer set search_path = '' as $$
+declare
+  v_orgs uuid[];
+begin
+  if tg_op = 'INSERT' then
+    v_orgs := array(select distinct a.id from new_rows n cross join lateral unnest(n.path) as a(id));
+  elsif tg_op = 'DELETE' then
+    v_orgs := array(select distinct a.id from old_rows o cross join lateral unnest(o.path) as a(id));
+  else
+    v_orgs := array(
+      select a.id from old_rows o join new_rows n on n.id = o.id
+       cross join lateral unnest(o.path || n.path) as a(id)
+       where o.path is distinct from n.path);
+  end if;
+  if cardinality(v_orgs) > 0 then
+    perform app.org_reach_refresh(array(
+      select distinct m.user_id from app.memberships m where m.org_id = any (v_orgs) and m.ended_at is null));
+  end if;
+  return null;
+end
+$$;
+revoke execute on function app.organisations_org_reach() from public;
+
+create trigger organisations_org_reach_ins after insert on app.organisations
+  referencing new table as new_rows for each statement execute function app.organisations_org_reach();
+
+create trigger organisations_org_reach_del after delete on app.organisations
+  referencing old table as old_rows for each statement execute function app.organisations_org_reach();
+
+create trigger organisations_org_reach_upd after update on app.organisations
+  referencing old table as old_rows new table as new_rows for each statement execute function app.organisations_org_reach();
 
 -- helpers -----------------------------------------------------------------------------------
 -- security definer so that policies can call them without recursing into RLS; each reads only
@@ -571,16 +664,10 @@ $$;
 revoke execute on function public.profile_update(text, text, text, text) from public, anon;
 grant execute on function public.profile_update(text, text, text, text) to authenticated;
 
--- grants ------------------------------------------------------------------------------------
-grant select, insert, update on app.organisations to authenticated;
-grant select, update on app.profiles to authenticated;
-grant select, update on app.profile_contacts to authenticated;
-grant select, insert, update on app.memberships to authenticated;
-grant select, insert, update on app.invites to authenticated;
-grant select on app.invite_redemptions to authenticated;
-grant select on app.audit_log to authenticated;
-grant all on all tables in schema app to service_role;
+alter table app.org_reach enable row level security;
+create policy org_reach_select on app.org_reach for select to authenticated using (false);
 
+-- functions: one rule each ------------------------------------------------------------------
 -- "Organisations I manage": app.managed_org_ids() is the rule: secretary rank or more, with
 -- everything below. The lists built from it — the session and topic forms' picker
 -- (session_orgs_i_manage), the plan form's (reading_catalog), the admin tree (org_tree) — read
@@ -612,40 +699,6 @@ language sql stable set search_path = '' as $$
 $$;
 revoke execute on function app.invite_status(app.invites) from public;
 grant execute on function app.invite_status(app.invites) to authenticated, service_role;
-
--- What each member reaches in the organisation tree, kept by the writes (#15 province scale).
---
--- app.org_rank, app.visible_org_ids and app.managed_org_ids are asked inside nearly every policy
--- and API function. Written as walks of the tree from the caller's memberships they cost
--- 15–95 ms once a province holds tens of thousands of memberships (a GIN probe per membership,
--- then the whole subtree below an admin); as lookups in app.org_reach they are one index range
--- of the caller's own rows. app.org_reach_refresh is the one place that computes the rule;
--- supabase/tests/org-reach.test.ts compares the lookups with a recursive walk of the tree after
--- random membership and tree moves.
-
--- tables ------------------------------------------------------------------------------------
-create table app.org_reach (
-  user_id uuid not null,
-  org_id uuid not null,
-  rank smallint not null,
-  on_path boolean not null,
-  primary key (user_id, org_id)
-);
-
-comment on table app.org_reach is
-  'Per (user, organisation): rank = the highest rank the user holds on it or any organisation above it '
-  '(app.org_rank; 0 when only on_path), on_path = it is one of the user''s organisations or above one. '
-  'Active memberships only. A summary kept by triggers on memberships and organisations; '
-  'app.org_reach_rebuild() recomputes it.';
-
-alter table app.org_reach enable row level security;
-
-create policy org_reach_select on app.org_reach for select to authenticated using (false);
-
-grant all on app.org_reach to service_role;
-
--- the subtree of one organisation in path order (the roster's order): a contiguous range
-create index organisations_path_order_idx on app.organisations (path);
 
 -- functions: the summary --------------------------------------------------------------------
 
@@ -689,72 +742,15 @@ $$;
 revoke execute on function app.org_reach_rebuild() from public;
 grant execute on function app.org_reach_rebuild() to service_role;
 
--- triggers ----------------------------------------------------------------------------------
-
--- a membership added, changed or removed: the people concerned
-create function app.memberships_org_reach() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  if tg_op = 'INSERT' then
-    perform app.org_reach_refresh(array(select distinct n.user_id from new_rows n));
-  elsif tg_op = 'DELETE' then
-    perform app.org_reach_refresh(array(select distinct o.user_id from old_rows o));
-  else
-    perform app.org_reach_refresh(array(
-      select o.user_id from old_rows o join new_rows n on n.id = o.id
-       where (o.user_id, o.org_id, o.role, o.ended_at is null) is distinct from (n.user_id, n.org_id, n.role, n.ended_at is null)
-      union
-      select n.user_id from old_rows o join new_rows n on n.id = o.id
-       where (o.user_id, o.org_id, o.role, o.ended_at is null) is distinct from (n.user_id, n.org_id, n.role, n.ended_at is null)));
-  end if;
-  return null;
-end
-$$;
-revoke execute on function app.memberships_org_reach() from public;
-
-create trigger memberships_org_reach_ins after insert on app.memberships
-  referencing new table as new_rows for each statement execute function app.memberships_org_reach();
-
-create trigger memberships_org_reach_del after delete on app.memberships
-  referencing old table as old_rows for each statement execute function app.memberships_org_reach();
-
-create trigger memberships_org_reach_upd after update on app.memberships
-  referencing old table as old_rows new table as new_rows for each statement execute function app.memberships_org_reach();
-
--- an organisation added, moved (its descendants' paths are rewritten by their own statement) or
--- removed: everyone with a membership on its old or new path — above it (they reach more or
--- less below) or at it; members below it are on the paths of the rewritten descendants
-create function app.organisations_org_reach() returns trigger
-language plpgsql security definer set search_path = '' as $$
-declare
-  v_orgs uuid[];
-begin
-  if tg_op = 'INSERT' then
-    v_orgs := array(select distinct a.id from new_rows n cross join lateral unnest(n.path) as a(id));
-  elsif tg_op = 'DELETE' then
-    v_orgs := array(select distinct a.id from old_rows o cross join lateral unnest(o.path) as a(id));
-  else
-    v_orgs := array(
-      select a.id from old_rows o join new_rows n on n.id = o.id
-       cross join lateral unnest(o.path || n.path) as a(id)
-       where o.path is distinct from n.path);
-  end if;
-  if cardinality(v_orgs) > 0 then
-    perform app.org_reach_refresh(array(
-      select distinct m.user_id from app.memberships m where m.org_id = any (v_orgs) and m.ended_at is null));
-  end if;
-  return null;
-end
-$$;
-revoke execute on function app.organisations_org_reach() from public;
-
-create trigger organisations_org_reach_ins after insert on app.organisations
-  referencing new table as new_rows for each statement execute function app.organisations_org_reach();
-
-create trigger organisations_org_reach_del after delete on app.organisations
-  referencing old table as old_rows for each statement execute function app.organisations_org_reach();
-
-create trigger organisations_org_reach_upd after update on app.organisations
-  referencing old table as old_rows new table as new_rows for each statement execute function app.organisations_org_reach();
+-- grants ------------------------------------------------------------------------------------
+grant select, insert, update on app.organisations to authenticated;
+grant select, update on app.profiles to authenticated;
+grant select, update on app.profile_contacts to authenticated;
+grant select, insert, update on app.memberships to authenticated;
+grant select, insert, update on app.invites to authenticated;
+grant select on app.invite_redemptions to authenticated;
+grant select on app.audit_log to authenticated;
+grant all on all tables in schema app to service_role;
+grant all on app.org_reach to service_role;
 
 reset check_function_bodies;

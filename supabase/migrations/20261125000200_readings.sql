@@ -116,6 +116,87 @@ create table app.notes (
 
 comment on table app.notes is 'A member''s study note (学习心得) on a reading: private, or shared with one of their organisations.';
 
+-- Correcting a reading (issue #16.4): a secretary of the reading's organisation (the bureau for
+-- county-wide ones) changes its title, author, where to read, and its sections — added, edited,
+-- reordered, removed. And the secretaries hear when a member joins their organisation.
+--
+-- Sections keep their ids across edits: an edit updates rows in place, a reorder only rewrites
+-- positions, so every tick stays attached to the section it was made on. A removed section moves,
+-- with its ticks, to removed_sections / removed_section_ticks (the history): it leaves
+-- app.reading_sections, so no count that reads sections (progress, done/total, home, the plan-due
+-- reminder, reports, 学时) needs to know about removals, in a function written now or later; the
+-- tick counter (reading_progress) drops them through its own delete trigger.
+
+create table app.removed_sections (
+  -- the section's own id, kept so that its ticks in history still point at it
+  id uuid primary key,
+  reading_id uuid not null references app.readings (id) on delete cascade,
+  position int not null,
+  title text not null,
+  body_md text,
+  where_to_read text not null default '',
+  est_minutes int,
+  removed_at timestamptz not null default now(),
+  removed_by uuid references app.profiles (user_id) on delete set null
+);
+
+comment on table app.removed_sections is 'Sections taken out of a reading by an edit, as they were: history, counted nowhere.';
+
+create table app.removed_section_ticks (
+  user_id uuid not null references app.profiles (user_id) on delete cascade,
+  section_id uuid not null references app.removed_sections (id) on delete cascade,
+  read_at timestamptz not null,
+  primary key (user_id, section_id)
+);
+
+comment on table app.removed_section_ticks is 'Ticks members made on a section before it was removed: kept as history, no longer counted.';
+
+create table app.plan_totals (
+  plan_id uuid primary key references app.study_plans (id) on delete cascade,
+  -- the plan's readings that have counted sections, in plan order
+  reading_ids uuid[] not null,
+  -- counted sections of each, in the same order
+  totals int[] not null,
+  total int not null
+);
+
+comment on table app.plan_totals is 'A plan''s readings (in order) with their counted sections, and the plan''s total: the columns of every progress view. Rebuilt with the plan.';
+
+create table app.plan_member_progress (
+  plan_id uuid not null references app.study_plans (id) on delete cascade,
+  user_id uuid not null references app.profiles (user_id) on delete cascade,
+  done int not null,
+  -- counted sections done per reading, in the order of plan_totals.reading_ids
+  cells int[] not null,
+  primary key (plan_id, user_id)
+);
+
+comment on table app.plan_member_progress is 'Sections of a plan a member has read (and per reading), for every member the plan reaches and anyone who ticked in it: "my done/total" everywhere.';
+
+create table app.plan_org_member (
+  plan_id uuid not null references app.study_plans (id) on delete cascade,
+  org_id uuid not null references app.organisations (id) on delete cascade,
+  user_id uuid not null references app.profiles (user_id) on delete cascade,
+  display_name text not null,
+  done int not null,
+  cells int[] not null,
+  primary key (plan_id, org_id, user_id)
+);
+
+comment on table app.plan_org_member is 'The members of the progress view of (plan, organisation): active members of the organisation and below it whom the plan reaches, with their progress, so that a page is an index range.';
+
+create table app.plan_org_progress (
+  plan_id uuid not null references app.study_plans (id) on delete cascade,
+  org_id uuid not null references app.organisations (id) on delete cascade,
+  members int not null check (members >= 0),
+  complete int not null check (complete >= 0),
+  -- members who finished each reading, in the order of plan_totals.reading_ids
+  full_counts int[] not null,
+  primary key (plan_id, org_id)
+);
+
+comment on table app.plan_org_progress is 'Counts of the progress view of (plan, organisation), rolled up through the organisation tree: members, finished, finished per reading.';
+
 -- indexes -----------------------------------------------------------------------------------
 create index readings_org_id_idx on app.readings (org_id);
 create index readings_created_by_idx on app.readings (created_by);
@@ -136,9 +217,21 @@ create index notes_reading_org_idx on app.notes (reading_id, org_id) where visib
 create index notes_reading_id_idx on app.notes (reading_id);
 create index notes_org_id_idx on app.notes (org_id);
 
--- notes (user_id) is covered by notes_one_per_reading
+create index removed_sections_reading_id_idx on app.removed_sections (reading_id);
+create index removed_sections_removed_by_idx on app.removed_sections (removed_by);
+create index removed_section_ticks_section_id_idx on app.removed_section_ticks (section_id);
+
+create index plan_member_progress_user_id_idx on app.plan_member_progress (user_id);
+
+-- the view's order (least done first, then name) as a keyset
+create index plan_org_member_page_idx on app.plan_org_member (plan_id, org_id, done, display_name, user_id);
+create index plan_org_member_user_id_idx on app.plan_org_member (user_id);
+create index plan_org_member_org_id_idx on app.plan_org_member (org_id);
+create index plan_org_progress_org_id_idx on app.plan_org_progress (org_id);
 
 -- triggers ----------------------------------------------------------------------------------
+
+-- notes (user_id) is covered by notes_one_per_reading
 
 -- created_by is whoever inserts; it never changes
 create function app.readings_set_created_by() returns trigger
@@ -1018,48 +1111,6 @@ $$;
 revoke execute on function public.plan_archive(uuid, boolean) from public, anon;
 grant execute on function public.plan_archive(uuid, boolean) to authenticated;
 
--- Correcting a reading (issue #16.4): a secretary of the reading's organisation (the bureau for
--- county-wide ones) changes its title, author, where to read, and its sections — added, edited,
--- reordered, removed. And the secretaries hear when a member joins their organisation.
---
--- Sections keep their ids across edits: an edit updates rows in place, a reorder only rewrites
--- positions, so every tick stays attached to the section it was made on. A removed section moves,
--- with its ticks, to removed_sections / removed_section_ticks (the history): it leaves
--- app.reading_sections, so no count that reads sections (progress, done/total, home, the plan-due
--- reminder, reports, 学时) needs to know about removals, in a function written now or later; the
--- tick counter (reading_progress) drops them through its own delete trigger.
-
--- tables ------------------------------------------------------------------------------------
-
-create table app.removed_sections (
-  -- the section's own id, kept so that its ticks in history still point at it
-  id uuid primary key,
-  reading_id uuid not null references app.readings (id) on delete cascade,
-  position int not null,
-  title text not null,
-  body_md text,
-  where_to_read text not null default '',
-  est_minutes int,
-  removed_at timestamptz not null default now(),
-  removed_by uuid references app.profiles (user_id) on delete set null
-);
-
-comment on table app.removed_sections is 'Sections taken out of a reading by an edit, as they were: history, counted nowhere.';
-
-create table app.removed_section_ticks (
-  user_id uuid not null references app.profiles (user_id) on delete cascade,
-  section_id uuid not null references app.removed_sections (id) on delete cascade,
-  read_at timestamptz not null,
-  primary key (user_id, section_id)
-);
-
-comment on table app.removed_section_ticks is 'Ticks members made on a section before it was removed: kept as history, no longer counted.';
-
--- indexes -----------------------------------------------------------------------------------
-create index removed_sections_reading_id_idx on app.removed_sections (reading_id);
-create index removed_sections_removed_by_idx on app.removed_sections (removed_by);
-create index removed_section_ticks_section_id_idx on app.removed_section_ticks (section_id);
-
 -- RLS ---------------------------------------------------------------------------------------
 alter table app.removed_sections enable row level security;
 alter table app.removed_section_ticks enable row level security;
@@ -1265,6 +1316,24 @@ $$;
 revoke execute on function public.plan_edit_data(uuid) from public, anon;
 grant execute on function public.plan_edit_data(uuid) to authenticated;
 
+alter table app.plan_totals enable row level security;
+alter table app.plan_member_progress enable row level security;
+alter table app.plan_org_member enable row level security;
+alter table app.plan_org_progress enable row level security;
+
+create policy plan_totals_select on app.plan_totals for select to authenticated
+  using (plan_id in (select p.id from app.study_plans p));
+
+-- my own; others' through the views of organisations I manage (plan_org_member)
+create policy plan_member_progress_select on app.plan_member_progress for select to authenticated
+  using (user_id = (select auth.uid()));
+
+create policy plan_org_member_select on app.plan_org_member for select to authenticated
+  using (org_id in (select app.managed_org_ids()));
+
+create policy plan_org_progress_select on app.plan_org_progress for select to authenticated
+  using (org_id in (select app.managed_org_ids()));
+
 -- functions: the inbox hears a member join ---------------------------------------------------
 
 -- Whatever brings a member in (an invite code at sign-up, a roster row attaching to a verified
@@ -1288,9 +1357,7 @@ revoke execute on function app.inbox_on_membership() from public;
 create trigger memberships_inbox after insert on app.memberships
   for each row when (new.created_by is not null and new.ended_at is null) execute function app.inbox_on_membership();
 
--- grants ------------------------------------------------------------------------------------
-grant select on app.removed_sections, app.removed_section_ticks to authenticated;
-grant all on app.removed_sections, app.removed_section_ticks to service_role;
+-- functions: the rule -----------------------------------------------------------------------
 
 -- Reading progress from summaries (#15): what a plan's progress view, the plans list and home
 -- show is read from tables kept current by the writes that change them, so that a view costs
@@ -1314,8 +1381,6 @@ grant all on app.removed_sections, app.removed_section_ticks to service_role;
 -- through app.progress_refresh, so there is one computation to trust; the SQL suite compares it
 -- with the direct count from the ticks.
 
--- functions: the rule -----------------------------------------------------------------------
-
 -- Whether ticks on this section count toward progress. Today every section counts.
 -- A removed-section flag (the plan/reading edits work) becomes `select p_section.removed_at is null`;
 -- the reading_sections trigger below already rebuilds whatever a change of a section touches.
@@ -1325,81 +1390,6 @@ language sql immutable set search_path = '' as $$
 $$;
 revoke execute on function app.section_counts(app.reading_sections) from public;
 grant execute on function app.section_counts(app.reading_sections) to authenticated, service_role;
-
--- tables ------------------------------------------------------------------------------------
-create table app.plan_totals (
-  plan_id uuid primary key references app.study_plans (id) on delete cascade,
-  -- the plan's readings that have counted sections, in plan order
-  reading_ids uuid[] not null,
-  -- counted sections of each, in the same order
-  totals int[] not null,
-  total int not null
-);
-
-comment on table app.plan_totals is 'A plan''s readings (in order) with their counted sections, and the plan''s total: the columns of every progress view. Rebuilt with the plan.';
-
-create table app.plan_member_progress (
-  plan_id uuid not null references app.study_plans (id) on delete cascade,
-  user_id uuid not null references app.profiles (user_id) on delete cascade,
-  done int not null,
-  -- counted sections done per reading, in the order of plan_totals.reading_ids
-  cells int[] not null,
-  primary key (plan_id, user_id)
-);
-
-comment on table app.plan_member_progress is 'Sections of a plan a member has read (and per reading), for every member the plan reaches and anyone who ticked in it: "my done/total" everywhere.';
-
-create table app.plan_org_member (
-  plan_id uuid not null references app.study_plans (id) on delete cascade,
-  org_id uuid not null references app.organisations (id) on delete cascade,
-  user_id uuid not null references app.profiles (user_id) on delete cascade,
-  display_name text not null,
-  done int not null,
-  cells int[] not null,
-  primary key (plan_id, org_id, user_id)
-);
-
-comment on table app.plan_org_member is 'The members of the progress view of (plan, organisation): active members of the organisation and below it whom the plan reaches, with their progress, so that a page is an index range.';
-
-create table app.plan_org_progress (
-  plan_id uuid not null references app.study_plans (id) on delete cascade,
-  org_id uuid not null references app.organisations (id) on delete cascade,
-  members int not null check (members >= 0),
-  complete int not null check (complete >= 0),
-  -- members who finished each reading, in the order of plan_totals.reading_ids
-  full_counts int[] not null,
-  primary key (plan_id, org_id)
-);
-
-comment on table app.plan_org_progress is 'Counts of the progress view of (plan, organisation), rolled up through the organisation tree: members, finished, finished per reading.';
-
--- indexes -----------------------------------------------------------------------------------
-create index plan_member_progress_user_id_idx on app.plan_member_progress (user_id);
-
--- the view's order (least done first, then name) as a keyset
-create index plan_org_member_page_idx on app.plan_org_member (plan_id, org_id, done, display_name, user_id);
-create index plan_org_member_user_id_idx on app.plan_org_member (user_id);
-create index plan_org_member_org_id_idx on app.plan_org_member (org_id);
-create index plan_org_progress_org_id_idx on app.plan_org_progress (org_id);
-
--- RLS ---------------------------------------------------------------------------------------
-alter table app.plan_totals enable row level security;
-alter table app.plan_member_progress enable row level security;
-alter table app.plan_org_member enable row level security;
-alter table app.plan_org_progress enable row level security;
-
-create policy plan_totals_select on app.plan_totals for select to authenticated
-  using (plan_id in (select p.id from app.study_plans p));
-
--- my own; others' through the views of organisations I manage (plan_org_member)
-create policy plan_member_progress_select on app.plan_member_progress for select to authenticated
-  using (user_id = (select auth.uid()));
-
-create policy plan_org_member_select on app.plan_org_member for select to authenticated
-  using (org_id in (select app.managed_org_ids()));
-
-create policy plan_org_progress_select on app.plan_org_progress for select to authenticated
-  using (org_id in (select app.managed_org_ids()));
 
 -- functions: keeping the summaries ----------------------------------------------------------
 
@@ -1859,5 +1849,9 @@ language sql immutable set search_path = '' as $$
 $$;
 revoke execute on function app.section_json(app.reading_sections, timestamp with time zone, boolean) from public;
 grant execute on function app.section_json(app.reading_sections, timestamp with time zone, boolean) to authenticated, service_role;
+
+-- grants ------------------------------------------------------------------------------------
+grant select on app.removed_sections, app.removed_section_ticks to authenticated;
+grant all on app.removed_sections, app.removed_section_ticks to service_role;
 
 reset check_function_bodies;

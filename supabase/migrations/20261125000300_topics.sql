@@ -207,6 +207,34 @@ create trigger topics_after_update after update on app.topics
         is distinct from (new.status, new.title, new.prompt, new.deadline, new.summary_post_id))
   execute function app.topics_after_update();
 
+-- A thread's page checks visibility once, not once per post (issue #15), and
+-- 赞同 counts reach everyone on the thread live (issue #14).
+
+-- A like or unlike sends the post's new count to the topic's channel (joined only by those who
+-- may see the topic), so every open thread updates without re-reading. The post row is locked
+-- first: two likes at once are counted one after the other, so the last count sent is the true one.
+create function app.post_reactions_after_change() returns trigger
+language plpgsql security definer set search_path = '' as $$
+declare
+  v_post uuid := coalesce(new.post_id, old.post_id);
+  v_topic uuid;
+begin
+  select p.topic_id into v_topic from app.posts p where p.id = v_post for update;
+  if v_topic is null then
+    return null; -- the post itself is going away (cascade)
+  end if;
+  perform realtime.send(jsonb_build_object(
+      'post_id', v_post, 'topic_id', v_topic,
+      'like_count', (select count(*) from app.post_reactions r where r.post_id = v_post)),
+    'post_liked', 'topic:' || v_topic, true);
+  return null;
+end
+$$;
+revoke execute on function app.post_reactions_after_change() from public;
+
+create trigger post_reactions_after_change after insert or delete on app.post_reactions
+  for each row execute function app.post_reactions_after_change();
+
 -- RLS ---------------------------------------------------------------------------------------
 alter table app.topics enable row level security;
 alter table app.posts enable row level security;
@@ -327,8 +355,6 @@ end
 $$;
 revoke execute on function app.topic_body(text) from public;
 grant execute on function app.topic_body(text) to authenticated, service_role;
-
--- functions: helpers ------------------------------------------------------------------------
 
 -- One post as the app shows it (the JSON is unchanged). It is only ever given a post the caller
 -- has already read under RLS (topic_feed's page, topic_detail, topic_post_detail and the writes), so it
@@ -850,35 +876,5 @@ grant select, insert, update on app.posts to authenticated;
 grant select, insert, delete on app.post_reactions to authenticated;
 grant select, insert, update on app.topic_reads to authenticated;
 grant all on app.topics, app.posts, app.post_reactions, app.topic_reads to service_role;
-
--- A thread's page checks visibility once, not once per post (issue #15), and
--- 赞同 counts reach everyone on the thread live (issue #14).
-
--- triggers ----------------------------------------------------------------------------------
-
--- A like or unlike sends the post's new count to the topic's channel (joined only by those who
--- may see the topic), so every open thread updates without re-reading. The post row is locked
--- first: two likes at once are counted one after the other, so the last count sent is the true one.
-create function app.post_reactions_after_change() returns trigger
-language plpgsql security definer set search_path = '' as $$
-declare
-  v_post uuid := coalesce(new.post_id, old.post_id);
-  v_topic uuid;
-begin
-  select p.topic_id into v_topic from app.posts p where p.id = v_post for update;
-  if v_topic is null then
-    return null; -- the post itself is going away (cascade)
-  end if;
-  perform realtime.send(jsonb_build_object(
-      'post_id', v_post, 'topic_id', v_topic,
-      'like_count', (select count(*) from app.post_reactions r where r.post_id = v_post)),
-    'post_liked', 'topic:' || v_topic, true);
-  return null;
-end
-$$;
-revoke execute on function app.post_reactions_after_change() from public;
-
-create trigger post_reactions_after_change after insert or delete on app.post_reactions
-  for each row execute function app.post_reactions_after_change();
 
 reset check_function_bodies;

@@ -122,6 +122,70 @@ create table app.makeups (
 
 comment on table app.makeups is '补学 done: a member absent or on leave studied the session''s minutes and readings.';
 
+-- Check-in codes that cannot be guessed or replayed (#13.3) and a grace period before a
+-- check-in counts as late (#14.3).
+--
+-- Wrong codes are counted per member and session. A refusal that raises rolls its transaction
+-- back, and with it the count, so the one refusal that must keep a write (a wrong code) does not
+-- raise: it returns PostgREST's error shape and sets `response.status` (PostgREST answers with
+-- that status and commits, as it does for any function that returns). Every other refusal
+-- raises and changes nothing.
+
+comment on column app.sessions.late_after_minutes is
+  'Grace period: a check-in up to this many minutes after starts_at counts as present, later as late.';
+
+create table app.checkin_attempts (
+  session_id uuid not null references app.sessions (id) on delete cascade,
+  user_id uuid not null references app.profiles (user_id) on delete cascade,
+  attempts int not null default 0,
+  last_at timestamptz not null default now(),
+  primary key (session_id, user_id)
+);
+
+comment on table app.checkin_attempts is
+  'Codes a member has tried at a session (written only by app.check_in). At app.checkin_max_attempts() the member must ask the organiser.';
+
+-- Check-in whose cost does not grow with the audience (#15), and live counts only for those who
+-- may read them (#13.5).
+--
+-- Each session's counts are kept in app.session_tallies by the writes that change them: a
+-- check-in or manual mark (checkins), a leave request or decision (leave_requests), and the
+-- expected list when the session's organisations or invitees, a roster (memberships) or the tree
+-- (organisations.path) change. A check-in is then one indexed update of one row, whatever the
+-- audience; only roster and tree changes recount, once per statement and affected session.
+-- A check-in's change is computed when its row is written (exact, whatever else the transaction
+-- does) but added to the session's one row only at commit (a deferred trigger folds it): the row
+-- lock every check-in of a session shares is then held for the commit alone, not for the rest of
+-- the request and the client's round trip to COMMIT.
+-- The counts are broadcast on attendance:<id>, which only those who run the session may join
+-- (the API answers session_counts with 403 to everyone else); session:<id> carries no counts.
+
+create table app.session_tallies (
+  session_id uuid primary key references app.sessions (id) on delete cascade,
+  expected int not null default 0,
+  present int not null default 0,
+  late int not null default 0,
+  excused int not null default 0,
+  absent int not null default 0,
+  pending_leave int not null default 0
+);
+
+comment on table app.session_tallies is
+  'Counts of a session kept by triggers (see app.session_recount for their definition): excused = check-ins marked excused + approved leave without a check-in.';
+
+create table app.session_tally_deltas (
+  id bigint generated always as identity primary key,
+  session_id uuid not null,
+  present int not null default 0,
+  late int not null default 0,
+  excused int not null default 0,
+  absent int not null default 0,
+  pending_leave int not null default 0
+);
+
+comment on table app.session_tally_deltas is
+  'A change to a session''s counts written with the row that caused it, folded into app.session_tallies and deleted at commit (empty between transactions).';
+
 -- indexes -----------------------------------------------------------------------------------
 create index sessions_org_starts_idx on app.sessions (org_id, starts_at);
 create index sessions_starts_idx on app.sessions (starts_at);
@@ -134,6 +198,8 @@ create index checkins_marked_by_idx on app.checkins (marked_by);
 create index leave_requests_user_id_idx on app.leave_requests (user_id);
 create index leave_requests_decided_by_idx on app.leave_requests (decided_by);
 create index makeups_user_id_idx on app.makeups (user_id);
+
+create index checkin_attempts_user_id_idx on app.checkin_attempts (user_id);
 
 -- functions: the expected list --------------------------------------------------------------
 create function app.session_expected(p_session uuid)
@@ -288,6 +354,199 @@ grant execute on function app.sessions_keep_fixed() to authenticated, service_ro
 create trigger sessions_fixed before update on app.sessions
   for each row execute function app.sessions_keep_fixed();
 
+create function app.sessions_new_tally() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  insert into app.session_tallies (session_id) values (new.id) on conflict do nothing;
+  return null;
+end
+$$;
+revoke execute on function app.sessions_new_tally() from public;
+
+create trigger sessions_tally after insert on app.sessions
+  for each row execute function app.sessions_new_tally();
+
+-- a check-in (or a manual mark) moves one member between counts; approved leave stops counting
+-- as excused once the member has a check-in
+create function app.checkins_tally() returns trigger
+language plpgsql security definer set search_path = '' as $$
+declare
+  v_leave boolean;
+begin
+  if tg_op in ('UPDATE', 'DELETE') then
+    v_leave := exists (select 1 from app.leave_requests l
+                        where l.session_id = old.session_id and l.user_id = old.user_id and l.status = 'approved');
+    insert into app.session_tally_deltas (session_id, present, late, excused, absent)
+    values (old.session_id, -(old.status = 'present')::int, -(old.status = 'late')::int,
+            -(old.status = 'excused')::int + v_leave::int, -(old.status = 'absent')::int);
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') then
+    v_leave := exists (select 1 from app.leave_requests l
+                        where l.session_id = new.session_id and l.user_id = new.user_id and l.status = 'approved');
+    insert into app.session_tally_deltas (session_id, present, late, excused, absent)
+    values (new.session_id, (new.status = 'present')::int, (new.status = 'late')::int,
+            (new.status = 'excused')::int - v_leave::int, (new.status = 'absent')::int);
+  end if;
+  return null;
+end
+$$;
+revoke execute on function app.checkins_tally() from public;
+
+create function app.leave_requests_tally() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if tg_op in ('UPDATE', 'DELETE') then
+    insert into app.session_tally_deltas (session_id, pending_leave, excused)
+    values (old.session_id, -(old.status = 'pending')::int,
+            -(old.status = 'approved' and not exists (select 1 from app.checkins c
+                where c.session_id = old.session_id and c.user_id = old.user_id))::int);
+  end if;
+  if tg_op in ('INSERT', 'UPDATE') then
+    insert into app.session_tally_deltas (session_id, pending_leave, excused)
+    values (new.session_id, (new.status = 'pending')::int,
+            (new.status = 'approved' and not exists (select 1 from app.checkins c
+                where c.session_id = new.session_id and c.user_id = new.user_id))::int);
+  end if;
+  return null;
+end
+$$;
+revoke execute on function app.leave_requests_tally() from public;
+
+-- at commit: one delta into the session's row (taking its lock only now), then gone
+create function app.session_tally_fold() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  update app.session_tallies t set
+    present = t.present + new.present, late = t.late + new.late, excused = t.excused + new.excused,
+    absent = t.absent + new.absent, pending_leave = t.pending_leave + new.pending_leave
+   where t.session_id = new.session_id;
+  delete from app.session_tally_deltas d where d.id = new.id;
+  return null;
+end
+$$;
+revoke execute on function app.session_tally_fold() from public;
+
+-- expected lists: once per statement, for the sessions the changed rows touch
+create function app.session_links_tally() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  perform app.tally_expected(array(select distinct x.session_id from changed x));
+  return null;
+end
+$$;
+revoke execute on function app.session_links_tally() from public;
+
+-- a membership counts at every session expected of its organisation or one above it
+create function app.memberships_tally() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  perform app.tally_expected(array(
+    select distinct so.session_id
+      from changed x
+      join app.organisations o on o.id = x.org_id
+      join app.session_orgs so on so.org_id = any (o.path)));
+  return null;
+end
+$$;
+revoke execute on function app.memberships_tally() from public;
+
+-- a move changes who is below the organisations on the old and the new path
+create function app.organisations_tally() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  perform app.tally_expected(array(
+    select distinct so.session_id
+      from (select o.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path
+            union all
+            select n.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path) p
+      join app.session_orgs so on so.org_id = any (p.path)));
+  return null;
+end
+$$;
+revoke execute on function app.organisations_tally() from public;
+
+create trigger checkins_tally after insert or update or delete on app.checkins
+  for each row execute function app.checkins_tally();
+
+create trigger leave_requests_tally after insert or update or delete on app.leave_requests
+  for each row execute function app.leave_requests_tally();
+
+create constraint trigger session_tally_deltas_fold after insert on app.session_tally_deltas
+  deferrable initially deferred for each row execute function app.session_tally_fold();
+
+create trigger session_orgs_tally_ins after insert on app.session_orgs
+  referencing new table as changed for each statement execute function app.session_links_tally();
+
+create trigger session_orgs_tally_del after delete on app.session_orgs
+  referencing old table as changed for each statement execute function app.session_links_tally();
+
+create trigger session_invitees_tally_ins after insert on app.session_invitees
+  referencing new table as changed for each statement execute function app.session_links_tally();
+
+create trigger session_invitees_tally_del after delete on app.session_invitees
+  referencing old table as changed for each statement execute function app.session_links_tally();
+
+create trigger memberships_tally_ins after insert on app.memberships
+  referencing new table as changed for each statement execute function app.memberships_tally();
+
+create trigger memberships_tally_del after delete on app.memberships
+  referencing old table as changed for each statement execute function app.memberships_tally();
+
+-- an update may end a membership or move it: the old and the new organisation both count
+create trigger memberships_tally_upd_old after update on app.memberships
+  referencing old table as changed for each statement execute function app.memberships_tally();
+
+create trigger memberships_tally_upd_new after update on app.memberships
+  referencing new table as changed for each statement execute function app.memberships_tally();
+
+create trigger organisations_tally after update on app.organisations
+  referencing old table as old_rows new table as new_rows for each statement execute function app.organisations_tally();
+
+create function app.tallies_broadcast() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  perform realtime.send(
+    jsonb_build_object('session_id', new.session_id, 'counts', jsonb_build_object(
+      'expected', new.expected, 'present', new.present, 'late', new.late, 'excused', new.excused,
+      'absent', new.absent, 'pending_leave', new.pending_leave)),
+    'attendance', 'attendance:' || new.session_id::text, true);
+  return null;
+end
+$$;
+revoke execute on function app.tallies_broadcast() from public;
+
+create trigger session_tallies_broadcast after update on app.session_tallies
+  for each row when (old is distinct from new) execute function app.tallies_broadcast();
+
+-- The helpers every check-in calls, planned once per connection (#15). A SQL function with a SET
+-- clause (search_path, which every function here must fix) is never inlined, and PostgreSQL 15
+-- plans a non-inlined SQL function again on each call; plpgsql keeps its plans for the session.
+
+-- A member moved to another branch keeps the sessions they were expected at (review of #14/#13).
+--
+-- app.my_session_ids (the sessions RLS lets a member see) follows today's memberships and adds
+-- the sessions the member was expected at on the day, so a member moved to another branch keeps
+-- the old branch's past sessions in 活动, as the attendance record (app.attendance_facts, by who
+-- belonged on the day) counts them there. Such a
+-- session's organisation is no longer one the member may read (RLS on app.organisations follows
+-- today's memberships, and should: its roster, topics and plans are no longer theirs), so its
+-- name comes through app.session_org_name, which gives a name only, only of a session's own or
+-- expected organisation, only to someone who may see that session.
+
+-- The name of a session's organisation (or one of its expected organisations), which a member
+-- who has since moved may no longer read: the name only, never the row.
+create function app.session_org_name(p_session_id uuid, p_org_id uuid) returns text
+language sql stable security definer set search_path = '' as $$
+  select o.name from app.organisations o
+   where o.id = p_org_id
+     and (o.id in (select app.visible_org_ids())
+          or ((exists (select 1 from app.sessions s where s.id = p_session_id and s.org_id = p_org_id)
+               or exists (select 1 from app.session_orgs so where so.session_id = p_session_id and so.org_id = p_org_id))
+              and app.can_see_session(p_session_id)))
+$$;
+revoke execute on function app.session_org_name(uuid, uuid) from public;
+grant execute on function app.session_org_name(uuid, uuid) to authenticated;
+
 -- RLS ---------------------------------------------------------------------------------------
 alter table app.sessions enable row level security;
 alter table app.session_secrets enable row level security;
@@ -366,6 +625,23 @@ create policy makeups_select on app.makeups for select to authenticated
 
 create policy makeups_insert on app.makeups for insert to authenticated
   with check (user_id = (select auth.uid()));
+
+alter table app.checkin_attempts enable row level security;
+
+create policy checkin_attempts_select on app.checkin_attempts for select to authenticated using (false);
+
+grant all on app.checkin_attempts to service_role;
+
+alter table app.session_tallies enable row level security;
+alter table app.session_tally_deltas enable row level security;
+
+create policy session_tally_deltas_select on app.session_tally_deltas for select to authenticated using (false);
+
+grant all on app.session_tally_deltas to service_role;
+
+create policy session_tallies_select on app.session_tallies for select to authenticated using (false);
+
+grant all on app.session_tallies to service_role;
 
 -- functions: crossing RLS on purpose -------------------------------------------------------
 create function app.session_or_404(p_session uuid) returns app.sessions
@@ -1119,48 +1395,6 @@ language sql stable security invoker set search_path = '' as $$
 $$;
 revoke execute on function public.session_orgs_i_manage() from public, anon;
 grant execute on function public.session_orgs_i_manage() to authenticated;
-grant select, insert, update on app.sessions to authenticated;
-grant select, insert, delete on app.session_orgs to authenticated;
-grant select, insert, delete on app.session_invitees to authenticated;
-grant select, insert, delete on app.session_readings to authenticated;
-grant select, insert, update on app.checkins to authenticated;
-grant select, insert, update on app.leave_requests to authenticated;
-grant select, insert on app.makeups to authenticated;
-grant all on app.sessions, app.session_secrets, app.session_orgs, app.session_invitees, app.session_readings,
-  app.checkins, app.leave_requests, app.makeups to service_role;
-
--- Check-in codes that cannot be guessed or replayed (#13.3) and a grace period before a
--- check-in counts as late (#14.3).
---
--- Wrong codes are counted per member and session. A refusal that raises rolls its transaction
--- back, and with it the count, so the one refusal that must keep a write (a wrong code) does not
--- raise: it returns PostgREST's error shape and sets `response.status` (PostgREST answers with
--- that status and commits, as it does for any function that returns). Every other refusal
--- raises and changes nothing.
-
-comment on column app.sessions.late_after_minutes is
-  'Grace period: a check-in up to this many minutes after starts_at counts as present, later as late.';
-
-create table app.checkin_attempts (
-  session_id uuid not null references app.sessions (id) on delete cascade,
-  user_id uuid not null references app.profiles (user_id) on delete cascade,
-  attempts int not null default 0,
-  last_at timestamptz not null default now(),
-  primary key (session_id, user_id)
-);
-
-comment on table app.checkin_attempts is
-  'Codes a member has tried at a session (written only by app.check_in). At app.checkin_max_attempts() the member must ask the organiser.';
-
--- indexes -----------------------------------------------------------------------------------
-create index checkin_attempts_user_id_idx on app.checkin_attempts (user_id);
-
--- RLS ---------------------------------------------------------------------------------------
-alter table app.checkin_attempts enable row level security;
-
-create policy checkin_attempts_select on app.checkin_attempts for select to authenticated using (false);
-
-grant all on app.checkin_attempts to service_role;
 
 -- functions: rules --------------------------------------------------------------------------
 
@@ -1205,60 +1439,6 @@ end
 $$;
 revoke execute on function app.refusal(text, integer, text) from public;
 grant execute on function app.refusal(text, integer, text) to service_role;
-
--- Check-in whose cost does not grow with the audience (#15), and live counts only for those who
--- may read them (#13.5).
---
--- Each session's counts are kept in app.session_tallies by the writes that change them: a
--- check-in or manual mark (checkins), a leave request or decision (leave_requests), and the
--- expected list when the session's organisations or invitees, a roster (memberships) or the tree
--- (organisations.path) change. A check-in is then one indexed update of one row, whatever the
--- audience; only roster and tree changes recount, once per statement and affected session.
--- A check-in's change is computed when its row is written (exact, whatever else the transaction
--- does) but added to the session's one row only at commit (a deferred trigger folds it): the row
--- lock every check-in of a session shares is then held for the commit alone, not for the rest of
--- the request and the client's round trip to COMMIT.
--- The counts are broadcast on attendance:<id>, which only those who run the session may join
--- (the API answers session_counts with 403 to everyone else); session:<id> carries no counts.
-
--- tables ------------------------------------------------------------------------------------
-create table app.session_tallies (
-  session_id uuid primary key references app.sessions (id) on delete cascade,
-  expected int not null default 0,
-  present int not null default 0,
-  late int not null default 0,
-  excused int not null default 0,
-  absent int not null default 0,
-  pending_leave int not null default 0
-);
-
-comment on table app.session_tallies is
-  'Counts of a session kept by triggers (see app.session_recount for their definition): excused = check-ins marked excused + approved leave without a check-in.';
-
-create table app.session_tally_deltas (
-  id bigint generated always as identity primary key,
-  session_id uuid not null,
-  present int not null default 0,
-  late int not null default 0,
-  excused int not null default 0,
-  absent int not null default 0,
-  pending_leave int not null default 0
-);
-
-comment on table app.session_tally_deltas is
-  'A change to a session''s counts written with the row that caused it, folded into app.session_tallies and deleted at commit (empty between transactions).';
-
--- RLS ---------------------------------------------------------------------------------------
-alter table app.session_tallies enable row level security;
-alter table app.session_tally_deltas enable row level security;
-
-create policy session_tally_deltas_select on app.session_tally_deltas for select to authenticated using (false);
-
-grant all on app.session_tally_deltas to service_role;
-
-create policy session_tallies_select on app.session_tallies for select to authenticated using (false);
-
-grant all on app.session_tallies to service_role;
 
 -- functions: the counts ---------------------------------------------------------------------
 
@@ -1309,198 +1489,15 @@ end
 $$;
 revoke execute on function app.tally_expected(uuid[]) from public;
 
--- triggers ----------------------------------------------------------------------------------
-create function app.sessions_new_tally() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  insert into app.session_tallies (session_id) values (new.id) on conflict do nothing;
-  return null;
-end
-$$;
-revoke execute on function app.sessions_new_tally() from public;
-
-create trigger sessions_tally after insert on app.sessions
-  for each row execute function app.sessions_new_tally();
-
--- a check-in (or a manual mark) moves one member between counts; approved leave stops counting
--- as excused once the member has a check-in
-create function app.checkins_tally() returns trigger
-language plpgsql security definer set search_path = '' as $$
-declare
-  v_leave boolean;
-begin
-  if tg_op in ('UPDATE', 'DELETE') then
-    v_leave := exists (select 1 from app.leave_requests l
-                        where l.session_id = old.session_id and l.user_id = old.user_id and l.status = 'approved');
-    insert into app.session_tally_deltas (session_id, present, late, excused, absent)
-    values (old.session_id, -(old.status = 'present')::int, -(old.status = 'late')::int,
-            -(old.status = 'excused')::int + v_leave::int, -(old.status = 'absent')::int);
-  end if;
-  if tg_op in ('INSERT', 'UPDATE') then
-    v_leave := exists (select 1 from app.leave_requests l
-                        where l.session_id = new.session_id and l.user_id = new.user_id and l.status = 'approved');
-    insert into app.session_tally_deltas (session_id, present, late, excused, absent)
-    values (new.session_id, (new.status = 'present')::int, (new.status = 'late')::int,
-            (new.status = 'excused')::int - v_leave::int, (new.status = 'absent')::int);
-  end if;
-  return null;
-end
-$$;
-revoke execute on function app.checkins_tally() from public;
-
-create function app.leave_requests_tally() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  if tg_op in ('UPDATE', 'DELETE') then
-    insert into app.session_tally_deltas (session_id, pending_leave, excused)
-    values (old.session_id, -(old.status = 'pending')::int,
-            -(old.status = 'approved' and not exists (select 1 from app.checkins c
-                where c.session_id = old.session_id and c.user_id = old.user_id))::int);
-  end if;
-  if tg_op in ('INSERT', 'UPDATE') then
-    insert into app.session_tally_deltas (session_id, pending_leave, excused)
-    values (new.session_id, (new.status = 'pending')::int,
-            (new.status = 'approved' and not exists (select 1 from app.checkins c
-                where c.session_id = new.session_id and c.user_id = new.user_id))::int);
-  end if;
-  return null;
-end
-$$;
-revoke execute on function app.leave_requests_tally() from public;
-
--- at commit: one delta into the session's row (taking its lock only now), then gone
-create function app.session_tally_fold() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  update app.session_tallies t set
-    present = t.present + new.present, late = t.late + new.late, excused = t.excused + new.excused,
-    absent = t.absent + new.absent, pending_leave = t.pending_leave + new.pending_leave
-   where t.session_id = new.session_id;
-  delete from app.session_tally_deltas d where d.id = new.id;
-  return null;
-end
-$$;
-revoke execute on function app.session_tally_fold() from public;
-
--- expected lists: once per statement, for the sessions the changed rows touch
-create function app.session_links_tally() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  perform app.tally_expected(array(select distinct x.session_id from changed x));
-  return null;
-end
-$$;
-revoke execute on function app.session_links_tally() from public;
-
--- a membership counts at every session expected of its organisation or one above it
-create function app.memberships_tally() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  perform app.tally_expected(array(
-    select distinct so.session_id
-      from changed x
-      join app.organisations o on o.id = x.org_id
-      join app.session_orgs so on so.org_id = any (o.path)));
-  return null;
-end
-$$;
-revoke execute on function app.memberships_tally() from public;
-
--- a move changes who is below the organisations on the old and the new path
-create function app.organisations_tally() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  perform app.tally_expected(array(
-    select distinct so.session_id
-      from (select o.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path
-            union all
-            select n.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path) p
-      join app.session_orgs so on so.org_id = any (p.path)));
-  return null;
-end
-$$;
-revoke execute on function app.organisations_tally() from public;
-
-create trigger checkins_tally after insert or update or delete on app.checkins
-  for each row execute function app.checkins_tally();
-
-create trigger leave_requests_tally after insert or update or delete on app.leave_requests
-  for each row execute function app.leave_requests_tally();
-
-create constraint trigger session_tally_deltas_fold after insert on app.session_tally_deltas
-  deferrable initially deferred for each row execute function app.session_tally_fold();
-
-create trigger session_orgs_tally_ins after insert on app.session_orgs
-  referencing new table as changed for each statement execute function app.session_links_tally();
-
-create trigger session_orgs_tally_del after delete on app.session_orgs
-  referencing old table as changed for each statement execute function app.session_links_tally();
-
-create trigger session_invitees_tally_ins after insert on app.session_invitees
-  referencing new table as changed for each statement execute function app.session_links_tally();
-
-create trigger session_invitees_tally_del after delete on app.session_invitees
-  referencing old table as changed for each statement execute function app.session_links_tally();
-
-create trigger memberships_tally_ins after insert on app.memberships
-  referencing new table as changed for each statement execute function app.memberships_tally();
-
-create trigger memberships_tally_del after delete on app.memberships
-  referencing old table as changed for each statement execute function app.memberships_tally();
-
--- an update may end a membership or move it: the old and the new organisation both count
-create trigger memberships_tally_upd_old after update on app.memberships
-  referencing old table as changed for each statement execute function app.memberships_tally();
-
-create trigger memberships_tally_upd_new after update on app.memberships
-  referencing new table as changed for each statement execute function app.memberships_tally();
-
-create trigger organisations_tally after update on app.organisations
-  referencing old table as old_rows new table as new_rows for each statement execute function app.organisations_tally();
-
-create function app.tallies_broadcast() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  perform realtime.send(
-    jsonb_build_object('session_id', new.session_id, 'counts', jsonb_build_object(
-      'expected', new.expected, 'present', new.present, 'late', new.late, 'excused', new.excused,
-      'absent', new.absent, 'pending_leave', new.pending_leave)),
-    'attendance', 'attendance:' || new.session_id::text, true);
-  return null;
-end
-$$;
-revoke execute on function app.tallies_broadcast() from public;
-
-create trigger session_tallies_broadcast after update on app.session_tallies
-  for each row when (old is distinct from new) execute function app.tallies_broadcast();
-
--- The helpers every check-in calls, planned once per connection (#15). A SQL function with a SET
--- clause (search_path, which every function here must fix) is never inlined, and PostgreSQL 15
--- plans a non-inlined SQL function again on each call; plpgsql keeps its plans for the session.
-
--- A member moved to another branch keeps the sessions they were expected at (review of #14/#13).
---
--- app.my_session_ids (the sessions RLS lets a member see) follows today's memberships and adds
--- the sessions the member was expected at on the day, so a member moved to another branch keeps
--- the old branch's past sessions in 活动, as the attendance record (app.attendance_facts, by who
--- belonged on the day) counts them there. Such a
--- session's organisation is no longer one the member may read (RLS on app.organisations follows
--- today's memberships, and should: its roster, topics and plans are no longer theirs), so its
--- name comes through app.session_org_name, which gives a name only, only of a session's own or
--- expected organisation, only to someone who may see that session.
-
--- The name of a session's organisation (or one of its expected organisations), which a member
--- who has since moved may no longer read: the name only, never the row.
-create function app.session_org_name(p_session_id uuid, p_org_id uuid) returns text
-language sql stable security definer set search_path = '' as $$
-  select o.name from app.organisations o
-   where o.id = p_org_id
-     and (o.id in (select app.visible_org_ids())
-          or ((exists (select 1 from app.sessions s where s.id = p_session_id and s.org_id = p_org_id)
-               or exists (select 1 from app.session_orgs so where so.session_id = p_session_id and so.org_id = p_org_id))
-              and app.can_see_session(p_session_id)))
-$$;
-revoke execute on function app.session_org_name(uuid, uuid) from public;
-grant execute on function app.session_org_name(uuid, uuid) to authenticated;
+-- grants ------------------------------------------------------------------------------------
+grant select, insert, update on app.sessions to authenticated;
+grant select, insert, delete on app.session_orgs to authenticated;
+grant select, insert, delete on app.session_invitees to authenticated;
+grant select, insert, delete on app.session_readings to authenticated;
+grant select, insert, update on app.checkins to authenticated;
+grant select, insert, update on app.leave_requests to authenticated;
+grant select, insert on app.makeups to authenticated;
+grant all on app.sessions, app.session_secrets, app.session_orgs, app.session_invitees, app.session_readings,
+  app.checkins, app.leave_requests, app.makeups to service_role;
 
 reset check_function_bodies;

@@ -40,6 +40,121 @@ create table app.pending_members (
 
 comment on table app.pending_members is 'Roster rows imported by a secretary, waiting for the person to sign up with that phone number.';
 
+-- A roster import saves its good rows and lists the
+-- bad ones by the row number Excel shows; nothing in its answer tells which phones already have
+-- an account; and a person who already has an account is asked, and must accept, before a
+-- roster row makes them a member (they may belong to another school).
+
+comment on column app.roster_imports.result is 'The answer of the import (saved count, bad rows with reasons), returned again to a retry.';
+
+-- One rule for roster rows and verified phones, where the verified-phone rule and the
+-- invitations meet: a roster row attaches by itself only to a verified
+-- phone whose account belongs to no organisation yet (a new member signing up, or confirming the
+-- number they signed up with). Anyone who already belongs somewhere — a teacher of another school
+-- who adds or changes their phone — is asked instead: the row stays waiting and shows on their
+-- 我的 as an invitation (app.roster_requests_for_me), and only their answer makes them a member.
+
+-- The roster paged (#15): a county's roster is thousands of members, so it comes a page at a
+-- time, in the order it always had (organisation, highest role first, name), keyset-paged by the
+-- last membership of the previous page. The per-organisation counts of the whole roster come with
+-- the first page, so that the group headings stay right while only some members are loaded.
+
+-- The roster paged at the same cost at county and province size (#15).
+--
+-- Sorting the whole subtree's memberships for every page (a window function and tuple filter over
+-- a join of three tables, which no index can serve) ran past the 8 s statement timeout at 50,000
+-- members. The order is organisation (path), highest role first, name, membership id; a page walks the subtree's organisations in path order
+-- on a btree index (a subtree is one contiguous range of it) and takes each organisation's members
+-- already sorted (a branch's few dozen), stopping as soon as the page is full: a page reads what
+-- it shows and the organisations it passes. The per-organisation counts of the first page come
+-- from app.org_member_counts, kept by the writes, not from a count of every membership of the
+-- subtree.
+
+create table app.org_member_counts (
+  org_id uuid primary key references app.organisations (id) on delete cascade,
+  members int not null
+);
+
+comment on table app.org_member_counts is
+  'Active memberships per organisation (no row: none). A summary kept by a trigger on memberships; '
+  'app.org_member_counts_rebuild() recomputes it.';
+
+-- The report's reading and discussion parts, from summaries (#15).
+--
+-- Each member's share of the report is kept as a few facts, and the facts are kept summed per
+-- organisation above the member, so the report reads the rows of its organisations in the period,
+-- whatever the number of members:
+--
+--   app.report_user_facts   per member: what they bring to a report row (the rule, in
+--                           app.report_facts_of: one place)
+--   app.report_user_reach   the organisations a member's facts are summed into (org_reach's
+--                           on_path rows: their organisations and everything above them)
+--   app.report_org_facts    per organisation: the facts of the members at or below it, summed,
+--                           with the number of members behind each
+--
+-- Facts (kind, key, day, prev_day, n); days are Asia/Shanghai days, '-infinity' means "none":
+--   member   —      —           one per member (users = the row's members)
+--   minutes  —      read day    est. minutes of the sections the member read that day (their own
+--                               学时; kept per member, summed into no organisation)
+--   sections —      read day    the number of those sections (the same)
+--   org_minutes  org  read day  est. minutes of the sections read that day while the member belonged
+--                               to org or below it (memberships' during @> read_at, the tree as it
+--                               is now): summed into org itself, not the member's organisations.
+--                               An organisation's reading 学时, for the report and org_study_hours.
+--   org_sections org  read day  the number of those sections (the same)
+--   posts    —      post day    posts that day; prev_day = the member's previous post day, so the
+--                               members who posted in [a, b] are the rows of days in [a, b] whose
+--                               prev_day is before a (a distinct count from summed rows)
+--   topic    topic  post day    the same per topic
+--   done     plan   -infinity   sections of the plan read in all (every member the plan reaches)
+--   done     plan   read day    sections of the plan read that day (done up to p_to = total minus
+--                               the days after p_to)
+--   complete plan   -infinity   one if every section of the plan is read
+--   complete plan   day         the same, on the day the last one was read
+--
+-- Kept by statement triggers on the ticks, posts, sections, plans' readings and organisations,
+-- on app.org_reach (memberships begun, moved or ended, organisations moved), and on the
+-- memberships' periods and the organisations' paths that reach misses (a period edited, the
+-- organisation of an ended membership moved): every path goes
+-- through app.report_refresh(members), which takes the members' old facts out of the sums and puts
+-- the new ones in. supabase/tests/report-summaries.test.ts compares the report with the direct
+-- computation on the seeds and after random writes. A bulk load with triggers off is followed by
+-- select app.report_rebuild().
+
+create table app.report_user_facts (
+  user_id uuid not null,
+  kind text not null,
+  key uuid not null,
+  day date not null,
+  prev_day date not null,
+  n int not null,
+  primary key (user_id, kind, key, day, prev_day)
+);
+comment on table app.report_user_facts is
+  'Per member: their part of the report (see 202612012501 for the kinds), computed by '
+  'app.report_facts_of. A summary kept by triggers.';
+
+create table app.report_user_reach (
+  user_id uuid primary key,
+  orgs uuid[] not null
+);
+comment on table app.report_user_reach is
+  'The organisations a member''s report facts were summed into (their organisations and everything above them).';
+
+create table app.report_org_facts (
+  org_id uuid not null,
+  kind text not null,
+  key uuid not null,
+  day date not null,
+  prev_day date not null,
+  n bigint not null,
+  users int not null,
+  primary key (org_id, kind, key, day, prev_day)
+);
+comment on table app.report_org_facts is
+  'Per organisation: the report facts of the members at or below it, summed (n), and how many members '
+  'brought each (users). Rows may stay at zero. A summary kept by triggers.';
+
 -- indexes -----------------------------------------------------------------------------------
 create index roster_imports_org_id_idx on app.roster_imports (org_id);
 create index roster_imports_created_by_idx on app.roster_imports (created_by);
@@ -50,6 +165,9 @@ create index pending_members_invited_by_idx on app.pending_members (invited_by);
 create index pending_members_attached_user_id_idx on app.pending_members (attached_user_id);
 create index audit_log_at_id_idx on app.audit_log (id desc);
 create index audit_log_action_idx on app.audit_log (action, id desc);
+
+-- a roster page takes one organisation's active members at a time
+create index memberships_active_org_idx on app.memberships (org_id, role) where ended_at is null;
 
 -- triggers ----------------------------------------------------------------------------------
 
@@ -104,6 +222,249 @@ revoke execute on function app.attach_pending_phone(text, uuid) from public;
 create trigger on_auth_user_created_pending_members after insert on auth.users
   for each row execute function app.attach_pending_on_signup();
 
+-- A roster row, and the role it carries, goes only to an account whose phone is verified.
+-- GoTrue inserts the user before any SMS code is checked, so a row attached on insert would let
+-- whoever claimed a secretary's number first become secretary. The row attaches when
+-- phone_confirmed_at is set: on insert (admin-made users
+-- with phone_confirm, autoconfirm), or later when /verify confirms the sign-up (type sms) or a
+-- phone change (type phone_change, which also moves auth.users.phone).
+
+-- A phone that becomes verified (first confirmation, or a confirmed change to a new number):
+-- attach its waiting rows, and make it the contact phone secretaries see.
+create function app.attach_pending_on_phone_confirmed() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if coalesce(new.phone, '') = '' or new.phone_confirmed_at is null then
+    return new;
+  end if;
+  if old.phone_confirmed_at is not null and old.phone is not distinct from new.phone then
+    return new;
+  end if;
+  update app.profile_contacts set phone = new.phone where user_id = new.id and phone is distinct from new.phone;
+  perform app.attach_pending_phone(new.phone, new.id);
+  return new;
+end
+$$;
+revoke execute on function app.attach_pending_on_phone_confirmed() from public;
+
+create trigger on_auth_user_phone_confirmed_pending_members after update of phone, phone_confirmed_at on auth.users
+  for each row execute function app.attach_pending_on_phone_confirmed();
+
+create function app.memberships_member_counts() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if tg_op = 'INSERT' then
+    perform app.org_member_counts_apply((
+      select jsonb_object_agg(x.org_id, x.n) from (
+        select n.org_id, count(*) as n from new_rows n where n.ended_at is null group by 1) x));
+  elsif tg_op = 'DELETE' then
+    perform app.org_member_counts_apply((
+      select jsonb_object_agg(x.org_id, x.n) from (
+        select o.org_id, -count(*) as n from old_rows o where o.ended_at is null group by 1) x));
+  else
+    perform app.org_member_counts_apply((
+      select jsonb_object_agg(x.org_id, x.n) from (
+        select y.org_id, sum(y.n) as n from (
+          select o.org_id, -1 as n from old_rows o where o.ended_at is null
+          union all
+          select n.org_id, 1 from new_rows n where n.ended_at is null) y
+         group by 1) x));
+  end if;
+  return null;
+end
+$$;
+revoke execute on function app.memberships_member_counts() from public;
+
+create trigger memberships_member_counts_ins after insert on app.memberships
+  referencing new table as new_rows for each statement execute function app.memberships_member_counts();
+
+create trigger memberships_member_counts_del after delete on app.memberships
+  referencing old table as old_rows for each statement execute function app.memberships_member_counts();
+
+create trigger memberships_member_counts_upd after update on app.memberships
+  referencing old table as old_rows new table as new_rows for each statement execute function app.memberships_member_counts();
+
+-- ticks added, removed or changed: the readers
+create function app.section_ticks_report() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if tg_op = 'INSERT' then
+    perform app.report_refresh(array(select distinct n.user_id from new_rows n));
+  elsif tg_op = 'DELETE' then
+    perform app.report_refresh(array(select distinct o.user_id from old_rows o));
+  else
+    perform app.report_refresh(array(select o.user_id from old_rows o union select n.user_id from new_rows n));
+  end if;
+  return null;
+end
+$$;
+revoke execute on function app.section_ticks_report() from public, anon, authenticated;
+create trigger section_ticks_report_ins after insert on app.section_ticks
+  referencing new table as new_rows for each statement execute function app.section_ticks_report();
+create trigger section_ticks_report_del after delete on app.section_ticks
+  referencing old table as old_rows for each statement execute function app.section_ticks_report();
+create trigger section_ticks_report_upd after update on app.section_ticks
+  referencing old table as old_rows new table as new_rows for each statement execute function app.section_ticks_report();
+
+-- posts written, deleted or moved: their authors (an edit of the text changes nothing counted)
+create function app.posts_report() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if tg_op = 'INSERT' then
+    perform app.report_refresh(array(select distinct n.author_id from new_rows n));
+  elsif tg_op = 'DELETE' then
+    perform app.report_refresh(array(select distinct o.author_id from old_rows o));
+  else
+    perform app.report_refresh(array(
+      select x.author_id from old_rows o join new_rows n on n.id = o.id
+       cross join lateral (values (o.author_id), (n.author_id)) x(author_id)
+       where (o.author_id, o.topic_id, o.created_at, o.deleted_at is null)
+             is distinct from (n.author_id, n.topic_id, n.created_at, n.deleted_at is null)
+       group by x.author_id));
+  end if;
+  return null;
+end
+$$;
+revoke execute on function app.posts_report() from public, anon, authenticated;
+create trigger posts_report_ins after insert on app.posts
+  referencing new table as new_rows for each statement execute function app.posts_report();
+create trigger posts_report_del after delete on app.posts
+  referencing old table as old_rows for each statement execute function app.posts_report();
+create trigger posts_report_upd after update on app.posts
+  referencing old table as old_rows new table as new_rows for each statement execute function app.posts_report();
+
+-- what each member reaches changed (memberships, organisations moved): those members
+create function app.org_reach_report() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if tg_op = 'INSERT' then
+    perform app.report_refresh(array(select distinct n.user_id from new_rows n));
+  else
+    perform app.report_refresh(array(select distinct o.user_id from old_rows o));
+  end if;
+  return null;
+end
+$$;
+revoke execute on function app.org_reach_report() from public, anon, authenticated;
+create trigger org_reach_report_ins after insert on app.org_reach
+  referencing new table as new_rows for each statement execute function app.org_reach_report();
+create trigger org_reach_report_del after delete on app.org_reach
+  referencing old table as old_rows for each statement execute function app.org_reach_report();
+
+-- what app.org_reach does not see but reading while belonging depends on: a membership's period
+-- changed while it stays active or ended (org_reach refreshes the rest), and the organisation of
+-- an ended membership moved in the tree
+create function app.memberships_report() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  perform app.report_refresh(array(
+    select n.user_id from old_rows o join new_rows n on n.id = o.id
+     where (o.joined_at, o.ended_at) is distinct from (n.joined_at, n.ended_at)
+       and (o.user_id, o.org_id, o.role, o.ended_at is null) is not distinct from (n.user_id, n.org_id, n.role, n.ended_at is null)
+     group by n.user_id));
+  return null;
+end
+$$;
+revoke execute on function app.memberships_report() from public, anon, authenticated;
+create trigger memberships_report_upd after update on app.memberships
+  referencing old table as old_rows new table as new_rows for each statement execute function app.memberships_report();
+
+create function app.organisations_report() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  perform app.report_refresh(array(
+    select distinct m.user_id from old_rows o join new_rows n on n.id = o.id
+      join app.memberships m on m.org_id = n.id and m.ended_at is not null
+     where o.path is distinct from n.path));
+  return null;
+end
+$$;
+revoke execute on function app.organisations_report() from public, anon, authenticated;
+create trigger organisations_report_upd after update on app.organisations
+  referencing old table as old_rows new table as new_rows for each statement execute function app.organisations_report();
+
+-- The members whose plan facts depend on these plans: everyone the plans reach.
+create function app.report_plan_users(p_plans uuid[], p_orgs uuid[]) returns uuid[]
+language sql stable security definer set search_path = '' as $$
+  select coalesce(array_agg(distinct r.user_id), '{}')
+    from app.org_reach r
+   where r.on_path
+     and (r.org_id = any (p_orgs)
+          or r.org_id in (select po.org_id from app.plan_orgs po where po.plan_id = any (p_plans)))
+$$;
+revoke execute on function app.report_plan_users(uuid[], uuid[]) from public, anon, authenticated;
+
+-- a plan's readings or organisations changed: everyone it reaches (or reached)
+create function app.plan_parts_report() returns trigger
+language plpgsql security definer set search_path = '' as $$
+declare
+  v_rows jsonb := to_jsonb(array(select to_jsonb(c) from changed c));
+begin
+  perform app.report_refresh(app.report_plan_users(
+    array(select (x ->> 'plan_id')::uuid from jsonb_array_elements(v_rows) x),
+    array(select (x ->> 'org_id')::uuid from jsonb_array_elements(v_rows) x where x ? 'org_id')));
+  return null;
+end
+$$;
+revoke execute on function app.plan_parts_report() from public, anon, authenticated;
+create trigger plan_readings_report_ins after insert on app.plan_readings
+  referencing new table as changed for each statement execute function app.plan_parts_report();
+create trigger plan_readings_report_del after delete on app.plan_readings
+  referencing old table as changed for each statement execute function app.plan_parts_report();
+create trigger plan_readings_report_upd after update on app.plan_readings
+  referencing new table as changed for each statement execute function app.plan_parts_report();
+create trigger plan_orgs_report_ins after insert on app.plan_orgs
+  referencing new table as changed for each statement execute function app.plan_parts_report();
+create trigger plan_orgs_report_del after delete on app.plan_orgs
+  referencing old table as changed for each statement execute function app.plan_parts_report();
+
+-- The members whose facts depend on these sections: their readers, and everyone the plans holding
+-- their readings reach (a plan's section count decides who finished it).
+create function app.report_section_users(p_sections uuid[], p_readings uuid[]) returns uuid[]
+language sql stable security definer set search_path = '' as $$
+  select array(
+    select t.user_id from app.section_ticks t where t.section_id = any (p_sections)
+    union
+    select unnest(app.report_plan_users(app.plans_of_readings(p_readings), '{}')))
+$$;
+revoke execute on function app.report_section_users(uuid[], uuid[]) from public, anon, authenticated;
+
+-- sections added or removed: those members
+create function app.reading_sections_report() returns trigger
+language plpgsql security definer set search_path = '' as $$
+declare
+  v_rows jsonb := to_jsonb(array(select to_jsonb(c) from changed c));
+begin
+  perform app.report_refresh(app.report_section_users(
+    array(select (x ->> 'id')::uuid from jsonb_array_elements(v_rows) x),
+    array(select distinct (x ->> 'reading_id')::uuid from jsonb_array_elements(v_rows) x)));
+  return null;
+end
+$$;
+revoke execute on function app.reading_sections_report() from public, anon, authenticated;
+create trigger reading_sections_report_ins after insert on app.reading_sections
+  referencing new table as changed for each statement execute function app.reading_sections_report();
+create trigger reading_sections_report_del after delete on app.reading_sections
+  referencing old table as changed for each statement execute function app.reading_sections_report();
+
+-- sections changed in what the report counts (minutes, reading; a text edit changes nothing)
+create function app.reading_sections_report_update() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  perform app.report_refresh(app.report_section_users(
+    array(select o.id from old_sections o join new_sections n on n.id = o.id
+           where (o.reading_id, o.est_minutes) is distinct from (n.reading_id, n.est_minutes)),
+    array(select x.reading_id from old_sections o join new_sections n on n.id = o.id
+           cross join lateral (values (o.reading_id), (n.reading_id)) x(reading_id)
+           where o.reading_id <> n.reading_id)));
+  return null;
+end
+$$;
+revoke execute on function app.reading_sections_report_update() from public, anon, authenticated;
+create trigger reading_sections_report_upd after update on app.reading_sections
+  referencing old table as old_sections new table as new_sections for each statement
+  execute function app.reading_sections_report_update();
+
 -- RLS ---------------------------------------------------------------------------------------
 alter table app.roster_imports enable row level security;
 alter table app.pending_members enable row level security;
@@ -124,6 +485,37 @@ create policy pending_members_update on app.pending_members for update to authen
 
 create policy pending_members_delete on app.pending_members for delete to authenticated
   using (org_id in (select app.managed_org_ids()) and attached_at is null);
+
+-- A waiting row is also a request to the verified owner of its phone, if there is one: they
+-- accept (the row attaches) or decline (the row is deleted and the audit log keeps the answer).
+
+-- The phone I have proved with an SMS code, as auth.users stores it; null if none. Crosses RLS
+-- to read auth.users, only for the caller's own row.
+create function app.my_verified_phone() returns text
+language sql stable security definer set search_path = '' as $$
+  select u.phone from auth.users u
+   where u.id = auth.uid() and coalesce(u.phone, '') <> '' and u.phone_confirmed_at is not null
+$$;
+revoke execute on function app.my_verified_phone() from public;
+grant execute on function app.my_verified_phone() to authenticated;
+
+create policy pending_members_select on app.pending_members for select to authenticated
+  using (org_id in (select app.managed_org_ids())
+         or (attached_at is null and phone = (select app.my_verified_phone())));
+
+alter table app.org_member_counts enable row level security;
+
+-- the roster (security invoker) reads the counts of what its caller manages
+create policy org_member_counts_select on app.org_member_counts for select to authenticated
+  using (org_id in (select app.managed_org_ids()));
+
+alter table app.report_user_facts enable row level security;
+alter table app.report_user_reach enable row level security;
+alter table app.report_org_facts enable row level security;
+-- read only inside app.report_data, which checks that the caller manages the root
+create policy report_user_facts_select on app.report_user_facts for select to authenticated using (false);
+create policy report_user_reach_select on app.report_user_reach for select to authenticated using (false);
+create policy report_org_facts_select on app.report_org_facts for select to authenticated using (false);
 
 -- functions: helpers ------------------------------------------------------------------------
 
@@ -942,9 +1334,38 @@ $$;
 revoke execute on function app.check_period(date, date) from public;
 grant execute on function app.check_period(date, date) to authenticated;
 
+-- An organisation's 学时 in a period: the one place both the report and 学时
+-- (study_ledger, so org_study_hours and home_admin) read it. Sessions attended by those expected on
+-- the day (app.attendance_org_sessions); sections read by those who belonged to the organisation,
+-- or below it, when they read (the org_minutes and org_sections facts of app.report_org_facts).
+-- Per month when p_by_month, else one row per organisation (month null): the report wants totals,
+-- and cutting each day to its month was a third of the report's time.
+create function app.org_hours(p_orgs uuid[], p_from date, p_to date, p_by_month boolean)
+returns table (org_id uuid, month date, session_minutes int, sessions int, reading_minutes int, sections int)
+language sql stable security definer set search_path = '' set timezone = 'Asia/Shanghai' as $$
+  select x.org_id, x.month, sum(x.session_minutes)::int, sum(x.sessions)::int, sum(x.reading_minutes)::int,
+         sum(x.sections)::int
+    from (
+      select t.org_id, case when p_by_month then date_trunc('month', t.starts_at)::date end as month,
+             t.attended * t.duration_minutes as session_minutes,
+             t.attended as sessions, 0::bigint as reading_minutes, 0::bigint as sections
+        from unnest(p_orgs) as o(id)
+        join app.attendance_org_sessions t on t.org_id = o.id
+       where t.attended > 0 and t.starts_at >= p_from and t.starts_at < (p_to + 1)
+      union all
+      select f.org_id, case when p_by_month then date_trunc('month', f.day)::date end, 0, 0,
+             case when f.kind = 'org_minutes' then f.n else 0 end, case when f.kind = 'org_sections' then f.n else 0 end
+        from unnest(p_orgs) as o(id)
+        join app.report_org_facts f on f.org_id = o.id
+       where f.kind in ('org_minutes', 'org_sections')
+         and f.key = '00000000-0000-0000-0000-000000000000'::uuid and f.day between p_from and p_to) x
+   group by 1, 2
+$$;
+revoke execute on function app.org_hours(uuid[], date, date, boolean) from public, anon, authenticated;
+
 -- The report of p_root's subtree: organisations, plans, topics; attendance from
--- app.attendance_org_sessions, reading and discussion from app.report_org_facts (same answer as
--- the direct count from the ticks and posts it replaced).
+-- app.attendance_org_sessions, 学时 from app.org_hours, plans' progress and discussion from
+-- app.report_org_facts (same answer as the direct count from the ticks and posts it replaced).
 create function app.report_data(p_root uuid, p_from date, p_to date)
 returns jsonb
 language plpgsql stable security definer set search_path = '' set jit = off
@@ -971,16 +1392,18 @@ begin
     select f.org_id,
            coalesce(sum(f.users) filter (where f.kind = 'member'), 0)::int as members,
            coalesce(sum(f.users) filter (where f.kind = 'posts' and f.prev_day < p_from), 0)::int as posters,
-           coalesce(sum(f.n) filter (where f.kind = 'posts'), 0)::int as posts,
-           coalesce(sum(f.n) filter (where f.kind = 'minutes'), 0)::int as reading_minutes
+           coalesce(sum(f.n) filter (where f.kind = 'posts'), 0)::int as posts
       from (select x.* from app.report_org_facts x
              where x.org_id in (select orgs.id from orgs) and x.kind = 'member' and x.key = '00000000-0000-0000-0000-000000000000'::uuid and x.day = '-infinity'::date
             union all
             select x.* from app.report_org_facts x
-             where x.org_id in (select orgs.id from orgs) and x.kind in ('posts', 'minutes') and x.key = '00000000-0000-0000-0000-000000000000'::uuid
+             where x.org_id in (select orgs.id from orgs) and x.kind = 'posts' and x.key = '00000000-0000-0000-0000-000000000000'::uuid
                and x.day between p_from and p_to) f
      group by 1),
   org_att as (select x.* from app.report_attendance(p_root, p_from, p_to) x),
+  org_hours as (
+    select h.org_id, h.session_minutes, h.reading_minutes
+      from app.org_hours(array(select orgs.id from orgs), p_from, p_to, false) h),
   -- per (organisation, plan): the totals, less what was read after p_to
   plan_rows as (
     select f.org_id, f.key as plan_id,
@@ -1026,7 +1449,7 @@ begin
           'depth', cardinality(r.path) - cardinality(root.path),
           'members', coalesce(st.members, 0), 'pending', coalesce(op.pending, 0),
           'posters', coalesce(st.posters, 0), 'posts', coalesce(st.posts, 0),
-          'session_minutes', coalesce(oa.session_minutes, 0), 'reading_minutes', coalesce(st.reading_minutes, 0),
+          'session_minutes', coalesce(oh.session_minutes, 0), 'reading_minutes', coalesce(oh.reading_minutes, 0),
           'attendance', coalesce(oa.attendance, '[]'::jsonb), 'expected', coalesce(oa.expected, 0),
           'attended', coalesce(oa.attended, 0),
           'reading', coalesce(orr.reading, '[]'::jsonb), 'read_done', coalesce(orr.done, 0),
@@ -1036,6 +1459,7 @@ begin
         left join org_stats st on st.org_id = r.id
         left join org_pending op on op.org_id = r.id
         left join org_att oa on oa.org_id = r.id
+        left join org_hours oh on oh.org_id = r.id
         left join org_read orr on orr.org_id = r.id), '[]'::jsonb)
   ) into v_result;
   return v_result;
@@ -1070,7 +1494,9 @@ $$;
 revoke execute on function public.report_bureau(date, date) from public, anon;
 grant execute on function public.report_bureau(date, date) to authenticated;
 
--- 学时: sessions from the summary; an organisation's from those who belonged to it at the time.
+-- 学时. A member's: the sessions they attended where expected on the day (app.attendance_facts)
+-- and every section they read (their own minutes and sections facts). An organisation's:
+-- app.org_hours, as the report reads it.
 create function app.study_ledger(p_user uuid, p_org uuid, p_from date, p_to date) returns jsonb
 language plpgsql stable security definer set search_path = '' set timezone = 'Asia/Shanghai' set jit = off as $$
 declare
@@ -1088,46 +1514,38 @@ begin
     union
     select distinct m.user_id from app.memberships m join app.organisations o on o.id = m.org_id
      where p_user is null and m.ended_at is null and o.path @> array[p_org]),
-  -- who belonged to p_org's subtree, and when
-  spans as (
-    select m.user_id, m.during from app.memberships m join app.organisations o on o.id = m.org_id
-     where p_user is null and o.path @> array[p_org]),
-  items as (
-    -- sessions attended where the member was expected on the day (the summary)
-    select date_trunc('month', f.starts_at)::date as month, f.duration_minutes as session_minutes, 0 as reading_minutes,
-           1 as sessions, 0 as sections
+  months as (
+    select date_trunc('month', f.starts_at)::date as month, sum(f.duration_minutes)::int as session_minutes,
+           0 as reading_minutes, count(*)::int as sessions, 0 as sections
       from app.attendance_facts f
      where p_user is not null and f.user_id = p_user and f.checkin_status in ('present', 'late') and not f.cancelled
        and f.starts_at >= p_from and f.starts_at < (p_to + 1)
+     group by 1
     union all
-    select date_trunc('month', f.starts_at)::date, f.duration_minutes, 0, 1, 0
-      from app.attendance_facts f
-     where p_user is null and f.orgs @> array[p_org] and f.checkin_status in ('present', 'late') and not f.cancelled
-       and f.starts_at >= p_from and f.starts_at < (p_to + 1)
+    select date_trunc('month', f.day)::date, 0, sum(f.n) filter (where f.kind = 'minutes')::int, 0,
+           sum(f.n) filter (where f.kind = 'sections')::int
+      from app.report_user_facts f
+     where p_user is not null and f.user_id = p_user and f.kind in ('minutes', 'sections')
+       and f.key = '00000000-0000-0000-0000-000000000000'::uuid and f.day between p_from and p_to
+     group by 1
     union all
-    -- sections read; for an organisation, by those who belonged to it when they read
-    select date_trunc('month', t.read_at)::date, 0, coalesce(s.est_minutes, 0), 0, 1
-      from app.section_ticks t join app.reading_sections s on s.id = t.section_id
-     where p_user is not null and t.user_id = p_user and t.read_at >= p_from and t.read_at < (p_to + 1)
-    union all
-    select date_trunc('month', t.read_at)::date, 0, coalesce(s.est_minutes, 0), 0, 1
-      from app.section_ticks t join app.reading_sections s on s.id = t.section_id
-     where p_user is null and t.read_at >= p_from and t.read_at < (p_to + 1)
-       and exists (select 1 from spans sp where sp.user_id = t.user_id and sp.during @> t.read_at)),
-  months as (
+    select h.month, h.session_minutes, h.reading_minutes, h.sessions, h.sections
+      from app.org_hours(array[p_org], p_from, p_to, true) h
+     where p_user is null),
+  by_month as (
     select month, sum(session_minutes)::int as session_minutes, sum(reading_minutes)::int as reading_minutes,
            sum(sessions)::int as sessions, sum(sections)::int as sections
-      from items group by month)
+      from months group by month)
   select jsonb_build_object(
     'from', p_from, 'to', p_to,
     'members', (select count(*) from users)::int,
-    'session_minutes', coalesce((select sum(session_minutes) from months), 0)::int,
-    'reading_minutes', coalesce((select sum(reading_minutes) from months), 0)::int,
-    'sessions', coalesce((select sum(sessions) from months), 0)::int,
-    'sections', coalesce((select sum(sections) from months), 0)::int,
+    'session_minutes', coalesce((select sum(session_minutes) from by_month), 0)::int,
+    'reading_minutes', coalesce((select sum(reading_minutes) from by_month), 0)::int,
+    'sessions', coalesce((select sum(sessions) from by_month), 0)::int,
+    'sections', coalesce((select sum(sections) from by_month), 0)::int,
     'months', coalesce((select jsonb_agg(jsonb_build_object('month', to_char(month, 'YYYY-MM'),
                  'session_minutes', session_minutes, 'reading_minutes', reading_minutes) order by month)
-                 from months), '[]'::jsonb))
+                 from by_month), '[]'::jsonb))
   into v_result;
   return v_result;
 end
@@ -1175,67 +1593,6 @@ end
 $$;
 revoke execute on function app.home_admin() from public;
 grant execute on function app.home_admin() to authenticated, service_role;
-
--- grants ------------------------------------------------------------------------------------
-grant select, insert on app.roster_imports to authenticated;
-grant select, insert, update, delete on app.pending_members to authenticated;
-grant all on app.roster_imports, app.pending_members to service_role;
-
--- A roster row, and the role it carries, goes only to an account whose phone is verified.
--- GoTrue inserts the user before any SMS code is checked, so a row attached on insert would let
--- whoever claimed a secretary's number first become secretary. The row attaches when
--- phone_confirmed_at is set: on insert (admin-made users
--- with phone_confirm, autoconfirm), or later when /verify confirms the sign-up (type sms) or a
--- phone change (type phone_change, which also moves auth.users.phone).
-
--- A phone that becomes verified (first confirmation, or a confirmed change to a new number):
--- attach its waiting rows, and make it the contact phone secretaries see.
-create function app.attach_pending_on_phone_confirmed() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  if coalesce(new.phone, '') = '' or new.phone_confirmed_at is null then
-    return new;
-  end if;
-  if old.phone_confirmed_at is not null and old.phone is not distinct from new.phone then
-    return new;
-  end if;
-  update app.profile_contacts set phone = new.phone where user_id = new.id and phone is distinct from new.phone;
-  perform app.attach_pending_phone(new.phone, new.id);
-  return new;
-end
-$$;
-revoke execute on function app.attach_pending_on_phone_confirmed() from public;
-
-create trigger on_auth_user_phone_confirmed_pending_members after update of phone, phone_confirmed_at on auth.users
-  for each row execute function app.attach_pending_on_phone_confirmed();
-
--- A roster import saves its good rows and lists the
--- bad ones by the row number Excel shows; nothing in its answer tells which phones already have
--- an account; and a person who already has an account is asked, and must accept, before a
--- roster row makes them a member (they may belong to another school).
-
--- tables ------------------------------------------------------------------------------------
-
-comment on column app.roster_imports.result is 'The answer of the import (saved count, bad rows with reasons), returned again to a retry.';
-
--- A waiting row is also a request to the verified owner of its phone, if there is one: they
--- accept (the row attaches) or decline (the row is deleted and the audit log keeps the answer).
-
--- RLS ---------------------------------------------------------------------------------------
-
--- The phone I have proved with an SMS code, as auth.users stores it; null if none. Crosses RLS
--- to read auth.users, only for the caller's own row.
-create function app.my_verified_phone() returns text
-language sql stable security definer set search_path = '' as $$
-  select u.phone from auth.users u
-   where u.id = auth.uid() and coalesce(u.phone, '') <> '' and u.phone_confirmed_at is not null
-$$;
-revoke execute on function app.my_verified_phone() from public;
-grant execute on function app.my_verified_phone() to authenticated;
-
-create policy pending_members_select on app.pending_members for select to authenticated
-  using (org_id in (select app.managed_org_ids())
-         or (attached_at is null and phone = (select app.my_verified_phone())));
 
 -- functions: requests to join ---------------------------------------------------------------
 
@@ -1334,51 +1691,6 @@ $$;
 revoke execute on function public.roster_request_answer(uuid, boolean) from public, anon;
 grant execute on function public.roster_request_answer(uuid, boolean) to authenticated;
 
--- One rule for roster rows and verified phones, where the verified-phone rule and the
--- invitations meet: a roster row attaches by itself only to a verified
--- phone whose account belongs to no organisation yet (a new member signing up, or confirming the
--- number they signed up with). Anyone who already belongs somewhere — a teacher of another school
--- who adds or changes their phone — is asked instead: the row stays waiting and shows on their
--- 我的 as an invitation (app.roster_requests_for_me), and only their answer makes them a member.
-
--- The roster paged (#15): a county's roster is thousands of members, so it comes a page at a
--- time, in the order it always had (organisation, highest role first, name), keyset-paged by the
--- last membership of the previous page. The per-organisation counts of the whole roster come with
--- the first page, so that the group headings stay right while only some members are loaded.
-
--- The roster paged at the same cost at county and province size (#15).
---
--- Sorting the whole subtree's memberships for every page (a window function and tuple filter over
--- a join of three tables, which no index can serve) ran past the 8 s statement timeout at 50,000
--- members. The order is organisation (path), highest role first, name, membership id; a page walks the subtree's organisations in path order
--- on a btree index (a subtree is one contiguous range of it) and takes each organisation's members
--- already sorted (a branch's few dozen), stopping as soon as the page is full: a page reads what
--- it shows and the organisations it passes. The per-organisation counts of the first page come
--- from app.org_member_counts, kept by the writes, not from a count of every membership of the
--- subtree.
-
--- tables ------------------------------------------------------------------------------------
-create table app.org_member_counts (
-  org_id uuid primary key references app.organisations (id) on delete cascade,
-  members int not null
-);
-
-comment on table app.org_member_counts is
-  'Active memberships per organisation (no row: none). A summary kept by a trigger on memberships; '
-  'app.org_member_counts_rebuild() recomputes it.';
-
-alter table app.org_member_counts enable row level security;
-
--- the roster (security invoker) reads the counts of what its caller manages
-create policy org_member_counts_select on app.org_member_counts for select to authenticated
-  using (org_id in (select app.managed_org_ids()));
-
-grant select on app.org_member_counts to authenticated;
-grant all on app.org_member_counts to service_role;
-
--- a roster page takes one organisation's active members at a time
-create index memberships_active_org_idx on app.memberships (org_id, role) where ended_at is null;
-
 -- functions: the summary --------------------------------------------------------------------
 create function app.org_member_counts_apply(p_delta jsonb) returns void
 language plpgsql security definer set search_path = '' as $$
@@ -1405,119 +1717,6 @@ $$;
 revoke execute on function app.org_member_counts_rebuild() from public;
 grant execute on function app.org_member_counts_rebuild() to service_role;
 
--- triggers ----------------------------------------------------------------------------------
-create function app.memberships_member_counts() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  if tg_op = 'INSERT' then
-    perform app.org_member_counts_apply((
-      select jsonb_object_agg(x.org_id, x.n) from (
-        select n.org_id, count(*) as n from new_rows n where n.ended_at is null group by 1) x));
-  elsif tg_op = 'DELETE' then
-    perform app.org_member_counts_apply((
-      select jsonb_object_agg(x.org_id, x.n) from (
-        select o.org_id, -count(*) as n from old_rows o where o.ended_at is null group by 1) x));
-  else
-    perform app.org_member_counts_apply((
-      select jsonb_object_agg(x.org_id, x.n) from (
-        select y.org_id, sum(y.n) as n from (
-          select o.org_id, -1 as n from old_rows o where o.ended_at is null
-          union all
-          select n.org_id, 1 from new_rows n where n.ended_at is null) y
-         group by 1) x));
-  end if;
-  return null;
-end
-$$;
-revoke execute on function app.memberships_member_counts() from public;
-
-create trigger memberships_member_counts_ins after insert on app.memberships
-  referencing new table as new_rows for each statement execute function app.memberships_member_counts();
-
-create trigger memberships_member_counts_del after delete on app.memberships
-  referencing old table as old_rows for each statement execute function app.memberships_member_counts();
-
-create trigger memberships_member_counts_upd after update on app.memberships
-  referencing old table as old_rows new table as new_rows for each statement execute function app.memberships_member_counts();
-
--- The report's reading and discussion parts, from summaries (#15).
---
--- Each member's share of the report is kept as a few facts, and the facts are kept summed per
--- organisation above the member, so the report reads the rows of its organisations in the period,
--- whatever the number of members:
---
---   app.report_user_facts   per member: what they bring to a report row (the rule, in
---                           app.report_facts_of: one place)
---   app.report_user_reach   the organisations a member's facts are summed into (org_reach's
---                           on_path rows: their organisations and everything above them)
---   app.report_org_facts    per organisation: the facts of the members at or below it, summed,
---                           with the number of members behind each
---
--- Facts (kind, key, day, prev_day, n); days are Asia/Shanghai days, '-infinity' means "none":
---   member   —      —           one per member (users = the row's members)
---   minutes  —      read day    est. minutes of the sections read that day
---   posts    —      post day    posts that day; prev_day = the member's previous post day, so the
---                               members who posted in [a, b] are the rows of days in [a, b] whose
---                               prev_day is before a (a distinct count from summed rows)
---   topic    topic  post day    the same per topic
---   done     plan   -infinity   sections of the plan read in all (every member the plan reaches)
---   done     plan   read day    sections of the plan read that day (done up to p_to = total minus
---                               the days after p_to)
---   complete plan   -infinity   one if every section of the plan is read
---   complete plan   day         the same, on the day the last one was read
---
--- Kept by statement triggers on the ticks, posts, sections, plans' readings and organisations,
--- and on app.org_reach (memberships begun, moved or ended, organisations moved): every path goes
--- through app.report_refresh(members), which takes the members' old facts out of the sums and puts
--- the new ones in. supabase/tests/report-summaries.test.ts compares the report with the direct
--- computation on the seeds and after random writes. A bulk load with triggers off is followed by
--- select app.report_rebuild().
-
--- report summaries: tables -----------------------------------------------------------------------
-
-create table app.report_user_facts (
-  user_id uuid not null,
-  kind text not null,
-  key uuid not null,
-  day date not null,
-  prev_day date not null,
-  n int not null,
-  primary key (user_id, kind, key, day, prev_day)
-);
-comment on table app.report_user_facts is
-  'Per member: their part of the report (see 202612012501 for the kinds), computed by '
-  'app.report_facts_of. A summary kept by triggers.';
-
-create table app.report_user_reach (
-  user_id uuid primary key,
-  orgs uuid[] not null
-);
-comment on table app.report_user_reach is
-  'The organisations a member''s report facts were summed into (their organisations and everything above them).';
-
-create table app.report_org_facts (
-  org_id uuid not null,
-  kind text not null,
-  key uuid not null,
-  day date not null,
-  prev_day date not null,
-  n bigint not null,
-  users int not null,
-  primary key (org_id, kind, key, day, prev_day)
-);
-comment on table app.report_org_facts is
-  'Per organisation: the report facts of the members at or below it, summed (n), and how many members '
-  'brought each (users). Rows may stay at zero. A summary kept by triggers.';
-
-alter table app.report_user_facts enable row level security;
-alter table app.report_user_reach enable row level security;
-alter table app.report_org_facts enable row level security;
--- read only inside app.report_data, which checks that the caller manages the root
-create policy report_user_facts_select on app.report_user_facts for select to authenticated using (false);
-create policy report_user_reach_select on app.report_user_reach for select to authenticated using (false);
-create policy report_org_facts_select on app.report_org_facts for select to authenticated using (false);
-grant all on app.report_user_facts, app.report_user_reach, app.report_org_facts to service_role;
-
 -- functions: the rule -----------------------------------------------------------------------
 
 -- The facts of some members, from the ticks, posts and plans (the one place the report's
@@ -1539,6 +1738,13 @@ begin
     select t.user_id, s.reading_id, t.section_id, t.read_at, t.read_at::date as day, s.est_minutes
       from app.section_ticks t join app.reading_sections s on s.id = t.section_id
      where t.user_id = any (p_users)),
+  -- each section read, once for every organisation the reader belonged to, or below, when they read
+  read_in as (
+    select distinct rd.user_id, rd.section_id, rd.day, rd.est_minutes, a.org_id
+      from read rd
+      join app.memberships m on m.user_id = rd.user_id and m.during @> rd.read_at
+      join app.organisations o on o.id = m.org_id
+      cross join lateral unnest(o.path) as a(org_id)),
   post_days as (
     select p.author_id as user_id, p.topic_id, p.created_at::date as day, count(*)::int as n
       from app.posts p
@@ -1572,6 +1778,15 @@ begin
   select rd.user_id, 'minutes', nil.id, rd.day, nil.none, coalesce(sum(rd.est_minutes), 0)::int
     from read rd, nil group by rd.user_id, rd.day, nil.id, nil.none
   union all
+  select rd.user_id, 'sections', nil.id, rd.day, nil.none, count(*)::int
+    from read rd, nil group by rd.user_id, rd.day, nil.id, nil.none
+  union all
+  select ri.user_id, 'org_minutes', ri.org_id, ri.day, nil.none, coalesce(sum(ri.est_minutes), 0)::int
+    from read_in ri, nil group by ri.user_id, ri.org_id, ri.day, nil.none
+  union all
+  select ri.user_id, 'org_sections', ri.org_id, ri.day, nil.none, count(*)::int
+    from read_in ri, nil group by ri.user_id, ri.org_id, ri.day, nil.none
+  union all
   select d.user_id, 'posts', nil.id, d.day, coalesce(lag(d.day) over (partition by d.user_id order by d.day), nil.none), d.n
     from day_posts d, nil
   union all
@@ -1588,6 +1803,7 @@ begin
    where pd.sections > 0 and pd.n >= pd.sections;
 end
 $$;
+revoke execute on function app.report_facts_of(uuid[]) from public, anon, authenticated;
 
 -- functions: keeping the summary ------------------------------------------------------------
 
@@ -1607,11 +1823,14 @@ begin
     set n = t.n + excluded.n, users = t.users + excluded.users;
 end
 $$;
+revoke execute on function app.report_org_facts_apply(jsonb) from public, anon, authenticated;
 
--- The members' facts recomputed and the organisations' sums changed by the difference: for a
--- member who reaches the same organisations as before (a tick, a post), only the facts that
--- changed, in those organisations; otherwise the old facts out of the old organisations and the
--- new ones into the new.
+-- The members' facts recomputed and the organisations' sums changed by the difference. Facts
+-- summed into the member's organisations: for a member who reaches the same organisations as
+-- before (a tick, a post), only the facts that changed, in those organisations; otherwise the old
+-- facts out of the old organisations and the new ones into the new. Facts of reading while
+-- belonging (org_minutes, org_sections): the change, into the organisation the fact names. The
+-- member's own (minutes, sections): kept per member only.
 create function app.report_refresh(p_users uuid[]) returns void
 language plpgsql security definer set search_path = '' set plan_cache_mode = force_generic_plan as $$
 declare
@@ -1633,21 +1852,28 @@ begin
     select coalesce(n.user_id, o.user_id) as user_id, coalesce(n.kind, o.kind) as kind, coalesce(n.key, o.key) as key,
            coalesce(n.day, o.day) as day, coalesce(n.prev_day, o.prev_day) as prev_day,
            coalesce(n.n, 0) - coalesce(o.n, 0) as n, (n.user_id is not null)::int - (o.user_id is not null)::int as users
-      from (select * from newf where newf.user_id in (select same.user_id from same)) n
-      full join (select * from oldf where oldf.user_id in (select same.user_id from same)) o
+      from (select * from newf where newf.user_id in (select same.user_id from same) or newf.kind in ('org_minutes', 'org_sections')) n
+      full join (select * from oldf where oldf.user_id in (select same.user_id from same) or oldf.kind in ('org_minutes', 'org_sections')) o
         on o.user_id = n.user_id and o.kind = n.kind and o.key = n.key and o.day = n.day and o.prev_day = n.prev_day),
+  summed as (select * from diff where diff.kind not in ('minutes', 'sections', 'org_minutes', 'org_sections')),
   contrib as (
     select a.org_id, d.kind, d.key, d.day, d.prev_day, d.n::bigint as n, d.users
-      from diff d join same s on s.user_id = d.user_id cross join lateral unnest(s.orgs) as a(org_id)
+      from summed d join same s on s.user_id = d.user_id cross join lateral unnest(s.orgs) as a(org_id)
      where d.n <> 0 or d.users <> 0
     union all
     select a.org_id, o.kind, o.key, o.day, o.prev_day, -o.n::bigint, -1
       from oldf o join oldr r on r.user_id = o.user_id cross join lateral unnest(r.orgs) as a(org_id)
      where o.user_id not in (select same.user_id from same)
+       and o.kind not in ('minutes', 'sections', 'org_minutes', 'org_sections')
     union all
     select a.org_id, n.kind, n.key, n.day, n.prev_day, n.n::bigint, 1
       from newf n join newr r on r.user_id = n.user_id cross join lateral unnest(r.orgs) as a(org_id)
-     where n.user_id not in (select same.user_id from same))
+     where n.user_id not in (select same.user_id from same)
+       and n.kind not in ('minutes', 'sections', 'org_minutes', 'org_sections')
+    union all
+    select d.key, d.kind, '00000000-0000-0000-0000-000000000000'::uuid, d.day, d.prev_day, d.n::bigint, d.users
+      from diff d
+     where d.kind in ('org_minutes', 'org_sections') and (d.n <> 0 or d.users <> 0))
   select (select jsonb_agg(to_jsonb(newf)) from newf),
          (select jsonb_agg(to_jsonb(x)) from (
             select c.org_id, c.kind, c.key, c.day, c.prev_day, sum(c.n) as n, sum(c.users) as users
@@ -1674,6 +1900,8 @@ begin
      and t.users = 0 and t.n = 0;
 end
 $$;
+revoke execute on function app.report_refresh(uuid[]) from public, anon, authenticated;
+grant execute on function app.report_refresh(uuid[]) to service_role;
 
 -- The whole summary from the rule (the backfill; benchmarks after bulk loading with triggers off).
 create function app.report_rebuild() returns void
@@ -1685,156 +1913,15 @@ begin
   perform app.report_refresh(array(select p.user_id from app.profiles p));
 end
 $$;
+revoke execute on function app.report_rebuild() from public, anon, authenticated;
+grant execute on function app.report_rebuild() to service_role;
 
--- triggers ----------------------------------------------------------------------------------
-
--- ticks added, removed or changed: the readers
-create function app.section_ticks_report() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  if tg_op = 'INSERT' then
-    perform app.report_refresh(array(select distinct n.user_id from new_rows n));
-  elsif tg_op = 'DELETE' then
-    perform app.report_refresh(array(select distinct o.user_id from old_rows o));
-  else
-    perform app.report_refresh(array(select o.user_id from old_rows o union select n.user_id from new_rows n));
-  end if;
-  return null;
-end
-$$;
-create trigger section_ticks_report_ins after insert on app.section_ticks
-  referencing new table as new_rows for each statement execute function app.section_ticks_report();
-create trigger section_ticks_report_del after delete on app.section_ticks
-  referencing old table as old_rows for each statement execute function app.section_ticks_report();
-create trigger section_ticks_report_upd after update on app.section_ticks
-  referencing old table as old_rows new table as new_rows for each statement execute function app.section_ticks_report();
-
--- posts written, deleted or moved: their authors (an edit of the text changes nothing counted)
-create function app.posts_report() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  if tg_op = 'INSERT' then
-    perform app.report_refresh(array(select distinct n.author_id from new_rows n));
-  elsif tg_op = 'DELETE' then
-    perform app.report_refresh(array(select distinct o.author_id from old_rows o));
-  else
-    perform app.report_refresh(array(
-      select x.author_id from old_rows o join new_rows n on n.id = o.id
-       cross join lateral (values (o.author_id), (n.author_id)) x(author_id)
-       where (o.author_id, o.topic_id, o.created_at, o.deleted_at is null)
-             is distinct from (n.author_id, n.topic_id, n.created_at, n.deleted_at is null)
-       group by x.author_id));
-  end if;
-  return null;
-end
-$$;
-create trigger posts_report_ins after insert on app.posts
-  referencing new table as new_rows for each statement execute function app.posts_report();
-create trigger posts_report_del after delete on app.posts
-  referencing old table as old_rows for each statement execute function app.posts_report();
-create trigger posts_report_upd after update on app.posts
-  referencing old table as old_rows new table as new_rows for each statement execute function app.posts_report();
-
--- what each member reaches changed (memberships, organisations moved): those members
-create function app.org_reach_report() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  if tg_op = 'INSERT' then
-    perform app.report_refresh(array(select distinct n.user_id from new_rows n));
-  else
-    perform app.report_refresh(array(select distinct o.user_id from old_rows o));
-  end if;
-  return null;
-end
-$$;
-create trigger org_reach_report_ins after insert on app.org_reach
-  referencing new table as new_rows for each statement execute function app.org_reach_report();
-create trigger org_reach_report_del after delete on app.org_reach
-  referencing old table as old_rows for each statement execute function app.org_reach_report();
-
--- The members whose plan facts depend on these plans: everyone the plans reach.
-create function app.report_plan_users(p_plans uuid[], p_orgs uuid[]) returns uuid[]
-language sql stable security definer set search_path = '' as $$
-  select coalesce(array_agg(distinct r.user_id), '{}')
-    from app.org_reach r
-   where r.on_path
-     and (r.org_id = any (p_orgs)
-          or r.org_id in (select po.org_id from app.plan_orgs po where po.plan_id = any (p_plans)))
-$$;
-
--- a plan's readings or organisations changed: everyone it reaches (or reached)
-create function app.plan_parts_report() returns trigger
-language plpgsql security definer set search_path = '' as $$
-declare
-  v_rows jsonb := to_jsonb(array(select to_jsonb(c) from changed c));
-begin
-  perform app.report_refresh(app.report_plan_users(
-    array(select (x ->> 'plan_id')::uuid from jsonb_array_elements(v_rows) x),
-    array(select (x ->> 'org_id')::uuid from jsonb_array_elements(v_rows) x where x ? 'org_id')));
-  return null;
-end
-$$;
-create trigger plan_readings_report_ins after insert on app.plan_readings
-  referencing new table as changed for each statement execute function app.plan_parts_report();
-create trigger plan_readings_report_del after delete on app.plan_readings
-  referencing old table as changed for each statement execute function app.plan_parts_report();
-create trigger plan_readings_report_upd after update on app.plan_readings
-  referencing new table as changed for each statement execute function app.plan_parts_report();
-create trigger plan_orgs_report_ins after insert on app.plan_orgs
-  referencing new table as changed for each statement execute function app.plan_parts_report();
-create trigger plan_orgs_report_del after delete on app.plan_orgs
-  referencing old table as changed for each statement execute function app.plan_parts_report();
-
--- The members whose facts depend on these sections: their readers, and everyone the plans holding
--- their readings reach (a plan's section count decides who finished it).
-create function app.report_section_users(p_sections uuid[], p_readings uuid[]) returns uuid[]
-language sql stable security definer set search_path = '' as $$
-  select array(
-    select t.user_id from app.section_ticks t where t.section_id = any (p_sections)
-    union
-    select unnest(app.report_plan_users(app.plans_of_readings(p_readings), '{}')))
-$$;
-
--- sections added or removed: those members
-create function app.reading_sections_report() returns trigger
-language plpgsql security definer set search_path = '' as $$
-declare
-  v_rows jsonb := to_jsonb(array(select to_jsonb(c) from changed c));
-begin
-  perform app.report_refresh(app.report_section_users(
-    array(select (x ->> 'id')::uuid from jsonb_array_elements(v_rows) x),
-    array(select distinct (x ->> 'reading_id')::uuid from jsonb_array_elements(v_rows) x)));
-  return null;
-end
-$$;
-create trigger reading_sections_report_ins after insert on app.reading_sections
-  referencing new table as changed for each statement execute function app.reading_sections_report();
-create trigger reading_sections_report_del after delete on app.reading_sections
-  referencing old table as changed for each statement execute function app.reading_sections_report();
-
--- sections changed in what the report counts (minutes, reading; a text edit changes nothing)
-create function app.reading_sections_report_update() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  perform app.report_refresh(app.report_section_users(
-    array(select o.id from old_sections o join new_sections n on n.id = o.id
-           where (o.reading_id, o.est_minutes) is distinct from (n.reading_id, n.est_minutes)),
-    array(select x.reading_id from old_sections o join new_sections n on n.id = o.id
-           cross join lateral (values (o.reading_id), (n.reading_id)) x(reading_id)
-           where o.reading_id <> n.reading_id)));
-  return null;
-end
-$$;
-create trigger reading_sections_report_upd after update on app.reading_sections
-  referencing old table as old_sections new table as new_sections for each statement
-  execute function app.reading_sections_report_update();
-
--- report summaries: grants -----------------------------------------------------------------------
-
-revoke execute on function app.report_facts_of(uuid[]), app.report_org_facts_apply(jsonb), app.report_refresh(uuid[]),
-  app.report_rebuild(), app.report_plan_users(uuid[], uuid[]), app.section_ticks_report(), app.posts_report(),
-  app.org_reach_report(), app.plan_parts_report(), app.reading_sections_report(),
-  app.reading_sections_report_update(), app.report_section_users(uuid[], uuid[]) from public, anon, authenticated;
-grant execute on function app.report_rebuild(), app.report_refresh(uuid[]) to service_role;
+-- grants ------------------------------------------------------------------------------------
+grant select, insert on app.roster_imports to authenticated;
+grant select, insert, update, delete on app.pending_members to authenticated;
+grant all on app.roster_imports, app.pending_members to service_role;
+grant select on app.org_member_counts to authenticated;
+grant all on app.org_member_counts to service_role;
+grant all on app.report_user_facts, app.report_user_reach, app.report_org_facts to service_role;
 
 reset check_function_bodies;

@@ -146,6 +146,57 @@ grant execute on function app.research_articles_guard() to authenticated, servic
 create trigger research_articles_guard before update on app.research_articles
   for each row execute function app.research_articles_guard();
 
+-- Every path that turns a roster row into a membership (sign-up with a verified phone, an
+-- accepted invitation) marks the row attached after making the membership; the flag follows here
+-- once, so no attach function needs to know about it.
+create function app.pending_members_carry_cadre() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  update app.memberships m set is_cadre = true
+   where m.org_id = new.org_id and m.user_id = new.attached_user_id and m.ended_at is null and not m.is_cadre;
+  return new;
+end
+$$;
+revoke execute on function app.pending_members_carry_cadre() from public;
+
+create trigger pending_members_carry_cadre after update of attached_at on app.pending_members
+  for each row when (old.attached_at is null and new.attached_at is not null and new.is_cadre)
+  execute function app.pending_members_carry_cadre();
+
+-- Retire a topic (or bring it back), by whoever may edit it.
+create function public.research_topic_retire(p_id uuid, p_retired boolean default true) returns jsonb
+language plpgsql security invoker set search_path = '' as $$
+declare
+  v_t app.research_topics;
+begin
+  perform app.require_user();
+  if p_retired is null then
+    raise exception using message = 'research.decision_invalid', errcode = 'P0001';
+  end if;
+  -- read first, not locked: a lock needs the update policy, and a member who may read the topic
+  -- but not change it is told so rather than that it does not exist
+  select * into v_t from app.research_topics t where t.id = p_id;
+  if not found then
+    raise exception using message = 'research.topic_not_found', errcode = 'PT404';
+  elsif not app.can_manage(v_t.org_id) then
+    raise exception using message = 'research.not_allowed', errcode = '42501';
+  end if;
+  -- only the call that changes it is audited (a retry, or a concurrent twin, finds it done)
+  update app.research_topics t set retired_at = case when p_retired then now() end
+   where t.id = p_id and (t.retired_at is not null) <> p_retired
+  returning * into v_t;
+  if found then
+    perform app.audit(v_t.org_id, case when p_retired then 'research.retire_topic' else 'research.restore_topic' end, p_id,
+      jsonb_build_object('title', v_t.title));
+  else
+    select * into v_t from app.research_topics t where t.id = p_id;
+  end if;
+  return jsonb_build_object('id', v_t.id, 'retired_at', v_t.retired_at);
+end
+$$;
+revoke execute on function public.research_topic_retire(uuid, boolean) from public, anon;
+grant execute on function public.research_topic_retire(uuid, boolean) to authenticated;
+
 -- RLS ---------------------------------------------------------------------------------------
 alter table app.research_topics enable row level security;
 alter table app.research_topic_sessions enable row level security;
@@ -883,59 +934,6 @@ grant all on app.research_topics, app.research_topic_sessions, app.research_arti
 
 comment on column app.research_topics.retired_at is 'Set when the publisher retires the topic: no longer offered for new articles or sessions; kept for those that have it.';
 comment on column app.pending_members.is_cadre is 'From the roster file''s 副校级以上干部 column: copied to the membership when the row attaches.';
-
--- triggers ----------------------------------------------------------------------------------
-
--- Every path that turns a roster row into a membership (sign-up with a verified phone, an
--- accepted invitation) marks the row attached after making the membership; the flag follows here
--- once, so no attach function needs to know about it.
-create function app.pending_members_carry_cadre() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  update app.memberships m set is_cadre = true
-   where m.org_id = new.org_id and m.user_id = new.attached_user_id and m.ended_at is null and not m.is_cadre;
-  return new;
-end
-$$;
-revoke execute on function app.pending_members_carry_cadre() from public;
-
-create trigger pending_members_carry_cadre after update of attached_at on app.pending_members
-  for each row when (old.attached_at is null and new.attached_at is not null and new.is_cadre)
-  execute function app.pending_members_carry_cadre();
-
--- Retire a topic (or bring it back), by whoever may edit it.
-create function public.research_topic_retire(p_id uuid, p_retired boolean default true) returns jsonb
-language plpgsql security invoker set search_path = '' as $$
-declare
-  v_t app.research_topics;
-begin
-  perform app.require_user();
-  if p_retired is null then
-    raise exception using message = 'research.decision_invalid', errcode = 'P0001';
-  end if;
-  -- read first, not locked: a lock needs the update policy, and a member who may read the topic
-  -- but not change it is told so rather than that it does not exist
-  select * into v_t from app.research_topics t where t.id = p_id;
-  if not found then
-    raise exception using message = 'research.topic_not_found', errcode = 'PT404';
-  elsif not app.can_manage(v_t.org_id) then
-    raise exception using message = 'research.not_allowed', errcode = '42501';
-  end if;
-  -- only the call that changes it is audited (a retry, or a concurrent twin, finds it done)
-  update app.research_topics t set retired_at = case when p_retired then now() end
-   where t.id = p_id and (t.retired_at is not null) <> p_retired
-  returning * into v_t;
-  if found then
-    perform app.audit(v_t.org_id, case when p_retired then 'research.retire_topic' else 'research.restore_topic' end, p_id,
-      jsonb_build_object('title', v_t.title));
-  else
-    select * into v_t from app.research_topics t where t.id = p_id;
-  end if;
-  return jsonb_build_object('id', v_t.id, 'retired_at', v_t.retired_at);
-end
-$$;
-revoke execute on function public.research_topic_retire(uuid, boolean) from public, anon;
-grant execute on function public.research_topic_retire(uuid, boolean) to authenticated;
 
 -- functions: the import's column ------------------------------------------------------------
 

@@ -20,6 +20,7 @@
 -- body, which may read a table that a later part of this file or a later area makes.
 set check_function_bodies = off;
 
+-- tables ------------------------------------------------------------------------------------
 comment on column app.memberships.during is
   'The period the member belonged: [joined_at, ended_at). "Belonged at t" is during @> t, everywhere.';
 
@@ -45,6 +46,35 @@ comment on table app.attendance_facts is
   'and everything above it for every membership that brought them (the report rows they count in). '
   'A summary kept by triggers; app.attendance_rebuild() recomputes it.';
 
+-- Attendance per organisation rolled up through the tree (#15).
+--
+-- app.attendance_facts holds one row per (session, expected member); rather than grouping every
+-- fact in the period and spreading it over the organisations above the member, the report reads
+-- app.attendance_org_sessions, that spreading done by the writes: one row per (organisation,
+-- session) with the expected, attended and excused members it counts for that organisation's
+-- report row, so the report reads (organisations × sessions in the period) rows whatever the
+-- number of members. Kept by statement triggers on attendance_facts from their transition tables
+-- (a check-in: the few rows of the member's organisations; a roster or session change: one set
+-- statement). supabase/tests/attendance.test.ts compares it with the facts and the report with the
+-- direct computation, on the seeds and after random writes.
+
+create table app.attendance_org_sessions (
+  org_id uuid not null,
+  session_id uuid not null,
+  kind text not null,
+  starts_at timestamptz not null,
+  duration_minutes int not null,
+  expected int not null,
+  attended int not null,
+  excused int not null,
+  primary key (org_id, session_id)
+);
+
+comment on table app.attendance_org_sessions is
+  'Per (organisation, session): the not-cancelled facts whose orgs hold the organisation — expected, '
+  'attended (present or late), excused — with the session''s kind, start and duration. A summary of '
+  'app.attendance_facts kept by triggers.';
+
 -- indexes -----------------------------------------------------------------------------------
 
 -- ended memberships too: "who belonged then" looks a user's history up
@@ -52,6 +82,8 @@ create index memberships_user_during_idx on app.memberships (user_id);
 create index attendance_facts_user_idx on app.attendance_facts (user_id, starts_at);
 create index attendance_facts_starts_idx on app.attendance_facts (starts_at);
 create index attendance_facts_org_id_idx on app.attendance_facts (org_id);
+
+create index attendance_org_sessions_org_starts_idx on app.attendance_org_sessions (org_id, starts_at);
 
 -- the rule ----------------------------------------------------------------------------------
 
@@ -78,7 +110,9 @@ alter table app.attendance_facts enable row level security;
 
 create policy attendance_facts_select on app.attendance_facts for select to authenticated using (false);
 
-grant all on app.attendance_facts to service_role;
+alter table app.attendance_org_sessions enable row level security;
+
+create policy attendance_org_sessions_select on app.attendance_org_sessions for select to authenticated using (false);
 
 -- functions: the summary --------------------------------------------------------------------
 
@@ -133,6 +167,49 @@ end
 $$;
 revoke execute on function app.attendance_rebuild() from public;
 grant execute on function app.attendance_rebuild() to service_role;
+
+-- Adds signed per-(organisation, session) changes: rows with fresh = true carry the session's
+-- current kind, start and duration (a fact written now); the others only take counts away.
+create function app.attendance_org_sessions_apply(p_delta jsonb) returns void
+language plpgsql security definer set search_path = '' as $$
+begin
+  if p_delta is null then
+    return;
+  end if;
+  -- The rows to change are locked first, all in key order: the update below locks in whatever
+  -- order its join yields, so two check-ins of different schools took the county's and the
+  -- bureau's rows of their session in opposite orders and deadlocked. Rows still missing are
+  -- inserted (and so locked) in key order too, after these.
+  perform 1 from app.attendance_org_sessions t
+    join (select distinct x.org_id, x.session_id from jsonb_to_recordset(p_delta) as x(org_id uuid, session_id uuid)) d
+      on t.org_id = d.org_id and t.session_id = d.session_id
+   order by t.org_id, t.session_id
+     for update of t;
+  with d as (
+    select x.org_id, x.session_id, sum(x.expected)::int as expected, sum(x.attended)::int as attended,
+           sum(x.excused)::int as excused
+      from jsonb_to_recordset(p_delta) as x(org_id uuid, session_id uuid, expected int, attended int, excused int, fresh boolean)
+     where not x.fresh group by 1, 2
+  )
+  update app.attendance_org_sessions t
+     set expected = t.expected + d.expected, attended = t.attended + d.attended, excused = t.excused + d.excused
+    from d where t.org_id = d.org_id and t.session_id = d.session_id;
+  insert into app.attendance_org_sessions as t (org_id, session_id, kind, starts_at, duration_minutes, expected, attended, excused)
+  select x.org_id, x.session_id, x.kind, x.starts_at, x.duration_minutes, x.expected, x.attended, x.excused
+    from jsonb_to_recordset(p_delta) as x(org_id uuid, session_id uuid, kind text, starts_at timestamptz,
+                                          duration_minutes int, expected int, attended int, excused int, fresh boolean)
+   where x.fresh
+   order by x.org_id, x.session_id
+  on conflict (org_id, session_id) do update
+    set expected = t.expected + excluded.expected, attended = t.attended + excluded.attended,
+        excused = t.excused + excluded.excused,
+        kind = excluded.kind, starts_at = excluded.starts_at, duration_minutes = excluded.duration_minutes;
+  delete from app.attendance_org_sessions t
+   using (select distinct x.org_id, x.session_id from jsonb_to_recordset(p_delta) as x(org_id uuid, session_id uuid)) d
+   where t.org_id = d.org_id and t.session_id = d.session_id and t.expected = 0 and t.attended = 0 and t.excused = 0;
+end
+$$;
+revoke execute on function app.attendance_org_sessions_apply(jsonb) from public;
 
 -- triggers ----------------------------------------------------------------------------------
 
@@ -286,122 +363,6 @@ revoke execute on function app.sessions_attendance_facts() from public;
 create trigger sessions_attendance_facts after update on app.sessions
   for each row execute function app.sessions_attendance_facts();
 
--- functions: the reader ---------------------------------------------------------------------
-
--- The report's attendance and session 学时 per organisation of p_root's subtree: the
--- subtree's rows of the summary in the period.
-create function app.report_attendance(p_root uuid, p_from date, p_to date)
-returns table (org_id uuid, attendance jsonb, expected int, attended int, session_minutes int)
-language plpgsql stable security definer set search_path = '' set timezone = 'Asia/Shanghai' set jit = off as $$
-begin
-  return query
-  with k as (
-    select t.org_id, t.kind,
-           coalesce(sum(t.expected) filter (where t.starts_at <= now()), 0)::int as expected,
-           coalesce(sum(t.attended) filter (where t.starts_at <= now()), 0)::int as attended,
-           coalesce(sum(t.excused) filter (where t.starts_at <= now()), 0)::int as excused,
-           coalesce(sum(t.attended * t.duration_minutes), 0)::int as minutes
-      from app.organisations o
-      join app.attendance_org_sessions t on t.org_id = o.id
-     where o.path @> array[p_root] and o.retired_at is null
-       and t.starts_at >= p_from and t.starts_at < (p_to + 1)
-     group by 1, 2
-  )
-  select k.org_id,
-         coalesce(jsonb_agg(jsonb_build_object('kind', k.kind, 'expected', k.expected, 'attended', k.attended,
-           'excused', k.excused) order by k.kind) filter (where k.expected > 0), '[]'::jsonb),
-         sum(k.expected)::int, sum(k.attended)::int, sum(k.minutes)::int
-    from k group by k.org_id;
-end
-$$;
-revoke execute on function app.report_attendance(uuid, date, date) from public;
-grant execute on function app.report_attendance(uuid, date, date) to authenticated;
-
--- Attendance per organisation rolled up through the tree (#15).
---
--- app.attendance_facts holds one row per (session, expected member); rather than grouping every
--- fact in the period and spreading it over the organisations above the member, the report reads
--- app.attendance_org_sessions, that spreading done by the writes: one row per (organisation,
--- session) with the expected, attended and excused members it counts for that organisation's
--- report row, so the report reads (organisations × sessions in the period) rows whatever the
--- number of members. Kept by statement triggers on attendance_facts from their transition tables
--- (a check-in: the few rows of the member's organisations; a roster or session change: one set
--- statement). supabase/tests/attendance.test.ts compares it with the facts and the report with the
--- direct computation, on the seeds and after random writes.
-
--- tables ------------------------------------------------------------------------------------
-create table app.attendance_org_sessions (
-  org_id uuid not null,
-  session_id uuid not null,
-  kind text not null,
-  starts_at timestamptz not null,
-  duration_minutes int not null,
-  expected int not null,
-  attended int not null,
-  excused int not null,
-  primary key (org_id, session_id)
-);
-
-comment on table app.attendance_org_sessions is
-  'Per (organisation, session): the not-cancelled facts whose orgs hold the organisation — expected, '
-  'attended (present or late), excused — with the session''s kind, start and duration. A summary of '
-  'app.attendance_facts kept by triggers.';
-
-create index attendance_org_sessions_org_starts_idx on app.attendance_org_sessions (org_id, starts_at);
-
-alter table app.attendance_org_sessions enable row level security;
-
-create policy attendance_org_sessions_select on app.attendance_org_sessions for select to authenticated using (false);
-
-grant all on app.attendance_org_sessions to service_role;
-
--- functions: the summary --------------------------------------------------------------------
-
--- Adds signed per-(organisation, session) changes: rows with fresh = true carry the session's
--- current kind, start and duration (a fact written now); the others only take counts away.
-create function app.attendance_org_sessions_apply(p_delta jsonb) returns void
-language plpgsql security definer set search_path = '' as $$
-begin
-  if p_delta is null then
-    return;
-  end if;
-  -- The rows to change are locked first, all in key order: the update below locks in whatever
-  -- order its join yields, so two check-ins of different schools took the county's and the
-  -- bureau's rows of their session in opposite orders and deadlocked. Rows still missing are
-  -- inserted (and so locked) in key order too, after these.
-  perform 1 from app.attendance_org_sessions t
-    join (select distinct x.org_id, x.session_id from jsonb_to_recordset(p_delta) as x(org_id uuid, session_id uuid)) d
-      on t.org_id = d.org_id and t.session_id = d.session_id
-   order by t.org_id, t.session_id
-     for update of t;
-  with d as (
-    select x.org_id, x.session_id, sum(x.expected)::int as expected, sum(x.attended)::int as attended,
-           sum(x.excused)::int as excused
-      from jsonb_to_recordset(p_delta) as x(org_id uuid, session_id uuid, expected int, attended int, excused int, fresh boolean)
-     where not x.fresh group by 1, 2
-  )
-  update app.attendance_org_sessions t
-     set expected = t.expected + d.expected, attended = t.attended + d.attended, excused = t.excused + d.excused
-    from d where t.org_id = d.org_id and t.session_id = d.session_id;
-  insert into app.attendance_org_sessions as t (org_id, session_id, kind, starts_at, duration_minutes, expected, attended, excused)
-  select x.org_id, x.session_id, x.kind, x.starts_at, x.duration_minutes, x.expected, x.attended, x.excused
-    from jsonb_to_recordset(p_delta) as x(org_id uuid, session_id uuid, kind text, starts_at timestamptz,
-                                          duration_minutes int, expected int, attended int, excused int, fresh boolean)
-   where x.fresh
-   order by x.org_id, x.session_id
-  on conflict (org_id, session_id) do update
-    set expected = t.expected + excluded.expected, attended = t.attended + excluded.attended,
-        excused = t.excused + excluded.excused,
-        kind = excluded.kind, starts_at = excluded.starts_at, duration_minutes = excluded.duration_minutes;
-  delete from app.attendance_org_sessions t
-   using (select distinct x.org_id, x.session_id from jsonb_to_recordset(p_delta) as x(org_id uuid, session_id uuid)) d
-   where t.org_id = d.org_id and t.session_id = d.session_id and t.expected = 0 and t.attended = 0 and t.excused = 0;
-end
-$$;
-revoke execute on function app.attendance_org_sessions_apply(jsonb) from public;
-
--- triggers ----------------------------------------------------------------------------------
-
 -- the facts a statement wrote or removed, spread over their organisations (the report's rows:
 -- orgs as the report always unnested it), only those the report counts
 create function app.attendance_facts_rollup() returns trigger
@@ -462,5 +423,39 @@ end
 $$;
 revoke execute on function app.attendance_org_sessions_rebuild() from public;
 grant execute on function app.attendance_org_sessions_rebuild() to service_role;
+
+-- functions: the reader ---------------------------------------------------------------------
+
+-- The report's attendance per organisation of p_root's subtree: the subtree's rows of the
+-- summary in the period (its session 学时: app.org_hours, from the same rows).
+create function app.report_attendance(p_root uuid, p_from date, p_to date)
+returns table (org_id uuid, attendance jsonb, expected int, attended int)
+language plpgsql stable security definer set search_path = '' set timezone = 'Asia/Shanghai' set jit = off as $$
+begin
+  return query
+  with k as (
+    select t.org_id, t.kind,
+           coalesce(sum(t.expected) filter (where t.starts_at <= now()), 0)::int as expected,
+           coalesce(sum(t.attended) filter (where t.starts_at <= now()), 0)::int as attended,
+           coalesce(sum(t.excused) filter (where t.starts_at <= now()), 0)::int as excused
+      from app.organisations o
+      join app.attendance_org_sessions t on t.org_id = o.id
+     where o.path @> array[p_root] and o.retired_at is null
+       and t.starts_at >= p_from and t.starts_at < (p_to + 1)
+     group by 1, 2
+  )
+  select k.org_id,
+         coalesce(jsonb_agg(jsonb_build_object('kind', k.kind, 'expected', k.expected, 'attended', k.attended,
+           'excused', k.excused) order by k.kind) filter (where k.expected > 0), '[]'::jsonb),
+         sum(k.expected)::int, sum(k.attended)::int
+    from k group by k.org_id;
+end
+$$;
+revoke execute on function app.report_attendance(uuid, date, date) from public;
+grant execute on function app.report_attendance(uuid, date, date) to authenticated;
+
+-- grants ------------------------------------------------------------------------------------
+grant all on app.attendance_facts to service_role;
+grant all on app.attendance_org_sessions to service_role;
 
 reset check_function_bodies;

@@ -13,6 +13,7 @@
 -- body, which may read a table that a later part of this file or a later area makes.
 set check_function_bodies = off;
 
+-- tables ------------------------------------------------------------------------------------
 comment on column app.invites.needs_approval is 'True: opening the invite asks to join (app.join_requests) instead of admitting at once.';
 
 create table app.join_requests (

@@ -15,7 +15,10 @@ afterAll(async () => {
   await db?.close()
 })
 
-// the statement of app.report_data before the summaries (202612012103), as it was written
+// the statement of app.report_data before the summaries (202612012103), as it was written, but for
+// one deliberate change (#17, one rule for 学时): an organisation's reading minutes are those read by
+// whoever belonged to it, or below it, when they read (as org_study_hours always counted them), not
+// every reading of its present members; session minutes from the attended facts themselves
 const DIRECT = `
   with
   root as (select o.id, o.path from app.organisations o where o.id = $1::uuid),
@@ -48,9 +51,18 @@ const DIRECT = `
        and t.user_id in (select users.user_id from users)
      group by 1, 2),
   reading_min as (
-    select t.user_id, coalesce(sum(s.est_minutes), 0)::int as minutes
-      from app.section_ticks t join app.reading_sections s on s.id = t.section_id
-     where t.read_at >= $2::date and t.read_at < ($3::date + 1) and t.user_id in (select users.user_id from users)
+    select r.id as org_id, coalesce(sum(s.est_minutes), 0)::int as minutes
+      from orgs r
+      join app.section_ticks t on t.read_at >= $2::date and t.read_at < ($3::date + 1)
+      join app.reading_sections s on s.id = t.section_id
+     where exists (select 1 from app.memberships m join app.organisations o on o.id = m.org_id
+                    where m.user_id = t.user_id and m.during @> t.read_at and o.path @> array[r.id])
+     group by 1),
+  session_min as (
+    select a.org_id, sum(f.duration_minutes)::int as minutes
+      from app.attendance_facts f cross join lateral unnest(f.orgs) as a(org_id)
+     where f.checkin_status in ('present', 'late') and not f.cancelled
+       and f.starts_at >= $2::date and f.starts_at < ($3::date + 1)
      group by 1),
   posts as (
     select p.author_id as user_id, p.topic_id
@@ -59,13 +71,11 @@ const DIRECT = `
        and p.author_id in (select users.user_id from users)),
   post_counts as (select posts.user_id, count(*)::int as n from posts group by 1),
   per_user as (
-    select u.user_id, coalesce(rm.minutes, 0) as reading_minutes, coalesce(pc.n, 0) as posts
-      from users u left join reading_min rm on rm.user_id = u.user_id
-      left join post_counts pc on pc.user_id = u.user_id),
+    select u.user_id, coalesce(pc.n, 0) as posts
+      from users u left join post_counts pc on pc.user_id = u.user_id),
   org_stats as (
     select ru.org_id, count(*)::int as members, count(*) filter (where pu.posts > 0)::int as posters,
-           sum(pu.posts)::int as posts,
-           sum(pu.reading_minutes)::int as reading_minutes
+           sum(pu.posts)::int as posts
       from row_users ru join per_user pu on pu.user_id = ru.user_id
      group by 1),
   org_att as (select x.* from app.report_attendance($1::uuid, $2::date, $3::date) x),
@@ -104,7 +114,7 @@ const DIRECT = `
           'depth', cardinality(r.path) - cardinality(root.path),
           'members', coalesce(st.members, 0), 'pending', coalesce(op.pending, 0),
           'posters', coalesce(st.posters, 0), 'posts', coalesce(st.posts, 0),
-          'session_minutes', coalesce(oa.session_minutes, 0), 'reading_minutes', coalesce(st.reading_minutes, 0),
+          'session_minutes', coalesce(sm.minutes, 0), 'reading_minutes', coalesce(rm.minutes, 0),
           'attendance', coalesce(oa.attendance, '[]'::jsonb), 'expected', coalesce(oa.expected, 0),
           'attended', coalesce(oa.attended, 0),
           'reading', coalesce(orr.reading, '[]'::jsonb), 'read_done', coalesce(orr.done, 0),
@@ -114,6 +124,8 @@ const DIRECT = `
         left join org_stats st on st.org_id = r.id
         left join org_pending op on op.org_id = r.id
         left join org_att oa on oa.org_id = r.id
+        left join session_min sm on sm.org_id = r.id
+        left join reading_min rm on rm.org_id = r.id
         left join org_read orr on orr.org_id = r.id), '[]'::jsonb)
   ) as report`
 

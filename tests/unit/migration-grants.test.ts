@@ -26,7 +26,31 @@ function misplaced(): string[] {
   return out
 }
 
+// every revoke or grant of execute names one function, the one defined right above it (app helpers
+// too): a block of grants at the end of a file, or a grant far from its function, is reported
+function strayGrants(): string[] {
+  const out: string[] = []
+  for (const f of readdirSync(MIGRATIONS).filter(f => f.endsWith('.sql'))) {
+    const sql = readFileSync(join(MIGRATIONS, f), 'utf8')
+    let current: string | undefined
+    for (const m of sql.matchAll(/^create (?:or replace )?function (\w+\.\w+)\s*\(|^(?:revoke|grant) execute on function ([^;]*);/gim)) {
+      if (m[1]) {
+        current = m[1]
+        continue
+      }
+      const named = [...m[2]!.matchAll(/(\w+\.\w+)\s*\(/g)].map(x => x[1])
+      if (named.length !== 1 || named[0] !== current)
+        out.push(`${f}: ${named.join(', ')} (under ${current ?? 'no function'})`)
+    }
+  }
+  return out
+}
+
 describe('migrations', () => {
+  it('revoke and grant every function right under its definition, one function each', () => {
+    expect(strayGrants()).toEqual([])
+  })
+
   it('revoke and grant each public function right under its definition', () => {
     expect(misplaced()).toEqual([])
   })

@@ -1573,6 +1573,32 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.attendance_fact_status()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_leave boolean := tg_table_name = 'leave_requests';
+begin
+  if tg_op = 'DELETE' or (tg_op = 'UPDATE' and (old.session_id, old.user_id) is distinct from (new.session_id, new.user_id)) then
+    update app.attendance_facts f
+       set checkin_status = case when v_leave then f.checkin_status else null end,
+           leave_status = case when v_leave then null else f.leave_status end
+     where f.session_id = old.session_id and f.user_id = old.user_id;
+  end if;
+  if tg_op <> 'DELETE' then
+    update app.attendance_facts f
+       set checkin_status = case when v_leave then f.checkin_status else new.status end,
+           leave_status = case when v_leave then new.status else f.leave_status end
+     where f.session_id = new.session_id and f.user_id = new.user_id
+       and case when v_leave then f.leave_status else f.checkin_status end is distinct from new.status;
+  end if;
+  return null;
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.attendance_facts_rollup()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -2155,28 +2181,6 @@ CREATE OR REPLACE FUNCTION app.checkin_max_attempts()
  IMMUTABLE
  SET search_path TO ''
 AS $function$ begin return 10; end $function$;
-
-CREATE OR REPLACE FUNCTION app.checkins_attendance_fact()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
-begin
-  if tg_op = 'DELETE' then
-    update app.attendance_facts f set checkin_status = null
-     where f.session_id = old.session_id and f.user_id = old.user_id;
-  else
-    if tg_op = 'UPDATE' and (old.session_id, old.user_id) is distinct from (new.session_id, new.user_id) then
-      update app.attendance_facts f set checkin_status = null
-       where f.session_id = old.session_id and f.user_id = old.user_id;
-    end if;
-    update app.attendance_facts f set checkin_status = new.status
-     where f.session_id = new.session_id and f.user_id = new.user_id and f.checkin_status is distinct from new.status;
-  end if;
-  return null;
-end
-$function$;
 
 CREATE OR REPLACE FUNCTION app.checkins_tally()
  RETURNS trigger
@@ -2959,28 +2963,6 @@ AS $function$
            where r.org_id in (select app.managed_org_ids())
              and (r.status = 'pending' or r.answered_at > now() - interval '30 days')
            order by (r.status = 'pending') desc, r.created_at desc limit 200) r
-$function$;
-
-CREATE OR REPLACE FUNCTION app.leave_requests_attendance_fact()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
-begin
-  if tg_op = 'DELETE' then
-    update app.attendance_facts f set leave_status = null
-     where f.session_id = old.session_id and f.user_id = old.user_id;
-  else
-    if tg_op = 'UPDATE' and (old.session_id, old.user_id) is distinct from (new.session_id, new.user_id) then
-      update app.attendance_facts f set leave_status = null
-       where f.session_id = old.session_id and f.user_id = old.user_id;
-    end if;
-    update app.attendance_facts f set leave_status = new.status
-     where f.session_id = new.session_id and f.user_id = new.user_id and f.leave_status is distinct from new.status;
-  end if;
-  return null;
-end
 $function$;
 
 CREATE OR REPLACE FUNCTION app.leave_requests_tally()
@@ -8623,7 +8605,7 @@ CREATE TRIGGER attendance_facts_rollup_ins AFTER INSERT ON app.attendance_facts 
 
 CREATE TRIGGER attendance_facts_rollup_upd AFTER UPDATE ON app.attendance_facts REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.attendance_facts_rollup();
 
-CREATE TRIGGER checkins_attendance_fact AFTER INSERT OR DELETE OR UPDATE ON app.checkins FOR EACH ROW EXECUTE FUNCTION app.checkins_attendance_fact();
+CREATE TRIGGER checkins_attendance_fact AFTER INSERT OR DELETE OR UPDATE ON app.checkins FOR EACH ROW EXECUTE FUNCTION app.attendance_fact_status();
 
 CREATE TRIGGER checkins_tally AFTER INSERT OR DELETE OR UPDATE ON app.checkins FOR EACH ROW EXECUTE FUNCTION app.checkins_tally();
 
@@ -8631,7 +8613,7 @@ CREATE TRIGGER inbox_items_push AFTER INSERT ON app.inbox_items FOR EACH ROW EXE
 
 CREATE TRIGGER join_requests_inbox AFTER INSERT OR UPDATE OF status ON app.join_requests FOR EACH ROW EXECUTE FUNCTION app.inbox_on_join_request();
 
-CREATE TRIGGER leave_requests_attendance_fact AFTER INSERT OR DELETE OR UPDATE ON app.leave_requests FOR EACH ROW EXECUTE FUNCTION app.leave_requests_attendance_fact();
+CREATE TRIGGER leave_requests_attendance_fact AFTER INSERT OR DELETE OR UPDATE ON app.leave_requests FOR EACH ROW EXECUTE FUNCTION app.attendance_fact_status();
 
 CREATE TRIGGER leave_requests_inbox AFTER INSERT OR UPDATE OF status ON app.leave_requests FOR EACH ROW EXECUTE FUNCTION app.inbox_on_leave();
 
@@ -8841,6 +8823,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.attach_pending_phone(p_phone text, p_user uuid): postgres=X/postgres
 
+-- function app.attendance_fact_status(): postgres=X/postgres
+
 -- function app.attendance_facts_rollup(): postgres=X/postgres
 
 -- function app.attendance_org_sessions_apply(p_delta jsonb): postgres=X/postgres
@@ -8880,8 +8864,6 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.checkin_json(c app.checkins): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.checkin_max_attempts(): postgres=X/postgres service_role=X/postgres
-
--- function app.checkins_attendance_fact(): postgres=X/postgres
 
 -- function app.checkins_tally(): postgres=X/postgres
 
@@ -8954,8 +8936,6 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.join_request_json(r app.join_requests): postgres=X/postgres
 
 -- function app.join_requests_for_manager(): authenticated=X/postgres postgres=X/postgres
-
--- function app.leave_requests_attendance_fact(): postgres=X/postgres
 
 -- function app.leave_requests_tally(): postgres=X/postgres
 

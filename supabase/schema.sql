@@ -4807,7 +4807,7 @@ begin
     raise exception using message = 'research.not_allowed', errcode = '42501';
   end if;
   if (new.title, new.body, new.topic_id, new.org_id) is distinct from (old.title, old.body, old.topic_id, old.org_id)
-     and (old.state not in ('draft', 'returned') or auth.uid() is distinct from old.author_id) then
+     and not app.research_editable(old) then
     raise exception using message = 'research.not_editable', errcode = 'PT409';
   end if;
   new.updated_at := now();
@@ -4830,6 +4830,31 @@ begin
   on conflict (year) do nothing;
   select * into v_c from app.research_collections c where c.year = p_year for update;
   return v_c;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.research_editable(p_a app.research_articles)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select p_a.state in ('draft', 'returned') and p_a.author_id is not distinct from (select auth.uid())
+$function$;
+
+CREATE OR REPLACE FUNCTION app.research_my_article_for_update(p_id uuid)
+ RETURNS app.research_articles
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_a app.research_articles := app.research_article_for_update(p_id);
+begin
+  if v_a.author_id <> v_uid then
+    raise exception using message = 'research.not_allowed', errcode = '42501';
+  end if;
+  return v_a;
 end
 $function$;
 
@@ -7228,7 +7253,7 @@ begin
     raise exception using message = 'research.article_not_found', errcode = 'PT404';
   end if;
   return app.research_article_json(v_a)
-    || jsonb_build_object('can_edit', v_a.author_id = (select auth.uid()) and v_a.state in ('draft', 'returned'),
+    || jsonb_build_object('can_edit', app.research_editable(v_a),
                           'can_review', v_a.state = 'submitted' and v_a.author_id <> (select auth.uid()) and app.can_manage(v_a.org_id));
 end
 $function$;
@@ -7309,12 +7334,9 @@ CREATE OR REPLACE FUNCTION public.research_article_submit(p_id uuid)
  SET search_path TO ''
 AS $function$
 declare
-  v_uid uuid := app.require_user();
-  v_a app.research_articles := app.research_article_for_update(p_id);
+  v_a app.research_articles := app.research_my_article_for_update(p_id);
 begin
-  if v_a.author_id <> v_uid then
-    raise exception using message = 'research.not_allowed', errcode = '42501';
-  elsif v_a.state = 'submitted' then
+  if v_a.state = 'submitted' then
     return app.research_article_json(v_a);
   elsif btrim(v_a.title) = '' then
     raise exception using message = 'research.title_required', errcode = 'P0001';
@@ -7331,12 +7353,9 @@ CREATE OR REPLACE FUNCTION public.research_article_withdraw(p_id uuid)
  SET search_path TO ''
 AS $function$
 declare
-  v_uid uuid := app.require_user();
-  v_a app.research_articles := app.research_article_for_update(p_id);
+  v_a app.research_articles := app.research_my_article_for_update(p_id);
 begin
-  if v_a.author_id <> v_uid then
-    raise exception using message = 'research.not_allowed', errcode = '42501';
-  elsif v_a.state = 'draft' then
+  if v_a.state = 'draft' then
     return app.research_article_json(v_a);
   end if;
   return app.research_article_json(app.research_transition(v_a, array['submitted'], 'draft', 'withdraw', ''));
@@ -7522,7 +7541,7 @@ begin
     end if;
   elsif p_rev <= v_old.rev then
     v_new := v_old;
-  elsif v_old.state not in ('draft', 'returned') then
+  elsif not app.research_editable(v_old) then
     raise exception using message = 'research.not_editable', errcode = 'PT409';
   else
     update app.research_articles a
@@ -9112,6 +9131,10 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.research_articles_guard(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.research_collection_of(p_year integer): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
+-- function app.research_editable(p_a app.research_articles): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
+-- function app.research_my_article_for_update(p_id uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.research_owed_rows(p_year integer): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 

@@ -3039,12 +3039,8 @@ CREATE OR REPLACE FUNCTION app.memberships_attendance_facts()
  SET search_path TO ''
 AS $function$
 begin
-  perform app.attendance_refresh(
-    array(select distinct so.session_id
-            from changed x
-            join app.organisations o on o.id = x.org_id
-            join app.session_orgs so on so.org_id = any (o.path)),
-    array(select distinct x.user_id from changed x));
+  perform app.attendance_refresh(app.sessions_expecting(array(select distinct x.org_id from changed x)),
+                                 array(select distinct x.user_id from changed x));
   return null;
 end
 $function$;
@@ -3151,11 +3147,7 @@ CREATE OR REPLACE FUNCTION app.memberships_tally()
  SET search_path TO ''
 AS $function$
 begin
-  perform app.tally_expected(array(
-    select distinct so.session_id
-      from changed x
-      join app.organisations o on o.id = x.org_id
-      join app.session_orgs so on so.org_id = any (o.path)));
+  perform app.tally_expected(app.sessions_expecting(array(select distinct x.org_id from changed x)));
   return null;
 end
 $function$;
@@ -3405,12 +3397,9 @@ CREATE OR REPLACE FUNCTION app.organisations_attendance_facts()
  SET search_path TO ''
 AS $function$
 begin
-  perform app.attendance_refresh(array(
-    select distinct so.session_id
-      from (select o.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path
-            union all
-            select n.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path) p
-      join app.session_orgs so on so.org_id = any (p.path)), null);
+  perform app.attendance_refresh(app.sessions_of_orgs(array(
+    select a.id from old_rows o join new_rows n on n.id = o.id cross join unnest(o.path || n.path) a(id)
+     where n.path is distinct from o.path)), null);
   return null;
 end
 $function$;
@@ -3502,12 +3491,9 @@ CREATE OR REPLACE FUNCTION app.organisations_tally()
  SET search_path TO ''
 AS $function$
 begin
-  perform app.tally_expected(array(
-    select distinct so.session_id
-      from (select o.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path
-            union all
-            select n.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path) p
-      join app.session_orgs so on so.org_id = any (p.path)));
+  perform app.tally_expected(app.sessions_of_orgs(array(
+    select a.id from old_rows o join new_rows n on n.id = o.id cross join unnest(o.path || n.path) a(id)
+     where n.path is distinct from o.path)));
   return null;
 end
 $function$;
@@ -5376,6 +5362,15 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.sessions_expecting(p_orgs uuid[])
+ RETURNS uuid[]
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select app.sessions_of_orgs(array(select a.id from app.organisations o cross join unnest(o.path) a(id) where o.id = any (p_orgs)))
+$function$;
+
 CREATE OR REPLACE FUNCTION app.sessions_keep_fixed()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -5411,6 +5406,15 @@ begin
   insert into app.session_tallies (session_id) values (new.id) on conflict do nothing;
   return null;
 end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.sessions_of_orgs(p_orgs uuid[])
+ RETURNS uuid[]
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select coalesce(array_agg(distinct so.session_id), '{}') from app.session_orgs so where so.org_id = any (p_orgs)
 $function$;
 
 CREATE OR REPLACE FUNCTION app.status_of(p_session app.sessions, p_checkin text, p_leave text)
@@ -9188,11 +9192,15 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.sessions_attendance_facts(): postgres=X/postgres
 
+-- function app.sessions_expecting(p_orgs uuid[]): postgres=X/postgres
+
 -- function app.sessions_keep_fixed(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.sessions_new_secret(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.sessions_new_tally(): postgres=X/postgres
+
+-- function app.sessions_of_orgs(p_orgs uuid[]): postgres=X/postgres
 
 -- function app.status_of(p_session app.sessions, p_checkin text, p_leave text): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 

@@ -209,12 +209,8 @@ create trigger session_invitees_attendance_facts_del after delete on app.session
 create function app.memberships_attendance_facts() returns trigger
 language plpgsql security definer set search_path = '' as $$
 begin
-  perform app.attendance_refresh(
-    array(select distinct so.session_id
-            from changed x
-            join app.organisations o on o.id = x.org_id
-            join app.session_orgs so on so.org_id = any (o.path)),
-    array(select distinct x.user_id from changed x));
+  perform app.attendance_refresh(app.sessions_expecting(array(select distinct x.org_id from changed x)),
+                                 array(select distinct x.user_id from changed x));
   return null;
 end
 $$;
@@ -236,12 +232,9 @@ create trigger memberships_attendance_facts_upd_new after update on app.membersh
 create function app.organisations_attendance_facts() returns trigger
 language plpgsql security definer set search_path = '' as $$
 begin
-  perform app.attendance_refresh(array(
-    select distinct so.session_id
-      from (select o.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path
-            union all
-            select n.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path) p
-      join app.session_orgs so on so.org_id = any (p.path)), null);
+  perform app.attendance_refresh(app.sessions_of_orgs(array(
+    select a.id from old_rows o join new_rows n on n.id = o.id cross join unnest(o.path || n.path) a(id)
+     where n.path is distinct from o.path)), null);
   return null;
 end
 $$;

@@ -10,6 +10,7 @@ import { createServer } from 'node:net'
 import { resolve } from 'node:path'
 import { createClient } from '@supabase/supabase-js'
 import ws from 'ws'
+import { freePort } from './freePort'
 
 const dir = resolve(process.argv[2] ?? resolve(import.meta.dirname, '..'))
 const TIMEOUT_MS = Number(process.env.SMOKE_TIMEOUT_MS ?? 300_000)
@@ -25,17 +26,6 @@ function finish(failure?: string): never {
     console.error(`[smoke-dev] FAILED: ${failure}`)
   console.log(`fresh-start: ${passed} passed, ${failure ? 1 : 0} failed`)
   process.exit(failure ? 1 : 0)
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer()
-    s.once('error', fail)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => ok(port))
-    })
-  })
 }
 
 function portFree(port: number): Promise<boolean> {

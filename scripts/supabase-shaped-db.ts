@@ -13,11 +13,11 @@
 // supabase_realtime_admin, which owns the table — as in a hosted project's roles.
 import { spawnSync } from 'node:child_process'
 import { chownSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openDb } from '../supabase/local/db'
 import { prepareSupabaseShaped } from '../supabase/tests/supabase-shape/prepare'
+import { freePort } from './freePort'
 import { vitest } from './throwaway-db'
 
 const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin'
@@ -39,17 +39,6 @@ function pgTool(tool: string, args: string[]): void {
   const r = spawnSync(cmd, argv, { stdio: ['ignore', 'inherit', 'inherit'] })
   if (r.status !== 0)
     throw new Error(`${tool} ${args.join(' ')} failed (${r.status ?? r.signal})`)
-}
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer()
-    s.once('error', fail)
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => ok(port))
-    })
-  })
 }
 
 /** The facts the stage stands on, read from the prepared database as its superuser. */

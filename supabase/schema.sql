@@ -1573,6 +1573,32 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.attendance_fact_status()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_leave boolean := tg_table_name = 'leave_requests';
+begin
+  if tg_op = 'DELETE' or (tg_op = 'UPDATE' and (old.session_id, old.user_id) is distinct from (new.session_id, new.user_id)) then
+    update app.attendance_facts f
+       set checkin_status = case when v_leave then f.checkin_status else null end,
+           leave_status = case when v_leave then null else f.leave_status end
+     where f.session_id = old.session_id and f.user_id = old.user_id;
+  end if;
+  if tg_op <> 'DELETE' then
+    update app.attendance_facts f
+       set checkin_status = case when v_leave then f.checkin_status else new.status end,
+           leave_status = case when v_leave then new.status else f.leave_status end
+     where f.session_id = new.session_id and f.user_id = new.user_id
+       and case when v_leave then f.leave_status else f.checkin_status end is distinct from new.status;
+  end if;
+  return null;
+end
+$function$;
+
 CREATE OR REPLACE FUNCTION app.attendance_facts_rollup()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -2155,28 +2181,6 @@ CREATE OR REPLACE FUNCTION app.checkin_max_attempts()
  IMMUTABLE
  SET search_path TO ''
 AS $function$ begin return 10; end $function$;
-
-CREATE OR REPLACE FUNCTION app.checkins_attendance_fact()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
-begin
-  if tg_op = 'DELETE' then
-    update app.attendance_facts f set checkin_status = null
-     where f.session_id = old.session_id and f.user_id = old.user_id;
-  else
-    if tg_op = 'UPDATE' and (old.session_id, old.user_id) is distinct from (new.session_id, new.user_id) then
-      update app.attendance_facts f set checkin_status = null
-       where f.session_id = old.session_id and f.user_id = old.user_id;
-    end if;
-    update app.attendance_facts f set checkin_status = new.status
-     where f.session_id = new.session_id and f.user_id = new.user_id and f.checkin_status is distinct from new.status;
-  end if;
-  return null;
-end
-$function$;
 
 CREATE OR REPLACE FUNCTION app.checkins_tally()
  RETURNS trigger
@@ -2961,28 +2965,6 @@ AS $function$
            order by (r.status = 'pending') desc, r.created_at desc limit 200) r
 $function$;
 
-CREATE OR REPLACE FUNCTION app.leave_requests_attendance_fact()
- RETURNS trigger
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO ''
-AS $function$
-begin
-  if tg_op = 'DELETE' then
-    update app.attendance_facts f set leave_status = null
-     where f.session_id = old.session_id and f.user_id = old.user_id;
-  else
-    if tg_op = 'UPDATE' and (old.session_id, old.user_id) is distinct from (new.session_id, new.user_id) then
-      update app.attendance_facts f set leave_status = null
-       where f.session_id = old.session_id and f.user_id = old.user_id;
-    end if;
-    update app.attendance_facts f set leave_status = new.status
-     where f.session_id = new.session_id and f.user_id = new.user_id and f.leave_status is distinct from new.status;
-  end if;
-  return null;
-end
-$function$;
-
 CREATE OR REPLACE FUNCTION app.leave_requests_tally()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -3057,12 +3039,8 @@ CREATE OR REPLACE FUNCTION app.memberships_attendance_facts()
  SET search_path TO ''
 AS $function$
 begin
-  perform app.attendance_refresh(
-    array(select distinct so.session_id
-            from changed x
-            join app.organisations o on o.id = x.org_id
-            join app.session_orgs so on so.org_id = any (o.path)),
-    array(select distinct x.user_id from changed x));
+  perform app.attendance_refresh(app.sessions_expecting(array(select distinct x.org_id from changed x)),
+                                 array(select distinct x.user_id from changed x));
   return null;
 end
 $function$;
@@ -3185,11 +3163,7 @@ CREATE OR REPLACE FUNCTION app.memberships_tally()
  SET search_path TO ''
 AS $function$
 begin
-  perform app.tally_expected(array(
-    select distinct so.session_id
-      from changed x
-      join app.organisations o on o.id = x.org_id
-      join app.session_orgs so on so.org_id = any (o.path)));
+  perform app.tally_expected(app.sessions_expecting(array(select distinct x.org_id from changed x)));
   return null;
 end
 $function$;
@@ -3465,12 +3439,9 @@ CREATE OR REPLACE FUNCTION app.organisations_attendance_facts()
  SET search_path TO ''
 AS $function$
 begin
-  perform app.attendance_refresh(array(
-    select distinct so.session_id
-      from (select o.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path
-            union all
-            select n.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path) p
-      join app.session_orgs so on so.org_id = any (p.path)), null);
+  perform app.attendance_refresh(app.sessions_of_orgs(array(
+    select a.id from old_rows o join new_rows n on n.id = o.id cross join unnest(o.path || n.path) a(id)
+     where n.path is distinct from o.path)), null);
   return null;
 end
 $function$;
@@ -3577,12 +3548,9 @@ CREATE OR REPLACE FUNCTION app.organisations_tally()
  SET search_path TO ''
 AS $function$
 begin
-  perform app.tally_expected(array(
-    select distinct so.session_id
-      from (select o.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path
-            union all
-            select n.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path) p
-      join app.session_orgs so on so.org_id = any (p.path)));
+  perform app.tally_expected(app.sessions_of_orgs(array(
+    select a.id from old_rows o join new_rows n on n.id = o.id cross join unnest(o.path || n.path) a(id)
+     where n.path is distinct from o.path)));
   return null;
 end
 $function$;
@@ -4907,7 +4875,7 @@ begin
     raise exception using message = 'research.not_allowed', errcode = '42501';
   end if;
   if (new.title, new.body, new.topic_id, new.org_id) is distinct from (old.title, old.body, old.topic_id, old.org_id)
-     and (old.state not in ('draft', 'returned') or auth.uid() is distinct from old.author_id) then
+     and not app.research_editable(old) then
     raise exception using message = 'research.not_editable', errcode = 'PT409';
   end if;
   new.updated_at := now();
@@ -4930,6 +4898,31 @@ begin
   on conflict (year) do nothing;
   select * into v_c from app.research_collections c where c.year = p_year for update;
   return v_c;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.research_editable(p_a app.research_articles)
+ RETURNS boolean
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select p_a.state in ('draft', 'returned') and p_a.author_id is not distinct from (select auth.uid())
+$function$;
+
+CREATE OR REPLACE FUNCTION app.research_my_article_for_update(p_id uuid)
+ RETURNS app.research_articles
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_uid uuid := app.require_user();
+  v_a app.research_articles := app.research_article_for_update(p_id);
+begin
+  if v_a.author_id <> v_uid then
+    raise exception using message = 'research.not_allowed', errcode = '42501';
+  end if;
+  return v_a;
 end
 $function$;
 
@@ -5451,6 +5444,15 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.sessions_expecting(p_orgs uuid[])
+ RETURNS uuid[]
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select app.sessions_of_orgs(array(select a.id from app.organisations o cross join unnest(o.path) a(id) where o.id = any (p_orgs)))
+$function$;
+
 CREATE OR REPLACE FUNCTION app.sessions_keep_fixed()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -5486,6 +5488,15 @@ begin
   insert into app.session_tallies (session_id) values (new.id) on conflict do nothing;
   return null;
 end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.sessions_of_orgs(p_orgs uuid[])
+ RETURNS uuid[]
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select coalesce(array_agg(distinct so.session_id), '{}') from app.session_orgs so where so.org_id = any (p_orgs)
 $function$;
 
 CREATE OR REPLACE FUNCTION app.status_of(p_session app.sessions, p_checkin text, p_leave text)
@@ -7320,7 +7331,7 @@ begin
     raise exception using message = 'research.article_not_found', errcode = 'PT404';
   end if;
   return app.research_article_json(v_a)
-    || jsonb_build_object('can_edit', v_a.author_id = (select auth.uid()) and v_a.state in ('draft', 'returned'),
+    || jsonb_build_object('can_edit', app.research_editable(v_a),
                           'can_review', v_a.state = 'submitted' and v_a.author_id <> (select auth.uid()) and app.can_manage(v_a.org_id));
 end
 $function$;
@@ -7401,12 +7412,9 @@ CREATE OR REPLACE FUNCTION public.research_article_submit(p_id uuid)
  SET search_path TO ''
 AS $function$
 declare
-  v_uid uuid := app.require_user();
-  v_a app.research_articles := app.research_article_for_update(p_id);
+  v_a app.research_articles := app.research_my_article_for_update(p_id);
 begin
-  if v_a.author_id <> v_uid then
-    raise exception using message = 'research.not_allowed', errcode = '42501';
-  elsif v_a.state = 'submitted' then
+  if v_a.state = 'submitted' then
     return app.research_article_json(v_a);
   elsif btrim(v_a.title) = '' then
     raise exception using message = 'research.title_required', errcode = 'P0001';
@@ -7423,12 +7431,9 @@ CREATE OR REPLACE FUNCTION public.research_article_withdraw(p_id uuid)
  SET search_path TO ''
 AS $function$
 declare
-  v_uid uuid := app.require_user();
-  v_a app.research_articles := app.research_article_for_update(p_id);
+  v_a app.research_articles := app.research_my_article_for_update(p_id);
 begin
-  if v_a.author_id <> v_uid then
-    raise exception using message = 'research.not_allowed', errcode = '42501';
-  elsif v_a.state = 'draft' then
+  if v_a.state = 'draft' then
     return app.research_article_json(v_a);
   end if;
   return app.research_article_json(app.research_transition(v_a, array['submitted'], 'draft', 'withdraw', ''));
@@ -7614,7 +7619,7 @@ begin
     end if;
   elsif p_rev <= v_old.rev then
     v_new := v_old;
-  elsif v_old.state not in ('draft', 'returned') then
+  elsif not app.research_editable(v_old) then
     raise exception using message = 'research.not_editable', errcode = 'PT409';
   else
     update app.research_articles a
@@ -8697,7 +8702,7 @@ CREATE TRIGGER attendance_facts_rollup_ins AFTER INSERT ON app.attendance_facts 
 
 CREATE TRIGGER attendance_facts_rollup_upd AFTER UPDATE ON app.attendance_facts REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.attendance_facts_rollup();
 
-CREATE TRIGGER checkins_attendance_fact AFTER INSERT OR DELETE OR UPDATE ON app.checkins FOR EACH ROW EXECUTE FUNCTION app.checkins_attendance_fact();
+CREATE TRIGGER checkins_attendance_fact AFTER INSERT OR DELETE OR UPDATE ON app.checkins FOR EACH ROW EXECUTE FUNCTION app.attendance_fact_status();
 
 CREATE TRIGGER checkins_tally AFTER INSERT OR DELETE OR UPDATE ON app.checkins FOR EACH ROW EXECUTE FUNCTION app.checkins_tally();
 
@@ -8705,7 +8710,7 @@ CREATE TRIGGER inbox_items_push AFTER INSERT ON app.inbox_items FOR EACH ROW EXE
 
 CREATE TRIGGER join_requests_inbox AFTER INSERT OR UPDATE OF status ON app.join_requests FOR EACH ROW EXECUTE FUNCTION app.inbox_on_join_request();
 
-CREATE TRIGGER leave_requests_attendance_fact AFTER INSERT OR DELETE OR UPDATE ON app.leave_requests FOR EACH ROW EXECUTE FUNCTION app.leave_requests_attendance_fact();
+CREATE TRIGGER leave_requests_attendance_fact AFTER INSERT OR DELETE OR UPDATE ON app.leave_requests FOR EACH ROW EXECUTE FUNCTION app.attendance_fact_status();
 
 CREATE TRIGGER leave_requests_inbox AFTER INSERT OR UPDATE OF status ON app.leave_requests FOR EACH ROW EXECUTE FUNCTION app.inbox_on_leave();
 
@@ -8919,6 +8924,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.attach_pending_phone(p_phone text, p_user uuid): postgres=X/postgres
 
+-- function app.attendance_fact_status(): postgres=X/postgres
+
 -- function app.attendance_facts_rollup(): postgres=X/postgres
 
 -- function app.attendance_org_sessions_apply(p_delta jsonb): postgres=X/postgres
@@ -8958,8 +8965,6 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.checkin_json(c app.checkins): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.checkin_max_attempts(): postgres=X/postgres service_role=X/postgres
-
--- function app.checkins_attendance_fact(): postgres=X/postgres
 
 -- function app.checkins_tally(): postgres=X/postgres
 
@@ -9032,8 +9037,6 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.join_request_json(r app.join_requests): postgres=X/postgres
 
 -- function app.join_requests_for_manager(): authenticated=X/postgres postgres=X/postgres
-
--- function app.leave_requests_attendance_fact(): postgres=X/postgres
 
 -- function app.leave_requests_tally(): postgres=X/postgres
 
@@ -9217,6 +9220,10 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.research_collection_of(p_year integer): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
+-- function app.research_editable(p_a app.research_articles): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
+-- function app.research_my_article_for_update(p_id uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+
 -- function app.research_owed_rows(p_year integer): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.research_transition(p_a app.research_articles, p_from text[], p_to text, p_action text, p_comment text): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
@@ -9269,11 +9276,15 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.sessions_attendance_facts(): postgres=X/postgres
 
+-- function app.sessions_expecting(p_orgs uuid[]): postgres=X/postgres
+
 -- function app.sessions_keep_fixed(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.sessions_new_secret(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.sessions_new_tally(): postgres=X/postgres
+
+-- function app.sessions_of_orgs(p_orgs uuid[]): postgres=X/postgres
 
 -- function app.status_of(p_session app.sessions, p_checkin text, p_leave text): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 

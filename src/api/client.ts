@@ -1,5 +1,6 @@
 import type { RealtimeChannel, Session, SupabaseClient } from '@supabase/supabase-js'
 import { PostgrestClient } from '@supabase/postgrest-js'
+import { readStored } from '@/offline/stored'
 import { AUTH_STORAGE_KEY, EARLY_CALLS_GLOBAL, EXPIRY_MARGIN_MS, LOCAL_ANON_KEY, LOCAL_URL } from './local'
 
 export { AUTH_STORAGE_KEY }
@@ -70,13 +71,8 @@ export function joinChannels(names: string[], setup: (channel: RealtimeChannel) 
 
 /** The session supabase-js keeps in localStorage, read without loading supabase-js. */
 export function storedSession(): Session | null {
-  try {
-    const s = JSON.parse(localStorage.getItem(AUTH_STORAGE_KEY) ?? 'null') as Session | null
-    return s && typeof s.access_token === 'string' && s.user ? s : null
-  }
-  catch {
-    return null
-  }
+  const s = readStored<Session | null>(AUTH_STORAGE_KEY, null)
+  return s && typeof s.access_token === 'string' && s.user ? s : null
 }
 
 /**

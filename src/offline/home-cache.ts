@@ -1,5 +1,6 @@
 import type { HomeSummary } from '@/api/core'
 import { HOME_CACHE_PREFIX } from '@/shell/keys'
+import { readStored } from './stored'
 
 /**
  * A member's last home, kept on the phone so that home opens with it at once, on weak signal or
@@ -16,13 +17,8 @@ interface Kept {
 }
 
 function read(userId: string): Kept | null {
-  try {
-    const kept = JSON.parse(localStorage.getItem(HOME_CACHE_PREFIX + userId) ?? 'null') as Kept | null
-    return kept && typeof kept.summary === 'object' && kept.summary ? kept : null
-  }
-  catch {
-    return null
-  }
+  const kept = readStored<Kept | null>(HOME_CACHE_PREFIX + userId, null)
+  return kept && typeof kept.summary === 'object' && kept.summary ? kept : null
 }
 
 function write(userId: string, kept: Kept) {

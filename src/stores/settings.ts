@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref, watch, watchEffect } from 'vue'
+import { readStored } from '@/offline/stored'
 import { FONT_SCALES, SETTINGS_KEY } from '@/shell/keys'
 
 export type Locale = 'zh-CN' | 'en'
@@ -10,12 +11,7 @@ export { FONT_SCALES }
 interface Persisted { locale: Locale, fontScale: number }
 
 function load(): Partial<Persisted> {
-  try {
-    return JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}') as Partial<Persisted>
-  }
-  catch {
-    return {}
-  }
+  return readStored<Partial<Persisted>>(STORAGE_KEY, {})
 }
 
 /**

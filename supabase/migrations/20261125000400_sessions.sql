@@ -440,11 +440,7 @@ revoke execute on function app.session_links_tally() from public;
 create function app.memberships_tally() returns trigger
 language plpgsql security definer set search_path = '' as $$
 begin
-  perform app.tally_expected(array(
-    select distinct so.session_id
-      from changed x
-      join app.organisations o on o.id = x.org_id
-      join app.session_orgs so on so.org_id = any (o.path)));
+  perform app.tally_expected(app.sessions_expecting(array(select distinct x.org_id from changed x)));
   return null;
 end
 $$;
@@ -454,12 +450,9 @@ revoke execute on function app.memberships_tally() from public;
 create function app.organisations_tally() returns trigger
 language plpgsql security definer set search_path = '' as $$
 begin
-  perform app.tally_expected(array(
-    select distinct so.session_id
-      from (select o.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path
-            union all
-            select n.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path) p
-      join app.session_orgs so on so.org_id = any (p.path)));
+  perform app.tally_expected(app.sessions_of_orgs(array(
+    select a.id from old_rows o join new_rows n on n.id = o.id cross join unnest(o.path || n.path) a(id)
+     where n.path is distinct from o.path)));
   return null;
 end
 $$;
@@ -1488,6 +1481,22 @@ begin
 end
 $$;
 revoke execute on function app.tally_expected(uuid[]) from public;
+
+-- The sessions expected of any of these organisations, taken as given (a path, before or after a
+-- move): what a change to the tree touches. The tally and the attendance facts both ask it.
+create function app.sessions_of_orgs(p_orgs uuid[]) returns uuid[]
+language sql stable security definer set search_path = '' as $$
+  select coalesce(array_agg(distinct so.session_id), '{}') from app.session_orgs so where so.org_id = any (p_orgs)
+$$;
+revoke execute on function app.sessions_of_orgs(uuid[]) from public;
+
+-- The sessions a membership in one of these organisations counts at: those expected of it or of
+-- an organisation above it.
+create function app.sessions_expecting(p_orgs uuid[]) returns uuid[]
+language sql stable security definer set search_path = '' as $$
+  select app.sessions_of_orgs(array(select a.id from app.organisations o cross join unnest(o.path) a(id) where o.id = any (p_orgs)))
+$$;
+revoke execute on function app.sessions_expecting(uuid[]) from public;
 
 -- grants ------------------------------------------------------------------------------------
 grant select, insert, update on app.sessions to authenticated;

@@ -124,8 +124,17 @@ create trigger research_topics_touch before update on app.research_topics
 create trigger research_collections_touch before update on app.research_collections
   for each row execute function app.touch_updated_at();
 
+-- An article is its author's to change while it is a draft or returned to them: the guard below,
+-- the save and the screen's can_edit all ask this.
+create function app.research_editable(p_a app.research_articles) returns boolean
+language sql stable set search_path = '' as $$
+  select p_a.state in ('draft', 'returned') and p_a.author_id is not distinct from (select auth.uid())
+$$;
+revoke execute on function app.research_editable(app.research_articles) from public;
+grant execute on function app.research_editable(app.research_articles) to authenticated, service_role;
+
 -- Who wrote it, where and when never change; the text changes only by its author while it is
--- theirs to change (draft or returned). Holds for every path into the table, not only the API.
+-- theirs to change. Holds for every path into the table, not only the API.
 create function app.research_articles_guard() returns trigger
 language plpgsql set search_path = '' as $$
 begin
@@ -133,7 +142,7 @@ begin
     raise exception using message = 'research.not_allowed', errcode = '42501';
   end if;
   if (new.title, new.body, new.topic_id, new.org_id) is distinct from (old.title, old.body, old.topic_id, old.org_id)
-     and (old.state not in ('draft', 'returned') or auth.uid() is distinct from old.author_id) then
+     and not app.research_editable(old) then
     raise exception using message = 'research.not_editable', errcode = 'PT409';
   end if;
   new.updated_at := now();
@@ -337,6 +346,22 @@ end
 $$;
 revoke execute on function app.research_article_for_update(uuid) from public;
 grant execute on function app.research_article_for_update(uuid) to authenticated, service_role;
+
+-- My own article, locked: only its author submits it or takes it back (another's: not allowed).
+create function app.research_my_article_for_update(p_id uuid) returns app.research_articles
+language plpgsql set search_path = '' as $$
+declare
+  v_uid uuid := app.require_user();
+  v_a app.research_articles := app.research_article_for_update(p_id);
+begin
+  if v_a.author_id <> v_uid then
+    raise exception using message = 'research.not_allowed', errcode = '42501';
+  end if;
+  return v_a;
+end
+$$;
+revoke execute on function app.research_my_article_for_update(uuid) from public;
+grant execute on function app.research_my_article_for_update(uuid) to authenticated, service_role;
 
 -- Moves an article from one of p_from to p_to, recording the event and auditing decisions.
 create function app.research_transition(p_a app.research_articles, p_from text[], p_to text, p_action text, p_comment text)
@@ -561,7 +586,7 @@ begin
     end if;
   elsif p_rev <= v_old.rev then
     v_new := v_old;
-  elsif v_old.state not in ('draft', 'returned') then
+  elsif not app.research_editable(v_old) then
     raise exception using message = 'research.not_editable', errcode = 'PT409';
   else
     update app.research_articles a
@@ -581,12 +606,9 @@ grant execute on function public.research_draft_save(uuid, text, text, uuid, uui
 create function public.research_article_submit(p_id uuid) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
-  v_uid uuid := app.require_user();
-  v_a app.research_articles := app.research_article_for_update(p_id);
+  v_a app.research_articles := app.research_my_article_for_update(p_id);
 begin
-  if v_a.author_id <> v_uid then
-    raise exception using message = 'research.not_allowed', errcode = '42501';
-  elsif v_a.state = 'submitted' then
+  if v_a.state = 'submitted' then
     return app.research_article_json(v_a);
   elsif btrim(v_a.title) = '' then
     raise exception using message = 'research.title_required', errcode = 'P0001';
@@ -603,12 +625,9 @@ grant execute on function public.research_article_submit(uuid) to authenticated;
 create function public.research_article_withdraw(p_id uuid) returns jsonb
 language plpgsql security invoker set search_path = '' as $$
 declare
-  v_uid uuid := app.require_user();
-  v_a app.research_articles := app.research_article_for_update(p_id);
+  v_a app.research_articles := app.research_my_article_for_update(p_id);
 begin
-  if v_a.author_id <> v_uid then
-    raise exception using message = 'research.not_allowed', errcode = '42501';
-  elsif v_a.state = 'draft' then
+  if v_a.state = 'draft' then
     return app.research_article_json(v_a);
   end if;
   return app.research_article_json(app.research_transition(v_a, array['submitted'], 'draft', 'withdraw', ''));
@@ -679,7 +698,7 @@ begin
     raise exception using message = 'research.article_not_found', errcode = 'PT404';
   end if;
   return app.research_article_json(v_a)
-    || jsonb_build_object('can_edit', v_a.author_id = (select auth.uid()) and v_a.state in ('draft', 'returned'),
+    || jsonb_build_object('can_edit', app.research_editable(v_a),
                           'can_review', v_a.state = 'submitted' and v_a.author_id <> (select auth.uid()) and app.can_manage(v_a.org_id));
 end
 $$;

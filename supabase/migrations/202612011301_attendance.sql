@@ -213,50 +213,37 @@ revoke execute on function app.attendance_org_sessions_apply(jsonb) from public;
 
 -- triggers ----------------------------------------------------------------------------------
 
--- a check-in or manual mark: the member's one row (no row when they were not expected)
-create function app.checkins_attendance_fact() returns trigger
+-- a check-in or manual mark, a leave request or its decision: the member's one row (no row when
+-- they were not expected). One function for both tables, so the two statuses are kept alike; a
+-- row moved to another (session, member) clears the old one.
+create function app.attendance_fact_status() returns trigger
 language plpgsql security definer set search_path = '' as $$
+declare
+  v_leave boolean := tg_table_name = 'leave_requests';
 begin
-  if tg_op = 'DELETE' then
-    update app.attendance_facts f set checkin_status = null
+  if tg_op = 'DELETE' or (tg_op = 'UPDATE' and (old.session_id, old.user_id) is distinct from (new.session_id, new.user_id)) then
+    update app.attendance_facts f
+       set checkin_status = case when v_leave then f.checkin_status else null end,
+           leave_status = case when v_leave then null else f.leave_status end
      where f.session_id = old.session_id and f.user_id = old.user_id;
-  else
-    if tg_op = 'UPDATE' and (old.session_id, old.user_id) is distinct from (new.session_id, new.user_id) then
-      update app.attendance_facts f set checkin_status = null
-       where f.session_id = old.session_id and f.user_id = old.user_id;
-    end if;
-    update app.attendance_facts f set checkin_status = new.status
-     where f.session_id = new.session_id and f.user_id = new.user_id and f.checkin_status is distinct from new.status;
+  end if;
+  if tg_op <> 'DELETE' then
+    update app.attendance_facts f
+       set checkin_status = case when v_leave then f.checkin_status else new.status end,
+           leave_status = case when v_leave then new.status else f.leave_status end
+     where f.session_id = new.session_id and f.user_id = new.user_id
+       and case when v_leave then f.leave_status else f.checkin_status end is distinct from new.status;
   end if;
   return null;
 end
 $$;
-revoke execute on function app.checkins_attendance_fact() from public;
+revoke execute on function app.attendance_fact_status() from public;
 
 create trigger checkins_attendance_fact after insert or update or delete on app.checkins
-  for each row execute function app.checkins_attendance_fact();
-
-create function app.leave_requests_attendance_fact() returns trigger
-language plpgsql security definer set search_path = '' as $$
-begin
-  if tg_op = 'DELETE' then
-    update app.attendance_facts f set leave_status = null
-     where f.session_id = old.session_id and f.user_id = old.user_id;
-  else
-    if tg_op = 'UPDATE' and (old.session_id, old.user_id) is distinct from (new.session_id, new.user_id) then
-      update app.attendance_facts f set leave_status = null
-       where f.session_id = old.session_id and f.user_id = old.user_id;
-    end if;
-    update app.attendance_facts f set leave_status = new.status
-     where f.session_id = new.session_id and f.user_id = new.user_id and f.leave_status is distinct from new.status;
-  end if;
-  return null;
-end
-$$;
-revoke execute on function app.leave_requests_attendance_fact() from public;
+  for each row execute function app.attendance_fact_status();
 
 create trigger leave_requests_attendance_fact after insert or update or delete on app.leave_requests
-  for each row execute function app.leave_requests_attendance_fact();
+  for each row execute function app.attendance_fact_status();
 
 -- the expected organisations of some sessions changed: those sessions, everyone
 create function app.session_orgs_attendance_facts() returns trigger
@@ -299,12 +286,8 @@ create trigger session_invitees_attendance_facts_del after delete on app.session
 create function app.memberships_attendance_facts() returns trigger
 language plpgsql security definer set search_path = '' as $$
 begin
-  perform app.attendance_refresh(
-    array(select distinct so.session_id
-            from changed x
-            join app.organisations o on o.id = x.org_id
-            join app.session_orgs so on so.org_id = any (o.path)),
-    array(select distinct x.user_id from changed x));
+  perform app.attendance_refresh(app.sessions_expecting(array(select distinct x.org_id from changed x)),
+                                 array(select distinct x.user_id from changed x));
   return null;
 end
 $$;
@@ -326,12 +309,9 @@ create trigger memberships_attendance_facts_upd_new after update on app.membersh
 create function app.organisations_attendance_facts() returns trigger
 language plpgsql security definer set search_path = '' as $$
 begin
-  perform app.attendance_refresh(array(
-    select distinct so.session_id
-      from (select o.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path
-            union all
-            select n.path from old_rows o join new_rows n on n.id = o.id where n.path is distinct from o.path) p
-      join app.session_orgs so on so.org_id = any (p.path)), null);
+  perform app.attendance_refresh(app.sessions_of_orgs(array(
+    select a.id from old_rows o join new_rows n on n.id = o.id cross join unnest(o.path || n.path) a(id)
+     where n.path is distinct from o.path)), null);
   return null;
 end
 $$;

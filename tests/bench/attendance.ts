@@ -7,8 +7,7 @@ import type { BenchContext } from './context'
 // engine: a member moved (the summary rows it rewrites) and a check-in (one summary row).
 // Ids in the a7a7a7a7-… range. `npm run bench:api -- attendance` runs it alone.
 import { randomUUID } from 'node:crypto'
-import { SignJWT } from 'jose'
-import { time } from './context'
+import { time, tokenFor as token } from './context'
 
 const BUREAU = '00000000-0000-4000-8000-000000000001'
 const ADMIN = '00000000-0000-4000-a000-000000000001'
@@ -19,14 +18,6 @@ const MEMBERS = 5000
 const school = (s: string) => `('a7a7a7a7-0000-4000-8000-1' || lpad((${s})::text, 11, '0'))::uuid`
 const branch = (b: string) => `('a7a7a7a7-0000-4000-8000-2' || lpad((${b})::text, 11, '0'))::uuid`
 const user = (u: string) => `('a7a7a7a7-0000-4000-a000-' || lpad((${u})::text, 12, '0'))::uuid`
-
-async function token(ctx: BenchContext, sub: string): Promise<string> {
-  return new SignJWT({ sub, role: 'authenticated', aud: 'authenticated' })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setIssuedAt()
-    .setExpirationTime('2h')
-    .sign(new TextEncoder().encode(ctx.jwtSecret))
-}
 
 async function seed(ctx: BenchContext): Promise<Record<string, number>> {
   const t0 = performance.now()

@@ -6,6 +6,7 @@ import type { Db } from '../../supabase/local/db'
 import { randomUUID } from 'node:crypto'
 import { loadavg } from 'node:os'
 import { createClient } from '@supabase/supabase-js'
+import { SignJWT } from 'jose'
 import ws from 'ws'
 
 export interface BenchUser { id: string, email: string, password: string, client: SupabaseClient, accessToken: string }
@@ -56,6 +57,15 @@ export function makeContext(stack: { url: string, anonKey: string, serviceRoleKe
       console.table(rows)
     },
   }
+}
+
+/** An access token for user `sub`, signed with the stack's JWT secret: many members, no sign-in each. */
+export function tokenFor(ctx: BenchContext, sub: string): Promise<string> {
+  return new SignJWT({ sub, role: 'authenticated', aud: 'authenticated' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt()
+    .setExpirationTime('2h')
+    .sign(new TextEncoder().encode(ctx.jwtSecret))
 }
 
 /** Runs fn n times (after a short warm-up) and returns per-call milliseconds. */

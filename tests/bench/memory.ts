@@ -7,9 +7,9 @@
 import type { ChildProcess } from 'node:child_process'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { freePort } from '../../scripts/freePort'
 import { verdict } from './context'
 
 const ROOT = resolve(import.meta.dirname, '../..')
@@ -19,15 +19,6 @@ const mb = (n: number) => Math.round(n / 1048576)
 
 /** A line the stack prints after each start-up phase with LOCAL_STACK_MEMORY_TRACE set (supabase/local/index.ts). */
 interface Phase { phase: string, ms: number, rss: number, maxRss: number, wasm: number | null, wasmRss: number | null }
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port
-      s.close(() => done(port))
-    }).on('error', fail)
-  })
-}
 
 /** pid → [ppid, rss bytes] for every process, from /proc. */
 function processes(): Map<number, [number, number]> {

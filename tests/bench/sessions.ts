@@ -11,8 +11,7 @@ import type { BenchContext } from './context'
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import { SignJWT } from 'jose'
-import { time, verdict } from './context'
+import { time, tokenFor as token, verdict } from './context'
 
 const BUREAU = '00000000-0000-4000-8000-000000000001'
 const ADMIN = '00000000-0000-4000-a000-000000000001'
@@ -24,14 +23,6 @@ const WEEKS = 52
 
 const branchId = (b: string) => `('c5c5c5c5-0000-4000-8000-' || lpad((${b})::text, 12, '0'))::uuid`
 const userId = (u: string) => `('c5c5c5c5-0000-4000-a000-' || lpad((${u})::text, 12, '0'))::uuid`
-
-async function token(ctx: BenchContext, sub: string): Promise<string> {
-  return new SignJWT({ sub, role: 'authenticated', aud: 'authenticated' })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setIssuedAt()
-    .setExpirationTime('2h')
-    .sign(new TextEncoder().encode(ctx.jwtSecret))
-}
 
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0
 

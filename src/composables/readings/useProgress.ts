@@ -1,10 +1,9 @@
 import type { PlanProgress, ProgressCursor, ProgressMember } from '@/api/readings'
-import { showToast } from 'vant'
 import { computed, ref, shallowRef } from 'vue'
 import { useI18n } from 'vue-i18n'
-import { errorMessage } from '@/api/errors'
 import { planProgress } from '@/api/readings'
 import { useAsyncState } from '@/composables/useAsyncState'
+import { useExport } from '@/composables/useExport'
 import { saveFile } from '@/modules/download'
 import { daysFromToday, formatTime } from '@/modules/time'
 import { progressWorkbook } from './exportProgress'
@@ -25,7 +24,7 @@ export function useProgress(planId: () => string) {
   const sortKey = ref<SortKey>('done')
   const asc = ref(true)
   const onlyBehind = ref(false)
-  const exporting = ref(false)
+  const { exporting, run } = useExport()
 
   /** A member is behind when the plan is due within a week (or past due) and they have not finished. */
   const dueSoon = computed(() => !!data.value && daysFromToday(data.value.plan.due_on) <= 7)
@@ -101,8 +100,7 @@ export function useProgress(planId: () => string) {
     const p: PlanProgress | null = data.value
     if (!p)
       return
-    exporting.value = true
-    try {
+    await run(async () => {
       const blob = await progressWorkbook({ ...p, members: await allMembers(p) }, {
         sheet: t('readings.progress.sheet'),
         name: t('readings.progress.col_name'),
@@ -116,13 +114,7 @@ export function useProgress(planId: () => string) {
         reading: (title, total) => t('readings.progress.col_reading', { title, total }),
       })
       saveFile(blob, `${t('readings.progress.sheet')}-${p.plan.title}-${p.org.name}-${formatTime(Date.now(), 'YYYYMMDD')}.xlsx`)
-    }
-    catch (err) {
-      showToast(errorMessage(err))
-    }
-    finally {
-      exporting.value = false
-    }
+    })
   }
 
   return { data, state, errorKey, orgId, load, loadMore, hasMore, loadingMore, members, rows, sortKey, asc, sortBy, onlyBehind, isBehind, behindCount, exporting, exportXlsx }

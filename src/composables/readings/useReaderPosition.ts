@@ -1,16 +1,12 @@
 import { onScopeDispose } from 'vue'
+import { readStored } from '@/offline/stored'
 
 const KEY = 'xxdzz-reader-pos'
 
 type Positions = Record<string, { section: string, ratio: number, at: number }>
 
 function all(): Positions {
-  try {
-    return JSON.parse(localStorage.getItem(KEY) ?? '{}') as Positions
-  }
-  catch {
-    return {}
-  }
+  return readStored<Positions>(KEY, {})
 }
 
 /** Where the reader stopped in a reading: the section and how far down it, kept on the phone. */

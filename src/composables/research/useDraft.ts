@@ -1,6 +1,7 @@
 import type { Article } from '@/api/research'
 import { onBeforeUnmount, ref, watch } from 'vue'
 import { enqueue, onSent } from '@/offline/outbox'
+import { readStored } from '@/offline/stored'
 
 export interface DraftText { title: string, body: string, topic_id: string | null }
 interface Stored extends DraftText { rev: number, sent: number }
@@ -8,12 +9,7 @@ interface Stored extends DraftText { rev: number, sent: number }
 const KEY = 'xxdzz-research-drafts'
 
 function all(): Record<string, Stored> {
-  try {
-    return JSON.parse(localStorage.getItem(KEY) ?? '{}') as Record<string, Stored>
-  }
-  catch {
-    return {}
-  }
+  return readStored<Record<string, Stored>>(KEY, {})
 }
 
 function put(id: string, s: Stored | null) {

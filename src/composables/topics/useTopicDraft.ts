@@ -1,5 +1,6 @@
 import type { Ref } from 'vue'
 import { ref, watch } from 'vue'
+import { readStored } from '@/offline/stored'
 
 export interface DraftQuote { id: string, author_name: string | null }
 interface Stored { body: string, quote: DraftQuote | null }
@@ -7,13 +8,8 @@ interface Stored { body: string, quote: DraftQuote | null }
 const key = (topicId: string) => `xxdzz-topic-draft:${topicId}`
 
 function read(topicId: string): Stored {
-  try {
-    const s = JSON.parse(localStorage.getItem(key(topicId)) ?? 'null') as Stored | null
-    return { body: typeof s?.body === 'string' ? s.body : '', quote: s?.quote ?? null }
-  }
-  catch {
-    return { body: '', quote: null }
-  }
+  const s = readStored<Stored | null>(key(topicId), null)
+  return { body: typeof s?.body === 'string' ? s.body : '', quote: s?.quote ?? null }
 }
 
 /** The reply being written in a topic, kept in localStorage so it survives leaving and reloading. */

@@ -1,5 +1,6 @@
 import { saveNote, tickSection } from '@/api/readings'
 import { registerSender } from '../outbox'
+import { readStored } from '../stored'
 
 // Ticks and notes made on this phone, sent in order when online.
 // payloads: OutboxKinds in ../kinds.ts; useNote hears of each saved note through onSent('readings.note').
@@ -7,12 +8,7 @@ import { registerSender } from '../outbox'
 const VERSIONS_KEY = 'xxdzz-note-versions'
 
 function versions(): Record<string, number> {
-  try {
-    return JSON.parse(localStorage.getItem(VERSIONS_KEY) ?? '{}') as Record<string, number>
-  }
-  catch {
-    return {}
-  }
+  return readStored<Record<string, number>>(VERSIONS_KEY, {})
 }
 
 registerSender('readings.tick', p =>

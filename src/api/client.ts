@@ -1,6 +1,7 @@
 import type { RealtimeChannel, Session, SupabaseClient } from '@supabase/supabase-js'
 import { PostgrestClient } from '@supabase/postgrest-js'
-import { readStored } from '@/offline/stored'
+// relative, not '@/': the SQL suites import src/api without the app's aliases
+import { readStored } from '../offline/stored'
 import { AUTH_STORAGE_KEY, EARLY_CALLS_GLOBAL, EXPIRY_MARGIN_MS, LOCAL_ANON_KEY, LOCAL_URL } from './local'
 
 export { AUTH_STORAGE_KEY }

@@ -13,31 +13,33 @@ export interface ActOptions {
 /**
  * A write from a screen (change a role, approve leave, rename an organisation, save a form):
  * `busy` while it runs (`busyKey`: the `key` it was given); done, a success toast with the text
- * of the `done` key and then `after` (the screen reads again, or the form is left); failed, the
- * translated error as a toast (`failIcon`: Vant's fail toast), or only in `error` (its i18n key) for
- * a form that shows it beside its buttons (`inline`). `act` answers whether it went through.
+ * of the `done` key (none without one) and then `after` (the screen reads again, or the form is
+ * left); failed, the translated error as a toast (or the text of `failed` instead; `failIcon`:
+ * Vant's fail toast), or only in `error` (its i18n key) for a form that shows it beside its buttons
+ * (`inline`). `act` answers whether it went through.
  */
-export function useAction(after: () => unknown, opts: { failIcon?: boolean, inline?: boolean } = {}) {
+export function useAction(after: () => unknown, opts: { failIcon?: boolean, inline?: boolean, failed?: string } = {}) {
   const { t } = useI18n()
   const running = ref(false)
   const busyKey = ref<string | null>(null)
   const error = ref<string | null>(null)
   const busy = computed(() => running.value)
 
-  async function act(fn: () => Promise<unknown>, done: string, o: ActOptions = {}): Promise<boolean> {
+  async function act(fn: () => Promise<unknown>, done?: string, o: ActOptions = {}): Promise<boolean> {
     running.value = true
     busyKey.value = o.key ?? null
     error.value = null
     try {
       await fn()
-      showSuccessToast(t(done, o.params ?? {}))
+      if (done)
+        showSuccessToast(t(done, o.params ?? {}))
       await after()
       return true
     }
     catch (err) {
       error.value = errorKey(err)
       if (!opts.inline)
-        (opts.failIcon ? showFailToast : showToast)(t(error.value))
+        (opts.failIcon ? showFailToast : showToast)(t(opts.failed ?? error.value))
       return false
     }
     finally {

@@ -42,6 +42,8 @@ async function main(): Promise<void> {
   let ok = 0
   let already = 0
   const firstErrors: string[] = []
+  // `delay` is the tap's moment in the arrival schedule this benchmark measures (500 phones over
+  // ten seconds), not a wait for something to happen
   const send = async (c: (typeof clients)[number], delay: number) => {
     await new Promise(r => setTimeout(r, delay))
     const t = performance.now()

@@ -4,7 +4,7 @@
 // `my_<thing>` for the caller's own. A function named another way (`create_x`, `get_x`) fails here.
 import type { Db } from '../local/db'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { catalogDb } from './db'
+import { freshDb } from './db'
 
 /** The subjects the API speaks of: a new one is added here, deliberately. */
 const SUBJECTS = [
@@ -37,7 +37,7 @@ const pattern = new RegExp(`^(?:${SUBJECTS.join('|')})(?:_[a-z0-9]+)*$`)
 
 let db: Db
 beforeAll(async () => {
-  db = await catalogDb()
+  db = await freshDb()
 })
 afterAll(async () => {
   await db?.close()

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { catalogDb } from './db'
+import { freshDb } from './db'
 
 const API = join(__dirname, '../../src/api')
 
@@ -62,7 +62,7 @@ interface Proc { proname: string, args: string[], required: string[] }
 let db: Db
 let procs: Proc[]
 beforeAll(async () => {
-  db = await catalogDb()
+  db = await freshDb()
   // input arguments (modes i / b, or all when proargmodes is null) and those without a default
   const { rows } = await db.query<{ proname: string, names: string[] | null, modes: string[] | null, nargs: number, ndefaults: number }>(`
     select p.proname, p.proargnames as names, p.proargmodes::text[] as modes, p.pronargs as nargs, p.pronargdefaults as ndefaults

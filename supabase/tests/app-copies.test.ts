@@ -11,11 +11,11 @@ import { ARTICLE_STATES } from '../../src/api/research'
 import { CHECKIN_STATUSES, LEAVE_STATUSES, SESSION_KINDS } from '../../src/api/sessions'
 import { TOPIC_STATUSES } from '../../src/api/topics'
 import { CHILD_KINDS } from '../../src/components/admin/orgRules'
-import { catalogDb } from './db'
+import { freshDb } from './db'
 
 let db: Db
 beforeAll(async () => {
-  db = await catalogDb()
+  db = await freshDb()
 })
 afterAll(async () => {
   await db?.close()

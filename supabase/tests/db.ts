@@ -1,10 +1,12 @@
 import type { Db, Queryable } from '../local/db'
 // SQL tests run the real migrations on a real engine: PGlite by default, the PostgreSQL
 // server named by DATABASE_URL otherwise. The schema is built once per run (global setup)
-// and each test file starts from a copy of it.
+// and each test file starts from a copy of it: on a server a database made from the template, on
+// PGlite a copy a worker's files reuse, put back into the template's state between them (pglite-reuse.ts).
 import { randomUUID } from 'node:crypto'
 import { expect, inject } from 'vitest'
 import { openDb } from '../local/db'
+import { reusedCopy } from './pglite-reuse'
 import { templateBlob } from './template'
 
 export const ids = {
@@ -49,27 +51,7 @@ export async function freshDb(): Promise<Db> {
       },
     }
   }
-  return openDb({ loadDataDir: await templateBlob(inject('dbTemplateFile')) })
-}
-
-let catalog: Promise<Db> | undefined
-
-/**
- * The seeded database, read-only, shared by the files of one worker that only read it (the catalog
- * checks: lints, names, schema.sql): a PGlite copy costs each file that opens one a CPU second or
- * two, and the db project runs its files one after another in a worker (isolate: false). Any write
- * fails (default_transaction_read_only), so a file that starts writing must move to freshDb.
- * Closing it does nothing; the worker's exit ends it. On a PostgreSQL server (cheap copies) each
- * file still gets a database of its own.
- */
-export async function catalogDb(): Promise<Db> {
-  if (process.env.DATABASE_URL)
-    return freshDb()
-  catalog ??= freshDb().then(async (db) => {
-    await db.exec('set default_transaction_read_only = on')
-    return { ...db, close: async () => {} }
-  })
-  return catalog
+  return reusedCopy(() => templateBlob(inject('dbTemplateFile')))
 }
 
 export type Actor = Queryable & {

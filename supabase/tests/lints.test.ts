@@ -2,11 +2,11 @@ import type { Db } from '../local/db'
 // The rules of Supabase's database advisors (the splinter project) that apply to this schema,
 // written as queries over the catalog. Each test names the advisor lint it stands for.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { catalogDb } from './db'
+import { freshDb } from './db'
 
 let db: Db
 beforeAll(async () => {
-  db = await catalogDb()
+  db = await freshDb()
 })
 afterAll(async () => {
   await db?.close()

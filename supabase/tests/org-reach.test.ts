@@ -124,12 +124,12 @@ describe('org reach and member counts', () => {
         const from = pick(all)
         const to = pick(all.filter(o => o.id !== ids.bureau))
         await db.transaction(async (tx) => {
-          await tx.query(`create temp table moved on commit drop as
-            select user_id, role from app.memberships where org_id = $1 and ended_at is null and role <> 'admin'`, [from.id])
+          const { rows: moved } = await tx.query<{ user_id: string, role: string }>(`select user_id, role from app.memberships
+            where org_id = $1 and ended_at is null and role <> 'admin'`, [from.id])
           await tx.query(`update app.memberships set ended_at = now() where org_id = $1 and ended_at is null and role <> 'admin'`, [from.id])
           await tx.query(`insert into app.memberships (org_id, user_id, role)
-            select $1, x.user_id, x.role from moved x where not exists (
-              select 1 from app.memberships m where m.org_id = $1 and m.user_id = x.user_id and m.ended_at is null)`, [to.id])
+            select $1, x.user_id, x.role from unnest($2::uuid[], $3::text[]) x (user_id, role) where not exists (
+              select 1 from app.memberships m where m.org_id = $1 and m.user_id = x.user_id and m.ended_at is null)`, [to.id, moved.map(m => m.user_id), moved.map(m => m.role)])
         })
       }
       if (round % 8 === 7)

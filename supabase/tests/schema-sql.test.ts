@@ -3,11 +3,11 @@ import type { Db } from '../local/db'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { schemaFile, schemaSql } from '../../scripts/schema-sql'
-import { catalogDb } from './db'
+import { freshDb } from './db'
 
 let db: Db
 beforeAll(async () => {
-  db = await catalogDb()
+  db = await freshDb()
 })
 afterAll(async () => {
   await db?.close()

@@ -1787,17 +1787,36 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION app.attendance_summary(p_org uuid, p_from date, p_to date)
+CREATE OR REPLACE FUNCTION app.attendance_summary(p_org uuid, p_from date, p_to date, p_after jsonb, p_limit integer)
  RETURNS jsonb
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO ''
  SET jit TO 'off'
 AS $function$
+declare
+  v_after_path uuid[];
+  v_after_name text;
+  v_after_user uuid;
 begin
   perform app.require_user();
   if p_org is null or p_from is null or p_to is null or p_from > p_to or p_to - p_from > 366 then
     raise exception using message = 'attendance.period_invalid', errcode = 'P0001';
+  end if;
+  if p_limit is null or p_limit < 1 or p_limit > 500 then
+    raise exception using message = 'attendance.page_size_invalid', errcode = 'P0001';
+  end if;
+  if p_after is not null then
+    begin
+      v_after_path := array(select jsonb_array_elements_text(p_after -> 'path'))::uuid[];
+      v_after_name := p_after ->> 'name';
+      v_after_user := (p_after ->> 'user_id')::uuid;
+    exception when others then
+      raise exception using message = 'attendance.cursor_invalid', errcode = 'P0001';
+    end;
+    if v_after_name is null or v_after_user is null or coalesce(cardinality(v_after_path), 0) = 0 then
+      raise exception using message = 'attendance.cursor_invalid', errcode = 'P0001';
+    end if;
   end if;
   if not app.can_manage(p_org) then
     raise exception using message = 'sessions.forbidden', errcode = '42501';
@@ -1837,6 +1856,20 @@ begin
              count(*) filter (where status = 'excused') as excused,
              count(*) filter (where status = 'absent') as absent
         from st group by st.org_id
+    ),
+    -- this page of members and one more (is there a next page?), in the order the cursor follows
+    page as (
+      select sub.path, pr.display_name, pm.user_id,
+             row_number() over (order by sub.path, pr.display_name, pm.user_id) as n,
+             jsonb_build_object('user_id', pm.user_id, 'display_name', pr.display_name,
+               'org_name', sub.name, 'expected', pm.expected, 'present', pm.present, 'late', pm.late,
+               'excused', pm.excused, 'absent', pm.absent,
+               'rate', round((pm.present + pm.late)::numeric / nullif(pm.expected, 0), 4)) as member
+        from per_member pm join app.profiles pr on pr.user_id = pm.user_id
+        join sub on sub.id = pm.org_id
+       where v_after_user is null or (sub.path, pr.display_name, pm.user_id) > (v_after_path, v_after_name, v_after_user)
+       order by sub.path, pr.display_name, pm.user_id
+       limit p_limit + 1
     )
     select jsonb_build_object(
       'org_id', p_org, 'from', p_from, 'to', p_to,
@@ -1848,14 +1881,10 @@ begin
             'absent', po.absent, 'rate', round((po.present + po.late)::numeric / nullif(po.expected, 0), 4))
             order by sub.path)
           from per_org po join sub on sub.id = po.org_id), '[]'::jsonb),
-      'members', coalesce((
-        select jsonb_agg(jsonb_build_object('user_id', pm.user_id, 'display_name', pr.display_name,
-            'org_name', sub.name, 'expected', pm.expected, 'present', pm.present, 'late', pm.late,
-            'excused', pm.excused, 'absent', pm.absent,
-            'rate', round((pm.present + pm.late)::numeric / nullif(pm.expected, 0), 4))
-            order by sub.path, pr.display_name)
-          from per_member pm join app.profiles pr on pr.user_id = pm.user_id
-          join sub on sub.id = pm.org_id), '[]'::jsonb))
+      'member_count', (select count(*) from per_member),
+      'members', coalesce((select jsonb_agg(pg.member order by pg.n) from page pg where pg.n <= p_limit), '[]'::jsonb),
+      'next', (select jsonb_build_object('path', pg.path, 'name', pg.display_name, 'user_id', pg.user_id)
+                 from page pg where pg.n = p_limit and exists (select 1 from page x where x.n > p_limit)))
   );
 end
 $function$;
@@ -5841,13 +5870,13 @@ AS $function$
   select app.attendance_sheet(p_session_id)
 $function$;
 
-CREATE OR REPLACE FUNCTION public.attendance_summary(p_org_id uuid, p_from date, p_to date)
+CREATE OR REPLACE FUNCTION public.attendance_summary(p_org_id uuid, p_from date, p_to date, p_after jsonb DEFAULT NULL::jsonb, p_limit integer DEFAULT 100)
  RETURNS jsonb
  LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
-  select app.attendance_summary(p_org_id, p_from, p_to)
+  select app.attendance_summary(p_org_id, p_from, p_to, p_after, p_limit)
 $function$;
 
 CREATE OR REPLACE FUNCTION public.audit_log(p_org_id uuid DEFAULT NULL::uuid, p_actor_id uuid DEFAULT NULL::uuid, p_action text DEFAULT NULL::text, p_before bigint DEFAULT NULL::bigint, p_limit integer DEFAULT 30)
@@ -8938,7 +8967,7 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.attendance_sheet(p_session uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
--- function app.attendance_summary(p_org uuid, p_from date, p_to date): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+-- function app.attendance_summary(p_org uuid, p_from date, p_to date, p_after jsonb, p_limit integer): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.audit(p_org uuid, p_action text, p_subject uuid, p_detail jsonb): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
@@ -9322,7 +9351,7 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function public.attendance_sheet(p_session_id uuid): authenticated=X/postgres postgres=X/postgres
 
--- function public.attendance_summary(p_org_id uuid, p_from date, p_to date): authenticated=X/postgres postgres=X/postgres
+-- function public.attendance_summary(p_org_id uuid, p_from date, p_to date, p_after jsonb, p_limit integer): authenticated=X/postgres postgres=X/postgres
 
 -- function public.audit_log(p_org_id uuid, p_actor_id uuid, p_action text, p_before bigint, p_limit integer): authenticated=X/postgres postgres=X/postgres
 

@@ -109,8 +109,15 @@ export interface Summary {
   formula: string
   sessions: number
   orgs: (RateRow & { org_id: string, name: string })[]
+  /** All the members of the period, of whom `members` is one page. */
+  member_count: number
   members: (RateRow & { user_id: string, display_name: string, org_name: string })[]
+  /** The cursor of the page after (null: the last page). */
+  next: AttendanceCursor | null
 }
+
+/** Where a page of the rates' members ends: the member's place in the tree, name and id. */
+export interface AttendanceCursor { path: string[], name: string, user_id: string }
 
 export interface Makeup { session_id: string, title: string, kind: SessionKind, starts_at: string, status: AttendanceStatus, completed_at: string | null }
 export interface InviteeCandidate { user_id: string, display_name: string, school: string, org_name: string | null }
@@ -175,8 +182,8 @@ export function saveMinutes(sessionId: string, m: Pick<Minutes, 'topic' | 'speak
 export const myMakeups = () => rpc<Makeup[]>('my_makeups')
 export const completeMakeup = (sessionId: string) => rpc<{ session_id: string, completed_at: string }>('makeup_complete', { p_session_id: sessionId })
 
-export function attendanceSummary(orgId: string, from: string, to: string) {
-  return rpc<Summary>('attendance_summary', { p_org_id: orgId, p_from: from, p_to: to })
+export function attendanceSummary(orgId: string, from: string, to: string, after: AttendanceCursor | null = null, limit = 100) {
+  return rpc<Summary>('attendance_summary', { p_org_id: orgId, p_from: from, p_to: to, p_after: after, p_limit: limit })
 }
 
 /** Members a secretary may name as invitees, by name or school (1..40 characters, at most 20). */

@@ -840,12 +840,34 @@ grant execute on function app.attendance_sheet(uuid) to authenticated, service_r
 -- functions: readers of the summary -----------------------------------------------------------
 
 -- Attendance per member and per organisation over a period, for a manager of p_org (same shape).
-create function app.attendance_summary(p_org uuid, p_from date, p_to date) returns jsonb
+-- The totals and the organisations' rows are whole on every call; members come a page at a time
+-- (a county has thousands), in the tree's order then by name: p_limit of them after p_after, the
+-- `next` of the page before (null: the first page), with member_count for all of them.
+create function app.attendance_summary(p_org uuid, p_from date, p_to date, p_after jsonb, p_limit int) returns jsonb
 language plpgsql stable security definer set search_path = '' set jit = off as $$
+declare
+  v_after_path uuid[];
+  v_after_name text;
+  v_after_user uuid;
 begin
   perform app.require_user();
   if p_org is null or p_from is null or p_to is null or p_from > p_to or p_to - p_from > 366 then
     raise exception using message = 'attendance.period_invalid', errcode = 'P0001';
+  end if;
+  if p_limit is null or p_limit < 1 or p_limit > 500 then
+    raise exception using message = 'attendance.page_size_invalid', errcode = 'P0001';
+  end if;
+  if p_after is not null then
+    begin
+      v_after_path := array(select jsonb_array_elements_text(p_after -> 'path'))::uuid[];
+      v_after_name := p_after ->> 'name';
+      v_after_user := (p_after ->> 'user_id')::uuid;
+    exception when others then
+      raise exception using message = 'attendance.cursor_invalid', errcode = 'P0001';
+    end;
+    if v_after_name is null or v_after_user is null or coalesce(cardinality(v_after_path), 0) = 0 then
+      raise exception using message = 'attendance.cursor_invalid', errcode = 'P0001';
+    end if;
   end if;
   if not app.can_manage(p_org) then
     raise exception using message = 'sessions.forbidden', errcode = '42501';
@@ -885,6 +907,20 @@ begin
              count(*) filter (where status = 'excused') as excused,
              count(*) filter (where status = 'absent') as absent
         from st group by st.org_id
+    ),
+    -- this page of members and one more (is there a next page?), in the order the cursor follows
+    page as (
+      select sub.path, pr.display_name, pm.user_id,
+             row_number() over (order by sub.path, pr.display_name, pm.user_id) as n,
+             jsonb_build_object('user_id', pm.user_id, 'display_name', pr.display_name,
+               'org_name', sub.name, 'expected', pm.expected, 'present', pm.present, 'late', pm.late,
+               'excused', pm.excused, 'absent', pm.absent,
+               'rate', round((pm.present + pm.late)::numeric / nullif(pm.expected, 0), 4)) as member
+        from per_member pm join app.profiles pr on pr.user_id = pm.user_id
+        join sub on sub.id = pm.org_id
+       where v_after_user is null or (sub.path, pr.display_name, pm.user_id) > (v_after_path, v_after_name, v_after_user)
+       order by sub.path, pr.display_name, pm.user_id
+       limit p_limit + 1
     )
     select jsonb_build_object(
       'org_id', p_org, 'from', p_from, 'to', p_to,
@@ -896,19 +932,15 @@ begin
             'absent', po.absent, 'rate', round((po.present + po.late)::numeric / nullif(po.expected, 0), 4))
             order by sub.path)
           from per_org po join sub on sub.id = po.org_id), '[]'::jsonb),
-      'members', coalesce((
-        select jsonb_agg(jsonb_build_object('user_id', pm.user_id, 'display_name', pr.display_name,
-            'org_name', sub.name, 'expected', pm.expected, 'present', pm.present, 'late', pm.late,
-            'excused', pm.excused, 'absent', pm.absent,
-            'rate', round((pm.present + pm.late)::numeric / nullif(pm.expected, 0), 4))
-            order by sub.path, pr.display_name)
-          from per_member pm join app.profiles pr on pr.user_id = pm.user_id
-          join sub on sub.id = pm.org_id), '[]'::jsonb))
+      'member_count', (select count(*) from per_member),
+      'members', coalesce((select jsonb_agg(pg.member order by pg.n) from page pg where pg.n <= p_limit), '[]'::jsonb),
+      'next', (select jsonb_build_object('path', pg.path, 'name', pg.display_name, 'user_id', pg.user_id)
+                 from page pg where pg.n = p_limit and exists (select 1 from page x where x.n > p_limit)))
   );
 end
 $$;
-revoke execute on function app.attendance_summary(uuid, date, date) from public;
-grant execute on function app.attendance_summary(uuid, date, date) to authenticated, service_role;
+revoke execute on function app.attendance_summary(uuid, date, date, jsonb, int) from public;
+grant execute on function app.attendance_summary(uuid, date, date, jsonb, int) to authenticated, service_role;
 
 -- What home shows: my next session (not cancelled, not yet closed) and my status there.
 create function app.home_sessions() returns jsonb
@@ -1372,12 +1404,13 @@ $$;
 revoke execute on function public.makeup_complete(uuid) from public, anon;
 grant execute on function public.makeup_complete(uuid) to authenticated;
 
-create function public.attendance_summary(p_org_id uuid, p_from date, p_to date) returns jsonb
+create function public.attendance_summary(p_org_id uuid, p_from date, p_to date, p_after jsonb default null,
+  p_limit int default 100) returns jsonb
 language sql stable security invoker set search_path = '' as $$
-  select app.attendance_summary(p_org_id, p_from, p_to)
+  select app.attendance_summary(p_org_id, p_from, p_to, p_after, p_limit)
 $$;
-revoke execute on function public.attendance_summary(uuid, date, date) from public, anon;
-grant execute on function public.attendance_summary(uuid, date, date) to authenticated;
+revoke execute on function public.attendance_summary(uuid, date, date, jsonb, int) from public, anon;
+grant execute on function public.attendance_summary(uuid, date, date, jsonb, int) to authenticated;
 
 -- Open organisations I manage, parents first: the pickers of the session, topic and research forms.
 create function public.session_orgs_i_manage() returns jsonb

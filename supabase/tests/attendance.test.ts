@@ -130,8 +130,20 @@ async function reportMismatches(from: string, to: string): Promise<unknown[]> {
 
 // attendance_summary, recomputed: sessions organised in the subtree, closed, counted in the
 // deepest organisation that brought each member when that lies in the subtree
+// — its members read three at a time, which must be the whole list in one page, in the same order
 async function summaryMismatches(org: string, manager: string, from: string, to: string): Promise<unknown[]> {
-  const got = await as(db, manager).rpc('attendance_summary', { p_org_id: org, p_from: from, p_to: to })
+  const call = (after: unknown, limit: number) => as(db, manager).rpc('attendance_summary', { p_org_id: org, p_from: from, p_to: to, p_after: after, p_limit: limit })
+  const whole = await call(null, 500)
+  const got = await call(null, 3)
+  for (let next = got.next; next;) {
+    const page = await call(next, 3)
+    if (JSON.stringify([page.orgs, page.member_count, page.sessions]) !== JSON.stringify([whole.orgs, whole.member_count, whole.sessions]))
+      return [{ page: next, totals: [page.orgs, page.member_count, page.sessions] }]
+    got.members.push(...page.members)
+    next = page.next
+  }
+  if (JSON.stringify(got.members) !== JSON.stringify(whole.members) || whole.next !== null || whole.member_count !== whole.members.length)
+    return [{ paged: got.members, whole: whole.members, member_count: whole.member_count }]
   const { rows } = await db.query<{ user_id: string, expected: number, present: number, late: number, excused: number, absent: number }>(`
     with pairs as (${PAIRS}), allp as (${EXPECTED}),
     sub as (select o.id from app.organisations o where o.path @> array[$1::uuid]),

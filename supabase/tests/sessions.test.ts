@@ -639,5 +639,15 @@ describe('lists, home and the period summary', () => {
     await expectError(as(db, ids.secretaryA).rpc('attendance_summary', { p_org_id: ids.branchA, p_from: to, p_to: from }), 'attendance.period_invalid')
     const county = await as(db, ids.admin).rpc('attendance_summary', { p_org_id: ids.bureau, p_from: from, p_to: to })
     expect(county.orgs.length).toBeGreaterThanOrEqual(2)
+    // members a page at a time: a page size out of range and a cursor that is not one are refused
+    const args = { p_org_id: ids.bureau, p_from: from, p_to: to }
+    for (const p_limit of [0, 501, null])
+      await expectError(as(db, ids.admin).rpc('attendance_summary', { ...args, p_limit }), 'attendance.page_size_invalid')
+    for (const p_after of [{}, { path: [], name: 'x', user_id: ids.admin }, { path: ['nope'], name: 'x', user_id: ids.admin }, { path: [ids.bureau], name: 'x' }, { path: [ids.bureau], name: 'x', user_id: 'x' }, '[1]', '"x"'])
+      await expectError(as(db, ids.admin).rpc('attendance_summary', { ...args, p_after }), 'attendance.cursor_invalid')
+    const one = await as(db, ids.admin).rpc('attendance_summary', { ...args, p_limit: 1 })
+    expect(one.members).toHaveLength(1)
+    expect(one.member_count).toBe(county.member_count)
+    expect(one.next).toMatchObject({ name: one.members[0].display_name, user_id: one.members[0].user_id })
   })
 })

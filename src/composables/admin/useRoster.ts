@@ -1,10 +1,11 @@
 import type { Roster, RosterMember } from '@/api/admin'
 import type { Role } from '@/api/core'
-import { ref, shallowRef } from 'vue'
+import { computed, ref, shallowRef } from 'vue'
 import { memberMove, memberRemove, memberSetRole, pendingRemove, roster } from '@/api/admin'
 import { errorKey } from '@/api/errors'
 import { setCadre } from '@/api/research'
 import { useAction } from '@/composables/useAction'
+import { useMorePages } from '@/composables/useMorePages'
 
 /** A roster screen: the members of an organisation and below, and what a secretary does to them. */
 export function useRoster() {
@@ -13,7 +14,8 @@ export function useRoster() {
   const error = ref<string | null>(null)
   let orgId = ''
   // later pages, loaded as the list is scrolled to its end
-  const loadingMore = ref(false)
+  const pages = useMorePages((after: string, limit?: number) => roster(orgId, after, limit))
+  const members = computed(() => [...(data.value?.members ?? []), ...pages.later.value])
 
   async function load(id = orgId) {
     orgId = id
@@ -23,32 +25,13 @@ export function useRoster() {
     error.value = null
     try {
       data.value = await roster(orgId)
+      pages.restart(data.value)
     }
     catch (err) {
       error.value = errorKey(err)
     }
     finally {
       loading.value = false
-    }
-  }
-
-  /** The next page of members appended; false when it failed (the list stays as it is). */
-  async function loadMore(): Promise<boolean> {
-    const r = data.value
-    if (!r?.next || loadingMore.value)
-      return true
-    loadingMore.value = true
-    try {
-      const page = await roster(r.org_id, r.next)
-      if (data.value === r)
-        data.value = { ...r, members: [...r.members, ...page.members], next: page.next }
-      return true
-    }
-    catch {
-      return false
-    }
-    finally {
-      loadingMore.value = false
     }
   }
 
@@ -59,7 +42,9 @@ export function useRoster() {
     loading,
     error,
     load,
-    loadMore,
+    members,
+    hasMore: pages.hasMore,
+    loadMore: pages.more,
     setRole: (m: RosterMember, role: Role) => act(() => memberSetRole(m.membership_id, role), 'admin.roster.role_changed'),
     move: (m: RosterMember, toOrgId: string) => act(() => memberMove(m.membership_id, toOrgId), 'admin.roster.moved'),
     remove: (m: RosterMember, reason: string) => act(() => memberRemove(m.membership_id, reason), 'admin.roster.removed'),

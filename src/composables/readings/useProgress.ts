@@ -1,9 +1,10 @@
 import type { PlanProgress, ProgressCursor, ProgressMember } from '@/api/readings'
-import { computed, ref, shallowRef } from 'vue'
+import { computed, ref } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { planProgress } from '@/api/readings'
 import { useAsyncState } from '@/composables/useAsyncState'
 import { useExport } from '@/composables/useExport'
+import { useMorePages } from '@/composables/useMorePages'
 import { saveFile } from '@/modules/download'
 import { daysFromToday, formatTime } from '@/modules/time'
 import { progressWorkbook } from './exportProgress'
@@ -16,11 +17,9 @@ export function useProgress(planId: () => string) {
   const orgId = ref<string | null>(null)
   const { data, state, errorKey, load: loadRaw } = useAsyncState((org: string | null) => planProgress(planId(), org))
   // later pages of members, fetched as the list is scrolled (a county has thousands)
-  const later = shallowRef<ProgressMember[]>([])
-  const next = ref<ProgressCursor | null>(null)
-  const loadingMore = ref(false)
-  const members = computed(() => [...(data.value?.members ?? []), ...later.value])
-  const hasMore = computed(() => !!next.value)
+  const pages = useMorePages((after: ProgressCursor, limit?: number) => planProgress(planId(), data.value!.org.id, after, limit))
+  const { hasMore, loadingMore, more: loadMore } = pages
+  const members = computed(() => [...(data.value?.members ?? []), ...pages.later.value])
   const sortKey = ref<SortKey>('done')
   const asc = ref(true)
   const onlyBehind = ref(false)
@@ -56,44 +55,8 @@ export function useProgress(planId: () => string) {
   }
 
   async function load() {
-    later.value = []
-    next.value = null
-    const p = await loadRaw(orgId.value)
-    next.value = p?.next ?? null
-  }
-
-  /** The next page of members; false when it failed (the list stays as it is). */
-  async function loadMore(): Promise<boolean> {
-    const p = data.value
-    if (!p || !next.value || loadingMore.value)
-      return true
-    loadingMore.value = true
-    try {
-      const page = await planProgress(planId(), p.org.id, next.value)
-      if (data.value === p) {
-        later.value = [...later.value, ...page.members]
-        next.value = page.next
-      }
-      return true
-    }
-    catch {
-      return false
-    }
-    finally {
-      loadingMore.value = false
-    }
-  }
-
-  /** Every member of the view, for the export: the pages not loaded yet, 500 at a time. */
-  async function allMembers(p: PlanProgress): Promise<ProgressMember[]> {
-    const all = [...members.value]
-    let after = next.value
-    while (after) {
-      const page = await planProgress(planId(), p.org.id, after, 500)
-      all.push(...page.members)
-      after = page.next
-    }
-    return all
+    pages.restart(null)
+    pages.restart(await loadRaw(orgId.value))
   }
 
   async function exportXlsx() {
@@ -101,7 +64,7 @@ export function useProgress(planId: () => string) {
     if (!p)
       return
     await run(async () => {
-      const blob = await progressWorkbook({ ...p, members: await allMembers(p) }, {
+      const blob = await progressWorkbook({ ...p, members: [...members.value, ...await pages.rest()] }, {
         sheet: t('readings.progress.sheet'),
         name: t('readings.progress.col_name'),
         org: t('readings.progress.col_org'),

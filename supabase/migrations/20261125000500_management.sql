@@ -1834,12 +1834,14 @@ revoke execute on function app.report_org_facts_apply(jsonb) from public, anon, 
 create function app.report_refresh(p_users uuid[]) returns void
 language plpgsql security definer set search_path = '' set plan_cache_mode = force_generic_plan as $$
 declare
-  v_new jsonb;
   v_delta jsonb;
 begin
   if p_users is null or cardinality(p_users) = 0 then
     return;
   end if;
+  -- one statement: the new facts are computed once and the member's rows written from them (only
+  -- the rows that changed: a tick changes a few of a member's hundreds of facts, one per read day
+  -- and organisation above them); the organisations' change comes back as v_delta, a few rows
   with
   newf as materialized (select * from app.report_facts_of(p_users)),
   oldf as (select f.user_id, f.kind, f.key, f.day, f.prev_day, f.n from app.report_user_facts f where f.user_id = any (p_users)),
@@ -1873,23 +1875,28 @@ begin
     union all
     select d.key, d.kind, '00000000-0000-0000-0000-000000000000'::uuid, d.day, d.prev_day, d.n::bigint, d.users
       from diff d
-     where d.kind in ('org_minutes', 'org_sections') and (d.n <> 0 or d.users <> 0))
-  select (select jsonb_agg(to_jsonb(newf)) from newf),
-         (select jsonb_agg(to_jsonb(x)) from (
-            select c.org_id, c.kind, c.key, c.day, c.prev_day, sum(c.n) as n, sum(c.users) as users
-              from contrib c group by 1, 2, 3, 4, 5
-            having sum(c.n) <> 0 or sum(c.users) <> 0) x)
-    into v_new, v_delta;
-
-  delete from app.report_user_facts f where f.user_id = any (p_users);
-  delete from app.report_user_reach ur where ur.user_id = any (p_users);
-  insert into app.report_user_reach (user_id, orgs)
-  select r.user_id, array_agg(r.org_id order by r.org_id)
-    from app.org_reach r where r.user_id = any (p_users) and r.on_path
-   group by r.user_id;
-  insert into app.report_user_facts (user_id, kind, key, day, prev_day, n)
-  select x.user_id, x.kind, x.key, x.day, x.prev_day, x.n
-    from jsonb_to_recordset(v_new) as x(user_id uuid, kind text, key uuid, day date, prev_day date, n int);
+     where d.kind in ('org_minutes', 'org_sections') and (d.n <> 0 or d.users <> 0)),
+  -- the member's rows: those no longer there out, the new and the changed in (disjoint rows)
+  facts_gone as (
+    delete from app.report_user_facts f
+     where f.user_id = any (p_users)
+       and not exists (select 1 from newf n where n.user_id = f.user_id and n.kind = f.kind and n.key = f.key
+                                              and n.day = f.day and n.prev_day = f.prev_day)),
+  facts_put as (
+    insert into app.report_user_facts as f (user_id, kind, key, day, prev_day, n)
+    select n.user_id, n.kind, n.key, n.day, n.prev_day, n.n from newf n
+    on conflict (user_id, kind, key, day, prev_day) do update set n = excluded.n where f.n <> excluded.n),
+  reach_gone as (
+    delete from app.report_user_reach ur
+     where ur.user_id = any (p_users) and ur.user_id not in (select newr.user_id from newr)),
+  reach_put as (
+    insert into app.report_user_reach as ur (user_id, orgs)
+    select newr.user_id, newr.orgs from newr
+    on conflict (user_id) do update set orgs = excluded.orgs where ur.orgs <> excluded.orgs)
+  select jsonb_agg(to_jsonb(x)) into v_delta from (
+    select c.org_id, c.kind, c.key, c.day, c.prev_day, sum(c.n) as n, sum(c.users) as users
+      from contrib c group by 1, 2, 3, 4, 5
+    having sum(c.n) <> 0 or sum(c.users) <> 0) x;
 
   perform app.report_org_facts_apply(v_delta);
   -- what no member brings any more

@@ -34,10 +34,13 @@ const qi = (name: string): string => `"${name.replace(/"/g, '""')}"`
  * NUL cannot be sent at all (refused before).
  */
 const lit = (value: string): string => `E'${value.replace(/\\/g, '\\\\').replace(/'/g, '\'\'')}'`
+const setting = (name: string, value: string): string => `set_config(${lit(name)}, ${lit(value)}, true)`
 
 export class RestApi {
   readonly cache = new SchemaCache(EXPOSED_SCHEMA)
   private lastReload = 0
+  /** The settings that depend only on the role and read-only flag, as SQL, until the next reload. */
+  private roleSql = new Map<string, string>()
 
   constructor(private readonly ctx: StackContext) {}
 
@@ -45,6 +48,27 @@ export class RestApi {
   async reload(): Promise<void> {
     this.lastReload = Date.now()
     await this.ctx.db.transaction(tx => this.cache.load(tx))
+    this.roleSql = new Map()
+  }
+
+  /** `select set_config(…), …` for what every request of this role sets first (its `alter role … set` too). */
+  private settingsFor(readOnly: boolean, role: string): string {
+    const key = `${readOnly ? 'r' : 'w'}${role}`
+    let sql = this.roleSql.get(key)
+    if (sql === undefined) {
+      const settings: Array<[string, string]> = [
+        ['transaction_read_only', readOnly ? 'on' : 'off'],
+        ['search_path', SEARCH_PATH],
+        ...this.cache.roleSettings(role),
+        ['role', role],
+      ]
+      sql = `select ${settings.map(([k, v]) => setting(k, v)).join(', ')}`
+      // Roles come from signed tokens; a cache bounded by the roles in use, but bounded all the same.
+      if (this.roleSql.size >= 100)
+        this.roleSql.clear()
+      this.roleSql.set(key, sql)
+    }
+    return sql
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, subPath: string, query: URLSearchParams): Promise<void> {
@@ -133,20 +157,10 @@ export class RestApi {
     // a first statement and the call in a second, sent as one message: one round trip and one implicit
     // transaction. Two statements, not one, because statement_timeout only arms at a statement's
     // start, and because the call's names are resolved under the search_path set before it.
-    const settings: Array<[string, string]> = [
-      ['transaction_read_only', readOnly ? 'on' : 'off'],
-      ['search_path', SEARCH_PATH],
-      ...this.cache.roleSettings(who.role),
-      ['role', who.role],
-      ['request.jwt.claims', JSON.stringify(who.claims)],
-      ['request.method', method],
-      ['request.path', `/rpc/${fn}`],
-      ['request.headers', JSON.stringify(lowerCasedHeaders(req))],
-      ['request.cookies', '{}'],
-    ]
-    if (settings.some(([, v]) => v.includes('\0')) || call.includes('\0'))
+    // JSON.stringify escapes NUL, so only the raw texts (role, path, method, body) can carry one.
+    if (who.role.includes('\0') || fn.includes('\0') || call.includes('\0'))
       throw pgrst(400, 'PGRST102', 'Empty or invalid json', 'The request contains a NUL character')
-    const pre = `select ${settings.map(([k, v]) => `set_config(${lit(k)}, ${lit(v)}, true)`).join(', ')}`
+    const pre = `${this.settingsFor(readOnly, who.role)}, ${setting('request.jwt.claims', who.claimsJson)}, ${setting('request.method', method)}, ${setting('request.path', `/rpc/${fn}`)}, ${setting('request.headers', JSON.stringify(lowerCasedHeaders(req)))}, ${setting('request.cookies', '{}')}`
 
     let row: { body: string | null, n: number, status: string | null }
     try {

@@ -33,11 +33,13 @@ export interface RunningServer {
   close: () => Promise<void>
 }
 
-const CORS_HEADERS: Record<string, string> = {
+/** On every response (Kong's cors plugin: origin, exposed headers, Vary). */
+const EXPOSE_HEADERS = 'Content-Range, Content-Profile, Content-Location, Location, Preference-Applied, Range-Unit, X-Supabase-Api-Version, x-sb-error-code, x-total-count, link, Proxy-Status'
+/** Only on a preflight's answer, where a browser reads them; on other responses they are ignored. */
+const PREFLIGHT_HEADERS: Record<string, string> = {
   'Access-Control-Allow-Methods': 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS',
   // What supabase-js sends (apikey, x-client-info, prefer, profiles, api version, retry count …).
   'Access-Control-Allow-Headers': 'authorization, apikey, x-client-info, content-type, accept, accept-profile, content-profile, prefer, range, x-supabase-api-version, x-retry-count, x-upsert, cache-control',
-  'Access-Control-Expose-Headers': 'Content-Range, Content-Profile, Content-Location, Location, Preference-Applied, Range-Unit, X-Supabase-Api-Version, x-sb-error-code, x-total-count, link, Proxy-Status',
   'Access-Control-Max-Age': '86400',
 }
 
@@ -46,11 +48,18 @@ function applyCors(req: IncomingMessage, res: ServerResponse): void {
   res.setHeader('Access-Control-Allow-Origin', origin ?? '*')
   if (origin)
     res.setHeader('Vary', 'Origin')
-  for (const [k, v] of Object.entries(CORS_HEADERS)) res.setHeader(k, v)
+  res.setHeader('Access-Control-Expose-Headers', EXPOSE_HEADERS)
+}
+
+/** The answer to every OPTIONS request. */
+function answerPreflight(req: IncomingMessage, res: ServerResponse): void {
+  for (const [k, v] of Object.entries(PREFLIGHT_HEADERS)) res.setHeader(k, v)
   const requested = req.headers['access-control-request-headers']
   // Echo anything else the browser asks for, so a new client header never breaks preflight.
   if (typeof requested === 'string' && requested)
-    res.setHeader('Access-Control-Allow-Headers', `${CORS_HEADERS['Access-Control-Allow-Headers']}, ${requested}`)
+    res.setHeader('Access-Control-Allow-Headers', `${PREFLIGHT_HEADERS['Access-Control-Allow-Headers']}, ${requested}`)
+  res.writeHead(204, { 'Content-Length': '0' })
+  res.end()
 }
 
 /**
@@ -116,30 +125,27 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       sendJson(res, 500, { message: 'Internal Server Error' })
     else res.destroy()
   }
+  const done = (res: ServerResponse, p: Promise<void>): void => {
+    p.catch((e: unknown) => failed(res, e))
+  }
   const server = createServer((req, res) => {
-    const done = (p: Promise<void>): void => {
-      p.catch((e: unknown) => failed(res, e))
-    }
     try {
       applyCors(req, res)
-      if (req.method === 'OPTIONS') {
-        res.writeHead(204, { 'Content-Length': '0' })
-        res.end()
-        return
-      }
+      if (req.method === 'OPTIONS')
+        return answerPreflight(req, res)
       const target = splitTarget(req.url)
       if (!target)
         return sendJson(res, 400, { message: 'Bad Request' })
       const { path, query } = target
       const authPath = under(path, '/auth/v1')
       if (authPath !== undefined)
-        return done(handleAuth(ctx, req, res, authPath, query))
+        return done(res, handleAuth(ctx, req, res, authPath, query))
       const restPath = under(path, '/rest/v1')
       if (restPath !== undefined)
-        return done(rest.handle(req, res, restPath, query))
+        return done(res, rest.handle(req, res, restPath, query))
       const realtimePath = under(path, '/realtime/v1')
       if (realtimePath !== undefined)
-        return done(realtime.handleHttp(req, res, realtimePath, query))
+        return done(res, realtime.handleHttp(req, res, realtimePath, query))
       // The development SMS outbox (the local stack's mail catcher for SMS); Supabase has no such route.
       if (req.method === 'GET' && (path === '/sms' || path === '/sms.json'))
         return ctx.auth.sms.respond(res, path === '/sms' ? 'html' : 'json', query.get('phone') ?? undefined)

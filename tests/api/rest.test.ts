@@ -91,3 +91,18 @@ describe('the app\'s functions', () => {
     }
   })
 })
+
+describe('cors', () => {
+  it('answers a preflight with what may be sent, and every answer with the origin and exposed headers', async () => {
+    const origin = 'http://localhost:5173'
+    const pre = await api('/rest/v1/rpc/my_context', { method: 'OPTIONS', headers: { 'origin': origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-custom-thing' } })
+    expect(pre.status).toBeLessThan(300)
+    expect(pre.headers.get('access-control-allow-origin')).toMatch(new RegExp(`^(\\*|${origin})$`))
+    expect(pre.headers.get('access-control-allow-methods')).toContain('POST')
+    expect(pre.headers.get('access-control-allow-headers')).toMatch(/x-custom-thing/i)
+    const res = await api('/rest/v1/rpc/no_such_function_here', { method: 'POST', body: '{}', headers: { 'origin': origin, 'content-type': 'application/json' } })
+    expect(res.status).toBe(404)
+    expect(res.headers.get('access-control-allow-origin')).toMatch(new RegExp(`^(\\*|${origin})$`))
+    expect(res.headers.get('access-control-expose-headers')).toMatch(/content-range/i)
+  })
+})

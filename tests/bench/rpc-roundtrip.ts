@@ -1,9 +1,11 @@
-import type { BenchContext } from './context'
 // Section 1: the price of the HTTP stack. The same simple RPC through supabase-js (HTTP, JWT check,
 // set_config, JSON) versus the same settings and call run in-engine on the Db. The ratio that counts
 // (issue #15: ≤ 1.5×) has the client in another process, as a phone is, against the call in-engine
 // in one message; the in-process client and the four-statement transaction are printed for comparison.
+import type { AddressInfo } from 'node:net'
+import type { BenchContext } from './context'
 import { spawn } from 'node:child_process'
+import { createServer } from 'node:http'
 import { fileURLToPath } from 'node:url'
 import { time, verdict } from './context'
 
@@ -21,6 +23,31 @@ function viaChildProcess(args: string[]): Promise<{ totalMs: number, perCallMs: 
 }
 
 interface Timing { totalMs: number, perCallMs: number, p95Ms: number }
+
+/**
+ * The transport alone: a bare node:http server in this process answering every request with a
+ * constant body, called by the same child-process client. No stack can answer faster than this, so
+ * it is the floor under the HTTP figure (keep-alive, undici and supabase-js in the client, Node's
+ * HTTP parsing and writing here, loopback TCP).
+ */
+async function bareTransport(run: (url: string) => Promise<Timing>): Promise<Timing> {
+  const body = '{"uid":null}'
+  const server = createServer((req, res) => {
+    req.resume()
+    req.on('end', () => {
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(body.length), 'Content-Range': '0-0/*' })
+      res.end(body)
+    })
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  try {
+    return await run(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  }
+  finally {
+    server.closeAllConnections()
+    await new Promise(resolve => server.close(resolve))
+  }
+}
 
 /**
  * Also the CPU this (the stack's) process spent per call: unlike wall time it barely moves when the
@@ -56,6 +83,7 @@ export async function run(ctx: BenchContext): Promise<void> {
       throw new Error(error.message)
   }))
   const otherProcess = await withCpu(ctx.n, () => viaChildProcess([ctx.url, ctx.anonKey, user.accessToken, fn, String(ctx.n)]))
+  const bare = await withCpu(ctx.n, () => bareTransport(url => viaChildProcess([url, ctx.anonKey, user.accessToken, fn, String(ctx.n)])))
   const claims = JSON.parse(Buffer.from(user.accessToken.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>
   const lit = (v: string): string => `'${v.replace(/'/g, '\'\'')}'`
   const oneMessage = await withCpu(ctx.n, () => time(ctx.n, () => ctx.db.script(
@@ -79,10 +107,14 @@ export async function run(ctx: BenchContext): Promise<void> {
   ctx.report(`rpc round trip: public.${fn}() × ${ctx.n}`, [
     row('supabase-js over HTTP, client in another process', otherProcess),
     row('supabase-js over HTTP, client in the stack\'s process', viaHttp),
+    row('the same client against a bare node:http server answering a constant', bare),
     row('in-engine: same settings + call, one message', oneMessage),
     row('in-engine: begin, set_config, call, commit', direct),
   ])
   const ratio = otherProcess.perCallMs / oneMessage.perCallMs
   verdict(`RPC over HTTP from another process / in-engine (${ctx.db.kind})`, `${ratio.toFixed(2)}× (${otherProcess.perCallMs.toFixed(2)} / ${oneMessage.perCallMs.toFixed(2)} ms; stack CPU per call ${(otherProcess.cpuMs / oneMessage.cpuMs).toFixed(2)}×)`, '≤ 1.5×', ratio <= 1.5)
+  // What the transport alone costs, and what the stack adds on top of it, against the call in-engine:
+  // the second is the stack's own price (PostgREST's would be about 1×: the call, and nothing else).
+  console.log(`transport floor: bare server from another process / in-engine: ${(bare.perCallMs / oneMessage.perCallMs).toFixed(2)}× (${bare.perCallMs.toFixed(2)} ms, its process's CPU ${bare.cpuMs.toFixed(2)} ms/call); the stack over that floor / in-engine: ${((otherProcess.perCallMs - bare.perCallMs) / oneMessage.perCallMs).toFixed(2)}×, CPU ${(otherProcess.cpuMs - bare.cpuMs).toFixed(2)} vs ${oneMessage.cpuMs.toFixed(2)} ms/call`)
   console.log(`ratio HTTP (same process) / in-engine transaction (the figure before #15): ${(viaHttp.perCallMs / direct.perCallMs).toFixed(2)}×`)
 }

@@ -2377,7 +2377,8 @@ AS $function$
           (select c.status from app.checkins c where c.session_id = s.id and c.user_id = auth.uid()),
           (select l.status from app.leave_requests l where l.session_id = s.id and l.user_id = auth.uid())))
       from app.sessions s
-     where s.cancelled_at is null and s.checkin_closes_at >= now()
+     where s.id in (select app.member_session_ids(auth.uid()))
+       and s.cancelled_at is null and s.checkin_closes_at >= now()
        and app.is_expected(s.id, auth.uid())
      order by s.starts_at
      limit 1))
@@ -2681,7 +2682,8 @@ begin
   -- sessions I am expected at (not cancelled, not on approved leave, not yet checked in)
   for r in
     select s.* from app.sessions s
-     where s.cancelled_at is null and s.starts_at > p_now and s.starts_at <= p_now + interval '24 hours'
+     where s.id in (select app.member_session_ids(p_user))
+       and s.cancelled_at is null and s.starts_at > p_now and s.starts_at <= p_now + interval '24 hours'
        and app.is_expected(s.id, p_user)
        and not exists (select 1 from app.checkins c where c.session_id = s.id and c.user_id = p_user)
        and not exists (select 1 from app.leave_requests l where l.session_id = s.id and l.user_id = p_user and l.status = 'approved')
@@ -2702,7 +2704,8 @@ begin
   -- 补学: sessions of the last fortnight I missed (absent, or excused) and have not made up
   for r in
     select s.* from app.sessions s
-     where s.cancelled_at is null and s.checkin_closes_at <= p_now and s.checkin_closes_at > p_now - interval '14 days'
+     where s.id in (select app.member_session_ids(p_user))
+       and s.cancelled_at is null and s.checkin_closes_at <= p_now and s.checkin_closes_at > p_now - interval '14 days'
        and app.is_expected(s.id, p_user)
        and not exists (select 1 from app.checkins c where c.session_id = s.id and c.user_id = p_user
                         and c.status in ('present', 'late'))
@@ -3035,6 +3038,17 @@ AS $function$
   select o.* from app.organisations o
    where o.id in (select app.managed_org_ids())
      and (coalesce(p_include_retired, false) or o.retired_at is null)
+$function$;
+
+CREATE OR REPLACE FUNCTION app.member_session_ids(p_user uuid)
+ RETURNS SETOF uuid
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select unnest(app.sessions_expecting(array(select m.org_id from app.memberships m where m.user_id = p_user)))
+  union
+  select i.session_id from app.session_invitees i where i.user_id = p_user
 $function$;
 
 CREATE OR REPLACE FUNCTION app.membership_for_change(p_membership uuid)
@@ -3967,11 +3981,19 @@ CREATE OR REPLACE FUNCTION app.progress_contributions(p_plans uuid[], p_users uu
  LANGUAGE sql
  STABLE SECURITY DEFINER
  SET search_path TO ''
+ SET jit TO 'off'
 AS $function$
+  -- two branches rather than "p_users is null or …": this function's plan does not know which
+  -- case it is, and the disjunction scanned every member of the plan (the province) for one tick;
+  -- jit off because the branch not taken is costed as the whole plan
   with mm as (
     select m.plan_id, m.org_id, m.done, m.cells, t.total, t.totals
       from app.plan_org_member m join app.plan_totals t on t.plan_id = m.plan_id
-     where m.plan_id = any (p_plans) and (p_users is null or m.user_id = any (p_users))
+     where m.plan_id = any (p_plans) and p_users is null
+    union all
+    select m.plan_id, m.org_id, m.done, m.cells, t.total, t.totals
+      from app.plan_org_member m join app.plan_totals t on t.plan_id = m.plan_id
+     where m.plan_id = any (p_plans) and m.user_id = any (p_users)
   ), per_reading as (
     select x.plan_id, x.org_id, array_agg(x.n order by x.i) as full_counts
       from (select mm.plan_id, mm.org_id, c.i, count(*) filter (where c.v >= mm.totals[c.i])::int as n
@@ -6467,7 +6489,8 @@ begin
       left join app.checkins c on c.session_id = s.id and c.user_id = v_uid
       left join app.leave_requests l on l.session_id = s.id and l.user_id = v_uid
       left join app.makeups mk on mk.session_id = s.id and mk.user_id = v_uid
-     where s.cancelled_at is null and s.checkin_closes_at < now()
+     where s.id in (select app.member_session_ids(v_uid))
+       and s.cancelled_at is null and s.checkin_closes_at < now()
        and s.starts_at > now() - interval '1 year'
        and app.status_of(s, c.status, l.status) in ('absent', 'excused')
        and app.is_expected(s.id, v_uid)), '[]'::jsonb);
@@ -9079,6 +9102,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.managed_org_ids(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.managed_orgs(p_include_retired boolean): authenticated=X/postgres postgres=X/postgres
+
+-- function app.member_session_ids(p_user uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.membership_for_change(p_membership uuid): authenticated=X/postgres postgres=X/postgres
 

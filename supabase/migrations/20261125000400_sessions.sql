@@ -952,7 +952,8 @@ language sql stable security invoker set search_path = '' as $$
           (select c.status from app.checkins c where c.session_id = s.id and c.user_id = auth.uid()),
           (select l.status from app.leave_requests l where l.session_id = s.id and l.user_id = auth.uid())))
       from app.sessions s
-     where s.cancelled_at is null and s.checkin_closes_at >= now()
+     where s.id in (select app.member_session_ids(auth.uid()))
+       and s.cancelled_at is null and s.checkin_closes_at >= now()
        and app.is_expected(s.id, auth.uid())
      order by s.starts_at
      limit 1))
@@ -1374,7 +1375,8 @@ begin
       left join app.checkins c on c.session_id = s.id and c.user_id = v_uid
       left join app.leave_requests l on l.session_id = s.id and l.user_id = v_uid
       left join app.makeups mk on mk.session_id = s.id and mk.user_id = v_uid
-     where s.cancelled_at is null and s.checkin_closes_at < now()
+     where s.id in (select app.member_session_ids(v_uid))
+       and s.cancelled_at is null and s.checkin_closes_at < now()
        and s.starts_at > now() - interval '1 year'
        and app.status_of(s, c.status, l.status) in ('absent', 'excused')
        and app.is_expected(s.id, v_uid)), '[]'::jsonb);
@@ -1530,6 +1532,19 @@ language sql stable security definer set search_path = '' as $$
   select app.sessions_of_orgs(array(select a.id from app.organisations o cross join unnest(o.path) a(id) where o.id = any (p_orgs)))
 $$;
 revoke execute on function app.sessions_expecting(uuid[]) from public;
+
+-- The sessions p_user may be expected at: those expected of an organisation on the path of any
+-- membership of theirs (ended ones too: who belonged at a session's start counts) and those they
+-- are invited to. A superset that app.is_expected narrows, so that a reader of one member's
+-- sessions walks their own organisations' sessions rather than every session of the province.
+create function app.member_session_ids(p_user uuid) returns setof uuid
+language sql stable security definer set search_path = '' as $$
+  select unnest(app.sessions_expecting(array(select m.org_id from app.memberships m where m.user_id = p_user)))
+  union
+  select i.session_id from app.session_invitees i where i.user_id = p_user
+$$;
+revoke execute on function app.member_session_ids(uuid) from public;
+grant execute on function app.member_session_ids(uuid) to authenticated, service_role;
 
 -- grants ------------------------------------------------------------------------------------
 grant select, insert, update on app.sessions to authenticated;

@@ -469,7 +469,8 @@ begin
   -- sessions I am expected at (not cancelled, not on approved leave, not yet checked in)
   for r in
     select s.* from app.sessions s
-     where s.cancelled_at is null and s.starts_at > p_now and s.starts_at <= p_now + interval '24 hours'
+     where s.id in (select app.member_session_ids(p_user))
+       and s.cancelled_at is null and s.starts_at > p_now and s.starts_at <= p_now + interval '24 hours'
        and app.is_expected(s.id, p_user)
        and not exists (select 1 from app.checkins c where c.session_id = s.id and c.user_id = p_user)
        and not exists (select 1 from app.leave_requests l where l.session_id = s.id and l.user_id = p_user and l.status = 'approved')
@@ -490,7 +491,8 @@ begin
   -- 补学: sessions of the last fortnight I missed (absent, or excused) and have not made up
   for r in
     select s.* from app.sessions s
-     where s.cancelled_at is null and s.checkin_closes_at <= p_now and s.checkin_closes_at > p_now - interval '14 days'
+     where s.id in (select app.member_session_ids(p_user))
+       and s.cancelled_at is null and s.checkin_closes_at <= p_now and s.checkin_closes_at > p_now - interval '14 days'
        and app.is_expected(s.id, p_user)
        and not exists (select 1 from app.checkins c where c.session_id = s.id and c.user_id = p_user
                         and c.status in ('present', 'late'))

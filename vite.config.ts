@@ -368,6 +368,7 @@ export default defineConfig({
           environment: 'node',
           include: ['tests/api/**/*.test.ts'],
           globalSetup: ['tests/api/global-setup.ts'],
+          setupFiles: ['tests/api/wait-for-stack.ts'],
           isolate: false,
           testTimeout: 30_000,
           hookTimeout: 120_000,

@@ -109,8 +109,8 @@ export async function storeSession(page: Page, session: unknown): Promise<void> 
   await page.evaluate(([k, v]) => localStorage.setItem(k!, v!), [AUTH_STORAGE_KEY, JSON.stringify(session)])
 }
 
-export async function storedAccessToken(page: Page): Promise<string> {
-  return page.evaluate(k => (JSON.parse(localStorage.getItem(k)!) as Session).access_token, AUTH_STORAGE_KEY)
+export async function storedSession(page: Page): Promise<Session> {
+  return page.evaluate(k => JSON.parse(localStorage.getItem(k)!) as Session, AUTH_STORAGE_KEY)
 }
 
 /** Sign in through the sign-in screen and wait for home. */

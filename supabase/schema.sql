@@ -4612,7 +4612,9 @@ begin
   read_in as (
     select distinct rd.user_id, rd.section_id, rd.day, rd.est_minutes, a.org_id
       from read rd
-      join app.memberships m on m.user_id = rd.user_id and m.during @> rd.read_at
+      -- the members' own memberships by index (said twice for the generic plan, which otherwise
+      -- hashes every membership of the province to join a few)
+      join app.memberships m on m.user_id = rd.user_id and m.user_id = any (p_users) and m.during @> rd.read_at
       join app.organisations o on o.id = m.org_id
       cross join lateral unnest(o.path) as a(org_id)),
   post_days as (

@@ -7,14 +7,18 @@ export interface MemberPage<T, C> { members: T[], next: C | null }
 /**
  * The later pages of a view whose first page came with the view itself (plan progress, roster, attendance
  * rates: totals and the first members in one call, `next` for the rest). `restart(first)` with
- * each new first page; `more()` appends the page after, for van-list's `load` (false when it
- * failed: the list stays); `rest()` reads whatever is not loaded yet, 500 at a time, for an
- * export. A page that arrives after a restart is dropped (it belongs to the view before).
+ * each new first page; `more()` appends the page after, as van-list's `load`, with `listLoading`
+ * and `failed` as its v-model:loading and v-model:error (a failed page leaves the list as it is;
+ * tapping the error row asks again); `rest()` reads whatever is not loaded yet, 500 at a time, for
+ * an export. A page that arrives after a restart is dropped (it belongs to the view before).
  */
 export function useMorePages<T, C>(page: (after: C, limit?: number) => Promise<MemberPage<T, C>>) {
   const later = shallowRef([]) as Ref<T[]>
   const next = ref(null) as Ref<C | null>
   const loadingMore = ref(false)
+  // van-list sets listLoading before it asks for a page; more() clears it when the page is in
+  const listLoading = ref(false)
+  const failed = ref(false)
   let view = 0
 
   function restart(first: MemberPage<T, C> | null | undefined) {
@@ -23,10 +27,12 @@ export function useMorePages<T, C>(page: (after: C, limit?: number) => Promise<M
     next.value = first?.next ?? null
   }
 
-  async function more(): Promise<boolean> {
+  async function more(): Promise<void> {
     const after = next.value
-    if (after === null || loadingMore.value)
-      return true
+    if (after === null || loadingMore.value) {
+      listLoading.value = false
+      return
+    }
     const asked = view
     loadingMore.value = true
     try {
@@ -35,13 +41,14 @@ export function useMorePages<T, C>(page: (after: C, limit?: number) => Promise<M
         later.value = [...later.value, ...p.members]
         next.value = p.next
       }
-      return true
+      failed.value = false
     }
     catch {
-      return false
+      failed.value = true
     }
     finally {
       loadingMore.value = false
+      listLoading.value = false
     }
   }
 
@@ -55,5 +62,5 @@ export function useMorePages<T, C>(page: (after: C, limit?: number) => Promise<M
     return out
   }
 
-  return { later, next, hasMore: computed(() => next.value !== null), loadingMore, restart, more, rest }
+  return { later, next, hasMore: computed(() => next.value !== null), loadingMore, listLoading, failed, restart, more, rest }
 }

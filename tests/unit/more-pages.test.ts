@@ -19,11 +19,17 @@ describe('useMorePages', () => {
     const p = useMorePages(s.page)
     p.restart(await s.first())
     expect(p.hasMore.value).toBe(true)
-    expect(await p.more()).toBe(true)
-    expect(await p.more()).toBe(true)
+    // as van-list asks: it sets its loading flag, more() clears it once the page is in
+    p.listLoading.value = true
+    await p.more()
+    expect(p.listLoading.value).toBe(false)
+    await p.more()
     expect(p.later.value).toEqual([3, 4, 5])
     expect(p.hasMore.value).toBe(false)
-    expect(await p.more()).toBe(true)
+    p.listLoading.value = true
+    await p.more()
+    expect(p.listLoading.value).toBe(false)
+    expect(p.failed.value).toBe(false)
     expect(s.asked.map(a => a.after)).toEqual([0, 2, 4])
   })
 
@@ -44,12 +50,21 @@ describe('useMorePages', () => {
     expect(p.next.value).toBe(1)
   })
 
-  it('keeps the list and says so when a page fails', async () => {
-    const p = useMorePages(async () => Promise.reject(new Error('offline')))
+  it('keeps the list and says so when a page fails, and asks again after', async () => {
+    let offline = true
+    const s = server(3, 1)
+    const p = useMorePages(async (after: number, limit?: number) => offline ? Promise.reject(new Error('offline')) : s.page(after, limit))
     p.restart({ members: [1], next: 1 })
-    expect(await p.more()).toBe(false)
+    p.listLoading.value = true
+    await p.more()
+    expect(p.failed.value).toBe(true)
+    expect(p.listLoading.value).toBe(false)
     expect(p.later.value).toEqual([])
     expect(p.hasMore.value).toBe(true)
+    offline = false
+    await p.more()
+    expect(p.failed.value).toBe(false)
+    expect(p.later.value).toEqual([2])
   })
 
   it('reads the rest, 500 at a time, for an export', async () => {

@@ -45,6 +45,8 @@ export function useRoster() {
     members,
     hasMore: pages.hasMore,
     loadMore: pages.more,
+    listLoading: pages.listLoading,
+    listError: pages.failed,
     setRole: (m: RosterMember, role: Role) => act(() => memberSetRole(m.membership_id, role), 'admin.roster.role_changed'),
     move: (m: RosterMember, toOrgId: string) => act(() => memberMove(m.membership_id, toOrgId), 'admin.roster.moved'),
     remove: (m: RosterMember, reason: string) => act(() => memberRemove(m.membership_id, reason), 'admin.roster.removed'),

@@ -18,7 +18,7 @@ export function useProgress(planId: () => string) {
   const { data, state, errorKey, load: loadRaw } = useAsyncState((org: string | null) => planProgress(planId(), org))
   // later pages of members, fetched as the list is scrolled (a county has thousands)
   const pages = useMorePages((after: ProgressCursor, limit?: number) => planProgress(planId(), data.value!.org.id, after, limit))
-  const { hasMore, loadingMore, more: loadMore } = pages
+  const { hasMore, loadingMore, listLoading, failed: listError, more: loadMore } = pages
   const members = computed(() => [...(data.value?.members ?? []), ...pages.later.value])
   const sortKey = ref<SortKey>('done')
   const asc = ref(true)
@@ -80,5 +80,5 @@ export function useProgress(planId: () => string) {
     })
   }
 
-  return { data, state, errorKey, orgId, load, loadMore, hasMore, loadingMore, members, rows, sortKey, asc, sortBy, onlyBehind, isBehind, behindCount, exporting, exportXlsx }
+  return { data, state, errorKey, orgId, load, loadMore, hasMore, loadingMore, listLoading, listError, members, rows, sortKey, asc, sortBy, onlyBehind, isBehind, behindCount, exporting, exportXlsx }
 }

@@ -43,5 +43,5 @@ export function useAttendanceRates() {
       void load()
   })
 
-  return { orgs, q, ...summary, load, orgRows, memberRows, hasMore: pages.hasMore, loadMore: pages.more, whole }
+  return { orgs, q, ...summary, load, orgRows, memberRows, hasMore: pages.hasMore, loadMore: pages.more, listLoading: pages.listLoading, listError: pages.failed, whole }
 }

@@ -7,6 +7,7 @@ import { fileURLToPath, URL } from 'node:url'
 import { baseCompile } from '@intlify/message-compiler'
 import { VantResolver } from '@vant/auto-import-resolver'
 import vue from '@vitejs/plugin-vue'
+import Beasties from 'beasties'
 import Components from 'unplugin-vue-components/vite'
 import { defineConfig } from 'vite'
 import { VitePWA } from 'vite-plugin-pwa'
@@ -63,12 +64,13 @@ function vantIconFont(): Plugin {
 }
 
 /**
- * The first screen's page chunk, and its data, are only asked for once the entry has run: on
- * weak signal that is seconds later. index.html starts them while the scripts download
- * (src/first-screen.js, inlined with this build's chunk plan): for a stored session on `/`, the
- * home screen and the home summary; signed out, the sign-in screen, where every protected path
- * leads. (Not supabase-js: data calls need only postgrest-js, in the entry; the rest loads when
- * needed.) And it opens the connection to the API meanwhile.
+ * The entry starts once the static first screen has painted (src/first-screen.js, inlined at the
+ * end of the body with the entry and its preloads, whose own tags leave the head). And the first
+ * screen's page chunk, and its data, are only asked for once the entry has run: on weak signal
+ * that is seconds later. first-screen.js starts them with the entry, from this build's chunk plan:
+ * for a stored session on `/`, the home screen and the home summary; signed out, the sign-in
+ * screen, where every protected path leads. (Not supabase-js: data calls need only postgrest-js,
+ * in the entry; the rest loads when needed.) And the connection to the API opens meanwhile.
  */
 function preloadFirstScreen(): Plugin {
   const script = readFileSync(new URL('./src/first-screen.js', import.meta.url), 'utf8')
@@ -106,6 +108,16 @@ function preloadFirstScreen(): Plugin {
           return [js.map(f => `/${f}`), css.map(f => `/${f}`)]
         }
         const plan = JSON.stringify({ home: links(home.fileName), login: links(login.fileName) })
+        // the entry's own tags go: first-screen.js adds them once the shell has painted
+        const boot = { entry: `/${entry.fileName}`, preloads: [] as string[] }
+        html = html
+          .replace(/<link rel="modulepreload" crossorigin href="([^"]+)">\s*/g, (_, href: string) => {
+            boot.preloads.push(href)
+            return ''
+          })
+          .replace(new RegExp(`<script type="module" crossorigin src="${boot.entry}"></script>\\s*`), '')
+        if (html.includes(boot.entry))
+          throw new Error('preload-first-screen: the entry\'s script tag was not found in index.html')
         return {
           html,
           tags: [{
@@ -114,8 +126,8 @@ function preloadFirstScreen(): Plugin {
             injectTo: 'head',
           }, {
             tag: 'script',
-            injectTo: 'head',
-            children: `${script.replace(/^\/\/.*\n/gm, '').trim()}(${plan},${JSON.stringify(api)})`,
+            injectTo: 'body',
+            children: `${script.replace(/^\/\/.*\n/gm, '').trim()}(${plan},${JSON.stringify(api)},${JSON.stringify(boot)})`,
           }],
         }
       },
@@ -178,6 +190,51 @@ function firstScreenShell(): Plugin {
           build,
         }
         return { html, tags: [{ tag: 'script', injectTo: 'head', children: `${script('shell-head.js')}(${JSON.stringify(cfg)})` }] }
+      },
+    },
+  }
+}
+
+/**
+ * The static first screen paints from the HTML alone. Its styles (the rules of the entry stylesheet
+ * that the shell's elements match, dark mode's included) are inlined by Beasties, and the entry
+ * stylesheet itself loads without blocking the first paint (a high-priority preload that becomes
+ * the stylesheet; a plain link under <noscript>). Rendered beside the app's scripts on weak signal,
+ * a render-blocking sheet held the shell's first paint behind the whole download. The app mounts
+ * only once that sheet is in (src/modules/shell.ts, stylesLoaded), under the shell.
+ */
+function criticalShellCss(): Plugin {
+  return {
+    name: 'critical-shell-css',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      async handler(html, ctx) {
+        const bundle = ctx.bundle
+        if (!bundle)
+          return html
+        const VIRTUAL = '/__bundle__'
+        const beasties = new (class extends Beasties {
+          // the stylesheets are the bundle's assets, not yet written
+          readFile(filename: string): string {
+            const asset = bundle![filename.slice(VIRTUAL.length + 1)]
+            if (asset?.type !== 'asset')
+              throw new Error(`critical-shell-css: no asset ${filename}`)
+            return typeof asset.source === 'string' ? asset.source : Buffer.from(asset.source).toString('utf8')
+          }
+        })({
+          path: VIRTUAL,
+          publicPath: '/',
+          preload: 'swap-high',
+          pruneSource: false,
+          reduceInlineStyles: false,
+          inlineFonts: true, // the icon font's @font-face (its file loads as the icons are drawn)
+          preloadFonts: false,
+          // the theme's variables (theme.css: html:root, which the matcher does not take) and dark mode's
+          allowRules: [/^html:root$/, /\.van-theme-dark/],
+          logLevel: 'warn',
+        })
+        return beasties.process(html)
       },
     },
   }
@@ -285,6 +342,7 @@ export default defineConfig({
     compileHints(),
     firstScreenShell(),
     preloadFirstScreen(),
+    criticalShellCss(),
     vue(),
     // Vant components are imported on demand (with their CSS) from templates.
     Components({

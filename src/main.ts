@@ -7,6 +7,7 @@ import { yieldToMain } from './modules/idle'
 import { install as outbox } from './modules/outbox'
 import { install as pwa } from './modules/pwa'
 import { install as guards } from './modules/router-guards'
+import { stylesLoaded } from './modules/shell'
 import { install as textSize } from './modules/text-size'
 import { createAppRouter } from './router'
 // Vant's function APIs (showToast, showDialog, showNotify) need their styles imported by hand;
@@ -34,6 +35,7 @@ async function main() {
   await yieldToMain()
   app.use(router)
   await router.isReady()
+  await stylesLoaded()
   await yieldToMain()
   app.mount('#app')
 }

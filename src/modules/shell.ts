@@ -37,3 +37,19 @@ export function dropShell(): void {
   })
   shell.remove()
 }
+
+/**
+ * Resolves once the entry stylesheet applies. The build loads it without blocking the shell's
+ * first paint (vite.config.ts, criticalShellCss: a preload that becomes the stylesheet when it has
+ * arrived); the app mounts after it, so that nothing is laid out, measured or shown unstyled. A
+ * sheet that failed to load does not hold the app (a finished request is in the resource timings).
+ */
+export function stylesLoaded(): Promise<void> {
+  const pending = Array.from(document.querySelectorAll<HTMLLinkElement>('link[as="style"][onload]'))
+    .filter(l => !/\bstylesheet\b/.test(l.rel) || /\bpreload\b/.test(l.rel))
+    .filter(l => performance.getEntriesByName(l.href).length === 0)
+  return Promise.all(pending.map(l => new Promise<void>((resolve) => {
+    l.addEventListener('load', () => resolve(), { once: true })
+    l.addEventListener('error', () => resolve(), { once: true })
+  }))).then(() => {})
+}

@@ -5,13 +5,15 @@ import { readStored } from './stored'
 /**
  * A member's last home, kept on the phone so that home opens with it at once, on weak signal or
  * none, and is replaced when the fresh summary arrives: the summary (drawn by the app) and the
- * HTML it rendered to (drawn by index.html before the app's JavaScript has arrived, only by the
- * build and in the locale that made it: src/shell/shell-head.js). One entry per user; all of
- * them go when someone signs out on this phone.
+ * HTML it rendered to with the style rules that HTML uses (drawn by index.html before the app's
+ * JavaScript or stylesheets have arrived, only by the build and in the locale that made it:
+ * src/shell/shell-head.js). One entry per user; all of them go when someone signs out on this
+ * phone.
  */
 interface Kept {
   summary: HomeSummary
   html?: string
+  css?: string
   build?: string
   locale?: string
 }
@@ -42,16 +44,17 @@ export function keepHome(userId: string | null, summary: HomeSummary): void {
 }
 
 /**
- * Keep what home rendered from the kept summary, for the static first screen. Without the ids
+ * Keep what home rendered from the kept summary, and the style rules it uses (used-css.ts), for
+ * the static first screen. Without the ids
  * (the app's own elements carry them) and the test hooks (tests find the app's elements, never
  * the shell's copy).
  */
-export function keepHomeHtml(userId: string | null, html: string, build: string, locale: string): void {
+export function keepHomeHtml(userId: string | null, html: string, css: string, build: string, locale: string): void {
   const kept = userId ? read(userId) : null
   if (!kept)
     return
   const clean = html.replace(/\s(?:id|data-test|for|aria-labelledby)="[^"]*"/g, '')
-  write(userId!, { ...kept, html: clean, build, locale })
+  write(userId!, { ...kept, html: clean, css, build, locale })
 }
 
 /** Forget every member's kept home (signing out: the phone may be handed to someone else). */

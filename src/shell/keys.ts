@@ -7,7 +7,7 @@ export const SETTINGS_KEY = 'xxdzz-settings'
 /** localStorage key prefix of a member's last home summary, + user id (src/offline/home-cache.ts) */
 export const HOME_CACHE_PREFIX = 'xxdzz-home:'
 
-/** The rendered home that shell-head.js found for the body script to put in the shell. */
+/** The rendered home (html, css) that shell-head.js found for the body script to put in the shell. */
 export const SHELL_HTML_GLOBAL = '__xxdzzShellHtml'
 
 /** The app's own 字号, a factor on the root size; never below 1, so text never goes under 14 px. */

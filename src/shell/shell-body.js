@@ -1,6 +1,7 @@
 // Not a module: vite.config.ts (firstScreenShell) inlines this right after #app-shell in
 // index.html. The shell's text is zh-CN in the HTML; for a phone set to English it takes the
-// strings the build gave it from src/locales/en. And it puts the member's last home in place.
+// strings the build gave it from src/locales/en. And it puts the member's last home in place, with
+// the style rules it was drawn with, so that it paints before any stylesheet has arrived.
 // That home is HTML read back from localStorage, drawn from what members typed (titles, names).
 // Vue escaped it when it was rendered, but what is read back is not trusted: keptHome parses it in
 // an inert <template> (no script runs, no image loads) and keeps only the elements and attributes
@@ -11,9 +12,15 @@
 (function (en, htmlGlobal) {
   try {
     const shell = document.getElementById('app-shell')
-    const html = window[htmlGlobal]
-    if (html)
-      shell.querySelector('.app-shell__snapshot').appendChild(keptHome(html))
+    const home = window[htmlGlobal]
+    if (home && home.html) {
+      if (home.css) {
+        const style = document.createElement('style')
+        style.textContent = keptStyles(home.css)
+        shell.insertBefore(style, shell.firstChild)
+      }
+      shell.querySelector('.app-shell__snapshot').appendChild(keptHome(home.html))
+    }
     delete window[htmlGlobal]
     if (document.documentElement.lang === 'en') {
       shell.querySelectorAll('[data-t]').forEach((el) => {
@@ -26,6 +33,13 @@
   }
   // eslint-disable-next-line unused-imports/no-unused-vars -- ES2017 has no `catch {}` without a binding
   catch (e) {}
+
+  // The kept home's style rules (src/offline/used-css.ts), read back as untrusted as its HTML: as
+  // text of a <style> nothing can break out of, and nothing in them may load from anywhere but the
+  // app's own files (no @import, no url() but /assets/ and data:).
+  function keptStyles(css) {
+    return String(css).replace(/@import[^;]*;?/gi, '').replace(/url\((?!\s*['"]?(?:\/assets\/|data:))[^)]*\)/gi, 'none')
+  }
 
   function keptHome(source) {
     const tags = /^(?:div|span|[paibg]|strong|em|small|h[1-6]|ul|ol|li|main|section|article|header|footer|nav|button|label|svg|circle|path)$/

@@ -34,7 +34,7 @@
     else if (path === '/') {
       const home = read(cfg.homePrefix + user)
       if (home && home.html && cfg.build && home.build === cfg.build && home.locale === locale) {
-        window[cfg.htmlGlobal] = home.html
+        window[cfg.htmlGlobal] = { html: home.html, css: home.css }
         shell = 'snapshot'
       }
       else {

@@ -76,6 +76,63 @@ describe('the first screen before the app', () => {
     expect(await page.locator('[data-test="login-input"] input').inputValue()).toBe('teacher1@demo.example')
   })
 
+  it('sign-in paints before any stylesheet has arrived, as it looks with them, light and dark; the app mounts only after them', async () => {
+    for (const [colorScheme, first] of [['light', 'styles'], ['light', 'script'], ['dark', 'styles'], ['dark', 'script']] as const) {
+      const page = await b.open()
+      await page.emulateMedia({ colorScheme })
+      // when the entry stylesheet applies and when the app first puts anything in #app
+      await page.addInitScript(() => {
+        const w = window as unknown as { __order: string[] }
+        w.__order = []
+        new MutationObserver(() => {
+          const css = document.querySelector('link[href*="/assets/index-"][href$=".css"]')
+          if (css && /\bstylesheet\b/.test(css.getAttribute('rel')!) && !/preload/.test(css.getAttribute('rel')!) && !w.__order.includes('styles'))
+            w.__order.push('styles')
+          if (document.getElementById('app')?.firstChild && !w.__order.includes('app'))
+            w.__order.push('app')
+        }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['rel'] })
+      })
+      // (the entry stylesheet: the screens' own are preloads the shell does not use)
+      const styles = await hold(page, '**/assets/index-*.css')
+      const entry = await hold(page, '**/assets/index-*.js')
+      await page.goto('/login', { waitUntil: 'commit' })
+      await styles.first
+      const shell = page.locator('#app-shell .app-shell__login')
+      await shell.locator('button[type="submit"]').waitFor()
+      expect(await page.evaluate(() => Array.from(document.styleSheets).filter(s => s.href).length)).toBe(0)
+      const look = () => page.evaluate(() => ['.shell-brand h1', '.shell-brand p', '.van-cell-group', 'input[name="login"]', 'button[type="submit"]', '.shell-login__join a'].map((sel) => {
+        const el = document.querySelector(`#app-shell ${sel}`)!
+        const r = el.getBoundingClientRect()
+        const c = getComputedStyle(el)
+        return [sel, Math.round(r.top), Math.round(r.left), Math.round(r.width), Math.round(r.height), c.fontSize, c.color, c.backgroundColor, c.borderRadius].join(' ')
+      }))
+      const before = await look()
+      const place = (sel: string) => page.evaluate(s => Array.from(document.querySelectorAll(s), el => `${Math.round(el.getBoundingClientRect().top)} ${Math.round(el.getBoundingClientRect().height)}`), sel)
+      const shellPlace = await place('#app-shell .shell-brand h1, #app-shell button[type="submit"]')
+      if (process.env.E2E_SHOTS)
+        await page.screenshot({ path: `${process.env.E2E_SHOTS}/login-shell-unstyled-${colorScheme}-${first}.png` })
+      if (first === 'styles') {
+        // the sheet in, the shell looks as it did without it
+        await styles.release()
+        await page.waitForFunction(() => Array.from(document.styleSheets).some(s => s.href?.includes('/assets/index-')))
+        expect(await look()).toEqual(before)
+        await entry.release()
+      }
+      else {
+        // the app's script runs first, as far as loading its sign-in screen (whose own stylesheet
+        // Vite's loader puts in), while the entry sheet is held: the app waits for it
+        await entry.release()
+        await page.waitForFunction(() => document.querySelector('link[rel="stylesheet"][href*="/assets/LoginPage-"]'))
+        await styles.release()
+      }
+      await page.locator('[data-test="login-form"]').waitFor()
+      await page.locator('#app-shell').waitFor({ state: 'detached' })
+      // the app's sign-in where the shell's was
+      expect(await place('#app h1, #app [data-test="login-form"] button[type="submit"]')).toEqual(shellPlace)
+      expect(await page.evaluate(() => (window as unknown as { __order: string[] }).__order)).toEqual(['styles', 'app'])
+    }
+  })
+
   it('a returning member sees their last home before home_summary answers, and before the app runs', async () => {
     const account = teacher()
     const page = await b.open()
@@ -194,9 +251,12 @@ describe('the first screen before the app', () => {
     await storeSession(page, await apiSession(account.login, account.password))
     await page.goto('/')
     await page.waitForFunction(() => Object.keys(localStorage).some(k => k.startsWith('xxdzz-home:') && JSON.parse(localStorage.getItem(k)!).html))
+    // the app's script and every stylesheet held: the kept home is drawn with its own kept rules
     const entry = await hold(page, '**/assets/index-*.js')
+    const styles = await hold(page, '**/assets/*.css')
     await page.reload({ waitUntil: 'commit' })
     await entry.first
+    await styles.first
     await page.locator('#app-shell .app-shell__snapshot > *').first().waitFor()
     const [raw, drawn] = await page.evaluate(() => {
       const key = Object.keys(localStorage).find(k => k.startsWith('xxdzz-home:'))!
@@ -208,15 +268,17 @@ describe('the first screen before the app', () => {
       return [shape(t.content), shape(document.querySelector('#app-shell .app-shell__snapshot')!)]
     })
     expect(drawn).toBe(raw)
-    // and it is laid out as the app lays out home: the bar and the greeting where the app puts them
-    // (measured once the kept home's styles are in, as its first paint waits for them)
-    await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLLinkElement>('link[rel=stylesheet]')).every(l => l.sheet))
-    const boxes = () => page.evaluate(() => ['.app-nav-bar', '.home-greeting__hello', '.van-cell-group__title'].map((sel) => {
-      const el = document.querySelector(`${document.getElementById('app-shell') ? '#app-shell ' : '#app '}${sel}`)
+    // and, before any stylesheet has arrived, it is laid out as the app lays out home: the bar, the
+    // greeting, the cards and the tab bar where the app puts them, in the app's colours
+    expect(await page.evaluate(() => Array.from(document.styleSheets).filter(s => s.href).length)).toBe(0)
+    const boxes = () => page.evaluate(() => ['.app-nav-bar', '.home-greeting__hello', '.van-cell-group__title', '.home-page .van-cell__title', '.app-tabbar__item--active', '.app-tabbar__icon'].map((sel) => {
+      const el = document.querySelector(`${document.getElementById('app-shell') ? '#app-shell .app-shell__snapshot ' : '#app '}${sel}`)
       const r = el?.getBoundingClientRect()
-      return r ? [sel, Math.round(r.top), Math.round(r.left), Math.round(r.height)].join(' ') : `${sel} missing`
+      const look = el ? getComputedStyle(el) : null
+      return r ? [sel, Math.round(r.top), Math.round(r.left), Math.round(r.width), Math.round(r.height), look!.fontSize, look!.color, look!.backgroundColor].join(' ') : `${sel} missing`
     }))
     const inShell = await boxes()
+    await styles.release()
     await entry.release()
     await page.locator('#app-shell').waitFor({ state: 'detached' })
     expect(await boxes()).toEqual(inShell)

@@ -21,13 +21,13 @@ describe('the home kept on the phone', () => {
 
   it('keeps the rendered HTML beside its summary, without ids or test hooks, until a fresh summary replaces it', () => {
     keepHome('u1', summary('one'))
-    keepHomeHtml('u1', '<div id="nav-right" data-test="home-page" class="x">张老师</div>', 'b1', 'zh-CN')
-    const kept = JSON.parse(localStorage.getItem(`${HOME_CACHE_PREFIX}u1`)!) as { html: string, build: string, locale: string }
-    expect(kept).toMatchObject({ html: '<div class="x">张老师</div>', build: 'b1', locale: 'zh-CN' })
+    keepHomeHtml('u1', '<div id="nav-right" data-test="home-page" class="x">张老师</div>', '.x{color:red}', 'b1', 'zh-CN')
+    const kept = JSON.parse(localStorage.getItem(`${HOME_CACHE_PREFIX}u1`)!) as { html: string, css: string, build: string, locale: string }
+    expect(kept).toMatchObject({ html: '<div class="x">张老师</div>', css: '.x{color:red}', build: 'b1', locale: 'zh-CN' })
     keepHome('u1', summary('two'))
     expect(JSON.parse(localStorage.getItem(`${HOME_CACHE_PREFIX}u1`)!).html).toBeUndefined()
     // no HTML without a summary to go with it
-    keepHomeHtml('u9', '<p>x</p>', 'b1', 'zh-CN')
+    keepHomeHtml('u9', '<p>x</p>', '', 'b1', 'zh-CN')
     expect(localStorage.getItem(`${HOME_CACHE_PREFIX}u9`)).toBeNull()
   })
 

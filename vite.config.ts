@@ -64,19 +64,25 @@ function vantIconFont(): Plugin {
 }
 
 /**
- * The entry starts once the static first screen has painted (src/first-screen.js, inlined at the
- * end of the body with the entry and its preloads, whose own tags leave the head). And the first
- * screen's page chunk, and its data, are only asked for once the entry has run: on weak signal
- * that is seconds later. first-screen.js starts them with the entry, from this build's chunk plan:
- * for a stored session on `/`, the home screen and the home summary; signed out, the sign-in
- * screen, where every protected path leads. (Not supabase-js: data calls need only postgrest-js,
- * in the entry; the rest loads when needed.) And the connection to the API opens meanwhile.
+ * How the first screen boots (src/first-screen.js, inlined at the end of the body).
+ * - The static first screen (src/shell) paints from the HTML alone, before any stylesheet or
+ *   script has arrived: its styles are the rules of the entry stylesheet its elements use (dark
+ *   mode's included), inlined by Beasties. On weak signal a render-blocking sheet, downloading
+ *   beside the scripts, held that paint back for the whole download.
+ * - Once the shell's text has painted, first-screen.js asks for the entry stylesheet (no longer
+ *   render-blocking: the app mounts only once it is in, src/modules/shell.ts, stylesLoaded; a plain
+ *   link under <noscript>), the entry and its preloads, whose own tags leave the head.
+ * - With them it starts what the first screen needs a round trip earlier than the app could, from
+ *   this build's chunk plan: for a stored session on `/`, the home screen and the home summary;
+ *   signed out, the sign-in screen, where every protected path leads. (Not supabase-js: data calls
+ *   need only postgrest-js, in the entry; the rest loads when needed.) And the connection to the
+ *   API opens meanwhile.
  */
-function preloadFirstScreen(): Plugin {
+function bootFirstScreen(): Plugin {
   const script = readFileSync(new URL('./src/first-screen.js', import.meta.url), 'utf8')
   const api = { url: LOCAL_URL, anonKey: LOCAL_ANON_KEY, storageKey: AUTH_STORAGE_KEY, earlyCallsGlobal: EARLY_CALLS_GLOBAL, expiryMarginMs: EXPIRY_MARGIN_MS }
   return {
-    name: 'preload-first-screen',
+    name: 'boot-first-screen',
     apply: 'build',
     configResolved(config) {
       api.url = (config.env.VITE_SUPABASE_URL as string | undefined) || LOCAL_URL
@@ -84,7 +90,7 @@ function preloadFirstScreen(): Plugin {
     },
     transformIndexHtml: {
       order: 'post',
-      handler(html, ctx) {
+      async handler(html, ctx) {
         const chunks = Object.values(ctx.bundle ?? {}).filter(c => c.type === 'chunk')
         const byName = new Map(chunks.map(c => [c.fileName, c]))
         const closure = (root: string, into = new Set<string>()) => {
@@ -109,21 +115,31 @@ function preloadFirstScreen(): Plugin {
         }
         const plan = JSON.stringify({ home: links(home.fileName), login: links(login.fileName) })
         // the entry's own tags go: first-screen.js adds them once the shell has painted
-        const boot = { entry: `/${entry.fileName}`, preloads: [] as string[] }
+        const boot = { entry: `/${entry.fileName}`, preloads: [] as string[], styles: [] as string[] }
         html = html
           .replace(/<link rel="modulepreload" crossorigin href="([^"]+)">\s*/g, (_, href: string) => {
             boot.preloads.push(href)
             return ''
           })
+          .replace(/<link rel="stylesheet" crossorigin href="([^"]+)">\s*/g, (_, href: string) => {
+            boot.styles.push(href)
+            return ''
+          })
           .replace(new RegExp(`<script type="module" crossorigin src="${boot.entry}"></script>\\s*`), '')
-        if (html.includes(boot.entry))
-          throw new Error('preload-first-screen: the entry\'s script tag was not found in index.html')
+        if (html.includes(boot.entry) || !boot.styles.length)
+          throw new Error('boot-first-screen: the entry\'s script or stylesheet tag was not found in index.html')
+        html = await criticalCss(html, boot.styles, ctx.bundle!)
+        const noscript = boot.styles.map(href => `<link rel="stylesheet" crossorigin href="${href}">`).join('')
         return {
           html,
           tags: [{
             tag: 'link',
             attrs: { rel: 'preconnect', href: new URL(api.url).origin, crossorigin: '' },
             injectTo: 'head',
+          }, {
+            tag: 'noscript',
+            injectTo: 'head',
+            children: noscript,
           }, {
             tag: 'script',
             injectTo: 'body',
@@ -133,6 +149,31 @@ function preloadFirstScreen(): Plugin {
       },
     },
   }
+}
+
+/** The rules of `styles` (the bundle's assets) that the HTML's elements use, inlined in its head (Beasties). */
+async function criticalCss(html: string, styles: string[], bundle: Record<string, { type: string, source?: string | Uint8Array }>): Promise<string> {
+  const VIRTUAL = '/__bundle__'
+  const beasties = new (class extends Beasties {
+    // the stylesheets are the bundle's assets, not yet written
+    readFile(filename: string): string {
+      const asset = bundle[filename.slice(VIRTUAL.length + 1)]
+      if (asset?.type !== 'asset' || asset.source === undefined)
+        throw new Error(`boot-first-screen: no asset ${filename}`)
+      return typeof asset.source === 'string' ? asset.source : Buffer.from(asset.source).toString('utf8')
+    }
+  })({
+    path: VIRTUAL,
+    publicPath: '/',
+    additionalStylesheets: styles,
+    reduceInlineStyles: false,
+    inlineFonts: true, // the icon font's @font-face (its file loads as the icons are drawn)
+    preloadFonts: false,
+    // the theme's variables (theme.css: html:root, which the matcher does not take) and dark mode's
+    allowRules: [/^html:root$/, /\.van-theme-dark/],
+    logLevel: 'warn',
+  })
+  return beasties.process(html)
 }
 
 /** Identifies this build: a kept home (src/offline/home-cache.ts) is HTML of one build's components. */
@@ -190,51 +231,6 @@ function firstScreenShell(): Plugin {
           build,
         }
         return { html, tags: [{ tag: 'script', injectTo: 'head', children: `${script('shell-head.js')}(${JSON.stringify(cfg)})` }] }
-      },
-    },
-  }
-}
-
-/**
- * The static first screen paints from the HTML alone. Its styles (the rules of the entry stylesheet
- * that the shell's elements match, dark mode's included) are inlined by Beasties, and the entry
- * stylesheet itself loads without blocking the first paint (a high-priority preload that becomes
- * the stylesheet; a plain link under <noscript>). Rendered beside the app's scripts on weak signal,
- * a render-blocking sheet held the shell's first paint behind the whole download. The app mounts
- * only once that sheet is in (src/modules/shell.ts, stylesLoaded), under the shell.
- */
-function criticalShellCss(): Plugin {
-  return {
-    name: 'critical-shell-css',
-    apply: 'build',
-    transformIndexHtml: {
-      order: 'post',
-      async handler(html, ctx) {
-        const bundle = ctx.bundle
-        if (!bundle)
-          return html
-        const VIRTUAL = '/__bundle__'
-        const beasties = new (class extends Beasties {
-          // the stylesheets are the bundle's assets, not yet written
-          readFile(filename: string): string {
-            const asset = bundle![filename.slice(VIRTUAL.length + 1)]
-            if (asset?.type !== 'asset')
-              throw new Error(`critical-shell-css: no asset ${filename}`)
-            return typeof asset.source === 'string' ? asset.source : Buffer.from(asset.source).toString('utf8')
-          }
-        })({
-          path: VIRTUAL,
-          publicPath: '/',
-          preload: 'swap-high',
-          pruneSource: false,
-          reduceInlineStyles: false,
-          inlineFonts: true, // the icon font's @font-face (its file loads as the icons are drawn)
-          preloadFonts: false,
-          // the theme's variables (theme.css: html:root, which the matcher does not take) and dark mode's
-          allowRules: [/^html:root$/, /\.van-theme-dark/],
-          logLevel: 'warn',
-        })
-        return beasties.process(html)
       },
     },
   }
@@ -341,8 +337,7 @@ export default defineConfig({
     listWithoutFeedRole(),
     compileHints(),
     firstScreenShell(),
-    preloadFirstScreen(),
-    criticalShellCss(),
+    bootFirstScreen(),
     vue(),
     // Vant components are imported on demand (with their CSS) from templates.
     Components({

@@ -1,9 +1,9 @@
-// Not a module: vite.config.ts (preloadFirstScreen) inlines this function at the end of
+// Not a module: vite.config.ts (bootFirstScreen) inlines this function at the end of
 // index.html's body, called with the build's plan and its entry. It starts the app's scripts once
 // the static first screen (src/shell) has painted its text, not before: on a cheap phone opening the app
 // from its cache, the scripts would otherwise arrive at once and run for hundreds of milliseconds
-// before anything is drawn. With them it starts what the first screen will need a round trip
-// earlier than the app could:
+// before anything is drawn. It asks for the entry stylesheet too, and with them it starts what the
+// first screen will need a round trip earlier than the app could:
 // - its chunks and styles (for a stored session on `/`, home; signed out, sign-in);
 // - on home, with a stored token still comfortably valid, the home summary itself, whose answer
 //   the app's first `rpc('home_summary')` takes (src/api/client.ts, fetchFor).
@@ -21,12 +21,18 @@
     if (as)
       l.as = as
     document.head.appendChild(l)
+    return l
   }
   const start = function () {
     if (started)
       return
     started = true
     try {
+      // the entry stylesheet, not render-blocking when added from script; the app waits for it
+      // (src/modules/shell.ts, stylesLoaded: it finds these by data-app-styles)
+      boot.styles.forEach((href) => {
+        link(href, 'stylesheet').setAttribute('data-app-styles', '')
+      })
       boot.preloads.forEach((href) => {
         link(href, 'modulepreload')
       })

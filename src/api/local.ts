@@ -8,7 +8,7 @@ export const LOCAL_ANON_KEY
 /** localStorage key of the auth session (the e2e harness and the bench inject sessions here). */
 export const AUTH_STORAGE_KEY = 'xxdzz-auth'
 
-/** Calls whose answers index.html may already have asked for (vite.config.ts, preloadFirstScreen). */
+/** Calls whose answers index.html may already have asked for (vite.config.ts, bootFirstScreen). */
 export const EARLY_CALLS_GLOBAL = '__xxdzzEarlyCalls'
 
 /** An access token this close to expiry is refreshed first (through supabase-js) rather than sent. */

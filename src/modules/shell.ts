@@ -39,15 +39,14 @@ export function dropShell(): void {
 }
 
 /**
- * Resolves once the entry stylesheet applies. The build loads it without blocking the shell's
- * first paint (vite.config.ts, criticalShellCss: a preload that becomes the stylesheet when it has
- * arrived); the app mounts after it, so that nothing is laid out, measured or shown unstyled. A
- * sheet that failed to load does not hold the app (a finished request is in the resource timings).
+ * Resolves once the entry stylesheet applies. It is asked for once the shell has painted, from
+ * script, so it blocks nothing (src/first-screen.js, marked data-app-styles); the app mounts after
+ * it, so that nothing is laid out, measured or shown unstyled. A sheet that failed to load does not
+ * hold the app. (In dev the styles come with the modules: there is no such link.)
  */
 export function stylesLoaded(): Promise<void> {
-  const pending = Array.from(document.querySelectorAll<HTMLLinkElement>('link[as="style"][onload]'))
-    .filter(l => !/\bstylesheet\b/.test(l.rel) || /\bpreload\b/.test(l.rel))
-    .filter(l => performance.getEntriesByName(l.href).length === 0)
+  const pending = Array.from(document.querySelectorAll<HTMLLinkElement>('link[data-app-styles]'))
+    .filter(l => !l.sheet && performance.getEntriesByName(l.href).length === 0)
   return Promise.all(pending.map(l => new Promise<void>((resolve) => {
     l.addEventListener('load', () => resolve(), { once: true })
     l.addEventListener('error', () => resolve(), { once: true })

@@ -80,17 +80,18 @@ describe('the first screen before the app', () => {
     for (const [colorScheme, first] of [['light', 'styles'], ['light', 'script'], ['dark', 'styles'], ['dark', 'script']] as const) {
       const page = await b.open()
       await page.emulateMedia({ colorScheme })
-      // when the entry stylesheet applies and when the app first puts anything in #app
+      // when the entry stylesheet has loaded and when the app first puts anything in #app
       await page.addInitScript(() => {
         const w = window as unknown as { __order: string[] }
         w.__order = []
-        new MutationObserver(() => {
-          const css = document.querySelector('link[href*="/assets/index-"][href$=".css"]')
-          if (css && /\bstylesheet\b/.test(css.getAttribute('rel')!) && !/preload/.test(css.getAttribute('rel')!) && !w.__order.includes('styles'))
+        document.addEventListener('load', (e) => {
+          if (e.target instanceof HTMLLinkElement && /\/assets\/index-[^/]+\.css$/.test(e.target.href))
             w.__order.push('styles')
+        }, true)
+        new MutationObserver(() => {
           if (document.getElementById('app')?.firstChild && !w.__order.includes('app'))
             w.__order.push('app')
-        }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['rel'] })
+        }).observe(document, { subtree: true, childList: true })
       })
       // (the entry stylesheet: the screens' own are preloads the shell does not use)
       const styles = await hold(page, '**/assets/index-*.css')

@@ -45,9 +45,8 @@ export function keepHome(userId: string | null, summary: HomeSummary): void {
 
 /**
  * Keep what home rendered from the kept summary, and the style rules it uses (used-css.ts), for
- * the static first screen. Without the ids
- * (the app's own elements carry them) and the test hooks (tests find the app's elements, never
- * the shell's copy).
+ * the static first screen. Without the ids (the app's own elements carry them) and the test hooks
+ * (tests find the app's elements, never the shell's copy).
  */
 export function keepHomeHtml(userId: string | null, html: string, css: string, build: string, locale: string): void {
   const kept = userId ? read(userId) : null

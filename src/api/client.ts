@@ -3,10 +3,26 @@ import { PostgrestClient } from '@supabase/postgrest-js'
 // relative, not '@/': the SQL suites import src/api without the app's aliases
 import { readStored } from '../offline/stored'
 import { AUTH_STORAGE_KEY, EARLY_CALLS_GLOBAL, EXPIRY_MARGIN_MS, LOCAL_ANON_KEY, LOCAL_URL } from './local'
+import { noteAnswer, noteNoAnswer, setReachabilityProbe } from './reachability'
 
 export { AUTH_STORAGE_KEY }
 export const SUPABASE_URL = import.meta.env.VITE_SUPABASE_URL || LOCAL_URL
 export const SUPABASE_ANON_KEY = import.meta.env.VITE_SUPABASE_ANON_KEY || LOCAL_ANON_KEY
+
+/** How long the reachability probe waits for the server's health answer. */
+const PROBE_TIMEOUT_MS = 10_000
+
+// any HTTP answer of the auth server's health check means the server is reachable again
+setReachabilityProbe(async () => {
+  const ctrl = new AbortController()
+  const timer = setTimeout(() => ctrl.abort(), PROBE_TIMEOUT_MS)
+  try {
+    await fetch(`${SUPABASE_URL}/auth/v1/health`, { headers: { apikey: SUPABASE_ANON_KEY }, cache: 'no-store', signal: ctrl.signal })
+  }
+  finally {
+    clearTimeout(timer)
+  }
+})
 
 let client: Promise<SupabaseClient> | null = null
 let loaded: SupabaseClient | null = null
@@ -214,11 +230,23 @@ export async function rpc<T>(fn: string, args?: Record<string, unknown>, opts: R
     })(), whenAborted(ctrl.signal)])
   }
   catch (err) {
-    throw toApiError(err, 0)
+    const e = toApiError(err, 0)
+    // a call the screen abandoned says nothing about the server; one that timed out does
+    if (e.key === 'network' && !opts.signal?.aborted)
+      noteNoAnswer()
+    throw e
   }
   finally {
     clearTimeout(timer)
     opts.signal?.removeEventListener('abort', onOuterAbort)
+  }
+  // postgrest-js answers a request that got no answer with status 0
+  if (res.status === 0) {
+    if (!opts.signal?.aborted)
+      noteNoAnswer()
+  }
+  else {
+    noteAnswer()
   }
   if (res.error) {
     const e = toApiError(res.error, res.status)

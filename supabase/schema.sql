@@ -2904,13 +2904,13 @@ begin
     if exists (select 1 from app.organisations o where o.id = v_req.org_id and o.retired_at is not null) then
       raise exception using message = 'invite.org_retired', errcode = 'P0001';
     end if;
+    -- the invite counts the person once they are in; a limit reached meanwhile does not undo
+    -- the secretary's yes. Counted (and so locked) before the membership is made.
+    update app.invites i set use_count = i.use_count + 1
+     where i.id = v_req.invite_id and (i.max_uses is null or i.use_count < i.max_uses);
     if not exists (select 1 from app.memberships m where m.org_id = v_req.org_id and m.user_id = v_req.user_id and m.ended_at is null) then
       insert into app.memberships (org_id, user_id, role, created_by) values (v_req.org_id, v_req.user_id, v_req.role, v_uid);
     end if;
-    -- the invite counts the person once they are in; a limit reached meanwhile does not undo
-    -- the secretary's yes
-    update app.invites i set use_count = i.use_count + 1
-     where i.id = v_req.invite_id and (i.max_uses is null or i.use_count < i.max_uses);
     insert into app.invite_redemptions (invite_id, user_id) values (v_req.invite_id, v_req.user_id) on conflict do nothing;
   end if;
   update app.join_requests r set status = v_status, answered_at = now(), answered_by = v_uid
@@ -5662,6 +5662,19 @@ CREATE OR REPLACE FUNCTION app.study_plans_progress_summaries()
 AS $function$
 begin
   perform app.progress_refresh(array(select c.id from changed c), null);
+  return null;
+end
+$function$;
+
+CREATE OR REPLACE FUNCTION app.summaries_lock()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  -- one key for the whole database: a deployment is one organisation tree
+  perform pg_advisory_xact_lock(hashtext('app.summaries'));
   return null;
 end
 $function$;
@@ -8765,6 +8778,8 @@ CREATE TRIGGER attendance_facts_rollup_upd AFTER UPDATE ON app.attendance_facts 
 
 CREATE TRIGGER checkins_attendance_fact AFTER INSERT OR DELETE OR UPDATE ON app.checkins FOR EACH ROW EXECUTE FUNCTION app.attendance_fact_status();
 
+CREATE TRIGGER checkins_summaries_lock BEFORE INSERT OR DELETE OR UPDATE ON app.checkins FOR EACH STATEMENT EXECUTE FUNCTION app.summaries_lock();
+
 CREATE TRIGGER checkins_tally AFTER INSERT OR DELETE OR UPDATE ON app.checkins FOR EACH ROW EXECUTE FUNCTION app.checkins_tally();
 
 CREATE TRIGGER inbox_items_push AFTER INSERT ON app.inbox_items FOR EACH ROW EXECUTE FUNCTION app.push_on_inbox_item();
@@ -8774,6 +8789,8 @@ CREATE TRIGGER join_requests_inbox AFTER INSERT OR UPDATE OF status ON app.join_
 CREATE TRIGGER leave_requests_attendance_fact AFTER INSERT OR DELETE OR UPDATE ON app.leave_requests FOR EACH ROW EXECUTE FUNCTION app.attendance_fact_status();
 
 CREATE TRIGGER leave_requests_inbox AFTER INSERT OR UPDATE OF status ON app.leave_requests FOR EACH ROW EXECUTE FUNCTION app.inbox_on_leave();
+
+CREATE TRIGGER leave_requests_summaries_lock BEFORE INSERT OR DELETE OR UPDATE ON app.leave_requests FOR EACH STATEMENT EXECUTE FUNCTION app.summaries_lock();
 
 CREATE TRIGGER leave_requests_tally AFTER INSERT OR DELETE OR UPDATE ON app.leave_requests FOR EACH ROW EXECUTE FUNCTION app.leave_requests_tally();
 
@@ -8811,6 +8828,8 @@ CREATE TRIGGER memberships_report_upd AFTER UPDATE ON app.memberships REFERENCIN
 
 CREATE TRIGGER memberships_role BEFORE INSERT OR UPDATE OF role, org_id ON app.memberships FOR EACH ROW EXECUTE FUNCTION app.memberships_check_role();
 
+CREATE TRIGGER memberships_summaries_lock BEFORE INSERT OR DELETE OR UPDATE ON app.memberships FOR EACH STATEMENT EXECUTE FUNCTION app.summaries_lock();
+
 CREATE TRIGGER memberships_tally_del AFTER DELETE ON app.memberships REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_tally();
 
 CREATE TRIGGER memberships_tally_ins AFTER INSERT ON app.memberships REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.memberships_tally();
@@ -8839,6 +8858,8 @@ CREATE TRIGGER organisations_repath AFTER UPDATE OF parent_id ON app.organisatio
 
 CREATE TRIGGER organisations_report_upd AFTER UPDATE ON app.organisations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.organisations_report();
 
+CREATE TRIGGER organisations_summaries_lock BEFORE INSERT OR DELETE OR UPDATE ON app.organisations FOR EACH STATEMENT EXECUTE FUNCTION app.summaries_lock();
+
 CREATE TRIGGER organisations_tally AFTER UPDATE ON app.organisations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.organisations_tally();
 
 CREATE TRIGGER organisations_touch BEFORE UPDATE ON app.organisations FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
@@ -8855,6 +8876,8 @@ CREATE TRIGGER plan_orgs_report_del AFTER DELETE ON app.plan_orgs REFERENCING OL
 
 CREATE TRIGGER plan_orgs_report_ins AFTER INSERT ON app.plan_orgs REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.plan_parts_report();
 
+CREATE TRIGGER plan_orgs_summaries_lock BEFORE INSERT OR DELETE OR UPDATE ON app.plan_orgs FOR EACH STATEMENT EXECUTE FUNCTION app.summaries_lock();
+
 CREATE TRIGGER plan_readings_progress_summaries_delete AFTER DELETE ON app.plan_readings REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.plan_parts_progress_summaries();
 
 CREATE TRIGGER plan_readings_progress_summaries_insert AFTER INSERT ON app.plan_readings REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.plan_parts_progress_summaries();
@@ -8866,6 +8889,8 @@ CREATE TRIGGER plan_readings_report_del AFTER DELETE ON app.plan_readings REFERE
 CREATE TRIGGER plan_readings_report_ins AFTER INSERT ON app.plan_readings REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.plan_parts_report();
 
 CREATE TRIGGER plan_readings_report_upd AFTER UPDATE ON app.plan_readings REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.plan_parts_report();
+
+CREATE TRIGGER plan_readings_summaries_lock BEFORE INSERT OR DELETE OR UPDATE ON app.plan_readings FOR EACH STATEMENT EXECUTE FUNCTION app.summaries_lock();
 
 CREATE TRIGGER post_reactions_after_change AFTER INSERT OR DELETE ON app.post_reactions FOR EACH ROW EXECUTE FUNCTION app.post_reactions_after_change();
 
@@ -8883,15 +8908,21 @@ CREATE TRIGGER posts_report_ins AFTER INSERT ON app.posts REFERENCING NEW TABLE 
 
 CREATE TRIGGER posts_report_upd AFTER UPDATE ON app.posts REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.posts_report();
 
+CREATE TRIGGER posts_summaries_lock BEFORE INSERT OR DELETE OR UPDATE ON app.posts FOR EACH STATEMENT EXECUTE FUNCTION app.summaries_lock();
+
 CREATE TRIGGER profile_contacts_touch BEFORE UPDATE ON app.profile_contacts FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
 
 CREATE TRIGGER profiles_progress_summaries AFTER UPDATE ON app.profiles REFERENCING OLD TABLE AS old_profiles NEW TABLE AS new_profiles FOR EACH STATEMENT EXECUTE FUNCTION app.profiles_progress_summaries();
+
+CREATE TRIGGER profiles_summaries_lock BEFORE UPDATE ON app.profiles FOR EACH STATEMENT EXECUTE FUNCTION app.summaries_lock();
 
 CREATE TRIGGER profiles_touch BEFORE UPDATE ON app.profiles FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
 
 CREATE TRIGGER reading_progress_summaries_delete AFTER DELETE ON app.reading_progress REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.reading_progress_summaries();
 
 CREATE TRIGGER reading_progress_summaries_insert AFTER INSERT ON app.reading_progress REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.reading_progress_summaries();
+
+CREATE TRIGGER reading_progress_summaries_lock BEFORE INSERT OR DELETE OR UPDATE ON app.reading_progress FOR EACH STATEMENT EXECUTE FUNCTION app.summaries_lock();
 
 CREATE TRIGGER reading_progress_summaries_update AFTER UPDATE ON app.reading_progress REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.reading_progress_summaries();
 
@@ -8906,6 +8937,8 @@ CREATE TRIGGER reading_sections_report_del AFTER DELETE ON app.reading_sections 
 CREATE TRIGGER reading_sections_report_ins AFTER INSERT ON app.reading_sections REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.reading_sections_report();
 
 CREATE TRIGGER reading_sections_report_upd AFTER UPDATE ON app.reading_sections REFERENCING OLD TABLE AS old_sections NEW TABLE AS new_sections FOR EACH STATEMENT EXECUTE FUNCTION app.reading_sections_report_update();
+
+CREATE TRIGGER reading_sections_summaries_lock BEFORE INSERT OR DELETE OR UPDATE ON app.reading_sections FOR EACH STATEMENT EXECUTE FUNCTION app.summaries_lock();
 
 CREATE TRIGGER readings_created_by BEFORE INSERT ON app.readings FOR EACH ROW EXECUTE FUNCTION app.readings_set_created_by();
 
@@ -8927,11 +8960,15 @@ CREATE TRIGGER section_ticks_report_ins AFTER INSERT ON app.section_ticks REFERE
 
 CREATE TRIGGER section_ticks_report_upd AFTER UPDATE ON app.section_ticks REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION app.section_ticks_report();
 
+CREATE TRIGGER section_ticks_summaries_lock BEFORE INSERT OR DELETE OR UPDATE ON app.section_ticks FOR EACH STATEMENT EXECUTE FUNCTION app.summaries_lock();
+
 CREATE TRIGGER session_invitees_attendance_facts_del AFTER DELETE ON app.session_invitees REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.session_invitees_attendance_facts();
 
 CREATE TRIGGER session_invitees_attendance_facts_ins AFTER INSERT ON app.session_invitees REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.session_invitees_attendance_facts();
 
 CREATE CONSTRAINT TRIGGER session_invitees_inbox AFTER INSERT ON app.session_invitees DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION app.inbox_on_session_expected();
+
+CREATE TRIGGER session_invitees_summaries_lock BEFORE INSERT OR DELETE OR UPDATE ON app.session_invitees FOR EACH STATEMENT EXECUTE FUNCTION app.summaries_lock();
 
 CREATE TRIGGER session_invitees_tally_del AFTER DELETE ON app.session_invitees REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.session_links_tally();
 
@@ -8942,6 +8979,8 @@ CREATE TRIGGER session_orgs_attendance_facts_del AFTER DELETE ON app.session_org
 CREATE TRIGGER session_orgs_attendance_facts_ins AFTER INSERT ON app.session_orgs REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.session_orgs_attendance_facts();
 
 CREATE CONSTRAINT TRIGGER session_orgs_inbox AFTER INSERT ON app.session_orgs DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION app.inbox_on_session_expected();
+
+CREATE TRIGGER session_orgs_summaries_lock BEFORE INSERT OR DELETE OR UPDATE ON app.session_orgs FOR EACH STATEMENT EXECUTE FUNCTION app.summaries_lock();
 
 CREATE TRIGGER session_orgs_tally_del AFTER DELETE ON app.session_orgs REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.session_links_tally();
 
@@ -8959,6 +8998,8 @@ CREATE CONSTRAINT TRIGGER sessions_inbox AFTER INSERT OR UPDATE OF starts_at, pl
 
 CREATE TRIGGER sessions_secret AFTER INSERT ON app.sessions FOR EACH ROW EXECUTE FUNCTION app.sessions_new_secret();
 
+CREATE TRIGGER sessions_summaries_lock BEFORE INSERT OR DELETE OR UPDATE ON app.sessions FOR EACH STATEMENT EXECUTE FUNCTION app.summaries_lock();
+
 CREATE TRIGGER sessions_tally AFTER INSERT ON app.sessions FOR EACH ROW EXECUTE FUNCTION app.sessions_new_tally();
 
 CREATE TRIGGER sessions_touch BEFORE UPDATE ON app.sessions FOR EACH ROW EXECUTE FUNCTION app.touch_updated_at();
@@ -8968,6 +9009,8 @@ CREATE TRIGGER study_plans_created_by BEFORE INSERT ON app.study_plans FOR EACH 
 CREATE TRIGGER study_plans_own_org AFTER INSERT ON app.study_plans FOR EACH ROW EXECUTE FUNCTION app.study_plans_own_org();
 
 CREATE TRIGGER study_plans_progress_summaries AFTER INSERT ON app.study_plans REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION app.study_plans_progress_summaries();
+
+CREATE TRIGGER study_plans_summaries_lock BEFORE INSERT OR DELETE OR UPDATE ON app.study_plans FOR EACH STATEMENT EXECUTE FUNCTION app.summaries_lock();
 
 CREATE TRIGGER topics_after_update AFTER UPDATE ON app.topics FOR EACH ROW WHEN ((((((old.status IS DISTINCT FROM new.status) OR (old.title IS DISTINCT FROM new.title)) OR (old.prompt IS DISTINCT FROM new.prompt)) OR (old.deadline IS DISTINCT FROM new.deadline)) OR (old.summary_post_id IS DISTINCT FROM new.summary_post_id))) EXECUTE FUNCTION app.topics_after_update();
 
@@ -9358,6 +9401,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- function app.study_plans_own_org(): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.study_plans_progress_summaries(): default (PUBLIC may execute)
+
+-- function app.summaries_lock(): postgres=X/postgres
 
 -- function app.tallies_broadcast(): postgres=X/postgres
 

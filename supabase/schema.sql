@@ -1793,6 +1793,7 @@ CREATE OR REPLACE FUNCTION app.attendance_summary(p_org uuid, p_from date, p_to 
  STABLE SECURITY DEFINER
  SET search_path TO ''
  SET jit TO 'off'
+ SET plan_cache_mode TO 'force_custom_plan'
 AS $function$
 declare
   v_after_path uuid[];
@@ -3731,6 +3732,7 @@ CREATE OR REPLACE FUNCTION app.plan_progress_data(p_plan_id uuid, p_org uuid, p_
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
  SET search_path TO ''
+ SET plan_cache_mode TO 'force_custom_plan'
 AS $function$
 declare
   v_totals app.plan_totals;

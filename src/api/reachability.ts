@@ -29,12 +29,15 @@ function schedule(): void {
     return
   timer = setTimeout(() => {
     timer = null
-    const ask = probe
-    if (!ask || reachable)
+    if (reachable)
       return
     wait = Math.min(wait * 2, PROBE_MAX_MS)
-    ask().then(noteAnswer, () => noteNoAnswer())
+    ask()
   }, wait)
+}
+
+function ask(): void {
+  probe?.().then(noteAnswer, () => noteNoAnswer())
 }
 
 /** The server answered a call (whatever the answer said). */
@@ -67,7 +70,7 @@ export function probeNow(): void {
   if (timer)
     clearTimeout(timer)
   timer = null
-  probe().then(noteAnswer, () => noteNoAnswer())
+  ask()
 }
 
 export function serverReachable(): boolean {

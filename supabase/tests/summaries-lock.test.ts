@@ -93,7 +93,11 @@ describe('the summaries lock', () => {
       return rows[0].n
     })
     expect(held).toBe(1)
-    const { rows } = await db.query<{ n: number }>(`select count(*)::int as n from pg_locks where locktype = 'advisory'`)
+    // in this test's own database: other test files run in parallel on the same server (and a
+    // Supabase-shaped one has its own workers); the pool may answer on another connection
+    const { rows } = await db.query<{ n: number }>(`
+      select count(*)::int as n from pg_locks
+       where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())`)
     expect(rows[0].n).toBe(0)
   })
 

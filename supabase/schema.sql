@@ -4458,7 +4458,7 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION app.report_attendance(p_root uuid, p_from date, p_to date)
+CREATE OR REPLACE FUNCTION app.report_attendance(p_orgs uuid[], p_from date, p_to date)
  RETURNS TABLE(org_id uuid, attendance jsonb, expected integer, attended integer)
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
@@ -4473,10 +4473,9 @@ begin
            coalesce(sum(t.expected) filter (where t.starts_at <= now()), 0)::int as expected,
            coalesce(sum(t.attended) filter (where t.starts_at <= now()), 0)::int as attended,
            coalesce(sum(t.excused) filter (where t.starts_at <= now()), 0)::int as excused
-      from app.organisations o
+      from unnest(p_orgs) as o(id)
       join app.attendance_org_sessions t on t.org_id = o.id
-     where o.path @> array[p_root] and o.retired_at is null
-       and t.starts_at >= p_from and t.starts_at < (p_to + 1)
+     where t.starts_at >= p_from and t.starts_at < (p_to + 1)
      group by 1, 2
   )
   select k.org_id,
@@ -4487,7 +4486,7 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION app.report_data(p_root uuid, p_from date, p_to date)
+CREATE OR REPLACE FUNCTION app.report_data(p_root uuid, p_from date, p_to date, p_depth integer)
  RETURNS jsonb
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
@@ -4501,18 +4500,26 @@ begin
   if not app.can_manage(p_root) then
     raise exception using message = 'admin.forbidden', errcode = '42501';
   end if;
+  if p_depth < 0 or p_depth > 20 then
+    raise exception using message = 'admin.report_depth_invalid', errcode = 'P0001';
+  end if;
   with
   root as (select o.id, o.path from app.organisations o where o.id = p_root),
-  orgs as (select o.* from app.organisations o, root where o.path @> array[root.id] and o.retired_at is null),
+  -- the whole subtree (plans and pending sign-ups come from anywhere in it) and the rows listed
+  subtree as (select o.* from app.organisations o, root where o.path @> array[root.id] and o.retired_at is null),
+  orgs as (
+    select s.* from subtree s, root
+     where p_depth is null or cardinality(s.path) <= cardinality(root.path) + p_depth),
+  org_ids as (select array_agg(orgs.id) as ids from orgs),
   plans as (
     select p.id, p.title, p.due_on, p.org_id,
            (select count(*) from app.plan_readings pr join app.reading_sections s on s.reading_id = pr.reading_id
              where pr.plan_id = p.id)::int as sections
       from app.study_plans p, root
      where exists (select 1 from app.plan_orgs po
-                    where po.plan_id = p.id and (po.org_id = any (root.path) or po.org_id in (select orgs.id from orgs)))
+                    where po.plan_id = p.id and (po.org_id = any (root.path) or po.org_id in (select subtree.id from subtree)))
        and p.due_on >= p_from and p.created_at < (p_to + 1)),
-  -- the subtree's facts the period needs: members, and reading and posts on its days
+  -- the listed organisations' facts the period needs: members, and reading and posts on its days
   org_stats as (
     select f.org_id,
            coalesce(sum(f.users) filter (where f.kind = 'member'), 0)::int as members,
@@ -4525,10 +4532,10 @@ begin
              where x.org_id in (select orgs.id from orgs) and x.kind = 'posts' and x.key = '00000000-0000-0000-0000-000000000000'::uuid
                and x.day between p_from and p_to) f
      group by 1),
-  org_att as (select x.* from app.report_attendance(p_root, p_from, p_to) x),
+  org_att as (select x.* from org_ids, app.report_attendance(org_ids.ids, p_from, p_to) x),
   org_hours as (
     select h.org_id, h.session_minutes, h.reading_minutes
-      from app.org_hours(array(select orgs.id from orgs), p_from, p_to, false) h),
+      from org_ids, app.org_hours(org_ids.ids, p_from, p_to, false) h),
   -- per (organisation, plan): the totals, less what was read after p_to
   plan_rows as (
     select f.org_id, f.key as plan_id,
@@ -4551,10 +4558,13 @@ begin
           from plan_rows pr join plans p on p.id = pr.plan_id
          where pr.members > 0) x
      group by 1),
+  -- each waiting sign-up counts at its organisation and every listed one above it
   org_pending as (
-    select r.id as org_id, count(*)::int as pending
-      from orgs r join app.pending_members pm on pm.attached_at is null
-      join orgs po on po.id = pm.org_id and po.path @> array[r.id]
+    select a.org_id, count(*)::int as pending
+      from app.pending_members pm
+      join subtree po on po.id = pm.org_id
+      cross join lateral unnest(po.path) as a(org_id)
+     where pm.attached_at is null and a.org_id in (select orgs.id from orgs)
      group by 1),
   topic_rows as (
     select t.id, t.title, sum(x.n)::int as posts, (sum(x.users) filter (where x.prev_day < p_from))::int as posters
@@ -4564,7 +4574,7 @@ begin
     having sum(x.n) > 0
      order by sum(x.n) desc, t.title limit 30)
   select jsonb_build_object(
-    'root_id', p_root, 'from', p_from, 'to', p_to,
+    'root_id', p_root, 'from', p_from, 'to', p_to, 'levels', p_depth,
     'plans', coalesce((select jsonb_agg(jsonb_build_object('id', p.id, 'title', p.title, 'due_on', p.due_on,
                  'sections', p.sections) order by p.due_on, p.title) from plans p), '[]'::jsonb),
     'topics', coalesce((select jsonb_agg(to_jsonb(tr) order by tr.posts desc, tr.title) from topic_rows tr), '[]'::jsonb),
@@ -7362,7 +7372,7 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION public.report_bureau(p_from date, p_to date)
+CREATE OR REPLACE FUNCTION public.report_bureau(p_from date, p_to date, p_depth integer DEFAULT NULL::integer)
  RETURNS jsonb
  LANGUAGE plpgsql
  STABLE
@@ -7375,11 +7385,11 @@ begin
   perform app.check_period(p_from, p_to);
   select m.org_id into v_root from app.memberships m
    where m.user_id = auth.uid() and m.ended_at is null and m.role = 'admin' order by m.joined_at limit 1;
-  return app.report_data(v_root, p_from, p_to);
+  return app.report_data(v_root, p_from, p_to, p_depth);
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION public.report_org(p_org_id uuid, p_from date, p_to date)
+CREATE OR REPLACE FUNCTION public.report_org(p_org_id uuid, p_from date, p_to date, p_depth integer DEFAULT NULL::integer)
  RETURNS jsonb
  LANGUAGE plpgsql
  STABLE
@@ -7388,7 +7398,7 @@ AS $function$
 begin
   perform app.require_manage(p_org_id);
   perform app.check_period(p_from, p_to);
-  return app.report_data(p_org_id, p_from, p_to);
+  return app.report_data(p_org_id, p_from, p_to, p_depth);
 end
 $function$;
 
@@ -9296,9 +9306,9 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.refusal(p_key text, p_status integer, p_code text): postgres=X/postgres service_role=X/postgres
 
--- function app.report_attendance(p_root uuid, p_from date, p_to date): authenticated=X/postgres postgres=X/postgres
+-- function app.report_attendance(p_orgs uuid[], p_from date, p_to date): postgres=X/postgres
 
--- function app.report_data(p_root uuid, p_from date, p_to date): authenticated=X/postgres postgres=X/postgres
+-- function app.report_data(p_root uuid, p_from date, p_to date, p_depth integer): authenticated=X/postgres postgres=X/postgres
 
 -- function app.report_facts_of(p_users uuid[]): postgres=X/postgres
 
@@ -9548,9 +9558,9 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function public.reading_update(p_reading_id uuid, p_title text, p_sections jsonb, p_author text, p_where_to_read text): authenticated=X/postgres postgres=X/postgres
 
--- function public.report_bureau(p_from date, p_to date): authenticated=X/postgres postgres=X/postgres
+-- function public.report_bureau(p_from date, p_to date, p_depth integer): authenticated=X/postgres postgres=X/postgres
 
--- function public.report_org(p_org_id uuid, p_from date, p_to date): authenticated=X/postgres postgres=X/postgres
+-- function public.report_org(p_org_id uuid, p_from date, p_to date, p_depth integer): authenticated=X/postgres postgres=X/postgres
 
 -- function public.research_article(p_id uuid): authenticated=X/postgres postgres=X/postgres
 

@@ -133,6 +133,7 @@ export interface ReportOrg {
   name: string
   kind: OrgKind
   parent_id: string | null
+  /** levels below the report's root */
   depth: number
   members: number
   pending: number
@@ -151,6 +152,8 @@ export interface Report {
   root_id: string
   from: string
   to: string
+  /** the levels below the root that orgs lists; null: the whole subtree */
+  levels: number | null
   plans: { id: string, title: string, due_on: string, sections: number }[]
   topics: { id: string, title: string, posts: number, posters: number }[]
   orgs: ReportOrg[]
@@ -245,7 +248,11 @@ export function auditLog(filter: AuditFilter, before: number | null, limit = 30)
   })
 }
 
-// reports and 学时; dates are 'YYYY-MM-DD'
-export const reportOrg = (orgId: string, from: string, to: string) => rpc<Report>('report_org', { p_org_id: orgId, p_from: from, p_to: to })
-export const reportBureau = (from: string, to: string) => rpc<Report>('report_bureau', { p_from: from, p_to: to })
+// reports and 学时; dates are 'YYYY-MM-DD'; levels: how many levels below the root to list (null: all)
+export function reportOrg(orgId: string, from: string, to: string, levels: number | null = null) {
+  return rpc<Report>('report_org', { p_org_id: orgId, p_from: from, p_to: to, p_depth: levels })
+}
+export function reportBureau(from: string, to: string, levels: number | null = null) {
+  return rpc<Report>('report_bureau', { p_from: from, p_to: to, p_depth: levels })
+}
 export const myStudyHours = (from: string, to: string) => rpc<StudyHours>('my_study_hours', { p_from: from, p_to: to })

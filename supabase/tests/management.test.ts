@@ -540,7 +540,7 @@ describe('reports and study hours', () => {
     await expectError(as(db, ids.secretaryA).rpc('report_org', { p_org_id: ids.branchA, p_from: null, p_to: to }), 'admin.period_required')
     await expectError(as(db, ids.admin).rpc('report_bureau', { p_from: '2020-01-01', p_to: '2023-01-01' }), 'admin.period_too_long')
     await expect(as(db, null).rpc('report_bureau', { p_from: from, p_to: to })).rejects.toThrow(/permission denied/)
-    await expectError(as(db, ids.teacherA).query(`select app.report_data('${ids.branchA}', '${from}', '${to}')`), 'admin.forbidden')
+    await expectError(as(db, ids.teacherA).query(`select app.report_data('${ids.branchA}', '${from}', '${to}', null)`), 'admin.forbidden')
   })
 
   it('study hours: a member sees their own ledger; an organisation sees only sums', async () => {

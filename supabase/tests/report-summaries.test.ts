@@ -78,7 +78,7 @@ const DIRECT = `
            sum(pu.posts)::int as posts
       from row_users ru join per_user pu on pu.user_id = ru.user_id
      group by 1),
-  org_att as (select x.* from app.report_attendance($1::uuid, $2::date, $3::date) x),
+  org_att as (select x.* from app.report_attendance(array(select orgs.id from orgs), $2::date, $3::date) x),
   org_read as (
     select x.org_id, jsonb_agg(jsonb_build_object('plan_id', x.plan_id, 'members', x.members, 'done', x.done,
              'total', x.total, 'done_members', x.done_members) order by x.plan_id) as reading,
@@ -152,12 +152,17 @@ async function compareAll(): Promise<number> {
     for (const [a, b] of PERIODS) {
       const from = day(a)
       const to = day(b)
-      const [expected, actual] = await db.transaction(async (tx) => {
+      // the levels the screen asks for (the root and one below it) and others, in the first period
+      const levels = a === PERIODS[0]![0] ? [0, 1, 2] : []
+      const [expected, actual, byLevels] = await db.transaction(async (tx) => {
         await tx.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub: ids.admin, role: 'authenticated' })])
         await tx.exec(`set local timezone = 'Asia/Shanghai'`)
-        const e = (await tx.query<{ report: unknown }>(DIRECT, [root.id, from, to])).rows[0]!.report
-        const r = (await tx.query<{ report: unknown }>(`select app.report_data($1, $2, $3) as report`, [root.id, from, to])).rows[0]!.report
-        return [e, r]
+        const report = async (depth: number | null) => (await tx.query<{ report: any }>(`select app.report_data($1, $2, $3, $4) as report`, [root.id, from, to, depth])).rows[0]!.report
+        const e = (await tx.query<{ report: any }>(DIRECT, [root.id, from, to])).rows[0]!.report
+        const l = []
+        for (const depth of levels)
+          l.push({ depth, report: await report(depth) })
+        return [e, await report(null), l]
       })
       const r = actual as { orgs: any[], topics: unknown[] }
       for (const o of r.orgs) {
@@ -168,7 +173,12 @@ async function compareAll(): Promise<number> {
         seen.done_members += o.reading.reduce((n: number, x: { done_members: number }) => n + x.done_members, 0)
       }
       seen.topics += r.topics.length
-      expect({ root: root.id, from, to, ...normalise(actual) }).toEqual({ root: root.id, from, to, ...normalise(expected) })
+      expect({ root: root.id, from, to, ...normalise(actual) }).toEqual({ root: root.id, from, to, ...normalise({ ...expected, levels: null }) })
+      // a level at a time: the same rows, cut below the level asked for, and all else the same
+      for (const { depth, report } of byLevels) {
+        const cut = { ...expected, levels: depth, orgs: expected.orgs.filter((o: { depth: number }) => o.depth <= depth) }
+        expect({ root: root.id, from, to, depth, ...normalise(report) }).toEqual({ root: root.id, from, to, depth, ...normalise(cut) })
+      }
       compared++
     }
   }
@@ -205,6 +215,11 @@ describe('report from summaries', () => {
     const own = await secretary.rpc('report_org', { p_org_id: ids.branchA, p_from: day(-30), p_to: day(0) }) as { orgs: { id: string }[] }
     expect(own.orgs.map(o => o.id)).toContain(ids.branchA)
     expect(own.orgs.every(o => o.id !== ids.branchB)).toBe(true)
+    // levels outside 0–20 are refused, whoever asks
+    for (const p_depth of [-1, 21]) {
+      await expectError(secretary.rpc('report_org', { p_org_id: ids.branchA, p_from: day(-30), p_to: day(0), p_depth }), 'admin.report_depth_invalid')
+      await expectError(as(db, ids.admin).rpc('report_bureau', { p_from: day(-30), p_to: day(0), p_depth }), 'admin.report_depth_invalid')
+    }
     for (const t of ['report_org_facts', 'report_user_facts', 'report_user_reach'])
       expect(await secretary.query(`select count(*)::int as n from app.${t}`).then(r => (r.rows[0] as { n: number }).n, () => 0)).toBe(0)
   })

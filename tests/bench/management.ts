@@ -98,12 +98,13 @@ export async function run(ctx: BenchContext): Promise<void> {
   const to = new Date().toISOString().slice(0, 10)
   const from = new Date(Date.now() - 365 * 86_400_000).toISOString().slice(0, 10)
   const stmtOf = async () => {
-    const { rows: src } = await ctx.db.query<{ def: string }>(`select pg_get_functiondef('app.report_data(uuid, date, date)'::regprocedure) as def`)
+    const { rows: src } = await ctx.db.query<{ def: string }>(`select pg_get_functiondef('app.report_data(uuid, date, date, int)'::regprocedure) as def`)
     const body = src[0]!.def
     return body.slice(body.indexOf('  with\n'), body.indexOf(' into v_result;'))
       .replaceAll('p_root', `'${BUREAU}'::uuid`)
       .replaceAll('p_from', `'${from}'::date`)
       .replaceAll('p_to', `'${to}'::date`)
+      .replaceAll('p_depth', 'null::int')
   }
   if (process.env.BENCH_PLAN_ONLY) {
     const stmt = await stmtOf()
@@ -117,7 +118,7 @@ export async function run(ctx: BenchContext): Promise<void> {
   const t1 = performance.now()
   await ctx.db.transaction(async (tx) => {
     await tx.query(`select set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub: admin.id, role: 'authenticated' })])
-    await tx.query(`select app.report_data('${BUREAU}', $1, $2)::text`, [from, to])
+    await tx.query(`select app.report_data('${BUREAU}', $1, $2, null)::text`, [from, to])
   })
   console.log(`direct app.report_data: ${Math.round(performance.now() - t1)} ms`)
   // the sockets opened before seeding have idled past the server's keep-alive: prime a fresh one

@@ -134,6 +134,57 @@ describe('management', () => {
     await shot(admin.page, '10-audit')
   })
 
+  it('a report shows an organisation and the level below it; a row opens its own report with the same numbers, Back returns; the spreadsheet has every level', { timeout: 120_000 }, async () => {
+    const admin = new AdminPages(await b.signedIn('admin@demo.example'))
+    interface Row { id: string, name: string, depth: number, members: number }
+    // the bureau's own report: it and its schools, not the branches and groups below them
+    const first = waitForRpc(admin.page, 'report_bureau')
+    await admin.page.goto('/admin/reports')
+    const bureauAnswer = await first
+    expect(bureauAnswer.request().postDataJSON()).toMatchObject({ p_depth: 1 })
+    const bureau = (await bureauAnswer.json()).orgs as Row[]
+    expect(bureau.map(o => o.depth)).toEqual([0, ...bureau.slice(1).map(() => 1)])
+    // what the whole subtree holds, as the API answers it to the same admin
+    const c = await apiClient('admin@demo.example')
+    const { data: whole } = await c.rpc('report_bureau', { p_from: bureauAnswer.request().postDataJSON().p_from, p_to: bureauAnswer.request().postDataJSON().p_to })
+    expect(whole.orgs.length).toBeGreaterThan(bureau.length)
+    await admin.page.locator('.van-tab', { hasText: '明细表' }).click()
+    const members = admin.t('report-table-members')
+    await expect.poll(() => members.locator('tbody tr').count()).toBe(bureau.length)
+    await shot(admin.page, '11-report-levels')
+
+    // a school's row opens the school's report: its row there is the one the bureau's showed
+    const school = bureau.find(o => o.name === '示例县第一中学党委')!
+    const opened = waitForRpc(admin.page, 'report_org')
+    await members.locator(`[data-test="report-open-${school.id}"]`).click()
+    const schoolAnswer = await opened
+    expect(schoolAnswer.request().postDataJSON()).toMatchObject({ p_org_id: school.id, p_depth: 1 })
+    const below = (await schoolAnswer.json()).orgs as Row[]
+    expect(below[0]).toMatchObject({ id: school.id, depth: 0, members: school.members })
+    expect(below.length).toBeGreaterThan(1)
+    await expect.poll(() => admin.page.url()).toContain(`org=${school.id}`)
+    const firstRow = async () => (await members.locator('tbody tr').first().locator('td').allTextContents()).slice(0, 2).map(x => x.trim())
+    await expect.poll(firstRow).toEqual([school.name, String(school.members)])
+    const box = await members.locator(`[data-test="report-open-${below[1]!.id}"]`).boundingBox()
+    expect(box!.height).toBeGreaterThanOrEqual(44)
+    await shot(admin.page, '12-report-school')
+
+    // the phone's Back goes up again
+    const back = waitForRpc(admin.page, 'report_bureau')
+    await admin.page.goBack()
+    await back
+    await expect.poll(() => members.locator('tbody tr').count()).toBe(bureau.length)
+
+    // the spreadsheet is the whole subtree, every level, asked for when it is exported
+    const exported = waitForRpc(admin.page, 'report_bureau')
+    const file = await admin.download('report-export')
+    expect((await exported).request().postDataJSON()).toMatchObject({ p_depth: null })
+    const wb = new ExcelJS.Workbook()
+    await wb.xlsx.load(file.bytes as unknown as ArrayBuffer)
+    const sheet = wb.worksheets[0]!.getSheetValues().filter(Boolean).map(r => (r as unknown[]).slice(1))
+    expect(sheet.slice(1).map(r => String(r[0]).trim())).toEqual(whole.orgs.map((o: Row) => o.name))
+  })
+
   it('a management screen shows a loading sign while it fetches, and a tap-to-retry error when that fails', { timeout: 120_000 }, async () => {
     const page = await b.signedIn('secretary1@demo.example')
     const admin = new AdminPages(page)

@@ -36,8 +36,10 @@ export function useManagedOrgs(org: () => string | undefined) {
     }
   }
 
-  function select(id: string) {
-    router.replace({ query: { ...router.currentRoute.value.query, org: id } })
+  /** pick another organisation (the picker); `open` goes down into one, so that Back returns */
+  function select(id: string, how: 'pick' | 'open' = 'pick') {
+    const to = { query: { ...router.currentRoute.value.query, org: id } }
+    return how === 'open' ? router.push(to) : router.replace(to)
   }
 
   return { orgs, state, error, selectedId, selected, baseDepth, load, select }

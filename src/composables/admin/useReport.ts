@@ -7,7 +7,19 @@ import { periodRange } from '@/components/admin/periods'
 
 export { PERIODS } from '@/components/admin/periods'
 
-/** A report over a chosen period: one organisation's subtree, or (the bureau) every organisation. */
+/** The screen lists an organisation and those one level below it; a row below opens its own report. */
+export const SCREEN_LEVELS = 1
+
+/** the report of org's subtree over range, `levels` below it (null: all) */
+function fetchReport(org: OrgNode, { from, to }: Range, levels: number | null) {
+  return org.kind === 'bureau' ? reportBureau(from, to, levels) : reportOrg(org.id, from, to, levels)
+}
+
+/**
+ * A report over a chosen period: one organisation's subtree, or (the bureau) every organisation.
+ * The screen's is a level at a time (at province size the whole subtree is a thousand rows); the
+ * spreadsheet has every level, asked for when it is exported.
+ */
 export function useReport() {
   const period = ref<Period>('term')
   const custom = ref<Range>(periodRange('month'))
@@ -25,8 +37,7 @@ export function useReport() {
     loading.value = true
     error.value = null
     try {
-      const { from, to } = range.value
-      const r = org.kind === 'bureau' ? await reportBureau(from, to) : await reportOrg(org.id, from, to)
+      const r = await fetchReport(org, range.value, SCREEN_LEVELS)
       if (mine === asked)
         data.value = r
     }
@@ -40,5 +51,8 @@ export function useReport() {
     }
   }
 
-  return { period, custom, range, data, loading, error, load }
+  /** every level of org's subtree over the period on screen, for the spreadsheet */
+  const everyLevel = (org: OrgNode) => fetchReport(org, range.value, null)
+
+  return { period, custom, range, data, loading, error, load, everyLevel }
 }

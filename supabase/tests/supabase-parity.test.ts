@@ -83,15 +83,16 @@ describe('roles as Supabase makes them', () => {
     expect(members.rows.map(r => r.role)).toEqual(['anon', 'authenticated', 'service_role'])
   })
 
-  it('statement_timeout is set per role: anon 3s, authenticated 8s, authenticator 8s (and lock_timeout 8s)', async () => {
+  it('statement_timeout is set per role: anon 3s, authenticated 8s, authenticator 8s (and lock_timeout 8s); the project adds jit off to the API roles', async () => {
     const { rows } = await db.query<{ role: string, config: string[] }>(
       `select r.rolname as role, s.setconfig as config from pg_db_role_setting s join pg_roles r on r.oid = s.setrole
         where s.setdatabase = 0 and r.rolname in ('anon', 'authenticated', 'authenticator') order by 1`,
     )
     const settings = Object.fromEntries(rows.map(r => [r.role, [...r.config].sort()]))
+    // jit=off: ours (20261205070000_core_api_roles_no_jit.sql), not Supabase's
     expect(settings).toEqual({
-      anon: ['statement_timeout=3s'],
-      authenticated: ['statement_timeout=8s'],
+      anon: ['jit=off', 'statement_timeout=3s'],
+      authenticated: ['jit=off', 'statement_timeout=8s'],
       authenticator: ['lock_timeout=8s', 'statement_timeout=8s'],
     })
   })

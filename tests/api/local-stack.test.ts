@@ -49,6 +49,7 @@ create policy lst_presence_write on realtime.messages for insert to authenticate
               and (select auth.jwt()) ->> 'lst_presence' = 'yes');
 create function public.lst_slow() returns int language plpgsql as $$ begin perform pg_sleep(3); return 1; end $$;
 create function public.lst_timeout() returns text language sql stable as $$ select current_setting('statement_timeout') $$;
+create function public.lst_jit() returns text language sql stable as $$ select current_setting('jit') $$;
 `
 
 let stack: LocalStack
@@ -187,6 +188,8 @@ describe.skipIf(!env.localStack)('local stack (own instance)', () => {
         const limited = client(await sign({ sub: randomUUID(), role }))
         expect((await limited.rpc('lst_timeout')).data).toBe('200ms')
         expect((await anon.rpc('lst_timeout')).data).not.toBe('200ms')
+        // the project's own role settings (20261205070000_core_api_roles_no_jit.sql) reach the API's calls the same way
+        expect((await anon.rpc('lst_jit')).data).toBe('off')
         // PGlite runs inside the JS thread, with no signals to cancel a running statement: only a
         // PostgreSQL server can cut the call, so only there is the cut itself observable.
         if (stack.db.kind === 'postgres') {

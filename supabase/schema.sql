@@ -32,6 +32,8 @@ create table app.attendance_org_sessions (
   expected integer not null,
   attended integer not null,
   excused integer not null,
+  late integer not null default 0,
+  on_leave integer not null default 0,
   constraint attendance_org_sessions_pkey PRIMARY KEY (org_id, session_id)
 );
 alter table app.attendance_org_sessions enable row level security;
@@ -1573,6 +1575,16 @@ begin
 end
 $function$;
 
+CREATE OR REPLACE FUNCTION app.attendance_fact_counts(p_checkin_status text, p_leave_status text, OUT attended integer, OUT excused integer, OUT late integer, OUT on_leave integer)
+ RETURNS record
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  select coalesce(p_checkin_status in ('present', 'late'), false)::int, coalesce(p_checkin_status = 'excused', false)::int,
+         coalesce(p_checkin_status = 'late', false)::int, coalesce(p_checkin_status is null and p_leave_status = 'approved', false)::int
+$function$;
+
 CREATE OR REPLACE FUNCTION app.attendance_fact_status()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -1612,19 +1624,19 @@ begin
   if tg_op in ('INSERT', 'UPDATE') then
     select jsonb_agg(to_jsonb(x)) into v_new from (
       select r.org_id, n.session_id, min(n.kind) as kind, min(n.starts_at) as starts_at,
-             min(n.duration_minutes) as duration_minutes, count(*) as expected,
-             count(*) filter (where n.checkin_status in ('present', 'late')) as attended,
-             count(*) filter (where n.checkin_status = 'excused') as excused, true as fresh
+             min(n.duration_minutes) as duration_minutes, count(*) as expected, sum(k.attended) as attended,
+             sum(k.excused) as excused, sum(k.late) as late, sum(k.on_leave) as on_leave, true as fresh
         from new_rows n cross join lateral unnest(n.orgs) as r(org_id)
+        cross join lateral app.attendance_fact_counts(n.checkin_status, n.leave_status) k
        where not n.cancelled and n.org_id is not null
        group by r.org_id, n.session_id) x;
   end if;
   if tg_op in ('DELETE', 'UPDATE') then
     select jsonb_agg(to_jsonb(x)) into v_old from (
-      select r.org_id, o.session_id, -count(*) as expected,
-             -count(*) filter (where o.checkin_status in ('present', 'late')) as attended,
-             -count(*) filter (where o.checkin_status = 'excused') as excused, false as fresh
+      select r.org_id, o.session_id, -count(*) as expected, -sum(k.attended) as attended, -sum(k.excused) as excused,
+             -sum(k.late) as late, -sum(k.on_leave) as on_leave, false as fresh
         from old_rows o cross join lateral unnest(o.orgs) as r(org_id)
+        cross join lateral app.attendance_fact_counts(o.checkin_status, o.leave_status) k
        where not o.cancelled and o.org_id is not null
        group by r.org_id, o.session_id) x;
   end if;
@@ -1656,26 +1668,31 @@ begin
      for update of t;
   with d as (
     select x.org_id, x.session_id, sum(x.expected)::int as expected, sum(x.attended)::int as attended,
-           sum(x.excused)::int as excused
-      from jsonb_to_recordset(p_delta) as x(org_id uuid, session_id uuid, expected int, attended int, excused int, fresh boolean)
+           sum(x.excused)::int as excused, sum(x.late)::int as late, sum(x.on_leave)::int as on_leave
+      from jsonb_to_recordset(p_delta) as x(org_id uuid, session_id uuid, expected int, attended int, excused int,
+                                            late int, on_leave int, fresh boolean)
      where not x.fresh group by 1, 2
   )
   update app.attendance_org_sessions t
-     set expected = t.expected + d.expected, attended = t.attended + d.attended, excused = t.excused + d.excused
+     set expected = t.expected + d.expected, attended = t.attended + d.attended, excused = t.excused + d.excused,
+         late = t.late + d.late, on_leave = t.on_leave + d.on_leave
     from d where t.org_id = d.org_id and t.session_id = d.session_id;
-  insert into app.attendance_org_sessions as t (org_id, session_id, kind, starts_at, duration_minutes, expected, attended, excused)
-  select x.org_id, x.session_id, x.kind, x.starts_at, x.duration_minutes, x.expected, x.attended, x.excused
+  insert into app.attendance_org_sessions as t (org_id, session_id, kind, starts_at, duration_minutes, expected, attended,
+                                                excused, late, on_leave)
+  select x.org_id, x.session_id, x.kind, x.starts_at, x.duration_minutes, x.expected, x.attended, x.excused, x.late, x.on_leave
     from jsonb_to_recordset(p_delta) as x(org_id uuid, session_id uuid, kind text, starts_at timestamptz,
-                                          duration_minutes int, expected int, attended int, excused int, fresh boolean)
+                                          duration_minutes int, expected int, attended int, excused int, late int,
+                                          on_leave int, fresh boolean)
    where x.fresh
    order by x.org_id, x.session_id
   on conflict (org_id, session_id) do update
     set expected = t.expected + excluded.expected, attended = t.attended + excluded.attended,
-        excused = t.excused + excluded.excused,
+        excused = t.excused + excluded.excused, late = t.late + excluded.late, on_leave = t.on_leave + excluded.on_leave,
         kind = excluded.kind, starts_at = excluded.starts_at, duration_minutes = excluded.duration_minutes;
   delete from app.attendance_org_sessions t
    using (select distinct x.org_id, x.session_id from jsonb_to_recordset(p_delta) as x(org_id uuid, session_id uuid)) d
-   where t.org_id = d.org_id and t.session_id = d.session_id and t.expected = 0 and t.attended = 0 and t.excused = 0;
+   where t.org_id = d.org_id and t.session_id = d.session_id
+     and t.expected = 0 and t.attended = 0 and t.excused = 0 and t.late = 0 and t.on_leave = 0;
 end
 $function$;
 
@@ -1687,11 +1704,12 @@ CREATE OR REPLACE FUNCTION app.attendance_org_sessions_rebuild()
 AS $function$
 begin
   delete from app.attendance_org_sessions;
-  insert into app.attendance_org_sessions (org_id, session_id, kind, starts_at, duration_minutes, expected, attended, excused)
+  insert into app.attendance_org_sessions (org_id, session_id, kind, starts_at, duration_minutes, expected, attended,
+                                           excused, late, on_leave)
   select r.org_id, f.session_id, min(f.kind), min(f.starts_at), min(f.duration_minutes), count(*),
-         count(*) filter (where f.checkin_status in ('present', 'late')),
-         count(*) filter (where f.checkin_status = 'excused')
+         sum(k.attended), sum(k.excused), sum(k.late), sum(k.on_leave)
     from app.attendance_facts f cross join lateral unnest(f.orgs) as r(org_id)
+    cross join lateral app.attendance_fact_counts(f.checkin_status, f.leave_status) k
    where not f.cancelled and f.org_id is not null
    group by r.org_id, f.session_id;
 end
@@ -1787,7 +1805,7 @@ begin
 end
 $function$;
 
-CREATE OR REPLACE FUNCTION app.attendance_summary(p_org uuid, p_from date, p_to date, p_after jsonb, p_limit integer)
+CREATE OR REPLACE FUNCTION app.attendance_summary(p_org uuid, p_from date, p_to date, p_after jsonb, p_limit integer, p_depth integer)
  RETURNS jsonb
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
@@ -1799,6 +1817,7 @@ declare
   v_after_path uuid[];
   v_after_name text;
   v_after_user uuid;
+  v_top int;
 begin
   perform app.require_user();
   if p_org is null or p_from is null or p_to is null or p_from > p_to or p_to - p_from > 366 then
@@ -1806,6 +1825,9 @@ begin
   end if;
   if p_limit is null or p_limit < 1 or p_limit > 500 then
     raise exception using message = 'attendance.page_size_invalid', errcode = 'P0001';
+  end if;
+  if p_depth < 0 or p_depth > 20 then
+    raise exception using message = 'attendance.depth_invalid', errcode = 'P0001';
   end if;
   if p_after is not null then
     begin
@@ -1822,10 +1844,15 @@ begin
   if not app.can_manage(p_org) then
     raise exception using message = 'sessions.forbidden', errcode = '42501';
   end if;
+  select cardinality(o.path) into v_top from app.organisations o where o.id = p_org;
   return (
     with sub as (
-      select o.id, o.name, o.path from app.organisations o where o.path @> array[p_org]
+      select o.id, o.name, o.path, cardinality(o.path) - v_top as level
+        from app.organisations o where o.path @> array[p_org]
     ),
+    -- the organisations with a row, and those whose members are listed
+    shown as (select * from sub where p_depth is null or sub.level <= p_depth),
+    listed as (select * from sub where p_depth is null or sub.level < p_depth),
     ss as (
       select s.id from app.sessions s
        where s.org_id in (select id from sub) and s.cancelled_at is null
@@ -1840,7 +1867,7 @@ begin
         from app.attendance_facts f
        where f.session_org_id in (select id from sub) and not f.cancelled
          and f.starts_at >= p_from::timestamptz and f.starts_at < (p_to + 1)::timestamptz
-         and f.closes_at < now() and f.org_id in (select id from sub)
+         and f.closes_at < now() and f.org_id in (select id from listed)
     ),
     per_member as (
       select st.user_id, min(st.org_id::text)::uuid as org_id, count(*) as expected,
@@ -1851,12 +1878,22 @@ begin
         from st group by st.user_id
     ),
     per_org as (
+      -- the whole subtree: each organisation the members it brought directly
       select st.org_id, count(*) as expected,
              count(*) filter (where status = 'present') as present,
              count(*) filter (where status = 'late') as late,
              count(*) filter (where status = 'excused') as excused,
              count(*) filter (where status = 'absent') as absent
-        from st group by st.org_id
+        from st where p_depth is null group by st.org_id
+      union all
+      -- a level at a time: each organisation its subtree's total, from the per-session rows
+      select t.org_id, sum(t.expected), sum(t.attended - t.late), sum(t.late), sum(t.excused + t.on_leave),
+             sum(t.expected - t.attended - t.excused - t.on_leave)
+        from app.attendance_org_sessions t join app.sessions s on s.id = t.session_id
+       where p_depth is not null and t.org_id in (select id from shown)
+         and t.starts_at >= p_from::timestamptz and t.starts_at < (p_to + 1)::timestamptz
+         and s.org_id in (select id from sub) and s.cancelled_at is null and s.checkin_closes_at < now()
+       group by t.org_id
     ),
     -- this page of members and one more (is there a next page?), in the order the cursor follows
     page as (
@@ -1873,15 +1910,15 @@ begin
        limit p_limit + 1
     )
     select jsonb_build_object(
-      'org_id', p_org, 'from', p_from, 'to', p_to,
+      'org_id', p_org, 'from', p_from, 'to', p_to, 'levels', p_depth,
       'formula', '(present + late) / expected',
       'sessions', (select count(*) from ss),
       'orgs', coalesce((
-        select jsonb_agg(jsonb_build_object('org_id', po.org_id, 'name', sub.name,
+        select jsonb_agg(jsonb_build_object('org_id', po.org_id, 'name', sub.name, 'level', sub.level,
             'expected', po.expected, 'present', po.present, 'late', po.late, 'excused', po.excused,
             'absent', po.absent, 'rate', round((po.present + po.late)::numeric / nullif(po.expected, 0), 4))
             order by sub.path)
-          from per_org po join sub on sub.id = po.org_id), '[]'::jsonb),
+          from per_org po join sub on sub.id = po.org_id where po.expected > 0), '[]'::jsonb),
       'member_count', (select count(*) from per_member),
       'members', coalesce((select jsonb_agg(pg.member order by pg.n) from page pg where pg.n <= p_limit), '[]'::jsonb),
       'next', (select jsonb_build_object('path', pg.path, 'name', pg.display_name, 'user_id', pg.user_id)
@@ -5926,13 +5963,13 @@ AS $function$
   select app.attendance_sheet(p_session_id)
 $function$;
 
-CREATE OR REPLACE FUNCTION public.attendance_summary(p_org_id uuid, p_from date, p_to date, p_after jsonb DEFAULT NULL::jsonb, p_limit integer DEFAULT 100)
+CREATE OR REPLACE FUNCTION public.attendance_summary(p_org_id uuid, p_from date, p_to date, p_after jsonb DEFAULT NULL::jsonb, p_limit integer DEFAULT 100, p_depth integer DEFAULT NULL::integer)
  RETURNS jsonb
  LANGUAGE sql
  STABLE
  SET search_path TO ''
 AS $function$
-  select app.attendance_summary(p_org_id, p_from, p_to, p_after, p_limit)
+  select app.attendance_summary(p_org_id, p_from, p_to, p_after, p_limit, p_depth)
 $function$;
 
 CREATE OR REPLACE FUNCTION public.audit_log(p_org_id uuid DEFAULT NULL::uuid, p_actor_id uuid DEFAULT NULL::uuid, p_action text DEFAULT NULL::text, p_before bigint DEFAULT NULL::bigint, p_limit integer DEFAULT 30)
@@ -9040,6 +9077,8 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.attach_pending_phone(p_phone text, p_user uuid): postgres=X/postgres
 
+-- function app.attendance_fact_counts(p_checkin_status text, p_leave_status text, OUT attended integer, OUT excused integer, OUT late integer, OUT on_leave integer): postgres=X/postgres
+
 -- function app.attendance_fact_status(): postgres=X/postgres
 
 -- function app.attendance_facts_rollup(): postgres=X/postgres
@@ -9054,7 +9093,7 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function app.attendance_sheet(p_session uuid): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
--- function app.attendance_summary(p_org uuid, p_from date, p_to date, p_after jsonb, p_limit integer): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
+-- function app.attendance_summary(p_org uuid, p_from date, p_to date, p_after jsonb, p_limit integer, p_depth integer): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
 -- function app.audit(p_org uuid, p_action text, p_subject uuid, p_detail jsonb): authenticated=X/postgres postgres=X/postgres service_role=X/postgres
 
@@ -9442,7 +9481,7 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 
 -- function public.attendance_sheet(p_session_id uuid): authenticated=X/postgres postgres=X/postgres
 
--- function public.attendance_summary(p_org_id uuid, p_from date, p_to date, p_after jsonb, p_limit integer): authenticated=X/postgres postgres=X/postgres
+-- function public.attendance_summary(p_org_id uuid, p_from date, p_to date, p_after jsonb, p_limit integer, p_depth integer): authenticated=X/postgres postgres=X/postgres
 
 -- function public.audit_log(p_org_id uuid, p_actor_id uuid, p_action text, p_before bigint, p_limit integer): authenticated=X/postgres postgres=X/postgres
 
@@ -9775,6 +9814,10 @@ CREATE TRIGGER topics_touch BEFORE UPDATE ON app.topics FOR EACH ROW EXECUTE FUN
 -- table app.topics: authenticated=arw/postgres postgres=arwdDxt/postgres service_role=arwdDxt/postgres
 
 -- comments
+
+comment on column app.attendance_org_sessions.late is 'Of attended, those checked in late.';
+
+comment on column app.attendance_org_sessions.on_leave is 'Approved leave and no check-in or mark: excused in the attendance rates (the report counts only marked excused).';
 
 comment on column app.invites.needs_approval is 'True: opening the invite asks to join (app.join_requests) instead of admitting at once.';
 

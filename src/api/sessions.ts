@@ -108,8 +108,14 @@ export interface Summary {
   to: string
   formula: string
   sessions: number
-  orgs: (RateRow & { org_id: string, name: string })[]
-  /** All the members of the period, of whom `members` is one page. */
+  /** The levels below the organisation asked for (null: all). */
+  levels: number | null
+  /**
+   * With `levels`, each organisation at most that many levels below (`level`) with its subtree's
+   * total; without, every organisation of the subtree with the members it brought directly.
+   */
+  orgs: (RateRow & { org_id: string, name: string, level: number })[]
+  /** All the members listed (with `levels`: those of the organisations above the last level), of whom `members` is one page. */
   member_count: number
   members: (RateRow & { user_id: string, display_name: string, org_name: string })[]
   /** The cursor of the page after (null: the last page). */
@@ -182,8 +188,8 @@ export function saveMinutes(sessionId: string, m: Pick<Minutes, 'topic' | 'speak
 export const myMakeups = () => rpc<Makeup[]>('my_makeups')
 export const completeMakeup = (sessionId: string) => rpc<{ session_id: string, completed_at: string }>('makeup_complete', { p_session_id: sessionId })
 
-export function attendanceSummary(orgId: string, from: string, to: string, after: AttendanceCursor | null = null, limit = 100) {
-  return rpc<Summary>('attendance_summary', { p_org_id: orgId, p_from: from, p_to: to, p_after: after, p_limit: limit })
+export function attendanceSummary(orgId: string, from: string, to: string, after: AttendanceCursor | null = null, limit = 100, levels: number | null = null) {
+  return rpc<Summary>('attendance_summary', { p_org_id: orgId, p_from: from, p_to: to, p_after: after, p_limit: limit, p_depth: levels })
 }
 
 /** Members a secretary may name as invitees, by name or school (1..40 characters, at most 20). */

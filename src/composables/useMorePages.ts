@@ -4,6 +4,17 @@ import { computed, ref, shallowRef } from 'vue'
 /** A page as the server sends one: its members and the cursor of the page after (null: the last). */
 export interface MemberPage<T, C> { members: T[], next: C | null }
 
+/** Every member after `after` (null: none), read 500 at a time: what an export needs beyond the pages on screen. */
+export async function pagesAfter<T, C>(page: (after: C, limit?: number) => Promise<MemberPage<T, C>>, after: C | null): Promise<T[]> {
+  const out: T[] = []
+  while (after !== null) {
+    const p = await page(after, 500)
+    out.push(...p.members)
+    after = p.next
+  }
+  return out
+}
+
 /**
  * The later pages of a view whose first page came with the view itself (plan progress, roster, attendance
  * rates: totals and the first members in one call, `next` for the rest). `restart(first)` with
@@ -52,15 +63,7 @@ export function useMorePages<T, C>(page: (after: C, limit?: number) => Promise<M
     }
   }
 
-  async function rest(): Promise<T[]> {
-    const out: T[] = []
-    for (let after = next.value; after !== null;) {
-      const p = await page(after, 500)
-      out.push(...p.members)
-      after = p.next
-    }
-    return out
-  }
+  const rest = () => pagesAfter(page, next.value)
 
   return { later, next, hasMore: computed(() => next.value !== null), loadingMore, listLoading, failed, restart, more, rest }
 }

@@ -48,10 +48,12 @@ const KEPT_FACTS = `
 const ROLLUP_DIRECT = `
   select r.org_id, f.session_id, min(f.kind) as kind, min(f.starts_at) as starts_at, min(f.duration_minutes) as duration_minutes,
          count(*)::int as expected, count(*) filter (where f.checkin_status in ('present', 'late'))::int as attended,
-         count(*) filter (where f.checkin_status = 'excused')::int as excused
+         count(*) filter (where f.checkin_status = 'excused')::int as excused,
+         count(*) filter (where f.checkin_status = 'late')::int as late,
+         count(*) filter (where f.checkin_status is null and f.leave_status = 'approved')::int as on_leave
     from app.attendance_facts f cross join lateral unnest(f.orgs) as r(org_id)
    where not f.cancelled and f.org_id is not null group by 1, 2`
-const ROLLUP_KEPT = `select org_id, session_id, kind, starts_at, duration_minutes, expected, attended, excused from app.attendance_org_sessions`
+const ROLLUP_KEPT = `select org_id, session_id, kind, starts_at, duration_minutes, expected, attended, excused, late, on_leave from app.attendance_org_sessions`
 
 async function rollupMismatches(): Promise<unknown[]> {
   const { rows } = await db.query(`
@@ -167,6 +169,52 @@ async function summaryMismatches(org: string, manager: string, from: string, to:
   return JSON.stringify(mine) === JSON.stringify(rows) ? [] : [{ got: mine, want: rows }]
 }
 
+// attendance_summary a level at a time (p_depth), recomputed from the facts: a row for the
+// organisation and each one `depth` levels below or less with expected members, each its
+// subtree's total (a member counts in every organisation at or above one that brought them), of
+// sessions organised in the subtree and closed; the members listed are those the organisations
+// above the last level brought (their deepest), each once, whole over the pages
+async function levelMismatches(org: string, manager: string, from: string, to: string, depth: number): Promise<unknown[]> {
+  const call = (after: unknown, limit: number) => as(db, manager).rpc('attendance_summary', { p_org_id: org, p_from: from, p_to: to, p_after: after, p_limit: limit, p_depth: depth })
+  const got = await call(null, 2)
+  if (got.levels !== depth)
+    return [{ levels: got.levels }]
+  for (let next = got.next; next;) {
+    const page = await call(next, 2)
+    got.members.push(...page.members)
+    next = page.next
+  }
+  const facts = `
+    with sub as (select o.id, cardinality(o.path) - (select cardinality(path) from app.organisations where id = $1) as level
+                   from app.organisations o where o.path @> array[$1::uuid])
+    select f.*, coalesce(f.checkin_status, case when f.leave_status = 'approved' then 'excused' else 'absent' end) as status
+      from app.attendance_facts f join app.sessions s on s.id = f.session_id
+     where s.org_id in (select id from sub) and s.cancelled_at is null and s.checkin_closes_at < now()
+       and s.starts_at >= $2::date::timestamptz and s.starts_at < ($3::date + 1)::timestamptz`
+  const counts = `count(*)::int as expected, count(*) filter (where status = 'present')::int as present,
+    count(*) filter (where status = 'late')::int as late, count(*) filter (where status = 'excused')::int as excused,
+    count(*) filter (where status = 'absent')::int as absent`
+  const orgs = await db.query(`
+    with sub as (select o.id, o.path, cardinality(o.path) - (select cardinality(path) from app.organisations where id = $1) as level
+                   from app.organisations o where o.path @> array[$1::uuid]),
+    f as (${facts})
+    select sub.id as org_id, ${counts} from sub join f on sub.id = any (f.orgs) and f.org_id is not null
+     where sub.level <= $4 group by sub.id, sub.path order by sub.path`, [org, from, to, depth])
+  const members = await db.query(`
+    with sub as (select o.id, cardinality(o.path) - (select cardinality(path) from app.organisations where id = $1) as level
+                   from app.organisations o where o.path @> array[$1::uuid]),
+    f as (${facts})
+    select f.user_id, ${counts} from f where f.org_id in (select id from sub where level < $4) group by 1 order by 1`, [org, from, to, depth])
+  const gotOrgs = (got.orgs as any[]).map(o => ({ org_id: o.org_id, expected: o.expected, present: o.present, late: o.late, excused: o.excused, absent: o.absent }))
+  const gotMembers = (got.members as any[]).map(m => ({ user_id: m.user_id, expected: m.expected, present: m.present, late: m.late, excused: m.excused, absent: m.absent })).sort((a, b) => a.user_id.localeCompare(b.user_id))
+  const bad: unknown[] = []
+  if (JSON.stringify(gotOrgs) !== JSON.stringify(orgs.rows))
+    bad.push({ depth, orgs: gotOrgs, want: orgs.rows })
+  if (JSON.stringify(gotMembers) !== JSON.stringify(members.rows) || got.member_count !== members.rows.length)
+    bad.push({ depth, members: gotMembers, want: members.rows, member_count: got.member_count })
+  return bad
+}
+
 // 学时 from sessions: the member's attended sessions where expected; an organisation's, those of
 // pairs whose bringing organisation lies in its subtree
 async function hoursMismatches(from: string, to: string, users: string[], org: string, manager: string): Promise<unknown[]> {
@@ -243,6 +291,9 @@ describe('the summary equals the direct computation', () => {
     const to = await shanghaiDay(30)
     expect(await reportMismatches(from, to)).toEqual([])
     expect(await summaryMismatches(ids.branchA, ids.secretaryA, from, to)).toEqual([])
+    for (const depth of [0, 1, 2])
+      expect(await levelMismatches(ids.bureau, ids.admin, from, to, depth)).toEqual([])
+    expect(await levelMismatches(ids.branchA, ids.secretaryA, from, to, 1)).toEqual([])
     expect(await hoursMismatches(from, to, [ids.teacherA, ids.teacherA2, ids.principal], ids.school1, ids.admin)).toEqual([])
   })
 
@@ -342,6 +393,9 @@ describe('the summary equals the direct computation', () => {
     expect(await reportMismatches(from, to)).toEqual([])
     expect(await summaryMismatches(ids.school1, ids.admin, from, to)).toEqual([])
     expect(await summaryMismatches(ids.school2, ids.admin, from, to)).toEqual([])
+    for (const depth of [0, 1, 2, 3])
+      expect(await levelMismatches(ids.bureau, ids.admin, from, to, depth)).toEqual([])
+    expect(await levelMismatches(ids.school2, ids.admin, from, to, 1)).toEqual([])
     expect(await hoursMismatches(from, to, people.slice(0, 8), ids.school2, ids.admin)).toEqual([])
     // and the whole summary rebuilt from the rule is what the writes kept
     const before = (await db.query(`${KEPT_FACTS} order by session_id, user_id`)).rows

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freshDb } from './db'
 
 const PLANNED_PER_CALL = [
-  'app.attendance_summary(uuid,date,date,jsonb,integer)',
+  'app.attendance_summary(uuid,date,date,jsonb,integer,integer)',
   'app.plan_progress_data(uuid,uuid,uuid[],integer,text,uuid,integer)',
 ]
 

@@ -645,6 +645,9 @@ describe('lists, home and the period summary', () => {
       await expectError(as(db, ids.admin).rpc('attendance_summary', { ...args, p_limit }), 'attendance.page_size_invalid')
     for (const p_after of [{}, { path: [], name: 'x', user_id: ids.admin }, { path: ['nope'], name: 'x', user_id: ids.admin }, { path: [ids.bureau], name: 'x' }, { path: [ids.bureau], name: 'x', user_id: 'x' }, '[1]', '"x"'])
       await expectError(as(db, ids.admin).rpc('attendance_summary', { ...args, p_after }), 'attendance.cursor_invalid')
+    // levels below the organisation: 0 to 20
+    for (const p_depth of [-1, 21])
+      await expectError(as(db, ids.admin).rpc('attendance_summary', { ...args, p_depth }), 'attendance.depth_invalid')
     const one = await as(db, ids.admin).rpc('attendance_summary', { ...args, p_limit: 1 })
     expect(one.members).toHaveLength(1)
     expect(one.member_count).toBe(county.member_count)

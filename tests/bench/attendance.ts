@@ -108,6 +108,7 @@ export async function run(ctx: BenchContext): Promise<void> {
   }
   await call('report_bureau (county, a year)', admin, 'report_bureau', { p_from: from, p_to: to })
   await call('attendance_summary (county, a year)', admin, 'attendance_summary', { p_org_id: BUREAU, p_from: from, p_to: to })
+  await call('attendance_summary, the screen (county, a year, one level)', admin, 'attendance_summary', { p_org_id: BUREAU, p_from: from, p_to: to, p_depth: 1 })
   await call('org_study_hours (county, a year)', admin, 'org_study_hours', { p_org_id: BUREAU, p_from: from, p_to: to })
   await call('my_study_hours (a member, a year)', me, 'my_study_hours', { p_from: from, p_to: to })
   ctx.report(`attendance: through supabase-js over HTTP × ${n} (server jit = ${jit[0]!.jit}; report_data runs with jit off)`, rows)

@@ -308,13 +308,14 @@ export async function run(ctx: BenchContext): Promise<void> {
     { who: 'member', name: 'my_study_hours (year)', fn: rpc(teacher, 'my_study_hours', { p_from: yearAgo, p_to: today }) },
     { who: 'member', name: 'topic_list', fn: rpc(teacher, 'topic_list') },
     { who: 'member', name: 'inbox_list', fn: rpc(teacher, 'inbox_list') },
-    { who: 'branch secretary', name: 'attendance_summary (branch, 30 days)', fn: rpc(secretary.client, 'attendance_summary', { p_org_id: uuidOf('8000', 1), p_from: monthAgo, p_to: today }) },
-    // the report screen asks for its organisation and one level below (p_depth 1); the export for every level
+    // the report and rates screens ask for their organisation and one level below (p_depth 1); the export for every level
+    { who: 'branch secretary', name: 'attendance_summary (branch, 30 days)', fn: rpc(secretary.client, 'attendance_summary', { p_org_id: uuidOf('8000', 1), p_from: monthAgo, p_to: today, p_depth: 1 }) },
     { who: 'branch secretary', name: 'report_org (branch, year)', n: 3, fn: rpc(secretary.client, 'report_org', { p_org_id: uuidOf('8000', 1), p_from: yearAgo, p_to: today, p_depth: 1 }) },
-    { who: 'county secretary', name: 'attendance_summary (county, 30 days)', n: 3, fn: rpc(countyHead.client, 'attendance_summary', { p_org_id: uuidOf('8100', 1), p_from: monthAgo, p_to: today }) },
+    { who: 'county secretary', name: 'attendance_summary (county, 30 days)', n: 3, fn: rpc(countyHead.client, 'attendance_summary', { p_org_id: uuidOf('8100', 1), p_from: monthAgo, p_to: today, p_depth: 1 }) },
     { who: 'county secretary', name: 'report_org (county, year)', n: 3, fn: rpc(countyHead.client, 'report_org', { p_org_id: uuidOf('8100', 1), p_from: yearAgo, p_to: today, p_depth: 1 }) },
     { who: 'admin', name: 'org_tree', fn: rpc(admin.client, 'org_tree') },
-    { who: 'admin', name: `attendance_summary, top view (${top}, 30 days)`, n: 2, fn: rpc(admin.client, 'attendance_summary', { p_org_id: PROVINCE, p_from: monthAgo, p_to: today }) },
+    { who: 'admin', name: `attendance_summary, top view (${top}, 30 days)`, n: 2, fn: rpc(admin.client, 'attendance_summary', { p_org_id: PROVINCE, p_from: monthAgo, p_to: today, p_depth: 1 }) },
+    { who: 'admin', name: `attendance_summary export, first 500 members, top view (${top}, 30 days)`, n: 2, fn: rpc(admin.client, 'attendance_summary', { p_org_id: PROVINCE, p_from: monthAgo, p_to: today, p_limit: 500 }) },
     { who: 'admin', name: `report_org, top view (${top}, year)`, n: 2, fn: rpc(admin.client, 'report_org', { p_org_id: PROVINCE, p_from: yearAgo, p_to: today, p_depth: 1 }) },
     { who: 'admin', name: `report_org export, every level, top view (${top}, year)`, n: 2, fn: rpc(admin.client, 'report_org', { p_org_id: PROVINCE, p_from: yearAgo, p_to: today }) },
   ]

@@ -3,6 +3,7 @@
 // exported .xlsx with the right statuses.
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { AdminPages } from './pages/AdminPages'
 import { LoginPage } from './pages/LoginPage'
 import { SessionPages } from './pages/SessionPages'
 import { apiClient, bureauInputTime, fromBureauInputTime, newSession, shots, useBrowser, waitForRpc } from './support'
@@ -11,6 +12,68 @@ const b = useBrowser()
 const shot = shots('sessions')
 
 describe('sessions', () => {
+  it('the rates show an organisation and the level below it; a row opens with the same numbers, down to a branch\'s members; Back returns; the export has everyone', { timeout: 120_000 }, async () => {
+    const admin = new AdminPages(await b.signedIn('admin@demo.example'))
+    interface Row { org_id: string, name: string, level: number, expected: number, present: number, late: number, excused: number, absent: number }
+    const first = waitForRpc(admin.page, 'attendance_summary')
+    await admin.page.goto('/sessions/rates')
+    const bureauAnswer = await first
+    const asked = bureauAnswer.request().postDataJSON()
+    expect(asked).toMatchObject({ p_depth: 1 })
+    const bureau = await bureauAnswer.json()
+    expect((bureau.orgs as Row[]).map(o => o.level)).toEqual([0, ...bureau.orgs.slice(1).map(() => 1)])
+    // the bureau's row is the whole subtree's total: every member counted once, as the API's
+    // whole summary (each organisation its own members) adds up
+    const c = await apiClient('admin@demo.example')
+    const { data: whole } = await c.rpc('attendance_summary', { p_org_id: asked.p_org_id, p_from: asked.p_from, p_to: asked.p_to, p_limit: 500 })
+    expect(bureau.orgs[0].expected).toBeGreaterThan(0)
+    expect(bureau.orgs[0].expected).toBe((whole.orgs as Row[]).reduce((n, o) => n + o.expected, 0))
+    expect(bureau.orgs[0].absent).toBe((whole.orgs as Row[]).reduce((n, o) => n + o.absent, 0))
+    const school = (bureau.orgs as Row[]).find(o => o.name === '示例县第一中学党委')!
+    const schoolRow = admin.t(`rate-open-${school.org_id}`)
+    expect((await schoolRow.boundingBox())!.height).toBeGreaterThanOrEqual(44)
+    await admin.t('rates-open-hint').waitFor()
+    await shot(admin.page, '19-rates-levels')
+
+    // the school's row opens the school: its own row there has the numbers the bureau's showed
+    const opened = waitForRpc(admin.page, 'attendance_summary')
+    await schoolRow.click()
+    const schoolAnswer = await opened
+    expect(schoolAnswer.request().postDataJSON()).toMatchObject({ p_org_id: school.org_id, p_depth: 1 })
+    const below = (await schoolAnswer.json()).orgs as Row[]
+    expect({ ...below[0], level: 1 }).toEqual(school)
+    await expect.poll(() => admin.page.url()).toContain(`org=${school.org_id}`)
+    expect(await admin.t('rates-org').inputValue()).toBe(school.org_id)
+
+    // and a branch below it lists its members, whose expected sessions add up to its row
+    const branch = below.find(o => o.level === 1)!
+    const branchOpened = waitForRpc(admin.page, 'attendance_summary')
+    await admin.t(`rate-open-${branch.org_id}`).click()
+    const branchView = await (await branchOpened).json()
+    expect(branchView.member_count).toBeGreaterThan(0)
+    expect((branchView.members as Row[]).reduce((n, m) => n + m.expected, 0)).toBe(branch.expected)
+    await expect.poll(() => admin.t('rates-members').locator('[data-test="rate-row"]').count()).toBe(branchView.members.length)
+    await shot(admin.page, '19b-rates-branch')
+
+    // the phone's Back goes up again, one level at a time
+    await admin.page.goBack()
+    await expect.poll(() => admin.page.url()).toContain(`org=${school.org_id}`)
+    await admin.t(`rate-open-${branch.org_id}`).waitFor()
+    await admin.page.goBack()
+    await schoolRow.waitFor()
+
+    // the export has every organisation and every member of the subtree, asked for when it is exported
+    const exported = waitForRpc(admin.page, 'attendance_summary')
+    const file = await admin.download('rates-export')
+    expect((await exported).request().postDataJSON()).toMatchObject({ p_depth: null })
+    const { default: ExcelJS } = await import('exceljs')
+    const wb = new ExcelJS.Workbook()
+    await wb.xlsx.load(file.bytes as unknown as ArrayBuffer)
+    const names = (sheet: string) => wb.getWorksheet(sheet)!.getSheetValues().filter(Boolean).slice(1).map(r => String((r as unknown[])[1] ?? '')).filter(n => n && !n.startsWith('出勤率'))
+    expect(names('按组织')).toEqual((whole.orgs as Row[]).map(o => o.name))
+    expect(names('按党员')).toHaveLength(whole.member_count)
+  })
+
   it('organiser shows the code; members check in online and offline; the count rises live; the sheet exports', { timeout: 180_000 }, async () => {
     const id = await newSession(new Date(Date.now() + 10 * 60_000)) // check-in open now
     const organiser = new SessionPages(await b.signedIn('secretary1@demo.example'))

@@ -1,8 +1,8 @@
 import type { OrgNode } from '@/api/admin'
 import { computed, ref, shallowRef } from 'vue'
-import { useRouter } from 'vue-router'
 import { orgTree } from '@/api/admin'
 import { errorKey } from '@/api/errors'
+import { useOrgQuery } from '@/composables/useOrgQuery'
 
 /**
  * The organisations I manage (all of them for a bureau admin) and the one a page works on,
@@ -10,7 +10,6 @@ import { errorKey } from '@/api/errors'
  * the page's prop.
  */
 export function useManagedOrgs(org: () => string | undefined) {
-  const router = useRouter()
   const orgs = shallowRef<OrgNode[]>([])
   const state = ref<'idle' | 'loading' | 'done' | 'error'>('idle')
   const error = ref<string | null>(null)
@@ -37,10 +36,7 @@ export function useManagedOrgs(org: () => string | undefined) {
   }
 
   /** pick another organisation (the picker); `open` goes down into one, so that Back returns */
-  function select(id: string, how: 'pick' | 'open' = 'pick') {
-    const to = { query: { ...router.currentRoute.value.query, org: id } }
-    return how === 'open' ? router.push(to) : router.replace(to)
-  }
+  const select = useOrgQuery()
 
   return { orgs, state, error, selectedId, selected, baseDepth, load, select }
 }

@@ -1,25 +1,38 @@
-import type { AttendanceCursor, ManagedOrg } from '@/api/sessions'
+import type { AttendanceCursor, ManagedOrg, Summary } from '@/api/sessions'
 import { computed, onMounted, reactive, ref, watch } from 'vue'
 import { attendanceSummary, orgsIManage } from '@/api/sessions'
 import { useAsyncState } from '@/composables/useAsyncState'
-import { useMorePages } from '@/composables/useMorePages'
+import { pagesAfter, useMorePages } from '@/composables/useMorePages'
+import { useOrgQuery } from '@/composables/useOrgQuery'
 import { bureauToday } from '@/modules/time'
+
+/** The screen lists an organisation and those one level below it; a row below opens as a view of its own. */
+export const SCREEN_LEVELS = 1
 
 /**
  * Attendance rates of an organisation I manage over a period (default: this year so far), re-read
- * as the choice changes. Members come a page at a time (a county has thousands); the totals and
- * the organisations' rows are whole from the first call.
+ * as the choice changes. The organisation is the page's `?org=` (a reload or a shared link keeps
+ * it; opening a row pushes it, so Back goes up). The screen is a level at a time — the
+ * organisation's total, a row for each one below it, its own members a page at a time — since a
+ * province's whole subtree is a thousand organisations and fifty thousand members; the export
+ * has every organisation and every member.
  */
-export function useAttendanceRates() {
+export function useAttendanceRates(org: () => string | undefined) {
   const orgs = ref<ManagedOrg[]>([])
-  const q = reactive({ org: '', from: `${bureauToday().slice(0, 4)}-01-01`, to: bureauToday() })
-  const summary = useAsyncState(() => attendanceSummary(q.org, q.from, q.to))
-  // the later pages are of the period and organisation the first page was read for
-  const pages = useMorePages((after: AttendanceCursor, limit?: number) => {
-    const d = summary.data.value!
-    return attendanceSummary(d.org_id, d.from, d.to, after, limit)
+  const period = reactive({ from: `${bureauToday().slice(0, 4)}-01-01`, to: bureauToday() })
+  const orgId = computed(() => {
+    const asked = org() ?? ''
+    return orgs.value.some(o => o.id === asked) ? asked : (orgs.value[0]?.id ?? '')
   })
-  const orgRows = computed(() => (summary.data.value?.orgs ?? []).map(o => ({ ...o, key: o.org_id, name: o.name })))
+  const summary = useAsyncState(() => attendanceSummary(orgId.value, period.from, period.to, null, 100, SCREEN_LEVELS))
+  // the later pages are of the period and organisation the first page was read for
+  const page = (after: AttendanceCursor, limit?: number) => {
+    const d = summary.data.value!
+    return attendanceSummary(d.org_id, d.from, d.to, after, limit, d.levels)
+  }
+  const pages = useMorePages(page)
+  // the organisation's own row first, then those below it, which open
+  const orgRows = computed(() => (summary.data.value?.orgs ?? []).map(o => ({ ...o, key: o.org_id, name: o.name, opens: o.level > 0 ? o.org_id : undefined })))
   const members = computed(() => [...(summary.data.value?.members ?? []), ...pages.later.value])
   const memberRows = computed(() => members.value.map(m => ({ ...m, key: m.user_id, name: m.display_name, sub: m.org_name })))
 
@@ -27,21 +40,26 @@ export function useAttendanceRates() {
     pages.restart(await summary.load())
   }
 
-  /** The whole summary, every member in it (the export). */
-  async function whole() {
+  const select = useOrgQuery()
+
+  /** The whole summary of the period on screen, every organisation and member in it (the export). */
+  async function whole(): Promise<Summary | null> {
     const d = summary.data.value
-    return d && { ...d, members: [...members.value, ...await pages.rest()] }
+    if (!d)
+      return null
+    const all = (after: AttendanceCursor | null, limit = 500) => attendanceSummary(d.org_id, d.from, d.to, after, limit, null)
+    const first = await all(null)
+    return { ...first, members: [...first.members, ...await pagesAfter(all, first.next)] }
   }
 
   onMounted(async () => {
     orgs.value = await orgsIManage().catch(() => [])
-    q.org = orgs.value[0]?.id ?? ''
   })
 
-  watch(() => [q.org, q.from, q.to], () => {
-    if (q.org && q.from && q.to)
+  watch(() => [orgId.value, period.from, period.to], () => {
+    if (orgId.value && period.from && period.to)
       void load()
   })
 
-  return { orgs, q, ...summary, load, orgRows, memberRows, hasMore: pages.hasMore, loadMore: pages.more, listLoading: pages.listLoading, listError: pages.failed, whole }
+  return { orgs, orgId, period, select, ...summary, load, orgRows, memberRows, hasMore: pages.hasMore, loadMore: pages.more, listLoading: pages.listLoading, listError: pages.failed, whole }
 }

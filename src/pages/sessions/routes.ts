@@ -4,7 +4,7 @@ import { withQuery } from '../routeProps'
 export const routes: RouteRecordRaw[] = [
   { path: '/sessions', name: 'sessions', component: () => import('./SessionsPage.vue'), meta: { title: 'common.tabs.sessions' } },
   { path: '/sessions/new', name: 'session-new', component: () => import('./SessionEditPage.vue'), props: true, meta: { title: 'sessions.form.new_title', tabbar: false, manage: true, i18n: ['research'] } },
-  { path: '/sessions/rates', name: 'session-rates', component: () => import('./SessionRatesPage.vue'), meta: { title: 'sessions.rates.title', tabbar: false, manage: true } },
+  { path: '/sessions/rates', name: 'session-rates', component: () => import('./SessionRatesPage.vue'), props: withQuery('org'), meta: { title: 'sessions.rates.title', tabbar: false, manage: true } },
   { path: '/sessions/:id', name: 'session', component: () => import('./SessionDetailPage.vue'), props: withQuery('code'), meta: { title: 'sessions.detail.title', tabbar: false, i18n: ['research'] } },
   // the link inside the organiser's QR code: opens the app and checks in (sign-in first keeps the target)
   { path: '/sessions/:id/checkin', name: 'session-checkin', component: () => import('./SessionDetailPage.vue'), props: withQuery('code'), meta: { title: 'sessions.checkin.title', tabbar: false, i18n: ['research'] } },

@@ -3277,18 +3277,21 @@ CREATE OR REPLACE FUNCTION app.my_session_ids()
  STABLE SECURITY DEFINER
  SET search_path TO ''
 AS $function$
-  select s.id from app.sessions s
-   where s.org_id in (select app.managed_org_ids()) or s.organiser_id = auth.uid() or s.created_by = auth.uid()
+  select s.id from app.sessions s where s.org_id in (select app.managed_org_ids())
+  union
+  select s.id from app.sessions s where s.organiser_id = (select auth.uid())
+  union
+  select s.id from app.sessions s where s.created_by = (select auth.uid())
   union
   select so.session_id from app.session_orgs so
    where so.org_id in (
      select unnest(o.path) from app.memberships m join app.organisations o on o.id = m.org_id
-      where m.user_id = auth.uid() and m.ended_at is null)
+      where m.user_id = (select auth.uid()) and m.ended_at is null)
   union
-  select i.session_id from app.session_invitees i where i.user_id = auth.uid()
+  select i.session_id from app.session_invitees i where i.user_id = (select auth.uid())
   union
   -- expected on the day, wherever the member belongs now
-  select f.session_id from app.attendance_facts f where f.user_id = auth.uid()
+  select f.session_id from app.attendance_facts f where f.user_id = (select auth.uid())
 $function$;
 
 CREATE OR REPLACE FUNCTION app.my_verified_phone()
@@ -6612,7 +6615,9 @@ begin
           from app.sessions s
           left join app.checkins c on c.session_id = s.id and c.user_id = v_uid
           left join app.leave_requests l on l.session_id = s.id and l.user_id = v_uid
-         where case when p_scope = 'upcoming' then s.checkin_closes_at >= now()
+         -- the caller's sessions first (row-level security checks the same set again)
+         where s.id in (select app.my_session_ids())
+           and case when p_scope = 'upcoming' then s.checkin_closes_at >= now()
                     else s.checkin_closes_at < now() end
            and (p_before is null or (case when p_scope = 'upcoming' then s.starts_at > p_before else s.starts_at < p_before end))
          order by case when p_scope = 'upcoming' then s.starts_at end,

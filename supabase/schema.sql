@@ -1245,7 +1245,7 @@ create policy posts_update on app.posts as permissive for update to authenticate
 create policy profile_contacts_select on app.profile_contacts as permissive for select to authenticated
   using (((user_id = ( SELECT auth.uid() AS uid)) OR (EXISTS ( SELECT 1
    FROM app.memberships m
-  WHERE ((m.user_id = profile_contacts.user_id) AND (m.ended_at IS NULL) AND (m.org_id IN ( SELECT app.managed_org_ids() AS managed_org_ids)))))));
+  WHERE ((m.user_id = profile_contacts.user_id) AND (m.ended_at IS NULL) AND (m.org_id = ANY (ARRAY( SELECT app.managed_org_ids() AS managed_org_ids))))))));
 
 create policy profile_contacts_update on app.profile_contacts as permissive for update to authenticated
   using ((user_id = ( SELECT auth.uid() AS uid)))
@@ -8013,7 +8013,9 @@ begin
     join app.memberships m on m.id = u.id
     join app.organisations o on o.id = m.org_id
     join app.profiles p on p.user_id = m.user_id
-    left join app.profile_contacts c on c.user_id = m.user_id;
+    left join app.profile_contacts c on c.user_id = m.user_id
+   -- said of m as well, so that the page's rows are looked up by id, not every membership hashed
+   where m.id = any (v_ids);
 
   return jsonb_build_object(
     'org_id', p_org_id,

@@ -103,6 +103,8 @@ const ADMIN: Screen[] = [
   ['/admin/orgs', '[data-test="org-tree"] .van-cell'],
   ['/admin/audit', '[data-test^="audit-entry-"]'],
   ['/admin/reports', '[data-test="admin-reports-page"] .van-cell, [data-test="admin-reports-page"] table'],
+  // the bureau's rates: its row and the rows below it that open
+  ['/sessions/rates', '[data-test="rates-page"] [data-test^="rate-open-"]'],
   ['/research/bureau', '[data-test="research-recommended"]'],
   [`/research/articles/${ARTICLE}`, '[data-test="research-article-title"]'],
 ]

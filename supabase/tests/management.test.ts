@@ -105,6 +105,26 @@ describe('organisation tree', () => {
     expect(await as(db, ids.teacherA).rpc('org_tree')).toEqual([])
     expect((await as(db, ids.admin).rpc('org_tree'))[0]).toMatchObject({ id: ids.bureau, depth: 0 })
   })
+
+  it('org_tree counts each organisation\'s active members, as a direct count does, after a join and an end', async () => {
+    const direct = async () => new Map((await db.query<{ id: string, n: number }>(`
+      select o.id, (select count(*)::int from app.memberships m where m.org_id = o.id and m.ended_at is null) as n
+        from app.organisations o`)).rows.map(r => [r.id, r.n]))
+    const shown = async () => new Map((await as(db, ids.admin).rpc('org_tree', { p_include_retired: true })).map((o: any) => [o.id, o.member_count]))
+    const want = await direct()
+    expect([...want.values()].some(n => n > 1)).toBe(true)
+    expect(await shown()).toEqual(want)
+    const u = await createUser(db)
+    await db.query(`insert into app.memberships (org_id, user_id, role) values ($1, $2, 'member')`, [ids.branchB, u])
+    await db.query(`update app.memberships set ended_at = now() where user_id = $1 and org_id = $2`, [ids.teacherA2, ids.branchA])
+    const after = await direct()
+    expect(after.get(ids.branchB)).toBe(want.get(ids.branchB)! + 1)
+    expect(await shown()).toEqual(after)
+    // as it was, for the tests below
+    await db.query('delete from app.memberships where user_id = $1', [u])
+    await db.query(`update app.memberships set ended_at = null where user_id = $1 and org_id = $2`, [ids.teacherA2, ids.branchA])
+    expect(await shown()).toEqual(want)
+  })
 })
 
 describe('roster and roles', () => {

@@ -184,29 +184,26 @@ async function levelMismatches(org: string, manager: string, from: string, to: s
     got.members.push(...page.members)
     next = page.next
   }
-  const facts = `
-    with sub as (select o.id, cardinality(o.path) - (select cardinality(path) from app.organisations where id = $1) as level
-                   from app.organisations o where o.path @> array[$1::uuid])
-    select f.*, coalesce(f.checkin_status, case when f.leave_status = 'approved' then 'excused' else 'absent' end) as status
-      from app.attendance_facts f join app.sessions s on s.id = f.session_id
-     where s.org_id in (select id from sub) and s.cancelled_at is null and s.checkin_closes_at < now()
-       and s.starts_at >= $2::date::timestamptz and s.starts_at < ($3::date + 1)::timestamptz`
+  // the subtree with each organisation's level below org, and the facts of its closed sessions in the period
+  const base = `
+    with sub as (select o.id, o.path, cardinality(o.path) - (select cardinality(path) from app.organisations where id = $1) as level
+                   from app.organisations o where o.path @> array[$1::uuid]),
+    f as (
+      select f.*, coalesce(f.checkin_status, case when f.leave_status = 'approved' then 'excused' else 'absent' end) as status
+        from app.attendance_facts f join app.sessions s on s.id = f.session_id
+       where s.org_id in (select id from sub) and s.cancelled_at is null and s.checkin_closes_at < now()
+         and s.starts_at >= $2::date::timestamptz and s.starts_at < ($3::date + 1)::timestamptz)`
   const counts = `count(*)::int as expected, count(*) filter (where status = 'present')::int as present,
     count(*) filter (where status = 'late')::int as late, count(*) filter (where status = 'excused')::int as excused,
     count(*) filter (where status = 'absent')::int as absent`
-  const orgs = await db.query(`
-    with sub as (select o.id, o.path, cardinality(o.path) - (select cardinality(path) from app.organisations where id = $1) as level
-                   from app.organisations o where o.path @> array[$1::uuid]),
-    f as (${facts})
+  const orgs = await db.query(`${base}
     select sub.id as org_id, ${counts} from sub join f on sub.id = any (f.orgs) and f.org_id is not null
      where sub.level <= $4 group by sub.id, sub.path order by sub.path`, [org, from, to, depth])
-  const members = await db.query(`
-    with sub as (select o.id, cardinality(o.path) - (select cardinality(path) from app.organisations where id = $1) as level
-                   from app.organisations o where o.path @> array[$1::uuid]),
-    f as (${facts})
+  const members = await db.query(`${base}
     select f.user_id, ${counts} from f where f.org_id in (select id from sub where level < $4) group by 1 order by 1`, [org, from, to, depth])
-  const gotOrgs = (got.orgs as any[]).map(o => ({ org_id: o.org_id, expected: o.expected, present: o.present, late: o.late, excused: o.excused, absent: o.absent }))
-  const gotMembers = (got.members as any[]).map(m => ({ user_id: m.user_id, expected: m.expected, present: m.present, late: m.late, excused: m.excused, absent: m.absent })).sort((a, b) => a.user_id.localeCompare(b.user_id))
+  const rates = (r: any) => ({ expected: r.expected, present: r.present, late: r.late, excused: r.excused, absent: r.absent })
+  const gotOrgs = (got.orgs as any[]).map(o => ({ org_id: o.org_id, ...rates(o) }))
+  const gotMembers = (got.members as any[]).map(m => ({ user_id: m.user_id, ...rates(m) })).sort((a, b) => a.user_id.localeCompare(b.user_id))
   const bad: unknown[] = []
   if (JSON.stringify(gotOrgs) !== JSON.stringify(orgs.rows))
     bad.push({ depth, orgs: gotOrgs, want: orgs.rows })

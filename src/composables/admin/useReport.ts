@@ -4,11 +4,9 @@ import { computed, ref, shallowRef } from 'vue'
 import { reportBureau, reportOrg } from '@/api/admin'
 import { errorKey } from '@/api/errors'
 import { periodRange } from '@/components/admin/periods'
+import { SCREEN_LEVELS } from '@/composables/useOrgQuery'
 
 export { PERIODS } from '@/components/admin/periods'
-
-/** The screen lists an organisation and those one level below it; a row below opens its own report. */
-export const SCREEN_LEVELS = 1
 
 /** the report of org's subtree over range, `levels` below it (null: all) */
 function fetchReport(org: OrgNode, { from, to }: Range, levels: number | null) {

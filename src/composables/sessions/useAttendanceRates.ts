@@ -3,11 +3,8 @@ import { computed, onMounted, reactive, ref, watch } from 'vue'
 import { attendanceSummary, orgsIManage } from '@/api/sessions'
 import { useAsyncState } from '@/composables/useAsyncState'
 import { pagesAfter, useMorePages } from '@/composables/useMorePages'
-import { useOrgQuery } from '@/composables/useOrgQuery'
+import { SCREEN_LEVELS, useOrgQuery } from '@/composables/useOrgQuery'
 import { bureauToday } from '@/modules/time'
-
-/** The screen lists an organisation and those one level below it; a row below opens as a view of its own. */
-export const SCREEN_LEVELS = 1
 
 /**
  * Attendance rates of an organisation I manage over a period (default: this year so far), re-read
